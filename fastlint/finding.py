@@ -1,0 +1,64 @@
+"""The result of a check: one finding, with an exact range and an optional fix."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Applicability(str, enum.Enum):
+    """How safe a fix is, in ruff's three levels."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    DISPLAY_ONLY = "display-only"
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """A 1-based line and a 1-based column counted in characters (code points)."""
+
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between two positions (end exclusive) with ``content``."""
+
+    start: Position
+    end: Position
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    edits: tuple[Edit, ...]
+    applicability: Applicability
+    message: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reported problem.
+
+    ``suppressed_by`` lists further codes whose ``noqa`` also silences this finding
+    (a call-chain finding is silenced by the code of its final blocking call too).
+    """
+
+    code: str
+    message: str
+    path: str
+    start: Position
+    end: Position
+    fix: Fix | None = None
+    fix_title: str | None = None
+    confidence: str = "high"
+    suppressed_by: tuple[str, ...] = field(default=())
+
+    @property
+    def noqa_row(self) -> int:
+        return self.start.line
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.start.line, self.start.column, self.code)
