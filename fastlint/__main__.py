@@ -1,0 +1,3 @@
+from fastlint.cli import main
+
+main(prog_name="fastlint")

@@ -1,0 +1,83 @@
+"""Blocking calls made directly in code that runs on the event loop (FL101-FL106)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastlint.context import ModuleContext
+from fastlint.finding import Finding
+from fastlint.inference import Scope
+from fastlint.knowledge.blocking import BlockingCall
+from fastlint.names import dotted_text
+from fastlint.rule import Rule
+from fastlint.syntax import walk_local
+
+# ``json.load(f)`` on a file whose ``open`` is reported already says nothing new.
+_FILE_SERIALIZERS = {"json.load": 0, "pickle.load": 0, "json.dump": 1, "pickle.dump": 1}
+_OPENERS = {"builtins.open", "io.open", "codecs.open", "pathlib.Path.open"}
+
+
+@dataclass(frozen=True)
+class BlockingSite:
+    call: ast.Call
+    function: ast.AsyncFunctionDef
+    entry: BlockingCall
+    name: str
+
+
+def find_blocking_calls(ctx: ModuleContext) -> list[BlockingSite]:
+    sites: list[BlockingSite] = []
+    for function in ctx.async_functions:
+        if not ctx.runs_on_loop(function):
+            continue
+        scope = ctx.inference.scope(function)
+        for node in walk_local(function):
+            if not isinstance(node, ast.Call):
+                continue
+            name = ctx.inference.callee(node.func, scope)
+            entry = ctx.knowledge.blocking_call(name) if name else None
+            if entry is None or _uses_reported_file(ctx, node, name or "", scope):
+                continue
+            sites.append(BlockingSite(node, function, entry, name or entry.name))
+    return sites
+
+
+def _uses_reported_file(ctx: ModuleContext, call: ast.Call, name: str, scope: Scope) -> bool:
+    position = _FILE_SERIALIZERS.get(name)
+    if position is None or len(call.args) <= position:
+        return False
+    argument = call.args[position]
+    if isinstance(argument, ast.Name):
+        bindings = scope.bindings.get(argument.id, [])
+        values = [binding.node for binding in bindings if binding.kind in ("value", "enter")]
+        return bool(values) and len(values) == len(bindings) and all(_is_open_call(ctx, value, scope) for value in values)
+    return _is_open_call(ctx, argument, scope)
+
+
+def _is_open_call(ctx: ModuleContext, node: ast.AST | None, scope: Scope) -> bool:
+    return isinstance(node, ast.Call) and ctx.inference.callee(node.func, scope) in _OPENERS
+
+
+def describe_call(ctx: ModuleContext, func: ast.expr, qualified: str) -> str:
+    """```send` (`requests.post`)`` when the code's spelling hides what is called."""
+    written = dotted_text(func)
+    if written is None or written == qualified:
+        return f"`{qualified}`"
+    return f"`{written}` (`{qualified}`)"
+
+
+class BlockingCallRule(Rule):
+    """Shared check of FL101-FL106: each reports the blocking calls of its own code."""
+
+    triggers = (b"async def",)
+
+    def check(self, ctx: ModuleContext) -> Iterator[Finding]:
+        for site in ctx.fact("blocking-calls", find_blocking_calls):
+            if site.entry.code != self.code:
+                continue
+            hint = f"; use {site.entry.use_instead}" if site.entry.use_instead else ""
+            message = f"{describe_call(ctx, site.call.func, site.name)} blocks the event loop in {ctx.model.describe(site.function)}{hint}"
+            title = f"Use {site.entry.use_instead}" if site.entry.use_instead else "Move the call off the event loop"
+            yield ctx.finding(self.code, site.call.func, message, fix_title=title)

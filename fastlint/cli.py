@@ -1,0 +1,200 @@
+"""The ``fastlint`` command line, shaped like ruff's."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from fastlint import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+OUTPUT_FORMATS = ("text", "json", "json-lines", "sarif", "github", "gitlab", "junit", "rdjson", "rdjsonl")
+
+
+def _split_codes(values: Sequence[str]) -> tuple[str, ...] | None:
+    codes = tuple(code.strip().upper() for value in values for code in value.split(",") if code.strip())
+    return codes or None
+
+
+def _fail(message: str) -> None:
+    click.echo(f"fastlint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _warn(message: str) -> None:
+    click.echo(f"fastlint: warning: {message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="fastlint")
+def main() -> None:
+    """fastlint finds the performance anti-patterns that hurt FastAPI services."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (replaces the configuration's select).")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable (added to the configuration's ignore).")
+@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of select.")
+@click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default="text", show_default=True)
+@click.option("--exit-zero", is_flag=True, help="Exit with 0 even when findings are reported.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), help="Use this configuration file.")
+@click.option("--statistics", is_flag=True, help="Show the number of findings per rule instead of the findings.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary line, no warnings.")
+@click.option("--no-cache", is_flag=True, help="Read and write no cache.")
+@click.option("--force-exclude", is_flag=True, default=None, help="Apply excludes to paths named on the command line too.")
+@click.option("--check-startup", is_flag=True, default=None, help="Also check lifespan and startup code.")
+@click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file.")
+def check(
+    paths: tuple[Path, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    output_format: str,
+    exit_zero: bool,
+    config_path: Path | None,
+    statistics: bool,
+    quiet: bool,
+    no_cache: bool,
+    force_exclude: bool | None,
+    check_startup: bool | None,
+    output_file: Path | None,
+) -> None:
+    """Check PATHS (default: the current directory) and report findings."""
+    try:
+        code = _check(
+            list(paths) or [Path(".")],
+            overrides={
+                "select": _split_codes(select),
+                "ignore": _split_codes(ignore),
+                "extend_select": _split_codes(extend_select),
+                "force_exclude": force_exclude,
+                "check_startup": check_startup,
+                "cache": False if no_cache else None,
+            },
+            config_path=config_path,
+            output_format=output_format,
+            statistics=statistics,
+            quiet=quiet,
+            output_file=output_file,
+        )
+    except SystemExit:
+        raise
+    except Exception as error:  # noqa: BLE001 - an internal error is exit 2 with a message, never a traceback
+        if os.environ.get("FASTLINT_DEBUG"):
+            raise
+        _fail(f"internal error: {type(error).__name__}: {error} (set FASTLINT_DEBUG=1 for the traceback)")
+        return
+    sys.exit(EXIT_CLEAN if exit_zero else code)
+
+
+def _check(
+    paths: list[Path],
+    *,
+    overrides: dict[str, object],
+    config_path: Path | None,
+    output_format: str,
+    statistics: bool,
+    quiet: bool,
+    output_file: Path | None,
+) -> int:
+    from fastlint.config import ConfigError, load_settings, resolve_selection
+    from fastlint.discovery import discover
+    from fastlint.engine import CheckPlan, check_files
+    from fastlint.output import render
+    from fastlint.registry import known_codes, metadata
+
+    try:
+        settings = load_settings(paths, config_path, {k: v for k, v in overrides.items() if v is not None})
+        codes, warnings = resolve_selection(settings, known_codes())
+    except ConfigError as error:
+        _fail(str(error))
+        return EXIT_ERROR
+    found = discover(paths, settings)
+    if not quiet:
+        for warning in [*warnings, *found.warnings]:
+            _warn(warning)
+    result = check_files(found.files, CheckPlan(settings, codes))
+    report = render(
+        result.findings,
+        output_format,
+        rules=metadata(),
+        root=settings.project_root,
+        sources=result.sources,
+        color=output_file is None and output_format == "text" and _use_color(),
+        statistics=statistics,
+        files_checked=result.files_checked,
+    )
+    if quiet and output_format == "text" and not statistics:
+        report = "".join(line for line in report.splitlines(keepends=True) if ": FL" in line)
+    if output_file is not None:
+        output_file.write_text(report, encoding="utf-8")
+    else:
+        click.echo(report, nl=False)
+    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
+
+
+def _use_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+@main.command()
+@click.argument("code")
+def rule(code: str) -> None:
+    """Show the documentation of the rule CODE (or its name)."""
+    from fastlint.registry import rule_by_selector
+    from fastlint.rule_meta import UNPARSEABLE
+
+    if code.upper() == UNPARSEABLE.code:
+        click.echo(f"# {UNPARSEABLE.name} ({UNPARSEABLE.code})\n\n{UNPARSEABLE.summary}\nIt cannot be disabled.")
+        return
+    found = rule_by_selector(code)
+    if found is None:
+        _fail(f"unknown rule '{code}'; `fastlint rules` lists them all")
+        return
+    status = " (preview)" if found.preview else ""
+    fix = "Fix is sometimes available." if found.fixable else "Fix is not available."
+    click.echo(f"# {found.name} ({found.code}){status}\n\n{fix}\n\n{found.documentation()}")
+
+
+@main.command(name="rules")
+@click.option("--output-format", type=click.Choice(("text", "json")), default="text", show_default=True)
+def rules_command(output_format: str) -> None:
+    """List every rule: code, name, fix availability, preview status and summary."""
+    import json
+
+    from fastlint.registry import all_rules
+
+    if output_format == "json":
+        entries = [
+            {"code": r.code, "name": r.name, "fixable": r.fixable, "preview": r.preview, "summary": r.summary()}
+            for r in all_rules()
+        ]
+        click.echo(json.dumps(entries, indent=2))
+        return
+    for r in all_rules():
+        flags = ("[*]" if r.fixable else "[ ]") + (" preview" if r.preview else "")
+        click.echo(f"{r.code}  {r.name:<40} {flags:<12} {r.summary()}")
+
+
+@main.command(name="debug-config")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+def debug_config(paths: tuple[Path, ...], config_path: Path | None) -> None:
+    """Print the settings that a check of PATHS would use."""
+    from fastlint.config import ConfigError, format_settings, load_settings
+
+    try:
+        settings = load_settings(list(paths) or [Path(".")], config_path)
+    except ConfigError as error:
+        _fail(str(error))
+        return
+    click.echo(format_settings(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Everything the rules may ask about one module, computed once and shared by all rules."""
+
+from __future__ import annotations
+
+import ast
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fastlint.fastapi_model import FastAPIModel, build_model
+from fastlint.finding import Finding, Position
+from fastlint.inference import TypeInference
+from fastlint.knowledge.tables import Knowledge
+from fastlint.names import NameTable
+from fastlint.settings import Settings
+from fastlint.source import SourceFile
+from fastlint.syntax import FunctionNode
+
+if TYPE_CHECKING:
+    from fastlint.project import ProjectIndex
+
+
+class ModuleContext:
+    def __init__(
+        self,
+        source: SourceFile,
+        tree: ast.Module,
+        module: str,
+        is_package: bool,
+        settings: Settings,
+        knowledge: Knowledge,
+        project: ProjectIndex | None = None,
+    ) -> None:
+        self.source = source
+        self.tree = tree
+        self.module = module
+        self.settings = settings
+        self.knowledge = knowledge
+        self.project = project
+        self.names = NameTable(tree, module, is_package)
+        self._facts: dict[str, object] = {}
+
+    @property
+    def path(self) -> Path:
+        return self.source.path
+
+    @cached_property
+    def model(self) -> FastAPIModel:
+        return build_model(self.tree, self.names)
+
+    @cached_property
+    def inference(self) -> TypeInference:
+        external = self.project.call_result if self.project is not None else None
+        return TypeInference(self.names, self.tree, self.model.owners.get, external)
+
+    @cached_property
+    def async_functions(self) -> list[ast.AsyncFunctionDef]:
+        return [node for node in ast.walk(self.tree) if isinstance(node, ast.AsyncFunctionDef)]
+
+    def runs_on_loop(self, function: FunctionNode) -> bool:
+        """Async code that runs while the server serves (startup only with ``check-startup``)."""
+        if not isinstance(function, ast.AsyncFunctionDef):
+            return False
+        return self.settings.check_startup or not self.model.runs_only_once(function)
+
+    def fact(self, key: str, compute):  # type: ignore[no-untyped-def]
+        """A value several rules share (the blocking calls, say), computed on first use."""
+        if key not in self._facts:
+            self._facts[key] = compute(self)
+        return self._facts[key]
+
+    # -- reporting ---------------------------------------------------------------------
+
+    def position(self, line: int, utf8_column: int) -> Position:
+        return Position(line, self.source.char_column(line, utf8_column))
+
+    def finding(
+        self,
+        code: str,
+        node: ast.AST,
+        message: str,
+        *,
+        fix_title: str | None = None,
+        suppressed_by: tuple[str, ...] = (),
+        confidence: str = "high",
+    ) -> Finding:
+        start = self.position(node.lineno, node.col_offset)  # type: ignore[attr-defined]
+        end_line = node.end_lineno or node.lineno  # type: ignore[attr-defined]
+        end = self.position(end_line, node.end_col_offset if node.end_col_offset is not None else node.col_offset)  # type: ignore[attr-defined]
+        return Finding(
+            code=code,
+            message=message,
+            path=str(self.path),
+            start=start,
+            end=end,
+            fix_title=fix_title,
+            suppressed_by=suppressed_by,
+            confidence=confidence,
+        )
+
+    def text_of(self, node: ast.AST) -> str:
+        return ast.get_source_segment(self.source.text, node) or ""

@@ -1,0 +1,322 @@
+"""Which functions of a module FastAPI runs, in what role, and how often.
+
+One walk over the module finds applications and routers, then the functions they
+register: route handlers, dependencies, middleware, lifespan and event handlers,
+background tasks, exception handlers. ``async def`` in any of these runs on the event
+loop; a sync ``def`` handler or dependency runs in the threadpool; lifespan, startup
+and script entry points run once, before or outside serving.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+from dataclasses import dataclass, field
+
+from fastlint.names import NameTable, dotted_text
+from fastlint.syntax import FunctionNode, keyword, string_value
+
+APP_CONSTRUCTORS = {
+    "fastapi.FastAPI": "app",
+    "fastapi.APIRouter": "router",
+    "starlette.Starlette": "app",
+    "starlette.routing.Router": "router",
+}
+DEPENDS = {"fastapi.Depends", "fastapi.Security"}
+HTTP_METHODS = {"get", "post", "put", "patch", "delete", "options", "head", "trace"}
+ENTRYPOINT_RUNNERS = {"asyncio.run", "anyio.run", "trio.run", "uvloop.run"}
+_BASE_HTTP_MIDDLEWARE = "starlette.middleware.base.BaseHTTPMiddleware"
+_ASYNC_CONTEXT_MANAGER = "contextlib.asynccontextmanager"
+
+
+class RoleKind(str, enum.Enum):
+    ROUTE = "route handler"
+    WEBSOCKET = "websocket handler"
+    DEPENDENCY = "dependency"
+    MIDDLEWARE = "middleware"
+    BACKGROUND = "background task"
+    EXCEPTION_HANDLER = "exception handler"
+    LIFESPAN = "lifespan"
+    STARTUP = "startup handler"
+    SHUTDOWN = "shutdown handler"
+    ENTRYPOINT = "entry point"
+
+
+ONCE = {RoleKind.LIFESPAN, RoleKind.STARTUP, RoleKind.SHUTDOWN, RoleKind.ENTRYPOINT}
+# Background tasks run after the response is sent: they block the loop, but they are
+# not request setup, so per-request resource rules leave them alone.
+REQUEST_SCOPED = {RoleKind.ROUTE, RoleKind.WEBSOCKET, RoleKind.DEPENDENCY, RoleKind.MIDDLEWARE, RoleKind.EXCEPTION_HANDLER}
+
+
+@dataclass(frozen=True)
+class Role:
+    kind: RoleKind
+    endpoint: str | None = None  # "GET /items" for routes, "/ws" for websockets
+
+    @property
+    def once(self) -> bool:
+        return self.kind in ONCE
+
+    @property
+    def request_scoped(self) -> bool:
+        return self.kind in REQUEST_SCOPED
+
+
+@dataclass
+class AppObject:
+    kind: str  # "app" | "router"
+    prefix: str
+    call: ast.Call
+
+
+@dataclass
+class FastAPIModel:
+    roles: dict[FunctionNode, list[Role]] = field(default_factory=dict)
+    apps: dict[str, AppObject] = field(default_factory=dict)
+    # Functions of other modules that this module registers: qualified name -> roles.
+    external_roles: dict[str, list[Role]] = field(default_factory=dict)
+    owners: dict[FunctionNode, ast.ClassDef] = field(default_factory=dict)
+
+    def roles_of(self, function: ast.AST) -> list[Role]:
+        return self.roles.get(function, [])  # type: ignore[arg-type]
+
+    def runs_only_once(self, function: ast.AST) -> bool:
+        roles = self.roles_of(function)
+        return bool(roles) and all(role.once for role in roles)
+
+    def is_request_scoped(self, function: ast.AST) -> bool:
+        return any(role.request_scoped for role in self.roles_of(function))
+
+    def describe(self, function: FunctionNode) -> str:
+        """How a message names the function: ``async route handler GET /items``."""
+        prefix = "async " if isinstance(function, ast.AsyncFunctionDef) else ""
+        roles = self.roles_of(function)
+        if not roles:
+            return f"{prefix}function `{self.display_name(function)}`"
+        role = min(roles, key=lambda r: list(RoleKind).index(r.kind))
+        if role.endpoint:
+            return f"{prefix}{role.kind.value} {role.endpoint}"
+        return f"{prefix}{role.kind.value} `{self.display_name(function)}`"
+
+    def display_name(self, function: FunctionNode) -> str:
+        owner = self.owners.get(function)
+        return f"{owner.name}.{function.name}" if owner else function.name
+
+
+def build_model(tree: ast.Module, names: NameTable) -> FastAPIModel:
+    return _ModelBuilder(tree, names).build()
+
+
+class _ModelBuilder:
+    def __init__(self, tree: ast.Module, names: NameTable) -> None:
+        self.tree = tree
+        self.names = names
+        self.model = FastAPIModel()
+        self.classes: dict[str, ast.ClassDef] = {}
+        self.functions: list[FunctionNode] = []
+        self.calls: list[ast.Call] = []
+
+    def build(self) -> FastAPIModel:
+        for node in ast.walk(self.tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions.append(node)
+            elif isinstance(node, ast.ClassDef):
+                self.classes.setdefault(node.name, node)
+                for item in node.body:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        self.model.owners[item] = node
+            elif isinstance(node, ast.Call):
+                self.calls.append(node)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
+                self._collect_app(node)
+        for function in self.functions:
+            self._collect_decorators(function)
+        for call in self.calls:
+            self._collect_registration(call)
+        for class_def in self.classes.values():
+            if any(self.names.qualified_name(base) == _BASE_HTTP_MIDDLEWARE for base in class_def.bases):
+                self._add_method_role(class_def, "dispatch", Role(RoleKind.MIDDLEWARE))
+        return self.model
+
+    # -- applications and routers ------------------------------------------------------
+
+    def _collect_app(self, node: ast.Assign | ast.AnnAssign) -> None:
+        call = node.value
+        assert isinstance(call, ast.Call)
+        kind = APP_CONSTRUCTORS.get(self.names.qualified_name(call.func) or "")
+        if not kind:
+            return
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        prefix = string_value(keyword(call, "prefix")) or ""
+        for target in targets:
+            text = dotted_text(target)
+            if text:
+                self.model.apps[text] = AppObject(kind, prefix, call)
+        self._add_function_role(keyword(call, "lifespan"), Role(RoleKind.LIFESPAN))
+        for hook, kind_ in (("on_startup", RoleKind.STARTUP), ("on_shutdown", RoleKind.SHUTDOWN)):
+            for element in _elements(keyword(call, hook)):
+                self._add_function_role(element, Role(kind_))
+        handlers = keyword(call, "exception_handlers")
+        if isinstance(handlers, ast.Dict):
+            for value in handlers.values:
+                self._add_function_role(value, Role(RoleKind.EXCEPTION_HANDLER))
+
+    def _app_prefix(self, receiver: ast.expr) -> str | None:
+        """The prefix of a known app or router, or None when ``receiver`` is not one."""
+        text = dotted_text(receiver)
+        if text is None:
+            return None
+        if text in self.model.apps:
+            return self.model.apps[text].prefix
+        # A router imported from another module: its prefix is not known here.
+        head = text.split(".")[0]
+        return "" if head in self.names.imports or text.endswith(("app", "router")) else None
+
+    # -- decorators --------------------------------------------------------------------
+
+    def _collect_decorators(self, function: FunctionNode) -> None:
+        for decorator in function.decorator_list:
+            if self.names.qualified_name(decorator) == _ASYNC_CONTEXT_MANAGER and _looks_like_lifespan(function, self.names):
+                self._add_role(function, Role(RoleKind.LIFESPAN))
+            if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)):
+                continue
+            prefix = self._app_prefix(decorator.func.value)
+            if prefix is None:
+                continue
+            role = _decorator_role(decorator.func.attr, decorator, prefix)
+            if role:
+                self._add_role(function, role)
+
+    # -- calls that register functions -------------------------------------------------
+
+    def _collect_registration(self, call: ast.Call) -> None:
+        callee = self.names.qualified_name(call.func)
+        if callee in DEPENDS:
+            target = call.args[0] if call.args else keyword(call, "dependency")
+            self._add_dependency(target)
+            return
+        if callee in ENTRYPOINT_RUNNERS and call.args:
+            target = call.args[0]
+            self._add_function_role(target.func if isinstance(target, ast.Call) else target, Role(RoleKind.ENTRYPOINT))
+            return
+        if callee in ("starlette.routing.Route", "starlette.routing.WebSocketRoute") and len(call.args) >= 2:
+            path = string_value(call.args[0]) or ""
+            websocket = callee.endswith("WebSocketRoute")
+            role = Role(RoleKind.WEBSOCKET, path) if websocket else Role(RoleKind.ROUTE, _endpoint(keyword(call, "methods"), path))
+            self._add_function_role(call.args[1], role)
+            return
+        if callee in ("starlette.background.BackgroundTask", "fastapi.BackgroundTasks") and call.args:
+            self._add_function_role(call.args[0], Role(RoleKind.BACKGROUND))
+            return
+        if not isinstance(call.func, ast.Attribute):
+            return
+        method = call.func.attr
+        if method == "add_task" and call.args:
+            self._add_function_role(call.args[0], Role(RoleKind.BACKGROUND))
+            return
+        prefix = self._app_prefix(call.func.value)
+        if prefix is None:
+            return
+        self._collect_app_method_call(method, call, prefix)
+
+    def _collect_app_method_call(self, method: str, call: ast.Call, prefix: str) -> None:
+        args = call.args
+        if method == "add_api_route" and len(args) >= 2:
+            path = prefix + (string_value(args[0]) or "")
+            self._add_function_role(args[1], Role(RoleKind.ROUTE, _endpoint(keyword(call, "methods"), path)))
+        elif method in ("add_api_websocket_route", "add_websocket_route") and len(args) >= 2:
+            self._add_function_role(args[1], Role(RoleKind.WEBSOCKET, prefix + (string_value(args[0]) or "")))
+        elif method == "add_event_handler" and len(args) >= 2:
+            kind = RoleKind.STARTUP if string_value(args[0]) == "startup" else RoleKind.SHUTDOWN
+            self._add_function_role(args[1], Role(kind))
+        elif method == "add_exception_handler" and len(args) >= 2:
+            self._add_function_role(args[1], Role(RoleKind.EXCEPTION_HANDLER))
+        elif method == "add_middleware" and args:
+            class_def = self._local_class(args[0])
+            if class_def is not None:
+                self._add_method_role(class_def, "__call__", Role(RoleKind.MIDDLEWARE))
+                self._add_method_role(class_def, "dispatch", Role(RoleKind.MIDDLEWARE))
+
+    def _add_dependency(self, target: ast.expr | None) -> None:
+        if target is None:
+            return
+        role = Role(RoleKind.DEPENDENCY)
+        class_def = self._local_class(target.func if isinstance(target, ast.Call) else target)
+        if class_def is not None:
+            # ``Depends(Checker())`` calls the instance; ``Depends(Checker)`` builds one per request.
+            self._add_method_role(class_def, "__call__" if isinstance(target, ast.Call) else "__init__", role)
+            return
+        self._add_function_role(target, role)
+
+    # -- role bookkeeping --------------------------------------------------------------
+
+    def _add_function_role(self, reference: ast.expr | None, role: Role) -> None:
+        if reference is None:
+            return
+        if isinstance(reference, ast.Name):
+            definition = self.names.definitions.get(reference.id)
+            if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._add_role(definition, role)
+                return
+            nested = [f for f in self.functions if f.name == reference.id and f not in self.model.owners]
+            if len(nested) == 1:
+                self._add_role(nested[0], role)
+                return
+        qualified = self.names.qualified_name(reference)
+        if qualified and not qualified.startswith("builtins."):
+            self.model.external_roles.setdefault(qualified, []).append(role)
+
+    def _add_method_role(self, class_def: ast.ClassDef, method: str, role: Role) -> None:
+        for item in class_def.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == method:
+                self._add_role(item, role)
+
+    def _add_role(self, function: FunctionNode, role: Role) -> None:
+        roles = self.model.roles.setdefault(function, [])
+        if role not in roles:
+            roles.append(role)
+
+    def _local_class(self, reference: ast.expr) -> ast.ClassDef | None:
+        if isinstance(reference, ast.Name):
+            definition = self.names.definitions.get(reference.id)
+            if isinstance(definition, ast.ClassDef):
+                return definition
+        return None
+
+
+def _decorator_role(attr: str, decorator: ast.Call, prefix: str) -> Role | None:
+    path_arg = decorator.args[0] if decorator.args else keyword(decorator, "path")
+    path = string_value(path_arg)
+    if attr in HTTP_METHODS:
+        return Role(RoleKind.ROUTE, f"{attr.upper()} {prefix}{path or ''}") if path is not None else None
+    if attr in ("api_route", "route") and path is not None:
+        return Role(RoleKind.ROUTE, _endpoint(keyword(decorator, "methods"), prefix + path))
+    if attr in ("websocket", "websocket_route") and path is not None:
+        return Role(RoleKind.WEBSOCKET, prefix + path)
+    if attr == "middleware":
+        return Role(RoleKind.MIDDLEWARE)
+    if attr == "on_event":
+        event = string_value(decorator.args[0]) if decorator.args else None
+        return Role(RoleKind.STARTUP if event == "startup" else RoleKind.SHUTDOWN)
+    if attr == "exception_handler":
+        return Role(RoleKind.EXCEPTION_HANDLER)
+    return None
+
+
+def _endpoint(methods: ast.expr | None, path: str) -> str:
+    verbs = [string_value(element) for element in _elements(methods)]
+    names = ", ".join(sorted({verb.upper() for verb in verbs if verb})) or "GET"
+    return f"{names} {path}"
+
+
+def _elements(node: ast.expr | None) -> list[ast.expr]:
+    return list(node.elts) if isinstance(node, (ast.List, ast.Tuple, ast.Set)) else []
+
+
+def _looks_like_lifespan(function: FunctionNode, names: NameTable) -> bool:
+    if function.name == "lifespan":
+        return True
+    params = function.args.posonlyargs + function.args.args
+    if len(params) != 1 or params[0].annotation is None:
+        return False
+    return names.qualified_name(params[0].annotation) in ("fastapi.FastAPI", "starlette.Starlette")

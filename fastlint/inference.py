@@ -1,0 +1,304 @@
+"""Flow-insensitive local type inference over CPython's ``ast``.
+
+It answers one question cheaply: which library type does this receiver hold, so that
+``session.get(...)`` can be looked up as ``requests.Session.get``. Every binding of a
+name in a function must agree on the type, or the answer is "unknown" and nothing is
+reported: precision before recall.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fastlint.knowledge import types as known
+from fastlint.names import NameTable
+from fastlint.syntax import FunctionNode, all_parameters, keyword, walk_local
+
+_MAX_DEPTH = 24
+_ANNOTATED = {"typing.Annotated", "typing_extensions.Annotated"}
+_OPTIONAL = {"typing.Optional", "typing_extensions.Optional"}
+_ITERATORS = {
+    "typing.Generator", "typing.Iterator", "typing.Iterable", "typing.AsyncGenerator", "typing.AsyncIterator",
+    "collections.abc.Generator", "collections.abc.Iterator", "collections.abc.AsyncGenerator", "collections.abc.AsyncIterator",
+}
+_DEPENDS = {"fastapi.Depends", "fastapi.Security"}
+
+
+@dataclass
+class Binding:
+    kind: str  # "value" | "enter" | "annotation" | "param" | "opaque"
+    node: ast.AST | None = None
+    default: ast.expr | None = None
+
+
+@dataclass
+class Scope:
+    """The names bound in one function body or at module level."""
+
+    node: ast.AST
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+
+    def bind(self, name: str, binding: Binding) -> None:
+        self.bindings.setdefault(name, []).append(binding)
+
+
+def build_scope(node: ast.AST) -> Scope:
+    scope = Scope(node)
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        for arg, default in all_parameters(node.args):
+            scope.bind(arg.arg, Binding("param", arg, default))
+    for child in walk_local(node):
+        if isinstance(child, ast.Assign):
+            for target in child.targets:
+                _bind_target(scope, target, child.value)
+        elif isinstance(child, ast.AnnAssign) and isinstance(child.target, ast.Name):
+            scope.bind(child.target.id, Binding("annotation", child.annotation))
+        elif isinstance(child, ast.NamedExpr):
+            scope.bind(child.target.id, Binding("value", child.value))
+        elif isinstance(child, (ast.With, ast.AsyncWith)):
+            for item in child.items:
+                if isinstance(item.optional_vars, ast.Name):
+                    scope.bind(item.optional_vars.id, Binding("enter", item.context_expr))
+                elif item.optional_vars is not None:
+                    _bind_target(scope, item.optional_vars, None)
+        elif isinstance(child, (ast.For, ast.AsyncFor, ast.comprehension)):
+            _bind_target(scope, child.target, None)
+        elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and child is not node:
+            scope.bind(child.name, Binding("opaque"))
+    return scope
+
+
+def _bind_target(scope: Scope, target: ast.AST, value: ast.expr | None) -> None:
+    if isinstance(target, ast.Name):
+        scope.bind(target.id, Binding("value", value) if value is not None else Binding("opaque"))
+    else:
+        for name in ast.walk(target):
+            if isinstance(name, ast.Name):
+                scope.bind(name.id, Binding("opaque"))
+
+
+class TypeInference:
+    """Types of expressions in one module.
+
+    ``external_result`` answers, for a qualified name defined in another module of the
+    project, the type its call returns (the project index supplies it); it may be None.
+    """
+
+    def __init__(
+        self,
+        names: NameTable,
+        module: ast.Module,
+        class_of: Callable[[ast.AST], ast.ClassDef | None],
+        external_result: Callable[[str], str | None] | None = None,
+    ) -> None:
+        self.names = names
+        self.module_scope = build_scope(module)
+        self._scopes: dict[int, Scope] = {id(module): self.module_scope}
+        self._class_of = class_of
+        self._external_result = external_result
+
+    def scope(self, node: ast.AST) -> Scope:
+        key = id(node)
+        if key not in self._scopes:
+            self._scopes[key] = build_scope(node)
+        return self._scopes[key]
+
+    # -- calls -------------------------------------------------------------------------
+
+    def callee(self, func: ast.expr, scope: Scope, depth: int = 0) -> str | None:
+        """The qualified name of what a call calls: ``requests.get``, ``httpx.Client.get``."""
+        if isinstance(func, ast.Attribute):
+            receiver = func.value
+            if not self._is_module_reference(receiver, scope):
+                receiver_type = self.type_of(receiver, scope, depth + 1)
+                if receiver_type:
+                    return f"{receiver_type}.{func.attr}"
+                if isinstance(receiver, ast.Name) or _has_call(receiver):
+                    return None
+        if isinstance(func, ast.Name) and scope is not self.module_scope and func.id in scope.bindings:
+            return None
+        return self.names.qualified_name(func)
+
+    def _is_module_reference(self, node: ast.expr, scope: Scope) -> bool:
+        """``requests`` in ``requests.get``: an imported name not rebound locally."""
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        return isinstance(node, ast.Name) and node.id in self.names.imports and not self._locally_bound(node.id, scope)
+
+    def _locally_bound(self, name: str, scope: Scope) -> bool:
+        return name in scope.bindings or (scope is not self.module_scope and name in self.module_scope.bindings)
+
+    # -- expressions -------------------------------------------------------------------
+
+    def type_of(self, node: ast.expr, scope: Scope, depth: int = 0) -> str | None:
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(node, ast.Name):
+            return self._name_type(node.id, scope, depth)
+        if isinstance(node, ast.Call):
+            return self._call_type(node, scope, depth)
+        if isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+                return self._self_attribute_type(node.attr, scope, depth)
+            receiver = self.type_of(node.value, scope, depth + 1)
+            if receiver:
+                return _attribute_result(receiver, node.attr)
+            return None
+        if isinstance(node, ast.Subscript):
+            receiver = self.type_of(node.value, scope, depth + 1)
+            return known.ATTRIBUTE_RESULTS.get(f"{receiver}.*") if receiver else None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            left = self.type_of(node.left, scope, depth + 1)
+            return left if left == "pathlib.Path" else None
+        return None
+
+    def _name_type(self, name: str, scope: Scope, depth: int) -> str | None:
+        bindings = scope.bindings.get(name)
+        owner = scope
+        if bindings is None and scope is not self.module_scope:
+            bindings = self.module_scope.bindings.get(name)
+            owner = self.module_scope
+        if not bindings:
+            return None
+        found = {self._binding_type(binding, owner, depth + 1) for binding in bindings}
+        return found.pop() if len(found) == 1 else None
+
+    def _binding_type(self, binding: Binding, scope: Scope, depth: int) -> str | None:
+        if binding.kind in ("value", "enter") and isinstance(binding.node, ast.expr):
+            value_type = self.type_of(binding.node, scope, depth)
+            return known.ENTER_RESULTS.get(value_type, value_type) if binding.kind == "enter" and value_type else value_type
+        if binding.kind == "annotation" and isinstance(binding.node, ast.expr):
+            return self.annotation_type(binding.node)
+        if binding.kind == "param" and isinstance(binding.node, ast.arg):
+            return self.parameter_type(binding.node, binding.default, depth)
+        return None
+
+    def parameter_type(self, arg: ast.arg, default: ast.expr | None, depth: int = 0) -> str | None:
+        if arg.annotation is not None:
+            annotated = self.annotation_type(arg.annotation)
+            if annotated:
+                return annotated
+        if isinstance(default, ast.Call) and self.names.qualified_name(default.func) in _DEPENDS and default.args:
+            return self.call_result(default.args[0], depth + 1)
+        return None
+
+    def _call_type(self, call: ast.Call, scope: Scope, depth: int) -> str | None:
+        callee = self.callee(call.func, scope, depth + 1)
+        if callee:
+            constructed = known.CONSTRUCTORS.get(callee) or _method_result(callee)
+            if constructed == "sqlalchemy.orm.sessionmaker" and _makes_async_sessions(call, self.names):
+                return "sqlalchemy.ext.asyncio.async_sessionmaker"
+            if constructed:
+                return constructed
+            return self.call_result(call.func, depth + 1)
+        factory = self.type_of(call.func, scope, depth + 1)
+        return known.CALL_RESULTS.get(factory) if factory else None
+
+    def call_result(self, func: ast.expr, depth: int = 0) -> str | None:
+        """What calling a function of this module (or, via the index, another) returns."""
+        name = self.names.qualified_name(func)
+        if not name or depth > _MAX_DEPTH:
+            return None
+        if name in known.CONSTRUCTORS:
+            return known.CONSTRUCTORS[name]
+        local = name.rpartition(".")[2]
+        definition = self.names.definitions.get(local) if name == f"{self.names.module}.{local}" else None
+        if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return self.function_result(definition, depth + 1)
+        if self._external_result is not None:
+            return self._external_result(name)
+        return None
+
+    def function_result(self, function: FunctionNode, depth: int = 0) -> str | None:
+        """The type a function returns, or yields when it is a generator (a yield dependency)."""
+        scope = self.scope(function)
+        values = [
+            node.value
+            for node in walk_local(function)
+            if isinstance(node, (ast.Return, ast.Yield)) and node.value is not None
+        ]
+        found = {self.type_of(value, scope, depth + 1) for value in values}
+        if len(found) == 1:
+            result = found.pop()
+            if result:
+                return result
+        if function.returns is not None:
+            return self.annotation_type(function.returns)
+        return None
+
+    def _self_attribute_type(self, attr: str, scope: Scope, depth: int) -> str | None:
+        owner = self._class_of(scope.node)
+        if owner is None:
+            return None
+        found: set[str | None] = set()
+        for statement in owner.body:
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and statement.target.id == attr:
+                found.add(self.annotation_type(statement.annotation))
+            elif isinstance(statement, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attr for t in statement.targets):
+                found.add(self.type_of(statement.value, self.module_scope, depth + 1))
+            elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                method_scope = self.scope(statement)
+                for node in walk_local(statement):
+                    if isinstance(node, ast.Assign) and any(_is_self_attribute(t, attr) for t in node.targets):
+                        found.add(self.type_of(node.value, method_scope, depth + 1))
+                    elif isinstance(node, ast.AnnAssign) and _is_self_attribute(node.target, attr):
+                        found.add(self.annotation_type(node.annotation))
+        return found.pop() if len(found) == 1 else None
+
+    # -- annotations -------------------------------------------------------------------
+
+    def annotation_type(self, node: ast.expr, depth: int = 0) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                parsed = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                return None
+            return self.annotation_type(parsed)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            sides = [side for side in (node.left, node.right) if not _is_none(side)]
+            return self.annotation_type(sides[0]) if len(sides) == 1 else None
+        if isinstance(node, ast.Subscript):
+            origin = self.names.qualified_name(node.value)
+            arguments = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            if origin in _ANNOTATED or origin in _OPTIONAL or origin in _ITERATORS:
+                return self.annotation_type(arguments[0])
+            return None
+        if isinstance(node, ast.Name) and depth < _MAX_DEPTH:
+            alias = self.module_scope.bindings.get(node.id, [])
+            if len(alias) == 1 and alias[0].kind == "value" and isinstance(alias[0].node, ast.expr):
+                return self.annotation_type(alias[0].node, depth + 1)
+        return self.names.qualified_name(node)
+
+
+def _method_result(name: str) -> str | None:
+    """What a method returns, looking through known subclasses to their base."""
+    if name in known.METHOD_RESULTS:
+        return known.METHOD_RESULTS[name]
+    type_name, _, method = name.rpartition(".")
+    base = known.BASES.get(type_name)
+    return known.METHOD_RESULTS.get(f"{base}.{method}") if base else None
+
+
+def _attribute_result(receiver: str, attr: str) -> str | None:
+    return known.ATTRIBUTE_RESULTS.get(f"{receiver}.{attr}") or (
+        known.ATTRIBUTE_RESULTS.get(f"{receiver}.*") if not attr.startswith("_") else None
+    )
+
+
+def _is_self_attribute(node: ast.AST, attr: str) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == attr and isinstance(node.value, ast.Name) and node.value.id == "self"
+
+
+def _is_none(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _has_call(node: ast.AST) -> bool:
+    return any(isinstance(child, ast.Call) for child in ast.walk(node))
+
+
+def _makes_async_sessions(call: ast.Call, names: NameTable) -> bool:
+    class_ = keyword(call, "class_")
+    return class_ is not None and (names.qualified_name(class_) or "").endswith("AsyncSession")

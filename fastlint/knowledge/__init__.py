@@ -1,0 +1,1 @@
+"""What fastlint knows about libraries, kept as data: one module per family."""

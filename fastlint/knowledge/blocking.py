@@ -1,0 +1,136 @@
+"""Calls that block the thread that makes them, with the rule that reports each.
+
+Methods are written ``Type.method`` with the qualified name of the type that
+``fastlint.knowledge.types`` infers for the receiver. Users extend this table with
+``extend-blocking-calls`` and shrink it with ``allow-blocking-calls``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BlockingCall:
+    name: str
+    code: str
+    use_instead: str | None = None
+
+
+def _family(code: str, use_instead: str | None, prefix: str, names: str) -> list[BlockingCall]:
+    return [BlockingCall(f"{prefix}{name}", code, use_instead) for name in names.split()]
+
+
+_HTTP_VERBS = "get post put patch delete head options request"
+_ASYNC_HTTP = "`httpx.AsyncClient` (awaited)"
+
+BLOCKING_CALLS: tuple[BlockingCall, ...] = tuple(
+    [
+        # FL101: blocking HTTP clients.
+        *_family("FL101", _ASYNC_HTTP, "requests.", _HTTP_VERBS),
+        *_family("FL101", _ASYNC_HTTP, "requests.Session.", _HTTP_VERBS + " send"),
+        *_family("FL101", _ASYNC_HTTP, "httpx.", _HTTP_VERBS + " stream"),
+        *_family("FL101", _ASYNC_HTTP, "httpx.Client.", _HTTP_VERBS + " send stream"),
+        *_family("FL101", _ASYNC_HTTP, "urllib.request.", "urlopen urlretrieve"),
+        *_family("FL101", _ASYNC_HTTP, "urllib.request.OpenerDirector.", "open"),
+        *_family("FL101", _ASYNC_HTTP, "urllib3.", "request"),
+        *_family("FL101", _ASYNC_HTTP, "urllib3.PoolManager.", "request urlopen request_encode_url request_encode_body"),
+        *_family("FL101", _ASYNC_HTTP, "urllib3.HTTPConnectionPool.", "request urlopen"),
+        *_family("FL101", _ASYNC_HTTP, "http.client.HTTPConnection.", "request getresponse connect"),
+        *_family("FL101", "`asyncio.open_connection`", "socket.", "create_connection getaddrinfo gethostbyname"),
+        # FL102: sleeping.
+        BlockingCall("time.sleep", "FL102", "`await asyncio.sleep(...)`"),
+        # FL103: file and OS I/O.
+        *_family("FL103", "`anyio.open_file` or `run_in_threadpool`", "builtins.", "open"),
+        *_family("FL103", "`anyio.open_file` or `run_in_threadpool`", "io.", "open open_code"),
+        *_family("FL103", "`anyio.open_file` or `run_in_threadpool`", "codecs.", "open"),
+        *_family(
+            "FL103",
+            "`anyio.Path` (awaited)",
+            "pathlib.Path.",
+            "open read_text read_bytes write_text write_bytes exists is_file is_dir is_symlink stat lstat "
+            "mkdir rmdir unlink rename replace touch iterdir glob rglob resolve chmod samefile walk",
+        ),
+        *_family(
+            "FL103",
+            "`anyio.Path` or `run_in_threadpool`",
+            "os.path.",
+            "exists lexists isfile isdir islink ismount getsize getmtime getatime getctime realpath samefile",
+        ),
+        *_family(
+            "FL103",
+            "`anyio.Path` or `run_in_threadpool`",
+            "os.",
+            "listdir scandir walk stat lstat remove unlink rename renames replace mkdir makedirs rmdir "
+            "removedirs chmod chown link symlink readlink truncate fsync utime",
+        ),
+        *_family("FL103", "`run_in_threadpool`", "shutil.", "copy copy2 copyfile copyfileobj copytree move rmtree make_archive unpack_archive disk_usage"),
+        *_family("FL103", "`run_in_threadpool`", "tempfile.", "NamedTemporaryFile TemporaryFile SpooledTemporaryFile mkstemp mkdtemp TemporaryDirectory"),
+        *_family("FL103", "`run_in_threadpool`", "json.", "load dump"),
+        *_family("FL103", "`run_in_threadpool`", "pickle.", "load dump"),
+        # FL104: subprocesses.
+        *_family("FL104", "`asyncio.create_subprocess_exec`", "subprocess.", "run call check_call check_output getoutput getstatusoutput Popen"),
+        *_family("FL104", "`asyncio.create_subprocess_exec`", "subprocess.Popen.", "wait communicate"),
+        *_family(
+            "FL104",
+            "`asyncio.create_subprocess_exec`",
+            "os.",
+            "system popen wait waitpid wait3 wait4 waitid spawnl spawnle spawnlp spawnlpe spawnv spawnve spawnvp spawnvpe posix_spawn posix_spawnp",
+        ),
+        # FL105: synchronous database drivers and sessions.
+        *_family("FL105", "`asyncpg` or `psycopg.AsyncConnection`", "psycopg2.", "connect"),
+        *_family("FL105", "`psycopg.AsyncConnection`", "psycopg.", "connect"),
+        *_family("FL105", "`psycopg.AsyncConnection`", "psycopg.Connection.", "execute commit rollback close"),
+        *_family("FL105", "`psycopg.AsyncCursor`", "psycopg.Cursor.", "execute executemany fetchone fetchmany fetchall"),
+        *_family("FL105", "`asyncpg`", "psycopg2.connection.", "commit rollback close"),
+        *_family("FL105", "`asyncpg`", "psycopg2.cursor.", "execute executemany fetchone fetchmany fetchall callproc"),
+        *_family("FL105", "`aiosqlite`", "sqlite3.", "connect"),
+        *_family("FL105", "`aiosqlite`", "sqlite3.Connection.", "execute executemany executescript commit rollback close backup"),
+        *_family("FL105", "`aiosqlite`", "sqlite3.Cursor.", "execute executemany executescript fetchone fetchmany fetchall"),
+        *_family("FL105", "`aiomysql` or `asyncmy`", "pymysql.", "connect"),
+        *_family("FL105", "`aiomysql` or `asyncmy`", "MySQLdb.", "connect"),
+        *_family("FL105", "`aiomysql` or `asyncmy`", "pymysql.connections.Connection.", "commit rollback ping"),
+        *_family("FL105", "`aiomysql` or `asyncmy`", "pymysql.cursors.Cursor.", "execute executemany fetchone fetchmany fetchall"),
+        *_family(
+            "FL105",
+            "`motor` or `pymongo.AsyncMongoClient`",
+            "pymongo.collection.Collection.",
+            "find_one insert_one insert_many update_one update_many replace_one delete_one delete_many "
+            "count_documents estimated_document_count aggregate distinct find_one_and_update "
+            "find_one_and_replace find_one_and_delete bulk_write create_index drop",
+        ),
+        *_family("FL105", "`motor` or `pymongo.AsyncMongoClient`", "pymongo.cursor.Cursor.", "to_list next"),
+        *_family("FL105", "`motor` or `pymongo.AsyncMongoClient`", "pymongo.MongoClient.", "server_info list_database_names drop_database"),
+        *_family(
+            "FL105",
+            "`redis.asyncio.Redis` (awaited)",
+            "redis.Redis.",
+            "get set delete exists expire ttl incr decr incrby mget mset hget hset hgetall hdel hincrby "
+            "lpush rpush lpop rpop lrange sadd srem smembers sismember zadd zrange zrem zscore "
+            "publish ping keys scan setex setnx getdel getex execute_command eval evalsha xadd xread",
+        ),
+        *_family("FL105", "`redis.asyncio.Redis` (awaited)", "redis.client.Pipeline.", "execute"),
+        *_family(
+            "FL105",
+            "`AsyncSession` (awaited) or a sync `def` handler",
+            "sqlalchemy.orm.Session.",
+            "execute scalars scalar get get_one commit flush refresh merge connection close",
+        ),
+        *_family("FL105", "`AsyncSession.exec` (awaited) or a sync `def` handler", "sqlmodel.Session.", "exec"),
+        *_family(
+            "FL105",
+            "`AsyncSession` (awaited) or a sync `def` handler",
+            "sqlalchemy.orm.Query.",
+            "all first one one_or_none scalar count get delete update",
+        ),
+        *_family("FL105", "`create_async_engine` (awaited)", "sqlalchemy.engine.Engine.", "connect begin raw_connection"),
+        *_family("FL105", "`AsyncConnection` (awaited)", "sqlalchemy.engine.Connection.", "execute scalar scalars commit rollback exec_driver_sql"),
+        # FL106: CPU-heavy hashing and key derivation.
+        *_family("FL106", "`run_in_threadpool`", "bcrypt.", "hashpw checkpw kdf"),
+        *_family("FL106", "`run_in_threadpool`", "passlib.context.CryptContext.", "hash verify verify_and_update encrypt"),
+        *_family("FL106", "`run_in_threadpool`", "passlib.hash.", "bcrypt.hash bcrypt.verify pbkdf2_sha256.hash pbkdf2_sha256.verify argon2.hash argon2.verify sha256_crypt.hash sha256_crypt.verify"),
+        *_family("FL106", "`run_in_threadpool`", "pwdlib.PasswordHash.", "hash verify verify_and_update"),
+        *_family("FL106", "`run_in_threadpool`", "argon2.PasswordHasher.", "hash verify"),
+        *_family("FL106", "`run_in_threadpool`", "hashlib.", "pbkdf2_hmac scrypt"),
+    ]
+)

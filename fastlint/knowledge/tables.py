@@ -1,0 +1,46 @@
+"""The knowledge tables merged with the user's configuration, built once per run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastlint.knowledge.blocking import BLOCKING_CALLS, BlockingCall
+from fastlint.knowledge.types import BASES, canonical_name
+from fastlint.settings import Settings
+
+OFFLOAD_WRAPPERS = frozenset(
+    {
+        "starlette.concurrency.run_in_threadpool",
+        "asyncio.to_thread",
+        "anyio.to_thread.run_sync",
+        "asyncer.asyncify",
+        "asgiref.sync.sync_to_async",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    blocking: dict[str, BlockingCall]
+    offload_wrappers: frozenset[str]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Knowledge:
+        blocking = {entry.name: entry for entry in BLOCKING_CALLS}
+        for extra in settings.extend_blocking_calls:
+            name = canonical_name(extra.name)
+            blocking[name] = BlockingCall(name, extra.code, extra.use_instead)
+        for allowed in settings.allow_blocking_calls:
+            blocking.pop(canonical_name(allowed), None)
+        wrappers = OFFLOAD_WRAPPERS | {canonical_name(name) for name in settings.extend_offload_wrappers}
+        return cls(blocking, frozenset(wrappers))
+
+    def blocking_call(self, name: str) -> BlockingCall | None:
+        """The entry for ``name``, looking through known subclasses to their base."""
+        entry = self.blocking.get(name)
+        if entry is None:
+            type_name, _, method = name.rpartition(".")
+            base = BASES.get(type_name)
+            if base:
+                entry = self.blocking.get(f"{base}.{method}")
+        return entry

@@ -1,0 +1,126 @@
+"""Qualified names from syntax alone: imports, aliases and the module's own definitions."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from pathlib import Path
+
+from fastlint.knowledge.types import canonical_name
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
+    """The dotted module name of ``path`` and whether it is a package ``__init__``.
+
+    Packages are found by walking up through ``__init__.py`` files, so a ``src/``
+    layout and scripts outside packages both get the name they are imported by.
+    """
+    path = path.resolve()
+    is_package = path.stem == "__init__"
+    parts = [] if is_package else [path.stem]
+    directory = path.parent
+    while (directory / "__init__.py").exists() and directory != directory.parent:
+        parts.append(directory.name)
+        if directory == root:
+            break
+        directory = directory.parent
+    if not parts:
+        parts.append(path.parent.name or "__main__")
+    return ".".join(reversed(parts)), is_package
+
+
+def resolve_relative(module: str, is_package: bool, level: int, target: str | None) -> str:
+    """Resolve ``from ..x import y``'s module part against the importing module."""
+    if level == 0:
+        return target or ""
+    parts = module.split(".")
+    if not is_package:
+        parts = parts[:-1]
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+    if target:
+        parts.append(target)
+    return ".".join(parts)
+
+
+class NameTable:
+    """Maps the names bound in one module to qualified names.
+
+    Imports anywhere in the module count (a function-level ``import requests`` is as
+    common as a module-level one); shadowing by a later local assignment is ignored
+    on purpose: it is rare and the cost of tracking it is a scope analysis.
+    """
+
+    def __init__(self, tree: ast.Module, module: str, is_package: bool) -> None:
+        self.module = module
+        self.is_package = is_package
+        self.imports: dict[str, str] = {}
+        self.definitions: dict[str, ast.AST] = {}
+        self.assigned: set[str] = set()
+        for node in tree.body:
+            self._collect_top_level(node)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                self._collect_import(node)
+
+    def _collect_top_level(self, node: ast.stmt) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            self.definitions[node.name] = node
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name):
+                        self.assigned.add(name.id)
+        elif isinstance(node, (ast.If, ast.Try)):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt):
+                    self._collect_top_level(child)
+            for handler in getattr(node, "handlers", ()):
+                for child in handler.body:
+                    self._collect_top_level(child)
+
+    def _collect_import(self, node: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    self.imports[alias.asname] = alias.name
+                else:
+                    head = alias.name.split(".")[0]
+                    self.imports.setdefault(head, head)
+            return
+        base = resolve_relative(self.module, self.is_package, node.level, node.module)
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            self.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+
+    def resolve_name(self, name: str) -> str | None:
+        if name in self.imports:
+            return canonical_name(self.imports[name])
+        if name in self.definitions:
+            return f"{self.module}.{name}"
+        if name in _BUILTINS and name not in self.assigned:
+            return f"builtins.{name}"
+        return None
+
+    def qualified_name(self, node: ast.AST) -> str | None:
+        """``a.b.c`` with ``a`` resolved through imports; None for anything dynamic."""
+        if isinstance(node, ast.Name):
+            return self.resolve_name(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.qualified_name(node.value)
+            return canonical_name(f"{base}.{node.attr}") if base else None
+        return None
+
+
+def dotted_text(node: ast.AST) -> str | None:
+    """``a.b.c`` as written, for names and attribute chains only."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted_text(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None

@@ -1,0 +1,85 @@
+"""The base class of every rule, and the examples a rule carries for the test suite."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from fastlint.rule_meta import RuleMeta
+from fastlint.settings import Settings
+
+if TYPE_CHECKING:
+    from fastlint.context import ModuleContext
+    from fastlint.finding import Finding
+
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
+OPTIONAL_SECTIONS = ("Known problems", "Fix safety", "Options", "References")
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Code that must stay quiet; ``options`` are settings fields to override."""
+
+    source: str
+    options: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Code that must produce exactly the ``expected`` findings of the rule.
+
+    Each expected finding is ``(line, column, end_line, end_column)``, 1-based, end
+    exclusive. ``message`` must appear in the first finding's message when given.
+    """
+
+    source: str
+    expected: tuple[tuple[int, int, int, int], ...]
+    message: str | None = None
+    options: Mapping[str, object] = field(default_factory=dict)
+
+
+class Rule:
+    """A rule: a stable code, a kebab-case name, documentation and a check.
+
+    Subclasses set the class attributes and implement ``check``. The docstring is the
+    user documentation, in ruff's shape (see ``DOC_SECTIONS``).
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    preview: ClassVar[bool] = False
+    fixable: ClassVar[bool] = False
+    # A file is analysed for this rule only if its bytes contain one of these.
+    triggers: ClassVar[tuple[bytes, ...]] = ()
+    VALID: ClassVar[tuple[Valid | str, ...]] = ()
+    INVALID: ClassVar[tuple[Invalid, ...]] = ()
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def documentation(cls) -> str:
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def doc_section(cls, title: str) -> str | None:
+        """The text under ``## title`` in the docstring, or None."""
+        match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", cls.documentation(), re.M | re.S)
+        return match.group(1).strip() if match else None
+
+    @classmethod
+    def summary(cls) -> str:
+        what = cls.doc_section("What it does") or ""
+        first = re.split(r"(?<=[.:])\s", what.replace("\n", " "), maxsplit=1)[0].strip()
+        return first[:-1] + "." if first.endswith(":") else first
+
+    @classmethod
+    def meta(cls) -> RuleMeta:
+        return RuleMeta(code=cls.code, name=cls.name, summary=cls.summary(), fixable=cls.fixable, preview=cls.preview)

@@ -1,0 +1,44 @@
+"""The typed settings object that ``[tool.fastlint]`` and the command line produce."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class BlockingCallEntry:
+    """A user-declared blocking call: ``qualified name -> rule code`` plus a suggestion."""
+
+    name: str
+    code: str
+    use_instead: str | None = None
+
+
+@dataclass
+class Settings:
+    """Everything a run needs to know, validated.
+
+    ``project_root`` anchors relative paths, module names and the cache.
+    ``config_path`` is the file the settings came from, if any.
+    """
+
+    project_root: Path = field(default_factory=Path.cwd)
+    config_path: Path | None = None
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] = ()
+    force_exclude: bool = False
+    respect_gitignore: bool = True
+    extend_blocking_calls: tuple[BlockingCallEntry, ...] = ()
+    extend_offload_wrappers: tuple[str, ...] = ()
+    allow_blocking_calls: tuple[str, ...] = ()
+    check_startup: bool = False
+    max_call_depth: int = 8
+    cache: bool = True
+    cache_dir: Path | None = None
+    # Per-rule options, keyed by the option name as written in the configuration.
+    rule_options: dict[str, object] = field(default_factory=dict)

@@ -1,0 +1,58 @@
+"""Small helpers over CPython's ``ast`` shared by the model, the inference and the rules."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def walk_local(node: ast.AST) -> Iterator[ast.AST]:
+    """Every descendant that runs as part of ``node``'s own body.
+
+    Nested functions, lambdas and classes are yielded but not entered: their bodies
+    run when they are called, not when ``node`` runs. Decorators and default values
+    of a nested function do run in the enclosing body, so they are walked.
+    """
+    stack = list(ast.iter_child_nodes(node))
+    stack.reverse()
+    while stack:
+        child = stack.pop()
+        yield child
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            inner = [*child.decorator_list, *child.args.defaults, *child.args.kw_defaults]
+        elif isinstance(child, ast.ClassDef):
+            inner = [*child.decorator_list, *child.bases, *child.keywords]
+        elif isinstance(child, ast.Lambda):
+            inner = [*child.args.defaults, *child.args.kw_defaults]
+        else:
+            inner = list(ast.iter_child_nodes(child))
+        stack.extend(reversed([n for n in inner if n is not None]))
+
+
+def keyword(call: ast.Call, name: str) -> ast.expr | None:
+    for item in call.keywords:
+        if item.arg == name:
+            return item.value
+    return None
+
+
+def string_value(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def all_parameters(args: ast.arguments) -> list[tuple[ast.arg, ast.expr | None]]:
+    """Each parameter with its default value, if any."""
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    pairs = list(zip(positional, defaults))
+    pairs += list(zip(args.kwonlyargs, args.kw_defaults))
+    if args.vararg:
+        pairs.append((args.vararg, None))
+    if args.kwarg:
+        pairs.append((args.kwarg, None))
+    return pairs

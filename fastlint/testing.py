@@ -1,0 +1,28 @@
+"""Helpers for testing rules on snippets of code, used by fastlint's own test suite."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from fastlint.engine import Checker, CheckPlan
+from fastlint.finding import Finding
+from fastlint.settings import Settings
+from fastlint.source import decode_source
+
+
+def lint_source(
+    code: str,
+    codes: Iterable[str],
+    options: Mapping[str, object] | None = None,
+    path: str = "example.py",
+    root: Path | None = None,
+) -> list[Finding]:
+    """Check ``code`` as if it were the file ``path`` with only ``codes`` enabled."""
+    root = root or Path.cwd()
+    settings = dataclasses.replace(Settings(project_root=root), cache=False, **dict(options or {}))
+    checker = Checker(CheckPlan(settings, frozenset(codes)))
+    source = decode_source(root / path, code.encode("utf-8"))
+    return sorted(checker.check_source(source).findings, key=Finding.sort_key)
+

@@ -1,0 +1,192 @@
+from fastlint.blocking import BlockingCallRule
+from fastlint.rule import Invalid, Valid
+
+
+class BlockingDatabaseCallInAsync(BlockingCallRule):
+    """
+    ## What it does
+    Checks for synchronous database access in code that runs on the event loop. It knows
+    the `psycopg2`, `psycopg`, `sqlite3`, `pymysql`, `MySQLdb`, `pymongo` and sync `redis`
+    drivers, and queries through a synchronous SQLAlchemy or SQLModel `Session` (a
+    parameter annotated with it, a session injected with `Depends` from a dependency
+    that yields one, or one opened from a sync `sessionmaker`).
+
+    ## Why is this bad?
+    Every query waits for a network round trip to the database. An `async def` handler
+    that uses a sync session holds the event loop for each of them, and under load the
+    worker serves one query at a time. This is the most common way a FastAPI service
+    ends up slower than the Flask app it replaced.
+
+    ## Example
+    ```python
+    from fastapi import Depends, FastAPI
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from app.db import get_db
+    from app.models import User
+
+    app = FastAPI()
+
+
+    @app.get("/users")
+    async def list_users(db: Session = Depends(get_db)):
+        return db.scalars(select(User)).all()
+    ```
+
+    ## Use instead
+    ```python
+    from fastapi import Depends, FastAPI
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from app.db import get_db
+    from app.models import User
+
+    app = FastAPI()
+
+
+    @app.get("/users")
+    def list_users(db: Session = Depends(get_db)):
+        return db.scalars(select(User)).all()
+    ```
+    A sync `def` handler runs in the threadpool, where a sync session belongs. Or use
+    `AsyncSession` from `sqlalchemy.ext.asyncio` and `await` its calls.
+
+    ## Known problems
+    A session reaches the rule through annotations, `Depends` on a dependency in the
+    same module and `sessionmaker` factories; a session handed over in an untyped
+    parameter is not recognised.
+
+    ## References
+    - [FastAPI: SQL databases](https://fastapi.tiangolo.com/tutorial/sql-databases/)
+    - [SQLAlchemy: Asynchronous I/O](https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html)
+    """
+
+    code = "FL105"
+    name = "blocking-database-call-in-async"
+
+    VALID = (
+        Valid(
+            """
+from fastapi import Depends, FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+engine = create_async_engine("sqlite+aiosqlite:///app.db")
+SessionLocal = async_sessionmaker(engine)
+app = FastAPI()
+
+async def get_session():
+    async with SessionLocal() as session:
+        yield session
+
+@app.get("/users")
+async def users(session: AsyncSession = Depends(get_session)):
+    result = await session.execute(select(1))
+    return result.scalars().all()
+"""
+        ),
+        Valid(
+            """
+from fastapi import Depends, FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+SessionLocal = sessionmaker()
+app = FastAPI()
+
+def get_db():
+    db = SessionLocal()
+    try:
+        yield db
+    finally:
+        db.close()
+
+@app.get("/users")
+def users(db: Session = Depends(get_db)):
+    return db.execute("select 1").all()
+"""
+        ),
+        Valid(
+            """
+import sqlite3
+
+def migrate():
+    connection = sqlite3.connect("app.db")
+    connection.execute("create table if not exists t (id int)")
+    connection.commit()
+"""
+        ),
+        Valid(
+            """
+import redis.asyncio as redis
+
+cache = redis.Redis()
+
+async def cached(key: str):
+    return await cache.get(key)
+"""
+        ),
+    )
+    INVALID = (
+        Invalid(
+            """
+from fastapi import Depends, FastAPI
+from sqlalchemy.orm import sessionmaker
+
+SessionLocal = sessionmaker()
+app = FastAPI()
+
+def get_db():
+    db = SessionLocal()
+    try:
+        yield db
+    finally:
+        db.close()
+
+@app.get("/users/{user_id}")
+async def read_user(user_id: int, db=Depends(get_db)):
+    user = db.get(dict, user_id)
+    db.commit()
+    return user
+""",
+            expected=((17, 12, 17, 18), (18, 5, 18, 14)),
+            message="`db.get` (`sqlalchemy.orm.Session.get`) blocks the event loop in async route handler GET /users/{user_id}",
+        ),
+        Invalid(
+            """
+from typing import Annotated
+from fastapi import Depends, FastAPI
+from sqlmodel import Session, select
+
+app = FastAPI()
+SessionDep = Annotated[Session, Depends(lambda: None)]
+
+@app.get("/heroes")
+async def heroes(session: SessionDep, other: Session):
+    rows = session.exec(select(dict)).all()
+    return other.query(dict).filter_by(id=1).first(), rows
+""",
+            expected=((11, 12, 11, 24), (12, 12, 12, 51)),
+            message="`session.exec` (`sqlmodel.Session.exec`) blocks the event loop",
+        ),
+        Invalid(
+            """
+import sqlite3
+import pymongo
+import redis
+
+mongo = pymongo.MongoClient()
+cache = redis.Redis.from_url("redis://localhost")
+
+async def lookup(key: str):
+    conn = sqlite3.connect("app.db")
+    cursor = conn.cursor()
+    cursor.execute("select 1")
+    doc = mongo.app.users.find_one({"key": key})
+    return cache.get(key), doc
+""",
+            expected=((10, 12, 10, 27), (12, 5, 12, 19), (13, 11, 13, 35), (14, 12, 14, 21)),
+            message="`sqlite3.connect` blocks the event loop",
+        ),
+    )

@@ -1,0 +1,128 @@
+from fastlint.blocking import BlockingCallRule
+from fastlint.rule import Invalid, Valid
+
+
+class BlockingFileIoInAsync(BlockingCallRule):
+    """
+    ## What it does
+    Checks for synchronous file and file-system calls in code that runs on the event
+    loop: `open`, `pathlib.Path` reads and writes, `os` and `os.path` calls that touch
+    the disk, `shutil` copies and moves, `json.load` and `pickle.load` on files.
+
+    ## Why is this bad?
+    Disk and network-file-system I/O blocks the calling thread. On a local SSD a small
+    read is quick, but on network storage, container overlays or a busy disk it takes
+    milliseconds to seconds, and the whole event loop waits with it.
+
+    ## Example
+    ```python
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    @app.get("/report")
+    async def report():
+        with open("/data/report.csv") as handle:
+            return {"rows": handle.read().count("\\n")}
+    ```
+
+    ## Use instead
+    ```python
+    import anyio
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    @app.get("/report")
+    async def report():
+        async with await anyio.open_file("/data/report.csv") as handle:
+            return {"rows": (await handle.read()).count("\\n")}
+    ```
+
+    ## Known problems
+    `pathlib.Path` receivers are recognised when built with `Path(...)`, `/`, or typed
+    parameters; paths returned by other libraries are not.
+
+    ## References
+    - [AnyIO: Asynchronous file I/O](https://anyio.readthedocs.io/en/stable/fileio.html)
+    """
+
+    code = "FL103"
+    name = "blocking-file-io-in-async"
+
+    VALID = (
+        Valid(
+            """
+import json
+from pathlib import Path
+
+CONFIG = json.loads(Path("config.json").read_text())
+
+def load_config():
+    with open("config.json") as handle:
+        return json.load(handle)
+"""
+        ),
+        Valid(
+            """
+import os
+from anyio import Path as AsyncPath
+from pathlib import Path
+from starlette.concurrency import run_in_threadpool
+
+async def read_async(name: str):
+    target = AsyncPath("/data") / name
+    exists = await target.exists()
+    joined = os.path.join("/data", name)
+    content = await run_in_threadpool(Path(joined).read_text)
+    return exists, content
+"""
+        ),
+        Valid(
+            """
+import json
+from fastapi import UploadFile
+
+async def parse(upload: UploadFile):
+    data = await upload.read()
+    return json.loads(data)
+"""
+        ),
+    )
+    INVALID = (
+        Invalid(
+            """
+import json
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.get("/settings")
+async def settings():
+    with open("settings.json") as handle:
+        return json.load(handle)
+""",
+            expected=((9, 10, 9, 14),),
+            message="`open` (`builtins.open`) blocks the event loop in async route handler GET /settings",
+        ),
+        Invalid(
+            """
+import os
+import shutil
+from pathlib import Path
+
+BASE = Path(__file__).parent / "uploads"
+
+async def store(name: str, data: bytes):
+    target = BASE / name
+    if not os.path.exists(BASE):
+        os.makedirs(BASE)
+    target.write_bytes(data)
+    shutil.copy(target, "/backup")
+""",
+            expected=((10, 12, 10, 26), (11, 9, 11, 20), (12, 5, 12, 23), (13, 5, 13, 16)),
+            message="`os.path.exists` blocks the event loop in async function `store`",
+        ),
+    )

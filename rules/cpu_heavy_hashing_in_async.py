@@ -1,0 +1,118 @@
+from fastlint.blocking import BlockingCallRule
+from fastlint.rule import Invalid, Valid
+
+
+class CpuHeavyHashingInAsync(BlockingCallRule):
+    """
+    ## What it does
+    Checks for password hashing and key derivation in code that runs on the event loop:
+    `bcrypt`, passlib's `CryptContext` and hash handlers, pwdlib, argon2-cffi,
+    `hashlib.pbkdf2_hmac` and `hashlib.scrypt`.
+
+    ## Why is this bad?
+    Password hashes are slow on purpose: a bcrypt or argon2 verify costs 50 to 500 ms of
+    CPU. In an `async def` login route or `get_current_user` dependency, every login
+    freezes every other request of the worker for that long.
+
+    ## Example
+    ```python
+    from fastapi import FastAPI
+    from passlib.context import CryptContext
+
+    pwd_context = CryptContext(schemes=["bcrypt"])
+    app = FastAPI()
+
+
+    @app.post("/login")
+    async def login(password: str, stored_hash: str):
+        return {"ok": pwd_context.verify(password, stored_hash)}
+    ```
+
+    ## Use instead
+    ```python
+    from fastapi import FastAPI
+    from fastapi.concurrency import run_in_threadpool
+    from passlib.context import CryptContext
+
+    pwd_context = CryptContext(schemes=["bcrypt"])
+    app = FastAPI()
+
+
+    @app.post("/login")
+    async def login(password: str, stored_hash: str):
+        return {"ok": await run_in_threadpool(pwd_context.verify, password, stored_hash)}
+    ```
+
+    ## References
+    - [FastAPI: OAuth2 with password hashing](https://fastapi.tiangolo.com/tutorial/security/oauth2-jwt/)
+    """
+
+    code = "FL106"
+    name = "cpu-heavy-hashing-in-async"
+
+    VALID = (
+        Valid(
+            """
+import hashlib
+from passlib.context import CryptContext
+
+pwd_context = CryptContext(schemes=["bcrypt"])
+
+def verify(password, hashed):
+    return pwd_context.verify(password, hashed)
+
+async def digest(data: bytes):
+    return hashlib.sha256(data).hexdigest()
+"""
+        ),
+        Valid(
+            """
+import bcrypt
+from fastapi.concurrency import run_in_threadpool
+
+async def check(password: bytes, hashed: bytes):
+    return await run_in_threadpool(bcrypt.checkpw, password, hashed)
+"""
+        ),
+    )
+    INVALID = (
+        Invalid(
+            """
+import bcrypt
+import hashlib
+from argon2 import PasswordHasher
+from pwdlib import PasswordHash
+
+hasher = PasswordHasher()
+password_hash = PasswordHash.recommended()
+
+async def register(password: str):
+    salt = bcrypt.gensalt()
+    first = bcrypt.hashpw(password.encode(), salt)
+    second = hasher.hash(password)
+    third = password_hash.hash(password)
+    key = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 600_000)
+    return first, second, third, key
+""",
+            expected=((12, 13, 12, 26), (13, 14, 13, 25), (14, 13, 14, 31), (15, 11, 15, 30)),
+            message="`bcrypt.hashpw` blocks the event loop in async function `register`",
+        ),
+        Invalid(
+            """
+from fastapi import Depends
+from passlib.context import CryptContext
+
+pwd_context = CryptContext(schemes=["bcrypt"])
+
+async def current_user(token: str):
+    if not pwd_context.verify(token, "hash"):
+        raise ValueError
+    return token
+
+async def route(user=Depends(current_user)):
+    return user
+""",
+            expected=((8, 12, 8, 30),),
+            message="`pwd_context.verify` (`passlib.context.CryptContext.verify`) blocks the event loop in async dependency `current_user`",
+        ),
+    )
