@@ -97,6 +97,8 @@ class TypeInference:
         self.module_scope = build_scope(module)
         self._scopes: dict[int, Scope] = {id(module): self.module_scope}
         self._class_of = class_of
+        self._attributes: dict[int, dict[str, list[tuple[Binding, Scope]]]] = {}
+        self._name_types: dict[tuple[int, str], str | None] = {}
         self._external_result = external_result
 
     def scope(self, node: ast.AST) -> Scope:
@@ -155,6 +157,13 @@ class TypeInference:
         return None
 
     def _name_type(self, name: str, scope: Scope, depth: int) -> str | None:
+        key = (id(scope), name)
+        if key not in self._name_types:
+            self._name_types[key] = None  # a name whose type depends on itself has none
+            self._name_types[key] = self._infer_name_type(name, scope, depth)
+        return self._name_types[key]
+
+    def _infer_name_type(self, name: str, scope: Scope, depth: int) -> str | None:
         bindings = scope.bindings.get(name)
         owner = scope
         if bindings is None and scope is not self.module_scope:
@@ -233,19 +242,38 @@ class TypeInference:
         if owner is None:
             return None
         found: set[str | None] = set()
+        for binding, binding_scope in self._class_attributes(owner).get(attr, ()):
+            found.add(self._binding_type(binding, binding_scope, depth + 1))
+        return found.pop() if len(found) == 1 else None
+
+    def _class_attributes(self, owner: ast.ClassDef) -> dict[str, list[tuple[Binding, Scope]]]:
+        """Every ``self.x = ...`` and class-level ``x = ...`` of a class, collected once."""
+        key = id(owner)
+        if key in self._attributes:
+            return self._attributes[key]
+        attributes: dict[str, list[tuple[Binding, Scope]]] = {}
+
+        def add(name: str, binding: Binding, scope: Scope) -> None:
+            attributes.setdefault(name, []).append((binding, scope))
+
         for statement in owner.body:
-            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and statement.target.id == attr:
-                found.add(self.annotation_type(statement.annotation))
-            elif isinstance(statement, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attr for t in statement.targets):
-                found.add(self.type_of(statement.value, self.module_scope, depth + 1))
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                add(statement.target.id, Binding("annotation", statement.annotation), self.module_scope)
+            elif isinstance(statement, ast.Assign):
+                for target in statement.targets:
+                    if isinstance(target, ast.Name):
+                        add(target.id, Binding("value", statement.value), self.module_scope)
             elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 method_scope = self.scope(statement)
                 for node in walk_local(statement):
-                    if isinstance(node, ast.Assign) and any(_is_self_attribute(t, attr) for t in node.targets):
-                        found.add(self.type_of(node.value, method_scope, depth + 1))
-                    elif isinstance(node, ast.AnnAssign) and _is_self_attribute(node.target, attr):
-                        found.add(self.annotation_type(node.annotation))
-        return found.pop() if len(found) == 1 else None
+                    if isinstance(node, ast.Assign):
+                        for target in node.targets:
+                            if _is_self_attribute(target):
+                                add(target.attr, Binding("value", node.value), method_scope)  # type: ignore[union-attr]
+                    elif isinstance(node, ast.AnnAssign) and _is_self_attribute(node.target):
+                        add(node.target.attr, Binding("annotation", node.annotation), method_scope)  # type: ignore[union-attr]
+        self._attributes[key] = attributes
+        return attributes
 
     # -- annotations -------------------------------------------------------------------
 
@@ -287,8 +315,8 @@ def _attribute_result(receiver: str, attr: str) -> str | None:
     )
 
 
-def _is_self_attribute(node: ast.AST, attr: str) -> bool:
-    return isinstance(node, ast.Attribute) and node.attr == attr and isinstance(node.value, ast.Name) and node.value.id == "self"
+def _is_self_attribute(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
 
 
 def _is_none(node: ast.AST) -> bool:
