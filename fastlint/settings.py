@@ -37,6 +37,9 @@ class Settings:
     extend_offload_wrappers: tuple[str, ...] = ()
     allow_blocking_calls: tuple[str, ...] = ()
     check_startup: bool = False
+    extend_client_constructors: tuple[str, ...] = ()
+    extend_retry_decorators: tuple[str, ...] = ()
+    extend_idempotency_key_headers: tuple[str, ...] = ()
     max_call_depth: int = 8
     cache: bool = True
     cache_dir: Path | None = None

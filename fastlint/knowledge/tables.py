@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastlint.knowledge.blocking import BLOCKING_CALLS, BlockingCall
+from fastlint.knowledge.clients import CLIENT_CONSTRUCTORS, ClientConstructor
+from fastlint.knowledge.resilience import IDEMPOTENCY_KEY_HEADERS, RETRY_POLICIES, RetryPolicy
 from fastlint.knowledge.types import BASES, canonical_name
 from fastlint.settings import Settings
 
@@ -23,6 +25,9 @@ OFFLOAD_WRAPPERS = frozenset(
 class Knowledge:
     blocking: dict[str, BlockingCall]
     offload_wrappers: frozenset[str]
+    clients: dict[str, ClientConstructor] = field(default_factory=dict)
+    retry_policies: dict[str, RetryPolicy] = field(default_factory=dict)
+    idempotency_headers: frozenset[str] = frozenset()  # lower case
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Knowledge:
@@ -33,7 +38,15 @@ class Knowledge:
         for allowed in settings.allow_blocking_calls:
             blocking.pop(canonical_name(allowed), None)
         wrappers = OFFLOAD_WRAPPERS | {canonical_name(name) for name in settings.extend_offload_wrappers}
-        return cls(blocking, frozenset(wrappers))
+        clients = {entry.name: entry for entry in CLIENT_CONSTRUCTORS}
+        for name in settings.extend_client_constructors:
+            clients[canonical_name(name)] = ClientConstructor(canonical_name(name), "FL202", "client")
+        # A user's retry decorator: its bounds are unknown, so only FL302 reads it.
+        retries = dict(RETRY_POLICIES)
+        for name in settings.extend_retry_decorators:
+            retries.setdefault(canonical_name(name), RetryPolicy(canonical_name(name), canonical_name(name)))
+        headers = frozenset(h.lower() for h in (*IDEMPOTENCY_KEY_HEADERS, *settings.extend_idempotency_key_headers))
+        return cls(blocking, frozenset(wrappers), clients, retries, headers)
 
     def blocking_call(self, name: str) -> BlockingCall | None:
         """The entry for ``name``, looking through known subclasses to their base."""

@@ -44,6 +44,10 @@ CANONICAL_PREFIXES: dict[str, str] = {
     "urllib3.connectionpool.": "urllib3.",
     "urllib3.HTTPSConnectionPool": "urllib3.HTTPConnectionPool",
     "starlette.middleware.base.": "starlette.middleware.base.",
+    "aiohttp.client.": "aiohttp.",
+    "redis.asyncio.client.Redis": "redis.asyncio.Redis",
+    "httpx._config.Timeout": "httpx.Timeout",
+    "httpx._exceptions.": "httpx.",
 }
 
 
@@ -61,6 +65,8 @@ CONSTRUCTORS: dict[str, str] = {
     "httpx.Client": "httpx.Client",
     "httpx.AsyncClient": "httpx.AsyncClient",
     "urllib3.PoolManager": "urllib3.PoolManager",
+    "aiohttp.ClientSession": "aiohttp.ClientSession",
+    "aiohttp_retry.RetryClient": "aiohttp_retry.RetryClient",
     "urllib3.ProxyManager": "urllib3.PoolManager",
     "urllib3.HTTPConnectionPool": "urllib3.HTTPConnectionPool",
     "urllib3.connection_from_url": "urllib3.HTTPConnectionPool",

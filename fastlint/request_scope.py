@@ -1,0 +1,100 @@
+"""Where code runs once per request, and which objects it builds there (FL201-FL203).
+
+Request-scoped code is what ``ctx.model`` marks as route handlers, dependencies
+(``yield`` dependencies included: they run once per request too), middleware and
+exception handlers. Lifespan and startup code, module scope, background tasks and
+functions cached with ``functools.lru_cache``/``cache`` build their objects once.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastlint.blocking import describe_call
+from fastlint.context import ModuleContext
+from fastlint.finding import Finding
+from fastlint.knowledge.clients import CACHING_DECORATORS
+from fastlint.names import dotted_text
+from fastlint.rule import Rule
+from fastlint.syntax import FunctionNode, walk_local
+
+
+@dataclass(frozen=True)
+class Construction:
+    call: ast.Call
+    function: FunctionNode
+    name: str  # qualified name of what is called
+
+
+def request_scoped_functions(ctx: ModuleContext) -> list[FunctionNode]:
+    return [function for function in ctx.model.roles if ctx.model.is_request_scoped(function) and not is_cached(ctx, function)]
+
+
+def is_cached(ctx: ModuleContext, function: FunctionNode) -> bool:
+    for decorator in function.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if ctx.names.qualified_name(target) in CACHING_DECORATORS:
+            return True
+    return False
+
+
+def constructions(ctx: ModuleContext) -> list[Construction]:
+    """Every call made directly in request-scoped code whose result is not kept for reuse."""
+    return ctx.fact("request-scoped-calls", _find_constructions)  # type: ignore[no-any-return]
+
+
+def _find_constructions(ctx: ModuleContext) -> list[Construction]:
+    found: list[Construction] = []
+    for function in request_scoped_functions(ctx):
+        scope = ctx.inference.scope(function)
+        kept = set(_kept_for_reuse(function))
+        for node in walk_local(function):
+            if isinstance(node, ast.Call) and id(node) not in kept:
+                name = ctx.inference.callee(node.func, scope)
+                if name:
+                    found.append(Construction(node, function, name))
+    return found
+
+
+def _kept_for_reuse(function: FunctionNode) -> Iterator[int]:
+    """Calls stored where later requests find them: a ``global`` name or ``app.state``.
+
+    ``if _client is None: _client = httpx.Client()`` builds the client once, lazily.
+    """
+    shared = {
+        name
+        for node in walk_local(function)
+        if isinstance(node, (ast.Global, ast.Nonlocal))
+        for name in node.names
+    }
+    for node in walk_local(function):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            if any(_is_shared_target(target, shared) for target in node.targets):
+                yield id(node.value)
+
+
+def _is_shared_target(target: ast.expr, shared: set[str]) -> bool:
+    if isinstance(target, ast.Name):
+        return target.id in shared
+    return ".app.state." in f".{dotted_text(target) or ''}"
+
+
+def per_request_advice(kind: str) -> str:
+    return f"create the {kind} once in `lifespan`, keep it on `app.state` and hand it out through a dependency"
+
+
+class PerRequestClientRule(Rule):
+    """Shared check of FL201 and FL202: each reports the constructors of its own code."""
+
+    def check(self, ctx: ModuleContext) -> Iterator[Finding]:
+        for site in constructions(ctx):
+            entry = ctx.knowledge.clients.get(site.name)
+            if entry is None or entry.code != self.code:
+                continue
+            message = (
+                f"{describe_call(ctx, site.call.func, site.name)} creates a new {entry.kind} per request "
+                f"in {ctx.model.describe(site.function)}; {per_request_advice(entry.kind)}"
+            )
+            yield ctx.finding(self.code, site.call.func, message, fix_title=f"Create the {entry.kind} in `lifespan`")

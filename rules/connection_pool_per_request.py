@@ -1,0 +1,178 @@
+from fastlint.request_scope import PerRequestClientRule
+from fastlint.rule import Invalid, Valid
+
+
+class ConnectionPoolPerRequest(PerRequestClientRule):
+    """
+    ## What it does
+    Checks for database engines, connection pools and SDK clients created in code that
+    runs once per request: `create_engine`/`create_async_engine`, `asyncpg.create_pool`,
+    Redis, MongoDB and Motor clients, `boto3.client`/`resource`/`Session`, OpenAI,
+    Anthropic, Elasticsearch and Google Cloud clients.
+
+    ## Why is this bad?
+    Each of these objects owns a connection pool, and many read credentials or fetch
+    metadata when built. Created per request, every request pays for new connections
+    (TCP, TLS, authentication), the pool never warms up, and under load the database or
+    cache sees a storm of short-lived connections until it refuses new ones.
+
+    ## Example
+    ```python
+    from fastapi import FastAPI
+    from sqlalchemy import create_engine, text
+
+    app = FastAPI()
+
+
+    @app.get("/health")
+    def health():
+        engine = create_engine("postgresql://db/app")
+        with engine.connect() as connection:
+            return {"db": connection.execute(text("select 1")).scalar()}
+    ```
+
+    ## Use instead
+    ```python
+    from fastapi import FastAPI
+    from sqlalchemy import create_engine, text
+
+    app = FastAPI()
+    engine = create_engine("postgresql://db/app")
+
+
+    @app.get("/health")
+    def health():
+        with engine.connect() as connection:
+            return {"db": connection.execute(text("select 1")).scalar()}
+    ```
+    Or create it in `lifespan`, keep it on `app.state` and hand it out through a dependency.
+
+    ## Known problems
+    Only code that runs directly in a handler, dependency or middleware is checked.
+
+    ## Options
+    - `extend-client-constructors`: qualified names of further constructors reported by
+      this rule, such as an in-house SDK client (`"billing.sdk.BillingClient"`).
+
+    ## References
+    - [FastAPI: Lifespan events](https://fastapi.tiangolo.com/advanced/events/)
+    - [SQLAlchemy: Engine configuration](https://docs.sqlalchemy.org/en/20/core/engines.html)
+    - [boto3: Clients are thread safe, create them once](https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html)
+    """
+
+    code = "FL202"
+    name = "connection-pool-per-request"
+    triggers = (b"fastapi", b"starlette")
+
+    VALID = (
+        Valid(
+            """
+from contextlib import asynccontextmanager
+import asyncpg
+from fastapi import FastAPI
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.state.pool = await asyncpg.create_pool("postgresql://db/app")
+    yield
+    await app.state.pool.close()
+
+app = FastAPI(lifespan=lifespan)
+"""
+        ),
+        Valid(
+            """
+import boto3
+from functools import cache
+from fastapi import Depends, FastAPI
+
+app = FastAPI()
+
+@cache
+def s3():
+    return boto3.client("s3")
+
+@app.get("/files")
+def files(client=Depends(s3)):
+    return client.list_objects_v2(Bucket="b")
+"""
+        ),
+        Valid(
+            """
+from redis.asyncio import Redis
+from fastapi import FastAPI
+
+app = FastAPI()
+redis = Redis.from_url("redis://cache")
+
+@app.get("/hits")
+async def hits():
+    return {"hits": await redis.incr("hits")}
+"""
+        ),
+        Valid(
+            """
+from openai import OpenAI
+
+def main():
+    client = OpenAI()
+    print(client.models.list())
+"""
+        ),
+    )
+    INVALID = (
+        Invalid(
+            """
+from sqlalchemy.ext.asyncio import create_async_engine
+from fastapi import Depends, FastAPI
+
+app = FastAPI()
+
+async def get_engine():
+    engine = create_async_engine("postgresql+asyncpg://db/app")
+    yield engine
+    await engine.dispose()
+
+@app.get("/users")
+async def users(engine=Depends(get_engine)):
+    return []
+""",
+            expected=((8, 14, 8, 33),),
+            message="`create_async_engine` (`sqlalchemy.ext.asyncio.create_async_engine`) creates a new database engine "
+            "per request in async dependency `get_engine`; create the database engine once in `lifespan`",
+        ),
+        Invalid(
+            """
+import boto3
+import redis
+from anthropic import AsyncAnthropic
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.post("/summaries")
+async def summarise(key: str):
+    s3 = boto3.client("s3")
+    cache = redis.Redis.from_url("redis://cache")
+    llm = AsyncAnthropic()
+    return {}
+""",
+            expected=((11, 10, 11, 22), (12, 13, 12, 33), (13, 11, 13, 25)),
+            message="`boto3.client` creates a new AWS client per request in async route handler POST /summaries",
+        ),
+        Invalid(
+            """
+from fastapi import FastAPI
+import billing.sdk
+
+app = FastAPI()
+
+@app.get("/invoices")
+def invoices():
+    return billing.sdk.BillingClient().list()
+""",
+            expected=((9, 12, 9, 37),),
+            message="`billing.sdk.BillingClient` creates a new client per request in route handler GET /invoices",
+            options={"extend_client_constructors": ("billing.sdk.BillingClient",)},
+        ),
+    )

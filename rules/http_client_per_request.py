@@ -1,0 +1,231 @@
+from fastlint.request_scope import PerRequestClientRule
+from fastlint.rule import Invalid, Valid
+
+
+class HttpClientPerRequest(PerRequestClientRule):
+    """
+    ## What it does
+    Checks for HTTP clients (`httpx.Client`/`AsyncClient`, `aiohttp.ClientSession`,
+    `requests.Session`, `urllib3.PoolManager`) created in code that runs once per request:
+    route handlers, dependencies (including `yield` dependencies) and middleware.
+
+    ## Why is this bad?
+    A client owns a connection pool. Built per request, it opens a new TCP connection
+    and TLS handshake for every call, then throws the pool away: latency grows by a round
+    trip or three, sockets pile up in `TIME_WAIT` until the host runs out of ports, and
+    keep-alive never helps. One client shared by the whole process reuses connections.
+
+    ## Example
+    ```python
+    import httpx
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    @app.get("/weather")
+    async def weather(city: str):
+        async with httpx.AsyncClient() as client:
+            response = await client.get(f"https://api.example.com/{city}")
+        return response.json()
+    ```
+
+    ## Use instead
+    ```python
+    from contextlib import asynccontextmanager
+
+    import httpx
+    from fastapi import FastAPI, Request
+
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        async with httpx.AsyncClient() as client:
+            app.state.http = client
+            yield
+
+
+    app = FastAPI(lifespan=lifespan)
+
+
+    @app.get("/weather")
+    async def weather(city: str, request: Request):
+        response = await request.app.state.http.get(f"https://api.example.com/{city}")
+        return response.json()
+    ```
+    A module-level client, or a dependency cached with `functools.lru_cache`, is fine too.
+
+    ## Known problems
+    Only code that runs directly in a handler, dependency or middleware is checked: a
+    helper function that builds a client and is called from a handler is not followed.
+
+    ## References
+    - [FastAPI: Lifespan events](https://fastapi.tiangolo.com/advanced/events/)
+    - [HTTPX: Why use a Client?](https://www.python-httpx.org/advanced/clients/)
+    - [aiohttp: Client session](https://docs.aiohttp.org/en/stable/client_advanced.html#client-session)
+    """
+
+    code = "FL201"
+    name = "http-client-per-request"
+    triggers = (b"fastapi", b"starlette")
+
+    VALID = (
+        Valid(
+            """
+import httpx
+from contextlib import asynccontextmanager
+from fastapi import FastAPI
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.state.http = httpx.AsyncClient()
+    yield
+    await app.state.http.aclose()
+
+app = FastAPI(lifespan=lifespan)
+"""
+        ),
+        Valid(
+            """
+import requests
+from functools import lru_cache
+from fastapi import Depends, FastAPI
+
+app = FastAPI()
+session = requests.Session()
+
+@lru_cache
+def get_session() -> requests.Session:
+    return requests.Session()
+
+@app.get("/items")
+def items(http: requests.Session = Depends(get_session)):
+    return session.get("https://example.com", timeout=5).json()
+"""
+        ),
+        Valid(
+            """
+import aiohttp
+from fastapi import FastAPI, Request
+
+app = FastAPI()
+_session = None
+
+@app.get("/lazy")
+async def lazy(request: Request):
+    global _session
+    if _session is None:
+        _session = aiohttp.ClientSession()
+    if not hasattr(request.app.state, "http"):
+        request.app.state.http = aiohttp.ClientSession()
+    return {}
+"""
+        ),
+        Valid(
+            """
+import httpx
+from fastapi import BackgroundTasks, FastAPI
+
+app = FastAPI()
+
+async def notify(order_id: int):
+    async with httpx.AsyncClient() as client:
+        await client.post("https://hooks.example.com", json={"id": order_id})
+
+@app.post("/orders")
+async def create(tasks: BackgroundTasks):
+    tasks.add_task(notify, 1)
+"""
+        ),
+        Valid(
+            """
+import httpx
+from fastapi import Depends, FastAPI
+
+class Geocoder:
+    def __init__(self):
+        self.client = httpx.Client()
+
+    def __call__(self):
+        return self.client
+
+app = FastAPI()
+
+@app.get("/geo")
+def geo(client=Depends(Geocoder())):
+    return client.get("https://geo.example.com").json()
+"""
+        ),
+    )
+    INVALID = (
+        Invalid(
+            """
+import httpx
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.get("/weather")
+async def weather(city: str):
+    async with httpx.AsyncClient() as client:
+        return (await client.get(f"https://api.example.com/{city}")).json()
+""",
+            expected=((9, 16, 9, 33),),
+            message="`httpx.AsyncClient` creates a new HTTP client per request in async route handler GET /weather; "
+            "create the HTTP client once in `lifespan`, keep it on `app.state` and hand it out through a dependency",
+        ),
+        Invalid(
+            """
+import aiohttp
+from fastapi import Depends, FastAPI
+
+app = FastAPI()
+
+async def get_session():
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+@app.get("/items")
+async def items(session=Depends(get_session)):
+    return {}
+""",
+            expected=((8, 16, 8, 37),),
+            message="`aiohttp.ClientSession` creates a new HTTP client per request in async dependency `get_session`",
+        ),
+        Invalid(
+            """
+from requests import Session
+import urllib3
+from fastapi import FastAPI, Request
+
+app = FastAPI()
+
+@app.middleware("http")
+async def audit(request: Request, call_next):
+    pool = urllib3.PoolManager()
+    with Session() as http:
+        pass
+    return await call_next(request)
+""",
+            expected=((10, 12, 10, 31), (11, 10, 11, 17)),
+            message="`urllib3.PoolManager` creates a new HTTP client per request in async middleware `audit`",
+        ),
+        Invalid(
+            """
+import httpx
+from fastapi import Depends, FastAPI
+
+class Geocoder:
+    def __init__(self):
+        self.client = httpx.Client()
+
+app = FastAPI()
+
+@app.get("/geo")
+def geo(geocoder: Geocoder = Depends(Geocoder)):
+    return {}
+""",
+            expected=((7, 23, 7, 35),),
+            message="`httpx.Client` creates a new HTTP client per request in dependency `Geocoder.__init__`",
+        ),
+    )
