@@ -1,0 +1,47 @@
+"""SQLAlchemy and SQLModel names the ORM analysis relies on: what maps a class, what
+declares a relationship, which loader options load eagerly."""
+
+from __future__ import annotations
+
+DECLARATIVE_BASES = frozenset(
+    {
+        "sqlalchemy.orm.DeclarativeBase",
+        "sqlalchemy.orm.DeclarativeBaseNoMeta",
+        "sqlalchemy.orm.decl_api.DeclarativeBase",
+    }
+)
+# ``Base = declarative_base()``
+DECLARATIVE_FACTORIES = frozenset(
+    {
+        "sqlalchemy.orm.declarative_base",
+        "sqlalchemy.ext.declarative.declarative_base",
+        "sqlalchemy.orm.decl_api.declarative_base",
+    }
+)
+SQLMODEL_BASE = "sqlmodel.SQLModel"
+RELATIONSHIP_FACTORIES = frozenset(
+    {
+        "sqlalchemy.orm.relationship",
+        "sqlalchemy.orm.relation",
+        "sqlalchemy.orm.relationships.relationship",
+        "sqlmodel.Relationship",
+    }
+)
+SELECT_FUNCTIONS = frozenset({"sqlalchemy.select", "sqlalchemy.future.select", "sqlalchemy.sql.select", "sqlmodel.select"})
+
+# A relationship with one of these ``lazy=`` strategies issues a query when first read
+# on each object: read per row, that is one query per row.
+N_PLUS_ONE_STRATEGIES = frozenset({"select", "dynamic"})
+
+# Loader options, by qualified name, with the strategy they set.
+LOADER_OPTIONS: dict[str, str] = {
+    f"sqlalchemy.orm.{name}": name
+    for name in (
+        "selectinload", "joinedload", "subqueryload", "immediateload", "contains_eager",
+        "defaultload", "lazyload", "noload", "raiseload",
+    )
+} | {f"sqlmodel.{name}": name for name in ("selectinload", "joinedload", "subqueryload", "contains_eager")}
+# Options that load the relationship with the statement (no query per row).
+EAGER_OPTIONS = frozenset({"selectinload", "joinedload", "subqueryload", "immediateload", "contains_eager"})
+# Options after which a read issues no lazy query (it raises or returns nothing instead).
+QUIET_OPTIONS = frozenset({"raiseload", "noload"})

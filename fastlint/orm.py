@@ -1,0 +1,604 @@
+"""ORM models, their relationships' loading strategies, and what a query eager-loads.
+
+Two halves. ``orm_models`` reads the mapped classes of one module (declarative ``Base``
+subclasses, ``DeclarativeBase``, ``SQLModel, table=True``) into plain, picklable data that
+the project index can carry. ``OrmQueries`` follows, inside one function, statements
+(``select(M).options(...)``, ``session.query(M)``, ``session.get(M, ..., options=[...])``)
+into their results and the objects read from them, so that a rule can ask: is this
+attribute read a lazy load, and does it happen once per row?
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from fastlint.knowledge.orm import (
+    DECLARATIVE_BASES,
+    DECLARATIVE_FACTORIES,
+    EAGER_OPTIONS,
+    LOADER_OPTIONS,
+    N_PLUS_ONE_STRATEGIES,
+    QUIET_OPTIONS,
+    RELATIONSHIP_FACTORIES,
+    SELECT_FUNCTIONS,
+    SQLMODEL_BASE,
+)
+from fastlint.names import NameTable
+from fastlint.syntax import FunctionNode, keyword, string_value, walk_local
+
+if TYPE_CHECKING:
+    from fastlint.context import ModuleContext
+    from fastlint.inference import Scope
+
+_COLLECTIONS = {"list", "List", "set", "Set", "tuple", "Sequence", "frozenset"}
+_SPECIAL_MAPPED = {"WriteOnlyMapped": "write_only", "DynamicMapped": "dynamic"}
+
+
+@dataclass(frozen=True)
+class RelationshipInfo:
+    """One ``relationship()``: its target class (qualified, or bare when only a string
+    names it) and its loading strategy (``"select"``, ``"selectin"``..., None when not
+    literal)."""
+
+    name: str
+    target: str | None
+    lazy: str | None
+
+    @property
+    def n_plus_one(self) -> bool:
+        return self.lazy in N_PLUS_ONE_STRATEGIES
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str  # qualified
+    relationships: tuple[RelationshipInfo, ...] = ()
+
+    @property
+    def short_name(self) -> str:
+        return self.name.rpartition(".")[2]
+
+    def relationship(self, attr: str) -> RelationshipInfo | None:
+        return next((rel for rel in self.relationships if rel.name == attr), None)
+
+
+# -- models --------------------------------------------------------------------------
+
+
+def orm_models(tree: ast.Module, names: NameTable) -> dict[str, ModelInfo]:
+    """The mapped classes defined at the top level of one module, by qualified name."""
+    classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
+    bases: set[str] = {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+        and names.qualified_name(node.value.func) in DECLARATIVE_FACTORIES
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    mapped: set[str] = set()
+    models: dict[str, ModelInfo] = {}
+    for class_def in classes:  # bases come before their subclasses in a module
+        kind = _class_kind(class_def, names, bases, mapped)
+        if kind == "base":
+            bases.add(class_def.name)
+        elif kind == "model":
+            mapped.add(class_def.name)
+            qualified = f"{names.module}.{class_def.name}"
+            models[qualified] = ModelInfo(qualified, tuple(_relationships(class_def, names)))
+    return models
+
+
+def _class_kind(class_def: ast.ClassDef, names: NameTable, bases: set[str], mapped: set[str]) -> str | None:
+    for base in class_def.bases:
+        qualified = names.qualified_name(base)
+        if qualified in DECLARATIVE_BASES:
+            return "base"
+        if isinstance(base, ast.Name) and (base.id in bases or base.id in mapped):
+            return "model"
+        if qualified == SQLMODEL_BASE and _constant(keyword_of_class(class_def, "table")) is True:
+            return "model"
+    # A base imported from another module: the class still says it is mapped.
+    if any(_relationship_call(value, names) for _, _, value in _class_fields(class_def)):
+        return "model"
+    if any(isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in item.targets) for item in class_def.body):
+        return "model"
+    return None
+
+
+def keyword_of_class(class_def: ast.ClassDef, name: str) -> ast.expr | None:
+    return next((item.value for item in class_def.keywords if item.arg == name), None)
+
+
+def _class_fields(class_def: ast.ClassDef) -> list[tuple[str, ast.expr | None, ast.expr | None]]:
+    """``name: annotation = value`` and ``name = value`` statements of a class body."""
+    fields: list[tuple[str, ast.expr | None, ast.expr | None]] = []
+    for item in class_def.body:
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+            fields.append((item.target.id, item.annotation, item.value))
+        elif isinstance(item, ast.Assign) and len(item.targets) == 1 and isinstance(item.targets[0], ast.Name):
+            fields.append((item.targets[0].id, None, item.value))
+    return fields
+
+
+def _relationship_call(value: ast.expr | None, names: NameTable) -> ast.Call | None:
+    if isinstance(value, ast.Call) and names.qualified_name(value.func) in RELATIONSHIP_FACTORIES:
+        return value
+    return None
+
+
+def _relationships(class_def: ast.ClassDef, names: NameTable) -> list[RelationshipInfo]:
+    found = []
+    for name, annotation, value in _class_fields(class_def):
+        call = _relationship_call(value, names)
+        special = _special_mapped(annotation, names)
+        if call is None and special is None:
+            continue
+        target = _annotation_target(annotation, names) if annotation is not None else None
+        lazy: str | None = special or "select"
+        if call is not None:
+            inner = _relationship_call(keyword(call, "sa_relationship"), names)
+            source = inner or call
+            if target is None and source.args:
+                target = _target_name(source.args[0], names)
+            options = keyword(call, "sa_relationship_kwargs")
+            strategy = keyword(source, "lazy")
+            if strategy is None and isinstance(options, ast.Dict):
+                strategy = next((v for k, v in zip(options.keys, options.values) if string_value(k) == "lazy"), None)
+            elif strategy is None and options is not None:
+                strategy = options  # not a literal dict: unknown
+            if strategy is not None:
+                lazy = _strategy(strategy)
+        found.append(RelationshipInfo(name, target, lazy))
+    return found
+
+
+def _strategy(node: ast.expr) -> str | None:
+    value = _constant(node)
+    if isinstance(value, str):
+        return value
+    return {True: "select", False: "joined", None: "noload"}.get(value) if isinstance(node, ast.Constant) else None  # type: ignore[call-overload]
+
+
+def _constant(node: ast.expr | None) -> object:
+    return node.value if isinstance(node, ast.Constant) else ...
+
+
+def _special_mapped(annotation: ast.expr | None, names: NameTable) -> str | None:
+    if isinstance(annotation, ast.Subscript):
+        qualified = names.qualified_name(annotation.value) or ""
+        return _SPECIAL_MAPPED.get(qualified.rpartition(".")[2]) if qualified.startswith("sqlalchemy.") else None
+    return None
+
+
+def _annotation_target(node: ast.expr, names: NameTable) -> str | None:
+    """``Mapped[list["Book"]]``, ``Optional[Author]``, ``list["Hero"]`` -> the class."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            return _annotation_target(ast.parse(node.value, mode="eval").body, names)
+        except SyntaxError:
+            return None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        sides = [side for side in (node.left, node.right) if not (isinstance(side, ast.Constant) and side.value is None)]
+        return _annotation_target(sides[0], names) if len(sides) == 1 else None
+    if isinstance(node, ast.Subscript):
+        inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) and node.slice.elts else node.slice
+        return _annotation_target(inner, names)
+    return _target_name(node, names)
+
+
+def _target_name(node: ast.expr, names: NameTable) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text = node.value
+        return (names.resolve_name(text) or text) if text.isidentifier() else text
+    qualified = names.qualified_name(node)
+    if qualified is None and isinstance(node, ast.Name):
+        return node.id  # a class of the registry defined elsewhere
+    return qualified if qualified and not qualified.startswith("builtins.") else None
+
+
+# -- model lookup --------------------------------------------------------------------
+
+
+class ModelLookup:
+    """Models of this module, and through the project index (when there is one) of others."""
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.names = ctx.names
+        self.local = orm_models(ctx.tree, ctx.names)
+        self.project = ctx.project
+
+    def get(self, qualified: str | None) -> ModelInfo | None:
+        if not qualified:
+            return None
+        if qualified in self.local:
+            return self.local[qualified]
+        by_short = [m for m in self.local.values() if m.short_name == qualified]
+        if len(by_short) == 1:  # ``relationship("Book")`` names a class of the registry
+            return by_short[0]
+        lookup = getattr(self.project, "orm_model", None)
+        return lookup(qualified) if lookup is not None else None
+
+    def of(self, node: ast.expr) -> ModelInfo | None:
+        return self.get(self.names.qualified_name(node))
+
+    def target(self, rel: RelationshipInfo) -> ModelInfo | None:
+        return self.get(rel.target)
+
+
+def model_lookup(ctx: ModuleContext) -> ModelLookup:
+    return ctx.fact("orm.models", ModelLookup)  # type: ignore[no-any-return]
+
+
+# -- loader options ------------------------------------------------------------------
+
+Path = tuple[str, ...]
+
+
+@dataclass
+class Loading:
+    """What a statement loads: its entity and, per relationship path, the option used."""
+
+    model: ModelInfo
+    options: dict[Path, str] = field(default_factory=dict)
+
+    def loads_eagerly(self, path: Path) -> bool:
+        """True when ``path`` is eager-loaded (or made to raise) by the statement's options."""
+        for candidate in (path, (*path[:-1], "*")):
+            option = self.options.get(candidate)
+            if option in EAGER_OPTIONS or option in QUIET_OPTIONS:
+                return True
+        return False
+
+    def merged(self, other: Loading) -> Loading:
+        options = dict(self.options)
+        add_options(options, list(other.options.items()))
+        return Loading(self.model, options)
+
+
+def loader_paths(node: ast.expr, names: NameTable) -> list[tuple[Path, str]]:
+    """The (relationship path, option) pairs one ``options(...)`` argument sets.
+
+    ``selectinload(A.b)``, ``defaultload(A.b).selectinload(B.c)``, ``Load(A).joinedload(A.b)``,
+    ``joinedload(A.b).options(selectinload(B.c), ...)``; ``"*"`` stands for every relationship.
+    """
+    if not isinstance(node, ast.Call):
+        return []
+    func = node.func
+    qualified = names.qualified_name(func)
+    if qualified in LOADER_OPTIONS:
+        return [((_attr_name(node.args[0]),), LOADER_OPTIONS[qualified])] if node.args and _attr_name(node.args[0]) else []
+    if qualified in ("sqlalchemy.orm.Load", "sqlalchemy.orm.strategy_options.Load"):
+        return [((), "load")]
+    if not isinstance(func, ast.Attribute):
+        return []
+    parents = loader_paths(func.value, names)
+    if not parents:
+        return []
+    prefix = parents[-1][0]
+    if func.attr == "options":
+        return parents + [((*prefix, *path), option) for arg in node.args for path, option in loader_paths(arg, names)]
+    option = LOADER_OPTIONS.get(f"sqlalchemy.orm.{func.attr}")
+    attr = _attr_name(node.args[0]) if node.args else None
+    if option is None or attr is None:
+        return []
+    return parents + [((*prefix, attr), option)]
+
+
+def add_options(options: dict[Path, str], paths: list[tuple[Path, str]]) -> None:
+    """Record loader options; ``defaultload`` only walks a path and overrides nothing."""
+    for path, option in paths:
+        if option not in ("defaultload", "load") or path not in options:
+            options[path] = option
+
+
+def _attr_name(node: ast.expr) -> str | None:
+    """``Author.books``, ``Author.books.of_type(X)``, ``"books"``, ``"*"``."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("of_type", "and_"):
+        return _attr_name(node.func.value)
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return string_value(node)
+
+
+# -- values inside one function ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Value:
+    """What an expression holds, as far as the ORM is concerned.
+
+    ``kind``: ``statement`` (a ``select``), ``query`` (a legacy ``Query``, iterable of
+    objects), ``result`` (rows), ``scalars`` (iterable of objects), ``object`` (one object,
+    reached through ``path`` from the statement's entity), ``rows`` (objects read one per
+    row, the loop variable). ``is_async`` when the session that ran it is an AsyncSession.
+    """
+
+    kind: str
+    loading: Loading
+    path: Path = ()
+    is_async: bool = False
+    source: ast.expr | None = None
+
+    @property
+    def model_path(self) -> Path:
+        return self.path
+
+    def with_kind(self, kind: str) -> Value:
+        return Value(kind, self.loading, self.path, self.is_async, self.source)
+
+
+_STATEMENT_METHODS = {
+    "where", "filter", "filter_by", "order_by", "limit", "offset", "join", "outerjoin", "join_from",
+    "group_by", "having", "distinct", "select_from", "execution_options", "params", "with_for_update",
+    "correlate", "union", "slice", "enable_eagerloads", "populate_existing",
+}
+_RESULT_TO_OBJECT = {"first", "one", "one_or_none", "scalar", "scalar_one", "scalar_one_or_none", "get"}
+_SCALARS_KEEP = {"all", "unique", "fetchall", "fetchmany", "partitions", "yield_per"}
+_ASYNC_SESSION = "sqlalchemy.ext.asyncio.AsyncSession"
+
+
+class OrmQueries:
+    """Follows ORM statements through one function's names (flow-insensitively)."""
+
+    def __init__(self, ctx: ModuleContext, function: FunctionNode) -> None:
+        self.ctx = ctx
+        self.names = ctx.names
+        self.models = model_lookup(ctx)
+        self.function = function
+        self.scope: Scope = ctx.inference.scope(function)
+        self._resolving: set[str] = set()
+        self._partial: dict[str, Value] = {}
+        self._bound: dict[str, BoundObject] | None = None
+
+    def value(self, node: ast.expr | None) -> Value | None:
+        if node is None:
+            return None
+        if isinstance(node, ast.Await):
+            inner = self.value(node.value)
+            return Value(inner.kind, inner.loading, inner.path, True, inner.source) if inner else None
+        if isinstance(node, ast.Name):
+            return self._name_value(node.id)
+        if isinstance(node, ast.Call):
+            return self._call_value(node)
+        return None
+
+    def _name_value(self, name: str) -> Value | None:
+        if name in self._resolving:  # ``stmt = stmt.where(...)``: builds on the other bindings
+            return self._partial.get(name)
+        bindings = self.scope.bindings.get(name)
+        if not bindings or any(b.kind != "value" or not isinstance(b.node, ast.expr) for b in bindings):
+            return None
+        nodes = [b.node for b in bindings if isinstance(b.node, ast.expr)]
+        rebinding = [node for node in nodes if _mentions(node, name)]
+        self._resolving.add(name)
+        try:
+            merged = _merge([self.value(node) for node in nodes if node not in rebinding])
+            if merged is not None and rebinding:
+                self._partial[name] = merged
+                merged = _merge([merged, *(self.value(node) for node in rebinding)])
+        finally:
+            self._resolving.discard(name)
+            self._partial.pop(name, None)
+        return merged
+
+    def _call_value(self, call: ast.Call) -> Value | None:
+        func = call.func
+        qualified = self.names.qualified_name(func)
+        if qualified in SELECT_FUNCTIONS:
+            model = self.models.of(call.args[0]) if len(call.args) == 1 else None
+            return Value("statement", Loading(model), source=call) if model else None
+        if qualified in ("builtins.list", "builtins.sorted", "builtins.tuple") and len(call.args) == 1:
+            inner = self.value(call.args[0])
+            return inner.with_kind("scalars") if inner and inner.kind in ("scalars", "query") else None
+        if not isinstance(func, ast.Attribute):
+            return None
+        method = func.attr
+        if method in ("scalars", "execute", "exec", "query", "get", "scalar"):
+            session_value = self._session_call(call, method)
+            if session_value is not None:
+                return session_value
+        receiver = self.value(func.value)
+        if receiver is None:
+            return None
+        if method == "options" and receiver.kind in ("statement", "query"):
+            options = dict(receiver.loading.options)
+            for arg in call.args:
+                add_options(options, loader_paths(arg, self.names))
+            return Value(receiver.kind, Loading(receiver.loading.model, options), is_async=receiver.is_async, source=receiver.source)
+        if receiver.kind in ("statement", "query") and method in _STATEMENT_METHODS:
+            return receiver
+        if receiver.kind == "result" and method == "scalars":
+            return receiver.with_kind("scalars")
+        if receiver.kind in ("result", "scalars", "query") and method in _RESULT_TO_OBJECT:
+            return receiver.with_kind("object") if method != "get" or receiver.kind == "query" else None
+        if receiver.kind in ("scalars", "query") and method in _SCALARS_KEEP:
+            return receiver.with_kind("scalars")
+        if receiver.kind == "result" and method in ("unique", "all"):
+            return receiver if method == "unique" else None  # ``.all()`` of a Result gives Rows
+        return None
+
+    def _session_call(self, call: ast.Call, method: str) -> Value | None:
+        is_async = self._is_async_session(call.func.value)  # type: ignore[attr-defined]
+        if method == "query":
+            model = self.models.of(call.args[0]) if len(call.args) == 1 else None
+            return Value("query", Loading(model), is_async=is_async, source=call) if model else None
+        if method == "get" and len(call.args) >= 2:
+            model = self.models.of(call.args[0])
+            if model is None:
+                return None
+            options: dict[Path, str] = {}
+            listed = keyword(call, "options")
+            for element in listed.elts if isinstance(listed, (ast.List, ast.Tuple)) else []:
+                add_options(options, loader_paths(element, self.names))
+            return Value("object", Loading(model, options), is_async=is_async, source=call)
+        statement = self.value(call.args[0]) if call.args else None
+        if statement is None or statement.kind != "statement":
+            return None
+        kind = {"scalars": "scalars", "exec": "scalars", "execute": "result", "scalar": "object"}.get(method)
+        return Value(kind, statement.loading, is_async=is_async, source=statement.source) if kind else None
+
+    def _is_async_session(self, receiver: ast.expr) -> bool:
+        return self.ctx.inference.type_of(receiver, self.scope) == _ASYNC_SESSION
+
+    # -- iteration -------------------------------------------------------------------
+
+    def element(self, iterable: ast.expr) -> Value | None:
+        """The per-row value of iterating ``iterable``, when it yields ORM objects."""
+        value = self.value(iterable)
+        if value is not None and value.kind in ("scalars", "query"):
+            return Value("rows", value.loading, value.path, value.is_async, value.source)
+        # ``for book in author.books``: an eager-loaded collection of an object we know.
+        if isinstance(iterable, ast.Attribute):
+            owner = self.object_of(iterable.value)
+            if owner is not None:
+                rel = owner.model().relationship(iterable.attr) if owner.model() else None
+                if rel is not None and self.models.target(rel) is not None:
+                    return Value("rows", owner.loading, (*owner.path, iterable.attr), owner.is_async, owner.source)
+        return None
+
+    def object_of(self, node: ast.expr) -> BoundObject | None:
+        """The ORM object a name holds in this function, with how it was loaded."""
+        return self.bound.get(node.id) if isinstance(node, ast.Name) else None
+
+    @property
+    def bound(self) -> dict[str, BoundObject]:
+        if self._bound is None:
+            self._bound = {}  # filled in place: an inner loop looks up the outer loop's name
+            self._bind_objects(self._bound)
+        return self._bound
+
+    def _bind_objects(self, bound: dict[str, BoundObject]) -> None:
+        """Loop variables over query results and names bound to one loaded object."""
+        # ``walk_local`` yields outer loops first, so ``for b in a.books`` finds ``a``.
+        for node in walk_local(self.function):
+            if isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, ast.Name):
+                self._bind_loop(bound, node.target.id, node.iter, node)
+            elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+                for generator in node.generators:
+                    if isinstance(generator.target, ast.Name):
+                        self._bind_loop(bound, generator.target.id, generator.iter, node)
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                name = node.targets[0].id
+                if len(self.scope.bindings.get(name, ())) == 1:
+                    value = self.value(node.value)
+                    if value is not None and value.kind == "object":
+                        bound[name] = BoundObject(self, value, None)
+
+    def _bind_loop(self, bound: dict[str, BoundObject], name: str, iterable: ast.expr, loop: ast.AST) -> None:
+        if len(self.scope.bindings.get(name, ())) != 1:  # the name means other things too
+            return
+        value = self.element(iterable)
+        if value is not None:
+            bound[name] = BoundObject(self, value, loop)
+
+
+def _mentions(node: ast.expr, name: str) -> bool:
+    return any(isinstance(child, ast.Name) and child.id == name for child in ast.walk(node))
+
+
+def _merge(values: list[Value | None]) -> Value | None:
+    """One value for a name bound several times: every binding must hold the same thing,
+    and the loader options of all of them add up (flow-insensitive; it can only hide)."""
+    if not values or any(v is None for v in values):
+        return None
+    known = [v for v in values if v is not None]
+    if len({(v.kind, v.loading.model.name, v.path) for v in known}) != 1:
+        return None
+    merged = known[0]
+    for other in known[1:]:
+        merged = Value(merged.kind, merged.loading.merged(other.loading), merged.path, merged.is_async or other.is_async, merged.source)
+    return merged
+
+
+@dataclass
+class BoundObject:
+    """An ORM object held by a name: how it was loaded and, for a loop variable, the loop."""
+
+    queries: OrmQueries
+    value: Value
+    loop: ast.AST | None
+
+    @property
+    def loading(self) -> Loading:
+        return self.value.loading
+
+    @property
+    def path(self) -> Path:
+        return self.value.path
+
+    @property
+    def is_async(self) -> bool:
+        return self.value.is_async
+
+    @property
+    def source(self) -> ast.expr | None:
+        return self.value.source
+
+    def model(self) -> ModelInfo | None:
+        model: ModelInfo | None = self.loading.model
+        for step in self.path:
+            rel = model.relationship(step) if model else None
+            model = self.queries.models.target(rel) if rel else None
+        return model
+
+
+@dataclass(frozen=True)
+class LazyRead:
+    """An attribute read that lazy-loads a relationship."""
+
+    node: ast.Attribute
+    owner: BoundObject
+    model: ModelInfo
+    relationship: RelationshipInfo
+
+
+def lazy_reads(queries: OrmQueries) -> list[LazyRead]:
+    """Reads of lazily loaded relationships, not eager-loaded, on the function's objects."""
+    found = []
+    for node in walk_local(queries.function):
+        if not (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load)):
+            continue
+        owner = queries.object_of(node.value)
+        if owner is None or not _inside(node, owner.loop):
+            continue
+        model = owner.model()
+        rel = model.relationship(node.attr) if model else None
+        if model is None or rel is None or not rel.n_plus_one:
+            continue
+        if owner.loading.loads_eagerly((*owner.path, node.attr)):
+            continue
+        found.append(LazyRead(node, owner, model, rel))
+    return found
+
+
+def _inside(node: ast.AST, container: ast.AST | None) -> bool:
+    if container is None:
+        return True
+    start = (container.lineno, container.col_offset)  # type: ignore[attr-defined]
+    end = (container.end_lineno, container.end_col_offset)  # type: ignore[attr-defined]
+    return start <= (node.lineno, node.col_offset) and (node.end_lineno, node.end_col_offset) <= end  # type: ignore[attr-defined,operator]
+
+
+def suggested_option(read: LazyRead, option: str = "selectinload") -> str:
+    """``selectinload(Author.books)``, or the chain from the statement's entity."""
+    steps = []
+    model: ModelInfo | None = read.owner.loading.model
+    for step in (*read.owner.path, read.relationship.name):
+        steps.append(f"{'.' if steps else ''}{option}({model.short_name if model else '?'}.{step})")
+        rel = model.relationship(step) if model else None
+        model = read.owner.queries.models.target(rel) if rel else None
+    return "".join(steps)
+
+
+def function_queries(ctx: ModuleContext, function: FunctionNode) -> OrmQueries:
+    cache: dict[int, OrmQueries] = ctx.fact("orm.queries", lambda _: {})  # type: ignore[assignment]
+    if id(function) not in cache:
+        cache[id(function)] = OrmQueries(ctx, function)
+    return cache[id(function)]
+
+
+def functions(ctx: ModuleContext) -> list[FunctionNode]:
+    return [node for node in ast.walk(ctx.tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
