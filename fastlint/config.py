@@ -47,7 +47,7 @@ TOOL_TABLE = "tool.fastlint"
 FL001 = UNPARSEABLE.code
 FL001_WARNING = "FL001 cannot be disabled: a file that was not analysed is always reported"
 
-_INTERNAL_FIELDS = frozenset({"project_root", "config_path", "rule_options"})
+_INTERNAL_FIELDS = frozenset({"project_root", "config_path"})
 # Fields whose strings are rule selectors: their shape is checked at load time.
 _SELECTOR_FIELDS = frozenset(
     {"select", "ignore", "extend_select", "per_file_ignores", "fixable", "unfixable",
@@ -654,10 +654,6 @@ def format_settings(settings: Settings) -> str:
             tables += ["", f"[{key}]"] + [_toml_entry(entry) for entry in value]
         else:
             lines.append(f"{key} = {_toml(value)}")
-    if settings.rule_options:
-        tables += ["", "[rule-options]"] + [
-            f"{_toml(str(name))} = {_toml(item)}" for name, item in settings.rule_options.items()
-        ]
     return "\n".join(lines + tables) + "\n"
 
 

@@ -43,5 +43,3 @@ class Settings:
     max_call_depth: int = 8
     cache: bool = True
     cache_dir: Path | None = None
-    # Per-rule options, keyed by the option name as written in the configuration.
-    rule_options: dict[str, object] = field(default_factory=dict)

@@ -174,7 +174,7 @@ def test_paths_are_relative_to_the_config_file(project: Path) -> None:
 
 
 def test_schema_is_every_settings_field_but_the_internal_ones() -> None:
-    internal = {"project_root", "config_path", "rule_options"}
+    internal = {"project_root", "config_path"}
     fields = {f.name for f in dataclasses.fields(Settings)} - internal
     assert set(CONFIG_KEYS) == {name.replace("_", "-") for name in fields}
 
@@ -510,7 +510,6 @@ def test_format_settings_is_toml_that_reads_back(tmp_path: Path) -> None:
             BlockingCallEntry("c.d", "FL102", "c.ad"),
         ),
         cache_dir=tmp_path / "c",
-        rule_options={"default-timeout": 10},
     )
     text = format_settings(settings)
     assert f"# project root: {tmp_path}" in text
@@ -523,4 +522,3 @@ def test_format_settings_is_toml_that_reads_back(tmp_path: Path) -> None:
     assert data["per-file-ignores"] == {"tests/*": ["FL101"]}
     assert data["extend-blocking-calls"] == {"a.b": "FL101", "c.d": {"code": "FL102", "use-instead": "c.ad"}}
     assert "exclude" not in data
-    assert data["rule-options"] == {"default-timeout": 10}
