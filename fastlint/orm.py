@@ -25,7 +25,7 @@ from fastlint.knowledge.orm import (
     SELECT_FUNCTIONS,
     SQLMODEL_BASE,
 )
-from fastlint.names import NameTable
+from fastlint.names import NameTable, dotted_text
 from fastlint.syntax import FunctionNode, keyword, string_value, walk_local
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ class RelationshipInfo:
     name: str
     target: str | None
     lazy: str | None
+    collection: bool | None = None  # a list of objects (one-to-many); None when unknown
 
     @property
     def n_plus_one(self) -> bool:
@@ -151,7 +152,9 @@ def _relationships(class_def: ast.ClassDef, names: NameTable) -> list[Relationsh
                 strategy = options  # not a literal dict: unknown
             if strategy is not None:
                 lazy = _strategy(strategy)
-        found.append(RelationshipInfo(name, target, lazy))
+        uselist = _constant(keyword(call, "uselist")) if call is not None else ...
+        collection = uselist if isinstance(uselist, bool) else _is_collection(annotation, names)
+        found.append(RelationshipInfo(name, target, lazy, collection))
     return found
 
 
@@ -171,6 +174,24 @@ def _special_mapped(annotation: ast.expr | None, names: NameTable) -> str | None
         qualified = names.qualified_name(annotation.value) or ""
         return _SPECIAL_MAPPED.get(qualified.rpartition(".")[2]) if qualified.startswith("sqlalchemy.") else None
     return None
+
+
+def _is_collection(annotation: ast.expr | None, names: NameTable) -> bool | None:
+    """``Mapped[list[X]]``, ``list["X"]``: True; ``Mapped[X]``: False; no annotation: None."""
+    if annotation is None:
+        return None
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            return _is_collection(ast.parse(annotation.value, mode="eval").body, names)
+        except SyntaxError:
+            return None
+    if isinstance(annotation, ast.Subscript):
+        outer = (names.qualified_name(annotation.value) or dotted_text(annotation.value) or "").rpartition(".")[2]
+        if outer in _COLLECTIONS:
+            return True
+        if outer in ("Mapped", "Optional", *_SPECIAL_MAPPED):
+            return outer in _SPECIAL_MAPPED or bool(_is_collection(annotation.slice, names))
+    return False
 
 
 def _annotation_target(node: ast.expr, names: NameTable) -> str | None:
@@ -443,6 +464,14 @@ class OrmQueries:
     def _is_async_session(self, receiver: ast.expr) -> bool:
         return self.ctx.inference.type_of(receiver, self.scope) == _ASYNC_SESSION
 
+    def object_model(self, value: Value) -> ModelInfo | None:
+        """The model of the objects ``value`` holds, following its relationship path."""
+        model: ModelInfo | None = value.loading.model
+        for step in value.path:
+            rel = model.relationship(step) if model else None
+            model = self.models.target(rel) if rel else None
+        return model
+
     # -- iteration -------------------------------------------------------------------
 
     def element(self, iterable: ast.expr) -> Value | None:
@@ -538,11 +567,7 @@ class BoundObject:
         return self.value.source
 
     def model(self) -> ModelInfo | None:
-        model: ModelInfo | None = self.loading.model
-        for step in self.path:
-            rel = model.relationship(step) if model else None
-            model = self.queries.models.target(rel) if rel else None
-        return model
+        return self.queries.object_model(self.value)
 
 
 @dataclass(frozen=True)
