@@ -69,16 +69,17 @@ class Checker:
             return result
         ignored = self._per_file_ignored(self.settings, source.path, self._known) if self.settings.per_file_ignores else frozenset()
         rules = [rule for rule in self.rules if rule.code not in ignored and _triggered(rule.triggers, source.data)]
-        if not rules:
-            return result
         from fastlint.parsing import ParseError, parse_module
 
+        # Parsed even when no rule is triggered: a broken file is never silent.
         try:
             tree = parse_module(source)
         except ParseError as error:
             result.findings.append(unparseable(source.path, str(error), error.line, error.column))
             return result
         result.parsed = True
+        if not rules:
+            return result
         ctx = self._context(source, tree)
         for rule in rules:
             result.findings.extend(finding for finding in rule.check(ctx) if not is_suppressed(finding, source))

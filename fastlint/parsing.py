@@ -22,6 +22,13 @@ def parse_module(source: SourceFile) -> ast.Module:
     A file that only a newer Python can parse is still an error here, but the message
     says so, because libcst (which knows newer grammars) accepts it.
     """
+    nul = source.text.find("\0")
+    if nul != -1:
+        # CPython reports no line for a NUL (older versions raise ValueError) and libcst
+        # accepts it, which would read as "newer syntax": point at the byte instead.
+        line = source.text.count("\n", 0, nul) + 1
+        column = nul - (source.text.rfind("\n", 0, nul) + 1) + 1
+        raise ParseError("SyntaxError: source code cannot contain null bytes", line, column)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -34,10 +41,6 @@ def parse_module(source: SourceFile) -> ast.Module:
             version = f"{sys.version_info.major}.{sys.version_info.minor}"
             message += f" (the file uses syntax newer than Python {version}, which runs fastlint)"
         raise ParseError(message, line, column) from error
-    except ValueError as error:  # NUL bytes on Python < 3.12
-        text = source.text
-        line = text[: text.find("\0")].count("\n") + 1 if "\0" in text else 1
-        raise ParseError(f"SyntaxError: {error}", line, 1) from error
 
 
 def _newer_syntax(text: str) -> bool:
