@@ -1,0 +1,406 @@
+"""The ``fastlint`` command line: exit codes, options, output shapes and configuration."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from fastlint.cli import main
+from fastlint.registry import all_rules
+
+APP = """\
+import time
+import requests
+from fastapi import FastAPI
+
+app = FastAPI(openapi_url=None)
+
+
+@app.get("/a")
+async def a():
+    time.sleep(1)
+    return requests.get("https://example.com", timeout=5).json()
+"""
+CLEAN = "def total(values):\n    return sum(values)\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project root (it holds ``.git``) with one app and the working directory in it."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app.py").write_text(APP)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def codes(result: Result) -> list[tuple[str, str]]:
+    """``(file name, code)`` of every finding in a JSON report."""
+    return [(Path(item["filename"]).name, item["code"]) for item in json.loads(result.stdout)]
+
+
+def check_json(*args: str) -> list[tuple[str, str]]:
+    result = run("check", *args, "--output-format", "json")
+    assert result.exit_code in (0, 1), result.output
+    return codes(result)
+
+
+# -- exit codes ------------------------------------------------------------------------
+
+
+def test_clean_code_exits_0(project: Path):
+    write(project / "clean.py", CLEAN)
+    result = run("check", "clean.py")
+    assert result.exit_code == 0
+    assert result.stdout == "All checks passed!\n"
+
+
+def test_findings_exit_1_in_ruffs_text_shape(project: Path):
+    result = run("check", ".")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "app.py:10:5: FL102 `time.sleep` blocks the event loop in async route handler GET /a; use `await asyncio.sleep(...)`",
+        "app.py:11:12: FL101 `requests.get` blocks the event loop in async route handler GET /a; use `httpx.AsyncClient` (awaited)",
+        "Found 2 errors.",
+    ]
+
+
+def test_exit_zero_reports_but_exits_0(project: Path):
+    result = run("check", ".", "--exit-zero")
+    assert result.exit_code == 0
+    assert "Found 2 errors." in result.stdout
+
+
+def test_configuration_error_exits_2_with_file_line_and_key(project: Path):
+    write(project / "pyproject.toml", '[tool.fastlint]\nline-length = 88\nselectt = ["FL101"]\n')
+    result = run("check", ".")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "fastlint: error: pyproject.toml:2: [tool.fastlint] unknown key 'line-length'\n"
+    )
+
+
+def test_unknown_key_is_named_with_its_line_and_a_suggestion(project: Path):
+    write(project / "fastlint.toml", 'ignore = []\nselectt = ["FL101"]\n')
+    result = run("check", ".")
+    assert result.exit_code == 2
+    assert result.stderr == "fastlint: error: fastlint.toml:2: unknown key 'selectt' (did you mean 'select'?)\n"
+
+
+def test_wrong_type_names_key_file_line_and_types(project: Path):
+    write(project / "pyproject.toml", '[project]\nname = "x"\n\n[tool.fastlint]\nselect = "FL101"\n')
+    result = run("check", ".")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "fastlint: error: pyproject.toml:5: [tool.fastlint] 'select' must be an array of strings, got string\n"
+    )
+
+
+def test_unknown_rule_code_is_a_configuration_error(project: Path):
+    write(project / "fastlint.toml", 'extend-select = ["FL999"]\n')
+    result = run("check", ".")
+    assert result.exit_code == 2
+    assert "'extend-select' has unknown rule selector 'FL999'" in result.stderr
+
+
+def test_unknown_code_on_the_command_line_exits_2(project: Path):
+    result = run("check", ".", "--select", "FL999")
+    assert result.exit_code == 2
+    assert "'select' has unknown rule selector 'FL999'" in result.stderr
+    assert result.stdout == ""
+
+
+def test_usage_error_exits_2(project: Path):
+    result = run("check", "--no-such-option")
+    assert result.exit_code == 2
+    assert "No such option '--no-such-option'" in result.stderr
+
+
+def test_internal_error_exits_2_with_a_message_not_a_traceback(project: Path, monkeypatch: pytest.MonkeyPatch):
+    import fastlint.engine
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(fastlint.engine, "check_files", explode)
+    monkeypatch.delenv("FASTLINT_DEBUG", raising=False)
+    result = run("check", ".")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("fastlint: error: internal error: RuntimeError: disk on fire")
+    assert "Traceback" not in result.output
+
+
+def test_configuration_error_in_a_real_process_has_no_traceback(project: Path):
+    write(project / "pyproject.toml", "[tool.fastlint]\nselect = [\n")
+    process = subprocess.run(
+        [sys.executable, "-m", "fastlint", "check", "."], capture_output=True, text=True, cwd=project
+    )
+    assert process.returncode == 2
+    assert process.stderr.startswith("fastlint: error: pyproject.toml:")
+    assert "invalid TOML" in process.stderr
+    assert "Traceback" not in process.stderr
+
+
+# -- rule selection --------------------------------------------------------------------
+
+
+def test_select_replaces_the_default_set(project: Path):
+    assert check_json(".", "--select", "FL101") == [("app.py", "FL101")]
+
+
+def test_select_accepts_prefixes_and_comma_lists(project: Path):
+    assert check_json(".", "--select", "FL10") == [("app.py", "FL102"), ("app.py", "FL101")]
+    assert check_json(".", "--select", "FL101,FL102") == [("app.py", "FL102"), ("app.py", "FL101")]
+
+
+def test_ignore_removes_codes(project: Path):
+    assert check_json(".", "--ignore", "FL102") == [("app.py", "FL101")]
+
+
+def test_extend_select_adds_to_the_configured_select(project: Path):
+    write(project / "fastlint.toml", 'select = ["FL101"]\n')
+    assert check_json(".") == [("app.py", "FL101")]
+    assert check_json(".", "--extend-select", "FL102") == [("app.py", "FL102"), ("app.py", "FL101")]
+
+
+def test_ignore_on_the_command_line_adds_to_the_configured_ignore(project: Path):
+    write(project / "fastlint.toml", 'ignore = ["FL101"]\n')
+    assert check_json(".", "--ignore", "FL102") == []
+
+
+def test_fl001_in_ignore_is_a_warning_and_has_no_effect(project: Path):
+    write(project / "broken.py", "def broken(:\n")
+    result = run("check", ".", "--ignore", "FL001", "--output-format", "json")
+    assert result.exit_code == 1
+    assert ("broken.py", "FL001") in codes(result)
+    assert "FL001 cannot be disabled" in result.stderr
+
+
+# -- output ----------------------------------------------------------------------------
+
+
+def test_json_output_has_ruffs_keys(project: Path):
+    result = run("check", ".", "--output-format", "json")
+    assert result.exit_code == 1
+    first, second = json.loads(result.stdout)
+    assert set(first) == {"cell", "code", "end_location", "filename", "fix", "location", "message", "noqa_row", "url"}
+    assert first == {
+        "cell": None,
+        "code": "FL102",
+        "end_location": {"row": 10, "column": 15},
+        "filename": str((project / "app.py").resolve()),
+        "fix": None,
+        "location": {"row": 10, "column": 5},
+        "message": "`time.sleep` blocks the event loop in async route handler GET /a; use `await asyncio.sleep(...)`",
+        "noqa_row": 10,
+        "url": "https://github.com/fastlint/fastlint/blob/main/docs/rules.md#fl102-blocking-sleep-in-async",
+    }
+    assert (second["code"], second["location"], second["end_location"]) == ("FL101", {"row": 11, "column": 12}, {"row": 11, "column": 24})
+
+
+def test_json_output_is_sorted_by_file_line_and_column(project: Path):
+    write(project / "a_first.py", APP)
+    write(project / "pkg" / "b.py", APP)
+    findings = json.loads(run("check", ".", "--output-format", "json").stdout)
+    keys = [(item["filename"], item["location"]["row"], item["location"]["column"]) for item in findings]
+    assert len(keys) == 6
+    assert keys == sorted(keys)
+
+
+def test_json_output_of_a_clean_run_is_an_empty_list(project: Path):
+    write(project / "clean.py", CLEAN)
+    result = run("check", "clean.py", "--output-format", "json")
+    assert (result.exit_code, json.loads(result.stdout)) == (0, [])
+
+
+def test_statistics_counts_per_rule(project: Path):
+    write(project / "more.py", APP.replace("time.sleep(1)", "time.sleep(1)\n    time.sleep(2)"))
+    result = run("check", ".", "--statistics")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "3 FL102 [ ] blocking-sleep-in-async\n"
+        "2 FL101 [ ] blocking-http-call-in-async\n"
+    )
+
+
+def test_quiet_prints_findings_only(project: Path):
+    write(project / "fastlint.toml", 'ignore = ["FL001"]\n')
+    result = run("check", ".", "--quiet")
+    assert result.exit_code == 1
+    assert [line.split(":")[:3] for line in result.stdout.splitlines()] == [["app.py", "10", "5"], ["app.py", "11", "12"]]
+    assert result.stderr == ""
+
+
+def test_output_file(project: Path):
+    result = run("check", ".", "--output-format", "json", "-o", "report.json")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert [item["code"] for item in json.loads((project / "report.json").read_text())] == ["FL102", "FL101"]
+
+
+# -- configuration ---------------------------------------------------------------------
+
+
+def test_config_option_uses_that_file_only(project: Path):
+    write(project / "pyproject.toml", '[tool.fastlint]\nselect = ["FL101"]\n')
+    write(project / "ci" / "strict.toml", 'select = ["FL102"]\n')
+    assert check_json(".") == [("app.py", "FL101")]
+    assert check_json(".", "--config", "ci/strict.toml") == [("app.py", "FL102")]
+
+
+def test_missing_config_file_exits_2(project: Path):
+    result = run("check", ".", "--config", "nowhere.toml")
+    assert result.exit_code == 2
+    assert result.stderr == "fastlint: error: nowhere.toml: configuration file does not exist\n"
+
+
+def test_configuration_is_found_walking_up_from_the_first_path(project: Path, monkeypatch: pytest.MonkeyPatch):
+    write(project / "pyproject.toml", '[tool.fastlint]\nignore = ["FL102"]\n')
+    write(project / "src" / "svc" / "api.py", APP)
+    monkeypatch.chdir(project / "src")
+    assert check_json("svc") == [("api.py", "FL101")]
+
+
+def test_per_file_ignores(project: Path):
+    write(project / "legacy" / "old.py", APP)
+    write(project / "pyproject.toml", """\
+        [tool.fastlint.per-file-ignores]
+        "legacy/*.py" = ["FL102"]
+        "app.py" = ["FL1"]
+        """)
+    assert check_json(".") == [("old.py", "FL101")]
+
+
+def test_force_exclude_applies_excludes_to_files_named_on_the_command_line(project: Path):
+    # pre-commit passes every staged file by name, generated ones included.
+    write(project / "generated" / "client.py", APP)
+    write(project / "pyproject.toml", '[tool.fastlint]\nextend-exclude = ["generated"]\n')
+    assert check_json(".") == [("app.py", "FL102"), ("app.py", "FL101")]
+    assert check_json("app.py", "generated/client.py") == [
+        ("app.py", "FL102"), ("app.py", "FL101"), ("client.py", "FL102"), ("client.py", "FL101")
+    ]
+    assert check_json("app.py", "generated/client.py", "--force-exclude") == [("app.py", "FL102"), ("app.py", "FL101")]
+    write(project / "pyproject.toml", '[tool.fastlint]\nextend-exclude = ["generated"]\nforce-exclude = true\n')
+    result = run("check", "generated/client.py")
+    assert (result.exit_code, result.stdout) == (0, "All checks passed!\n")
+
+
+HELPERS = """\
+import mylib
+import requests
+from contextlib import asynccontextmanager
+from fastapi import FastAPI
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.state.config = requests.get("https://config.internal", timeout=5).json()
+    yield
+
+
+app = FastAPI(lifespan=lifespan, openapi_url=None)
+
+
+@app.get("/sync")
+async def sync_all():
+    mylib.fetch_all()
+    requests.head("https://example.com", timeout=5)
+"""
+
+
+def test_knowledge_settings_change_the_results(project: Path):
+    (project / "app.py").unlink()
+    write(project / "helpers.py", HELPERS)
+    assert check_json(".") == [("helpers.py", "FL101")]
+    write(project / "fastlint.toml", """\
+        allow-blocking-calls = ["requests.head"]
+        check-startup = true
+
+        [extend-blocking-calls]
+        "mylib.fetch_all" = { code = "FL101", use-instead = "`mylib.afetch_all`" }
+        """)
+    findings = json.loads(run("check", ".", "--output-format", "json").stdout)
+    assert [(item["location"]["row"], item["code"], item["message"]) for item in findings] == [
+        (9, "FL101", "`requests.get` blocks the event loop in async lifespan `lifespan`; use `httpx.AsyncClient` (awaited)"),
+        (18, "FL101", "`mylib.fetch_all` blocks the event loop in async route handler GET /sync; use `mylib.afetch_all`"),
+    ]
+
+
+def test_check_startup_flag_on_the_command_line(project: Path):
+    (project / "app.py").unlink()
+    write(project / "helpers.py", HELPERS)
+    assert check_json(".", "--select", "FL101") == [("helpers.py", "FL101")]
+    assert check_json(".", "--select", "FL101", "--check-startup") == [("helpers.py", "FL101")] * 2
+
+
+def test_extend_offload_wrappers_reach_the_knowledge_tables(project: Path):
+    from fastlint.config import load_settings
+    from fastlint.knowledge.tables import Knowledge
+
+    write(project / "fastlint.toml", 'extend-offload-wrappers = ["company.concurrency.run_sync"]\n')
+    wrappers = Knowledge.from_settings(load_settings([project])).offload_wrappers
+    assert {"company.concurrency.run_sync", "starlette.concurrency.run_in_threadpool"} <= wrappers
+
+
+# -- rule documentation ----------------------------------------------------------------
+
+
+def test_rule_prints_the_documentation():
+    result = run("rule", "FL101")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "# blocking-http-call-in-async (FL101)"
+    for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
+        assert section in lines
+    assert run("rule", "blocking-http-call-in-async").stdout == result.stdout
+    assert run("rule", "fl101").stdout == result.stdout
+
+
+def test_rule_fl001_and_unknown_rules():
+    fl001 = run("rule", "FL001")
+    assert fl001.exit_code == 0
+    assert fl001.stdout.startswith("# unparseable-file (FL001)")
+    unknown = run("rule", "FL999")
+    assert unknown.exit_code == 2
+    assert unknown.stderr == "fastlint: error: unknown rule 'FL999'; `fastlint rules` lists them all\n"
+
+
+def test_rules_lists_every_registered_rule():
+    result = run("rules")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert [line.split()[:2] for line in lines] == [[rule.code, rule.name] for rule in all_rules()]
+    entries = json.loads(run("rules", "--output-format", "json").stdout)
+    assert [(entry["code"], entry["preview"]) for entry in entries] == [(rule.code, rule.preview) for rule in all_rules()]
+    assert set(entries[0]) == {"code", "name", "fixable", "preview", "summary"}
+
+
+# -- entry points ----------------------------------------------------------------------
+
+
+def test_python_dash_m_fastlint(project: Path):
+    process = subprocess.run(
+        [sys.executable, "-m", "fastlint", "check", ".", "--output-format", "json"],
+        capture_output=True, text=True, cwd=project,
+    )
+    assert process.returncode == 1, process.stderr
+    assert [item["code"] for item in json.loads(process.stdout)] == ["FL102", "FL101"]
+    version = subprocess.run([sys.executable, "-m", "fastlint", "--version"], capture_output=True, text=True)
+    assert version.returncode == 0
+    assert version.stdout.startswith("fastlint, version ")
