@@ -1,0 +1,343 @@
+import ast
+from collections.abc import Iterator
+
+from fastlint.blocking import describe_call
+from fastlint.context import ModuleContext
+from fastlint.finding import Finding
+from fastlint.inference import Scope
+from fastlint.knowledge.resilience import (
+    DEFAULT_TIMEOUT_SETTERS,
+    HTTP_ADAPTERS,
+    SESSION_REQUESTS,
+    SOCKET_BASED,
+    TIMEOUT_CALLS,
+    UNBOUNDED_TIMEOUT_OBJECTS,
+    TimeoutCall,
+)
+from fastlint.names import dotted_text
+from fastlint.outbound import calls_through, value_of
+from fastlint.rule import Invalid, Rule, Valid
+from fastlint.syntax import FunctionNode, keyword, walk_local
+
+_MISSING = object()
+
+
+class OutboundCallWithoutTimeout(Rule):
+    """
+    ## What it does
+    Checks for outbound network calls that can wait forever: `requests` calls and
+    `Session` methods, `urllib.request.urlopen`, `urllib3`, `http.client`,
+    `socket.create_connection`, `smtplib`, `ftplib`, `imaplib` and `poplib` without a
+    timeout; `httpx` calls and clients with an explicit `timeout=None` (httpx's own
+    default is 5 seconds); `aiohttp.ClientSession` without `timeout=` (aiohttp's default
+    is 300 seconds in total) unless every request made through it sets one; and timeout
+    objects whose every field is `None`.
+
+    ## Why is this bad?
+    A request handler that waits on an upstream without a deadline holds a worker, a
+    threadpool slot or a connection for as long as the upstream stalls. A few stuck
+    calls exhaust the threadpool (40 threads in Starlette) and every other request queues
+    behind them. Clients give up after seconds: a timeout near that budget frees the
+    worker and lets the handler answer with an error instead.
+
+    ## Example
+    ```python
+    import requests
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    @app.get("/rates")
+    def rates():
+        return requests.get("https://rates.example.com/latest").json()
+    ```
+
+    ## Use instead
+    ```python
+    import requests
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    @app.get("/rates")
+    def rates():
+        return requests.get("https://rates.example.com/latest", timeout=(3.05, 10)).json()
+    ```
+
+    ## Known problems
+    A `requests.Session` that mounts an `HTTPAdapter` subclass setting a default timeout
+    is recognised when the adapter class is defined in the same module. Receivers created
+    in another module are typed through the project index.
+
+    ## References
+    - [requests: Timeouts](https://requests.readthedocs.io/en/latest/user/advanced/#timeouts)
+    - [HTTPX: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
+    - [aiohttp: Timeouts](https://docs.aiohttp.org/en/stable/client_quickstart.html#timeouts)
+    """
+
+    code = "FL301"
+    name = "outbound-call-without-timeout"
+    # "http" also matches URLs, "session"/"client" receivers imported from other modules.
+    triggers = (b"http", b"requests", b"urllib", b"socket", b"smtplib", b"ftplib", b"imaplib", b"poplib", b"session", b"client")
+
+    def check(self, ctx: ModuleContext) -> Iterator[Finding]:
+        socket_default = _sets_default_timeout(ctx)
+        mounted = _sessions_with_timeout_adapter(ctx)
+        owners: list[FunctionNode | ast.Module] = [ctx.tree, *_functions(ctx.tree)]
+        for owner in owners:
+            scope = ctx.inference.scope(owner)
+            for node in walk_local(owner):
+                if not isinstance(node, ast.Call):
+                    continue
+                callee = ctx.inference.callee(node.func, scope)
+                entry = TIMEOUT_CALLS.get(callee or "")
+                if entry is None or (socket_default and entry.name.startswith(SOCKET_BASED)):
+                    continue
+                if entry.name.startswith("requests.Session.") and dotted_text(_receiver(node)) in mounted:
+                    continue
+                problem = self._problem(ctx, node, entry, scope, owner)
+                if problem:
+                    message = f"{describe_call(ctx, node.func, entry.name)} {problem}"
+                    yield ctx.finding(self.code, node.func, message, fix_title="Pass an explicit `timeout=`")
+
+    def _problem(self, ctx: ModuleContext, call: ast.Call, entry: TimeoutCall, scope: Scope, owner: ast.AST) -> str | None:
+        library = entry.name.split(".")[0]
+        value = _timeout_argument(call, entry)
+        if value is None:
+            return None  # hidden in ``**kwargs``
+        if value is _MISSING:
+            if entry.policy == "required":
+                return f"has no timeout and {library} has no default: a stalled server holds the worker forever"
+            if entry.policy == "session" and not _every_request_sets_timeout(ctx, call, entry, owner):
+                if entry.default.startswith("no default"):
+                    return f"is created without `timeout=`: {library} has no default, so its requests can wait forever"
+                return f"is created without `timeout=`: every request through it may wait {library}'s default of {entry.default}"
+            return None
+        assert isinstance(value, ast.expr)
+        if isinstance(value, ast.Constant) and value.value is None:
+            return "is called with `timeout=None`: it waits forever for a stalled server"
+        if _unbounded_timeout_object(ctx, value_of(value, scope, ctx.inference.module_scope), scope):
+            return "gets a timeout whose every field is `None`: it waits forever for a stalled server"
+        return None
+
+    VALID = (
+        Valid(
+            """
+import httpx
+import requests
+
+requests.get("https://example.com", timeout=5)
+requests.post("https://example.com", json={}, timeout=(3.05, 27))
+httpx.get("https://example.com")
+client = httpx.Client(base_url="https://example.com")
+
+def forward(**kwargs):
+    return requests.get("https://example.com", **kwargs)
+"""
+        ),
+        Valid(
+            """
+import aiohttp
+
+async def fetch(url: str):
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+        async with session.get(url) as response:
+            return await response.text()
+
+async def fetch_each(url: str):
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url, timeout=aiohttp.ClientTimeout(total=5)) as response:
+            return await response.text()
+"""
+        ),
+        Valid(
+            """
+import socket
+import urllib.request
+
+socket.setdefaulttimeout(10)
+
+def fetch(url):
+    return urllib.request.urlopen(url).read()
+"""
+        ),
+        Valid(
+            """
+import requests
+from requests.adapters import HTTPAdapter
+
+class TimeoutAdapter(HTTPAdapter):
+    def send(self, request, **kwargs):
+        kwargs["timeout"] = kwargs.get("timeout") or 5
+        return super().send(request, **kwargs)
+
+session = requests.Session()
+session.mount("https://", TimeoutAdapter())
+
+def fetch(url):
+    return session.get(url)
+"""
+        ),
+        Valid(
+            """
+import smtplib
+import urllib.request
+from http.client import HTTPSConnection
+
+def send(message):
+    with smtplib.SMTP("mail.example.com", 25, None, 10) as smtp:
+        smtp.send_message(message)
+    urllib.request.urlopen("https://example.com", None, 5)
+    HTTPSConnection("example.com", timeout=5)
+"""
+        ),
+    )
+    INVALID = (
+        Invalid(
+            """
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+session = requests.Session()
+
+@app.get("/users/{user_id}")
+def user(user_id: int):
+    profile = session.get(f"https://users.example.com/{user_id}")
+    return requests.get("https://avatars.example.com", timeout=None).json()
+""",
+            expected=((10, 15, 10, 26), (11, 12, 11, 24)),
+            message="`session.get` (`requests.Session.get`) has no timeout and requests has no default: "
+            "a stalled server holds the worker forever",
+        ),
+        Invalid(
+            """
+import aiohttp
+
+async def fetch(url: str):
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url) as response:
+            return await response.text()
+
+async def forever(url: str):
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
+    await session.get(url)
+""",
+            expected=((5, 16, 5, 37), (10, 15, 10, 36)),
+            message="`aiohttp.ClientSession` is created without `timeout=`: every request through it may wait "
+            "aiohttp's default of 300 s total",
+        ),
+        Invalid(
+            """
+import httpx
+
+NO_TIMEOUT = httpx.Timeout(None)
+
+async def call(url: str):
+    async with httpx.AsyncClient(timeout=NO_TIMEOUT) as client:
+        return await client.post(url, timeout=None)
+""",
+            expected=((7, 16, 7, 33), (8, 22, 8, 33)),
+            message="`httpx.AsyncClient` gets a timeout whose every field is `None`",
+        ),
+        Invalid(
+            """
+import ftplib
+import smtplib
+import socket
+import urllib.request
+import urllib3
+
+def legacy(host):
+    socket.create_connection((host, 80))
+    smtplib.SMTP(host)
+    ftplib.FTP(host, "user", "secret")
+    urllib.request.urlopen(f"https://{host}")
+    urllib3.PoolManager().request("GET", f"https://{host}")
+""",
+            expected=((9, 5, 9, 29), (10, 5, 10, 17), (11, 5, 11, 15), (12, 5, 12, 27), (13, 5, 13, 24)),
+            message="`socket.create_connection` has no timeout and socket has no default",
+        ),
+    )
+
+
+def _functions(tree: ast.Module) -> Iterator[FunctionNode]:
+    return (node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
+
+
+def _receiver(call: ast.Call) -> ast.expr:
+    return call.func.value if isinstance(call.func, ast.Attribute) else call.func
+
+
+def _timeout_argument(call: ast.Call, entry: TimeoutCall) -> object:
+    """The timeout given to ``call``, ``_MISSING``, or None when ``**kwargs`` may hold it."""
+    given = keyword(call, "timeout")
+    if given is not None:
+        return given
+    if entry.position is not None and len(call.args) > entry.position:
+        return call.args[entry.position]
+    if any(item.arg is None for item in call.keywords) or any(isinstance(arg, ast.Starred) for arg in call.args):
+        return None
+    return _MISSING
+
+
+def _unbounded_timeout_object(ctx: ModuleContext, node: ast.expr, scope: Scope) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    fields = UNBOUNDED_TIMEOUT_OBJECTS.get(ctx.inference.callee(node.func, scope) or "")
+    if fields is None or (not node.args and not node.keywords and fields[0] == "timeout"):
+        return False
+    given = [*node.args, *(item.value for item in node.keywords if item.arg in fields)]
+    return all(isinstance(value, ast.Constant) and value.value is None for value in given)
+
+
+def _every_request_sets_timeout(ctx: ModuleContext, construction: ast.Call, entry: TimeoutCall, owner: ast.AST) -> bool:
+    methods = SESSION_REQUESTS.get(entry.name.replace("ProxyManager", "PoolManager"), frozenset())
+    calls = calls_through(ctx, construction, owner)  # type: ignore[arg-type]
+    if calls is None:
+        return False
+    requests = [call for call in calls if isinstance(call.func, ast.Attribute) and call.func.attr in methods]
+    return bool(requests) and all(keyword(call, "timeout") is not None for call in requests)
+
+
+def _sets_default_timeout(ctx: ModuleContext) -> bool:
+    """``socket.setdefaulttimeout(10)`` at module level: socket-based clients honour it."""
+    for statement in ctx.tree.body:
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            call = statement.value
+            if ctx.names.qualified_name(call.func) in DEFAULT_TIMEOUT_SETTERS and call.args:
+                if not (isinstance(call.args[0], ast.Constant) and call.args[0].value is None):
+                    return True
+    return False
+
+
+def _sessions_with_timeout_adapter(ctx: ModuleContext) -> set[str]:
+    """Receivers (as written) on which an ``HTTPAdapter`` subclass that sets a timeout is mounted."""
+    adapters = {
+        f"{ctx.names.module}.{name}"
+        for name, node in ctx.names.definitions.items()
+        if isinstance(node, ast.ClassDef)
+        and any(ctx.names.qualified_name(base) in HTTP_ADAPTERS for base in node.bases)
+        and _mentions_timeout(node)
+    }
+    mounted: set[str] = set()
+    if not adapters:
+        return mounted
+    module_scope = ctx.inference.module_scope
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "mount" and len(node.args) == 2:
+            adapter = value_of(node.args[1], module_scope, module_scope)
+            if isinstance(adapter, ast.Call) and ctx.names.qualified_name(adapter.func) in adapters:
+                mounted.add(dotted_text(node.func.value) or "")
+    return mounted
+
+
+def _mentions_timeout(node: ast.ClassDef) -> bool:
+    for child in ast.walk(node):
+        if isinstance(child, ast.Constant) and child.value == "timeout":
+            return True
+        if isinstance(child, (ast.arg, ast.keyword)) and child.arg == "timeout":
+            return True
+    return False

@@ -1,0 +1,261 @@
+import ast
+from collections.abc import Iterator
+
+from fastlint.context import ModuleContext
+from fastlint.fastapi_model import DEPENDS
+from fastlint.finding import Finding
+from fastlint.knowledge.clients import SETTINGS_BASES
+from fastlint.request_scope import constructions
+from fastlint.rule import Invalid, Rule, Valid
+from fastlint.syntax import all_parameters
+
+_ANNOTATED = {"typing.Annotated", "typing_extensions.Annotated"}
+
+
+class SettingsPerRequest(Rule):
+    """
+    ## What it does
+    Checks for settings objects (subclasses of `pydantic_settings.BaseSettings`)
+    constructed in code that runs once per request without caching: in a handler, in a
+    dependency, or used directly as a dependency (`Depends(Settings)`).
+
+    ## Why is this bad?
+    Constructing a `BaseSettings` reads every environment variable, parses the `.env`
+    file from disk and validates every field. Settings do not change while the process
+    runs, so doing it per request spends file I/O and validation on every call for the
+    same result.
+
+    ## Example
+    ```python
+    from fastapi import Depends, FastAPI
+    from pydantic_settings import BaseSettings
+
+
+    class Settings(BaseSettings):
+        api_key: str = ""
+
+
+    def get_settings():
+        return Settings()
+
+
+    app = FastAPI()
+
+
+    @app.get("/info")
+    def info(settings: Settings = Depends(get_settings)):
+        return {"configured": bool(settings.api_key)}
+    ```
+
+    ## Use instead
+    ```python
+    from functools import lru_cache
+
+    from fastapi import Depends, FastAPI
+    from pydantic_settings import BaseSettings
+
+
+    class Settings(BaseSettings):
+        api_key: str = ""
+
+
+    @lru_cache
+    def get_settings():
+        return Settings()
+
+
+    app = FastAPI()
+
+
+    @app.get("/info")
+    def info(settings: Settings = Depends(get_settings)):
+        return {"configured": bool(settings.api_key)}
+    ```
+
+    ## Known problems
+    The settings class must be defined in the same module as the code that builds it;
+    classes imported from another module are recognised once the project index records
+    class bases.
+
+    ## References
+    - [FastAPI: Settings in a dependency, with `lru_cache`](https://fastapi.tiangolo.com/advanced/settings/#creating-the-settings-only-once-with-lru_cache)
+    """
+
+    code = "FL203"
+    name = "settings-per-request"
+    triggers = (b"BaseSettings",)
+
+    def check(self, ctx: ModuleContext) -> Iterator[Finding]:
+        classes = _settings_classes(ctx)
+        if not classes:
+            return
+        for site in constructions(ctx):
+            if site.name in classes:
+                where = ctx.model.describe(site.function)
+                yield self._finding(ctx, site.call.func, site.name, f"is constructed per request in {where}")
+        for node, name in _settings_dependencies(ctx, classes):
+            yield self._finding(ctx, node, name, "is used as a dependency, so it is constructed per request")
+
+    def _finding(self, ctx: ModuleContext, node: ast.AST, name: str, what: str) -> Finding:
+        message = (
+            f"Settings class `{name.rpartition('.')[2]}` {what}: every request re-reads the environment and `.env`; "
+            "build it once in a dependency cached with `functools.lru_cache`"
+        )
+        return ctx.finding(self.code, node, message, fix_title="Cache the settings with `functools.lru_cache`")
+
+    VALID = (
+        Valid(
+            """
+from fastapi import Depends, FastAPI
+from pydantic_settings import BaseSettings
+
+class Settings(BaseSettings):
+    debug: bool = False
+
+settings = Settings()
+app = FastAPI(debug=settings.debug)
+
+@app.get("/debug")
+def debug():
+    return {"debug": settings.debug}
+"""
+        ),
+        Valid(
+            """
+from functools import cache
+from typing import Annotated
+from fastapi import Depends, FastAPI
+from pydantic_settings import BaseSettings
+
+class Settings(BaseSettings):
+    region: str = "eu"
+
+@cache
+def get_settings() -> Settings:
+    return Settings()
+
+app = FastAPI()
+
+@app.get("/region")
+def region(settings: Annotated[Settings, Depends(get_settings)]):
+    return settings.region
+"""
+        ),
+        Valid(
+            """
+from contextlib import asynccontextmanager
+from fastapi import FastAPI
+from pydantic import BaseModel
+from pydantic_settings import BaseSettings
+
+class Settings(BaseSettings):
+    region: str = "eu"
+
+class Query(BaseModel):
+    q: str
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.state.settings = Settings()
+    yield
+
+app = FastAPI(lifespan=lifespan)
+
+@app.post("/search")
+def search(body: Query):
+    return Query(q=body.q)
+"""
+        ),
+    )
+    INVALID = (
+        Invalid(
+            """
+from fastapi import Depends, FastAPI
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+class BaseConfig(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env")
+
+class Settings(BaseConfig):
+    api_key: str = ""
+
+def get_settings():
+    return Settings()
+
+app = FastAPI()
+
+@app.get("/info")
+async def info(settings: Settings = Depends(get_settings)):
+    return {}
+""",
+            expected=((12, 12, 12, 20),),
+            message="Settings class `Settings` is constructed per request in dependency `get_settings`: "
+            "every request re-reads the environment and `.env`; build it once in a dependency cached with `functools.lru_cache`",
+        ),
+        Invalid(
+            """
+from typing import Annotated
+from fastapi import Depends, FastAPI
+from pydantic_settings import BaseSettings
+
+class Settings(BaseSettings):
+    api_key: str = ""
+
+app = FastAPI()
+
+@app.get("/a")
+def a(settings: Settings = Depends(Settings)):
+    return {}
+
+@app.get("/b")
+def b(settings: Annotated[Settings, Depends()]):
+    return {}
+""",
+            expected=((12, 36, 12, 44), (16, 37, 16, 46)),
+            message="Settings class `Settings` is used as a dependency, so it is constructed per request",
+        ),
+    )
+
+
+def _settings_classes(ctx: ModuleContext) -> set[str]:
+    """The module's classes that derive, directly or through its other classes, from ``BaseSettings``."""
+    bases = {
+        f"{ctx.names.module}.{name}": {ctx.names.qualified_name(base) for base in node.bases}
+        for name, node in ctx.names.definitions.items()
+        if isinstance(node, ast.ClassDef)
+    }
+    found: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, parents in bases.items():
+            if name not in found and parents & (SETTINGS_BASES | found):
+                found.add(name)
+                changed = True
+    return found
+
+
+def _settings_dependencies(ctx: ModuleContext, classes: set[str]) -> Iterator[tuple[ast.AST, str]]:
+    """``Depends(Settings)``, and ``Depends()`` whose parameter is annotated with a settings class."""
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, ast.Call) and ctx.names.qualified_name(node.func) in DEPENDS and node.args:
+            name = ctx.names.qualified_name(node.args[0])
+            if name in classes:
+                yield node.args[0], name
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for arg, default in all_parameters(node.args):
+                if arg.annotation is not None:
+                    yield from _bare_depends(ctx, arg.annotation, default, classes)
+
+
+def _bare_depends(ctx: ModuleContext, annotation: ast.expr, default: ast.expr | None, classes: set[str]) -> Iterator[tuple[ast.AST, str]]:
+    markers = [default]
+    if isinstance(annotation, ast.Subscript) and ctx.names.qualified_name(annotation.value) in _ANNOTATED:
+        elements = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+        annotation, markers = elements[0], [*elements[1:], default]
+    name = ctx.names.qualified_name(annotation)
+    if name not in classes:
+        return
+    for marker in markers:
+        if isinstance(marker, ast.Call) and not marker.args and not marker.keywords and ctx.names.qualified_name(marker.func) in DEPENDS:
+            yield marker, name
