@@ -37,6 +37,8 @@ class Settings:
     extend_offload_wrappers: tuple[str, ...] = ()
     allow_blocking_calls: tuple[str, ...] = ()
     check_startup: bool = False
+    # The service's API docs are public on purpose (FL501 stays quiet).
+    public_docs: bool = False
     extend_client_constructors: tuple[str, ...] = ()
     extend_retry_decorators: tuple[str, ...] = ()
     extend_idempotency_key_headers: tuple[str, ...] = ()

@@ -1,0 +1,77 @@
+import ast
+from collections.abc import Iterator
+
+from fastlint.context import ModuleContext
+from fastlint.finding import Finding
+from fastlint.rule import Invalid, Rule, Valid
+
+_APPS = {"fastapi.FastAPI": "FastAPI", "starlette.Starlette": "Starlette"}
+
+
+class DebugModeEnabled(Rule):
+    """
+    ## What it does
+    Checks for `debug=True` written as a literal in `FastAPI(...)` or `Starlette(...)`.
+
+    ## Why is this bad?
+    In debug mode Starlette's error middleware answers an unhandled exception with the
+    full traceback, local source lines included, to whoever sent the request. A literal
+    `True` ships that to production with the code. Debug pages are also built on the
+    event loop for every error, which makes error storms slower.
+
+    ## Example
+    ```python
+    from fastapi import FastAPI
+
+    app = FastAPI(debug=True)
+    ```
+
+    ## Use instead
+    ```python
+    from fastapi import FastAPI
+
+    from app.config import settings
+
+    app = FastAPI(debug=settings.debug)
+    ```
+
+    ## References
+    - [Starlette: Applications](https://www.starlette.io/applications/)
+    - [FastAPI: FastAPI class](https://fastapi.tiangolo.com/reference/fastapi/)
+    """
+
+    code = "FL502"
+    name = "debug-mode-enabled"
+    triggers = (b"debug",)
+
+    def check(self, ctx: ModuleContext) -> Iterator[Finding]:
+        for node in ast.walk(ctx.tree):
+            if not isinstance(node, ast.Call):
+                continue
+            app = _APPS.get(ctx.names.qualified_name(node.func) or "")
+            for item in node.keywords if app else ():
+                if item.arg == "debug" and isinstance(item.value, ast.Constant) and item.value.value is True:
+                    yield ctx.finding(
+                        self.code,
+                        item,
+                        f"`{app}(debug=True)` sends tracebacks to clients on every unhandled error",
+                        fix_title="Read `debug` from configuration",
+                    )
+
+    VALID = (
+        Valid("from fastapi import FastAPI\n\napp = FastAPI(debug=False)\n"),
+        Valid("import os\nfrom fastapi import FastAPI\n\napp = FastAPI(debug=os.getenv('DEBUG') == '1')\n"),
+        Valid("from app.factory import build\n\napp = build(debug=True)\n"),
+    )
+    INVALID = (
+        Invalid(
+            "from fastapi import FastAPI\n\napp = FastAPI(title='x', debug=True)\n",
+            expected=((3, 26, 3, 36),),
+            message="`FastAPI(debug=True)` sends tracebacks to clients on every unhandled error",
+        ),
+        Invalid(
+            "from starlette.applications import Starlette\n\napp = Starlette(routes=[], debug=True)\n",
+            expected=((3, 28, 3, 38),),
+            message="`Starlette(debug=True)`",
+        ),
+    )
