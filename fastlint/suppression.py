@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
+from functools import lru_cache
 
 from fastlint.finding import Finding
 from fastlint.source import SourceFile
@@ -33,12 +36,37 @@ def line_suppressions(line: str) -> set[str] | None:
 
 
 def is_suppressed(finding: Finding, source: SourceFile) -> bool:
-    """A finding is silenced by a comment on its first or its last line."""
+    """A finding is silenced by a comment on its first or its last line, or on the last
+    line of the statement it ends in (where black leaves a comment when it splits a call)."""
     if finding.code == UNSUPPRESSIBLE:
         return False
     codes = {finding.code, *finding.suppressed_by}
-    for line in {finding.start.line, finding.end.line}:
+    for line in (finding.start.line, finding.end.line, _statement_end(source.text, finding.end.line)):
         suppressed = line_suppressions(source.line(line))
         if suppressed is not None and (not suppressed or suppressed & codes):
             return True
     return False
+
+
+def _statement_end(text: str, line: int) -> int:
+    return _logical_line_ends(text).get(line, line)
+
+
+@lru_cache(maxsize=4)
+def _logical_line_ends(text: str) -> dict[int, int]:
+    """Each physical line of a multi-line logical line, mapped to the logical line's last."""
+    ends: dict[int, int] = {}
+    first: int | None = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type in (tokenize.NL, tokenize.COMMENT) and first is None:
+                continue
+            if first is None:
+                first = token.start[0]
+            if token.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+                last = token.start[0]
+                ends.update(dict.fromkeys(range(first, last), last))
+                first = None
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return ends
