@@ -1,0 +1,105 @@
+"""Where code is retried, by what policy, and whether that policy is bounded (FL302, FL303).
+
+A retry site is a decorated function (``@tenacity.retry``, ``@backoff.on_exception``,
+``@stamina.retry``) or the body of a retry loop (``for attempt in Retrying(...)``,
+``for attempt in stamina.retry_context(...)``).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastlint.context import ModuleContext
+from fastlint.knowledge.resilience import EXCEPTION_CONDITIONS, PRE_SEND_EXCEPTIONS, RetryPolicy
+from fastlint.syntax import FunctionNode, keyword, walk_local
+
+
+@dataclass(frozen=True)
+class RetrySite:
+    policy: RetryPolicy
+    node: ast.expr  # the decorator or the loop's iterable, as written
+    call: ast.Call | None  # the policy's call, when it has arguments
+    body: ast.AST  # the function or loop whose code is retried
+    owner: FunctionNode | ast.Module  # whose scope names in ``body`` belong to
+
+
+def retry_sites(ctx: ModuleContext) -> list[RetrySite]:
+    return ctx.fact("retry-sites", _find_retry_sites)  # type: ignore[no-any-return]
+
+
+def _find_retry_sites(ctx: ModuleContext) -> list[RetrySite]:
+    sites: list[RetrySite] = []
+    owners: list[FunctionNode | ast.Module] = [ctx.tree]
+    owners += [node for node in ast.walk(ctx.tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    for owner in owners:
+        if not isinstance(owner, ast.Module):
+            for decorator in owner.decorator_list:
+                policy = _policy(ctx, decorator)
+                if policy is not None:
+                    sites.append(RetrySite(policy, decorator, _as_call(decorator), owner, owner))
+        for node in walk_local(owner):
+            if isinstance(node, (ast.For, ast.AsyncFor)):
+                policy = _policy(ctx, node.iter)
+                if policy is not None and policy.loop:
+                    sites.append(RetrySite(policy, node.iter, _as_call(node.iter), node, owner))
+    return sites
+
+
+def _policy(ctx: ModuleContext, node: ast.expr) -> RetryPolicy | None:
+    target = node.func if isinstance(node, ast.Call) else node
+    name = ctx.names.qualified_name(target)
+    return ctx.knowledge.retry_policies.get(name) if name else None
+
+
+def _as_call(node: ast.expr) -> ast.Call | None:
+    return node if isinstance(node, ast.Call) else None
+
+
+def unbounded(site: RetrySite) -> list[str] | None:
+    """How each bound is missing (``no `stop```, ```attempts=None```), or None when bounded or unknown."""
+    if not site.policy.bounds:
+        return None
+    call = site.call
+    if call is not None and any(item.arg is None for item in call.keywords):
+        return None  # ``**options`` may carry the bound
+    missing: list[str] = []
+    for name, bounded_by_default in site.policy.bounds.items():
+        value = keyword(call, name) if call is not None else None
+        if value is None:
+            if bounded_by_default:
+                return None
+            missing.append(f"no `{name}`")
+        elif isinstance(value, ast.Constant) and value.value is None:
+            missing.append(f"`{name}=None`")
+        else:
+            return None
+    return missing
+
+
+def retries_only_before_sending(ctx: ModuleContext, site: RetrySite) -> bool:
+    """True when the policy retries only errors raised before the request leaves (``ConnectError``)."""
+    call, policy = site.call, site.policy
+    if call is None or policy.condition is None:
+        return False
+    condition = keyword(call, policy.condition)
+    if condition is None and policy.condition_position is not None and len(call.args) > policy.condition_position:
+        condition = call.args[policy.condition_position]
+    if condition is None:
+        return False
+    if policy.library == "tenacity":
+        if not (isinstance(condition, ast.Call) and ctx.names.qualified_name(condition.func) in EXCEPTION_CONDITIONS):
+            return False
+        types = list(condition.args) or [keyword(condition, "exception_types")]
+    else:
+        types = [condition]
+    names = [element for node in types if node is not None for element in _elements(node)]
+    return bool(names) and all(ctx.names.qualified_name(name) in PRE_SEND_EXCEPTIONS for name in names)
+
+
+def _elements(node: ast.expr) -> Iterator[ast.expr]:
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        yield from node.elts
+    else:
+        yield node

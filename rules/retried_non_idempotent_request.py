@@ -1,0 +1,348 @@
+import ast
+from collections.abc import Iterator
+
+from fastlint.context import ModuleContext
+from fastlint.finding import Finding
+from fastlint.knowledge.resilience import (
+    KEY_GENERATORS,
+    NON_IDEMPOTENT_METHODS,
+    RETRY_CLIENTS,
+    URLLIB3_METHOD_KEYWORDS,
+    URLLIB3_RETRY,
+)
+from fastlint.outbound import HttpRequest, calls_through, http_request, value_of
+from fastlint.retries import RetrySite, retries_only_before_sending, retry_sites
+from fastlint.rule import Invalid, Rule, Valid
+from fastlint.settings import Settings
+from fastlint.syntax import FunctionNode, keyword, string_value, walk_local
+
+_ADVICE = "a retry after a timeout repeats the side effect (a second charge, a duplicate order)"
+
+
+class RetriedNonIdempotentRequest(Rule):
+    """
+    ## What it does
+    Checks for POST and PATCH requests that are retried without an idempotency key:
+    requests sent inside a function retried by tenacity, backoff or stamina (decorators
+    and retry loops) without an `Idempotency-Key` header, or with a key generated inside
+    the retried code; urllib3 `Retry` policies that retry POST or PATCH
+    (`allowed_methods=None`/`False`, or a set containing them; `method_whitelist` in
+    urllib3 1.x); and aiohttp-retry `RetryClient`s, whose retry options retry every method
+    unless restricted, when a POST or PATCH can go through them.
+
+    A policy that retries only errors raised before the request is sent
+    (`retry_if_exception_type(httpx.ConnectError)`) is safe and not reported.
+
+    ## Why is this bad?
+    A timeout does not tell whether the server processed the request: the response may
+    have been lost on the way back. Retrying a POST then charges the card twice or creates
+    the order twice. An idempotency key, created once per operation and sent with every
+    attempt, lets the server recognise the repeat. A key generated inside the retried
+    function is new on every attempt, so it protects nothing.
+
+    ## Example
+    ```python
+    import httpx
+    from tenacity import retry, stop_after_attempt
+
+
+    @retry(stop=stop_after_attempt(3))
+    async def charge(client: httpx.AsyncClient, order_id: int, amount: int):
+        response = await client.post("https://pay.example.com/charges", json={"order": order_id, "amount": amount})
+        return response.json()
+    ```
+
+    ## Use instead
+    ```python
+    import uuid
+
+    import httpx
+    from tenacity import retry, stop_after_attempt
+
+
+    @retry(stop=stop_after_attempt(3))
+    async def charge(client: httpx.AsyncClient, order_id: int, amount: int, key: str):
+        response = await client.post(
+            "https://pay.example.com/charges",
+            json={"order": order_id, "amount": amount},
+            headers={"Idempotency-Key": key},
+        )
+        return response.json()
+
+
+    async def checkout(client: httpx.AsyncClient, order_id: int, amount: int):
+        return await charge(client, order_id, amount, key=str(uuid.uuid4()))
+    ```
+
+    ## Known problems
+    Only requests made directly in the retried function are checked, not requests made
+    by helpers it calls. Headers built by a function are trusted.
+
+    ## Options
+    - `extend-idempotency-key-headers`: header names accepted besides `Idempotency-Key`
+      and `X-Idempotency-Key` (compared case-insensitively).
+    - `extend-retry-decorators`: qualified names of project retry decorators whose
+      functions are checked like tenacity's.
+
+    ## References
+    - [Stripe: Idempotent requests](https://docs.stripe.com/api/idempotent_requests)
+    - [IETF draft: The Idempotency-Key HTTP header](https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/)
+    - [urllib3: Retry.allowed_methods](https://urllib3.readthedocs.io/en/stable/reference/urllib3.util.html#urllib3.util.Retry)
+    """
+
+    code = "FL302"
+    name = "retried-non-idempotent-request"
+    triggers = (b"tenacity", b"backoff", b"stamina", b"Retry", b"retry")
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        extra = tuple(name.rpartition(".")[2].encode() for name in settings.extend_retry_decorators)
+        self.triggers = type(self).triggers + extra  # type: ignore[misc]
+
+    def check(self, ctx: ModuleContext) -> Iterator[Finding]:
+        for site in retry_sites(ctx):
+            if not retries_only_before_sending(ctx, site):
+                yield from self._retried_requests(ctx, site)
+        yield from self._transport_retries(ctx)
+
+    def _retried_requests(self, ctx: ModuleContext, site: RetrySite) -> Iterator[Finding]:
+        scope = ctx.inference.scope(site.owner)
+        body = {id(node) for node in walk_local(site.body)}
+        for node in walk_local(site.body):
+            if not isinstance(node, ast.Call):
+                continue
+            request = http_request(ctx, node, scope)
+            if request is None or request.method not in NON_IDEMPOTENT_METHODS:
+                continue
+            problem = self._key_problem(ctx, request, scope, body)
+            if problem:
+                message = f"{_describe(ctx, request)} retried by `{site.policy.name}` {problem}: {_ADVICE}"
+                yield ctx.finding(self.code, node.func, message, fix_title="Send an `Idempotency-Key` created once per operation")
+
+    def _key_problem(self, ctx: ModuleContext, request: HttpRequest, scope, body: set[int]) -> str | None:  # type: ignore[no-untyped-def]
+        headers = keyword(request.call, "headers")
+        if headers is None:
+            has_kwargs = any(item.arg is None for item in request.call.keywords)
+            return None if has_kwargs else "without an `Idempotency-Key` header"
+        headers = value_of(headers, scope, ctx.inference.module_scope)
+        if not isinstance(headers, ast.Dict) or any(key is None for key in headers.keys):
+            return None  # built elsewhere: trusted
+        for key, value in zip(headers.keys, headers.values):
+            name = string_value(key)
+            if name is not None and name.lower() in ctx.knowledge.idempotency_headers:
+                value = value_of(value, scope, ctx.inference.module_scope)
+                generated = id(value) in body and any(
+                    isinstance(call, ast.Call) and ctx.names.qualified_name(call.func) in KEY_GENERATORS for call in ast.walk(value)
+                )
+                return f"with an `{name}` generated inside the retried code (a new key on every attempt)" if generated else None
+        return "without an `Idempotency-Key` header"
+
+    def _transport_retries(self, ctx: ModuleContext) -> Iterator[Finding]:
+        owners: list[FunctionNode | ast.Module] = [ctx.tree]
+        owners += [node for node in ast.walk(ctx.tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        for owner in owners:
+            scope = ctx.inference.scope(owner)
+            for node in walk_local(owner):
+                if not isinstance(node, ast.Call):
+                    continue
+                callee = ctx.inference.callee(node.func, scope)
+                if callee in URLLIB3_RETRY:
+                    problem = _urllib3_problem(node)
+                elif callee in RETRY_CLIENTS:
+                    problem = _retry_client_problem(ctx, node, scope, owner)
+                else:
+                    continue
+                if problem:
+                    message = f"`{callee}` {problem}: {_ADVICE}"
+                    yield ctx.finding(self.code, node.func, message, fix_title="Retry only idempotent methods")
+
+    VALID = (
+        Valid(
+            """
+import httpx
+import stamina
+
+@stamina.retry(on=httpx.HTTPError)
+def fetch(client: httpx.Client, key: str):
+    client.get("https://example.com/items")
+    client.put("https://example.com/items/1", json={})
+    client.post("https://example.com/charges", headers={"Idempotency-Key": key})
+"""
+        ),
+        Valid(
+            """
+import httpx
+from tenacity import retry, retry_if_exception_type, stop_after_attempt
+
+@retry(retry=retry_if_exception_type((httpx.ConnectError, httpx.ConnectTimeout)), stop=stop_after_attempt(3))
+async def create(client: httpx.AsyncClient):
+    await client.post("https://example.com/orders", json={})
+"""
+        ),
+        Valid(
+            """
+import requests
+from urllib3.util.retry import Retry
+from requests.adapters import HTTPAdapter
+
+session = requests.Session()
+session.mount("https://", HTTPAdapter(max_retries=Retry(total=3, backoff_factor=0.5)))
+transport = Retry(total=3, allowed_methods=frozenset({"GET", "PUT"}))
+
+def create():
+    return session.post("https://example.com/orders", json={}, timeout=5)
+"""
+        ),
+        Valid(
+            """
+import uuid
+import backoff
+import requests
+
+@backoff.on_exception(backoff.expo, requests.RequestException, max_tries=3)
+def submit(payload, headers):
+    return requests.post("https://example.com/orders", json=payload, headers=headers, timeout=5)
+
+def place(payload):
+    key = str(uuid.uuid4())
+    return submit(payload, {"Idempotency-Key": key})
+"""
+        ),
+        Valid(
+            """
+import httpx
+
+transport = httpx.AsyncHTTPTransport(retries=3)
+
+async def create(payload):
+    async with httpx.AsyncClient(transport=transport) as client:
+        return await client.post("https://example.com/orders", json=payload)
+"""
+        ),
+    )
+    INVALID = (
+        Invalid(
+            """
+import httpx
+import tenacity
+
+@tenacity.retry(stop=tenacity.stop_after_attempt(3))
+async def charge(client: httpx.AsyncClient, amount: int):
+    response = await client.post("https://pay.example.com/charges", json={"amount": amount})
+    return response.json()
+""",
+            expected=((7, 22, 7, 33),),
+            message='POST to "https://pay.example.com/charges" (`httpx.AsyncClient.post`) retried by `tenacity.retry` '
+            "without an `Idempotency-Key` header: a retry after a timeout repeats the side effect",
+        ),
+        Invalid(
+            """
+import uuid
+import backoff
+import requests
+
+@backoff.on_exception(backoff.expo, requests.RequestException, max_tries=5)
+def update(order_id: int, patch: dict):
+    key = str(uuid.uuid4())
+    headers = {"Idempotency-Key": key}
+    return requests.patch(f"https://api.example.com/orders/{order_id}", json=patch, headers=headers, timeout=5)
+""",
+            expected=((10, 12, 10, 26),),
+            message="retried by `backoff.on_exception` with an `Idempotency-Key` generated inside the retried code",
+        ),
+        Invalid(
+            """
+import requests
+from tenacity import Retrying, stop_after_attempt
+
+def notify(session: requests.Session, event: dict):
+    for attempt in Retrying(stop=stop_after_attempt(3)):
+        with attempt:
+            session.request("POST", "https://hooks.example.com", json=event, timeout=5)
+""",
+            expected=((8, 13, 8, 28),),
+            message='POST to "https://hooks.example.com" (`requests.Session.request`) retried by `tenacity.Retrying`',
+        ),
+        Invalid(
+            """
+from urllib3 import Retry
+from aiohttp_retry import ExponentialRetry, RetryClient
+
+everything = Retry(total=5, allowed_methods=None)
+legacy = Retry(total=5, method_whitelist=frozenset(["GET", "POST"]))
+
+async def send(payload):
+    async with RetryClient(retry_options=ExponentialRetry(attempts=3)) as client:
+        await client.post("https://example.com/events", json=payload)
+""",
+            expected=((5, 14, 5, 19), (6, 10, 6, 15), (9, 16, 9, 27)),
+            message="`urllib3.Retry` retries POST and PATCH (`allowed_methods=None`)",
+        ),
+        Invalid(
+            """
+import httpx
+from acme.resilience import with_retries
+
+@with_retries
+async def create(client: httpx.AsyncClient, payload: dict):
+    await client.post("https://example.com/orders", json=payload, headers={"X-Request-Id": "1"})
+""",
+            expected=((7, 11, 7, 22),),
+            message="retried by `acme.resilience.with_retries` without an `Idempotency-Key` header",
+            options={"extend_retry_decorators": ("acme.resilience.with_retries",)},
+        ),
+    )
+
+
+def _describe(ctx: ModuleContext, request: HttpRequest) -> str:
+    url = ctx.text_of(request.url) if request.url is not None else ""
+    target = f" to {url if len(url) <= 60 else url[:57] + '...'}" if url else ""
+    return f"{request.method}{target} (`{request.callee}`)"
+
+
+def _urllib3_problem(call: ast.Call) -> str | None:
+    for name in URLLIB3_METHOD_KEYWORDS:
+        value = keyword(call, name)
+        if value is None:
+            continue
+        if isinstance(value, ast.Constant) and value.value in (None, False):
+            return f"retries POST and PATCH (`{name}={value.value}`)"
+        methods = _methods_in(value)
+        if methods:
+            return f"retries {' and '.join(sorted(methods))} (`{name}`)"
+    return None
+
+
+def _retry_client_problem(ctx: ModuleContext, call: ast.Call, scope, owner: ast.AST) -> str | None:  # type: ignore[no-untyped-def]
+    options = keyword(call, "retry_options")
+    if options is not None:
+        options = value_of(options, scope, ctx.inference.module_scope)
+        if not isinstance(options, ast.Call) or any(item.arg is None for item in options.keywords):
+            return None
+        methods = keyword(options, "methods")
+        if methods is not None:
+            found = _methods_in(methods)
+            return f"retries {' and '.join(sorted(found))} (`methods`)" if found else None
+    requests = calls_through(ctx, call, owner)  # type: ignore[arg-type]
+    if requests is not None:
+        verbs = {_verb(request) for request in requests}
+        if not verbs & (NON_IDEMPOTENT_METHODS | {None}):
+            return None
+    return "retries every method, POST and PATCH included, unless its retry options set `methods`"
+
+
+def _verb(call: ast.Call) -> str | None:
+    """The HTTP method a client call sends, "" for other methods (``close``), None when unknown."""
+    name = call.func.attr.upper() if isinstance(call.func, ast.Attribute) else ""
+    if name == "REQUEST":
+        method = string_value(call.args[0] if call.args else keyword(call, "method"))
+        return method.upper() if method else None
+    return name if name in {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"} else ""
+
+
+def _methods_in(node: ast.expr) -> set[str]:
+    return {
+        value.upper()
+        for child in ast.walk(node)
+        if (value := string_value(child)) is not None and value.upper() in NON_IDEMPOTENT_METHODS
+    }

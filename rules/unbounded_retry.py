@@ -1,0 +1,157 @@
+from collections.abc import Iterator
+
+from fastlint.context import ModuleContext
+from fastlint.finding import Finding
+from fastlint.retries import retry_sites, unbounded
+from fastlint.rule import Invalid, Rule, Valid
+
+
+class UnboundedRetry(Rule):
+    """
+    ## What it does
+    Checks for retry policies that never give up: tenacity's `@retry`, `Retrying` and
+    `AsyncRetrying` without `stop` (tenacity's default is `stop_never`), backoff's
+    `on_exception`/`on_predicate` without `max_tries` or `max_time`, and stamina's
+    `retry`/`retry_context` with both `attempts=None` and `timeout=None` (stamina's own
+    defaults, 10 attempts and 45 seconds, are bounded).
+
+    ## Why is this bad?
+    When the upstream is down, an unbounded retry keeps the request, its worker and its
+    connections busy forever, and every instance of the service keeps hammering the
+    failing upstream, which delays its recovery. The caller gave up long ago: the work
+    has no one to answer to.
+
+    ## Example
+    ```python
+    import httpx
+    from tenacity import retry, wait_exponential
+
+
+    @retry(wait=wait_exponential(max=10))
+    async def fetch_rates(client: httpx.AsyncClient):
+        return (await client.get("https://rates.example.com")).json()
+    ```
+
+    ## Use instead
+    ```python
+    import httpx
+    from tenacity import retry, stop_after_attempt, stop_after_delay, wait_exponential
+
+
+    @retry(wait=wait_exponential(max=10), stop=stop_after_attempt(3) | stop_after_delay(20))
+    async def fetch_rates(client: httpx.AsyncClient):
+        return (await client.get("https://rates.example.com")).json()
+    ```
+
+    ## References
+    - [tenacity: Stopping](https://tenacity.readthedocs.io/en/latest/#stopping)
+    - [backoff: max_tries and max_time](https://github.com/litl/backoff#maximum-attempts-and-time)
+    - [stamina: API](https://stamina.hynek.me/en/stable/api.html)
+    """
+
+    code = "FL303"
+    name = "unbounded-retry"
+    triggers = (b"tenacity", b"backoff", b"stamina")
+
+    def check(self, ctx: ModuleContext) -> Iterator[Finding]:
+        for site in retry_sites(ctx):
+            missing = unbounded(site)
+            if missing is None:
+                continue
+            first = next(iter(site.policy.bounds))
+            message = (
+                f"`{site.policy.name}` with {' and '.join(missing)} retries forever: "
+                f"a failing upstream holds the worker and is hammered without end; set `{first}=`"
+            )
+            yield ctx.finding(self.code, site.node, message, fix_title=f"Bound the retries with `{first}=`")
+
+    VALID = (
+        Valid(
+            """
+import backoff
+import requests
+import stamina
+import tenacity
+
+@tenacity.retry(stop=tenacity.stop_after_attempt(5))
+def a():
+    return requests.get("https://example.com", timeout=5)
+
+@backoff.on_exception(backoff.expo, requests.RequestException, max_time=30)
+def b():
+    return requests.get("https://example.com", timeout=5)
+
+@stamina.retry(on=requests.RequestException)
+def c():
+    return requests.get("https://example.com", timeout=5)
+"""
+        ),
+        Valid(
+            """
+import stamina
+from tenacity import Retrying, stop_after_delay
+
+def poll(check):
+    for attempt in Retrying(stop=stop_after_delay(10)):
+        with attempt:
+            check()
+    for attempt in stamina.retry_context(on=ValueError, attempts=None):
+        with attempt:
+            check()
+"""
+        ),
+        Valid(
+            """
+from tenacity import retry
+
+RETRY = {"stop": None}
+
+@retry(**RETRY)
+def configured():
+    pass
+
+def retry_later(fn):
+    return fn
+
+@retry_later
+def unrelated():
+    pass
+"""
+        ),
+    )
+    INVALID = (
+        Invalid(
+            """
+import backoff
+from tenacity import retry
+
+@retry
+def fetch():
+    pass
+
+@backoff.on_exception(backoff.expo, ValueError, max_tries=None)
+def parse():
+    pass
+""",
+            expected=((5, 2, 5, 7), (9, 2, 9, 64)),
+            message="`tenacity.retry` with no `stop` retries forever: a failing upstream holds the worker and is "
+            "hammered without end; set `stop=`",
+        ),
+        Invalid(
+            """
+import stamina
+from tenacity import AsyncRetrying, wait_fixed
+
+async def poll(check):
+    async for attempt in AsyncRetrying(wait=wait_fixed(1)):
+        with attempt:
+            await check()
+
+@stamina.retry(on=ValueError, attempts=None, timeout=None)
+def stubborn():
+    pass
+""",
+            expected=((6, 26, 6, 59), (10, 2, 10, 59)),
+            message="`tenacity.AsyncRetrying` with no `stop` retries forever",
+        ),
+    )
