@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 from fastlint.context import ModuleContext
 from fastlint.finding import Finding
-from fastlint.inference import Scope
+from fastlint.inference import Scope, TypeInference
 from fastlint.knowledge.blocking import BlockingCall
+from fastlint.knowledge.tables import Knowledge
 from fastlint.names import dotted_text
 from fastlint.rule import Rule
-from fastlint.syntax import walk_local
+from fastlint.syntax import FunctionNode, walk_local
 
 # ``json.load(f)`` on a file whose ``open`` is reported already says nothing new.
 _FILE_SERIALIZERS = {"json.load": 0, "pickle.load": 0, "json.dump": 1, "pickle.dump": 1}
@@ -28,23 +29,28 @@ class BlockingSite:
 
 
 def find_blocking_calls(ctx: ModuleContext) -> list[BlockingSite]:
-    sites: list[BlockingSite] = []
-    for function in ctx.async_functions:
-        if not ctx.runs_on_loop(function):
+    return [
+        BlockingSite(call, function, entry, name)
+        for function in ctx.async_functions
+        if ctx.runs_on_loop(function)
+        for call, entry, name in blocking_calls_in(function, ctx.inference, ctx.knowledge)
+    ]
+
+
+def blocking_calls_in(function: FunctionNode, inference: TypeInference, knowledge: Knowledge) -> Iterator[tuple[ast.Call, BlockingCall, str]]:
+    """The known blocking calls in ``function``'s own body (the project index uses it too)."""
+    scope = inference.scope(function)
+    for node in walk_local(function):
+        if not isinstance(node, ast.Call):
             continue
-        scope = ctx.inference.scope(function)
-        for node in walk_local(function):
-            if not isinstance(node, ast.Call):
-                continue
-            name = ctx.inference.callee(node.func, scope)
-            entry = ctx.knowledge.blocking_call(name) if name else None
-            if entry is None or _uses_reported_file(ctx, node, name or "", scope):
-                continue
-            sites.append(BlockingSite(node, function, entry, name or entry.name))
-    return sites
+        name = inference.callee(node.func, scope)
+        entry = knowledge.blocking_call(name) if name else None
+        if entry is None or _uses_reported_file(inference, node, name or "", scope):
+            continue
+        yield node, entry, name or entry.name
 
 
-def _uses_reported_file(ctx: ModuleContext, call: ast.Call, name: str, scope: Scope) -> bool:
+def _uses_reported_file(inference: TypeInference, call: ast.Call, name: str, scope: Scope) -> bool:
     position = _FILE_SERIALIZERS.get(name)
     if position is None or len(call.args) <= position:
         return False
@@ -52,12 +58,12 @@ def _uses_reported_file(ctx: ModuleContext, call: ast.Call, name: str, scope: Sc
     if isinstance(argument, ast.Name):
         bindings = scope.bindings.get(argument.id, [])
         values = [binding.node for binding in bindings if binding.kind in ("value", "enter")]
-        return bool(values) and len(values) == len(bindings) and all(_is_open_call(ctx, value, scope) for value in values)
-    return _is_open_call(ctx, argument, scope)
+        return bool(values) and len(values) == len(bindings) and all(_is_open_call(inference, value, scope) for value in values)
+    return _is_open_call(inference, argument, scope)
 
 
-def _is_open_call(ctx: ModuleContext, node: ast.AST | None, scope: Scope) -> bool:
-    return isinstance(node, ast.Call) and ctx.inference.callee(node.func, scope) in _OPENERS
+def _is_open_call(inference: TypeInference, node: ast.AST | None, scope: Scope) -> bool:
+    return isinstance(node, ast.Call) and inference.callee(node.func, scope) in _OPENERS
 
 
 def describe_call(ctx: ModuleContext, func: ast.expr, qualified: str) -> str:

@@ -30,6 +30,7 @@ class ModuleContext:
         settings: Settings,
         knowledge: Knowledge,
         project: ProjectIndex | None = None,
+        enabled_codes: frozenset[str] | None = None,
     ) -> None:
         self.source = source
         self.tree = tree
@@ -37,6 +38,9 @@ class ModuleContext:
         self.settings = settings
         self.knowledge = knowledge
         self.project = project
+        # The codes enabled for this file (None: all); a call chain is reported only if
+        # the code of its final blocking call is among them.
+        self.enabled_codes = enabled_codes
         self.names = NameTable(tree, module, is_package)
         self._facts: dict[str, object] = {}
 

@@ -7,11 +7,18 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastlint.finding import Finding, Position
 from fastlint.rule_meta import UNPARSEABLE
 from fastlint.settings import Settings
 from fastlint.source import SourceError, SourceFile, read_source
+
+if TYPE_CHECKING:
+    from fastlint.cache import Cache
+    from fastlint.knowledge.tables import Knowledge
+    from fastlint.project import ProjectIndex
+    from fastlint.summary import ModuleSummary
 
 # Below this many files a process pool costs more to start than it saves.
 _PARALLEL_THRESHOLD = 48
@@ -23,6 +30,8 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     text: str | None = None
     parsed: bool = False
+    # The modules whose summaries the check consulted (for the findings cache).
+    consulted: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -42,17 +51,23 @@ class CheckPlan:
 
 
 class Checker:
-    def __init__(self, plan: CheckPlan) -> None:
-        from fastlint.config import per_file_ignored_codes
+    """Pass 2 for one file at a time. Without a project index (a snippet, a test), each
+    file is its own project: chains through its own helpers are still followed."""
+
+    def __init__(self, plan: CheckPlan, project: ProjectIndex | None = None) -> None:
+        from fastlint.config import per_file_ignored_codes, resolve_selection
         from fastlint.knowledge.tables import Knowledge
         from fastlint.registry import all_rules, known_codes
 
         self.plan = plan
         self.settings = plan.settings
-        self.knowledge = Knowledge.from_settings(plan.settings)
+        self.knowledge = project.knowledge if project is not None else Knowledge.from_settings(plan.settings)
+        self.project = project
         self.rules = [rule(plan.settings) for rule in all_rules() if rule.code in plan.codes]
         self._known = known_codes()
         self._per_file_ignored = per_file_ignored_codes
+        # What the configuration enables: a call chain is reported only if its final code is.
+        self._configured = resolve_selection(plan.settings, self._known)[0] | plan.codes
 
     def check_path(self, path: Path) -> FileResult:
         try:
@@ -80,17 +95,27 @@ class Checker:
         result.parsed = True
         if not rules:
             return result
-        ctx = self._context(source, tree)
+        ctx = self._context(source, tree, self._configured - ignored)
         for rule in rules:
             result.findings.extend(finding for finding in rule.check(ctx) if not is_suppressed(finding, source))
+        if ctx.project is self.project and self.project is not None:
+            result.consulted = frozenset(self.project.consulted)
         return result
 
-    def _context(self, source: SourceFile, tree):  # type: ignore[no-untyped-def]
+    def _context(self, source: SourceFile, tree, enabled: frozenset[str]):  # type: ignore[no-untyped-def]
         from fastlint.context import ModuleContext
         from fastlint.names import module_name_for
 
         module, is_package = module_name_for(source.path, self.settings.project_root)
-        return ModuleContext(source, tree, module, is_package, self.settings, self.knowledge)
+        project = self.project
+        if project is None:
+            from fastlint.project import ProjectIndex
+            from fastlint.summary import summarize
+
+            project = ProjectIndex([summarize(tree, module, is_package, self.knowledge)], self.knowledge, self.settings.max_call_depth)
+        else:
+            project.consulted = set()
+        return ModuleContext(source, tree, module, is_package, self.settings, self.knowledge, project, enabled)
 
 
 def _triggered(triggers: tuple[bytes, ...], data: bytes) -> bool:
@@ -105,9 +130,9 @@ def unparseable(path: Path, message: str, line: int = 1, column: int = 1) -> Fin
 _worker: Checker | None = None
 
 
-def _init_worker(plan: CheckPlan) -> None:
+def _init_worker(plan: CheckPlan, project: ProjectIndex | None = None) -> None:
     global _worker
-    _worker = Checker(plan)
+    _worker = Checker(plan, project)
 
 
 def _check_in_worker(path: Path) -> FileResult:
@@ -116,15 +141,117 @@ def _check_in_worker(path: Path) -> FileResult:
 
 
 def check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None = None) -> RunResult:
+    """Pass 1 over the whole project (the index), pass 2 over ``paths`` only.
+
+    Findings of ``paths`` whose file and consulted summaries are unchanged come from the
+    cache; then neither libcst nor the rules are imported.
+    """
+    from fastlint.cache import Cache, CachedFindings
+
+    cache = Cache.for_settings(plan.settings, plan.codes)
+    project, modules = index_project(_project_files(paths, plan.settings), plan.settings, cache)
+    results: list[FileResult] = []
+    pending: list[Path] = []
+    for path in paths:
+        module = modules.get(_key(path))
+        cached = cache.findings(_key(path), *module, project.digests) if cache and module else None
+        if cached is None:
+            pending.append(path)
+        else:
+            results.append(FileResult(str(path), list(cached), text=_text(path) if cached else None))
+    fresh = _check(pending, plan, project, jobs)
+    for result in fresh:
+        module = modules.get(_key(Path(result.path)))
+        if cache is not None and module is not None:
+            consulted = {name: project.digests.get(name) for name in result.consulted}
+            cache.put_findings(_key(Path(result.path)), CachedFindings(*module, consulted, result.findings))
+    run = collect([*results, *fresh], len(paths))
+    if cache is not None:
+        cache.save()
+        run.warnings.extend(cache.warnings)
+    return run
+
+
+def _check(paths: Sequence[Path], plan: CheckPlan, project: ProjectIndex, jobs: int | None) -> list[FileResult]:
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and len(paths) >= _PARALLEL_THRESHOLD:
         ordered = sorted(paths, key=_size, reverse=True)
-        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(plan,)) as pool:
-            results: Iterable[FileResult] = list(pool.map(_check_in_worker, ordered, chunksize=8))
-    else:
-        checker = Checker(plan)
-        results = [checker.check_path(path) for path in paths]
-    return collect(results, len(paths))
+        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(plan, project)) as pool:
+            return list(pool.map(_check_in_worker, ordered, chunksize=8))
+    if not paths:
+        return []
+    checker = Checker(plan, project)
+    return [checker.check_path(path) for path in paths]
+
+
+def index_project(files: Iterable[Path], settings: Settings, cache: Cache | None) -> tuple[ProjectIndex, dict[str, tuple[str, str]]]:
+    """Pass 1: a summary of every file (from the cache when its bytes are unchanged).
+
+    Returns the index and, per file, the digest of its bytes and its module name.
+    """
+    from fastlint.cache import CachedSummary, digest, summary_digest
+    from fastlint.knowledge.tables import Knowledge
+    from fastlint.names import module_name_for
+    from fastlint.project import ProjectIndex
+
+    knowledge = Knowledge.from_settings(settings)
+    entries: dict[str, CachedSummary] = {}
+    modules: dict[str, tuple[str, str]] = {}
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        key = _key(path)
+        content = digest(data)
+        module, is_package = module_name_for(path, settings.project_root)
+        modules[key] = (content, module)
+        entry = cache.summary(key, content, module) if cache is not None else None
+        if entry is None:
+            summary = summarize_file(path, data, module, is_package, knowledge)
+            if summary is None:
+                continue
+            entry = CachedSummary(content, module, summary, summary_digest(summary))
+            if cache is not None:
+                cache.put_summary(key, entry)
+        entries[key] = entry
+    index = ProjectIndex((entry.summary for entry in entries.values()), knowledge, settings.max_call_depth)
+    index.digests = {entry.module: entry.digest for entry in entries.values()}
+    return index, modules
+
+
+def summarize_file(path: Path, data: bytes, module: str, is_package: bool, knowledge: Knowledge) -> ModuleSummary | None:
+    """One file's summary; None when it cannot be read or parsed (pass 2 reports that)."""
+    from fastlint.parsing import ParseError, parse_module
+    from fastlint.source import decode_source
+    from fastlint.summary import summarize
+
+    try:
+        tree = parse_module(decode_source(path, data))
+    except (SourceError, ParseError):
+        return None
+    return summarize(tree, module, is_package, knowledge)
+
+
+def _project_files(paths: Sequence[Path], settings: Settings) -> list[Path]:
+    """Every file discovery yields under the project root, and the files to check."""
+    from fastlint.discovery import discover
+
+    found = {_key(path): path for path in discover([settings.project_root], settings).files}
+    for path in paths:
+        found.setdefault(_key(path), path)
+    return list(found.values())
+
+
+def _key(path: Path) -> str:
+    return os.path.abspath(path)
+
+
+def _text(path: Path) -> str | None:
+    try:
+        return read_source(path).text
+    except SourceError:
+        return None
 
 
 def collect(results: Iterable[FileResult], files_checked: int) -> RunResult:

@@ -201,7 +201,11 @@ class TypeInference:
                 return "sqlalchemy.ext.asyncio.async_sessionmaker"
             if constructed:
                 return constructed
-            return self.call_result(call.func, depth + 1)
+            result = self.call_result(call.func, depth + 1)
+            if result is None and self._external_result is not None and callee != self.names.qualified_name(call.func):
+                # A method of a typed receiver (``client.fetch()``): the index may know its result.
+                result = self._external_result(callee)
+            return result
         factory = self.type_of(call.func, scope, depth + 1)
         return known.CALL_RESULTS.get(factory) if factory else None
 

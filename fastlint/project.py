@@ -1,0 +1,225 @@
+"""The project index: every module's summary, merged, and the questions asked across modules.
+
+Names are resolved from syntax only, through the summaries: absolute and relative
+imports (already qualified by the summaries), submodules (``pkg.mod.f``), re-exports
+through ``__init__.py``, module-level instances (``geo = GeoClient()``) and methods found
+on a class or its project base classes. The analysed code is never imported.
+
+Every module the index looks at (or looks for and does not find) is noted in
+``consulted``, so that a cached finding can be keyed on exactly the summaries it rests on.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from fastlint.knowledge import types as known
+from fastlint.knowledge.tables import Knowledge
+from fastlint.summary import CALLED, FunctionSummary, ModuleSummary
+
+_MAX_RESOLVE = 16
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Chain:
+    """``functions[0]() -> ... -> functions[-1]() -> blocking`` (``code``)."""
+
+    functions: tuple[str, ...]  # display names: ``fetch_rates``, ``GeoClient.lookup``
+    blocking: str
+    code: str
+
+    def describe(self) -> str:
+        return " -> ".join([*(f"{name}()" for name in self.functions), f"{self.blocking} ({self.code})"])
+
+
+class ProjectIndex:
+    def __init__(self, summaries: Iterable[ModuleSummary], knowledge: Knowledge, max_depth: int = 8) -> None:
+        self.modules = {summary.module: summary for summary in summaries}
+        self.knowledge = knowledge
+        self.max_depth = max_depth
+        self.consulted: set[str] = set()
+        # module -> digest of its summary, set by the engine for the findings cache.
+        self.digests: dict[str, str] = {}
+        self._stack: list[set[str]] = []
+        self._memo: dict[tuple[str, object], tuple[object, frozenset[str]]] = {}
+
+    # -- names -------------------------------------------------------------------------
+
+    def _split(self, name: str) -> tuple[ModuleSummary, list[str]] | None:
+        """The project module that ``name`` lies in, and the rest of the name."""
+        parts = name.split(".")
+        for end in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:end])
+            self._note((prefix,))
+            summary = self.modules.get(prefix)
+            if summary is not None:
+                return summary, parts[end:]
+        return None
+
+    def resolve(self, name: str, depth: int = 0) -> str | None:
+        """The canonical name of what ``name`` denotes: ``app.services.geocode`` becomes
+        ``app.services.geo.geocode``; ``app.clients.geo.lookup`` becomes
+        ``app.clients.GeoClient.lookup``. Names outside the project are returned as they are."""
+        if depth > _MAX_RESOLVE:
+            return None
+        if CALLED in name:
+            head, _, rest = name.partition(CALLED)
+            result = self.call_result(head, depth + 1)
+            return self.resolve(result + rest, depth + 1) if result else None
+        split = self._split(name)
+        if split is None:
+            return name
+        summary, rest = split
+        if not rest or rest[0] in summary.classes or rest[0] in summary.functions:
+            return name
+        tail = "".join(f".{part}" for part in rest[1:])
+        if rest[0] in summary.instances:
+            return self.resolve(summary.instances[rest[0]] + tail, depth + 1)
+        if rest[0] in summary.imports:
+            return self.resolve(summary.imports[rest[0]] + tail, depth + 1)
+        return None
+
+    def _instance_type(self, name: str, depth: int) -> str | None:
+        """The type of the module-level instance ``name`` names, if it names one."""
+        split = self._split(name)
+        if split is None or len(split[1]) != 1 or depth > _MAX_RESOLVE:
+            return None
+        summary, (head,) = split
+        if head in summary.instances:
+            return self.resolve(summary.instances[head], depth + 1)
+        if head in summary.imports and head not in summary.functions and head not in summary.classes:
+            return self._instance_type(summary.imports[head], depth + 1)
+        return None
+
+    def call_result(self, name: str, depth: int = 0) -> str | None:
+        """The type that calling ``name`` returns (for ``TypeInference``'s ``external_result``)."""
+        return self._memoized(("call_result", name), lambda: self._call_result(name, depth))
+
+    def _call_result(self, name: str, depth: int) -> str | None:
+        if depth > _MAX_RESOLVE:
+            return None
+        instance = self._instance_type(name, depth + 1)
+        if instance is not None:
+            return known.CALL_RESULTS.get(instance)
+        canonical = self.resolve(name, depth + 1)
+        if canonical is None:
+            return None
+        if self._is_class(canonical):
+            return canonical
+        function = self.function(canonical)
+        if function is not None:
+            returns = function[1].returns
+            return self.resolve(returns, depth + 1) if returns else None
+        return known.CONSTRUCTORS.get(canonical) or _method_result(canonical)
+
+    def _is_class(self, name: str) -> bool:
+        split = self._split(name)
+        return split is not None and len(split[1]) == 1 and split[1][0] in split[0].classes
+
+    def function(self, canonical: str, depth: int = 0) -> tuple[str, FunctionSummary] | None:
+        """The project function or method a canonical name denotes, with its own canonical
+        name; a class stands for its ``__init__``, a method may come from a project base."""
+        split = self._split(canonical)
+        if split is None or depth > _MAX_RESOLVE:
+            return None
+        summary, rest = split
+        if len(rest) == 1 and rest[0] in summary.functions:
+            return canonical, summary.functions[rest[0]]
+        if len(rest) == 1 and rest[0] in summary.classes:
+            return self.function(f"{canonical}.__init__", depth + 1)
+        if len(rest) != 2 or rest[0] not in summary.classes:
+            return None
+        local = f"{rest[0]}.{rest[1]}"
+        if local in summary.functions:
+            return canonical, summary.functions[local]
+        for base in summary.classes[rest[0]]:
+            resolved = self.resolve(base, depth + 1)
+            found = self.function(f"{resolved}.{rest[1]}", depth + 1) if resolved else None
+            if found is not None:
+                return found
+        return None
+
+    # -- blocking chains ---------------------------------------------------------------
+
+    def blocking_chain(self, canonical: str, enabled: frozenset[str] | None = None) -> Chain | None:
+        """The shortest chain from the sync project function ``canonical`` to a blocking
+        call whose code is enabled, at most ``max_depth`` functions long."""
+        return self._memoized(("chain", (canonical, enabled)), lambda: self._shortest_chain(canonical, enabled))
+
+    def _shortest_chain(self, start: str, enabled: frozenset[str] | None) -> Chain | None:
+        first = self.function(start)
+        if first is None or first[1].is_async or first[1].offloaded:
+            return None
+        queue = deque([(first[0], (first[1].name,))])
+        seen = {first[0]}
+        while queue:
+            name, path = queue.popleft()
+            blocking, callees = self._links(name)
+            for blocked, code in blocking:
+                if enabled is None or code in enabled:
+                    return Chain(path, blocked, code)
+            if len(path) >= self.max_depth:
+                continue
+            for callee, display in callees:
+                if callee not in seen:
+                    seen.add(callee)
+                    queue.append((callee, (*path, display)))
+        return None
+
+    def _links(self, canonical: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """What a project function blocks on directly, and the sync project functions it calls."""
+        return self._memoized(("links", canonical), lambda: self._compute_links(canonical))
+
+    def _compute_links(self, canonical: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        found = self.function(canonical)
+        if found is None:
+            return [], []
+        summary = found[1]
+        blocking = list(summary.blocking)
+        callees: list[tuple[str, str]] = []
+        for call in summary.calls:
+            resolved = self.resolve(call)
+            if resolved is None or resolved in self.knowledge.offload_wrappers:
+                continue
+            target = self.function(resolved)
+            if target is not None:
+                if not (target[1].is_async or target[1].offloaded):
+                    callees.append((target[0], target[1].name))
+                continue
+            entry = self.knowledge.blocking_call(resolved)
+            if entry is not None:
+                blocking.append((resolved, entry.code))
+        return blocking, callees
+
+    # -- what was consulted ------------------------------------------------------------
+
+    def _note(self, modules: Iterable[str]) -> None:
+        if self._stack:
+            self._stack[-1].update(modules)
+        else:
+            self.consulted.update(modules)
+
+    def _memoized(self, key: tuple[str, object], compute: Callable[[], T]) -> T:
+        """Memoize, remembering the modules a result rests on so that each caller notes them."""
+        if key not in self._memo:
+            self._stack.append(set())
+            try:
+                value = compute()
+            finally:
+                modules = self._stack.pop()
+            self._memo[key] = (value, frozenset(modules))
+        value, modules = self._memo[key]
+        self._note(modules)
+        return value  # type: ignore[return-value]
+
+
+def _method_result(name: str) -> str | None:
+    if name in known.METHOD_RESULTS:
+        return known.METHOD_RESULTS[name]
+    type_name, _, method = name.rpartition(".")
+    base = known.BASES.get(type_name)
+    return known.METHOD_RESULTS.get(f"{base}.{method}") if base else None

@@ -1,0 +1,124 @@
+"""Pass 1: the small facts about one module that other modules need, as plain data.
+
+A summary is built from one ``ast.parse`` and the same local inference the rules use,
+so it is cheap, picklable and cacheable by the file's content hash. What the module
+cannot know alone (the type a function of another module returns, say) is written down
+symbolically and resolved later by the project index: ``app.clients.make()`` stands for
+"what calling ``app.clients.make`` returns", so ``app.clients.make().get`` is the
+``get`` method of that result.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass, field
+
+from fastlint.inference import Scope, TypeInference
+from fastlint.knowledge.tables import Knowledge
+from fastlint.names import NameTable
+from fastlint.syntax import FunctionNode, walk_local
+
+CALLED = "()"
+_NOT_PROJECT = frozenset(sys.stdlib_module_names) | {"builtins"}
+
+
+@dataclass(frozen=True)
+class FunctionSummary:
+    """One module-level function or method: what it blocks on directly, what it calls."""
+
+    name: str  # as messages show it: ``fetch`` or ``GeoClient.lookup``
+    is_async: bool
+    blocking: tuple[tuple[str, str], ...] = ()  # (qualified name, rule code), in source order
+    calls: tuple[str, ...] = ()  # qualified or symbolic names of possible project callees
+    returns: str | None = None
+    offloaded: bool = False  # decorated with an offload wrapper: calling it does not block
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    module: str
+    is_package: bool
+    imports: dict[str, str] = field(default_factory=dict)
+    functions: dict[str, FunctionSummary] = field(default_factory=dict)  # "fetch", "GeoClient.lookup"
+    classes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # class name -> qualified bases
+    instances: dict[str, str] = field(default_factory=dict)  # module-level name -> its type
+
+
+def called(name: str) -> str:
+    """The symbolic type of what calling ``name`` returns."""
+    return name + CALLED
+
+
+def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowledge) -> ModuleSummary:
+    from fastlint.blocking import blocking_calls_in
+
+    names = NameTable(tree, module, is_package)
+    owners: dict[ast.AST, ast.ClassDef] = {}
+    functions: list[tuple[str, FunctionNode]] = []
+    classes: dict[str, tuple[str, ...]] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions.append((node.name, node))
+        elif isinstance(node, ast.ClassDef):
+            classes[node.name] = tuple(filter(None, (names.qualified_name(base) for base in node.bases)))
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    owners[item] = node
+                    functions.append((f"{node.name}.{item.name}", item))
+    inference = TypeInference(names, tree, owners.get, called)
+    summaries: dict[str, FunctionSummary] = {}
+    for local, function in functions:
+        blocking = list(blocking_calls_in(function, inference, knowledge))
+        direct = {id(call) for call, _, _ in blocking}
+        owner = owners.get(function)
+        calls = _project_calls(function, inference, knowledge, direct, f"{module}.{owner.name}" if owner else None)
+        summaries[local] = FunctionSummary(
+            name=local,
+            is_async=isinstance(function, ast.AsyncFunctionDef),
+            blocking=tuple((name, entry.code) for _, entry, name in blocking),
+            calls=calls,
+            returns=inference.function_result(function),
+            offloaded=any(_decorator_name(d, names) in knowledge.offload_wrappers for d in function.decorator_list),
+        )
+    return ModuleSummary(module, is_package, dict(names.imports), summaries, classes, _instances(tree, inference))
+
+
+def _project_calls(
+    function: FunctionNode, inference: TypeInference, knowledge: Knowledge, direct: set[int], owner: str | None
+) -> tuple[str, ...]:
+    """Callees that may be project functions; offloaded and library calls are left out."""
+    scope = inference.scope(function)
+    found: dict[str, None] = {}
+    for node in walk_local(function):
+        if not isinstance(node, ast.Call) or id(node) in direct:
+            continue
+        name = callee_name(node.func, scope, inference, owner)
+        if name and name.split(".", 1)[0] not in _NOT_PROJECT and name not in knowledge.offload_wrappers:
+            found[name] = None
+    return tuple(found)
+
+
+def callee_name(func: ast.expr, scope: Scope, inference: TypeInference, owner: str | None) -> str | None:
+    """What a call calls, with ``self.method()`` resolved to the method of ``owner``."""
+    if owner and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
+        return f"{owner}.{func.attr}"
+    return inference.callee(func, scope)
+
+
+def _decorator_name(decorator: ast.expr, names: NameTable) -> str | None:
+    return names.qualified_name(decorator.func if isinstance(decorator, ast.Call) else decorator)
+
+
+def _instances(tree: ast.Module, inference: TypeInference) -> dict[str, str]:
+    """``geo = GeoClient()``, ``http = requests.Session()``: module-level objects and their types."""
+    found: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    type_name = inference.type_of(target, inference.module_scope)
+                    if type_name:
+                        found[target.id] = type_name
+    return found

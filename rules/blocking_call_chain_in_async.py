@@ -1,0 +1,274 @@
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from fastlint.context import ModuleContext
+from fastlint.finding import Finding
+from fastlint.rule import Invalid, Rule, Valid
+from fastlint.settings import BlockingCallEntry
+from fastlint.summary import callee_name
+from fastlint.syntax import walk_local
+
+
+class BlockingCallChainInAsync(Rule):
+    """
+    ## What it does
+    Checks for calls from code that runs on the event loop to project functions that
+    block: directly, or through further calls to project functions, in the same module
+    or in another one. The finding is at the call in the event-loop code and shows the
+    whole chain, down to the blocking call and the rule that knows it:
+    `convert() -> fetch_rates() -> requests.get (FL101) blocks the event loop (async route handler GET /convert)`.
+
+    ## Why is this bad?
+    A blocking call holds the event loop just as long when it hides one or two calls
+    away, in a service module, a client wrapper or a password helper. No request of the
+    worker makes progress until it returns. These are the blocking calls that reviews
+    miss, because the handler itself looks asynchronous.
+
+    ## Example
+    ```python
+    import requests
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    def fetch_rates(base: str) -> dict:
+        return requests.get(f"https://rates.example.com/{base}", timeout=5).json()
+
+
+    def convert(amount: float, base: str, target: str) -> float:
+        return amount * fetch_rates(base)[target]
+
+
+    @app.get("/convert")
+    async def convert_endpoint(amount: float, base: str, target: str):
+        return {"result": convert(amount, base, target)}
+    ```
+
+    ## Use instead
+    ```python
+    import requests
+    from fastapi import FastAPI
+    from fastapi.concurrency import run_in_threadpool
+
+    app = FastAPI()
+
+
+    def fetch_rates(base: str) -> dict:
+        return requests.get(f"https://rates.example.com/{base}", timeout=5).json()
+
+
+    def convert(amount: float, base: str, target: str) -> float:
+        return amount * fetch_rates(base)[target]
+
+
+    @app.get("/convert")
+    async def convert_endpoint(amount: float, base: str, target: str):
+        return {"result": await run_in_threadpool(convert, amount, base, target)}
+    ```
+    Or make the chain asynchronous end to end (`httpx.AsyncClient`), or declare the
+    handler with `def` so that FastAPI runs it in the threadpool.
+
+    ## Known problems
+    The chain follows calls whose target is known from syntax and local inference:
+    module-level functions, imported ones (also through re-exports), methods on `self`,
+    on module-level instances and on objects built from project classes. It does not
+    follow dynamic dispatch (a method of a subclass, a function picked from a dict) or
+    calls through untyped parameters. `async def` helpers are not followed: their own
+    blocking calls are reported inside them.
+
+    ## Options
+    - `max-call-depth`: the longest chain followed, in project functions (default 8).
+    - `extend-blocking-calls`: blocking calls added there end chains too.
+    - `extend-offload-wrappers`: calls through these stop a chain, as
+      `run_in_threadpool` and `asyncio.to_thread` do.
+
+    A chain is reported only if the code of its final blocking call is enabled; a
+    `noqa` for either code silences it.
+
+    ## References
+    - [FastAPI: Concurrency and async / await](https://fastapi.tiangolo.com/async/)
+    - [Starlette: run_in_threadpool](https://www.starlette.io/threadpool/)
+    """
+
+    code = "FL107"
+    name = "blocking-call-chain-in-async"
+    triggers = (b"async def",)
+
+    VALID = (
+        Valid(
+            """
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+
+def fetch(url):
+    return requests.get(url, timeout=5)
+
+@app.get("/sync")
+def sync_handler():
+    return fetch("https://example.com").json()
+"""
+        ),
+        Valid(
+            """
+import asyncio
+import requests
+
+def fetch(url):
+    return requests.get(url, timeout=5)
+
+async def offloaded():
+    return await asyncio.to_thread(fetch, "https://example.com")
+"""
+        ),
+        Valid(
+            """
+import requests
+
+async def fetch(url):
+    return requests.get(url, timeout=5)
+
+async def handler():
+    return await fetch("https://example.com")
+"""
+        ),
+        Valid(
+            """
+import requests
+
+def fetch(url):
+    return requests.get(url, timeout=5)
+
+async def handler():
+    return fetch("https://example.com")
+""",
+            options={"ignore": ("FL101",)},
+        ),
+        Valid(
+            """
+import requests
+
+def first(url):
+    return second(url)
+
+def second(url):
+    return requests.get(url, timeout=5)
+
+async def handler():
+    return first("https://example.com")
+""",
+            options={"max_call_depth": 1},
+        ),
+        Valid(
+            """
+def ping(n):
+    return pong(n - 1) if n else 0
+
+def pong(n):
+    return ping(n)
+
+async def handler():
+    return ping(3)
+"""
+        ),
+    )
+    INVALID = (
+        Invalid(
+            """
+import time
+
+def backoff():
+    time.sleep(1)
+
+async def handler():
+    backoff()
+""",
+            expected=((8, 5, 8, 12),),
+            message="backoff() -> time.sleep (FL102) blocks the event loop (async function `handler`)",
+        ),
+        Invalid(
+            """
+import requests
+
+class GeoClient:
+    def __init__(self):
+        self.session = requests.Session()
+
+    def lookup(self, city):
+        return self._get(f"/geo/{city}")
+
+    def _get(self, path):
+        return self.session.get(path, timeout=5)
+
+geo = GeoClient()
+
+async def locate(city: str):
+    return geo.lookup(city)
+""",
+            expected=((17, 12, 17, 22),),
+            message="GeoClient.lookup() -> GeoClient._get() -> requests.Session.get (FL101)",
+        ),
+        Invalid(
+            """
+import subprocess
+
+def ping(n):
+    return pong(n - 1) if n else subprocess.run(["true"])
+
+def pong(n):
+    return ping(n)
+
+async def handler():
+    return pong(3)
+""",
+            expected=((11, 12, 11, 16),),
+            message="pong() -> ping() -> subprocess.run (FL104)",
+        ),
+        Invalid(
+            """
+import mylib
+
+def audit(event):
+    mylib.write_audit(event)
+
+async def handler():
+    audit("login")
+""",
+            expected=((8, 5, 8, 10),),
+            message="audit() -> mylib.write_audit (FL103)",
+            options={"extend_blocking_calls": (BlockingCallEntry("mylib.write_audit", "FL103"),)},
+        ),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterator[Finding]:
+        project = ctx.project
+        if project is None:
+            return
+        for function in ctx.async_functions:
+            if not ctx.runs_on_loop(function):
+                continue
+            scope = ctx.inference.scope(function)
+            owner = ctx.model.owners.get(function)
+            for node in walk_local(function):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = callee_name(node.func, scope, ctx.inference, f"{ctx.module}.{owner.name}" if owner else None)
+                if name is None or ctx.knowledge.blocking_call(name) or name in ctx.knowledge.offload_wrappers:
+                    continue
+                canonical = project.resolve(name)
+                chain = project.blocking_chain(canonical, ctx.enabled_codes) if canonical else None
+                if chain is None:
+                    continue
+                message = f"{chain.describe()} blocks the event loop ({ctx.model.describe(function)})"
+                yield ctx.finding(
+                    self.code,
+                    node.func,
+                    message,
+                    fix_title=f"Offload `{chain.functions[0]}` with `run_in_threadpool`",
+                    suppressed_by=(chain.code,),
+                )
+

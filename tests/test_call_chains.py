@@ -1,0 +1,164 @@
+"""FL107 across modules: the chains fixture, one file passed, suppression and configuration."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fastlint.cli import main
+from fastlint.config import resolve_selection
+from fastlint.engine import CheckPlan, check_files
+from fastlint.registry import known_codes
+from fastlint.settings import BlockingCallEntry, Settings
+from test_fixtures import check_app, markers
+
+CHAINS = Path(__file__).parent / "fixtures" / "chains"
+
+
+def write_project(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def run(root: Path, paths: list[str], **options: object) -> list[tuple[str, int, int, str, str]]:
+    settings = dataclasses.replace(Settings(project_root=root), cache=False, **options)
+    codes = resolve_selection(settings, known_codes())[0]
+    result = check_files([root / path for path in paths], CheckPlan(settings, codes), jobs=1)
+    return [
+        (Path(f.path).relative_to(root).as_posix(), f.start.line, f.start.column, f.code, f.message)
+        for f in result.findings
+    ]
+
+
+SERVICES = {
+    "app/__init__.py": "",
+    "app/services/__init__.py": "from .rates import convert\n",
+    "app/services/rates.py": """
+        import requests
+
+        def fetch_rates(base):
+            return requests.get(f"https://rates.example.com/{base}", timeout=5).json()
+
+        def convert(amount, base, target):
+            return amount * fetch_rates(base)[target]
+        """,
+    "app/routes.py": """
+        from fastapi import APIRouter
+
+        from app.services import convert
+
+        router = APIRouter()
+
+        @router.get("/convert")
+        async def convert_endpoint(amount: float, base: str, target: str):
+            return {"result": convert(amount, base, target)}
+        """,
+}
+
+
+def test_the_chains_fixture_reports_exactly_its_markers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    expected = markers(CHAINS)
+    assert {code for *_, code in expected} == {"FL101", "FL105", "FL107"}
+    assert len([m for m in expected if m[3] == "FL107"]) == 10
+    assert check_app(CHAINS, tmp_path, monkeypatch) == expected
+
+
+def test_one_file_passed_is_checked_against_the_whole_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    copy = tmp_path / "chains"
+    shutil.copytree(CHAINS, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.chdir(copy)
+    result = CliRunner().invoke(main, ["check", "app/routes/orders.py", "--output-format", "json", "--no-cache"])
+    assert result.exit_code == 1, result.output
+    findings = json.loads(result.stdout)
+    assert {Path(item["filename"]).name for item in findings} == {"orders.py"}
+    messages = {item["location"]["row"]: item["message"] for item in findings}
+    assert messages[62] == (
+        "convert() -> fetch_rates() -> _download() -> requests.get (FL101) blocks the event loop "
+        "(async route handler GET /orders/convert)"
+    )
+    assert messages[26].startswith("geocode() -> requests.get (FL101)")
+
+
+def test_the_message_names_the_chain_and_the_role(tmp_path: Path):
+    write_project(tmp_path, SERVICES)
+    assert run(tmp_path, ["app/routes.py"]) == [
+        (
+            "app/routes.py", 9, 23, "FL107",
+            "convert() -> fetch_rates() -> requests.get (FL101) blocks the event loop (async route handler GET /convert)",
+        )
+    ]
+
+
+@pytest.mark.parametrize("comment", ["# noqa: FL107", "# noqa: FL101", "# fastlint: ignore[FL101]", "# noqa"])
+def test_a_noqa_for_either_code_suppresses_the_chain(tmp_path: Path, comment: str):
+    files = dict(SERVICES)
+    files["app/routes.py"] = files["app/routes.py"].replace("target)}", f"target)}}  {comment}")
+    write_project(tmp_path, files)
+    assert run(tmp_path, ["app/routes.py"]) == []
+
+
+def test_a_noqa_for_another_code_does_not(tmp_path: Path):
+    files = dict(SERVICES)
+    files["app/routes.py"] = files["app/routes.py"].replace("target)}", "target)}  # noqa: FL103")
+    write_project(tmp_path, files)
+    assert [f[3] for f in run(tmp_path, ["app/routes.py"])] == ["FL107"]
+
+
+def test_a_chain_is_reported_only_if_its_final_code_is_enabled(tmp_path: Path):
+    write_project(tmp_path, SERVICES)
+    assert run(tmp_path, ["app/routes.py"], ignore=("FL101",)) == []
+    assert run(tmp_path, ["app/routes.py"], per_file_ignores={"routes.py": ("FL101",)}) == []
+    assert [f[3] for f in run(tmp_path, ["app/routes.py"], per_file_ignores={"rates.py": ("FL101",)})] == ["FL107"]
+
+
+def test_max_call_depth_bounds_the_chain(tmp_path: Path):
+    write_project(tmp_path, SERVICES)
+    assert run(tmp_path, ["app/routes.py"], max_call_depth=1) == []
+    assert [f[3] for f in run(tmp_path, ["app/routes.py"], max_call_depth=2)] == ["FL107"]
+
+
+def test_extend_blocking_calls_end_chains(tmp_path: Path):
+    files = dict(SERVICES)
+    files["app/services/rates.py"] = """
+        import vendor_sdk
+
+        def fetch_rates(base):
+            return vendor_sdk.rates(base)
+
+        def convert(amount, base, target):
+            return amount * fetch_rates(base)[target]
+        """
+    write_project(tmp_path, files)
+    assert run(tmp_path, ["app/routes.py"]) == []
+    extra = (BlockingCallEntry("vendor_sdk.rates", "FL101"),)
+    [finding] = run(tmp_path, ["app/routes.py"], extend_blocking_calls=extra)
+    assert finding[4].startswith("convert() -> fetch_rates() -> vendor_sdk.rates (FL101)")
+
+
+def test_offload_wrappers_stop_the_chain(tmp_path: Path):
+    files = dict(SERVICES)
+    files["app/offload.py"] = """
+        import asyncio
+        import functools
+
+        def in_thread(function):
+            @functools.wraps(function)
+            async def wrapper(*args):
+                return await asyncio.to_thread(function, *args)
+            return wrapper
+        """
+    files["app/services/rates.py"] = files["app/services/rates.py"].replace(
+        "def convert", "from app.offload import in_thread\n\n        @in_thread\n        def convert"
+    )
+    files["app/routes.py"] = files["app/routes.py"].replace("convert(amount", "await convert(amount")
+    write_project(tmp_path, files)
+    assert [f[3] for f in run(tmp_path, ["app/routes.py"])] == ["FL107"]
+    assert run(tmp_path, ["app/routes.py"], extend_offload_wrappers=("app.offload.in_thread",)) == []
