@@ -596,7 +596,16 @@ def lazy_reads(queries: OrmQueries) -> list[LazyRead]:
         if owner.loading.loads_eagerly((*owner.path, node.attr)):
             continue
         found.append(LazyRead(node, owner, model, rel))
-    return found
+    # After the first read the relationship is loaded on that object: report it once.
+    found.sort(key=lambda read: (read.node.lineno, read.node.col_offset))
+    first: dict[tuple[int, str | None, str], LazyRead] = {}
+    for read in found:
+        first.setdefault((id(read.owner), _name_of(read.node.value), read.relationship.name), read)
+    return list(first.values())
+
+
+def _name_of(node: ast.expr) -> str | None:
+    return node.id if isinstance(node, ast.Name) else None
 
 
 def _inside(node: ast.AST, container: ast.AST | None) -> bool:

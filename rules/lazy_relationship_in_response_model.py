@@ -57,6 +57,7 @@ class _LazyField:
     schema: str
     field: str
     relationship: str
+    per_row: bool
 
 
 class LazyRelationshipInResponseModel(Rule):
@@ -168,11 +169,11 @@ class LazyRelationshipInResponseModel(Rule):
         value = _returned(queries, node.value)  # type: ignore[arg-type]
         if value is None:
             return None
-        per_row = value.kind in ("scalars", "query", "rows")
+        per_row = value.kind in ("scalars", "query")
         model = queries.object_model(value)
         if model is None:
             return None
-        lazy = list(_lazy_fields(ctx, queries, schema, model, value, value.path, per_row or value.is_async))
+        lazy = list(_lazy_fields(ctx, queries, schema, model, value, value.path, per_row))
         if not lazy:
             return None
         fields = ", ".join(f"`{item.schema}.{item.field}` (`{item.relationship}`)" for item in lazy)
@@ -181,7 +182,7 @@ class LazyRelationshipInResponseModel(Rule):
             self.code,
             node,
             f"Serializing the response of {ctx.model.describe(function)} lazy-loads {fields}"
-            f"{' for each returned object' if per_row else ''}{crash}; eager-load it in the query",
+            f"{' once per object (N+1)' if any(item.per_row for item in lazy) else ''}{crash}; eager-load it in the query",
             fix_title="Add `selectinload(...)` for these relationships to the query's options",
         )
 
@@ -233,7 +234,7 @@ def authors(session: Session = Depends()):
 """,
             expected=((41, 5, 41, 49),),
             message="Serializing the response of route handler GET /authors lazy-loads `AuthorOut.books` (`Author.books`) "
-            "for each returned object; eager-load it in the query",
+            "once per object (N+1); eager-load it in the query",
         ),
         Invalid(
             _APP
@@ -244,7 +245,7 @@ def one_author(author_id: int, session: Session = Depends()) -> AuthorOut:
     return author
 """,
             expected=((42, 5, 42, 18),),
-            message="lazy-loads `BookOut.reviews` (`Book.reviews`)",
+            message="lazy-loads `BookOut.reviews` (`Book.reviews`) once per object (N+1)",
         ),
         Invalid(
             _APP
@@ -270,8 +271,8 @@ def _lazy_fields(
             continue
         nested_path = (*path, field)
         if not value.loading.loads_eagerly(nested_path):
-            if rel.n_plus_one and per_row:
-                yield _LazyField(schema.name, field, f"{model.short_name}.{field}")
+            if rel.n_plus_one and (per_row or value.is_async):
+                yield _LazyField(schema.name, field, f"{model.short_name}.{field}", per_row)
             continue
         nested_schema = _schema_class(ctx, annotation)
         target = queries.models.target(rel)
