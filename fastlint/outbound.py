@@ -25,9 +25,18 @@ class HttpRequest:
     url: ast.expr | None
 
 
+def callee_of(ctx: ModuleContext, func: ast.expr, scope: Scope) -> str | None:
+    """What a call calls, through the project index for names defined in other modules
+    (``from app.clients import session``: ``session.get`` is ``requests.Session.get``)."""
+    name = ctx.inference.callee(func, scope)
+    if name and ctx.project is not None:
+        return ctx.project.resolve(name) or name
+    return name
+
+
 def http_request(ctx: ModuleContext, call: ast.Call, scope: Scope) -> HttpRequest | None:
     """The request ``call`` sends, when its receiver is a known HTTP client and its method is known."""
-    callee = ctx.inference.callee(call.func, scope)
+    callee = callee_of(ctx, call.func, scope)
     if not callee:
         return None
     sender, _, verb = callee.rpartition(".")

@@ -17,6 +17,7 @@ from fastlint.context import ModuleContext
 from fastlint.finding import Finding
 from fastlint.knowledge.clients import CACHING_DECORATORS
 from fastlint.names import dotted_text
+from fastlint.outbound import callee_of
 from fastlint.rule import Rule
 from fastlint.syntax import FunctionNode, walk_local
 
@@ -52,7 +53,7 @@ def _find_constructions(ctx: ModuleContext) -> list[Construction]:
         kept = set(_kept_for_reuse(function))
         for node in walk_local(function):
             if isinstance(node, ast.Call) and id(node) not in kept:
-                name = ctx.inference.callee(node.func, scope)
+                name = callee_of(ctx, node.func, scope)
                 if name:
                     found.append(Construction(node, function, name))
     return found

@@ -15,7 +15,7 @@ from fastlint.knowledge.resilience import (
     TimeoutCall,
 )
 from fastlint.names import dotted_text
-from fastlint.outbound import calls_through, value_of
+from fastlint.outbound import callee_of, calls_through, value_of
 from fastlint.rule import Invalid, Rule, Valid
 from fastlint.syntax import FunctionNode, keyword, walk_local
 
@@ -91,7 +91,7 @@ class OutboundCallWithoutTimeout(Rule):
             for node in walk_local(owner):
                 if not isinstance(node, ast.Call):
                     continue
-                callee = ctx.inference.callee(node.func, scope)
+                callee = callee_of(ctx, node.func, scope)
                 entry = TIMEOUT_CALLS.get(callee or "")
                 if entry is None or (socket_default and entry.name.startswith(SOCKET_BASED)):
                     continue

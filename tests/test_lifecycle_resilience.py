@@ -1,0 +1,114 @@
+"""FL201-FL203 and FL301-FL303 on a realistic app, their knowledge tables and configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_fixtures import check_app, markers
+
+from fastlint.knowledge.tables import Knowledge
+from fastlint.settings import Settings
+from fastlint.testing import lint_source
+
+APP = Path(__file__).parent / "fixtures" / "resilience_app"
+CODES = ("FL201", "FL202", "FL203", "FL301", "FL302", "FL303")
+
+
+def _source(relative: str) -> str:
+    return (APP / relative).read_text(encoding="utf-8")
+
+
+def _line_of(relative: str, text: str) -> int:
+    lines = _source(relative).splitlines()
+    found = [number for number, line in enumerate(lines, start=1) if text in line]
+    assert len(found) == 1, f"{text!r} must occur once in {relative}"
+    return found[0]
+
+
+def test_the_app_reports_exactly_its_markers_for_every_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    expected = markers(APP)
+    assert {code for *_, code in expected} == set(CODES)
+    assert check_app(APP, tmp_path, monkeypatch) == expected
+
+
+def test_the_correct_patterns_of_the_app_are_present_and_quiet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    quiet = {
+        ("app/main.py", _line_of("app/main.py", 'async with httpx.AsyncClient(base_url="https://pay.example.com")')),
+        ("app/main.py", _line_of("app/main.py", 'app.state.s3 = boto3.client("s3")')),
+        ("app/config.py", _line_of("app/config.py", "def get_settings() -> Settings:") + 1),
+        ("app/clients.py", _line_of("app/clients.py", 'return timed_session.get("https://rates.example.com/latest")')),
+        ("app/payments.py", _line_of("app/payments.py", 'json={"amount": amount}, headers={"Idempotency-Key": key})')),
+        ("app/payments.py", _line_of("app/payments.py", 'response = await client.post(f"/refunds/{charge_id}")')),
+        ("app/payments.py", _line_of("app/payments.py", "@stamina.retry(on=httpx.HTTPError)")),
+    }
+    reported = {(path, line) for path, line, _, _ in check_app(APP, tmp_path, monkeypatch)}
+    assert not quiet & reported
+
+
+def test_a_session_from_another_module_is_typed_through_the_project_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    line = _line_of("app/main.py", 'return session.get(f"https://users.example.com/{user_id}")')
+    alone = lint_source(_source("app/main.py"), ["FL301"], path="app/main.py", root=tmp_path)
+    assert line not in {finding.start.line for finding in alone}
+    with_index = check_app(APP, tmp_path, monkeypatch)
+    assert ("app/main.py", line, 12, "FL301") in with_index
+
+
+def test_configured_idempotency_header_and_client_constructor_matter():
+    line = _line_of("app/payments.py", 'headers={"X-Dedupe-Key": dedupe}')
+    default = lint_source(_source("app/payments.py"), ["FL302"], path="app/payments.py")
+    assert line in {finding.start.line for finding in default}
+    configured = lint_source(
+        _source("app/payments.py"), ["FL302"], {"extend_idempotency_key_headers": ("x-dedupe-key",)}, path="app/payments.py"
+    )
+    assert line not in {finding.start.line for finding in configured}
+    sdk_line = _line_of("app/main.py", "sdk = GeoSDK(settings.geo_url)")
+    assert sdk_line not in {f.start.line for f in lint_source(_source("app/main.py"), ["FL202"], path="app/main.py")}
+
+
+def test_knowledge_merges_the_configuration():
+    knowledge = Knowledge.from_settings(
+        Settings(
+            extend_client_constructors=("billing.sdk.Client",),
+            extend_retry_decorators=("acme.retry",),
+            extend_idempotency_key_headers=("X-Dedupe-Key",),
+        )
+    )
+    assert knowledge.clients["billing.sdk.Client"].code == "FL202"
+    assert knowledge.clients["httpx.AsyncClient"].code == "FL201"
+    assert knowledge.retry_policies["acme.retry"].bounds == {}
+    assert knowledge.retry_policies["tenacity.retry"].bounds == {"stop": False}
+    assert knowledge.idempotency_headers == {"idempotency-key", "x-idempotency-key", "x-dedupe-key"}
+
+
+def test_a_project_retry_decorator_is_not_called_unbounded():
+    code = "from acme import retry_forever\n\n@retry_forever\ndef f():\n    pass\n"
+    assert lint_source(code, ["FL303"], {"extend_retry_decorators": ("acme.retry_forever",)}) == []
+
+
+def test_the_message_names_the_request_and_the_decorator():
+    findings = lint_source(_source("app/payments.py"), ["FL302"], path="app/payments.py")
+    assert findings[0].message.startswith(
+        'POST to f"/charges/{order_id}" (`httpx.AsyncClient.post`) retried by `tenacity.retry` without an `Idempotency-Key` header'
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        pytest.param("import socket, requests\nsocket.setdefaulttimeout(None)\nrequests.get('u')\n", [3], id="default-none-does-not-help"),
+        pytest.param("import socket, requests\nsocket.setdefaulttimeout(3)\nrequests.get('u')\n", [], id="module-default-timeout"),
+        pytest.param("import httpx\nhttpx.get('u', timeout=httpx.Timeout(None))\n", [2], id="httpx-timeout-none"),
+        pytest.param("import httpx\nhttpx.get('u', timeout=httpx.Timeout(None, connect=5))\n", [], id="httpx-partly-bounded"),
+        pytest.param(
+            "import aiohttp\nasync def f(s: aiohttp.ClientSession):\n    await s.get('u', timeout=aiohttp.ClientTimeout())\n",
+            [3],
+            id="aiohttp-client-timeout-all-none",
+        ),
+        pytest.param(
+            "import aiohttp\nasync def f(app):\n    app.state.http = aiohttp.ClientSession()\n", [3], id="aiohttp-session-escapes"
+        ),
+    ],
+)
+def test_timeouts(code: str, expected: list[int]):
+    assert [finding.start.line for finding in lint_source(code, ["FL301"])] == expected
