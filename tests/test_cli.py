@@ -349,13 +349,54 @@ def test_check_startup_flag_on_the_command_line(project: Path):
     assert check_json(".", "--select", "FL101", "--check-startup") == [("helpers.py", "FL101")] * 2
 
 
-def test_extend_offload_wrappers_reach_the_knowledge_tables(project: Path):
-    from fastlint.config import load_settings
-    from fastlint.knowledge.tables import Knowledge
+def test_extend_offload_wrappers_stop_call_chains(project: Path):
+    # An in-house decorator that runs the function in a worker thread.
+    write(project / "svc" / "__init__.py", "")
+    write(project / "svc" / "concurrency.py", """\
+        import functools
 
-    write(project / "fastlint.toml", 'extend-offload-wrappers = ["company.concurrency.run_sync"]\n')
-    wrappers = Knowledge.from_settings(load_settings([project])).offload_wrappers
-    assert {"company.concurrency.run_sync", "starlette.concurrency.run_in_threadpool"} <= wrappers
+        import anyio.to_thread
+
+
+        def threaded(function):
+            @functools.wraps(function)
+            async def wrapper(*args, **kwargs):
+                return await anyio.to_thread.run_sync(functools.partial(function, *args, **kwargs))
+            return wrapper
+        """)
+    write(project / "svc" / "geo.py", """\
+        import requests
+
+        from svc.concurrency import threaded
+
+
+        @threaded
+        def geocode(city: str) -> dict:
+            return requests.get("https://geo.example.com", params={"q": city}, timeout=5).json()
+
+
+        def lookup(city: str) -> dict:
+            return requests.get("https://geo.example.com", params={"q": city}, timeout=5).json()
+        """)
+    write(project / "svc" / "main.py", """\
+        from fastapi import FastAPI
+
+        from svc.geo import geocode, lookup
+
+        app = FastAPI(openapi_url=None)
+
+
+        @app.get("/geo")
+        async def geo(city: str):
+            return {"a": await geocode(city), "b": lookup(city)}
+        """)
+    # A chain is reported when the code of its final call (FL101) is enabled too.
+    args = ("svc", "--select", "FL101,FL107", "--output-format", "json", "--no-cache")
+    before = json.loads(run("check", *args).stdout)
+    assert [(item["location"]["column"], item["message"].split(" ->")[0]) for item in before] == [(24, "geocode()"), (44, "lookup()")]
+    write(project / "fastlint.toml", 'extend-offload-wrappers = ["svc.concurrency.threaded"]\n')
+    after = json.loads(run("check", *args).stdout)
+    assert [(item["location"]["column"], item["message"].split(" ->")[0]) for item in after] == [(44, "lookup()")]
 
 
 # -- rule documentation ----------------------------------------------------------------
