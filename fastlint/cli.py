@@ -114,6 +114,10 @@ def _check(
     except ConfigError as error:
         _fail(str(error))
         return EXIT_ERROR
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        # A mistyped path in CI must not pass as "All checks passed!".
+        _fail(f"no such file or directory: {', '.join(missing)}")
     found = discover(paths, settings)
     if not quiet:
         for warning in [*warnings, *found.warnings]:

@@ -445,3 +445,10 @@ def test_python_dash_m_fastlint(project: Path):
     version = subprocess.run([sys.executable, "-m", "fastlint", "--version"], capture_output=True, text=True)
     assert version.returncode == 0
     assert version.stdout.startswith("fastlint, version ")
+
+
+def test_missing_path_is_an_error_not_a_clean_run(project: Path):
+    result = run("check", "app.py", "nowhere.py")
+    assert result.exit_code == 2
+    assert result.stderr == "fastlint: error: no such file or directory: nowhere.py\n"
+    assert result.stdout == ""
