@@ -99,7 +99,7 @@ def _class_kind(class_def: ast.ClassDef, names: NameTable, bases: set[str], mapp
             return "base"
         if isinstance(base, ast.Name) and (base.id in bases or base.id in mapped):
             return "model"
-        if qualified == SQLMODEL_BASE and _constant(keyword_of_class(class_def, "table")) is True:
+        if qualified == SQLMODEL_BASE and _constant(_class_keyword(class_def, "table")) is True:
             return "model"
     # A base imported from another module: the class still says it is mapped.
     if any(_relationship_call(value, names) for _, _, value in _class_fields(class_def)):
@@ -109,7 +109,7 @@ def _class_kind(class_def: ast.ClassDef, names: NameTable, bases: set[str], mapp
     return None
 
 
-def keyword_of_class(class_def: ast.ClassDef, name: str) -> ast.expr | None:
+def _class_keyword(class_def: ast.ClassDef, name: str) -> ast.expr | None:
     return next((item.value for item in class_def.keywords if item.arg == name), None)
 
 
@@ -290,7 +290,8 @@ def loader_paths(node: ast.expr, names: NameTable) -> list[tuple[Path, str]]:
     func = node.func
     qualified = names.qualified_name(func)
     if qualified in LOADER_OPTIONS:
-        return [((_attr_name(node.args[0]),), LOADER_OPTIONS[qualified])] if node.args and _attr_name(node.args[0]) else []
+        first = _attr_name(node.args[0]) if node.args else None
+        return [((first,), LOADER_OPTIONS[qualified])] if first else []
     if qualified in ("sqlalchemy.orm.Load", "sqlalchemy.orm.strategy_options.Load"):
         return [((), "load")]
     if not isinstance(func, ast.Attribute):
@@ -342,10 +343,6 @@ class Value:
     path: Path = ()
     is_async: bool = False
     source: ast.expr | None = None
-
-    @property
-    def model_path(self) -> Path:
-        return self.path
 
     def with_kind(self, kind: str) -> Value:
         return Value(kind, self.loading, self.path, self.is_async, self.source)
@@ -482,8 +479,9 @@ class OrmQueries:
         # ``for book in author.books``: an eager-loaded collection of an object we know.
         if isinstance(iterable, ast.Attribute):
             owner = self.object_of(iterable.value)
-            if owner is not None:
-                rel = owner.model().relationship(iterable.attr) if owner.model() else None
+            model = owner.model() if owner is not None else None
+            if owner is not None and model is not None:
+                rel = model.relationship(iterable.attr)
                 if rel is not None and self.models.target(rel) is not None:
                     return Value("rows", owner.loading, (*owner.path, iterable.attr), owner.is_async, owner.source)
         return None
@@ -613,12 +611,12 @@ def _inside(node: ast.AST, container: ast.AST | None) -> bool:
         return True
     start = (container.lineno, container.col_offset)  # type: ignore[attr-defined]
     end = (container.end_lineno, container.end_col_offset)  # type: ignore[attr-defined]
-    return start <= (node.lineno, node.col_offset) and (node.end_lineno, node.end_col_offset) <= end  # type: ignore[attr-defined,operator]
+    return start <= (node.lineno, node.col_offset) and (node.end_lineno, node.end_col_offset) <= end  # type: ignore[attr-defined]
 
 
 def suggested_option(read: LazyRead, option: str = "selectinload") -> str:
     """``selectinload(Author.books)``, or the chain from the statement's entity."""
-    steps = []
+    steps: list[str] = []
     model: ModelInfo | None = read.owner.loading.model
     for step in (*read.owner.path, read.relationship.name):
         steps.append(f"{'.' if steps else ''}{option}({model.short_name if model else '?'}.{step})")
@@ -628,7 +626,7 @@ def suggested_option(read: LazyRead, option: str = "selectinload") -> str:
 
 
 def function_queries(ctx: ModuleContext, function: FunctionNode) -> OrmQueries:
-    cache: dict[int, OrmQueries] = ctx.fact("orm.queries", lambda _: {})  # type: ignore[assignment]
+    cache: dict[int, OrmQueries] = ctx.fact("orm.queries", lambda _: {})
     if id(function) not in cache:
         cache[id(function)] = OrmQueries(ctx, function)
     return cache[id(function)]

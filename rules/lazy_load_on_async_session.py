@@ -3,9 +3,9 @@ from collections.abc import Iterator
 
 from fastlint.context import ModuleContext
 from fastlint.finding import Finding
-from fastlint.orm import OrmQueries, function_queries, lazy_reads, suggested_option
+from fastlint.orm import OrmQueries, function_queries, lazy_reads, model_lookup, suggested_option
 from fastlint.rule import Invalid, Rule, Valid
-from fastlint.syntax import walk_local
+from fastlint.syntax import FunctionNode, all_parameters, keyword, walk_local
 
 _MODELS = """
 from fastapi import Depends, FastAPI
@@ -89,11 +89,18 @@ class LazyLoadOnAsyncSession(Rule):
     `await author.awaitable_attrs.books` (`AsyncAttrs`), or load it with
     `await session.refresh(author, ["books"])`.
 
+    The most common form of this bug: reading any attribute of an object after
+    `await session.commit()`. With the default `expire_on_commit=True` the commit expires
+    every loaded attribute, and the read reloads it with the same implicit query. This is
+    reported when the session is made in the same module (`AsyncSession(...)`, an
+    `async_sessionmaker(...)` factory, or a `Depends` generator that opens one) without
+    `expire_on_commit=False`; `await session.refresh(obj)` after the commit is fine.
+
     ## Known problems
     The session is recognised when its call is awaited or its type is inferred as
-    `AsyncSession`. Objects read after `await session.commit()` (expired by the default
-    `expire_on_commit=True`) are not yet checked: whether the session factory sets
-    `expire_on_commit=False` usually lives in another module.
+    `AsyncSession`. Reads after a commit are followed in straight-line code (the
+    function body and its `with`/`try` blocks), and only when the session factory is
+    visible in the module: one made in another module is assumed to be configured well.
 
     ## References
     - [SQLAlchemy: Preventing Implicit IO when Using AsyncSession](https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html#preventing-implicit-io-when-using-asyncsession)
@@ -121,6 +128,7 @@ class LazyLoadOnAsyncSession(Rule):
                     f"eager-load it with `{option}`",
                     fix_title=f"Add `{option}` to the query's options",
                 )
+            yield from _reads_after_commit(ctx, function)
 
     VALID = (
         Valid(
@@ -157,6 +165,34 @@ async def eager(session: AsyncSession):
     return [book.author.id for book in result.scalars()]
 """
         ),
+        Valid(
+            """
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SessionLocal = async_sessionmaker(create_async_engine("sqlite+aiosqlite://"), expire_on_commit=False)
+
+class Base(DeclarativeBase):
+    pass
+
+class Post(Base):
+    __tablename__ = "posts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+async def kept(engine):
+    async with SessionLocal() as session:
+        post = Post()
+        session.add(post)
+        await session.commit()
+        first = post.id
+    async with AsyncSession(engine) as other:
+        again = Post()
+        other.add(again)
+        await other.commit()
+        await other.refresh(again)
+        return first, again.id
+"""
+        ),
     )
     INVALID = (
         Invalid(
@@ -182,7 +218,153 @@ async def per_row(session: AsyncSession):
             expected=((25, 13, 25, 24),),
             message="`Book.author`",
         ),
+        Invalid(
+            _MODELS
+            + """
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+SessionLocal = async_sessionmaker()
+
+async def get_session():
+    async with SessionLocal() as session:
+        yield session
+
+@app.post("/authors")
+async def create(name: str, session: AsyncSession = Depends(get_session)):
+    author = Author()
+    session.add(author)
+    await session.commit()
+    return {"id": author.id, "books": len(author.books)}
+""",
+            expected=((36, 19, 36, 28),),
+            message="`author.id` is read after `await session.commit()` expired `author` (expire_on_commit=True) "
+            "in async route handler POST /authors: the reload raises MissingGreenlet",
+        ),
     )
+
+
+_ASYNC_SESSIONS = {"sqlalchemy.ext.asyncio.AsyncSession", "sqlmodel.ext.asyncio.session.AsyncSession"}
+_FACTORIES = {"sqlalchemy.ext.asyncio.async_sessionmaker", "sqlalchemy.orm.sessionmaker"}
+_DEPENDS = {"fastapi.Depends", "fastapi.Security"}
+
+
+def _reads_after_commit(ctx: ModuleContext, function: FunctionNode) -> Iterator[Finding]:
+    """Attribute reads of ORM objects after ``await session.commit()`` expired them."""
+    sessions = {name for name, made_by in _local_sessions(ctx, function).items() if _expires_on_commit(ctx, made_by)}
+    if not sessions:
+        return
+    objects = _orm_objects(ctx, function)
+    expired: dict[str, str] = {}  # object name -> the session whose commit expired it
+    reported: set[str] = set()
+    for statement in _straight_line(function.body):
+        for node in _in_order(statement):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and isinstance(node.ctx, ast.Load):
+                owner = node.value.id
+                if owner in sessions and node.attr == "commit":
+                    expired.update({name: owner for name in objects})
+                elif owner in sessions and node.attr == "refresh":
+                    continue
+                elif owner in expired and node.attr != "awaitable_attrs" and owner not in reported:
+                    reported.add(owner)
+                    yield ctx.finding(
+                        "FL402",
+                        node,
+                        f"`{ctx.text_of(node)}` is read after `await {expired[owner]}.commit()` expired `{owner}` "
+                        f"(expire_on_commit=True) in {ctx.model.describe(function)}: the reload raises MissingGreenlet",
+                        fix_title=f"`await {expired[owner]}.refresh({owner})` first, or make the session with `expire_on_commit=False`",
+                    )
+            elif _is_refresh(node, sessions):
+                refreshed = node.args[0]  # type: ignore[attr-defined]
+                if isinstance(refreshed, ast.Name):
+                    expired.pop(refreshed.id, None)
+
+
+def _straight_line(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements that run one after the other, through ``with`` and ``try`` blocks."""
+    for statement in body:
+        if isinstance(statement, (ast.With, ast.AsyncWith)):
+            yield from _straight_line(statement.body)
+        elif isinstance(statement, ast.Try):
+            yield from _straight_line(statement.body)
+        else:
+            yield statement
+
+
+def _in_order(statement: ast.stmt) -> list[ast.AST]:
+    nodes = [node for node in walk_local(statement) if hasattr(node, "lineno")]
+    return sorted([statement, *nodes], key=lambda node: (node.lineno, node.col_offset))  # type: ignore[attr-defined]
+
+
+def _is_refresh(node: ast.AST, sessions: set[str]) -> bool:
+    return (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "refresh"
+        and isinstance(node.func.value, ast.Name) and node.func.value.id in sessions and bool(node.args)
+    )
+
+
+def _orm_objects(ctx: ModuleContext, function: FunctionNode) -> set[str]:
+    """Names bound once in the function to an ORM object: built from a model, or loaded."""
+    queries = function_queries(ctx, function)
+    models = model_lookup(ctx)
+    names = set()
+    for name, bindings in queries.scope.bindings.items():
+        if len(bindings) != 1 or bindings[0].kind != "value" or not isinstance(bindings[0].node, ast.Call):
+            continue
+        call = bindings[0].node
+        if models.of(call.func) is not None:
+            names.add(name)
+    names.update(name for name, bound in queries.bound.items() if bound.loop is None)
+    return names
+
+
+def _local_sessions(ctx: ModuleContext, function: FunctionNode) -> dict[str, ast.Call]:
+    """Session names of the function, with the call that configured them, when visible."""
+    found: dict[str, ast.Call] = {}
+    for node in walk_local(function):
+        if isinstance(node, ast.AsyncWith):
+            for item in node.items:
+                made_by = _session_construction(ctx, item.context_expr)
+                if made_by is not None and isinstance(item.optional_vars, ast.Name):
+                    found[item.optional_vars.id] = made_by
+    for arg, default in all_parameters(function.args):
+        dependency = _dependency(ctx, arg, default)
+        definition = ctx.names.definitions.get(dependency.id) if isinstance(dependency, ast.Name) else None
+        if isinstance(definition, ast.AsyncFunctionDef):
+            yielded = _local_sessions(ctx, definition)
+            if len(yielded) == 1:
+                found[arg.arg] = next(iter(yielded.values()))
+    return found
+
+
+def _dependency(ctx: ModuleContext, arg: ast.arg, default: ast.expr | None) -> ast.expr | None:
+    candidates = [default]
+    annotation = arg.annotation
+    if isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple):
+        candidates += annotation.slice.elts[1:]  # Annotated[AsyncSession, Depends(get_session)]
+    for candidate in candidates:
+        if isinstance(candidate, ast.Call) and ctx.names.qualified_name(candidate.func) in _DEPENDS and candidate.args:
+            return candidate.args[0]
+    return None
+
+
+def _session_construction(ctx: ModuleContext, entered: ast.expr) -> ast.Call | None:
+    """``AsyncSession(engine)`` itself, or the ``async_sessionmaker(...)`` behind ``factory()``."""
+    if not isinstance(entered, ast.Call):
+        return None
+    if ctx.names.qualified_name(entered.func) in _ASYNC_SESSIONS:
+        return entered
+    if isinstance(entered.func, ast.Name):
+        bindings = ctx.inference.module_scope.bindings.get(entered.func.id, [])
+        factory = bindings[0].node if len(bindings) == 1 else None
+        if isinstance(factory, ast.Call) and ctx.names.qualified_name(factory.func) in _FACTORIES:
+            made = ctx.inference.type_of(entered, ctx.inference.module_scope)
+            return factory if made == "sqlalchemy.ext.asyncio.AsyncSession" else None
+    return None
+
+
+def _expires_on_commit(ctx: ModuleContext, made_by: ast.Call) -> bool:
+    setting = keyword(made_by, "expire_on_commit")
+    return setting is None or (isinstance(setting, ast.Constant) and setting.value is True)
 
 
 def _name(node: ast.expr) -> str | None:

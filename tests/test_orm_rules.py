@@ -339,3 +339,20 @@ def _raises_missing_greenlet() -> Iterator[None]:
         yield
     error = raised.value
     assert isinstance(error, MissingGreenlet) or isinstance(getattr(error, "orig", None), MissingGreenlet)
+
+
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")  # the failed reload
+def test_fl402_read_after_commit_raises_missing_greenlet(fixture_modules, tmp_path: Path):
+    main = fixture_modules("response_model_app.main")
+    _library(main, tmp_path, 1)
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'library-1.db'}")
+
+    async def scenario() -> None:
+        async with AsyncSession(engine) as session:  # expire_on_commit=True, the default
+            with _raises_missing_greenlet():
+                await main.create_author("flagged", session=session)
+        async with AsyncSession(engine) as session:
+            assert (await main.create_author_refreshed("twin", session=session)).name == "twin"
+        await engine.dispose()
+
+    asyncio.run(scenario())
