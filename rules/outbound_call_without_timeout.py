@@ -103,7 +103,7 @@ class OutboundCallWithoutTimeout(Rule):
                     yield ctx.finding(self.code, node.func, message, fix_title="Pass an explicit `timeout=`")
 
     def _problem(self, ctx: ModuleContext, call: ast.Call, entry: TimeoutCall, scope: Scope, owner: ast.AST) -> str | None:
-        library = entry.name.split(".")[0]
+        library = "http.client" if entry.name.startswith("http.client.") else entry.name.split(".")[0]
         value = _timeout_argument(call, entry)
         if value is None:
             return None  # hidden in ``**kwargs``
