@@ -91,7 +91,7 @@ def retries_only_before_sending(ctx: ModuleContext, site: RetrySite) -> bool:
     if policy.library == "tenacity":
         if not (isinstance(condition, ast.Call) and ctx.names.qualified_name(condition.func) in EXCEPTION_CONDITIONS):
             return False
-        types = list(condition.args) or [keyword(condition, "exception_types")]
+        types: list[ast.expr | None] = [*condition.args] or [keyword(condition, "exception_types")]
     else:
         types = [condition]
     names = [element for node in types if node is not None for element in _elements(node)]

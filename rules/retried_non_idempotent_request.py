@@ -3,6 +3,7 @@ from collections.abc import Iterator
 
 from fastlint.context import ModuleContext
 from fastlint.finding import Finding
+from fastlint.inference import Scope
 from fastlint.knowledge.resilience import (
     KEY_GENERATORS,
     NON_IDEMPOTENT_METHODS,
@@ -97,7 +98,7 @@ class RetriedNonIdempotentRequest(Rule):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         extra = tuple(name.rpartition(".")[2].encode() for name in settings.extend_retry_decorators)
-        self.triggers = type(self).triggers + extra  # type: ignore[misc]
+        self.triggers = type(self).triggers + extra  # type: ignore[misc,assignment]
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
         for site in retry_sites(ctx):
@@ -119,7 +120,7 @@ class RetriedNonIdempotentRequest(Rule):
                 message = f"{_describe(ctx, request)} retried by `{site.policy.name}` {problem}: {_ADVICE}"
                 yield ctx.finding(self.code, node.func, message, fix_title="Send an `Idempotency-Key` created once per operation")
 
-    def _key_problem(self, ctx: ModuleContext, request: HttpRequest, scope, body: set[int]) -> str | None:  # type: ignore[no-untyped-def]
+    def _key_problem(self, ctx: ModuleContext, request: HttpRequest, scope: Scope, body: set[int]) -> str | None:
         headers = keyword(request.call, "headers")
         if headers is None:
             has_kwargs = any(item.arg is None for item in request.call.keywords)
@@ -313,7 +314,7 @@ def _urllib3_problem(call: ast.Call) -> str | None:
     return None
 
 
-def _retry_client_problem(ctx: ModuleContext, call: ast.Call, scope, owner: ast.AST) -> str | None:  # type: ignore[no-untyped-def]
+def _retry_client_problem(ctx: ModuleContext, call: ast.Call, scope: Scope, owner: FunctionNode | ast.Module) -> str | None:
     options = keyword(call, "retry_options")
     if options is not None:
         options = value_of(options, scope, ctx.inference.module_scope)
@@ -323,7 +324,7 @@ def _retry_client_problem(ctx: ModuleContext, call: ast.Call, scope, owner: ast.
         if methods is not None:
             found = _methods_in(methods)
             return f"retries {' and '.join(sorted(found))} (`methods`)" if found else None
-    requests = calls_through(ctx, call, owner)  # type: ignore[arg-type]
+    requests = calls_through(ctx, call, owner)
     if requests is not None:
         verbs = {_verb(request) for request in requests}
         if not verbs & (NON_IDEMPOTENT_METHODS | {None}):
