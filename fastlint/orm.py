@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fastlint.knowledge.orm import (
+    COLUMN_OPTIONS,
     DECLARATIVE_BASES,
     DECLARATIVE_FACTORIES,
     EAGER_OPTIONS,
@@ -256,6 +257,7 @@ def model_lookup(ctx: ModuleContext) -> ModelLookup:
 # -- loader options ------------------------------------------------------------------
 
 Path = tuple[str, ...]
+_UNREADABLE: Path = ("?",)
 
 
 @dataclass
@@ -266,7 +268,10 @@ class Loading:
     options: dict[Path, str] = field(default_factory=dict)
 
     def loads_eagerly(self, path: Path) -> bool:
-        """True when ``path`` is eager-loaded (or made to raise) by the statement's options."""
+        """True when ``path`` is eager-loaded (or made to raise) by the statement's options,
+        or when an option could not be read (it might load anything)."""
+        if _UNREADABLE in self.options:
+            return True
         for candidate in (path, (*path[:-1], "*")):
             option = self.options.get(candidate)
             if option in EAGER_OPTIONS or option in QUIET_OPTIONS:
@@ -277,6 +282,17 @@ class Loading:
         options = dict(self.options)
         add_options(options, list(other.options.items()))
         return Loading(self.model, options)
+
+
+def option_paths(node: ast.expr, names: NameTable) -> list[tuple[Path, str]]:
+    """``loader_paths`` of one option, marking an option that cannot be read (``*opts``, a
+    variable, a helper's result) so that the statement counts as possibly eager."""
+    paths = loader_paths(node, names)
+    if paths:
+        return paths
+    if isinstance(node, ast.Call) and names.qualified_name(node.func) in COLUMN_OPTIONS:
+        return []
+    return [(_UNREADABLE, "unreadable")]
 
 
 def loader_paths(node: ast.expr, names: NameTable) -> list[tuple[Path, str]]:
@@ -424,7 +440,7 @@ class OrmQueries:
         if method == "options" and receiver.kind in ("statement", "query"):
             options = dict(receiver.loading.options)
             for arg in call.args:
-                add_options(options, loader_paths(arg, self.names))
+                add_options(options, option_paths(arg, self.names))
             return Value(receiver.kind, Loading(receiver.loading.model, options), is_async=receiver.is_async, source=receiver.source)
         if receiver.kind in ("statement", "query") and method in _STATEMENT_METHODS:
             return receiver
@@ -449,8 +465,10 @@ class OrmQueries:
                 return None
             options: dict[Path, str] = {}
             listed = keyword(call, "options")
+            if listed is not None and not isinstance(listed, (ast.List, ast.Tuple)):
+                options[_UNREADABLE] = "unreadable"
             for element in listed.elts if isinstance(listed, (ast.List, ast.Tuple)) else []:
-                add_options(options, loader_paths(element, self.names))
+                add_options(options, option_paths(element, self.names))
             return Value("object", Loading(model, options), is_async=is_async, source=call)
         statement = self.value(call.args[0]) if call.args else None
         if statement is None or statement.kind != "statement":

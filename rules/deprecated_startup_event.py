@@ -68,7 +68,8 @@ class DeprecatedStartupEvent(Rule):
         for node in ast.walk(ctx.tree):
             if isinstance(node, ast.Call) and ctx.names.qualified_name(node.func) in APP_CONSTRUCTORS:
                 for item in node.keywords:
-                    if item.arg in ("on_startup", "on_shutdown"):
+                    # Only handlers listed here: ``on_startup=on_startup`` merely forwards a parameter.
+                    if item.arg in ("on_startup", "on_shutdown") and isinstance(item.value, (ast.List, ast.Tuple)) and item.value.elts:
                         yield self._finding(ctx, item, f"`{item.arg}=`", _has_lifespan(node))
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 for decorator in node.decorator_list:
@@ -121,6 +122,14 @@ def not_fastapi():
 """
         ),
         Valid("from app.factory import build\n\napp = build(on_startup=[print])\n"),
+        Valid(
+            """
+from fastapi import APIRouter
+
+def make_router(on_startup=None, lifespan=None):
+    return APIRouter(on_startup=on_startup, on_shutdown=[], lifespan=lifespan)
+"""
+        ),
     )
     INVALID = (
         Invalid(

@@ -181,6 +181,9 @@ from sqlalchemy.orm import raiseload
 def raising(session: Session):
     authors = session.query(Author).options(raiseload("*")).all()
     return [author.books for author in authors]
+
+def unreadable_options(session: Session, options):
+    return [author.books for author in session.scalars(select(Author).options(*options))]
 """
         ),
         Valid(

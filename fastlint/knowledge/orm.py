@@ -45,3 +45,7 @@ LOADER_OPTIONS: dict[str, str] = {
 EAGER_OPTIONS = frozenset({"selectinload", "joinedload", "subqueryload", "immediateload", "contains_eager"})
 # Options after which a read issues no lazy query (it raises or returns nothing instead).
 QUIET_OPTIONS = frozenset({"raiseload", "noload"})
+# Options about columns: they leave relationships as they are.
+COLUMN_OPTIONS = frozenset(
+    f"sqlalchemy.orm.{name}" for name in ("load_only", "defer", "undefer", "undefer_group", "with_expression", "selectin_polymorphic")
+)
