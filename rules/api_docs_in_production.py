@@ -44,7 +44,9 @@ class ApiDocsInProduction(Rule):
     An attribute of a settings object (`openapi_url=settings.openapi_url`) is fine too.
 
     ## Known problems
-    Apps built from `**kwargs` are not reported: their arguments cannot be read.
+    Apps built from `**kwargs` are not reported: their arguments cannot be read. Nor are
+    apps in test files (`test_*.py`, `*_test.py`, `conftest.py`, anything under `tests/`),
+    which never serve production traffic.
 
     ## Options
     - `public-docs`: set to `true` for services whose docs are public on purpose; the
@@ -60,7 +62,7 @@ class ApiDocsInProduction(Rule):
     triggers = (b"FastAPI",)
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
-        if self.settings.public_docs:
+        if self.settings.public_docs or _is_test_file(ctx):
             return
         names = _assigned_names(ctx.tree)
         mounts = _mounts(ctx.tree)
@@ -170,6 +172,14 @@ def _path(ctx: ModuleContext, call: ast.Call, argument: str, default: str, unrea
     if isinstance(value, ast.JoinedStr):  # an f-string is never None
         return ctx.text_of(value)[2:-1]
     return string_value(value)
+
+
+def _is_test_file(ctx: ModuleContext) -> bool:
+    path = ctx.path.resolve()
+    root = ctx.settings.project_root.resolve()
+    folders = path.relative_to(root).parts[:-1] if path.is_relative_to(root) else ()
+    name = path.name
+    return name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py") or "tests" in folders
 
 
 def _assigned_names(tree: ast.Module) -> dict[ast.AST, str]:

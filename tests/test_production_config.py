@@ -40,6 +40,13 @@ def test_fl501_names_exactly_what_is_exposed(arguments: str, exposed: str | None
     assert found == ([(2, 7, expected)] if exposed else [])
 
 
+@pytest.mark.parametrize("path", ["tests/test_api.py", "conftest.py", "app/routes_test.py", "tests/helpers/apps.py"])
+def test_fl501_leaves_test_files_alone(path: str):
+    source = "from fastapi import FastAPI\napp = FastAPI()\n"
+    assert lint_source(source, ["FL501"], path=path) == []
+    assert [f.code for f in lint_source(source, ["FL501"], path="app/main.py")] == ["FL501"]
+
+
 def test_fl501_checks_mounted_sub_applications_under_their_path():
     found = _messages(
         """
