@@ -13,7 +13,7 @@ from fastlint.knowledge.blocking import BlockingCall
 from fastlint.knowledge.tables import Knowledge
 from fastlint.names import dotted_text
 from fastlint.rule import Rule
-from fastlint.syntax import FunctionNode, walk_local
+from fastlint.syntax import FunctionNode, local_calls
 
 # ``json.load(f)`` on a file whose ``open`` is reported already says nothing new.
 _FILE_SERIALIZERS = {"json.load": 0, "pickle.load": 0, "json.dump": 1, "pickle.dump": 1}
@@ -40,8 +40,9 @@ def find_blocking_calls(ctx: ModuleContext) -> list[BlockingSite]:
 def blocking_calls_in(function: FunctionNode, inference: TypeInference, knowledge: Knowledge) -> Iterator[tuple[ast.Call, BlockingCall, str]]:
     """The known blocking calls in ``function``'s own body (the project index uses it too)."""
     scope = inference.scope(function)
-    for node in walk_local(function):
-        if not isinstance(node, ast.Call):
+    methods = knowledge.blocking_methods
+    for node in local_calls(function):
+        if isinstance(node.func, ast.Attribute) and node.func.attr not in methods:
             continue
         name = inference.callee(node.func, scope)
         entry = knowledge.blocking_call(name) if name else None

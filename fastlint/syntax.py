@@ -9,13 +9,33 @@ FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
-def walk_local(node: ast.AST) -> Iterator[ast.AST]:
+def walk_local(node: ast.AST) -> list[ast.AST]:
     """Every descendant that runs as part of ``node``'s own body.
 
     Nested functions, lambdas and classes are yielded but not entered: their bodies
     run when they are called, not when ``node`` runs. Decorators and default values
     of a nested function do run in the enclosing body, so they are walked.
+
+    Scopes, blocking calls, summaries and several rules all walk the same bodies, so
+    the list is kept on the node: a tree lives for one file's analysis.
     """
+    cached = getattr(node, "_fastlint_local", None)
+    if cached is None:
+        cached = list(_walk_local(node))
+        node._fastlint_local = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def local_calls(node: ast.AST) -> list[ast.Call]:
+    """The calls of ``walk_local(node)``, also kept on the node."""
+    cached = getattr(node, "_fastlint_calls", None)
+    if cached is None:
+        cached = [child for child in walk_local(node) if isinstance(child, ast.Call)]
+        node._fastlint_calls = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _walk_local(node: ast.AST) -> Iterator[ast.AST]:
     stack = list(ast.iter_child_nodes(node))
     stack.reverse()
     while stack:

@@ -17,7 +17,7 @@ from fastlint.knowledge.resilience import (
 from fastlint.names import dotted_text
 from fastlint.outbound import callee_of, calls_through, value_of
 from fastlint.rule import Invalid, Rule, Valid
-from fastlint.syntax import FunctionNode, keyword, walk_local
+from fastlint.syntax import FunctionNode, keyword, local_calls
 
 _MISSING = object()
 
@@ -88,8 +88,8 @@ class OutboundCallWithoutTimeout(Rule):
         owners: list[FunctionNode | ast.Module] = [ctx.tree, *_functions(ctx.tree)]
         for owner in owners:
             scope = ctx.inference.scope(owner)
-            for node in walk_local(owner):
-                if not isinstance(node, ast.Call):
+            for node in local_calls(owner):
+                if isinstance(node.func, ast.Attribute) and node.func.attr not in _METHODS:
                     continue
                 callee = callee_of(ctx, node.func, scope)
                 entry = TIMEOUT_CALLS.get(callee or "")
@@ -261,6 +261,10 @@ def legacy(host):
             message="`socket.create_connection` has no timeout and socket has no default",
         ),
     )
+
+
+# A method call named otherwise cannot be in the table: it needs no type inference.
+_METHODS = frozenset(name.rpartition(".")[2] for name in TIMEOUT_CALLS)
 
 
 def _functions(tree: ast.Module) -> Iterator[FunctionNode]:

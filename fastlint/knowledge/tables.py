@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from fastlint.knowledge.blocking import BLOCKING_CALLS, BlockingCall
 from fastlint.knowledge.clients import CLIENT_CONSTRUCTORS, ClientConstructor
@@ -47,6 +48,11 @@ class Knowledge:
             retries.setdefault(canonical_name(name), RetryPolicy(canonical_name(name), canonical_name(name)))
         headers = frozenset(h.lower() for h in (*IDEMPOTENCY_KEY_HEADERS, *settings.extend_idempotency_key_headers))
         return cls(blocking, frozenset(wrappers), clients, retries, headers)
+
+    @cached_property
+    def blocking_methods(self) -> frozenset[str]:
+        """The last segment of every blocking name: a method call named otherwise needs no inference."""
+        return frozenset(name.rpartition(".")[2] for name in self.blocking)
 
     def blocking_call(self, name: str) -> BlockingCall | None:
         """The entry for ``name``, looking through known subclasses to their base."""
