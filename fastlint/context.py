@@ -14,7 +14,7 @@ from fastlint.knowledge.tables import Knowledge
 from fastlint.names import NameTable
 from fastlint.settings import Settings
 from fastlint.source import SourceFile
-from fastlint.syntax import FunctionNode
+from fastlint.syntax import FunctionNode, nodes_of
 
 if TYPE_CHECKING:
     from fastlint.project import ProjectIndex
@@ -59,7 +59,7 @@ class ModuleContext:
 
     @cached_property
     def async_functions(self) -> list[ast.AsyncFunctionDef]:
-        return [node for node in ast.walk(self.tree) if isinstance(node, ast.AsyncFunctionDef)]
+        return nodes_of(self.tree, ast.AsyncFunctionDef)
 
     def runs_on_loop(self, function: FunctionNode) -> bool:
         """Async code that runs while the server serves (startup only with ``check-startup``)."""

@@ -14,7 +14,7 @@ import enum
 from dataclasses import dataclass, field
 
 from fastlint.names import NameTable, dotted_text
-from fastlint.syntax import FunctionNode, keyword, string_value
+from fastlint.syntax import FunctionNode, keyword, nodes_of, string_value
 
 APP_CONSTRUCTORS = {
     "fastapi.FastAPI": "app",
@@ -117,7 +117,8 @@ class _ModelBuilder:
         self.calls: list[ast.Call] = []
 
     def build(self) -> FastAPIModel:
-        for node in ast.walk(self.tree):
+        kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Call, ast.Assign, ast.AnnAssign)
+        for node in nodes_of(self.tree, *kinds):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions.append(node)
             elif isinstance(node, ast.ClassDef):

@@ -7,6 +7,7 @@ import builtins
 from pathlib import Path
 
 from fastlint.knowledge.types import canonical_name
+from fastlint.syntax import nodes_of
 
 _BUILTINS = frozenset(dir(builtins))
 
@@ -61,9 +62,8 @@ class NameTable:
         self.assigned: set[str] = set()
         for node in tree.body:
             self._collect_top_level(node)
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                self._collect_import(node)
+        for node in nodes_of(tree, ast.Import, ast.ImportFrom):
+            self._collect_import(node)
 
     def _collect_top_level(self, node: ast.stmt) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

@@ -27,7 +27,7 @@ from fastlint.knowledge.orm import (
     SQLMODEL_BASE,
 )
 from fastlint.names import NameTable, dotted_text
-from fastlint.syntax import FunctionNode, keyword, string_value, walk_local
+from fastlint.syntax import FunctionNode, keyword, nodes_of, string_value, walk_local
 
 if TYPE_CHECKING:
     from fastlint.context import ModuleContext
@@ -651,4 +651,4 @@ def function_queries(ctx: ModuleContext, function: FunctionNode) -> OrmQueries:
 
 
 def functions(ctx: ModuleContext) -> list[FunctionNode]:
-    return [node for node in ast.walk(ctx.tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return nodes_of(ctx.tree, ast.FunctionDef, ast.AsyncFunctionDef)

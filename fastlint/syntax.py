@@ -35,6 +35,26 @@ def local_calls(node: ast.AST) -> list[ast.Call]:
     return cached
 
 
+def nodes_of(tree: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
+    """Every node of the given kinds in ``tree``, in ``ast.walk`` order.
+
+    One walk lists the whole tree and buckets it by node type, kept on the tree: the
+    names table, the FastAPI model, the ORM facts and several rules each need "every
+    call" or "every function" of the same module.
+    """
+    buckets = getattr(tree, "_fastlint_buckets", None)
+    if buckets is None:
+        order = list(ast.walk(tree))
+        buckets = {}
+        for node in order:
+            buckets.setdefault(type(node), []).append(node)
+        buckets[None] = order
+        tree._fastlint_buckets = buckets  # type: ignore[attr-defined]
+    if len(kinds) == 1:
+        return buckets.get(kinds[0], [])
+    return [node for node in buckets[None] if isinstance(node, kinds)]
+
+
 def _walk_local(node: ast.AST) -> Iterator[ast.AST]:
     stack = list(ast.iter_child_nodes(node))
     stack.reverse()

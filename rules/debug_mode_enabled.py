@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from fastlint.context import ModuleContext
 from fastlint.finding import Finding
 from fastlint.rule import Invalid, Rule, Valid
+from fastlint.syntax import nodes_of
 
 _APPS = {"fastapi.FastAPI": "FastAPI", "starlette.Starlette": "Starlette"}
 
@@ -45,9 +46,7 @@ class DebugModeEnabled(Rule):
     triggers = (b"debug",)
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
-        for node in ast.walk(ctx.tree):
-            if not isinstance(node, ast.Call):
-                continue
+        for node in nodes_of(ctx.tree, ast.Call):
             app = _APPS.get(ctx.names.qualified_name(node.func) or "")
             for item in node.keywords if app else ():
                 if item.arg == "debug" and isinstance(item.value, ast.Constant) and item.value.value is True:

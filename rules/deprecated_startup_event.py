@@ -6,7 +6,7 @@ from fastlint.fastapi_model import APP_CONSTRUCTORS
 from fastlint.finding import Finding
 from fastlint.names import dotted_text
 from fastlint.rule import Invalid, Rule, Valid
-from fastlint.syntax import keyword, string_value
+from fastlint.syntax import keyword, nodes_of, string_value
 
 _EVENTS = ("startup", "shutdown")
 
@@ -65,7 +65,7 @@ class DeprecatedStartupEvent(Rule):
     triggers = (b"on_event", b"on_startup", b"on_shutdown")
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
-        for node in ast.walk(ctx.tree):
+        for node in nodes_of(ctx.tree, ast.Call, ast.FunctionDef, ast.AsyncFunctionDef):
             if isinstance(node, ast.Call) and ctx.names.qualified_name(node.func) in APP_CONSTRUCTORS:
                 for item in node.keywords:
                     # Only handlers listed here: ``on_startup=on_startup`` merely forwards a parameter.

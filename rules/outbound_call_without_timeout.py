@@ -17,7 +17,7 @@ from fastlint.knowledge.resilience import (
 from fastlint.names import dotted_text
 from fastlint.outbound import callee_of, calls_through, value_of
 from fastlint.rule import Invalid, Rule, Valid
-from fastlint.syntax import FunctionNode, keyword, local_calls
+from fastlint.syntax import FunctionNode, keyword, local_calls, nodes_of
 
 _MISSING = object()
 
@@ -268,7 +268,7 @@ _METHODS = frozenset(name.rpartition(".")[2] for name in TIMEOUT_CALLS)
 
 
 def _functions(tree: ast.Module) -> Iterator[FunctionNode]:
-    return (node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    return iter(nodes_of(tree, ast.FunctionDef, ast.AsyncFunctionDef))
 
 
 def _receiver(call: ast.Call) -> ast.expr:
