@@ -11,7 +11,7 @@ from fastlint.finding import Finding
 from fastlint.inference import Scope, TypeInference
 from fastlint.knowledge.blocking import BlockingCall
 from fastlint.knowledge.tables import Knowledge
-from fastlint.names import dotted_text
+from fastlint.names import dotted_text, may_resolve_to
 from fastlint.rule import Rule
 from fastlint.syntax import FunctionNode, local_calls
 
@@ -39,11 +39,12 @@ def find_blocking_calls(ctx: ModuleContext) -> list[BlockingSite]:
 
 def blocking_calls_in(function: FunctionNode, inference: TypeInference, knowledge: Knowledge) -> Iterator[tuple[ast.Call, BlockingCall, str]]:
     """The known blocking calls in ``function``'s own body (the project index uses it too)."""
-    scope = inference.scope(function)
     methods = knowledge.blocking_methods
-    for node in local_calls(function):
-        if isinstance(node.func, ast.Attribute) and node.func.attr not in methods:
-            continue
+    candidates = [node for node in local_calls(function) if may_resolve_to(node.func, inference.names, methods, knowledge.blocking)]
+    if not candidates:
+        return
+    scope = inference.scope(function)
+    for node in candidates:
         name = inference.callee(node.func, scope)
         entry = knowledge.blocking_call(name) if name else None
         if entry is None or _uses_reported_file(inference, node, name or "", scope):

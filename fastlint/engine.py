@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -145,7 +146,20 @@ def check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None = None)
 
     Findings of ``paths`` whose file and consulted summaries are unchanged come from the
     cache; then neither libcst nor the rules are imported.
+
+    The cyclic garbage collector is off for the run (forked workers inherit that): syntax
+    trees hold no cycles, and with many trees alive its scans tripled the parse time.
     """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _check_files(paths, plan, jobs)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None) -> RunResult:
     from fastlint.cache import Cache, CachedFindings
 
     cache = Cache.for_settings(plan.settings, plan.codes)

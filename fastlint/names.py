@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections.abc import Container
 from pathlib import Path
 
 from fastlint.knowledge.types import canonical_name
@@ -124,3 +125,17 @@ def dotted_text(node: ast.AST) -> str | None:
         base = dotted_text(node.value)
         return f"{base}.{node.attr}" if base else None
     return None
+
+
+def may_resolve_to(func: ast.expr, names: NameTable, methods: frozenset[str], table: Container[str]) -> bool:
+    """A cheap test, before any type inference, that a call can name an entry of ``table``.
+
+    ``methods`` holds the last segment of every entry: ``client.fetch()`` cannot be
+    ``requests.Session.get``. A bare name must resolve through the imports or builtins.
+    """
+    if isinstance(func, ast.Attribute):
+        return func.attr in methods
+    if isinstance(func, ast.Name):
+        resolved = names.resolve_name(func.id)
+        return resolved is not None and resolved in table
+    return True

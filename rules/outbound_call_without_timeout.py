@@ -14,7 +14,7 @@ from fastlint.knowledge.resilience import (
     UNBOUNDED_TIMEOUT_OBJECTS,
     TimeoutCall,
 )
-from fastlint.names import dotted_text
+from fastlint.names import dotted_text, may_resolve_to
 from fastlint.outbound import callee_of, calls_through, value_of
 from fastlint.rule import Invalid, Rule, Valid
 from fastlint.syntax import FunctionNode, keyword, local_calls, nodes_of
@@ -87,10 +87,9 @@ class OutboundCallWithoutTimeout(Rule):
         mounted = _sessions_with_timeout_adapter(ctx)
         owners: list[FunctionNode | ast.Module] = [ctx.tree, *_functions(ctx.tree)]
         for owner in owners:
-            scope = ctx.inference.scope(owner)
-            for node in local_calls(owner):
-                if isinstance(node.func, ast.Attribute) and node.func.attr not in _METHODS:
-                    continue
+            candidates = [node for node in local_calls(owner) if may_resolve_to(node.func, ctx.names, _METHODS, TIMEOUT_CALLS)]
+            scope = ctx.inference.scope(owner) if candidates else None
+            for node in candidates:
                 callee = callee_of(ctx, node.func, scope)
                 entry = TIMEOUT_CALLS.get(callee or "")
                 if entry is None or (socket_default and entry.name.startswith(SOCKET_BASED)):
