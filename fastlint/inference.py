@@ -99,6 +99,7 @@ class TypeInference:
         self._class_of = class_of
         self._attributes: dict[int, dict[str, list[tuple[Binding, Scope]]]] = {}
         self._name_types: dict[tuple[int, str], str | None] = {}
+        self._results: dict[int, str | None] = {}
         self._external_result = external_result
 
     def scope(self, node: ast.AST) -> Scope:
@@ -226,6 +227,13 @@ class TypeInference:
 
     def function_result(self, function: FunctionNode, depth: int = 0) -> str | None:
         """The type a function returns, or yields when it is a generator (a yield dependency)."""
+        key = id(function)
+        if key not in self._results:
+            self._results[key] = None  # a recursive function's result does not depend on itself
+            self._results[key] = self._function_result(function, depth)
+        return self._results[key]
+
+    def _function_result(self, function: FunctionNode, depth: int) -> str | None:
         scope = self.scope(function)
         values = [
             node.value

@@ -67,9 +67,9 @@ class ProjectIndex:
         if depth > _MAX_RESOLVE:
             return None
         if CALLED in name:
-            head, _, rest = name.partition(CALLED)
+            head, _, after = name.partition(CALLED)
             result = self.call_result(head, depth + 1)
-            return self.resolve(result + rest, depth + 1) if result else None
+            return self.resolve(result + after, depth + 1) if result else None
         split = self._split(name)
         if split is None:
             return name
@@ -154,7 +154,7 @@ class ProjectIndex:
         first = self.function(start)
         if first is None or first[1].is_async or first[1].offloaded:
             return None
-        queue = deque([(first[0], (first[1].name,))])
+        queue: deque[tuple[str, tuple[str, ...]]] = deque([(first[0], (first[1].name,))])
         seen = {first[0]}
         while queue:
             name, path = queue.popleft()
@@ -208,12 +208,12 @@ class ProjectIndex:
         if key not in self._memo:
             self._stack.append(set())
             try:
-                value = compute()
+                computed = compute()
             finally:
                 modules = self._stack.pop()
-            self._memo[key] = (value, frozenset(modules))
-        value, modules = self._memo[key]
-        self._note(modules)
+            self._memo[key] = (computed, frozenset(modules))
+        value, consulted = self._memo[key]
+        self._note(consulted)
         return value  # type: ignore[return-value]
 
 

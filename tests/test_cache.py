@@ -1,0 +1,155 @@
+"""The cache: warm runs parse only what changed, and never reuse a stale finding."""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import fastlint.parsing
+from fastlint.cache import CACHE_DIR
+from fastlint.config import resolve_selection
+from fastlint.engine import CheckPlan, RunResult, check_files
+from fastlint.registry import known_codes
+from fastlint.settings import Settings
+
+FILES = {
+    "app/__init__.py": "",
+    "app/other.py": "def unrelated():\n    return 1\n",
+    "app/rates.py": """
+        import requests
+
+        def fetch_rates(base):
+            return requests.get(f"https://rates.example.com/{base}", timeout=5).json()
+        """,
+    "app/routes.py": """
+        from fastapi import APIRouter
+
+        from app.rates import fetch_rates
+        from app.vendor import quote
+
+        router = APIRouter()
+
+        @router.get("/rates")
+        async def rates(base: str):
+            return fetch_rates(base)
+
+        @router.get("/quote")
+        async def vendor_quote(symbol: str):
+            return quote(symbol)
+        """,
+}
+
+
+class Project:
+    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.root = root
+        self.parsed: Counter[str] = Counter()
+        for name, text in FILES.items():
+            self.write(name, text)
+        original = fastlint.parsing.parse_module
+
+        def counting(source):  # type: ignore[no-untyped-def]
+            self.parsed[Path(source.path).relative_to(root).as_posix()] += 1
+            return original(source)
+
+        monkeypatch.setattr(fastlint.parsing, "parse_module", counting)
+
+    def write(self, name: str, text: str) -> None:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+    def check(self, paths: tuple[str, ...] = ("app/routes.py",), **options: object) -> RunResult:
+        self.parsed.clear()
+        settings = dataclasses.replace(Settings(project_root=self.root), **options)
+        codes = resolve_selection(settings, known_codes())[0]
+        return check_files([self.root / path for path in paths], CheckPlan(settings, codes), jobs=1)
+
+
+def lines(result: RunResult) -> list[tuple[int, str]]:
+    return [(finding.start.line, finding.code) for finding in result.findings]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    return Project(tmp_path, monkeypatch)
+
+
+def test_a_warm_run_parses_nothing_and_reports_the_same(project: Project):
+    cold = project.check()
+    assert lines(cold) == [(10, "FL107")]
+    assert project.parsed == Counter({"app/__init__.py": 1, "app/other.py": 1, "app/rates.py": 1, "app/routes.py": 2})
+    warm = project.check()
+    assert project.parsed == Counter()
+    assert warm.findings == cold.findings
+    assert warm.sources == cold.sources
+
+
+def test_one_changed_file_is_the_only_summary_recomputed(project: Project):
+    project.check()
+    project.write("app/other.py", "def unrelated():\n    return 2\n")
+    assert lines(project.check()) == [(10, "FL107")]
+    assert project.parsed == Counter({"app/other.py": 1})
+
+
+def test_a_change_in_a_consulted_module_rechecks_the_file_that_rests_on_it(project: Project):
+    project.check()
+    project.write("app/rates.py", "def fetch_rates(base):\n    return {}\n")
+    assert lines(project.check()) == []
+    assert project.parsed == Counter({"app/rates.py": 1, "app/routes.py": 1})
+
+
+def test_a_change_that_keeps_the_summary_reuses_the_findings(project: Project):
+    project.check()
+    project.write("app/rates.py", "# Rates.\n" + textwrap.dedent(FILES["app/rates.py"]).lstrip("\n"))
+    assert lines(project.check()) == [(10, "FL107")]
+    assert project.parsed == Counter({"app/rates.py": 1})
+
+
+def test_a_module_that_appears_rechecks_the_files_that_looked_for_it(project: Project):
+    assert lines(project.check()) == [(10, "FL107")]
+    project.write("app/vendor.py", "import time\n\ndef quote(symbol):\n    time.sleep(1)\n")
+    assert lines(project.check()) == [(10, "FL107"), (14, "FL107")]
+    assert project.parsed == Counter({"app/vendor.py": 1, "app/routes.py": 1})
+
+
+def test_other_settings_recheck_findings_but_keep_summaries(project: Project):
+    project.check()
+    assert lines(project.check(ignore=("FL101",))) == []
+    assert project.parsed == Counter({"app/routes.py": 1})
+
+
+def test_extending_the_knowledge_recomputes_summaries(project: Project):
+    project.check()
+    project.check(extend_offload_wrappers=("app.rates.fetch_rates",))
+    assert set(project.parsed) == {"app/__init__.py", "app/other.py", "app/rates.py", "app/routes.py"}
+
+
+def test_the_cache_directory_ignores_itself_and_leaves_no_temporary_files(project: Project):
+    project.check()
+    directory = project.root / CACHE_DIR
+    assert (directory / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+    [cache_file] = [path.name for path in directory.iterdir() if path.name != ".gitignore"]
+    assert cache_file.endswith(".pickle")
+
+
+def test_a_corrupt_cache_is_discarded_with_a_warning(project: Project):
+    project.check()
+    [cache_file] = [path for path in (project.root / CACHE_DIR).iterdir() if path.suffix == ".pickle"]
+    cache_file.write_bytes(b"\x80\x05not a pickle")
+    result = project.check()
+    assert lines(result) == [(10, "FL107")]
+    assert len(result.warnings) == 1 and "discarded the unreadable cache" in result.warnings[0]
+    assert project.parsed["app/rates.py"] == 1
+    assert project.check().warnings == []
+
+
+def test_no_cache_reads_and_writes_nothing(project: Project):
+    project.check(cache=False)
+    assert not (project.root / CACHE_DIR).exists()
+    project.check(cache=False)
+    assert project.parsed["app/rates.py"] == 1

@@ -1,0 +1,185 @@
+"""Pass-1 summaries and the project index: name resolution across modules, results, chains."""
+
+from __future__ import annotations
+
+import ast
+import pickle
+import textwrap
+
+import pytest
+
+from fastlint.knowledge.tables import Knowledge
+from fastlint.project import Chain, ProjectIndex
+from fastlint.settings import Settings
+from fastlint.summary import ModuleSummary, summarize
+
+KNOWLEDGE = Knowledge.from_settings(Settings())
+
+PROJECT = {
+    "app": ("from .services import geocode\n", True),
+    "app.services": ("from .geo import geocode\nfrom . import geo\n", True),
+    "app.services.geo": (
+        """
+        import requests
+
+        def geocode(address):
+            return requests.get("https://maps.example.com", params={"q": address}, timeout=5).json()
+        """,
+        False,
+    ),
+    "app.clients": (
+        """
+        import requests
+
+        class BaseClient:
+            def __init__(self):
+                self.session = requests.Session()
+
+            def fetch(self, path):
+                return self.session.get(path, timeout=5)
+
+        class GeoClient(BaseClient):
+            def lookup(self, city):
+                return self.fetch(f"/cities/{city}")
+
+        def make_client():
+            return GeoClient()
+
+        geo_client = GeoClient()
+        """,
+        False,
+    ),
+    "app.db": (
+        """
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import sessionmaker
+
+        SessionLocal = sessionmaker(bind=create_engine("sqlite://"))
+
+        def get_db():
+            db = SessionLocal()
+            try:
+                yield db
+            finally:
+                db.close()
+        """,
+        False,
+    ),
+    "app.routes.orders": (
+        """
+        import app.services.geo as geo_module
+        from ..clients import make_client, geo_client
+        from ..services import geo
+
+        def via_factory(city):
+            client = make_client()
+            return client.lookup(city)
+
+        def through_parameter(client, city):
+            return client.lookup(city)
+
+        def through_a_dict(kind, city):
+            handlers = {"geo": geo.geocode}
+            return handlers[kind](city)
+
+        def ping(n):
+            return pong(n)
+
+        def pong(n):
+            return ping(n)
+        """,
+        False,
+    ),
+}
+
+
+def summary_of(module: str, source: str, is_package: bool = False) -> ModuleSummary:
+    return summarize(ast.parse(textwrap.dedent(source)), module, is_package, KNOWLEDGE)
+
+
+@pytest.fixture
+def index() -> ProjectIndex:
+    return ProjectIndex([summary_of(name, text, package) for name, (text, package) in PROJECT.items()], KNOWLEDGE)
+
+
+def test_summaries_are_plain_picklable_data():
+    summary = summary_of("app.clients", PROJECT["app.clients"][0])
+    assert pickle.loads(pickle.dumps(summary)) == summary
+    assert summary.classes == {"BaseClient": (), "GeoClient": ("app.clients.BaseClient",)}
+    assert summary.instances == {"geo_client": "app.clients.GeoClient()"}
+    assert summary.functions["BaseClient.fetch"].blocking == (("requests.Session.get", "FL101"),)
+    assert summary.functions["GeoClient.lookup"].calls == ("app.clients.GeoClient.fetch",)
+
+
+@pytest.mark.parametrize(
+    ("name", "canonical"),
+    [
+        pytest.param("app.services.geo.geocode", "app.services.geo.geocode", id="absolute"),
+        pytest.param("app.services.geocode", "app.services.geo.geocode", id="re-export"),
+        pytest.param("app.geocode", "app.services.geo.geocode", id="re-export-of-a-re-export"),
+        pytest.param("app.clients.geo_client.lookup", "app.clients.GeoClient.lookup", id="module-level-instance"),
+        pytest.param("app.clients.make_client().lookup", "app.clients.GeoClient.lookup", id="factory-result"),
+        pytest.param("requests.get", "requests.get", id="outside-the-project"),
+        pytest.param("app.services.missing", None, id="unknown-name"),
+    ],
+)
+def test_resolve(index: ProjectIndex, name: str, canonical: str | None):
+    assert index.resolve(name) == canonical
+
+
+def test_imports_are_qualified_relative_and_aliased():
+    summary = summary_of("app.routes.orders", PROJECT["app.routes.orders"][0])
+    assert summary.imports["geo_module"] == "app.services.geo"
+    assert summary.imports["geo"] == "app.services.geo"
+    assert summary.imports["make_client"] == "app.clients.make_client"
+    calls = summary.functions["via_factory"].calls
+    assert calls == ("app.clients.make_client", "app.clients.make_client().lookup")
+
+
+def test_calls_through_untyped_parameters_and_dicts_are_not_followed():
+    summary = summary_of("app.routes.orders", PROJECT["app.routes.orders"][0])
+    assert summary.functions["through_parameter"].calls == ()
+    assert summary.functions["through_a_dict"].calls == ()
+
+
+def test_methods_come_from_project_base_classes(index: ProjectIndex):
+    found = index.function("app.clients.GeoClient.fetch")
+    assert found is not None and found[0] == "app.clients.BaseClient.fetch"
+    assert index.function("app.clients.GeoClient.missing") is None
+
+
+def test_call_results(index: ProjectIndex):
+    assert index.call_result("app.clients.GeoClient") == "app.clients.GeoClient"
+    assert index.call_result("app.clients.make_client") == "app.clients.GeoClient"
+    assert index.call_result("app.db.SessionLocal") == "sqlalchemy.orm.Session"
+    assert index.call_result("app.db.get_db") == "sqlalchemy.orm.Session"
+    assert index.call_result("app.services.geo.geocode") is None
+
+
+def test_chains(index: ProjectIndex):
+    assert index.blocking_chain("app.clients.GeoClient.lookup") == Chain(
+        ("GeoClient.lookup", "BaseClient.fetch"), "requests.Session.get", "FL101"
+    )
+    assert index.blocking_chain("app.routes.orders.via_factory").describe() == (
+        "via_factory() -> GeoClient.lookup() -> BaseClient.fetch() -> requests.Session.get (FL101)"
+    )
+    assert index.blocking_chain("app.routes.orders.ping") is None
+    assert index.blocking_chain("app.routes.orders.through_parameter") is None
+    assert index.blocking_chain("app.clients.GeoClient.lookup", frozenset({"FL102"})) is None
+
+
+def test_consulted_modules_are_noted_even_from_memoized_answers(index: ProjectIndex):
+    index.resolve("app.services.geocode")
+    assert {"app.services", "app.services.geo"} <= index.consulted
+    index.consulted = set()
+    index.blocking_chain("app.routes.orders.via_factory")
+    first = set(index.consulted)
+    assert {"app.routes.orders", "app.clients"} <= first
+    index.consulted = set()
+    index.blocking_chain("app.routes.orders.via_factory")
+    assert index.consulted == first
+
+
+def test_a_module_looked_for_and_missing_is_noted(index: ProjectIndex):
+    index.resolve("vendor.sdk.call")
+    assert {"vendor.sdk.call", "vendor.sdk", "vendor"} <= index.consulted
