@@ -211,6 +211,7 @@ def index_project(files: Iterable[Path], settings: Settings, cache: Cache | None
     knowledge = Knowledge.from_settings(settings)
     entries: dict[str, CachedSummary] = {}
     modules: dict[str, tuple[str, str]] = {}
+    missing: list[tuple[str, Path, str, bool]] = []
     for path in files:
         try:
             data = path.read_bytes()
@@ -222,16 +223,50 @@ def index_project(files: Iterable[Path], settings: Settings, cache: Cache | None
         modules[key] = (content, module)
         entry = cache.summary(key, content, module) if cache is not None else None
         if entry is None:
-            summary = summarize_file(path, data, module, is_package, knowledge)
-            if summary is None:
-                continue
-            entry = CachedSummary(content, module, summary, summary_digest(summary))
-            if cache is not None:
-                cache.put_summary(key, entry)
+            missing.append((key, path, module, is_package))
+        else:
+            entries[key] = entry
+    for (key, _, module, _), summary in zip(missing, _summaries(missing, settings)):
+        if summary is None:
+            continue
+        entry = CachedSummary(modules[key][0], module, summary, summary_digest(summary))
+        if cache is not None:
+            cache.put_summary(key, entry)
         entries[key] = entry
     index = ProjectIndex((entry.summary for entry in entries.values()), knowledge, settings.max_call_depth)
     index.digests = {entry.module: entry.digest for entry in entries.values()}
     return index, modules
+
+
+def _summaries(missing: list[tuple[str, Path, str, bool]], settings: Settings) -> list[ModuleSummary | None]:
+    """Summaries of the files the cache could not answer, over all cores when they are many."""
+    jobs = os.cpu_count() or 1
+    tasks = [(path, module, is_package) for _, path, module, is_package in missing]
+    if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
+        with ProcessPoolExecutor(jobs, initializer=_init_summarizer, initargs=(settings,)) as pool:
+            return list(pool.map(_summarize_in_worker, tasks, chunksize=16))
+    _init_summarizer(settings)
+    return [_summarize_in_worker(task) for task in tasks]
+
+
+_summary_knowledge: Knowledge | None = None
+
+
+def _init_summarizer(settings: Settings) -> None:
+    from fastlint.knowledge.tables import Knowledge
+
+    global _summary_knowledge
+    _summary_knowledge = Knowledge.from_settings(settings)
+
+
+def _summarize_in_worker(task: tuple[Path, str, bool]) -> ModuleSummary | None:
+    path, module, is_package = task
+    assert _summary_knowledge is not None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return summarize_file(path, data, module, is_package, _summary_knowledge)
 
 
 def summarize_file(path: Path, data: bytes, module: str, is_package: bool, knowledge: Knowledge) -> ModuleSummary | None:
