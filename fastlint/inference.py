@@ -99,6 +99,7 @@ class TypeInference:
         self._class_of = class_of
         self._attributes: dict[int, dict[str, list[tuple[Binding, Scope]]]] = {}
         self._name_types: dict[tuple[int, str], str | None] = {}
+        self._self_types: dict[tuple[int, str], str | None] = {}
         self._results: dict[int, str | None] = {}
         self._external_result = external_result
 
@@ -253,10 +254,14 @@ class TypeInference:
         owner = self._class_of(scope.node)
         if owner is None:
             return None
-        found: set[str | None] = set()
-        for binding, binding_scope in self._class_attributes(owner).get(attr, ()):
-            found.add(self._binding_type(binding, binding_scope, depth + 1))
-        return found.pop() if len(found) == 1 else None
+        key = (id(owner), attr)
+        if key not in self._self_types:
+            # Attributes built from other attributes chain deeply: infer each once, and
+            # let one that depends on itself have no type.
+            self._self_types[key] = None
+            found = {self._binding_type(binding, binding_scope, depth + 1) for binding, binding_scope in self._class_attributes(owner).get(attr, ())}
+            self._self_types[key] = found.pop() if len(found) == 1 else None
+        return self._self_types[key]
 
     def _class_attributes(self, owner: ast.ClassDef) -> dict[str, list[tuple[Binding, Scope]]]:
         """Every ``self.x = ...`` and class-level ``x = ...`` of a class, collected once."""
