@@ -123,6 +123,9 @@ def _check(
         for warning in [*warnings, *found.warnings]:
             _warn(warning)
     result = check_files(found.files, CheckPlan(settings, codes))
+    if not quiet:
+        for warning in result.warnings:
+            _warn(warning)
     report = render(
         result.findings,
         output_format,

@@ -211,7 +211,7 @@ def index_project(files: Iterable[Path], settings: Settings, cache: Cache | None
     knowledge = Knowledge.from_settings(settings)
     entries: dict[str, CachedSummary] = {}
     modules: dict[str, tuple[str, str]] = {}
-    missing: list[tuple[str, Path, str, bool]] = []
+    missing: list[tuple[str, Path, bytes, str, bool]] = []
     for path in files:
         try:
             data = path.read_bytes()
@@ -223,10 +223,10 @@ def index_project(files: Iterable[Path], settings: Settings, cache: Cache | None
         modules[key] = (content, module)
         entry = cache.summary(key, content, module) if cache is not None else None
         if entry is None:
-            missing.append((key, path, module, is_package))
+            missing.append((key, path, data, module, is_package))
         else:
             entries[key] = entry
-    for (key, _, module, _), summary in zip(missing, _summaries(missing, settings)):
+    for (key, _, _, module, _), summary in zip(missing, _summaries(missing, settings)):
         if summary is None:
             continue
         entry = CachedSummary(modules[key][0], module, summary, summary_digest(summary))
@@ -238,10 +238,14 @@ def index_project(files: Iterable[Path], settings: Settings, cache: Cache | None
     return index, modules
 
 
-def _summaries(missing: list[tuple[str, Path, str, bool]], settings: Settings) -> list[ModuleSummary | None]:
-    """Summaries of the files the cache could not answer, over all cores when they are many."""
+def _summaries(missing: list[tuple[str, Path, bytes, str, bool]], settings: Settings) -> list[ModuleSummary | None]:
+    """Summaries of the files the cache could not answer, over all cores when they are many.
+
+    Workers get the bytes that were hashed, so a file edited meanwhile is never cached
+    under the digest of its old content.
+    """
     jobs = os.cpu_count() or 1
-    tasks = [(path, module, is_package) for _, path, module, is_package in missing]
+    tasks = [(path, data, module, is_package) for _, path, data, module, is_package in missing]
     if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
         with ProcessPoolExecutor(jobs, initializer=_init_summarizer, initargs=(settings,)) as pool:
             return list(pool.map(_summarize_in_worker, tasks, chunksize=16))
@@ -259,13 +263,9 @@ def _init_summarizer(settings: Settings) -> None:
     _summary_knowledge = Knowledge.from_settings(settings)
 
 
-def _summarize_in_worker(task: tuple[Path, str, bool]) -> ModuleSummary | None:
-    path, module, is_package = task
+def _summarize_in_worker(task: tuple[Path, bytes, str, bool]) -> ModuleSummary | None:
+    path, data, module, is_package = task
     assert _summary_knowledge is not None
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
     return summarize_file(path, data, module, is_package, _summary_knowledge)
 
 
