@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fastlint.context import ModuleContext
-from fastlint.finding import Finding
+from fastlint.finding import Finding, Fix
 from fastlint.inference import Scope, TypeInference
 from fastlint.knowledge.blocking import BlockingCall
 from fastlint.knowledge.tables import Knowledge
@@ -88,4 +88,8 @@ class BlockingCallRule(Rule):
             hint = f"; use {site.entry.use_instead}" if site.entry.use_instead else ""
             message = f"{describe_call(ctx, site.call.func, site.name)} blocks the event loop in {ctx.model.describe(site.function)}{hint}"
             title = f"Use {site.entry.use_instead}" if site.entry.use_instead else "Move the call off the event loop"
-            yield ctx.finding(self.code, site.call.func, message, fix_title=title)
+            yield ctx.finding(self.code, site.call.func, message, fix_title=title, fix=self.fix(ctx, site))
+
+    def fix(self, ctx: ModuleContext, site: BlockingSite) -> Fix | None:
+        """The fix of one blocking call; rules that can rewrite the call override it."""
+        return None

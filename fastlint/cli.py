@@ -5,11 +5,17 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from fastlint import __version__
+
+if TYPE_CHECKING:
+    from fastlint.finding import Finding
+    from fastlint.fixer import FixPolicy, FixRun
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 OUTPUT_FORMATS = ("text", "json", "json-lines", "sarif", "github", "gitlab", "junit", "rdjson", "rdjsonl")
@@ -49,6 +55,10 @@ def main() -> None:
 @click.option("--force-exclude", is_flag=True, default=None, help="Apply excludes to paths named on the command line too.")
 @click.option("--check-startup", is_flag=True, default=None, help="Also check lifespan and startup code.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes; report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also offer and apply unsafe fixes.")
+@click.option("--diff", is_flag=True, help="Print the changes --fix would make as a unified diff; write nothing.")
+@click.option("--show-fixes", is_flag=True, help="After --fix, list the fixes applied per file.")
 def check(
     paths: tuple[Path, ...],
     select: tuple[str, ...],
@@ -63,6 +73,10 @@ def check(
     force_exclude: bool | None,
     check_startup: bool | None,
     output_file: Path | None,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    show_fixes: bool,
 ) -> None:
     """Check PATHS (default: the current directory) and report findings."""
     try:
@@ -81,6 +95,7 @@ def check(
             statistics=statistics,
             quiet=quiet,
             output_file=output_file,
+            fixing=_Fixing(fix, unsafe_fixes, diff, show_fixes),
         )
     except SystemExit:
         raise
@@ -101,10 +116,13 @@ def _check(
     statistics: bool,
     quiet: bool,
     output_file: Path | None,
+    fixing: _Fixing | None = None,
 ) -> int:
     from fastlint.config import ConfigError, load_settings, resolve_selection
     from fastlint.discovery import discover
-    from fastlint.engine import CheckPlan, check_files
+    from fastlint.engine import Checker, CheckPlan, check_files
+    from fastlint.fix_report import amend, show_fixes
+    from fastlint.fixer import FixPolicy, fix_run, fixable_codes, write_atomically
     from fastlint.output import render
     from fastlint.registry import known_codes, metadata
 
@@ -126,23 +144,66 @@ def _check(
     if not quiet:
         for warning in result.warnings:
             _warn(warning)
+    fixing = fixing or _Fixing()
+    policy = FixPolicy(fixable_codes(settings, known_codes()), fixing.unsafe)
+    findings, sources, fixes = _without_unfixable(result.findings, policy), result.sources, None
+    if fixing.fix or fixing.diff:
+        checker = Checker(CheckPlan(settings, codes), result.project)
+        fixes = fix_run(findings, sources, lambda source: checker.check_source(source).findings, policy)
+        for problem in fixes.problems if not quiet else ():
+            _warn(problem)
+        if fixing.diff:
+            return _print_diff(fixes, quiet)
+        for fixed in fixes.files:
+            write_atomically(fixed.source.path, fixed.data())
+        findings, sources = _without_unfixable(fixes.findings, policy), fixes.sources
     report = render(
-        result.findings,
+        findings,
         output_format,
         rules=metadata(),
         root=settings.project_root,
-        sources=result.sources,
+        sources=sources,
         color=output_file is None and output_format == "text" and _use_color(),
         statistics=statistics,
         files_checked=result.files_checked,
     )
     if quiet and output_format == "text" and not statistics:
         report = "".join(line for line in report.splitlines(keepends=True) if ": FL" in line)
+    elif output_format == "text" and not statistics:
+        report = amend(report, findings, sum(fixes.fixed.values()) if fixes else 0, policy)
+        if fixing.show_fixes and fixes is not None:
+            report += show_fixes(fixes, metadata())
     if output_file is not None:
         output_file.write_text(report, encoding="utf-8")
     else:
         click.echo(report, nl=False)
-    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
+    return EXIT_FINDINGS if findings else EXIT_CLEAN
+
+
+@dataclass(frozen=True)
+class _Fixing:
+    fix: bool = False
+    unsafe: bool = False
+    diff: bool = False
+    show_fixes: bool = False
+
+
+def _without_unfixable(findings: list[Finding], policy: FixPolicy) -> list[Finding]:
+    """Fixes of the rules that ``unfixable`` names are neither applied nor shown."""
+    return [f if f.fix is None or f.code in policy.codes else replace(f, fix=None) for f in findings]
+
+
+def _print_diff(fixes: FixRun, quiet: bool) -> int:
+    """ruff's ``--diff``: the diffs on stdout, the count on stderr, 1 when anything would change."""
+    from fastlint.fixer import unified_diff
+    from fastlint.output._common import display_path
+
+    for fixed in fixes.files:
+        click.echo(unified_diff(fixed, display_path(str(fixed.source.path))), nl=False)
+    count = sum(fixes.fixed.values())
+    if not quiet:
+        click.echo(f"Would fix {count} error{'' if count == 1 else 's'}." if count else "No errors would be fixed.", err=True)
+    return EXIT_FINDINGS if fixes.files else EXIT_CLEAN
 
 
 def _use_color() -> bool:

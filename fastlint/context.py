@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastlint.fastapi_model import FastAPIModel, build_model
-from fastlint.finding import Finding, Position
+from fastlint.finding import Finding, Fix, Position
 from fastlint.inference import TypeInference
 from fastlint.knowledge.tables import Knowledge
 from fastlint.names import NameTable
@@ -87,6 +87,7 @@ class ModuleContext:
         fix_title: str | None = None,
         suppressed_by: tuple[str, ...] = (),
         confidence: str = "high",
+        fix: Fix | None = None,
     ) -> Finding:
         start = self.position(node.lineno, node.col_offset)  # type: ignore[attr-defined]
         end_line = node.end_lineno or node.lineno  # type: ignore[attr-defined]
@@ -100,6 +101,7 @@ class ModuleContext:
             fix_title=fix_title,
             suppressed_by=suppressed_by,
             confidence=confidence,
+            fix=fix,
         )
 
     def text_of(self, node: ast.AST) -> str:

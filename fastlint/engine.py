@@ -41,6 +41,8 @@ class RunResult:
     files_checked: int
     sources: dict[str, str]
     warnings: list[str] = field(default_factory=list)
+    # The index the run checked against: the fixer re-checks fixed files with it.
+    project: ProjectIndex | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,7 @@ def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None) -> Ru
             consulted = {name: project.digests.get(name) for name in result.consulted}
             cache.put_findings(_key(Path(result.path)), CachedFindings(*module, consulted, result.findings))
     run = collect([*results, *fresh], len(paths))
+    run.project = project
     if cache is not None:
         cache.save()
         run.warnings.extend(cache.warnings)

@@ -32,12 +32,14 @@ class Invalid:
 
     Each expected finding is ``(line, column, end_line, end_column)``, 1-based, end
     exclusive. ``message`` must appear in the first finding's message when given.
+    ``fixed`` is the source after every fix, unsafe ones included, when given.
     """
 
     source: str
     expected: tuple[tuple[int, int, int, int], ...]
     message: str | None = None
     options: Mapping[str, object] = field(default_factory=dict)
+    fixed: str | None = None
 
 
 class Rule:

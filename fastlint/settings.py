@@ -43,5 +43,10 @@ class Settings:
     extend_retry_decorators: tuple[str, ...] = ()
     extend_idempotency_key_headers: tuple[str, ...] = ()
     max_call_depth: int = 8
+    # Which rules' fixes --fix may apply (None: every rule), and the timeout FL301's fix inserts.
+    fixable: tuple[str, ...] | None = None
+    unfixable: tuple[str, ...] = ()
+    extend_fixable: tuple[str, ...] = ()
+    default_timeout: int = 10
     cache: bool = True
     cache_dir: Path | None = None

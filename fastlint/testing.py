@@ -9,7 +9,7 @@ from pathlib import Path
 from fastlint.engine import Checker, CheckPlan
 from fastlint.finding import Finding
 from fastlint.settings import Settings
-from fastlint.source import decode_source
+from fastlint.source import SourceFile, decode_source
 
 
 def lint_source(
@@ -26,3 +26,27 @@ def lint_source(
     source = decode_source(root / path, code.encode("utf-8"))
     return sorted(checker.check_source(source).findings, key=Finding.sort_key)
 
+
+
+def fix_source(
+    code: str,
+    codes: Iterable[str],
+    options: Mapping[str, object] | None = None,
+    *,
+    unsafe: bool = True,
+    path: str = "example.py",
+) -> str:
+    """``code`` after the fixer applied the fixes of ``codes`` (unsafe ones too by default)."""
+    from fastlint.fixer import FixPolicy, fix_file
+
+    root = Path.cwd()
+    settings = dataclasses.replace(Settings(project_root=root), cache=False, **dict(options or {}))
+    checker = Checker(CheckPlan(settings, frozenset(codes)))
+    source = decode_source(root / path, code.encode("utf-8"))
+
+    def relint(current: SourceFile) -> list[Finding]:
+        return sorted(checker.check_source(current).findings, key=Finding.sort_key)
+
+    result = fix_file(source, relint(source), relint, FixPolicy(frozenset(codes), unsafe=unsafe))
+    assert result.problem is None, result.problem
+    return result.text

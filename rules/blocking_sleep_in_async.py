@@ -1,5 +1,11 @@
-from fastlint.blocking import BlockingCallRule
+import ast
+
+from fastlint.blocking import BlockingCallRule, BlockingSite
+from fastlint.context import ModuleContext
+from fastlint.finding import Applicability, Fix
+from fastlint.fixes import add_import, insert_before, replace
 from fastlint.rule import Invalid, Valid
+from fastlint.syntax import walk_local
 
 
 class BlockingSleepInAsync(BlockingCallRule):
@@ -40,12 +46,33 @@ class BlockingSleepInAsync(BlockingCallRule):
         return {"status": "queued"}
     ```
 
+    ## Fix safety
+    The fix replaces a statement `time.sleep(x)` with `await asyncio.sleep(x)` and adds
+    `import asyncio` when the module lacks it. It is unsafe: while the coroutine sleeps,
+    other tasks run, so code that relied on holding the event loop for the duration (state
+    shared between requests, say) may now interleave. A sleep used as a value (not a
+    statement of its own), called with other arguments than one positional delay, or in a
+    module where the name `asyncio` is bound to something else gets no fix.
+
     ## References
     - [asyncio.sleep](https://docs.python.org/3/library/asyncio-task.html#asyncio.sleep)
     """
 
     code = "FL102"
     name = "blocking-sleep-in-async"
+    fixable = True
+
+    def fix(self, ctx: ModuleContext, site: BlockingSite) -> Fix | None:
+        call = site.call
+        if site.name != "time.sleep" or len(call.args) != 1 or call.keywords or isinstance(call.args[0], ast.Starred):
+            return None
+        if not any(isinstance(node, ast.Expr) and node.value is call for node in walk_local(site.function)):
+            return None  # `await` binds differently inside a larger expression
+        usable, import_edit = add_import(ctx, "asyncio")
+        if not usable:
+            return None
+        edits = [insert_before(ctx, call, "await "), replace(ctx, call.func, "asyncio.sleep"), *([import_edit] if import_edit else [])]
+        return Fix(tuple(sorted(edits, key=lambda edit: edit.start)), Applicability.UNSAFE, "Replace with `await asyncio.sleep(...)`")
 
     VALID = (
         Valid(
@@ -97,6 +124,18 @@ async def throttle(request, call_next):
 """,
             expected=((9, 5, 9, 15),),
             message="`time.sleep` blocks the event loop in async middleware `throttle`; use `await asyncio.sleep(...)`",
+            fixed="""
+import time
+from fastapi import FastAPI
+import asyncio
+
+app = FastAPI()
+
+@app.middleware("http")
+async def throttle(request, call_next):
+    await asyncio.sleep(0.1)
+    return await call_next(request)
+""",
         ),
         Invalid(
             """
@@ -109,5 +148,14 @@ async def retry():
 """,
             expected=((6, 5, 6, 10), (7, 5, 7, 12)),
             message="`pause` (`time.sleep`) blocks the event loop",
+            fixed="""
+from time import sleep as pause
+import time as t
+import asyncio
+
+async def retry():
+    await asyncio.sleep(1)
+    await asyncio.sleep(2)
+""",
         ),
     )

@@ -2,7 +2,8 @@ import ast
 from collections.abc import Iterator
 
 from fastlint.context import ModuleContext
-from fastlint.finding import Finding
+from fastlint.finding import Applicability, Finding, Fix
+from fastlint.fixes import remove_argument
 from fastlint.rule import Invalid, Rule, Valid
 from fastlint.syntax import nodes_of
 
@@ -36,6 +37,12 @@ class DebugModeEnabled(Rule):
     app = FastAPI(debug=settings.debug)
     ```
 
+    ## Fix safety
+    The fix removes the `debug=True` argument, so the application runs with the default
+    `debug=False`. It is unsafe: a development setup that relied on tracebacks in
+    responses loses them; read the flag from configuration to keep them in development.
+    No fix is offered when a comment sits in the text it would remove.
+
     ## References
     - [Starlette: Applications](https://www.starlette.io/applications/)
     - [FastAPI: FastAPI class](https://fastapi.tiangolo.com/reference/fastapi/)
@@ -44,6 +51,7 @@ class DebugModeEnabled(Rule):
     code = "FL502"
     name = "debug-mode-enabled"
     triggers = (b"debug",)
+    fixable = True
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
         for node in nodes_of(ctx.tree, ast.Call):
@@ -55,6 +63,7 @@ class DebugModeEnabled(Rule):
                         item,
                         f"`{app}(debug=True)` sends tracebacks to clients on every unhandled error",
                         fix_title="Read `debug` from configuration",
+                        fix=_fix(ctx, node, item),
                     )
 
     VALID = (
@@ -67,10 +76,17 @@ class DebugModeEnabled(Rule):
             "from fastapi import FastAPI\n\napp = FastAPI(title='x', debug=True)\n",
             expected=((3, 26, 3, 36),),
             message="`FastAPI(debug=True)` sends tracebacks to clients on every unhandled error",
+            fixed="from fastapi import FastAPI\n\napp = FastAPI(title='x')\n",
         ),
         Invalid(
             "from starlette.applications import Starlette\n\napp = Starlette(routes=[], debug=True)\n",
             expected=((3, 28, 3, 38),),
             message="`Starlette(debug=True)`",
+            fixed="from starlette.applications import Starlette\n\napp = Starlette(routes=[])\n",
         ),
     )
+
+
+def _fix(ctx: ModuleContext, call: ast.Call, argument: ast.keyword) -> Fix | None:
+    edit = remove_argument(ctx, call, argument)
+    return Fix((edit,), Applicability.UNSAFE, "Remove `debug=True`") if edit else None

@@ -3,7 +3,8 @@ from collections.abc import Iterator
 
 from fastlint.blocking import describe_call
 from fastlint.context import ModuleContext
-from fastlint.finding import Finding
+from fastlint.finding import Applicability, Finding, Fix
+from fastlint.fixes import add_argument, replace
 from fastlint.inference import Scope
 from fastlint.knowledge.resilience import (
     DEFAULT_TIMEOUT_SETTERS,
@@ -71,6 +72,18 @@ class OutboundCallWithoutTimeout(Rule):
     is recognised when the adapter class is defined in the same module. Receivers created
     in another module are typed through the project index.
 
+    ## Fix safety
+    For `requests` calls and `urllib.request` openers without a timeout, the fix adds
+    `timeout=<default-timeout>` (10 seconds unless configured); for `requests`,
+    `urllib.request` and `httpx` calls with `timeout=None` it puts that number in place of
+    `None`. It is unsafe: a call that used to succeed after a longer wait now raises a
+    timeout error, which the code around it may not handle. Other libraries get no fix
+    because their timeouts are objects or positional arguments whose right value depends
+    on the call.
+
+    ## Options
+    - `default-timeout`: the seconds the fix inserts.
+
     ## References
     - [requests: Timeouts](https://requests.readthedocs.io/en/latest/user/advanced/#timeouts)
     - [HTTPX: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
@@ -79,6 +92,7 @@ class OutboundCallWithoutTimeout(Rule):
 
     code = "FL301"
     name = "outbound-call-without-timeout"
+    fixable = True
     # "http" also matches URLs, "session"/"client" receivers imported from other modules.
     triggers = (b"http", b"requests", b"urllib", b"socket", b"smtplib", b"ftplib", b"imaplib", b"poplib", b"session", b"client")
 
@@ -99,7 +113,19 @@ class OutboundCallWithoutTimeout(Rule):
                 problem = self._problem(ctx, node, entry, scope, owner)
                 if problem:
                     message = f"{describe_call(ctx, node.func, entry.name)} {problem}"
-                    yield ctx.finding(self.code, node.func, message, fix_title="Pass an explicit `timeout=`")
+                    fix = self._fix(ctx, node, entry)
+                    yield ctx.finding(self.code, node.func, message, fix_title="Pass an explicit `timeout=`", fix=fix)
+
+    def _fix(self, ctx: ModuleContext, call: ast.Call, entry: TimeoutCall) -> Fix | None:
+        seconds = self.settings.default_timeout
+        value = _timeout_argument(call, entry)
+        if value is _MISSING and entry.policy == "required" and entry.name.startswith(_ADDS_TIMEOUT):
+            edit = add_argument(ctx, call, f"timeout={seconds}")
+        elif isinstance(value, ast.Constant) and value.value is None and entry.name.startswith(_NUMERIC_TIMEOUT):
+            edit = replace(ctx, value, str(seconds))
+        else:
+            return None
+        return Fix((edit,), Applicability.UNSAFE, f"Pass `timeout={seconds}`") if edit else None
 
     def _problem(self, ctx: ModuleContext, call: ast.Call, entry: TimeoutCall, scope: Scope, owner: ast.AST) -> str | None:
         library = "http.client" if entry.name.startswith("http.client.") else entry.name.split(".")[0]
@@ -210,6 +236,18 @@ def user(user_id: int):
             expected=((10, 15, 10, 26), (11, 12, 11, 24)),
             message="`session.get` (`requests.Session.get`) has no timeout and requests has no default: "
             "a stalled server holds the worker forever",
+            fixed="""
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+session = requests.Session()
+
+@app.get("/users/{user_id}")
+def user(user_id: int):
+    profile = session.get(f"https://users.example.com/{user_id}", timeout=10)
+    return requests.get("https://avatars.example.com", timeout=10).json()
+""",
         ),
         Invalid(
             """
@@ -258,9 +296,27 @@ def legacy(host):
 """,
             expected=((9, 5, 9, 29), (10, 5, 10, 17), (11, 5, 11, 15), (12, 5, 12, 27), (13, 5, 13, 24)),
             message="`socket.create_connection` has no timeout and socket has no default",
+            fixed="""
+import ftplib
+import smtplib
+import socket
+import urllib.request
+import urllib3
+
+def legacy(host):
+    socket.create_connection((host, 80))
+    smtplib.SMTP(host)
+    ftplib.FTP(host, "user", "secret")
+    urllib.request.urlopen(f"https://{host}", timeout=10)
+    urllib3.PoolManager().request("GET", f"https://{host}")
+""",
         ),
     )
 
+
+# Calls whose `timeout=` keyword takes seconds: the ones the fix may add it to, or set.
+_ADDS_TIMEOUT = ("requests.", "urllib.request.")
+_NUMERIC_TIMEOUT = (*_ADDS_TIMEOUT, "httpx.")
 
 # A method call named otherwise cannot be in the table: it needs no type inference.
 _METHODS = frozenset(name.rpartition(".")[2] for name in TIMEOUT_CALLS)

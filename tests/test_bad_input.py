@@ -82,7 +82,10 @@ def test_fl001_messages_say_why(bad_dir: Path):
 def test_the_text_report_is_complete(bad_dir: Path):
     result = CliRunner().invoke(main, ["check", "."])
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[-1] == "Found 7 errors."
+    assert result.stdout.splitlines()[-2:] == [
+        "Found 7 errors.",
+        "No fixes available (2 hidden fixes can be enabled with the `--unsafe-fixes` option).",
+    ]
     assert "Traceback" not in result.output
 
 

@@ -77,6 +77,7 @@ def test_findings_exit_1_in_ruffs_text_shape(project: Path):
         "app.py:10:5: FL102 `time.sleep` blocks the event loop in async route handler GET /a; use `await asyncio.sleep(...)`",
         "app.py:11:12: FL101 `requests.get` blocks the event loop in async route handler GET /a; use `httpx.AsyncClient` (awaited)",
         "Found 2 errors.",
+        "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).",
     ]
 
 
@@ -205,7 +206,16 @@ def test_json_output_has_ruffs_keys(project: Path):
         "code": "FL102",
         "end_location": {"row": 10, "column": 15},
         "filename": str((project / "app.py").resolve()),
-        "fix": None,
+        # ruff's fix shape; unsafe: `--unsafe-fixes` applies it.
+        "fix": {
+            "applicability": "unsafe",
+            "edits": [
+                {"content": "import asyncio\n", "location": {"row": 4, "column": 1}, "end_location": {"row": 4, "column": 1}},
+                {"content": "await ", "location": {"row": 10, "column": 5}, "end_location": {"row": 10, "column": 5}},
+                {"content": "asyncio.sleep", "location": {"row": 10, "column": 5}, "end_location": {"row": 10, "column": 15}},
+            ],
+            "message": "Replace with `await asyncio.sleep(...)`",
+        },
         "location": {"row": 10, "column": 5},
         "message": "`time.sleep` blocks the event loop in async route handler GET /a; use `await asyncio.sleep(...)`",
         "noqa_row": 10,

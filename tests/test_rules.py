@@ -9,7 +9,7 @@ import pytest
 
 from fastlint.registry import all_rules
 from fastlint.rule import DOC_SECTIONS, Invalid, Valid
-from fastlint.testing import lint_source
+from fastlint.testing import fix_source, lint_source
 
 RULES = all_rules()
 
@@ -45,6 +45,25 @@ def test_invalid_example_fires(rule, example: Invalid):
     assert {f.code for f in findings} == {rule.code}
     if example.message is not None:
         assert example.message in findings[0].message
+
+
+def _fixed_cases():
+    for rule in RULES:
+        for index, example in enumerate(rule.INVALID):
+            if example.fixed is not None:
+                yield pytest.param(rule, example, id=f"{rule.code}-invalid-{index + 1}")
+
+
+@pytest.mark.parametrize(("rule", "example"), list(_fixed_cases()))
+def test_invalid_example_is_fixed_as_pinned(rule, example: Invalid):
+    assert rule.fixable
+    assert fix_source(example.source, [rule.code], example.options) == example.fixed
+
+
+def test_every_fixable_rule_pins_a_fixed_example():
+    fixable = {rule.code for rule in RULES if rule.fixable}
+    pinned = {rule.code for rule in RULES for example in rule.INVALID if example.fixed is not None}
+    assert fixable and fixable == pinned
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)

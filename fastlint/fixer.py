@@ -1,0 +1,233 @@
+"""Applying fixes: choose, apply, re-parse, re-check, repeat; write only what parses.
+
+Each round applies every allowed fix whose edits do not conflict with a fix already
+chosen in that round (the others wait for the next round, re-computed on the new text),
+then re-parses the result with ``ast`` and libcst and checks it again. A round whose
+result does not parse or cannot be encoded in the file's encoding is discarded, and
+fixing that file stops there.
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from fastlint.finding import Applicability, Edit, Finding
+from fastlint.fixes import Offsets
+from fastlint.settings import Settings
+from fastlint.source import SourceError, SourceFile, decode_source
+
+MAX_ROUNDS = 10
+
+Relint = Callable[[SourceFile], list[Finding]]
+
+
+@dataclass(frozen=True)
+class FixPolicy:
+    """Which fixes may be applied: safe ones, unsafe ones too, of the fixable codes only."""
+
+    codes: frozenset[str]
+    unsafe: bool = False
+
+    def fixable(self, finding: Finding) -> bool:
+        """The finding has a fix that is applied under this policy."""
+        return self.offered(finding) and (finding.fix.applicability is Applicability.SAFE or self.unsafe)  # type: ignore[union-attr]
+
+    def offered(self, finding: Finding) -> bool:
+        """The finding has an appliable fix, maybe only with ``--unsafe-fixes``."""
+        fix = finding.fix
+        return fix is not None and finding.code in self.codes and fix.applicability is not Applicability.DISPLAY_ONLY
+
+    def hidden(self, finding: Finding) -> bool:
+        """An unsafe fix that ``--unsafe-fixes`` would apply."""
+        return self.offered(finding) and not self.fixable(finding)
+
+
+def fixable_codes(settings: Settings, known: Mapping[str, bool]) -> frozenset[str]:
+    """The codes whose fixes may be applied, from ``fixable``, ``extend-fixable`` and
+    ``unfixable`` with the precedence of ``select``, ``extend-select`` and ``ignore``."""
+    from fastlint.config import resolve_selection, validate_codes
+
+    for key, value in (("fixable", settings.fixable or ()), ("extend-fixable", settings.extend_fixable), ("unfixable", settings.unfixable)):
+        validate_codes(value, known, key=key)
+    selection = replace(
+        settings,
+        select=settings.fixable if settings.fixable is not None else ("ALL",),
+        extend_select=settings.extend_fixable,
+        ignore=settings.unfixable,
+        per_file_ignores={},
+        extend_blocking_calls=(),
+    )
+    # Preview rules are fixable unless excluded: selecting them is `select`'s job.
+    every = {code: False for code in known}
+    return resolve_selection(selection, every)[0]
+
+
+@dataclass
+class FileFix:
+    """The outcome of fixing one file."""
+
+    source: SourceFile
+    text: str
+    fixed: Counter[str] = field(default_factory=Counter)
+    remaining: list[Finding] = field(default_factory=list)
+    # Why fixing stopped before every fix was applied, when it did.
+    problem: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.source.text
+
+    def data(self) -> bytes:
+        return encode(self.source, self.text)
+
+
+def encode(source: SourceFile, text: str) -> bytes:
+    """``text`` in the file's encoding, with its BOM if it had one (raises UnicodeEncodeError)."""
+    if source.bom:
+        return codecs.BOM_UTF8 + text.encode("utf-8")
+    return text.encode(source.encoding)
+
+
+def fix_file(source: SourceFile, findings: Sequence[Finding], relint: Relint, policy: FixPolicy) -> FileFix:
+    """Fix ``source`` until no allowed fix is left, at most ``MAX_ROUNDS`` rounds."""
+    result = FileFix(source, source.text, remaining=list(findings))
+    current = source
+    for _ in range(MAX_ROUNDS):
+        chosen = choose(result.remaining, policy)
+        if not chosen:
+            break
+        text = apply_edits(current.text, [edit for finding in chosen for edit in finding.fix.edits])  # type: ignore[union-attr]
+        problem = _unparseable(text)
+        if problem is None:
+            try:
+                current = decode_source(source.path, encode(source, text))
+            except (UnicodeEncodeError, SourceError) as error:
+                problem = f"the fixed text cannot be written as {source.encoding}: {error}"
+        if problem is not None:
+            codes = ", ".join(sorted({finding.code for finding in chosen}))
+            result.problem = f"fixes of {codes} were not applied: {problem}"
+            break
+        result.text = current.text
+        result.fixed.update(finding.code for finding in chosen)
+        result.remaining = relint(current)
+    return result
+
+
+def choose(findings: Iterable[Finding], policy: FixPolicy) -> list[Finding]:
+    """The allowed fixes of one round, in order, none conflicting with an earlier one."""
+    chosen: list[Finding] = []
+    taken: list[Edit] = []
+    for finding in findings:
+        if not policy.fixable(finding):
+            continue
+        edits = finding.fix.edits  # type: ignore[union-attr]
+        if any(_conflict(edit, other) for edit in edits for other in taken):
+            continue
+        chosen.append(finding)
+        taken.extend(edits)
+    return chosen
+
+
+def _conflict(a: Edit, b: Edit) -> bool:
+    """Overlapping ranges, or two different insertions at one place; equal edits (the same
+    import needed by two fixes) are shared."""
+    if a == b:
+        return False
+    if a.start == b.start:
+        return True
+    return a.start < b.end and b.start < a.end or any(
+        x.start == x.end and y.start < x.start < y.end for x, y in ((a, b), (b, a))
+    )
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """``text`` with non-conflicting ``edits`` applied (equal edits once)."""
+    offsets = Offsets(text)
+    spans = sorted({(offsets.offset(e.start), offsets.offset(e.end), e.content) for e in edits}, reverse=True)
+    for start, end, content in spans:
+        text = text[:start] + content + text[end:]
+    return text
+
+
+def _unparseable(text: str) -> str | None:
+    """Why ``text`` does not parse with ``ast`` or libcst, or None."""
+    import libcst
+
+    try:
+        ast.parse(text)
+        libcst.parse_module(text)
+    except (SyntaxError, ValueError, libcst.ParserSyntaxError) as error:
+        return f"the result does not parse ({type(error).__name__}: {error})".splitlines()[0]
+    return None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path``'s content in one step, keeping its permissions."""
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".fastlint", delete=False)
+    try:
+        with handle:
+            handle.write(data)
+        os.chmod(handle.name, path.stat().st_mode & 0o7777)
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class FixRun:
+    """The fixes of a whole run: the files changed, the findings left."""
+
+    files: list[FileFix]
+    findings: list[Finding]
+    sources: dict[str, str]
+    problems: list[str]
+
+    @property
+    def fixed(self) -> Counter[str]:
+        return sum((file.fixed for file in self.files), Counter())
+
+
+def fix_run(findings: Sequence[Finding], sources: Mapping[str, str], relint: Relint, policy: FixPolicy) -> FixRun:
+    """Fix every file with an allowed fix; the other files' findings pass through."""
+    from fastlint.source import read_source
+
+    by_path: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    run = FixRun([], [], dict(sources), [])
+    for path, found in by_path.items():
+        if not any(policy.fixable(finding) for finding in found):
+            run.findings.extend(found)
+            continue
+        try:
+            source = read_source(Path(path))
+        except SourceError as error:
+            run.findings.extend(found)
+            run.problems.append(f"{path}: {error}")
+            continue
+        result = fix_file(source, found, relint, policy)
+        run.findings.extend(result.remaining)
+        if result.problem:
+            run.problems.append(f"{path}: {result.problem}")
+        if result.changed:
+            run.files.append(result)
+            run.sources[path] = result.text
+    run.findings.sort(key=Finding.sort_key)
+    return run
+
+
+def unified_diff(result: FileFix, name: str) -> str:
+    import difflib
+
+    lines = difflib.unified_diff(
+        result.source.text.splitlines(keepends=True), result.text.splitlines(keepends=True), name, name
+    )
+    return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)

@@ -1,0 +1,169 @@
+"""Building fixes in rules: edits located on ``ast`` nodes, and imports added through libcst.
+
+Positions are what ``Finding`` uses: 1-based lines and 1-based columns in code points,
+end exclusive. An edit's content uses the file's own line ending (the import helper keeps
+it); the fixer applies edits as they are.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import re
+from typing import TYPE_CHECKING
+
+from fastlint.finding import Edit, Position
+
+if TYPE_CHECKING:
+    from fastlint.context import ModuleContext
+
+# The line breaks Python's tokenizer counts (str.splitlines also splits on form feeds).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class Offsets:
+    """Converts between positions and offsets into one text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0, *(match.end() for match in _LINE_BREAK.finditer(text))]
+
+    def offset(self, position: Position) -> int:
+        if not 1 <= position.line <= len(self.starts):
+            raise ValueError(f"line {position.line} is outside the text")
+        return self.starts[position.line - 1] + position.column - 1
+
+    def position(self, offset: int) -> Position:
+        line = bisect.bisect_right(self.starts, offset)
+        return Position(line, offset - self.starts[line - 1] + 1)
+
+
+def start_of(ctx: ModuleContext, node: ast.AST) -> Position:
+    return ctx.position(node.lineno, node.col_offset)  # type: ignore[attr-defined]
+
+
+def end_of(ctx: ModuleContext, node: ast.AST) -> Position:
+    return ctx.position(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+
+
+def replace(ctx: ModuleContext, node: ast.AST, content: str) -> Edit:
+    return Edit(start_of(ctx, node), end_of(ctx, node), content)
+
+
+def insert_before(ctx: ModuleContext, node: ast.AST, content: str) -> Edit:
+    start = start_of(ctx, node)
+    return Edit(start, start, content)
+
+
+def _arguments(call: ast.Call) -> list[ast.AST]:
+    """Positional and keyword arguments in source order (they may interleave)."""
+    return sorted([*call.args, *call.keywords], key=lambda node: (node.lineno, node.col_offset))
+
+
+def add_argument(ctx: ModuleContext, call: ast.Call, argument: str) -> Edit | None:
+    """Append ``argument`` (``timeout=10``) after the call's last argument.
+
+    None for a bare generator argument, which takes no company: ``f(x for x in y, a=1)``
+    is a syntax error.
+    """
+    if any(isinstance(arg, ast.GeneratorExp) for arg in call.args):
+        return None
+    arguments = _arguments(call)
+    if arguments:
+        end = end_of(ctx, arguments[-1])
+        return Edit(end, end, f", {argument}")
+    closing = ctx.position(call.end_lineno, call.end_col_offset - 1)  # type: ignore[arg-type,operator]
+    return Edit(closing, closing, argument)
+
+
+def remove_argument(ctx: ModuleContext, call: ast.Call, argument: ast.keyword) -> Edit | None:
+    """Remove one argument with the comma that separated it.
+
+    None when a comment sits in the removed text: dropping a comment silently is worse
+    than offering no fix.
+    """
+    arguments = _arguments(call)
+    index = arguments.index(argument)
+    offsets = Offsets(ctx.source.text)
+    if index > 0:
+        start, end = offsets.offset(end_of(ctx, arguments[index - 1])), offsets.offset(end_of(ctx, argument))
+    elif index + 1 < len(arguments):
+        start, end = offsets.offset(start_of(ctx, argument)), offsets.offset(start_of(ctx, arguments[index + 1]))
+    else:
+        # The only argument: empty the parentheses, trailing comma and all.
+        opening = offsets.text.rfind("(", offsets.offset(end_of(ctx, call.func)), offsets.offset(start_of(ctx, argument)))
+        start, end = opening + 1, offsets.offset(end_of(ctx, call)) - 1
+        if opening == -1 or "#" in offsets.text[offsets.offset(end_of(ctx, call.func)) : start]:
+            return None
+    if "#" in offsets.text[start:end]:
+        return None
+    return Edit(offsets.position(start), offsets.position(end), "")
+
+
+def add_import(ctx: ModuleContext, module: str) -> tuple[bool, Edit | None]:
+    """Schedule ``import module`` the way LibCST's ``AddImportsVisitor`` places it.
+
+    Returns ``(usable, edit)``: usable is False when the name ``module`` is bound to
+    anything but a module-level ``import module`` (or libcst cannot parse the file), so a
+    fix must not refer to it; the edit is None when the import is already there.
+    Computed once per module and shared by every fix that needs it.
+    """
+    return ctx.fact(f"add-import:{module}", lambda ctx: _add_import(ctx, module))  # type: ignore[no-any-return]
+
+
+def _add_import(ctx: ModuleContext, module: str) -> tuple[bool, Edit | None]:
+    if _bound_otherwise(ctx.tree, module):
+        return False, None
+    import libcst as cst
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
+    text = ctx.source.text
+    try:
+        tree = cst.parse_module(text)
+    except Exception:  # noqa: BLE001 - syntax libcst does not know yet: no fix rather than a crash
+        return False, None
+    context = CodemodContext()
+    AddImportsVisitor.add_needed_import(context, module)
+    new = tree.visit(AddImportsVisitor(context)).code
+    if new == text:
+        return True, None
+    offset, inserted = _insertion(text, new)
+    if inserted is None:
+        return False, None
+    return True, Edit(*(Offsets(text).position(offset),) * 2, inserted)
+
+
+def _insertion(old: str, new: str) -> tuple[int, str | None]:
+    """Where and what ``new`` inserts into ``old``, moved to a line start when it can be."""
+    prefix = 0
+    limit = min(len(old), len(new))
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    inserted = new[prefix : prefix + len(new) - len(old)]
+    if old[prefix:] != new[prefix + len(inserted) :]:
+        return prefix, None
+    # "import " + "asyncio\nimport " + "time" reads better as "" + "import asyncio\n" + ...
+    while prefix > 0 and old[prefix - 1] not in "\r\n" and inserted and old[prefix - 1] == inserted[-1]:
+        prefix -= 1
+        inserted = inserted[-1] + inserted[:-1]
+    return prefix, inserted
+
+
+def _bound_otherwise(tree: ast.Module, name: str) -> bool:
+    """``name`` is bound other than by a plain ``import name`` at module level."""
+    plain = {id(alias) for node in tree.body if isinstance(node, ast.Import) for alias in node.names if alias.name == name and not alias.asname}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
+            return True
+        if isinstance(node, ast.arg) and node.arg == name:
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            return True
+        if isinstance(node, ast.alias) and (node.asname or node.name.split(".")[0]) == name and id(node) not in plain:
+            return True
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+            return True
+        if isinstance(node, ast.ExceptHandler) and node.name == name:
+            return True
+    return False
