@@ -26,7 +26,7 @@ from fastlint.settings import Settings
 from fastlint.summary import ModuleSummary
 
 CACHE_DIR = ".fastlint_cache"
-_FORMAT = 1
+_FORMAT = 2  # 2: summaries carry ORM models and the roles a module registers
 # The settings that change what a summary says; every other setting only changes findings.
 _SUMMARY_SETTINGS = ("extend_blocking_calls", "allow_blocking_calls", "extend_offload_wrappers")
 

@@ -238,6 +238,7 @@ def index_project(files: Iterable[Path], settings: Settings, cache: Cache | None
         entries[key] = entry
     index = ProjectIndex((entry.summary for entry in entries.values()), knowledge, settings.max_call_depth)
     index.digests = {entry.module: entry.digest for entry in entries.values()}
+    index.digests.update(index.fact_digests())  # roles from other modules, the ORM registry
     return index, modules
 
 

@@ -7,21 +7,31 @@ on a class or its project base classes. The analysed code is never imported.
 
 Every module the index looks at (or looks for and does not find) is noted in
 ``consulted``, so that a cached finding can be keyed on exactly the summaries it rests on.
+Two answers rest on facts that any module may add, not on modules one can name in
+advance: the roles other modules give to a module's functions, and the ORM models of the
+whole registry (``relationship("Book")``). They are noted as the pseudo-modules
+``ROLES + module`` and ``REGISTRY``, whose digests ``fact_digests`` computes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from fastlint.fastapi_model import Role, RoleKind
 from fastlint.knowledge import types as known
 from fastlint.knowledge.tables import Knowledge
+from fastlint.orm import ModelInfo
 from fastlint.summary import CALLED, FunctionSummary, ModuleSummary
 
 _MAX_RESOLVE = 16
 T = TypeVar("T")
+ROLES = "<roles>:"
+REGISTRY = "<orm-registry>"
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,7 @@ class ProjectIndex:
         self.digests: dict[str, str] = {}
         self._stack: list[set[str]] = []
         self._memo: dict[tuple[str, object], tuple[object, frozenset[str]]] = {}
+        self._registered: dict[str, dict[str, tuple[Role, ...]]] | None = None
 
     # -- names -------------------------------------------------------------------------
 
@@ -143,6 +154,92 @@ class ProjectIndex:
                 return found
         return None
 
+    def is_subclass(self, name: str, bases: frozenset[str], depth: int = 0) -> bool:
+        """Whether the class ``name`` derives from one of ``bases`` (library classes),
+        directly or through project base classes of any module."""
+        if name in bases:
+            return True
+        canonical = self.resolve(name)
+        split = self._split(canonical) if canonical and depth <= _MAX_RESOLVE else None
+        if split is None or len(split[1]) != 1 or split[1][0] not in split[0].classes:
+            return canonical in bases
+        return any(self.is_subclass(base, bases, depth + 1) for base in split[0].classes[split[1][0]])
+
+    # -- ORM models --------------------------------------------------------------------
+
+    def orm_model(self, name: str) -> ModelInfo | None:
+        """The mapped class ``name`` denotes (through re-exports; a bare class name, as in
+        ``relationship("Book")``, through the registry), with the targets of its
+        relationships qualified where the model's module or the registry can tell."""
+        return self._memoized(("orm_model", name), lambda: self._orm_model(name))
+
+    def _orm_model(self, name: str) -> ModelInfo | None:
+        canonical = self.resolve(name) if "." in name else self._registry_name(name)
+        split = self._split(canonical) if canonical else None
+        if split is None or len(split[1]) != 1:
+            return None
+        summary = split[0]
+        model = summary.models.get(canonical)  # type: ignore[arg-type]
+        if model is None:
+            return None
+        targets = [self._target(rel.target, summary) for rel in model.relationships]
+        return replace(model, relationships=tuple(replace(rel, target=t) for rel, t in zip(model.relationships, targets)))
+
+    def _target(self, target: str | None, summary: ModuleSummary) -> str | None:
+        """A relationship's target, qualified: bare names through the model's module, then the registry."""
+        if target is None or "." in target:
+            return target
+        if target in summary.imports:
+            return self.resolve(summary.imports[target]) or target
+        return self._registry_name(target) or target
+
+    def _registry_name(self, short: str) -> str | None:
+        """The one mapped class of the project named ``short`` (None when none or several)."""
+        self._note((REGISTRY,))
+        found = [name for summary in self.modules.values() for name in summary.models if name.rpartition(".")[2] == short]
+        return found[0] if len(found) == 1 else None
+
+    # -- roles given by other modules ------------------------------------------------
+
+    def registered_roles(self, module: str) -> dict[str, tuple[Role, ...]]:
+        """The roles other modules give to this module's functions, by local name
+        (``get_user``, ``Checker.__call__``)."""
+        self._note((ROLES + module,))
+        return self._registrations().get(module, {})
+
+    def _registrations(self) -> dict[str, dict[str, tuple[Role, ...]]]:
+        if self._registered is None:
+            self._stack.append(set())  # the pseudo-module digests stand for what this reads
+            try:
+                self._registered = self._collect_registrations()
+            finally:
+                self._stack.pop()
+        return self._registered
+
+    def _collect_registrations(self) -> dict[str, dict[str, tuple[Role, ...]]]:
+        found: dict[str, dict[str, tuple[Role, ...]]] = {}
+        for summary in self.modules.values():
+            for name, roles in summary.registers.items():
+                canonical = self.resolve(name)
+                split = self._split(canonical) if canonical else None
+                if split is None or split[0].module == summary.module or not split[1]:
+                    continue
+                local = ".".join(split[1])
+                if local not in split[0].functions:
+                    continue
+                by_local = found.setdefault(split[0].module, {})
+                merged = set(by_local.get(local, ())) | set(roles)
+                by_local[local] = tuple(sorted(merged, key=_role_order))  # independent of module order
+        return found
+
+    def fact_digests(self) -> dict[str, str]:
+        """Digests of the pseudo-modules (see the module docstring) for the findings cache."""
+        registry = sorted(name for summary in self.modules.values() for name in summary.models)
+        digests = {REGISTRY: _digest(registry)}
+        for module in self.modules:
+            digests[ROLES + module] = _digest(sorted(self._registrations().get(module, {}).items()))
+        return digests
+
     # -- blocking chains ---------------------------------------------------------------
 
     def blocking_chain(self, canonical: str, enabled: frozenset[str] | None = None) -> Chain | None:
@@ -215,6 +312,14 @@ class ProjectIndex:
         value, consulted = self._memo[key]
         self._note(consulted)
         return value  # type: ignore[return-value]
+
+
+def _role_order(role: Role) -> tuple[int, str]:
+    return list(RoleKind).index(role.kind), role.endpoint or ""
+
+
+def _digest(value: object) -> str:
+    return hashlib.blake2b(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).hexdigest()
 
 
 def _method_result(name: str) -> str | None:

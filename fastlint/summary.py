@@ -14,13 +14,16 @@ import ast
 import sys
 from dataclasses import dataclass, field
 
+from fastlint.fastapi_model import Role, build_model
 from fastlint.inference import Scope, TypeInference
 from fastlint.knowledge.tables import Knowledge
 from fastlint.names import NameTable
+from fastlint.orm import ModelInfo, orm_models
 from fastlint.syntax import FunctionNode, walk_local
 
 CALLED = "()"
 _NOT_PROJECT = frozenset(sys.stdlib_module_names) | {"builtins"}
+_REGISTERING = {"fastapi", "starlette", "asyncio", "anyio", "trio", "uvloop"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,10 @@ class ModuleSummary:
     functions: dict[str, FunctionSummary] = field(default_factory=dict)  # "fetch", "GeoClient.lookup"
     classes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # class name -> qualified bases
     instances: dict[str, str] = field(default_factory=dict)  # module-level name -> its type
+    models: dict[str, ModelInfo] = field(default_factory=dict)  # qualified class name -> ORM model
+    # Functions of other modules that this module registers (``Depends(deps.get_user)``,
+    # ``lifespan=lifespan`` imported): the name as this module qualifies it -> roles.
+    registers: dict[str, tuple[Role, ...]] = field(default_factory=dict)
 
 
 def called(name: str) -> str:
@@ -81,7 +88,16 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
             returns=inference.function_result(function),
             offloaded=any(_decorator_name(d, names) in knowledge.offload_wrappers for d in function.decorator_list),
         )
-    return ModuleSummary(module, is_package, dict(names.imports), summaries, classes, _instances(tree, inference))
+    return ModuleSummary(
+        module,
+        is_package,
+        dict(names.imports),
+        summaries,
+        classes,
+        _instances(tree, inference),
+        orm_models(tree, names),
+        _registers(tree, names),
+    )
 
 
 def _project_calls(
@@ -108,6 +124,15 @@ def callee_name(func: ast.expr, scope: Scope, inference: TypeInference, owner: s
 
 def _decorator_name(decorator: ast.expr, names: NameTable) -> str | None:
     return names.qualified_name(decorator.func if isinstance(decorator, ast.Call) else decorator)
+
+
+def _registers(tree: ast.Module, names: NameTable) -> dict[str, tuple[Role, ...]]:
+    """The roles this module gives to functions it imports. Only a module that imports
+    FastAPI or Starlette (or an event-loop runner) can register one, so the others skip
+    building the model."""
+    if not any(target.split(".", 1)[0] in _REGISTERING for target in names.imports.values()):
+        return {}
+    return {name: tuple(roles) for name, roles in build_model(tree, names).external_roles.items()}
 
 
 def _instances(tree: ast.Module, inference: TypeInference) -> dict[str, str]:

@@ -153,3 +153,42 @@ def test_no_cache_reads_and_writes_nothing(project: Project):
     assert not (project.root / CACHE_DIR).exists()
     project.check(cache=False)
     assert project.parsed["app/rates.py"] == 1
+
+
+MODELS = """
+    from sqlalchemy.orm import DeclarativeBase, Mapped, relationship
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Author(Base):
+        __tablename__ = "authors"
+        books: Mapped[list["Book"]] = relationship(lazy="{lazy}")
+
+    class Book(Base):
+        __tablename__ = "books"
+    """
+BOOK_ROUTES = """
+    from fastapi import APIRouter
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from app.models import Author
+
+    router = APIRouter()
+
+    @router.get("/counts")
+    def counts(session: Session):
+        return [len(author.books) for author in session.scalars(select(Author))]
+    """
+
+
+def test_a_relationship_strategy_changed_in_models_rechecks_the_routes(project: Project):
+    project.write("app/models.py", MODELS.replace("{lazy}", "select"))
+    project.write("app/books.py", BOOK_ROUTES)
+    assert lines(project.check(("app/books.py",))) == [(11, "FL401")]
+    project.write("app/models.py", MODELS.replace("{lazy}", "selectin"))
+    assert lines(project.check(("app/books.py",))) == []
+    assert project.parsed == Counter({"app/models.py": 1, "app/books.py": 1})
+    project.write("app/models.py", MODELS.replace("{lazy}", "dynamic"))
+    assert lines(project.check(("app/books.py",))) == [(11, "FL401")]

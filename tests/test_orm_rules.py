@@ -1,9 +1,8 @@
 """FL401-FL403 on the ORM fixture apps, statically and for real against SQLite.
 
 The static half checks the apps' inline markers exactly. ``orm_app`` keeps its models in
-``models.py``: its cross-module markers are written ``# index: FL401@COL`` and are checked
-with the ORM facts handed to the project index the way the index is expected to hand
-them over (``ProjectIndex.orm_model(qualified name) -> ModelInfo``), until it does.
+``models.py``: its routes learn them from the project index
+(``ProjectIndex.orm_model(qualified name) -> ModelInfo``).
 
 The runtime half runs the flagged handlers and their eager-loaded twins on SQLite with
 SQLAlchemy's ``before_cursor_execute`` event counting statements: the flagged code issues
@@ -139,33 +138,12 @@ def test_the_orm_apps_are_collected():
         assert markers(FIXTURES / name), f"{name} has markers"
 
 
-@contextmanager
-def _index_with_orm_models(monkeypatch: pytest.MonkeyPatch, app: Path) -> Iterator[None]:
-    """The contract the ORM rules expect from the project index, filled from ``app``'s models."""
-    from fastlint.project import ProjectIndex
-
-    if hasattr(ProjectIndex, "orm_model"):  # the index carries ORM models: use it as is
-        yield
-        return
-    models: dict[str, ModelInfo] = {}
-    for path in app.rglob("*.py"):
-        module = ".".join((app.name, *path.relative_to(app).with_suffix("").parts)).removesuffix(".__init__")
-        tree = ast.parse(path.read_text())
-        models.update(orm_models(tree, NameTable(tree, module, path.name == "__init__.py")))
-    monkeypatch.setattr(ProjectIndex, "orm_model", lambda self, name: models.get(name), raising=False)
-    yield
-
-
 def test_orm_app_reports_its_markers_with_models_from_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    source = FIXTURES / "orm_app"
-    marked = tmp_path / "marked" / "orm_app"
-    shutil.copytree(source, marked, ignore=shutil.ignore_patterns("__pycache__"))
-    for path in marked.rglob("*.py"):
-        path.write_text(path.read_text().replace("# index: ", "# error: "))
-    expected = markers(marked)
-    assert {code for *_, code in expected} >= {"FL401", "FL402", "FL501", "FL504"}
-    with _index_with_orm_models(monkeypatch, source):
-        assert check_app(marked, tmp_path / "run", monkeypatch) == expected
+    """The routes read models of ``models.py``: their markers need the index's ORM facts."""
+    app = FIXTURES / "orm_app"
+    expected = markers(app)
+    assert {(path, code) for path, _, _, code in expected} >= {("routes/authors.py", "FL401"), ("routes/async_books.py", "FL402")}
+    assert check_app(app, tmp_path, monkeypatch) == expected
 
 
 def test_cli_messages_name_the_relationship_and_the_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

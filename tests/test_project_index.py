@@ -183,3 +183,97 @@ def test_consulted_modules_are_noted_even_from_memoized_answers(index: ProjectIn
 def test_a_module_looked_for_and_missing_is_noted(index: ProjectIndex):
     index.resolve("vendor.sdk.call")
     assert {"vendor.sdk.call", "vendor.sdk", "vendor"} <= index.consulted
+
+
+# -- ORM models, settings classes and roles across modules ------------------------------
+
+SHOP = {
+    "shop": ("", True),
+    "shop.models": ("from .author import Author\nfrom .book import Book\n", True),
+    "shop.models.base": ("from sqlalchemy.orm import DeclarativeBase\n\nclass Base(DeclarativeBase):\n    pass\n", False),
+    "shop.models.author": (
+        """
+        from sqlalchemy.orm import relationship
+        from .base import Base
+
+        class Author(Base):
+            __tablename__ = "authors"
+            books = relationship("Book", lazy="dynamic")
+            prizes = relationship("Prize")
+        """,
+        False,
+    ),
+    "shop.models.book": (
+        """
+        from typing import TYPE_CHECKING
+        from sqlalchemy.orm import Mapped, relationship
+        from .base import Base
+        if TYPE_CHECKING:
+            from .author import Author
+
+        class Book(Base):
+            __tablename__ = "books"
+            author: Mapped["Author"] = relationship(back_populates="books")
+        """,
+        False,
+    ),
+    "shop.config": (
+        """
+        from pydantic_settings import BaseSettings
+
+        class CommonSettings(BaseSettings):
+            pass
+        """,
+        False,
+    ),
+    "shop.settings": ("from shop.config import CommonSettings\n\nclass Settings(CommonSettings):\n    pass\n\nclass Plain:\n    pass\n", False),
+    "shop.deps": ("async def get_user():\n    pass\n\nasync def unused():\n    pass\n", False),
+    "shop.main": (
+        """
+        from fastapi import Depends, FastAPI
+        from shop import deps
+        from shop.deps import get_user as current_user
+
+        app = FastAPI(dependencies=[Depends(deps.get_user)])
+        app.add_api_route("/me", current_user, methods=["POST"])
+        """,
+        False,
+    ),
+}
+
+
+@pytest.fixture
+def shop() -> ProjectIndex:
+    return ProjectIndex([summary_of(name, text, package) for name, (text, package) in SHOP.items()], KNOWLEDGE)
+
+
+def test_orm_models_are_found_through_re_exports_with_their_targets_qualified(shop: ProjectIndex):
+    author = shop.orm_model("shop.models.Author")
+    assert author is not None and author.name == "shop.models.author.Author"
+    assert [(rel.name, rel.target, rel.lazy) for rel in author.relationships] == [
+        ("books", "shop.models.book.Book", "dynamic"),  # the string names a class of the registry
+        ("prizes", "Prize", "select"),  # no such model: left as written
+    ]
+    book = shop.orm_model("shop.models.book.Book")
+    assert book is not None and book.relationships[0].target == "shop.models.author.Author"  # through the import
+    assert shop.orm_model("Book") == book
+    assert shop.orm_model("shop.models.base.Base") is None
+    assert {"shop.models", "shop.models.author", "<orm-registry>"} <= shop.consulted
+
+
+def test_settings_classes_are_recognised_through_project_bases(shop: ProjectIndex):
+    bases = frozenset({"pydantic_settings.BaseSettings"})
+    assert shop.is_subclass("shop.settings.Settings", bases)
+    assert shop.is_subclass("shop.config.CommonSettings", bases)
+    assert not shop.is_subclass("shop.settings.Plain", bases)
+    assert not shop.is_subclass("shop.missing.Settings", bases)
+    assert "shop.config" in shop.consulted
+
+
+def test_roles_registered_in_another_module_reach_the_function(shop: ProjectIndex):
+    roles = shop.registered_roles("shop.deps")
+    assert {local: [role.kind.value for role in found] for local, found in roles.items()} == {"get_user": ["route handler", "dependency"]}
+    assert roles["get_user"][0].endpoint == "POST /me"
+    assert shop.consulted == {"<roles>:shop.deps"}
+    digests = shop.fact_digests()
+    assert set(digests) == {"<orm-registry>", *(f"<roles>:{module}" for module in SHOP)}
