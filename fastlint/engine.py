@@ -133,13 +133,28 @@ def unparseable(path: Path, message: str, line: int = 1, column: int = 1) -> Fin
 _worker: Checker | None = None
 
 
+_files_in_worker = 0
+# Rule facts can hold the module context they came from: collect those cycles now and
+# then (what a worker loaded at start is frozen, so a collection scans little).
+_COLLECT_EVERY = 32
+
+
+def _collect_now_and_then() -> None:
+    global _files_in_worker
+    _files_in_worker += 1
+    if _files_in_worker % _COLLECT_EVERY == 0:
+        gc.collect()
+
+
 def _init_worker(plan: CheckPlan, project: ProjectIndex | None = None) -> None:
     global _worker
     _worker = Checker(plan, project)
+    gc.freeze()
 
 
 def _check_in_worker(path: Path) -> FileResult:
     assert _worker is not None
+    _collect_now_and_then()
     return _worker.check_path(path)
 
 
@@ -251,7 +266,7 @@ def _summaries(missing: list[tuple[str, Path, bytes, str, bool]], settings: Sett
     jobs = os.cpu_count() or 1
     tasks = [(path, data, module, is_package) for _, path, data, module, is_package in missing]
     if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
-        with ProcessPoolExecutor(jobs, initializer=_init_summarizer, initargs=(settings,)) as pool:
+        with ProcessPoolExecutor(jobs, initializer=_init_summarizer_in_pool, initargs=(settings,)) as pool:
             return list(pool.map(_summarize_in_worker, tasks, chunksize=16))
     _init_summarizer(settings)
     return [_summarize_in_worker(task) for task in tasks]
@@ -267,9 +282,15 @@ def _init_summarizer(settings: Settings) -> None:
     _summary_knowledge = Knowledge.from_settings(settings)
 
 
+def _init_summarizer_in_pool(settings: Settings) -> None:
+    _init_summarizer(settings)
+    gc.freeze()
+
+
 def _summarize_in_worker(task: tuple[Path, bytes, str, bool]) -> ModuleSummary | None:
     path, data, module, is_package = task
     assert _summary_knowledge is not None
+    _collect_now_and_then()
     return summarize_file(path, data, module, is_package, _summary_knowledge)
 
 

@@ -5,6 +5,8 @@ Every name here is a qualified name after ``canonical_name``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 # Qualified module paths that libraries re-export under a shorter, documented name.
 CANONICAL_PREFIXES: dict[str, str] = {
     "requests.api.": "requests.",
@@ -51,6 +53,7 @@ CANONICAL_PREFIXES: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=65536)
 def canonical_name(name: str) -> str:
     for prefix, replacement in CANONICAL_PREFIXES.items():
         if name.startswith(prefix):
