@@ -44,7 +44,7 @@ def nodes_of(tree: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
     """
     buckets = getattr(tree, "_fastlint_buckets", None)
     if buckets is None:
-        order = _walk_all(tree)
+        order = _index_tree(tree)
         buckets = {}
         for node in order:
             buckets.setdefault(type(node), []).append(node)
@@ -72,14 +72,48 @@ def _walk_local(node: ast.AST) -> Iterator[ast.AST]:
         stack.extend(reversed([n for n in inner if n is not None]))
 
 
-def _walk_all(tree: ast.AST) -> list[ast.AST]:
-    """Every node of ``tree`` but the load/store context markers, parents first."""
-    order = [tree]
-    index = 0
-    while index < len(order):
-        order.extend(children(order[index]))
-        index += 1
+def _index_tree(tree: ast.AST) -> list[ast.AST]:
+    """Every node of ``tree`` (parents first), and as a side effect the ``walk_local``
+    list of every function, lambda and class in it: one traversal instead of one per
+    scope.
+
+    A scope node's decorators, defaults and bases run in the enclosing scope, so they
+    are listed there too, as ``_walk_local`` does.
+    """
+    order: list[ast.AST] = []
+    local: dict[int, list[ast.AST]] = {id(tree): []}
+    scopes: list[ast.AST] = [tree]
+    # (node, owner, primary): a node is listed in ``order`` on its primary visit only.
+    stack: list[tuple[ast.AST, ast.AST, bool]] = [(child, tree, True) for child in reversed(children(tree))]
+    order.append(tree)
+    while stack:
+        node, owner, primary = stack.pop()
+        local[id(owner)].append(node)
+        if primary:
+            order.append(node)
+        if isinstance(node, SCOPE_NODES):
+            enclosing = _enclosing_parts(node)
+            if primary:
+                local[id(node)] = []
+                scopes.append(node)
+                stack.extend((child, node, True) for child in reversed(children(node)))
+            stack.extend((child, owner, False) for child in reversed(enclosing))
+        else:
+            stack.extend((child, owner, primary) for child in reversed(children(node)))
+    for scope in scopes:
+        scope._fastlint_local = local[id(scope)]  # type: ignore[attr-defined]
     return order
+
+
+def _enclosing_parts(node: ast.AST) -> list[ast.AST]:
+    """The parts of a function, lambda or class that run where it is defined."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        parts = [*node.decorator_list, *node.args.defaults, *node.args.kw_defaults]
+    elif isinstance(node, ast.ClassDef):
+        parts = [*node.decorator_list, *node.bases, *node.keywords]
+    else:
+        parts = [*node.args.defaults, *node.args.kw_defaults]  # type: ignore[attr-defined]
+    return [part for part in parts if part is not None]
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
