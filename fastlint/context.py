@@ -50,7 +50,10 @@ class ModuleContext:
 
     @cached_property
     def model(self) -> FastAPIModel:
-        return build_model(self.tree, self.names)
+        model = build_model(self.tree, self.names)
+        if self.project is not None:  # a function registered by another module has that role here
+            model.add_registered(self.project.registered_roles(self.module), self.names.definitions)
+        return model
 
     @cached_property
     def inference(self) -> TypeInference:

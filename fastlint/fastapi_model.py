@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from fastlint.names import NameTable, dotted_text
@@ -101,6 +102,19 @@ class FastAPIModel:
     def display_name(self, function: FunctionNode) -> str:
         owner = self.owners.get(function)
         return f"{owner.name}.{function.name}" if owner else function.name
+
+    def add_registered(self, registered: Mapping[str, tuple[Role, ...]], definitions: Mapping[str, ast.AST]) -> None:
+        """Roles that other modules give to this module's functions, by local name
+        (``get_user``, ``Checker.__call__``): ``Depends(deps.get_user)`` in ``main.py``
+        makes ``get_user`` of ``deps.py`` a dependency here too."""
+        for local, roles in registered.items():
+            head, _, method = local.partition(".")
+            node = definitions.get(head)
+            if method and isinstance(node, ast.ClassDef):
+                node = next((item for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == method), None)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                known = self.roles.setdefault(node, [])
+                known.extend(role for role in roles if role not in known)
 
 
 def build_model(tree: ast.Module, names: NameTable) -> FastAPIModel:

@@ -1,0 +1,107 @@
+"""Facts one module gives another through the project index: the roles of functions
+registered elsewhere, and settings classes imported from another module (FL203)."""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from fastlint.config import resolve_selection
+from fastlint.engine import CheckPlan, check_files
+from fastlint.registry import known_codes
+from fastlint.settings import Settings
+
+SLEEP = "; use `await asyncio.sleep(...)`"
+ROLES = {
+    "app/__init__.py": "",
+    "app/deps.py": """
+        import time
+
+        async def get_user():
+            time.sleep(1)
+
+        async def init_db():
+            time.sleep(1)
+
+        async def helper():
+            time.sleep(1)
+
+        class Handlers:
+            async def get_item(self):
+                time.sleep(1)
+
+        handlers = Handlers()
+        """,
+    "app/lifecycle.py": """
+        import time
+        from contextlib import asynccontextmanager
+
+        @asynccontextmanager
+        async def boot(app):
+            time.sleep(1)
+            yield
+        """,
+    "app/main.py": """
+        from fastapi import Depends, FastAPI
+
+        from app import deps
+        from app.deps import init_db
+        from app.lifecycle import boot
+
+        app = FastAPI(on_startup=[init_db], lifespan=boot)
+
+        @app.get("/me")
+        async def me(user=Depends(deps.get_user)):
+            return user
+
+        app.add_api_route("/item", deps.handlers.get_item)
+        """,
+}
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def check(root: Path, path: str, **options: object) -> list[tuple[int, str, str]]:
+    settings = dataclasses.replace(Settings(project_root=root), **options)
+    codes = resolve_selection(settings, known_codes())[0]
+    result = check_files([root / path], CheckPlan(settings, codes), jobs=1)
+    return [(finding.start.line, finding.code, finding.message) for finding in result.findings]
+
+
+def test_a_function_registered_in_another_module_gets_that_role(tmp_path: Path):
+    write(tmp_path, ROLES)
+    assert check(tmp_path, "app/deps.py", cache=False) == [
+        (4, "FL102", "`time.sleep` blocks the event loop in async dependency `get_user`" + SLEEP),
+        (10, "FL102", "`time.sleep` blocks the event loop in async function `helper`" + SLEEP),
+        (14, "FL102", "`time.sleep` blocks the event loop in async route handler GET /item" + SLEEP),
+    ]
+    assert check(tmp_path, "app/lifecycle.py", cache=False) == []
+    # A startup hook runs once, before serving: reported only when startup code is checked.
+    assert (7, "FL102", "`time.sleep` blocks the event loop in async startup handler `init_db`" + SLEEP) in check(
+        tmp_path, "app/deps.py", cache=False, check_startup=True
+    )
+    assert check(tmp_path, "app/lifecycle.py", cache=False, check_startup=True) == [
+        (6, "FL102", "`time.sleep` blocks the event loop in async lifespan `boot`" + SLEEP)
+    ]
+
+
+def test_a_registration_that_changes_rechecks_the_registered_module(tmp_path: Path):
+    write(tmp_path, ROLES)
+    assert [line for line, *_ in check(tmp_path, "app/deps.py")] == [4, 10, 14]
+    assert check(tmp_path, "app/lifecycle.py") == []
+    write(tmp_path, {"app/main.py": ROLES["app/main.py"].replace("on_startup=[init_db], lifespan=boot", "").replace("deps.get_user", "deps.helper")})
+    assert check(tmp_path, "app/deps.py") == [
+        (4, "FL102", "`time.sleep` blocks the event loop in async function `get_user`" + SLEEP),
+        (7, "FL102", "`time.sleep` blocks the event loop in async function `init_db`" + SLEEP),
+        (10, "FL102", "`time.sleep` blocks the event loop in async dependency `helper`" + SLEEP),
+        (14, "FL102", "`time.sleep` blocks the event loop in async route handler GET /item" + SLEEP),
+    ]
+    assert [line for line, *_ in check(tmp_path, "app/lifecycle.py")] == [6]
