@@ -150,6 +150,8 @@ def _conflict(a: Edit, b: Edit) -> bool:
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """``text`` with non-conflicting ``edits`` applied (equal edits once)."""
     offsets = Offsets(text)
+    # From the end backwards; at one start the longer span first, so an insertion there
+    # ("await ") lands before the text that replaced it ("asyncio.sleep").
     spans = sorted({(offsets.offset(e.start), offsets.offset(e.end), e.content) for e in edits}, reverse=True)
     for start, end, content in spans:
         text = text[:start] + content + text[end:]

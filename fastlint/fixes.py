@@ -57,7 +57,7 @@ def insert_before(ctx: ModuleContext, node: ast.AST, content: str) -> Edit:
 
 def _arguments(call: ast.Call) -> list[ast.AST]:
     """Positional and keyword arguments in source order (they may interleave)."""
-    return sorted([*call.args, *call.keywords], key=lambda node: (node.lineno, node.col_offset))
+    return sorted([*call.args, *call.keywords], key=lambda node: (node.lineno, node.col_offset))  # type: ignore[attr-defined]
 
 
 def add_argument(ctx: ModuleContext, call: ast.Call, argument: str) -> Edit | None:
