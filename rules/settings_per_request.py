@@ -73,9 +73,11 @@ class SettingsPerRequest(Rule):
     ```
 
     ## Known problems
-    The settings class must be defined in the same module as the code that builds it;
-    classes imported from another module are recognised once the project index records
-    class bases.
+    Settings classes of other modules are recognised through the project index, also
+    through project base classes. A module is looked at only if its text mentions
+    `Settings`, `settings`, `Config` or `config` (in the class name, or in the module it
+    is imported from): a settings class named otherwise, imported from a module named
+    otherwise, is missed.
 
     ## References
     - [FastAPI: Settings in a dependency, with `lru_cache`](https://fastapi.tiangolo.com/advanced/settings/#creating-the-settings-only-once-with-lru_cache)
@@ -83,12 +85,11 @@ class SettingsPerRequest(Rule):
 
     code = "FL203"
     name = "settings-per-request"
-    triggers = (b"BaseSettings",)
+    # A settings class imported from another module: its name or its module's says so.
+    triggers = (b"Settings", b"settings", b"Config", b"config")
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
-        classes = _settings_classes(ctx)
-        if not classes:
-            return
+        classes = _SettingsClasses(ctx)
         for site in constructions(ctx):
             if site.name in classes:
                 where = ctx.model.describe(site.function)
@@ -217,25 +218,24 @@ def b(settings: Annotated[Settings, Depends()]):
     )
 
 
-def _settings_classes(ctx: ModuleContext) -> set[str]:
-    """The module's classes that derive, directly or through its other classes, from ``BaseSettings``."""
-    bases = {
-        f"{ctx.names.module}.{name}": {ctx.names.qualified_name(base) for base in node.bases}
-        for name, node in ctx.names.definitions.items()
-        if isinstance(node, ast.ClassDef)
-    }
-    found: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for name, parents in bases.items():
-            if name not in found and parents & (SETTINGS_BASES | found):
-                found.add(name)
-                changed = True
-    return found
+class _SettingsClasses:
+    """``name in classes``: whether a class derives from ``BaseSettings``, directly or
+    through project base classes of any module (the index knows every module's class
+    bases, this one's included). ``BaseSettings`` itself is not a settings class here."""
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self._project = ctx.project
+        self._known: dict[str, bool] = {}
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str) or name in SETTINGS_BASES or self._project is None:
+            return False
+        if name not in self._known:
+            self._known[name] = self._project.is_subclass(name, SETTINGS_BASES)
+        return self._known[name]
 
 
-def _settings_dependencies(ctx: ModuleContext, classes: set[str]) -> Iterator[tuple[ast.AST, str]]:
+def _settings_dependencies(ctx: ModuleContext, classes: _SettingsClasses) -> Iterator[tuple[ast.AST, str]]:
     """``Depends(Settings)``, and ``Depends()`` whose parameter is annotated with a settings class."""
     for node in ast.walk(ctx.tree):
         if isinstance(node, ast.Call) and ctx.names.qualified_name(node.func) in DEPENDS and node.args:
@@ -248,7 +248,7 @@ def _settings_dependencies(ctx: ModuleContext, classes: set[str]) -> Iterator[tu
                     yield from _bare_depends(ctx, arg.annotation, default, classes)
 
 
-def _bare_depends(ctx: ModuleContext, annotation: ast.expr, default: ast.expr | None, classes: set[str]) -> Iterator[tuple[ast.AST, str]]:
+def _bare_depends(ctx: ModuleContext, annotation: ast.expr, default: ast.expr | None, classes: _SettingsClasses) -> Iterator[tuple[ast.AST, str]]:
     markers = [default]
     if isinstance(annotation, ast.Subscript) and ctx.names.qualified_name(annotation.value) in _ANNOTATED:
         elements = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]

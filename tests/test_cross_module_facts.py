@@ -105,3 +105,67 @@ def test_a_registration_that_changes_rechecks_the_registered_module(tmp_path: Pa
         (14, "FL102", "`time.sleep` blocks the event loop in async route handler GET /item" + SLEEP),
     ]
     assert [line for line, *_ in check(tmp_path, "app/lifecycle.py")] == [6]
+
+
+SETTINGS = {
+    "app/__init__.py": "",
+    "app/core/__init__.py": "from .base import CommonSettings\n",
+    "app/core/base.py": """
+        from pydantic_settings import BaseSettings
+
+        class CommonSettings(BaseSettings):
+            debug: bool = False
+        """,
+    "app/config.py": """
+        from app.core import CommonSettings
+
+        class Settings(CommonSettings):
+            api_key: str = ""
+
+        class Plain:
+            pass
+        """,
+    "app/routes.py": """
+        from functools import lru_cache
+
+        from fastapi import Depends, FastAPI
+
+        from app import config
+        from app.config import Plain, Settings
+
+        app = FastAPI(openapi_url=None)
+
+        def get_settings():
+            return Settings()
+
+        @lru_cache
+        def cached_settings():
+            return config.Settings()
+
+        @app.get("/info")
+        def info(settings: Settings = Depends(get_settings), plain: Plain = Depends(Plain)):
+            return {"configured": bool(settings.api_key)}
+
+        @app.get("/key")
+        def key(settings: Settings = Depends(config.Settings), cached: Settings = Depends(cached_settings)):
+            return {"key": settings.api_key}
+        """,
+}
+
+
+def test_a_settings_class_imported_from_another_module_is_recognised(tmp_path: Path):
+    write(tmp_path, SETTINGS)
+    cached = "build it once in a dependency cached with `functools.lru_cache`"
+    assert check(tmp_path, "app/routes.py", cache=False, select=("FL203",)) == [
+        (11, "FL203", "Settings class `Settings` is constructed per request in dependency `get_settings`: "
+         f"every request re-reads the environment and `.env`; {cached}"),
+        (22, "FL203", "Settings class `Settings` is used as a dependency, so it is constructed per request: "
+         f"every request re-reads the environment and `.env`; {cached}"),
+    ]
+
+
+def test_a_settings_base_that_changes_in_another_module_rechecks_the_routes(tmp_path: Path):
+    write(tmp_path, SETTINGS)
+    assert [line for line, *_ in check(tmp_path, "app/routes.py", select=("FL203",))] == [11, 22]
+    write(tmp_path, {"app/core/base.py": "class CommonSettings:\n    debug = False\n"})
+    assert check(tmp_path, "app/routes.py", select=("FL203",)) == []
