@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from fastlint.context import ModuleContext
 from fastlint.knowledge.resilience import EXCEPTION_CONDITIONS, PRE_SEND_EXCEPTIONS, RetryPolicy
-from fastlint.syntax import FunctionNode, keyword, walk_local
+from fastlint.syntax import FunctionNode, keyword, nodes_of, walk_local
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def retry_sites(ctx: ModuleContext) -> list[RetrySite]:
 def _find_retry_sites(ctx: ModuleContext) -> list[RetrySite]:
     sites: list[RetrySite] = []
     owners: list[FunctionNode | ast.Module] = [ctx.tree]
-    owners += [node for node in ast.walk(ctx.tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    owners += nodes_of(ctx.tree, ast.FunctionDef, ast.AsyncFunctionDef)
     for owner in owners:
         if not isinstance(owner, ast.Module):
             for decorator in owner.decorator_list:

@@ -38,7 +38,7 @@ def line_suppressions(line: str) -> set[str] | None:
 def is_suppressed(finding: Finding, source: SourceFile) -> bool:
     """A finding is silenced by a comment on its first or its last line, or on the last
     line of the statement it ends in (where black leaves a comment when it splits a call)."""
-    if finding.code == UNSUPPRESSIBLE:
+    if finding.code == UNSUPPRESSIBLE or not _has_suppression_comment(source.text):
         return False
     codes = {finding.code, *finding.suppressed_by}
     for line in (finding.start.line, finding.end.line, _statement_end(source.text, finding.end.line)):
@@ -46,6 +46,11 @@ def is_suppressed(finding: Finding, source: SourceFile) -> bool:
         if suppressed is not None and (not suppressed or suppressed & codes):
             return True
     return False
+
+
+def _has_suppression_comment(text: str) -> bool:
+    """Most files have none: then no line needs reading, nor the file tokenizing."""
+    return "fastlint:" in text or "noqa" in text or re.search("noqa", text, re.I) is not None
 
 
 def _statement_end(text: str, line: int) -> int:

@@ -5,7 +5,7 @@ from fastlint.context import ModuleContext
 from fastlint.finding import Finding
 from fastlint.names import dotted_text
 from fastlint.rule import Invalid, Rule, Valid
-from fastlint.syntax import keyword, string_value
+from fastlint.syntax import keyword, nodes_of, string_value
 
 _URLS = (("docs_url", "/docs"), ("redoc_url", "/redoc"), ("openapi_url", "/openapi.json"))
 
@@ -66,8 +66,8 @@ class ApiDocsInProduction(Rule):
             return
         names = _assigned_names(ctx.tree)
         mounts = _mounts(ctx.tree)
-        for node in ast.walk(ctx.tree):
-            if not (isinstance(node, ast.Call) and ctx.names.qualified_name(node.func) == "fastapi.FastAPI"):
+        for node in nodes_of(ctx.tree, ast.Call):
+            if ctx.names.qualified_name(node.func) != "fastapi.FastAPI":
                 continue
             exposed = _exposed(ctx, node)
             if not exposed:
@@ -184,8 +184,8 @@ def _is_test_file(ctx: ModuleContext) -> bool:
 
 def _assigned_names(tree: ast.Module) -> dict[ast.AST, str]:
     names: dict[ast.AST, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
+    for node in nodes_of(tree, ast.Assign, ast.AnnAssign):
+        if isinstance(node.value, ast.Call):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             text = dotted_text(targets[0])
             if text:
@@ -196,8 +196,8 @@ def _assigned_names(tree: ast.Module) -> dict[ast.AST, str]:
 def _mounts(tree: ast.Module) -> dict[object, str]:
     """Mount paths by the mounted app's name, or by the app's call when built inline."""
     mounts: dict[object, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "mount":
+    for node in nodes_of(tree, ast.Call):
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "mount":
             path = string_value(node.args[0] if node.args else keyword(node, "path"))
             app = node.args[1] if len(node.args) > 1 else keyword(node, "app")
             if path is None or app is None:

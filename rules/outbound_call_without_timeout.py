@@ -385,8 +385,8 @@ def _sessions_with_timeout_adapter(ctx: ModuleContext) -> set[str]:
     if not adapters:
         return mounted
     module_scope = ctx.inference.module_scope
-    for node in ast.walk(ctx.tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "mount" and len(node.args) == 2:
+    for node in nodes_of(ctx.tree, ast.Call):
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "mount" and len(node.args) == 2:
             adapter = value_of(node.args[1], module_scope, module_scope)
             if isinstance(adapter, ast.Call) and ctx.names.qualified_name(adapter.func) in adapters:
                 mounted.add(dotted_text(node.func.value) or "")

@@ -15,7 +15,7 @@ from fastlint.outbound import HttpRequest, calls_through, http_request, value_of
 from fastlint.retries import RetrySite, retries_only_before_sending, retry_sites
 from fastlint.rule import Invalid, Rule, Valid
 from fastlint.settings import Settings
-from fastlint.syntax import FunctionNode, keyword, string_value, walk_local
+from fastlint.syntax import FunctionNode, keyword, nodes_of, string_value, walk_local
 
 _ADVICE = "a retry after a timeout repeats the side effect (a second charge, a duplicate order)"
 
@@ -140,7 +140,7 @@ class RetriedNonIdempotentRequest(Rule):
 
     def _transport_retries(self, ctx: ModuleContext) -> Iterator[Finding]:
         owners: list[FunctionNode | ast.Module] = [ctx.tree]
-        owners += [node for node in ast.walk(ctx.tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        owners += nodes_of(ctx.tree, ast.FunctionDef, ast.AsyncFunctionDef)
         for owner in owners:
             scope = ctx.inference.scope(owner)
             for node in walk_local(owner):

@@ -7,7 +7,7 @@ from fastlint.finding import Finding
 from fastlint.knowledge.clients import SETTINGS_BASES
 from fastlint.request_scope import constructions
 from fastlint.rule import Invalid, Rule, Valid
-from fastlint.syntax import all_parameters
+from fastlint.syntax import all_parameters, nodes_of
 
 _ANNOTATED = {"typing.Annotated", "typing_extensions.Annotated"}
 
@@ -237,8 +237,8 @@ class _SettingsClasses:
 
 def _settings_dependencies(ctx: ModuleContext, classes: _SettingsClasses) -> Iterator[tuple[ast.AST, str]]:
     """``Depends(Settings)``, and ``Depends()`` whose parameter is annotated with a settings class."""
-    for node in ast.walk(ctx.tree):
-        if isinstance(node, ast.Call) and ctx.names.qualified_name(node.func) in DEPENDS and node.args:
+    for node in nodes_of(ctx.tree, ast.Call, ast.FunctionDef, ast.AsyncFunctionDef):
+        if isinstance(node, ast.Call) and node.args and ctx.names.qualified_name(node.func) in DEPENDS:
             name = ctx.names.qualified_name(node.args[0])
             if name in classes:
                 yield node.args[0], name
