@@ -52,7 +52,9 @@ def nodes_of(tree: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
         tree._fastlint_buckets = buckets  # type: ignore[attr-defined]
     if len(kinds) == 1:
         return buckets.get(kinds[0], [])
-    return [node for node in buckets[None] if isinstance(node, kinds)]
+    if kinds not in buckets:
+        buckets[kinds] = [node for node in buckets[None] if isinstance(node, kinds)]
+    return buckets[kinds]
 
 
 def _walk_local(node: ast.AST) -> Iterator[ast.AST]:
