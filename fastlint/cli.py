@@ -264,5 +264,16 @@ def debug_config(paths: tuple[Path, ...], config_path: Path | None) -> None:
     click.echo(format_settings(settings))
 
 
+@main.command()
+def server() -> None:
+    """Run the language server over stdin and stdout (needs the `lsp` extra)."""
+    try:
+        from fastlint.lsp import serve
+    except ImportError as error:
+        _fail(f"the language server needs pygls: pip install 'fastlint[lsp]' ({error})")
+        return
+    serve()
+
+
 if __name__ == "__main__":
     main()

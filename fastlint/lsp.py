@@ -1,0 +1,368 @@
+"""``fastlint server``: a language server (pygls) that checks the editor's unsaved text.
+
+Each project root (found from a document's path, as the CLI finds it) gets its settings
+and the index of its files' summaries once, from the same pass 1 and cache as a run;
+a saved file's summary is refreshed. A document is checked with that index, its own
+summary taken from the unsaved text. Checks run one at a time on a worker thread, so the
+event loop keeps reading the client's messages; only the newest version is published.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import dataclasses
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from fastlint import __version__
+from fastlint.config import ConfigError, find_config_file, find_project_root, load_settings, resolve_selection
+from fastlint.engine import Checker, CheckPlan, index_project
+from fastlint.finding import Applicability, Edit, Finding, Position
+from fastlint.fixer import FixPolicy, apply_edits, fixable_codes
+from fastlint.fixes import Offsets
+from fastlint.project import ProjectIndex
+from fastlint.registry import known_codes, metadata
+from fastlint.rule_meta import UNPARSEABLE
+from fastlint.settings import Settings
+from fastlint.source import SourceFile
+
+SOURCE = "fastlint"
+# Typing pauses this long (seconds) before the text is checked.
+DEBOUNCE = 0.1
+CONFIG_FILES = ("pyproject.toml", "fastlint.toml")
+_NOQA_CODES = re.compile(r"#\s*noqa:\s*[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*", re.I)
+
+
+class Project:
+    """One project root: settings, enabled codes and the summaries of its files."""
+
+    def __init__(self, settings: Settings) -> None:
+        from fastlint.cache import Cache
+        from fastlint.discovery import discover
+        from fastlint.knowledge.tables import Knowledge
+
+        self.settings = settings
+        self.codes, _ = resolve_selection(settings, known_codes())
+        self.policy = FixPolicy(fixable_codes(settings, known_codes()), unsafe=True)
+        self.knowledge = Knowledge.from_settings(settings)
+        cache = Cache.for_settings(settings, self.codes)
+        index, _ = index_project(discover([settings.project_root], settings).files, settings, cache)
+        if cache is not None:
+            cache.save()
+        self.summaries = dict(index.modules)
+        self._excluded: dict[Path, bool] = {}
+
+    def excluded(self, path: Path) -> bool:
+        """Excludes apply to open documents as with ``force-exclude`` (as in ruff's server)."""
+        from fastlint.discovery import PYTHON_SUFFIXES, discover
+
+        if path not in self._excluded:
+            forced = dataclasses.replace(self.settings, force_exclude=True)
+            self._excluded[path] = path.suffix not in PYTHON_SUFFIXES or (
+                path.exists() and not discover([path], forced).files
+            )
+        return self._excluded[path]
+
+    def refresh(self, path: Path) -> None:
+        """A saved file's summary replaces the one in the index (or leaves it, unparseable)."""
+        from fastlint.engine import summarize_file
+        from fastlint.names import module_name_for
+
+        module, is_package = module_name_for(path, self.settings.project_root)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return
+        summary = summarize_file(path, data, module, is_package, self.knowledge)
+        if summary is None:
+            self.summaries.pop(module, None)
+        else:
+            self.summaries[module] = summary
+
+    def check(self, path: Path, text: str) -> list[Finding]:
+        """Findings of the unsaved ``text`` of ``path`` against the project's index."""
+        from fastlint.names import module_name_for
+        from fastlint.parsing import ParseError, parse_module
+        from fastlint.summary import summarize
+
+        source = SourceFile(path=path, data=text.encode("utf-8", "surrogatepass"), text=text, encoding="utf-8", bom=False)
+        module, is_package = module_name_for(path, self.settings.project_root)
+        summaries = dict(self.summaries)
+        try:
+            summaries[module] = summarize(parse_module(source), module, is_package, self.knowledge)
+        except ParseError:
+            pass  # the check reports it as FL001
+        index = ProjectIndex(summaries.values(), self.knowledge, self.settings.max_call_depth)
+        findings = Checker(CheckPlan(self.settings, self.codes), index).check_source(source).findings
+        return sorted(findings, key=Finding.sort_key)
+
+
+# --------------------------------------------------------------------------- positions
+
+
+class Lines:
+    """fastlint positions (1-based lines, 1-based code-point columns) as LSP positions
+    (0-based lines, columns in the negotiated code units: UTF-16 by default)."""
+
+    def __init__(self, text: str, units: object) -> None:
+        self.text = text
+        self.offsets = Offsets(text)
+        self._units = units  # a pygls PositionCodec
+
+    def line(self, number: int) -> str:
+        """Line ``number`` (1-based) without its line break."""
+        starts = self.offsets.starts
+        if not 1 <= number <= len(starts):
+            return ""
+        end = starts[number] if number < len(starts) else len(self.text)
+        return self.text[starts[number - 1] : end].rstrip("\r\n")
+
+    def position(self, position: Position) -> types.Position:
+        line = min(max(position.line, 1), len(self.offsets.starts))
+        prefix = self.line(line)[: max(position.column - 1, 0)]
+        return types.Position(line=line - 1, character=self._units.client_num_units(prefix))  # type: ignore[attr-defined]
+
+    def range(self, start: Position, end: Position) -> types.Range:
+        return types.Range(start=self.position(start), end=self.position(end))
+
+    def edit(self, edit: Edit) -> types.TextEdit:
+        return types.TextEdit(range=self.range(edit.start, edit.end), new_text=edit.content)
+
+
+def diagnostic(finding: Finding, lines: Lines) -> types.Diagnostic:
+    meta = metadata().get(finding.code)
+    return types.Diagnostic(
+        range=lines.range(finding.start, finding.end),
+        message=finding.message,
+        severity=types.DiagnosticSeverity.Error if finding.code == UNPARSEABLE.code else types.DiagnosticSeverity.Warning,
+        code=finding.code,
+        code_description=types.CodeDescription(href=meta.url) if meta else None,
+        source=SOURCE,
+    )
+
+
+# --------------------------------------------------------------------------- code actions
+
+
+def code_actions(uri: str, findings: list[Finding], lines: Lines, wanted: types.Range, policy: FixPolicy) -> list[types.CodeAction]:
+    """A quick fix per fixable finding in ``wanted``, then a ``noqa`` action per finding."""
+    found = [(finding, diagnostic(finding, lines)) for finding in findings]
+    found = [(finding, diag) for finding, diag in found if _overlaps(diag.range, wanted)]
+    actions = []
+    for finding, diag in found:
+        if policy.offered(finding):
+            fix = finding.fix
+            assert fix is not None
+            unsafe = " (unsafe)" if fix.applicability is Applicability.UNSAFE else ""
+            edits = [lines.edit(edit) for edit in fix.edits]
+            actions.append(_action(f"Fix {finding.code}: {fix.message}{unsafe}", uri, edits, diag, preferred=not unsafe))
+    for finding, diag in found:
+        edit = noqa_edit(finding, lines)
+        if edit is not None:
+            actions.append(_action(f"Disable {finding.code} for this line", uri, [lines.edit(edit)], diag))
+    return actions
+
+
+def _action(title: str, uri: str, edits: list[types.TextEdit], diag: types.Diagnostic, preferred: bool = False) -> types.CodeAction:
+    return types.CodeAction(
+        title=title,
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[diag],
+        edit=types.WorkspaceEdit(changes={uri: edits}),
+        is_preferred=preferred or None,
+    )
+
+
+def _overlaps(a: types.Range, b: types.Range) -> bool:
+    def key(position: types.Position) -> tuple[int, int]:
+        return (position.line, position.character)
+
+    return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
+
+
+def noqa_edit(finding: Finding, lines: Lines) -> Edit | None:
+    """``# noqa: CODE`` at the end of the finding's first line (or its last, when the first
+    ends inside a string or after a backslash), added to a ``noqa`` list already there.
+    A comment is only placed where the code's syntax tree stays the same."""
+    if finding.code == UNPARSEABLE.code:
+        return None
+    try:
+        before = ast.dump(ast.parse(lines.text))
+    except SyntaxError:
+        return None
+    for number in dict.fromkeys((finding.start.line, finding.end.line)):
+        text = lines.line(number)
+        existing = _NOQA_CODES.search(text)
+        if existing:
+            at = Position(number, existing.end() + 1)
+            edit = Edit(at, at, f", {finding.code}")
+        else:
+            code_end = len(text.rstrip())
+            edit = Edit(Position(number, code_end + 1), Position(number, len(text) + 1), f"  # noqa: {finding.code}")
+        try:
+            if ast.dump(ast.parse(apply_edits(lines.text, [edit]))) == before:
+                return edit
+        except SyntaxError:
+            continue
+    return None
+
+
+# --------------------------------------------------------------------------- the server
+
+
+class FastlintServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(SOURCE, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
+        self.projects: dict[tuple[Path, Path | None], Project | ConfigError] = {}
+        # uri -> (document version, findings, project) of the last check published.
+        self.results: dict[str, tuple[int | None, list[Finding], Project | None]] = {}
+        self._pending: dict[str, asyncio.Future[None]] = {}
+        self._reported: set[str] = set()
+        # One worker: the engine's state (index memos, summaries) is touched by one check at a time.
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="fastlint-check")
+
+    # -- projects ----------------------------------------------------------------------
+
+    def project(self, path: Path) -> Project:
+        """The project of ``path``, built on first use (raises ConfigError)."""
+        key = (find_project_root(path), find_config_file(path))
+        if key not in self.projects:
+            try:
+                self.projects[key] = Project(load_settings([path]))
+            except ConfigError as error:
+                self.projects[key] = error
+        found = self.projects[key]
+        if isinstance(found, ConfigError):
+            raise found
+        return found
+
+    def _run(self, path: Path, text: str) -> tuple[list[Finding], Project | None]:
+        """On the worker thread: the findings of one document."""
+        project = self.project(path)
+        if project.excluded(path):
+            return [], project
+        return project.check(path, text), project
+
+    def _saved(self, path: Path) -> None:
+        """On the worker thread: a saved configuration rebuilds every project, a saved
+        module refreshes its summary in the projects that hold it."""
+        if path.name in CONFIG_FILES:
+            self.projects.clear()
+            return
+        for project in self.projects.values():
+            if isinstance(project, Project) and path.is_relative_to(project.settings.project_root):
+                project.refresh(path)
+
+    # -- checking ----------------------------------------------------------------------
+
+    def schedule(self, uri: str, delay: float = 0.0) -> None:
+        """Check ``uri`` after ``delay``; a newer request replaces a waiting one."""
+        waiting = self._pending.pop(uri, None)
+        if waiting is not None:
+            waiting.cancel()
+        self._pending[uri] = asyncio.ensure_future(self._check_later(uri, delay))
+
+    async def _check_later(self, uri: str, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        await self.check(uri)
+
+    async def check(self, uri: str) -> None:
+        document = self.workspace.get_text_document(uri)
+        if document.path is None:
+            return
+        text, version = document.source, document.version
+        loop = asyncio.get_running_loop()
+        try:
+            findings, project = await loop.run_in_executor(self._worker, self._run, Path(document.path).resolve(), text)
+        except ConfigError as error:
+            self._report(f"fastlint: {error}", types.MessageType.Error)
+            findings, project = [], None
+        except Exception as error:  # noqa: BLE001 - a bug in a check must not stop the server
+            self._report(f"fastlint: internal error: {type(error).__name__}: {error}", types.MessageType.Error)
+            findings, project = [], None
+        if uri not in self.workspace.text_documents or self.workspace.get_text_document(uri).version != version:
+            return  # closed, or changed meanwhile: a newer check publishes
+        self.results[uri] = (version, findings, project)
+        lines = Lines(text, self.workspace.position_codec)
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[diagnostic(f, lines) for f in findings], version=version)
+        )
+
+    def _report(self, message: str, kind: types.MessageType) -> None:
+        """Show a message once (until a configuration file is saved)."""
+        if message not in self._reported:
+            self._reported.add(message)
+            self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    async def saved(self, uri: str) -> None:
+        path = to_fs_path(uri)
+        if path is not None:
+            await asyncio.get_running_loop().run_in_executor(self._worker, self._saved, Path(path).resolve())
+            if Path(path).name in CONFIG_FILES:
+                self._reported.clear()
+        # The saved file may change what other open documents of its project report.
+        for open_uri in list(self.workspace.text_documents):
+            self.schedule(open_uri)
+
+    def closed(self, uri: str) -> None:
+        waiting = self._pending.pop(uri, None)
+        if waiting is not None:
+            waiting.cancel()
+        self.results.pop(uri, None)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    async def actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        uri = params.text_document.uri
+        document = self.workspace.get_text_document(uri)
+        result = self.results.get(uri)
+        if result is None or result[0] != document.version:
+            await self.check(uri)
+            result = self.results.get(uri)
+        if result is None or result[2] is None:
+            return []
+        only = params.context.only
+        if only and not any(types.CodeActionKind.QuickFix.value.startswith(kind) for kind in only):
+            return []
+        lines = Lines(document.source, self.workspace.position_codec)
+        return code_actions(uri, result[1], lines, params.range, result[2].policy)
+
+
+def create_server() -> FastlintServer:
+    server = FastlintServer()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: FastlintServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: FastlintServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, DEBOUNCE)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    async def did_save(ls: FastlintServer, params: types.DidSaveTextDocumentParams) -> None:
+        await ls.saved(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: FastlintServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.closed(params.text_document.uri)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    )
+    async def code_action(ls: FastlintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        return await ls.actions(params)
+
+    return server
+
+
+def serve() -> None:
+    """Speak LSP over stdin and stdout until the client says exit."""
+    create_server().start_io()

@@ -1,0 +1,306 @@
+"""``fastlint server`` spoken to over stdio by pygls's language client, as an editor would."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+from fastlint.finding import Finding, Position
+from fastlint.lsp import Lines, noqa_edit
+from fastlint.registry import metadata
+
+APP = '''\
+import time
+
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/")
+async def index():
+    label = "😀"; reply = requests.get("https://example.com", timeout=5)
+    time.sleep(1)
+    return reply.json()
+'''
+FIXED = APP.replace("async def index", "def index")
+SERVICES = '''\
+import requests
+
+
+def fetch_rates():
+    return requests.get("https://rates.example.com", timeout=5).json()
+'''
+API = '''\
+from fastapi import APIRouter
+
+from pkg.services import fetch_rates
+
+router = APIRouter()
+
+
+@router.get("/rates")
+async def rates():
+    return fetch_rates()
+'''
+# Long enough for a cold start on a loaded CI machine; the tests wait for messages, not time.
+TIMEOUT = 60
+
+
+class Editor:
+    """A client that records what the server publishes and lets a test wait for it."""
+
+    def __init__(self, client: LanguageClient) -> None:
+        self.client = client
+        self.diagnostics: dict[str, asyncio.Queue[types.PublishDiagnosticsParams]] = defaultdict(asyncio.Queue)
+        self.messages: asyncio.Queue[types.ShowMessageParams] = asyncio.Queue()
+        self.versions: dict[str, int] = {}
+
+    async def published(self, uri: str) -> types.PublishDiagnosticsParams:
+        return await asyncio.wait_for(self.diagnostics[uri].get(), TIMEOUT)
+
+    async def open(self, path: Path, text: str) -> types.PublishDiagnosticsParams:
+        uri = path.as_uri()
+        self.versions[uri] = 1
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text))
+        )
+        return await self.published(uri)
+
+    async def change(self, path: Path, text: str) -> types.PublishDiagnosticsParams:
+        """Replace the unsaved text; wait for the diagnostics of this version (a debounced
+        check may be replaced by a newer one, never published for an older version)."""
+        uri = path.as_uri()
+        self.versions[uri] += 1
+        version = self.versions[uri]
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
+        published = await self.published(uri)
+        assert published.version == version
+        return published
+
+    async def code_actions(self, path: Path, line: int, character: int) -> list[types.CodeAction]:
+        at = types.Position(line=line, character=character)
+        result = await asyncio.wait_for(
+            self.client.text_document_code_action_async(
+                types.CodeActionParams(
+                    text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
+                    range=types.Range(start=at, end=at),
+                    context=types.CodeActionContext(diagnostics=[]),
+                )
+            ),
+            TIMEOUT,
+        )
+        return list(result or [])
+
+
+def session(root: Path, scenario: Callable[[Editor], Awaitable[None]]) -> int:
+    """Start the server, initialize with ``root`` as the workspace, run ``scenario``, then
+    shut down and exit; returns the server's exit status."""
+
+    async def run() -> int:
+        client = LanguageClient("fastlint-tests", "1")
+        editor = Editor(client)
+
+        @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def on_diagnostics(params: types.PublishDiagnosticsParams) -> None:
+            editor.diagnostics[params.uri].put_nowait(params)
+
+        @client.feature(types.WINDOW_SHOW_MESSAGE)
+        def on_message(params: types.ShowMessageParams) -> None:
+            editor.messages.put_nowait(params)
+
+        await client.start_io(sys.executable, "-m", "fastlint", "server", cwd=str(root))
+        try:
+            result = await asyncio.wait_for(
+                client.initialize_async(
+                    types.InitializeParams(
+                        capabilities=types.ClientCapabilities(),
+                        root_uri=root.as_uri(),
+                        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="root")],
+                    )
+                ),
+                TIMEOUT,
+            )
+            assert result.server_info is not None and result.server_info.name == "fastlint"
+            client.initialized(types.InitializedParams())
+            await scenario(editor)
+            await asyncio.wait_for(client.shutdown_async(None), TIMEOUT)
+            client.exit(None)
+            assert client._server is not None
+            return await asyncio.wait_for(client._server.wait(), TIMEOUT)
+        finally:
+            if client._server is not None and client._server.returncode is None:
+                client._server.kill()  # a failed scenario must not leave the server behind
+            await client.stop()
+
+    return asyncio.run(run())
+
+
+def project(root: Path, config: str = 'select = ["FL1", "FL3"]') -> Path:
+    (root / "pyproject.toml").write_text(f'[project]\nname = "demo"\n\n[tool.fastlint]\n{config}\n', encoding="utf-8")
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "pkg" / "services.py").write_text(SERVICES, encoding="utf-8")
+    return root
+
+
+def _range(start: tuple[int, int], end: tuple[int, int]) -> types.Range:
+    return types.Range(start=types.Position(*start), end=types.Position(*end))
+
+
+def test_diagnostics_of_unsaved_text_with_utf16_ranges_until_fixed_and_closed(tmp_path: Path):
+    root = project(tmp_path)
+    app = root / "app.py"
+    app.write_text("", encoding="utf-8")  # the server checks the editor's text, not the file
+
+    async def scenario(editor: Editor) -> None:
+        published = await editor.open(app, APP)
+        assert published.version == 1
+        blocking, sleeping = published.diagnostics
+        # `requests.get` is at code-point column 26 (1-based); the emoji before it counts
+        # as two UTF-16 code units.
+        assert blocking.range == _range((10, 26), (10, 38))
+        assert (blocking.code, blocking.source, blocking.severity) == ("FL101", "fastlint", types.DiagnosticSeverity.Warning)
+        assert blocking.code_description is not None
+        assert blocking.code_description.href == metadata()["FL101"].url
+        assert blocking.message.startswith("`requests.get` blocks the event loop in async route handler GET /")
+        assert (sleeping.code, sleeping.range) == ("FL102", _range((11, 4), (11, 14)))
+
+        assert list((await editor.change(app, FIXED)).diagnostics) == []
+        broken = await editor.change(app, FIXED + "def (:\n")
+        assert [(d.code, d.severity) for d in broken.diagnostics] == [("FL001", types.DiagnosticSeverity.Error)]
+
+        editor.client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(app.as_uri())))
+        assert list((await editor.published(app.as_uri())).diagnostics) == []
+
+    assert session(root, scenario) == 0
+
+
+def test_code_actions_offer_the_labelled_fix_and_a_noqa_comment(tmp_path: Path):
+    root = project(tmp_path)
+    app = root / "app.py"
+
+    async def scenario(editor: Editor) -> None:
+        await editor.open(app, APP)
+        fix, disable = await editor.code_actions(app, 11, 6)
+        assert fix.title == "Fix FL102: Replace with `await asyncio.sleep(...)` (unsafe)"
+        assert fix.kind == types.CodeActionKind.QuickFix
+        assert [d.code for d in fix.diagnostics or ()] == ["FL102"]
+        assert fix.edit is not None and fix.edit.changes is not None
+        assert list(fix.edit.changes[app.as_uri()]) == [
+            types.TextEdit(_range((4, 0), (4, 0)), "import asyncio\n"),
+            types.TextEdit(_range((11, 4), (11, 4)), "await "),
+            types.TextEdit(_range((11, 4), (11, 14)), "asyncio.sleep"),
+        ]
+        assert disable.title == "Disable FL102 for this line"
+        assert disable.edit is not None and disable.edit.changes is not None
+        assert list(disable.edit.changes[app.as_uri()]) == [types.TextEdit(_range((11, 17), (11, 17)), "  # noqa: FL102")]
+
+        # FL101 offers no fix here: only the noqa action, at the line's end in UTF-16 units (71 code points).
+        (only,) = await editor.code_actions(app, 10, 30)
+        assert only.title == "Disable FL101 for this line"
+        assert only.edit is not None and only.edit.changes is not None
+        assert list(only.edit.changes[app.as_uri()]) == [types.TextEdit(_range((10, 72), (10, 72)), "  # noqa: FL101")]
+
+        # Applying the noqa action silences the finding.
+        suppressed = await editor.change(app, APP.replace("timeout=5)\n", "timeout=5)  # noqa: FL101\n"))
+        assert [d.code for d in suppressed.diagnostics] == ["FL102"]
+
+    assert session(root, scenario) == 0
+
+
+def test_a_call_chain_through_another_module_follows_its_saved_summary(tmp_path: Path):
+    root = project(tmp_path)
+    api = root / "pkg" / "api.py"
+    services = root / "pkg" / "services.py"
+
+    async def scenario(editor: Editor) -> None:
+        chain = await editor.open(api, API)
+        (finding,) = chain.diagnostics
+        assert finding.code == "FL107"
+        assert finding.range == _range((9, 11), (9, 22))
+        assert finding.message.startswith("fetch_rates() -> requests.get (FL101) blocks the event loop")
+
+        # Unsaved edits of services.py do not reach api.py; saving them does.
+        quiet = SERVICES.replace('requests.get("https://rates.example.com", timeout=5).json()', "{}")
+        await editor.open(services, SERVICES)
+        await editor.change(services, quiet)
+        services.write_text(quiet, encoding="utf-8")
+        editor.client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(services.as_uri())))
+        assert list((await editor.published(api.as_uri())).diagnostics) == []
+
+    assert session(root, scenario) == 0
+
+
+def test_a_configuration_error_is_shown_not_fatal(tmp_path: Path):
+    root = project(tmp_path, config='selectt = ["FL1"]')
+    app = root / "app.py"
+
+    async def scenario(editor: Editor) -> None:
+        assert list((await editor.open(app, APP)).diagnostics) == []
+        message = await asyncio.wait_for(editor.messages.get(), TIMEOUT)
+        assert message.type == types.MessageType.Error
+        assert "unknown key 'selectt'" in message.message
+        assert "pyproject.toml" in message.message
+
+        # Fixing the configuration and saving it brings the diagnostics.
+        (root / "pyproject.toml").write_text('[tool.fastlint]\nselect = ["FL101"]\n', encoding="utf-8")
+        editor.client.text_document_did_save(
+            types.DidSaveTextDocumentParams(types.TextDocumentIdentifier((root / "pyproject.toml").as_uri()))
+        )
+        assert [d.code for d in (await editor.published(app.as_uri())).diagnostics] == ["FL101"]
+
+    assert session(root, scenario) == 0
+
+
+def _finding(code: str, start: tuple[int, int], end: tuple[int, int]) -> Finding:
+    return Finding(code, "message", "example.py", Position(*start), Position(*end))
+
+
+class Units:
+    """pygls's position codec, reduced to what ``Lines`` asks of it."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+
+    def client_num_units(self, text: str) -> int:
+        return len(text.encode(self.encoding)) // (2 if self.encoding == "utf-16-le" else 1)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "character"), [pytest.param("utf-16-le", 8, id="utf-16"), pytest.param("utf-8", 10, id="utf-8")]
+)
+def test_positions_count_the_negotiated_code_units(encoding: str, character: int):
+    lines = Lines('x = "😀"; y\r\nz\n', Units(encoding))
+    assert lines.position(Position(1, 8)) == types.Position(0, character)
+    assert lines.position(Position(2, 2)) == types.Position(1, 1)
+
+
+def test_noqa_extends_an_existing_list_and_avoids_the_inside_of_strings():
+    text = 'call()  # noqa: FL301\nquery(x, """\ny""")\n'
+    lines = Lines(text, Units("utf-8"))
+    extended = noqa_edit(_finding("FL101", (1, 1), (1, 5)), lines)
+    assert extended is not None and (extended.start, extended.content) == (Position(1, 22), ", FL101")
+    # The first line ends inside the string: the comment goes after the string's end.
+    after = noqa_edit(_finding("FL101", (2, 1), (3, 5)), lines)
+    assert after is not None and (after.start, after.content) == (Position(3, 6), "  # noqa: FL101")
+    assert noqa_edit(_finding("FL001", (1, 1), (1, 1)), lines) is None
+
+
+def test_the_command_line_starts_without_pygls():
+    probe = "import sys, fastlint.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in ('pygls', 'lsprotocol')))"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "[]\n"
