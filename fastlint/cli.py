@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -247,6 +247,61 @@ def rules_command(output_format: str) -> None:
     for r in all_rules():
         flags = ("[*]" if r.fixable else "[ ]") + (" preview" if r.preview else "")
         click.echo(f"{r.code}  {r.name:<40} {flags:<12} {r.summary()}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--base", metavar="REV", help="Review the changes since the merge base of REV and HEAD (work tree included).")
+@click.option("--diff", "diff_file", type=click.File("r", encoding="utf-8", errors="surrogateescape"), help="Read the unified diff from FILE ('-': stdin) instead.")
+@click.option("--format", "output_format", type=click.Choice(("github-review", "rdjson", "text")), default="github-review", show_default=True)
+@click.option("--fix-suggestions/--no-fix-suggestions", default=True, show_default=True, help="Offer fixes as suggestions.")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", default=True, show_default=True, help="Suggest unsafe fixes too, labelled as unsafe.")
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (replaces the configuration's select).")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable (added to the configuration's ignore).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), help="Use this configuration file.")
+@click.option("--no-cache", is_flag=True, help="Read and write no cache.")
+def review(
+    paths: tuple[Path, ...],
+    base: str | None,
+    diff_file: TextIO | None,
+    output_format: str,
+    fix_suggestions: bool,
+    unsafe_fixes: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_path: Path | None,
+    no_cache: bool,
+) -> None:
+    """Report the findings on the changed lines of a pull request, as a review (see README)."""
+    from fastlint.config import ConfigError
+    from fastlint.review import ReviewError, run_review
+
+    if (base is None) == (diff_file is None):
+        _fail("give exactly one of --base REV and --diff FILE")
+    try:
+        run = run_review(
+            list(paths) or [Path(".")],
+            diff_text=diff_file.read() if diff_file is not None else None,
+            base=base,
+            fmt=output_format,
+            suggestions=fix_suggestions,
+            unsafe=unsafe_fixes,
+            overrides={"select": _split_codes(select), "ignore": _split_codes(ignore), "cache": False if no_cache else None},
+            config_path=config_path,
+            cwd=Path.cwd(),
+        )
+    except (ReviewError, ConfigError) as error:
+        _fail(str(error))
+        return
+    except Exception as error:  # exit 1 would read as "findings": an internal error is exit 2
+        if os.environ.get("FASTLINT_DEBUG"):
+            raise
+        _fail(f"internal error: {type(error).__name__}: {error} (set FASTLINT_DEBUG=1 for the traceback)")
+        return
+    for warning in run.warnings:
+        _warn(warning)
+    click.echo(run.report, nl=False)
+    sys.exit(EXIT_FINDINGS if run.findings else EXIT_CLEAN)
 
 
 @main.command(name="debug-config")
