@@ -225,6 +225,13 @@ class ProjectIndex:
                 if split is None or split[0].module == summary.module or not split[1]:
                     continue
                 local = ".".join(split[1])
+                if local in split[0].classes:
+                    # ``Depends(deps.Checker)`` builds one per request; ``Depends(deps.checker)``
+                    # (an instance) calls it.
+                    instance = self._instance_type(name, 0) is not None
+                    if not instance and any(role.kind is not RoleKind.DEPENDENCY for role in roles):
+                        continue
+                    local += ".__call__" if instance else ".__init__"
                 if local not in split[0].functions:
                     continue
                 by_local = found.setdefault(split[0].module, {})

@@ -33,7 +33,12 @@ ROLES = {
             async def get_item(self):
                 time.sleep(1)
 
+        class Checker:
+            async def __call__(self):
+                time.sleep(1)
+
         handlers = Handlers()
+        checker = Checker()
         """,
     "app/lifecycle.py": """
         import time
@@ -57,7 +62,7 @@ ROLES = {
         async def me(user=Depends(deps.get_user)):
             return user
 
-        app.add_api_route("/item", deps.handlers.get_item)
+        app.add_api_route("/item", deps.handlers.get_item, dependencies=[Depends(deps.checker)])
         """,
 }
 
@@ -82,6 +87,7 @@ def test_a_function_registered_in_another_module_gets_that_role(tmp_path: Path):
         (4, "FL102", "`time.sleep` blocks the event loop in async dependency `get_user`" + SLEEP),
         (10, "FL102", "`time.sleep` blocks the event loop in async function `helper`" + SLEEP),
         (14, "FL102", "`time.sleep` blocks the event loop in async route handler GET /item" + SLEEP),
+        (18, "FL102", "`time.sleep` blocks the event loop in async dependency `Checker.__call__`" + SLEEP),
     ]
     assert check(tmp_path, "app/lifecycle.py", cache=False) == []
     # A startup hook runs once, before serving: reported only when startup code is checked.
@@ -95,7 +101,7 @@ def test_a_function_registered_in_another_module_gets_that_role(tmp_path: Path):
 
 def test_a_registration_that_changes_rechecks_the_registered_module(tmp_path: Path):
     write(tmp_path, ROLES)
-    assert [line for line, *_ in check(tmp_path, "app/deps.py")] == [4, 10, 14]
+    assert [line for line, *_ in check(tmp_path, "app/deps.py")] == [4, 10, 14, 18]
     assert check(tmp_path, "app/lifecycle.py") == []
     write(tmp_path, {"app/main.py": ROLES["app/main.py"].replace("on_startup=[init_db], lifespan=boot", "").replace("deps.get_user", "deps.helper")})
     assert check(tmp_path, "app/deps.py") == [
@@ -103,6 +109,7 @@ def test_a_registration_that_changes_rechecks_the_registered_module(tmp_path: Pa
         (7, "FL102", "`time.sleep` blocks the event loop in async function `init_db`" + SLEEP),
         (10, "FL102", "`time.sleep` blocks the event loop in async dependency `helper`" + SLEEP),
         (14, "FL102", "`time.sleep` blocks the event loop in async route handler GET /item" + SLEEP),
+        (18, "FL102", "`time.sleep` blocks the event loop in async dependency `Checker.__call__`" + SLEEP),
     ]
     assert [line for line, *_ in check(tmp_path, "app/lifecycle.py")] == [6]
 

@@ -227,7 +227,24 @@ SHOP = {
         False,
     ),
     "shop.settings": ("from shop.config import CommonSettings\n\nclass Settings(CommonSettings):\n    pass\n\nclass Plain:\n    pass\n", False),
-    "shop.deps": ("async def get_user():\n    pass\n\nasync def unused():\n    pass\n", False),
+    "shop.deps": (
+        """
+        async def get_user():
+            pass
+
+        async def unused():
+            pass
+
+        class Checker:
+            def __init__(self):
+                pass
+
+        class Page:
+            def __init__(self):
+                pass
+        """,
+        False,
+    ),
     "shop.main": (
         """
         from fastapi import Depends, FastAPI
@@ -236,6 +253,7 @@ SHOP = {
 
         app = FastAPI(dependencies=[Depends(deps.get_user)])
         app.add_api_route("/me", current_user, methods=["POST"])
+        app.add_api_route("/page", deps.Page, dependencies=[Depends(deps.Checker)])  # a class is no route
         """,
         False,
     ),
@@ -272,7 +290,10 @@ def test_settings_classes_are_recognised_through_project_bases(shop: ProjectInde
 
 def test_roles_registered_in_another_module_reach_the_function(shop: ProjectIndex):
     roles = shop.registered_roles("shop.deps")
-    assert {local: [role.kind.value for role in found] for local, found in roles.items()} == {"get_user": ["route handler", "dependency"]}
+    assert {local: [role.kind.value for role in found] for local, found in roles.items()} == {
+        "get_user": ["route handler", "dependency"],
+        "Checker.__init__": ["dependency"],  # built per request
+    }
     assert roles["get_user"][0].endpoint == "POST /me"
     assert shop.consulted == {"<roles>:shop.deps"}
     digests = shop.fact_digests()
