@@ -21,7 +21,14 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from fastlint import __version__
-from fastlint.config import ConfigError, find_config_file, find_project_root, load_settings, resolve_selection
+from fastlint.config import (
+    PROJECT_MARKERS,
+    ConfigError,
+    find_config_file,
+    find_project_root,
+    load_settings,
+    resolve_selection,
+)
 from fastlint.engine import Checker, CheckPlan, index_project
 from fastlint.finding import Applicability, Edit, Finding, Position
 from fastlint.fixer import FixPolicy, apply_edits, fixable_codes
@@ -31,12 +38,13 @@ from fastlint.registry import known_codes, metadata
 from fastlint.rule_meta import UNPARSEABLE
 from fastlint.settings import Settings
 from fastlint.source import SourceFile
+from fastlint.summary import ModuleSummary
 
 SOURCE = "fastlint"
 # Typing pauses this long (seconds) before the text is checked.
 DEBOUNCE = 0.1
 CONFIG_FILES = ("pyproject.toml", "fastlint.toml")
-_NOQA_CODES = re.compile(r"#\s*noqa:\s*[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*", re.I)
+_NOQA_CODES = re.compile(r"#\s*noqa:\s*[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*", re.IGNORECASE)
 
 
 class Project:
@@ -51,11 +59,15 @@ class Project:
         self.codes, _ = resolve_selection(settings, known_codes())
         self.policy = FixPolicy(fixable_codes(settings, known_codes()), unsafe=True)
         self.knowledge = Knowledge.from_settings(settings)
-        cache = Cache.for_settings(settings, self.codes)
-        index, _ = index_project(discover([settings.project_root], settings).files, settings, cache)
-        if cache is not None:
-            cache.save()
-        self.summaries = dict(index.modules)
+        self.summaries: dict[str, ModuleSummary] = {}
+        # Without a project marker the root is the server's working directory (maybe the
+        # home directory): each file is then its own project, as for a snippet.
+        if any((settings.project_root / marker).exists() for marker in PROJECT_MARKERS):
+            cache = Cache.for_settings(settings, self.codes)
+            index, _ = index_project(discover([settings.project_root], settings).files, settings, cache)
+            if cache is not None:
+                cache.save()
+            self.summaries = dict(index.modules)
         self._excluded: dict[Path, bool] = {}
 
     def excluded(self, path: Path) -> bool:

@@ -13,8 +13,9 @@ import pytest
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
+from fastlint.config import load_settings
 from fastlint.finding import Finding, Position
-from fastlint.lsp import Lines, noqa_edit
+from fastlint.lsp import Lines, Project, noqa_edit
 from fastlint.registry import metadata
 
 APP = '''\
@@ -304,3 +305,27 @@ def test_noqa_extends_an_existing_list_and_avoids_the_inside_of_strings():
 def test_the_command_line_starts_without_pygls():
     probe = "import sys, fastlint.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in ('pygls', 'lsprotocol')))"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "[]\n"
+
+
+def test_excluded_files_and_other_suffixes_get_no_check(tmp_path: Path):
+    root = project(tmp_path, config='extend-exclude = ["generated"]')
+    (root / "generated").mkdir()
+    (root / "generated" / "app.py").write_text(APP, encoding="utf-8")
+    (root / "app.py").write_text(APP, encoding="utf-8")
+    checked = Project(load_settings([root / "app.py"]))
+    assert checked.excluded(root / "generated" / "app.py")
+    assert checked.excluded(root / "notes.txt")
+    assert not checked.excluded(root / "app.py")
+    assert not checked.excluded(root / "unsaved.py")  # a new file, not on disk yet
+    assert sorted(checked.summaries) == ["app", "pkg", "pkg.services"]
+
+
+def test_without_a_project_marker_nothing_is_indexed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The root falls back to the working directory, which may be a home directory."""
+    (tmp_path / "other.py").write_text(SERVICES, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    scratch = tmp_path / "scratch.py"
+    alone = Project(load_settings([scratch]))
+    assert alone.summaries == {}
+    text = SERVICES + "\n\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n@router.get('/')\nasync def rates():\n    return fetch_rates()\n"
+    assert [finding.code for finding in alone.check(scratch, text)] == ["FL107"]
