@@ -81,6 +81,10 @@ class Project:
             )
         return self._excluded[path]
 
+    def holds(self, path: Path) -> bool:
+        """``path`` is one of the files the project's index covers."""
+        return path.is_relative_to(self.settings.project_root) and not self.excluded(path)
+
     def refresh(self, path: Path) -> None:
         """A saved file's summary replaces the one in the index (or leaves it, unparseable)."""
         from fastlint.engine import summarize_file
@@ -268,7 +272,7 @@ class FastlintServer(LanguageServer):
             self.projects.clear()
             return
         for project in self.projects.values():
-            if isinstance(project, Project) and path.is_relative_to(project.settings.project_root):
+            if isinstance(project, Project) and project.holds(path):
                 project.refresh(path)
 
     # -- checking ----------------------------------------------------------------------

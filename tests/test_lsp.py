@@ -318,6 +318,13 @@ def test_excluded_files_and_other_suffixes_get_no_check(tmp_path: Path):
     assert not checked.excluded(root / "app.py")
     assert not checked.excluded(root / "unsaved.py")  # a new file, not on disk yet
     assert sorted(checked.summaries) == ["app", "pkg", "pkg.services"]
+    # A saved file joins the index; an excluded one, or one of another project, does not.
+    (root / "pkg" / "late.py").write_text(SERVICES, encoding="utf-8")
+    assert checked.holds(root / "pkg" / "late.py")
+    assert not checked.holds(root / "generated" / "app.py")
+    assert not checked.holds(tmp_path.parent / "elsewhere.py")
+    checked.refresh(root / "pkg" / "late.py")
+    assert sorted(checked.summaries) == ["app", "pkg", "pkg.late", "pkg.services"]
 
 
 def test_without_a_project_marker_nothing_is_indexed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
