@@ -57,6 +57,7 @@ class ProjectIndex:
         self._stack: list[set[str]] = []
         self._memo: dict[tuple[str, object], tuple[object, frozenset[str]]] = {}
         self._registered: dict[str, dict[str, tuple[Role, ...]]] | None = None
+        self._by_short_name: dict[str, list[str]] | None = None  # ORM model names by class name
 
     # -- names -------------------------------------------------------------------------
 
@@ -196,7 +197,12 @@ class ProjectIndex:
     def _registry_name(self, short: str) -> str | None:
         """The one mapped class of the project named ``short`` (None when none or several)."""
         self._note((REGISTRY,))
-        found = [name for summary in self.modules.values() for name in summary.models if name.rpartition(".")[2] == short]
+        if self._by_short_name is None:
+            self._by_short_name = {}
+            for summary in self.modules.values():
+                for name in summary.models:
+                    self._by_short_name.setdefault(name.rpartition(".")[2], []).append(name)
+        found = self._by_short_name.get(short, [])
         return found[0] if len(found) == 1 else None
 
     # -- roles given by other modules ------------------------------------------------

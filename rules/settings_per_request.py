@@ -240,7 +240,7 @@ def _settings_dependencies(ctx: ModuleContext, classes: _SettingsClasses) -> Ite
     for node in nodes_of(ctx.tree, ast.Call, ast.FunctionDef, ast.AsyncFunctionDef):
         if isinstance(node, ast.Call) and node.args and ctx.names.qualified_name(node.func) in DEPENDS:
             name = ctx.names.qualified_name(node.args[0])
-            if name in classes:
+            if name is not None and name in classes:
                 yield node.args[0], name
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for arg, default in all_parameters(node.args):
@@ -254,7 +254,7 @@ def _bare_depends(ctx: ModuleContext, annotation: ast.expr, default: ast.expr | 
         elements = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
         annotation, markers = elements[0], [*elements[1:], default]
     name = ctx.names.qualified_name(annotation)
-    if name not in classes:
+    if name is None or name not in classes:
         return
     for marker in markers:
         if isinstance(marker, ast.Call) and not marker.args and not marker.keywords and ctx.names.qualified_name(marker.func) in DEPENDS:
