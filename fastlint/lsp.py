@@ -2,7 +2,7 @@
 
 Each project root (found from a document's path, as the CLI finds it) gets its settings
 and the index of its files' summaries once, from the same pass 1 and cache as a run;
-a saved file's summary is refreshed. A document is checked with that index, its own
+a file saved, or changed on disk, refreshes its summary. A document is checked with that index, its own
 summary taken from the unsaved text. Checks run one at a time on a worker thread, so the
 event loop keeps reading the client's messages; only the newest version is published.
 """
@@ -86,16 +86,16 @@ class Project:
         return path.is_relative_to(self.settings.project_root) and not self.excluded(path)
 
     def refresh(self, path: Path) -> None:
-        """A saved file's summary replaces the one in the index (or leaves it, unparseable)."""
+        """A saved (created, deleted) file's summary replaces the one in the index; a file
+        that cannot be read or parsed leaves the index, as in a run."""
         from fastlint.engine import summarize_file
         from fastlint.names import module_name_for
 
         module, is_package = module_name_for(path, self.settings.project_root)
         try:
-            data = path.read_bytes()
+            summary = summarize_file(path, path.read_bytes(), module, is_package, self.knowledge)
         except OSError:
-            return
-        summary = summarize_file(path, data, module, is_package, self.knowledge)
+            summary = None
         if summary is None:
             self.summaries.pop(module, None)
         else:
@@ -265,15 +265,16 @@ class FastlintServer(LanguageServer):
             return [], project
         return project.check(path, text), project
 
-    def _saved(self, path: Path) -> None:
-        """On the worker thread: a saved configuration rebuilds every project, a saved
+    def _changed(self, paths: list[Path]) -> None:
+        """On the worker thread: a changed configuration rebuilds every project, a changed
         module refreshes its summary in the projects that hold it."""
-        if path.name in CONFIG_FILES:
+        if any(path.name in CONFIG_FILES for path in paths):
             self.projects.clear()
             return
-        for project in self.projects.values():
-            if isinstance(project, Project) and project.holds(path):
-                project.refresh(path)
+        for path in paths:
+            for project in self.projects.values():
+                if isinstance(project, Project) and project.holds(path):
+                    project.refresh(path)
 
     # -- checking ----------------------------------------------------------------------
 
@@ -317,13 +318,13 @@ class FastlintServer(LanguageServer):
             self._reported.add(message)
             self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
-    async def saved(self, uri: str) -> None:
-        path = to_fs_path(uri)
-        if path is not None:
-            await asyncio.get_running_loop().run_in_executor(self._worker, self._saved, Path(path).resolve())
-            if Path(path).name in CONFIG_FILES:
-                self._reported.clear()
-        # The saved file may change what other open documents of its project report.
+    async def files_changed(self, uris: list[str]) -> None:
+        """Files saved in the editor or changed on disk (``workspace/didChangeWatchedFiles``)."""
+        paths = [Path(path).resolve() for path in map(to_fs_path, uris) if path is not None]
+        await asyncio.get_running_loop().run_in_executor(self._worker, self._changed, paths)
+        if any(path.name in CONFIG_FILES for path in paths):
+            self._reported.clear()
+        # A changed file may change what other open documents of its project report.
         for open_uri in list(self.workspace.text_documents):
             self.schedule(open_uri)
 
@@ -363,7 +364,24 @@ def create_server() -> FastlintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     async def did_save(ls: FastlintServer, params: types.DidSaveTextDocumentParams) -> None:
-        await ls.saved(params.text_document.uri)
+        await ls.files_changed([params.text_document.uri])
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    async def watched_files_changed(ls: FastlintServer, params: types.DidChangeWatchedFilesParams) -> None:
+        await ls.files_changed([change.uri for change in params.changes])
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: FastlintServer, params: types.InitializedParams) -> None:
+        """Ask the editor to report files changed outside it (a checkout, a deletion)."""
+        workspace = ls.client_capabilities.workspace
+        watched = workspace.did_change_watched_files if workspace else None
+        if watched and watched.dynamic_registration:
+            patterns = ["**/*.py", "**/*.pyi", *(f"**/{name}" for name in CONFIG_FILES)]
+            options = types.DidChangeWatchedFilesRegistrationOptions(
+                watchers=[types.FileSystemWatcher(glob_pattern=pattern) for pattern in patterns]
+            )
+            registration = types.Registration(id="fastlint-watched-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)
+            await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: FastlintServer, params: types.DidCloseTextDocumentParams) -> None:

@@ -64,6 +64,7 @@ class Editor:
         self.client = client
         self.diagnostics: dict[str, asyncio.Queue[types.PublishDiagnosticsParams]] = defaultdict(asyncio.Queue)
         self.messages: asyncio.Queue[types.ShowMessageParams] = asyncio.Queue()
+        self.registrations: asyncio.Queue[types.Registration] = asyncio.Queue()
         self.versions: dict[str, int] = {}
 
     async def published(self, uri: str) -> types.PublishDiagnosticsParams:
@@ -108,7 +109,9 @@ class Editor:
         return list(result or [])
 
 
-def session(root: Path, scenario: Callable[[Editor], Awaitable[None]]) -> int:
+def session(
+    root: Path, scenario: Callable[[Editor], Awaitable[None]], capabilities: types.ClientCapabilities | None = None
+) -> int:
     """Start the server, initialize with ``root`` as the workspace, run ``scenario``, then
     shut down and exit; returns the server's exit status."""
 
@@ -124,12 +127,17 @@ def session(root: Path, scenario: Callable[[Editor], Awaitable[None]]) -> int:
         def on_message(params: types.ShowMessageParams) -> None:
             editor.messages.put_nowait(params)
 
+        @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+        def on_register(params: types.RegistrationParams) -> None:
+            for registration in params.registrations:
+                editor.registrations.put_nowait(registration)
+
         await client.start_io(sys.executable, "-m", "fastlint", "server", cwd=str(root))
         try:
             result = await asyncio.wait_for(
                 client.initialize_async(
                     types.InitializeParams(
-                        capabilities=types.ClientCapabilities(),
+                        capabilities=capabilities or types.ClientCapabilities(),
                         root_uri=root.as_uri(),
                         workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="root")],
                     )
@@ -245,6 +253,32 @@ def test_a_call_chain_through_another_module_follows_its_saved_summary(tmp_path:
         assert list((await editor.published(api.as_uri())).diagnostics) == []
 
     assert session(root, scenario) == 0
+
+
+def test_files_changed_outside_the_editor_refresh_the_index(tmp_path: Path):
+    root = project(tmp_path)
+    api = root / "pkg" / "api.py"
+    services = root / "pkg" / "services.py"
+    watching = types.ClientCapabilities(
+        workspace=types.WorkspaceClientCapabilities(
+            did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=True)
+        )
+    )
+
+    async def scenario(editor: Editor) -> None:
+        registration = await asyncio.wait_for(editor.registrations.get(), TIMEOUT)
+        assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+        patterns = ["**/*.py", "**/*.pyi", "**/pyproject.toml", "**/fastlint.toml"]
+        assert registration.register_options == {"watchers": [{"globPattern": pattern} for pattern in patterns]}
+
+        assert [d.code for d in (await editor.open(api, API)).diagnostics] == ["FL107"]
+        services.unlink()  # a checkout removed it
+        editor.client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams([types.FileEvent(uri=services.as_uri(), type=types.FileChangeType.Deleted)])
+        )
+        assert list((await editor.published(api.as_uri())).diagnostics) == []
+
+    assert session(root, scenario, watching) == 0
 
 
 def test_a_configuration_error_is_shown_not_fatal(tmp_path: Path):
