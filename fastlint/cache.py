@@ -72,6 +72,7 @@ class Cache:
         if self._store.findings_key != self.findings_key:
             self._store = _Store(self.findings_key, self._store.summaries)
         self._seen: set[str] = set()
+        self._dirty = False
 
     @classmethod
     def for_settings(cls, settings: Settings, codes: frozenset[str]) -> Cache | None:
@@ -103,6 +104,7 @@ class Cache:
     def put_summary(self, path: str, entry: CachedSummary) -> None:
         self._seen.add(path)
         self._store.summaries[path] = entry
+        self._dirty = True
 
     # -- findings ----------------------------------------------------------------------
 
@@ -116,11 +118,16 @@ class Cache:
 
     def put_findings(self, path: str, entry: CachedFindings) -> None:
         self._store.findings[path] = entry
+        self._dirty = True
 
     # -- writing -----------------------------------------------------------------------
 
     def save(self) -> None:
-        """Write atomically, keeping only the files this run saw."""
+        """Write atomically, keeping only the files this run saw; a run that changed
+        nothing writes nothing (the warm path)."""
+        stale = any(path not in self._seen for path in (*self._store.summaries, *self._store.findings))
+        if not (self._dirty or stale) and self.path.exists():
+            return
         store = _Store(
             self.findings_key,
             {path: entry for path, entry in self._store.summaries.items() if path in self._seen},

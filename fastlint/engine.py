@@ -223,10 +223,11 @@ def index_project(files: Iterable[Path], settings: Settings, cache: Cache | None
     """
     from fastlint.cache import CachedSummary, digest, summary_digest
     from fastlint.knowledge.tables import Knowledge
-    from fastlint.names import module_name_for
+    from fastlint.names import module_name_for, package_parts_cache_clear
     from fastlint.project import ProjectIndex
 
     knowledge = Knowledge.from_settings(settings)
+    package_parts_cache_clear()  # a long-lived server sees packages created since its last index
     entries: dict[str, CachedSummary] = {}
     modules: dict[str, tuple[str, str]] = {}
     missing: list[tuple[str, Path, bytes, str, bool]] = []

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import builtins
+import os
 from collections.abc import Container
+from functools import lru_cache
 from pathlib import Path
 
 from fastlint.knowledge.types import canonical_name
@@ -19,18 +21,27 @@ def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
     Packages are found by walking up through ``__init__.py`` files, so a ``src/``
     layout and scripts outside packages both get the name they are imported by.
     """
-    path = path.resolve()
+    path = Path(os.path.abspath(path))
     is_package = path.stem == "__init__"
-    parts = [] if is_package else [path.stem]
-    directory = path.parent
-    while (directory / "__init__.py").exists() and directory != directory.parent:
-        parts.append(directory.name)
-        if directory == root:
-            break
-        directory = directory.parent
+    parts = [*_package_parts(str(path.parent), str(root)), *([] if is_package else [path.stem])]
     if not parts:
         parts.append(path.parent.name or "__main__")
-    return ".".join(reversed(parts)), is_package
+    return ".".join(parts), is_package
+
+
+def package_parts_cache_clear() -> None:
+    _package_parts.cache_clear()
+
+
+@lru_cache(maxsize=None)
+def _package_parts(directory: str, root: str) -> tuple[str, ...]:
+    """The package names from the top package down to ``directory`` (one stat per folder)."""
+    folder = Path(directory)
+    if folder == folder.parent or not (folder / "__init__.py").exists():
+        return ()
+    if directory == root:
+        return (folder.name,)
+    return (*_package_parts(str(folder.parent), root), folder.name)
 
 
 def resolve_relative(module: str, is_package: bool, level: int, target: str | None) -> str:
