@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -208,6 +207,8 @@ def _check(paths: Sequence[Path], plan: CheckPlan, project: ProjectIndex, jobs: 
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and len(paths) >= _PARALLEL_THRESHOLD:
         ordered = sorted(paths, key=_size, reverse=True)
+        from concurrent.futures import ProcessPoolExecutor  # a one-file run needs no pool
+
         with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(plan, project)) as pool:
             return list(pool.map(_check_in_worker, ordered, chunksize=8))
     if not paths:
@@ -267,6 +268,8 @@ def _summaries(missing: list[tuple[str, Path, bytes, str, bool]], settings: Sett
     jobs = os.cpu_count() or 1
     tasks = [(path, data, module, is_package) for _, path, data, module, is_package in missing]
     if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
+        from concurrent.futures import ProcessPoolExecutor
+
         with ProcessPoolExecutor(jobs, initializer=_init_summarizer_in_pool, initargs=(settings,)) as pool:
             return list(pool.map(_summarize_in_worker, tasks, chunksize=16))
     _init_summarizer(settings)

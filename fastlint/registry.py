@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fastlint.rule import Rule
 from fastlint.rule_meta import UNPARSEABLE, RuleMeta
+
+if TYPE_CHECKING:
+    from fastlint.rule import Rule
+
+_CODE = re.compile(r'^    code = "(FL\d{3})"$', re.M)
+_PREVIEW = re.compile(r"^    preview = True$", re.M)
 
 
 @lru_cache(maxsize=1)
@@ -24,6 +33,8 @@ def all_rules() -> tuple[type[Rule], ...]:
 
 
 def rules_in_module(module: object) -> list[type[Rule]]:
+    from fastlint.rule import Rule
+
     return [
         value
         for value in vars(module).values()
@@ -40,12 +51,46 @@ def rule_by_selector(selector: str) -> type[Rule] | None:
     return next((rule for rule in all_rules() if selector.upper() == rule.code or selector == rule.name), None)
 
 
+@lru_cache(maxsize=1)
 def known_codes() -> dict[str, bool]:
-    """Every rule code and whether it is in preview."""
-    return {rule.code: rule.preview for rule in all_rules()}
+    """Every rule code and whether it is in preview, read from the rule modules' source.
+
+    Selecting rules must not import them: a run that the cache answers needs the codes
+    but none of the rules (a test checks this table against the imported classes).
+    """
+    import fastlint.rules as package
+
+    codes: dict[str, bool] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.startswith("_"):
+            continue
+        text = (Path(package.__path__[0]) / f"{info.name}.py").read_text(encoding="utf-8")
+        for code in _CODE.findall(text):
+            codes[code] = _PREVIEW.search(text) is not None
+    return dict(sorted(codes.items()))
 
 
-def metadata() -> dict[str, RuleMeta]:
+def metadata() -> Mapping[str, RuleMeta]:
+    """Every rule's metadata, FL001 included; the rules are imported on first access."""
+    return _LazyMetadata()
+
+
+class _LazyMetadata(Mapping[str, RuleMeta]):
+    def _load(self) -> dict[str, RuleMeta]:
+        return _all_metadata()
+
+    def __getitem__(self, code: str) -> RuleMeta:
+        return self._load()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+@lru_cache(maxsize=1)
+def _all_metadata() -> dict[str, RuleMeta]:
     metas = {rule.code: rule.meta() for rule in all_rules()}
     metas[UNPARSEABLE.code] = UNPARSEABLE
     return metas

@@ -116,3 +116,9 @@ def test_one_rule_class_per_module():
         assert len(rules_in_module(importlib.import_module(name))) == 1
     rule_files = [p for p in (Path(__file__).parents[1] / "rules").glob("*.py") if not p.name.startswith("_")]
     assert len(rule_files) == len(RULES)
+
+
+def test_codes_read_without_importing_the_rules_match_the_rules():
+    from fastlint.registry import known_codes
+
+    assert known_codes() == {rule.code: rule.preview for rule in RULES}

@@ -9,23 +9,25 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+import importlib
+
 from fastlint.finding import Finding
-from fastlint.output import github, gitlab, json_format, junit, rdjson, sarif, text
 from fastlint.output._common import Context, Sources
 from fastlint.rule_meta import RuleMeta
 
 __all__ = ["FORMATS", "render"]
 
-_RENDERERS: dict[str, Callable[[Sequence[Finding], Context], str]] = {
-    "text": text.render,
-    "json": json_format.render,
-    "json-lines": json_format.render_lines,
-    "sarif": sarif.render,
-    "github": github.render,
-    "gitlab": gitlab.render,
-    "junit": junit.render,
-    "rdjson": rdjson.render,
-    "rdjsonl": rdjson.render_lines,
+# Format name -> (module, function): a run imports only the reporter it uses (startup time).
+_RENDERERS: dict[str, tuple[str, str]] = {
+    "text": ("text", "render"),
+    "json": ("json_format", "render"),
+    "json-lines": ("json_format", "render_lines"),
+    "sarif": ("sarif", "render"),
+    "github": ("github", "render"),
+    "gitlab": ("gitlab", "render"),
+    "junit": ("junit", "render"),
+    "rdjson": ("rdjson", "render"),
+    "rdjsonl": ("rdjson", "render_lines"),
 }
 
 FORMATS: tuple[str, ...] = tuple(_RENDERERS)
@@ -49,9 +51,10 @@ def render(
     ``color`` and ``statistics`` apply to ``text`` only.
     """
     try:
-        renderer = _RENDERERS[fmt]
+        module, function = _RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"unknown output format {fmt!r}; choose from {', '.join(FORMATS)}") from None
+    renderer: Callable[[Sequence[Finding], Context], str] = getattr(importlib.import_module(f"fastlint.output.{module}"), function)
     ctx = Context(
         rules=rules,
         root=root,
