@@ -198,7 +198,7 @@ class TypeInference:
     def _call_type(self, call: ast.Call, scope: Scope, depth: int) -> str | None:
         callee = self.callee(call.func, scope, depth + 1)
         if callee:
-            constructed = known.CONSTRUCTORS.get(callee) or _method_result(callee)
+            constructed = known.CONSTRUCTORS.get(callee) or known.method_result(callee)
             if constructed == "sqlalchemy.orm.sessionmaker" and _makes_async_sessions(call, self.names):
                 return "sqlalchemy.ext.asyncio.async_sessionmaker"
             if constructed:
@@ -315,15 +315,6 @@ class TypeInference:
             if len(alias) == 1 and alias[0].kind == "value" and isinstance(alias[0].node, ast.expr):
                 return self.annotation_type(alias[0].node, depth + 1)
         return self.names.qualified_name(node)
-
-
-def _method_result(name: str) -> str | None:
-    """What a method returns, looking through known subclasses to their base."""
-    if name in known.METHOD_RESULTS:
-        return known.METHOD_RESULTS[name]
-    type_name, _, method = name.rpartition(".")
-    base = known.BASES.get(type_name)
-    return known.METHOD_RESULTS.get(f"{base}.{method}") if base else None
 
 
 def _attribute_result(receiver: str, attr: str) -> str | None:

@@ -126,7 +126,7 @@ class ProjectIndex:
         if function is not None:
             returns = function[1].returns
             return self.resolve(returns, depth + 1) if returns else None
-        return known.CONSTRUCTORS.get(canonical) or _method_result(canonical)
+        return known.CONSTRUCTORS.get(canonical) or known.method_result(canonical)
 
     def _is_class(self, name: str) -> bool:
         split = self._split(name)
@@ -335,9 +335,3 @@ def _digest(value: object) -> str:
     return hashlib.blake2b(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).hexdigest()
 
 
-def _method_result(name: str) -> str | None:
-    if name in known.METHOD_RESULTS:
-        return known.METHOD_RESULTS[name]
-    type_name, _, method = name.rpartition(".")
-    base = known.BASES.get(type_name)
-    return known.METHOD_RESULTS.get(f"{base}.{method}") if base else None

@@ -150,3 +150,12 @@ BASES: dict[str, str] = {
 
 # Objects whose ``with`` block yields something other than themselves.
 ENTER_RESULTS: dict[str, str] = {}
+
+
+def method_result(name: str) -> str | None:
+    """What a method returns, looking through known subclasses to their base."""
+    if name in METHOD_RESULTS:
+        return METHOD_RESULTS[name]
+    type_name, _, method = name.rpartition(".")
+    base = BASES.get(type_name)
+    return METHOD_RESULTS.get(f"{base}.{method}") if base else None
