@@ -15,7 +15,7 @@ from fastlint.names import dotted_text, may_resolve_to
 from fastlint.rule import Rule
 from fastlint.syntax import FunctionNode, local_calls
 
-# ``json.load(f)`` on a file whose ``open`` is reported already says nothing new.
+# ``json.load(f)`` on a stream whose opening call (``open``, ``urlopen``) is reported already says nothing new.
 _FILE_SERIALIZERS = {"json.load": 0, "pickle.load": 0, "json.dump": 1, "pickle.dump": 1}
 _OPENERS = {"builtins.open", "io.open", "codecs.open", "pathlib.Path.open"}
 
@@ -47,12 +47,13 @@ def blocking_calls_in(function: FunctionNode, inference: TypeInference, knowledg
     for node in candidates:
         name = inference.callee(node.func, scope)
         entry = knowledge.blocking_call(name) if name else None
-        if entry is None or _uses_reported_file(inference, node, name or "", scope):
+        if entry is None or _reads_reported_stream(inference, knowledge, node, name or "", scope):
             continue
         yield node, entry, name or entry.name
 
 
-def _uses_reported_file(inference: TypeInference, call: ast.Call, name: str, scope: Scope) -> bool:
+def _reads_reported_stream(inference: TypeInference, knowledge: Knowledge, call: ast.Call, name: str, scope: Scope) -> bool:
+    """``json.load(f)`` where ``f`` came from a call reported already (``open``, ``urlopen``)."""
     position = _FILE_SERIALIZERS.get(name)
     if position is None or len(call.args) <= position:
         return False
@@ -60,12 +61,15 @@ def _uses_reported_file(inference: TypeInference, call: ast.Call, name: str, sco
     if isinstance(argument, ast.Name):
         bindings = scope.bindings.get(argument.id, [])
         values = [binding.node for binding in bindings if binding.kind in ("value", "enter")]
-        return bool(values) and len(values) == len(bindings) and all(_is_open_call(inference, value, scope) for value in values)
-    return _is_open_call(inference, argument, scope)
+        return bool(values) and len(values) == len(bindings) and all(_is_reported(inference, knowledge, value, scope) for value in values)
+    return _is_reported(inference, knowledge, argument, scope)
 
 
-def _is_open_call(inference: TypeInference, node: ast.AST | None, scope: Scope) -> bool:
-    return isinstance(node, ast.Call) and inference.callee(node.func, scope) in _OPENERS
+def _is_reported(inference: TypeInference, knowledge: Knowledge, node: ast.AST | None, scope: Scope) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    callee = inference.callee(node.func, scope)
+    return callee is not None and (callee in _OPENERS or knowledge.blocking_call(callee) is not None)
 
 
 def describe_call(ctx: ModuleContext, func: ast.expr, qualified: str) -> str:
