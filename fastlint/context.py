@@ -58,7 +58,8 @@ class ModuleContext:
     @cached_property
     def inference(self) -> TypeInference:
         external = self.project.call_result if self.project is not None else None
-        return TypeInference(self.names, self.tree, self.model.owners.get, external)
+        owners = self.model.owners
+        return TypeInference(self.names, self.tree, lambda node: owners.get(node) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None, external)
 
     @cached_property
     def async_functions(self) -> list[ast.AsyncFunctionDef]:

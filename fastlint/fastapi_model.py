@@ -79,7 +79,9 @@ class FastAPIModel:
     owners: dict[FunctionNode, ast.ClassDef] = field(default_factory=dict)
 
     def roles_of(self, function: ast.AST) -> list[Role]:
-        return self.roles.get(function, [])  # type: ignore[arg-type]
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return []
+        return self.roles.get(function, [])
 
     def runs_only_once(self, function: ast.AST) -> bool:
         roles = self.roles_of(function)

@@ -285,10 +285,10 @@ class TypeInference:
                 for node in walk_local(statement):
                     if isinstance(node, ast.Assign):
                         for target in node.targets:
-                            if _is_self_attribute(target):
-                                add(target.attr, Binding("value", node.value), method_scope)  # type: ignore[union-attr]
-                    elif isinstance(node, ast.AnnAssign) and _is_self_attribute(node.target):
-                        add(node.target.attr, Binding("annotation", node.annotation), method_scope)  # type: ignore[union-attr]
+                            if isinstance(target, ast.Attribute) and _is_self_attribute(target):
+                                add(target.attr, Binding("value", node.value), method_scope)
+                    elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Attribute) and _is_self_attribute(node.target):
+                        add(node.target.attr, Binding("annotation", node.annotation), method_scope)
         self._attributes[key] = attributes
         return attributes
 

@@ -51,10 +51,12 @@ def nodes_of(tree: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
         buckets[None] = order
         tree._fastlint_buckets = buckets  # type: ignore[attr-defined]
     if len(kinds) == 1:
-        return buckets.get(kinds[0], [])
+        found: list = buckets.get(kinds[0], [])  # type: ignore[type-arg]
+        return found
     if kinds not in buckets:
         buckets[kinds] = [node for node in buckets[None] if isinstance(node, kinds)]
-    return buckets[kinds]
+    combined: list = buckets[kinds]  # type: ignore[type-arg]
+    return combined
 
 
 def _walk_local(node: ast.AST) -> Iterator[ast.AST]:
@@ -63,15 +65,8 @@ def _walk_local(node: ast.AST) -> Iterator[ast.AST]:
     while stack:
         child = stack.pop()
         yield child
-        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            inner = [*child.decorator_list, *child.args.defaults, *child.args.kw_defaults]
-        elif isinstance(child, ast.ClassDef):
-            inner = [*child.decorator_list, *child.bases, *child.keywords]
-        elif isinstance(child, ast.Lambda):
-            inner = [*child.args.defaults, *child.args.kw_defaults]
-        else:
-            inner = children(child)
-        stack.extend(reversed([n for n in inner if n is not None]))
+        inner = _enclosing_parts(child) if isinstance(child, SCOPE_NODES) else children(child)
+        stack.extend(reversed(inner))
 
 
 def _index_tree(tree: ast.AST) -> list[ast.AST]:
@@ -109,6 +104,7 @@ def _index_tree(tree: ast.AST) -> list[ast.AST]:
 
 def _enclosing_parts(node: ast.AST) -> list[ast.AST]:
     """The parts of a function, lambda or class that run where it is defined."""
+    parts: list[ast.AST | None]
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         parts = [*node.decorator_list, *node.args.defaults, *node.args.kw_defaults]
     elif isinstance(node, ast.ClassDef):

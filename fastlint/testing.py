@@ -21,7 +21,7 @@ def lint_source(
 ) -> list[Finding]:
     """Check ``code`` as if it were the file ``path`` with only ``codes`` enabled."""
     root = root or Path.cwd()
-    settings = dataclasses.replace(Settings(project_root=root), cache=False, **dict(options or {}))
+    settings = dataclasses.replace(Settings(project_root=root), cache=False, **dict(options or {}))  # type: ignore[arg-type]
     checker = Checker(CheckPlan(settings, frozenset(codes)))
     source = decode_source(root / path, code.encode("utf-8"))
     return sorted(checker.check_source(source).findings, key=Finding.sort_key)
@@ -40,7 +40,7 @@ def fix_source(
     from fastlint.fixer import FixPolicy, fix_file
 
     root = Path.cwd()
-    settings = dataclasses.replace(Settings(project_root=root), cache=False, **dict(options or {}))
+    settings = dataclasses.replace(Settings(project_root=root), cache=False, **dict(options or {}))  # type: ignore[arg-type]
     checker = Checker(CheckPlan(settings, frozenset(codes)))
     source = decode_source(root / path, code.encode("utf-8"))
 

@@ -102,7 +102,9 @@ class OutboundCallWithoutTimeout(Rule):
         owners: list[FunctionNode | ast.Module] = [ctx.tree, *_functions(ctx.tree)]
         for owner in owners:
             candidates = [node for node in local_calls(owner) if may_resolve_to(node.func, ctx.names, _METHODS, TIMEOUT_CALLS)]
-            scope = ctx.inference.scope(owner) if candidates else None
+            if not candidates:
+                continue
+            scope = ctx.inference.scope(owner)
             for node in candidates:
                 callee = callee_of(ctx, node.func, scope)
                 entry = TIMEOUT_CALLS.get(callee or "")
