@@ -260,6 +260,7 @@ class FastlintServer(LanguageServer):
 
     def _run(self, path: Path, text: str) -> tuple[list[Finding], Project | None]:
         """On the worker thread: the findings of one document."""
+        path = path.resolve()
         project = self.project(path)
         if project.excluded(path):
             return [], project
@@ -268,6 +269,7 @@ class FastlintServer(LanguageServer):
     def _changed(self, paths: list[Path]) -> None:
         """On the worker thread: a changed configuration rebuilds every project, a changed
         module refreshes its summary in the projects that hold it."""
+        paths[:] = [path.resolve() for path in paths]
         if any(path.name in CONFIG_FILES for path in paths):
             self.projects.clear()
             return
@@ -297,7 +299,7 @@ class FastlintServer(LanguageServer):
         text, version = document.source, document.version
         loop = asyncio.get_running_loop()
         try:
-            findings, project = await loop.run_in_executor(self._worker, self._run, Path(document.path).resolve(), text)
+            findings, project = await loop.run_in_executor(self._worker, self._run, Path(document.path), text)
         except ConfigError as error:
             self._report(f"fastlint: {error}", types.MessageType.Error)
             findings, project = [], None
@@ -320,7 +322,7 @@ class FastlintServer(LanguageServer):
 
     async def files_changed(self, uris: list[str]) -> None:
         """Files saved in the editor or changed on disk (``workspace/didChangeWatchedFiles``)."""
-        paths = [Path(path).resolve() for path in map(to_fs_path, uris) if path is not None]
+        paths = [Path(path) for path in map(to_fs_path, uris) if path is not None]
         await asyncio.get_running_loop().run_in_executor(self._worker, self._changed, paths)
         if any(path.name in CONFIG_FILES for path in paths):
             self._reported.clear()

@@ -462,3 +462,11 @@ def test_missing_path_is_an_error_not_a_clean_run(project: Path):
     assert result.exit_code == 2
     assert result.stderr == "fastlint: error: no such file or directory: nowhere.py\n"
     assert result.stdout == ""
+
+
+def test_fastlint_checks_its_own_source_clean(monkeypatch: pytest.MonkeyPatch):
+    """Dogfooding: the language server is async code, and nothing in it may block its loop."""
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root)
+    result = run("check", "fastlint", "rules", "--no-cache")
+    assert result.exit_code == 0, result.output
