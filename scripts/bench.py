@@ -1,0 +1,408 @@
+#!/usr/bin/env python3
+"""Benchmark fastlint against its peers on pinned real-world corpora (issue 6).
+
+Run by hand, never in the test suite:
+
+    python scripts/bench.py                      # everything, writes docs/performance.md
+    python scripts/bench.py --corpus prefect --only fastlint,ruff,libcst --output /tmp/p.md
+
+The first run downloads the pinned wheels and creates the peers' virtualenv under .bench/
+(gitignored). Commands run round-robin (one run of each tool, then the next round), so that
+noise on a busy machine spreads over every tool; the report gives medians of wall time, CPU
+time (user+sys of the process and its children) and peak RSS of the largest process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_corpus as corpus  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SCRATCH = REPO / ".bench"
+PEERS = SCRATCH / "peers-venv"
+PEER_PACKAGES = ["ruff", "flake8", "flake8-async", "pylint", "fixit", "bandit", "hydroid-cli", "libcst"]
+FASTLINT = REPO / ".venv" / "bin" / "fastlint"
+FASTLINT_PYTHON = REPO / ".venv" / "bin" / "python"
+# fastlint is installed in editable mode: a long run measures a copy of its sources taken at the
+# start, so that work committed meanwhile does not mix versions (run by .venv's Python).
+SNAPSHOT = SCRATCH / "fastlint-snapshot"
+FASTLINT_CMD = ["env", f"PYTHONPATH={SNAPSHOT}", str(FASTLINT_PYTHON), "-m", "fastlint"]
+FASTLINT_ARGS = ["check", "--exit-zero", "--output-format", "json"]
+FAMILIES = ["fastlint", "ruff", "ast", "libcst", "bandit", "hydroid", "pylint", "fixit", "flake8-async"]
+HYDROID = "hydroid-cli, no cache"
+COLD, WARM, EDITED = "fastlint cold", "fastlint warm", "fastlint warm, one file edited"
+ALONE = "fastlint cold, the edited file alone in a one-file project"
+# The shell may set PYTHONDONTWRITEBYTECODE; without .pyc files every run would recompile the
+# sources of an editable install, which no user's installed linter does.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+# One process parses every file of the corpus (the cwd): the floor of any libcst-based linter.
+PARSE_SCRIPT = """
+import pathlib, sys
+if sys.argv[1] == "libcst":
+    import libcst
+    parse = libcst.parse_module
+else:
+    import ast
+    parse = ast.parse
+failed = 0
+for path in sorted(pathlib.Path(".").rglob("*.py")):
+    if ".git" not in path.parts:
+        try:
+            parse(path.read_bytes())
+        except Exception:
+            failed += 1
+print(f"{failed} files failed to parse", file=sys.stderr)
+"""
+
+
+@dataclass
+class Tool:
+    name: str
+    family: str  # what --only selects
+    argv: list[str]
+    slow: bool = False  # takes minutes: run --slow-repeat times only
+    prime: bool = False  # run once, untimed, before the first timed run (fills a cache)
+    setup: Callable[[], None] | None = None  # untimed, before each timed run
+    teardown: Callable[[], None] | None = None  # untimed, after each timed run
+    cwd: Path | None = None  # where it runs, when not the corpus root
+
+
+@dataclass
+class Sample:
+    round: int
+    wall: float
+    cpu: float
+    rss_mib: float
+    exit: int
+
+
+@dataclass
+class Result:
+    tool: Tool
+    samples: list[Sample] = field(default_factory=list)
+
+    def median(self, attr: str) -> float:
+        return statistics.median(getattr(s, attr) for s in self.samples)
+
+
+# ---------------------------------------------------------------- running one command
+
+def log_path(corpus_name: str, tool_name: str) -> Path:
+    """Where the last run of a tool on a corpus leaves its output (.out, .err)."""
+    logs = SCRATCH / "logs" / corpus_name
+    logs.mkdir(parents=True, exist_ok=True)
+    return logs / tool_name.replace(", ", "_").replace(" ", "_")
+
+
+def run(argv: list[str], cwd: Path, log: Path, round_: int = -1) -> Sample:
+    """Run argv to completion; wall time and the rusage of that child (and its children)."""
+    with open(log.with_suffix(".out"), "wb") as out, open(log.with_suffix(".err"), "wb") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, env=ENV)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    return Sample(round_, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
+
+
+# ---------------------------------------------------------------- the tools
+
+def peer(name: str) -> str:
+    return str(PEERS / "bin" / name)
+
+
+def fastlint_tools(root: Path) -> list[Tool]:
+    fl = [*FASTLINT_CMD, *FASTLINT_ARGS]
+    cached = [*fl, "."]
+    tools = [Tool(COLD, "fastlint", [*fl, "--no-cache", "."]), Tool(WARM, "fastlint", cached, prime=True)]
+    if root.name == "large":
+        edited, _ = corpus.edited_module(root)
+        marker = b"# bench edit "
+        # Drop the line a killed earlier run may have left behind.
+        original = b"".join(ln for ln in edited.read_bytes().splitlines(True) if not ln.startswith(marker))
+        stat = edited.stat()
+
+        def edit() -> None:  # a new line each time: the content hash is never seen before
+            edited.write_bytes(original + marker + str(time.time_ns()).encode() + b"\n")
+
+        def restore() -> None:
+            edited.write_bytes(original)
+            os.utime(edited, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+            run(cached, root, log_path(root.name, "fastlint re-warm"))  # "warm" sees an unchanged tree
+
+        alone = corpus.isolate(SCRATCH, edited.relative_to(root), original)
+        tools += [
+            Tool(EDITED, "fastlint", cached, setup=edit, teardown=restore),
+            Tool(ALONE, "fastlint", [*fl, "--no-cache", "."], cwd=alone),
+        ]
+    return tools
+
+
+def peer_tools(root: Path) -> list[Tool]:
+    ruff = [peer("ruff"), "check", "--select", "ASYNC,FAST,S113"]
+    python = peer("python")
+    return [
+        Tool("ruff, no cache", "ruff", [*ruff, "--no-cache", "."]),
+        Tool("ruff, cached", "ruff", [*ruff, "--cache-dir", str(SCRATCH / "cache" / f"ruff-{root.name}"), "."],
+             prime=True),
+        Tool("CPython ast.parse, 1 process", "ast", [python, "-c", PARSE_SCRIPT, "ast"]),
+        Tool("libcst parse_module, 1 process", "libcst", [python, "-c", PARSE_SCRIPT, "libcst"]),
+        Tool("bandit -t B113", "bandit", [peer("bandit"), "-t", "B113", "-r", "-q", "."]),
+        Tool(HYDROID, "hydroid", [peer("hydroid"), "--no-cache", "--format", "json", "."]),
+        Tool("pylint missing-timeout, -j 2", "pylint",
+             [peer("pylint"), "--disable=all", "--enable=missing-timeout", "-j", "2", "--recursive=y", "."],
+             slow=True),
+        Tool("Fixit (default rules)", "fixit", [peer("fixit"), "lint", "."], slow=True),
+        Tool("flake8-async, -j 2", "flake8-async", [peer("flake8"), "--select", "ASYNC", "-j", "2", "."],
+             slow=True),
+    ]
+
+
+def snapshot_fastlint() -> str:
+    """Copy fastlint's sources (rules/ is the package fastlint.rules); return the commit copied."""
+    shutil.rmtree(SNAPSHOT, ignore_errors=True)
+    skip = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(REPO / "fastlint", SNAPSHOT / "fastlint", ignore=skip)
+    shutil.copytree(REPO / "rules", SNAPSHOT / "fastlint" / "rules", ignore=skip)
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "no commit"
+    return commit + (" with uncommitted changes" if git("status", "--porcelain", "--", "fastlint", "rules") else "")
+
+
+def fastlint_problem() -> str | None:
+    """Why fastlint cannot be measured, or None when `fastlint check --help` works."""
+    if not FASTLINT.exists():
+        return f"fastlint not installed ({FASTLINT.relative_to(REPO)} is missing)"
+    probe = subprocess.run([*FASTLINT_CMD, "check", "--help"], capture_output=True, text=True, env=ENV)
+    if probe.returncode != 0:
+        last = (probe.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"fastlint not installed or broken (`fastlint check --help` failed: {last})"
+    return None
+
+
+def ensure_peers() -> None:
+    if not (PEERS / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
+    if not all((PEERS / "bin" / exe).exists() for exe in ("ruff", "flake8", "pylint", "fixit", "bandit", "hydroid")):
+        subprocess.run([peer("pip"), "install", "--quiet", *PEER_PACKAGES], check=True)
+
+
+def versions(python: Path, dists: list[str]) -> dict[str, str]:
+    code = ("import importlib.metadata as m, json, sys\n"
+            "print(json.dumps({d: m.version(d) for d in sys.argv[1:]}))")
+    if not python.exists():
+        return {}
+    out = subprocess.run([str(python), "-c", code, *dists], capture_output=True, text=True)
+    return json.loads(out.stdout) if out.returncode == 0 else {}
+
+
+# ---------------------------------------------------------------- measuring
+
+def measure(root: Path, tools: list[Tool], repeat: int, slow_repeat: int) -> list[Result]:
+    results = [Result(t) for t in tools]
+    for tool in tools:
+        if tool.prime:
+            run(tool.argv, tool.cwd or root, log_path(root.name, tool.name))
+    for round_ in range(repeat):
+        for result in results:
+            tool = result.tool
+            if tool.slow and round_ >= slow_repeat:
+                continue
+            if tool.setup:
+                tool.setup()
+            try:
+                sample = run(tool.argv, tool.cwd or root, log_path(root.name, tool.name), round_)
+            finally:
+                if tool.teardown:
+                    tool.teardown()
+            result.samples.append(sample)
+            print(f"[{root.name} {round_ + 1}/{repeat}] {tool.name}: {sample.wall:.2f} s wall, "
+                  f"{sample.cpu:.2f} s CPU, {sample.rss_mib:.0f} MiB, exit {sample.exit}", file=sys.stderr)
+    return results
+
+
+# ---------------------------------------------------------------- the report
+
+@dataclass
+class Target:
+    label: str
+    corpus: str
+    value: Callable[[dict[str, Result]], float]  # raises KeyError when a tool was not measured
+    op: str  # "<=", "<" or ">="
+    limit: float | Callable[[dict[str, Result]], float]
+    unit: str = "x"
+
+
+def wall(name: str) -> Callable[[dict[str, Result]], float]:
+    return lambda r: r[name].median("wall")
+
+
+def ratio(num: str, den: str) -> Callable[[dict[str, Result]], float]:
+    """Median over the rounds that ran both commands of their wall-time ratio in that round."""
+    def value(r: dict[str, Result]) -> float:
+        walls = {s.round: s.wall for s in r[den].samples}
+        return statistics.median(s.wall / walls[s.round] for s in r[num].samples if s.round in walls)
+    return value
+
+
+def fastlint_peak(r: dict[str, Result]) -> float:
+    return max(res.median("rss_mib") for name, res in r.items() if res.tool.family == "fastlint")
+
+
+LIBCST = "libcst parse_module, 1 process"
+TARGETS = [
+    Target("fastlint cold / libcst parse, 1 process", "large", ratio(COLD, LIBCST), "<=", 1.0),
+    Target("fastlint cold / libcst parse, 1 process", "prefect", ratio(COLD, LIBCST), "<=", 1.0),
+    Target("fastlint warm / ruff no cache", "large", ratio(WARM, "ruff, no cache"), "<=", 2.0),
+    Target("warm after one edit (limit: 1 s + the edited file alone, cold)", "large", wall(EDITED), "<",
+           lambda r: 1.0 + wall(ALONE)(r), " s"),
+    Target("Fixit / fastlint cold", "large", ratio("Fixit (default rules)", COLD), ">=", 10.0),
+    Target("flake8-async / fastlint cold", "large", ratio("flake8-async, -j 2", COLD), ">=", 10.0),
+    Target("pylint / fastlint cold", "large", ratio("pylint missing-timeout, -j 2", COLD), ">=", 3.0),
+    Target("fastlint peak RSS, largest process", "large", fastlint_peak, "<", 300.0, " MiB"),
+    Target("startup: fastlint check (cache on), one small file", "tiny", wall(WARM), "<", 0.3, " s"),
+]
+PASSES = {"<=": float.__le__, "<": float.__lt__, ">=": float.__ge__}
+
+
+def target_row(t: Target, results: dict[str, dict[str, Result]]) -> str:
+    r = results[t.corpus]
+    try:
+        value = t.value(r)
+        limit = t.limit(r) if callable(t.limit) else t.limit
+    except (KeyError, ValueError, ZeroDivisionError):
+        return f"| {t.label} | {t.corpus} | not measured | {t.op} | |"
+    verdict = "PASS" if PASSES[t.op](float(value), float(limit)) else "FAIL"
+    return f"| {t.label} | {t.corpus} | {value:.2f}{t.unit} | {t.op} {limit:.2f}{t.unit} | {verdict} |"
+
+
+def corpus_section(name: str, root: Path, results: list[Result]) -> list[str]:
+    files = corpus.python_files(root)
+    lines = [f"## {name.upper()}: {len(files):,} files, {corpus.count_lines(files):,} lines", "",
+             "| tool | runs | wall s | CPU s | peak MiB | exit |", "|---|---|---|---|---|---|"]
+    for r in results:
+        if r.samples:
+            exits = ",".join(sorted({str(s.exit) for s in r.samples}))
+            lines.append(f"| {r.tool.name} | {len(r.samples)} | {r.median('wall'):.2f} | {r.median('cpu'):.2f} "
+                         f"| {r.median('rss_mib'):.0f} | {exits} |")
+    return lines + [""]
+
+
+def machine(load_start: float) -> list[str]:
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), platform.processor())
+    return [f"- {os.cpu_count()} cores (`nproc`), {cpu}; {platform.system()} {platform.release()}",
+            f"- Python {platform.python_version()}; 1-minute load average {load_start:.2f} at the start, "
+            f"{os.getloadavg()[0]:.2f} at the end (other work on the machine inflates the times: "
+            "compare ratios within one run)",
+            f"- {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"]
+
+
+def hydroid_note(name: str) -> list[str]:
+    try:
+        stats = json.loads(log_path(name, HYDROID).with_suffix(".out").read_text())["stats"]
+    except (OSError, ValueError, KeyError):
+        return []
+    return [f"- hydroid-cli on {name.upper()}: ran without a virtualenv holding the corpus's dependencies, "
+            f"so calls into third-party libraries stay unresolved: {stats['call_sites_resolved']:,} of "
+            f"{stats['call_sites']:,} call sites resolved."]
+
+
+def report(args: argparse.Namespace, roots: dict[str, Path], results: dict[str, list[Result]],
+           fastlint_missing: str | None, load_start: float, commit: str) -> str:
+    peer_versions = versions(PEERS / "bin" / "python", ["ruff", "flake8", "flake8-async", "pylint", "fixit",
+                                                           "bandit", "hydroid-cli", "libcst"])
+    fl_version = versions(FASTLINT_PYTHON, ["fastlint"]).get("fastlint", "not installed")
+    out = ["# fastlint performance", "",
+           f"Generated by `{' '.join(['python scripts/bench.py', *sys.argv[1:]])}`; do not edit by hand. "
+           f"Targets from issue 6. Medians of {args.repeat} round-robin runs "
+           f"({args.slow_repeat} for pylint, Fixit and flake8-async); a ratio is the median, over the "
+           "rounds that ran both commands, of their ratio within the round.", ""]
+    if fastlint_missing:
+        out += [f"**fastlint was not measured: {fastlint_missing}. Every fastlint row and target "
+                "below is missing or `not measured`.**", ""]
+    out += ["## Machine", "", *machine(load_start), "",
+            "## Tools", "", f"- fastlint {fl_version} at {commit} (a copy of its sources taken at the start)",
+            "- " + ", ".join(f"{k} {v}" for k, v in peer_versions.items()), "",
+            "## Corpus", "", "Python files from pinned wheels (`pip download --no-deps`):", ""]
+    for name in roots:
+        parts = corpus.CORPORA.get(name, ())
+        desc = ", ".join(f"`{p.prefix}` of {p.dist}=={p.version}" for p in parts) or "one small FastAPI app"
+        out.append(f"- {name.upper()}: {desc}")
+    if "large" in roots:
+        path, importers = corpus.edited_module(roots["large"])
+        out.append(f"- edited module for the warm-after-edit run: `{path.relative_to(roots['large'])}` "
+                   f"(imported by {importers} files of LARGE; a comment line is appended, then removed)")
+    out.append("")
+    for name, root in roots.items():
+        out += corpus_section(name, root, results[name])
+    by_name = {c: {r.tool.name: r for r in rs if r.samples} for c, rs in results.items()}
+    out += ["## Targets", "", "| target | corpus | value | limit | result |", "|---|---|---|---|---|"]
+    out += [target_row(t, by_name) for t in TARGETS if t.corpus in roots]
+    notes = [line for name in roots if HYDROID in by_name[name] for line in hydroid_note(name)]
+    if notes:
+        out += ["", "## Notes", "", *notes]
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- main
+
+def families(text: str) -> set[str]:
+    chosen = set(text.split(","))
+    if chosen - set(FAMILIES):
+        raise argparse.ArgumentTypeError(f"unknown: {','.join(sorted(chosen - set(FAMILIES)))}")
+    return chosen
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--corpus", choices=["large", "prefect", "tiny", "all"], default="all")
+    p.add_argument("--only", type=families, help=f"comma-separated tools to run: {','.join(FAMILIES)}")
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--slow-repeat", type=int, default=1, help="runs of pylint, Fixit and flake8-async")
+    p.add_argument("--output", type=Path, default=REPO / "docs" / "performance.md")
+    return p.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    names = ["large", "prefect", "tiny"] if args.corpus == "all" else [args.corpus]
+    ensure_peers()
+    roots = {name: corpus.build(SCRATCH, name) for name in names}
+    load_start = os.getloadavg()[0]
+    commit = snapshot_fastlint() if FASTLINT.exists() else "no install"
+    fastlint_missing = fastlint_problem()
+    if fastlint_missing:
+        print(f"{fastlint_missing}: measuring the peers only", file=sys.stderr)
+    results = {}
+    for name, root in roots.items():
+        files = corpus.python_files(root)
+        print(f"{name}: {len(files):,} files, {corpus.count_lines(files):,} lines", file=sys.stderr)
+        tools = ([] if fastlint_missing else fastlint_tools(root)) + peer_tools(root)
+        tools = [t for t in tools if args.only is None or t.family in args.only]
+        results[name] = measure(root, tools, args.repeat, args.slow_repeat)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(report(args, roots, results, fastlint_missing, load_start, commit))
+    print(f"wrote {args.output}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
