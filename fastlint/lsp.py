@@ -269,11 +269,10 @@ class FastlintServer(LanguageServer):
     def _changed(self, paths: list[Path]) -> None:
         """On the worker thread: a changed configuration rebuilds every project, a changed
         module refreshes its summary in the projects that hold it."""
-        paths[:] = [path.resolve() for path in paths]
         if any(path.name in CONFIG_FILES for path in paths):
             self.projects.clear()
             return
-        for path in paths:
+        for path in (path.resolve() for path in paths):
             for project in self.projects.values():
                 if isinstance(project, Project) and project.holds(path):
                     project.refresh(path)
