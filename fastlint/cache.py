@@ -1,10 +1,17 @@
 """The content-hash cache in ``.fastlint_cache/``: module summaries and findings.
 
-One pickle per fastlint version, Python version and knowledge configuration holds:
-- summaries, keyed by path and valid while the file's bytes and module name are the same;
-- findings, valid while the file is the same, the run's settings and codes are the same,
-  and every summary the check consulted (looked up, or looked for and missing) has the
-  same digest. A finding that rests on another file is therefore never reused stale.
+Two pickles per fastlint version, Python version and knowledge configuration:
+- ``*.summaries.pickle``: summaries, keyed by path and valid while the file's bytes and
+  module name are the same;
+- ``*.findings.pickle``: findings, valid while the file is the same, the run's settings
+  and codes are the same, and every summary the check consulted (looked up, or looked for
+  and missing) has the same digest. A finding that rests on another file is therefore
+  never reused stale. Beside them, the project as the last check saw it: every file's
+  digest and every summary digest.
+
+When every file of the project is as that last check saw it, the summary digests are
+the same too, so the findings are validated without loading a summary or building the
+project index: the warm path reads only the small findings pickle (``unchanged_run``).
 Writes go to a temporary file replaced atomically; a cache that cannot be read is
 discarded with a warning, never trusted.
 """
@@ -15,20 +22,25 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from fastlint import __version__
-from fastlint.finding import Finding
-from fastlint.settings import Settings
-from fastlint.summary import ModuleSummary
+
+if TYPE_CHECKING:
+    from fastlint.finding import Finding
+    from fastlint.settings import Settings
+    from fastlint.summary import ModuleSummary
 
 CACHE_DIR = ".fastlint_cache"
-_FORMAT = 2  # 2: summaries carry ORM models and the roles a module registers
+_FORMAT = 3  # 3: summaries and findings in separate files; findings carry the project state
 # The settings that change what a summary says; every other setting only changes findings.
 _SUMMARY_SETTINGS = ("extend_blocking_calls", "allow_blocking_calls", "extend_offload_wrappers")
+
+# path -> (digest of the file's bytes, module name)
+Fingerprints = Mapping[str, tuple[str, str]]
 
 
 def digest(data: bytes) -> str:
@@ -56,23 +68,29 @@ class CachedFindings:
 
 
 @dataclass
-class _Store:
+class _FindingsStore:
     findings_key: str = ""
-    summaries: dict[str, CachedSummary] = field(default_factory=dict)
     findings: dict[str, CachedFindings] = field(default_factory=dict)
+    # The project when these findings were last written: fingerprints of all its files,
+    # and the summary digests they gave.
+    project: dict[str, tuple[str, str]] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
 
 
 class Cache:
     def __init__(self, directory: Path, settings: Settings, codes: frozenset[str]) -> None:
         self.directory = directory
-        self.path = directory / f"v{_FORMAT}-{_summary_key(settings)}.pickle"
+        stem = f"v{_FORMAT}-{_summary_key(settings)}"
+        self.summaries_path = directory / f"{stem}.summaries.pickle"
+        self.findings_path = directory / f"{stem}.findings.pickle"
         self.findings_key = _findings_key(settings, codes)
         self.warnings: list[str] = []
-        self._store = self._load()
-        if self._store.findings_key != self.findings_key:
-            self._store = _Store(self.findings_key, self._store.summaries)
+        store = self._load(self.findings_path, _FindingsStore)
+        self._findings = store if store is not None and store.findings_key == self.findings_key else _FindingsStore(self.findings_key)
+        self._summaries: dict[str, CachedSummary] | None = None  # loaded on first use
         self._seen: set[str] = set()
-        self._dirty = False
+        self._summaries_dirty = False
+        self._findings_dirty = False
 
     @classmethod
     def for_settings(cls, settings: Settings, codes: frozenset[str]) -> Cache | None:
@@ -80,36 +98,57 @@ class Cache:
             return None
         return cls(settings.cache_dir or settings.project_root / CACHE_DIR, settings, codes)
 
-    def _load(self) -> _Store:
+    def _load(self, path: Path, kind: type[Any]) -> Any:
         try:
-            with self.path.open("rb") as handle:
+            with path.open("rb") as handle:
                 store = pickle.load(handle)
         except FileNotFoundError:
-            return _Store()
+            return None
         except Exception as error:  # noqa: BLE001 - whatever a damaged pickle raises, it is not trusted
-            self.warnings.append(f"discarded the unreadable cache {self.path} ({type(error).__name__})")
-            return _Store()
-        if not isinstance(store, _Store):
-            self.warnings.append(f"discarded the unreadable cache {self.path} (unexpected content)")
-            return _Store()
+            self.warnings.append(f"discarded the unreadable cache {path} ({type(error).__name__})")
+            return None
+        if not isinstance(store, kind):
+            self.warnings.append(f"discarded the unreadable cache {path} (unexpected content)")
+            return None
         return store
+
+    # -- the warm path -----------------------------------------------------------------
+
+    def unchanged_run(self, project: Fingerprints, paths: Sequence[str]) -> list[list[Finding]] | None:
+        """The findings of ``paths`` when the project is file for file as the last check
+        saw it and every one of them is cached; otherwise None (build the index)."""
+        if project != self._findings.project or not all(path in project for path in paths):
+            return None
+        found: list[list[Finding]] = []
+        for path in paths:
+            findings = self.findings(path, *project[path], self._findings.digests)
+            if findings is None:
+                return None
+            found.append(findings)
+        return found
 
     # -- summaries ---------------------------------------------------------------------
 
+    def _summary_entries(self) -> dict[str, CachedSummary]:
+        if self._summaries is None:
+            loaded = self._load(self.summaries_path, dict)
+            self._summaries = loaded if loaded is not None else {}
+        return self._summaries
+
     def summary(self, path: str, content: str, module: str) -> CachedSummary | None:
         self._seen.add(path)
-        entry = self._store.summaries.get(path)
+        entry = self._summary_entries().get(path)
         return entry if entry is not None and entry.content == content and entry.module == module else None
 
     def put_summary(self, path: str, entry: CachedSummary) -> None:
         self._seen.add(path)
-        self._store.summaries[path] = entry
-        self._dirty = True
+        self._summary_entries()[path] = entry
+        self._summaries_dirty = True
 
     # -- findings ----------------------------------------------------------------------
 
     def findings(self, path: str, content: str, module: str, digests: Mapping[str, str]) -> list[Finding] | None:
-        entry = self._store.findings.get(path)
+        entry = self._findings.findings.get(path)
         if entry is None or entry.content != content or entry.module != module:
             return None
         if any(digests.get(name) != expected for name, expected in entry.consulted.items()):
@@ -117,22 +156,34 @@ class Cache:
         return entry.findings
 
     def put_findings(self, path: str, entry: CachedFindings) -> None:
-        self._store.findings[path] = entry
-        self._dirty = True
+        self._findings.findings[path] = entry
+        self._findings_dirty = True
+
+    def record_project(self, project: Fingerprints, digests: Mapping[str, str]) -> None:
+        """The project this check ran against; see ``unchanged_run``."""
+        if project != self._findings.project or digests != self._findings.digests:
+            self._findings.project = dict(project)
+            self._findings.digests = dict(digests)
+            self._findings_dirty = True
 
     # -- writing -----------------------------------------------------------------------
 
     def save(self) -> None:
-        """Write atomically, keeping only the files this run saw; a run that changed
-        nothing writes nothing (the warm path)."""
-        stale = any(path not in self._seen for path in (*self._store.summaries, *self._store.findings))
-        if not (self._dirty or stale) and self.path.exists():
-            return
-        store = _Store(
-            self.findings_key,
-            {path: entry for path, entry in self._store.summaries.items() if path in self._seen},
-            {path: entry for path, entry in self._store.findings.items() if path in self._seen},
-        )
+        """Write what changed atomically, keeping only the files this run saw; a run that
+        changed nothing writes nothing (the warm path)."""
+        if self._summaries is not None:
+            stale = not self._seen.issuperset(self._summaries)
+            if self._summaries_dirty or stale or not self.summaries_path.exists():
+                self._write(self.summaries_path, {path: entry for path, entry in self._summaries.items() if path in self._seen})
+        if self._seen and not self._seen.issuperset(self._findings.findings):
+            self._findings.findings = {path: entry for path, entry in self._findings.findings.items() if path in self._seen}
+            self._findings_dirty = True
+        if self._findings_dirty:
+            self._write(self.findings_path, self._findings)
+
+    def _write(self, path: Path, store: object) -> None:
+        import tempfile
+
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             ignore = self.directory / ".gitignore"
@@ -142,12 +193,12 @@ class Cache:
             try:
                 with handle:
                     pickle.dump(store, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(handle.name, self.path)
+                os.replace(handle.name, path)
             except BaseException:
                 os.unlink(handle.name)
                 raise
         except OSError as error:
-            self.warnings.append(f"could not write the cache {self.path}: {error.strerror or error}")
+            self.warnings.append(f"could not write the cache {path}: {error.strerror or error}")
 
 
 def _summary_key(settings: Settings) -> str:

@@ -16,6 +16,7 @@ from fastlint import __version__
 if TYPE_CHECKING:
     from fastlint.finding import Finding
     from fastlint.fixer import FixPolicy, FixRun
+    from fastlint.source import SourceFile
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 OUTPUT_FORMATS = ("text", "json", "json-lines", "sarif", "github", "gitlab", "junit", "rdjson", "rdjsonl")
@@ -121,7 +122,6 @@ def _check(
     from fastlint.config import ConfigError, load_settings, resolve_selection
     from fastlint.discovery import discover
     from fastlint.engine import Checker, CheckPlan, check_files
-    from fastlint.fix_report import amend, show_fixes
     from fastlint.fixer import FixPolicy, fix_run, fixable_codes, write_atomically
     from fastlint.output import render
     from fastlint.registry import known_codes, metadata
@@ -148,8 +148,14 @@ def _check(
     policy = FixPolicy(fixable_codes(settings, known_codes()), fixing.unsafe)
     findings, sources, fixes = _without_unfixable(result.findings, policy), result.sources, None
     if fixing.fix or fixing.diff:
-        checker = Checker(CheckPlan(settings, codes), result.project)
-        fixes = fix_run(findings, sources, lambda source: checker.check_source(source).findings, policy)
+        checkers: list[Checker] = []  # built on the first re-check: it may need the index
+
+        def recheck(source: SourceFile) -> list[Finding]:
+            if not checkers:
+                checkers.append(Checker(CheckPlan(settings, codes), result.index()))
+            return checkers[0].check_source(source).findings
+
+        fixes = fix_run(findings, sources, recheck, policy)
         for problem in fixes.problems if not quiet else ():
             _warn(problem)
         if fixing.diff:
@@ -170,6 +176,8 @@ def _check(
     if quiet and output_format == "text" and not statistics:
         report = "".join(line for line in report.splitlines(keepends=True) if ": FL" in line)
     elif output_format == "text" and not statistics:
+        from fastlint.fix_report import amend, show_fixes
+
         report = amend(report, findings, sum(fixes.fixed.values()) if fixes else 0, policy)
         if fixing.show_fixes and fixes is not None:
             report += show_fixes(fixes, metadata())

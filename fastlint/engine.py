@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from fastlint.finding import Finding, Position
 from fastlint.rule_meta import UNPARSEABLE
@@ -40,8 +40,15 @@ class RunResult:
     files_checked: int
     sources: dict[str, str]
     warnings: list[str] = field(default_factory=list)
-    # The index the run checked against: the fixer re-checks fixed files with it.
+    # The index the run checked against: the fixer re-checks fixed files with it. A run
+    # the cache answered whole built none; ``index()`` builds it on demand.
     project: ProjectIndex | None = None
+    index_loader: Callable[[], ProjectIndex] | None = None
+
+    def index(self) -> ProjectIndex | None:
+        if self.project is None and self.index_loader is not None:
+            self.project = self.index_loader()
+        return self.project
 
 
 @dataclass(frozen=True)
@@ -179,11 +186,20 @@ def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None) -> Ru
     from fastlint.cache import Cache, CachedFindings
 
     cache = Cache.for_settings(plan.settings, plan.codes)
-    project, modules = index_project(_project_files(paths, plan.settings), plan.settings, cache)
+    files = read_project(_project_files(paths, plan.settings), plan.settings)
+    fingerprints = {key: (file.content, file.module) for key, file in files.items()}
+    reused = cache.unchanged_run(fingerprints, [_key(path) for path in paths]) if cache is not None else None
+    if reused is not None:  # the warm path: no summary loaded, no index built
+        run = collect((FileResult(str(path), list(found), text=_text(path) if found else None) for path, found in zip(paths, reused)), len(paths))
+        run.warnings.extend(cache.warnings if cache is not None else ())
+        run.index_loader = lambda: index_project(_project_files(paths, plan.settings), plan.settings, Cache.for_settings(plan.settings, plan.codes))[0]
+        return run
+    project = build_index(files, plan.settings, cache)
+    del files  # the bytes were for the summaries
     results: list[FileResult] = []
     pending: list[Path] = []
     for path in paths:
-        module = modules.get(_key(path))
+        module = fingerprints.get(_key(path))
         cached = cache.findings(_key(path), *module, project.digests) if cache and module else None
         if cached is None:
             pending.append(path)
@@ -191,13 +207,14 @@ def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None) -> Ru
             results.append(FileResult(str(path), list(cached), text=_text(path) if cached else None))
     fresh = _check(pending, plan, project, jobs)
     for result in fresh:
-        module = modules.get(_key(Path(result.path)))
+        module = fingerprints.get(_key(Path(result.path)))
         if cache is not None and module is not None:
             consulted = {name: project.digests.get(name) for name in result.consulted}
             cache.put_findings(_key(Path(result.path)), CachedFindings(*module, consulted, result.findings))
     run = collect([*results, *fresh], len(paths))
     run.project = project
     if cache is not None:
+        cache.record_project(fingerprints, project.digests)
         cache.save()
         run.warnings.extend(cache.warnings)
     return run
@@ -217,56 +234,73 @@ def _check(paths: Sequence[Path], plan: CheckPlan, project: ProjectIndex, jobs: 
     return [checker.check_path(path) for path in paths]
 
 
-def index_project(files: Iterable[Path], settings: Settings, cache: Cache | None) -> tuple[ProjectIndex, dict[str, tuple[str, str]]]:
-    """Pass 1: a summary of every file (from the cache when its bytes are unchanged).
+class ProjectFile(NamedTuple):
+    path: Path
+    data: bytes
+    content: str  # digest of ``data``
+    module: str
+    is_package: bool
 
-    Returns the index and, per file, the digest of its bytes and its module name.
-    """
-    from fastlint.cache import CachedSummary, digest, summary_digest
-    from fastlint.knowledge.tables import Knowledge
+
+def read_project(files: Iterable[Path], settings: Settings) -> dict[str, ProjectFile]:
+    """Every readable file's bytes, digest and module name, keyed by absolute path."""
+    from fastlint.cache import digest
     from fastlint.names import module_name_for, package_parts_cache_clear
-    from fastlint.project import ProjectIndex
 
-    knowledge = Knowledge.from_settings(settings)
     package_parts_cache_clear()  # a long-lived server sees packages created since its last index
-    entries: dict[str, CachedSummary] = {}
-    modules: dict[str, tuple[str, str]] = {}
-    missing: list[tuple[str, Path, bytes, str, bool]] = []
+    read: dict[str, ProjectFile] = {}
     for path in files:
         try:
             data = path.read_bytes()
         except OSError:
             continue
-        key = _key(path)
-        content = digest(data)
         module, is_package = module_name_for(path, settings.project_root)
-        modules[key] = (content, module)
-        entry = cache.summary(key, content, module) if cache is not None else None
+        read[_key(path)] = ProjectFile(path, data, digest(data), module, is_package)
+    return read
+
+
+def index_project(files: Iterable[Path], settings: Settings, cache: Cache | None) -> tuple[ProjectIndex, dict[str, tuple[str, str]]]:
+    """Pass 1 over ``files``; returns the index and, per file, its digest and module name."""
+    read = read_project(files, settings)
+    return build_index(read, settings, cache), {key: (file.content, file.module) for key, file in read.items()}
+
+
+def build_index(files: Mapping[str, ProjectFile], settings: Settings, cache: Cache | None) -> ProjectIndex:
+    """Pass 1: a summary of every file (from the cache when its bytes are unchanged)."""
+    from fastlint.cache import CachedSummary, summary_digest
+    from fastlint.knowledge.tables import Knowledge
+    from fastlint.project import ProjectIndex
+
+    knowledge = Knowledge.from_settings(settings)
+    entries: dict[str, CachedSummary] = {}
+    missing: list[ProjectFile] = []
+    for key, file in files.items():
+        entry = cache.summary(key, file.content, file.module) if cache is not None else None
         if entry is None:
-            missing.append((key, path, data, module, is_package))
+            missing.append(file)
         else:
             entries[key] = entry
-    for (key, _, _, module, _), summary in zip(missing, _summaries(missing, settings)):
+    for file, summary in zip(missing, _summaries(missing, settings)):
         if summary is None:
             continue
-        entry = CachedSummary(modules[key][0], module, summary, summary_digest(summary))
+        entry = CachedSummary(file.content, file.module, summary, summary_digest(summary))
         if cache is not None:
-            cache.put_summary(key, entry)
-        entries[key] = entry
+            cache.put_summary(_key(file.path), entry)
+        entries[_key(file.path)] = entry
     index = ProjectIndex((entry.summary for entry in entries.values()), knowledge, settings.max_call_depth)
     index.digests = {entry.module: entry.digest for entry in entries.values()}
     index.digests.update(index.fact_digests())  # roles from other modules, the ORM registry
-    return index, modules
+    return index
 
 
-def _summaries(missing: list[tuple[str, Path, bytes, str, bool]], settings: Settings) -> list[ModuleSummary | None]:
+def _summaries(missing: list[ProjectFile], settings: Settings) -> list[ModuleSummary | None]:
     """Summaries of the files the cache could not answer, over all cores when they are many.
 
     Workers get the bytes that were hashed, so a file edited meanwhile is never cached
     under the digest of its old content.
     """
     jobs = os.cpu_count() or 1
-    tasks = [(path, data, module, is_package) for _, path, data, module, is_package in missing]
+    tasks = [(file.path, file.data, file.module, file.is_package) for file in missing]
     if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
         from concurrent.futures import ProcessPoolExecutor
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import codecs
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -172,6 +171,8 @@ def _unparseable(text: str) -> str | None:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Replace ``path``'s content in one step, keeping its permissions."""
+    import tempfile  # only a run that writes pays for it
+
     handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".fastlint", delete=False)
     try:
         with handle:

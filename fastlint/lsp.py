@@ -151,8 +151,12 @@ class Lines:
         return types.TextEdit(range=self.range(edit.start, edit.end), new_text=edit.content)
 
 
+# Read once, before the event loop runs: the table comes from the rule files on disk.
+RULES = metadata()
+
+
 def diagnostic(finding: Finding, lines: Lines) -> types.Diagnostic:
-    meta = metadata().get(finding.code)
+    meta = RULES.get(finding.code)
     return types.Diagnostic(
         range=lines.range(finding.start, finding.end),
         message=finding.message,

@@ -5,18 +5,21 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from fastlint.rule_meta import UNPARSEABLE, RuleMeta
+from fastlint.rule_meta import UNPARSEABLE, RuleMeta, summary_of
 
 if TYPE_CHECKING:
     from fastlint.rule import Rule
 
+# A rule module's class attributes, as the rules are written (one rule per module).
 _CODE = re.compile(r'^    code = "(FL\d{3})"$', re.M)
-_PREVIEW = re.compile(r"^    preview = True$", re.M)
+_ATTRIBUTE = re.compile(r'^    (?:(name) = "([^"]+)"|(fixable|preview) = True)$', re.M)
+_DOCSTRING = re.compile(r'^class \w+\(.*?\):\n    """(.*?)"""', re.M | re.S)
 
 
 @lru_cache(maxsize=1)
@@ -51,46 +54,53 @@ def rule_by_selector(selector: str) -> type[Rule] | None:
     return next((rule for rule in all_rules() if selector.upper() == rule.code or selector == rule.name), None)
 
 
-@lru_cache(maxsize=1)
 def known_codes() -> dict[str, bool]:
-    """Every rule code and whether it is in preview, read from the rule modules' source.
-
-    Selecting rules must not import them: a run that the cache answers needs the codes
-    but none of the rules (a test checks this table against the imported classes).
-    """
-    import fastlint.rules as package
-
-    codes: dict[str, bool] = {}
-    for info in pkgutil.iter_modules(package.__path__):
-        if info.name.startswith("_"):
-            continue
-        text = (Path(package.__path__[0]) / f"{info.name}.py").read_text(encoding="utf-8")
-        for code in _CODE.findall(text):
-            codes[code] = _PREVIEW.search(text) is not None
-    return dict(sorted(codes.items()))
+    """Every rule code and whether it is in preview (see ``metadata``)."""
+    return {code: meta.preview for code, meta in _all_metadata().items() if code != UNPARSEABLE.code}
 
 
 def metadata() -> Mapping[str, RuleMeta]:
-    """Every rule's metadata, FL001 included; the rules are imported on first access."""
-    return _LazyMetadata()
+    """Every rule's metadata, FL001 included, read from the rule modules' source.
 
-
-class _LazyMetadata(Mapping[str, RuleMeta]):
-    def _load(self) -> dict[str, RuleMeta]:
-        return _all_metadata()
-
-    def __getitem__(self, code: str) -> RuleMeta:
-        return self._load()[code]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._load())
-
-    def __len__(self) -> int:
-        return len(self._load())
+    Selecting rules and reporting must not import them: a run that the cache answers
+    needs the codes, names and summaries but none of the rules (a test checks this table
+    against the imported classes).
+    """
+    return MappingProxyType(_all_metadata())
 
 
 @lru_cache(maxsize=1)
 def _all_metadata() -> dict[str, RuleMeta]:
-    metas = {rule.code: rule.meta() for rule in all_rules()}
+    import fastlint.rules as package
+
+    metas: dict[str, RuleMeta] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.startswith("_"):
+            continue
+        meta = _read_meta((Path(package.__path__[0]) / f"{info.name}.py").read_text(encoding="utf-8"))
+        if meta is not None:
+            metas[meta.code] = meta
     metas[UNPARSEABLE.code] = UNPARSEABLE
-    return metas
+    return dict(sorted(metas.items()))
+
+
+def _read_meta(source: str) -> RuleMeta | None:
+    import inspect
+
+    code = _CODE.search(source)
+    if code is None:
+        return None
+    # The rule class is the last class opened before its code.
+    docstring = next(reversed([m for m in _DOCSTRING.finditer(source, 0, code.start())]), None)
+    found: dict[str, str] = {}
+    for match in _ATTRIBUTE.finditer(source, docstring.end() if docstring else 0):
+        found.setdefault(match[1] or match[3], match[2] or "True")
+    if "name" not in found:
+        return None
+    return RuleMeta(
+        code=code[1],
+        name=found["name"],
+        summary=summary_of(inspect.cleandoc(docstring[1])) if docstring else "",
+        fixable="fixable" in found,
+        preview="preview" in found,
+    )

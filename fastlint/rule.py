@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from fastlint.rule_meta import RuleMeta
+from fastlint.rule_meta import RuleMeta, doc_section, summary_of
 from fastlint.settings import Settings
 
 if TYPE_CHECKING:
@@ -73,14 +72,11 @@ class Rule:
     @classmethod
     def doc_section(cls, title: str) -> str | None:
         """The text under ``## title`` in the docstring, or None."""
-        match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", cls.documentation(), re.M | re.S)
-        return match.group(1).strip() if match else None
+        return doc_section(cls.documentation(), title)
 
     @classmethod
     def summary(cls) -> str:
-        what = cls.doc_section("What it does") or ""
-        first = re.split(r"(?<=[.:])\s", what.replace("\n", " "), maxsplit=1)[0].strip()
-        return first[:-1] + "." if first.endswith(":") else first
+        return summary_of(cls.documentation())
 
     @classmethod
     def meta(cls) -> RuleMeta:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 DOCS_BASE_URL = "https://github.com/fastlint/fastlint/blob/main/docs/rules.md"
@@ -26,3 +27,16 @@ UNPARSEABLE = RuleMeta(
     name="unparseable-file",
     summary="A file could not be read, decoded or parsed, so it was not analysed.",
 )
+
+
+def doc_section(documentation: str, title: str) -> str | None:
+    """The text under ``## title`` in a rule's (cleaned) docstring, or None."""
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", documentation, re.M | re.S)
+    return match.group(1).strip() if match else None
+
+
+def summary_of(documentation: str) -> str:
+    """The first sentence of "What it does": the one-line summary of listings and reports."""
+    what = doc_section(documentation, "What it does") or ""
+    first = re.split(r"(?<=[.:])\s", what.replace("\n", " "), maxsplit=1)[0].strip()
+    return first[:-1] + "." if first.endswith(":") else first

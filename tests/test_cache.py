@@ -133,19 +133,58 @@ def test_the_cache_directory_ignores_itself_and_leaves_no_temporary_files(projec
     project.check()
     directory = project.root / CACHE_DIR
     assert (directory / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
-    [cache_file] = [path.name for path in directory.iterdir() if path.name != ".gitignore"]
-    assert cache_file.endswith(".pickle")
+    names = sorted(path.name.split(".", 1)[1] for path in directory.iterdir() if path.name != ".gitignore")
+    assert names == ["findings.pickle", "summaries.pickle"]
 
 
-def test_a_corrupt_cache_is_discarded_with_a_warning(project: Project):
+def cache_file(project: Project, kind: str) -> Path:
+    [path] = (project.root / CACHE_DIR).glob(f"*.{kind}.pickle")
+    return path
+
+
+def test_a_corrupt_findings_cache_is_discarded_with_a_warning(project: Project):
     project.check()
-    [cache_file] = [path for path in (project.root / CACHE_DIR).iterdir() if path.suffix == ".pickle"]
-    cache_file.write_bytes(b"\x80\x05not a pickle")
+    cache_file(project, "findings").write_bytes(b"\x80\x05not a pickle")
+    result = project.check()
+    assert lines(result) == [(10, "FL107")]
+    assert len(result.warnings) == 1 and "discarded the unreadable cache" in result.warnings[0]
+    assert project.parsed == Counter({"app/routes.py": 1})  # the summaries were still good
+    assert project.check().warnings == []
+
+
+def test_a_corrupt_summaries_cache_is_discarded_with_a_warning(project: Project):
+    project.check()
+    cache_file(project, "summaries").write_bytes(b"\x80\x05not a pickle")
+    project.write("app/other.py", "def unrelated():\n    return 2\n")  # the index must be built
     result = project.check()
     assert lines(result) == [(10, "FL107")]
     assert len(result.warnings) == 1 and "discarded the unreadable cache" in result.warnings[0]
     assert project.parsed["app/rates.py"] == 1
     assert project.check().warnings == []
+
+
+def test_a_warm_run_of_an_unchanged_project_reads_no_summary(project: Project):
+    cold = project.check()
+    cache_file(project, "summaries").unlink()
+    warm = project.check()
+    assert warm.findings == cold.findings and warm.project is None
+    assert project.parsed == Counter()
+    assert not list((project.root / CACHE_DIR).glob("*.summaries.pickle"))  # nothing rewritten
+    assert warm.index() is not None and "app.rates" in warm.index().modules  # built on demand
+
+
+def test_findings_checked_against_an_older_project_are_not_reused(project: Project):
+    assert lines(project.check()) == [(10, "FL107")]
+    project.write("app/rates.py", "def fetch_rates(base):\n    return {}\n")
+    project.check(("app/other.py",))  # records the new project, leaves routes' findings as they were
+    assert lines(project.check()) == []
+    assert project.parsed == Counter({"app/routes.py": 1})
+
+
+def test_a_file_that_appears_is_not_a_warm_run(project: Project):
+    project.check()
+    project.write("app/vendor.py", "import time\n\ndef quote(symbol):\n    time.sleep(1)\n")
+    assert lines(project.check()) == [(10, "FL107"), (14, "FL107")]
 
 
 def test_no_cache_reads_and_writes_nothing(project: Project):

@@ -457,6 +457,33 @@ def test_python_dash_m_fastlint(project: Path):
     assert version.stdout.startswith("fastlint, version ")
 
 
+# Run fastlint in a fresh interpreter and list, on stderr, the modules it imported.
+IMPORTS_PROBE = """
+import runpy, sys
+sys.argv = ["fastlint", *sys.argv[1:]]
+try:
+    runpy.run_module("fastlint", run_name="__main__")
+except SystemExit:
+    pass
+print(" ".join(sorted(sys.modules)), file=sys.stderr)
+"""
+# Needed only to build summaries, run rules or apply fixes: a run the cache answers whole
+# pays for none of them (issue 6: startup).
+ANALYSIS_MODULES = ("libcst", "fastlint.rules.", "fastlint.summary", "fastlint.project", "fastlint.inference",
+                    "fastlint.fastapi_model", "fastlint.orm", "fastlint.context")
+
+
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_a_warm_run_imports_no_rule_and_no_analysis_module(project: Path, output_format: str):
+    argv = [sys.executable, "-c", IMPORTS_PROBE, "check", ".", "--output-format", output_format]
+    cold = subprocess.run(argv, capture_output=True, text=True, cwd=project)
+    warm = subprocess.run(argv, capture_output=True, text=True, cwd=project)
+    assert warm.stdout == cold.stdout and "FL101" in warm.stdout
+    cold_modules, warm_modules = cold.stderr.split(), warm.stderr.split()
+    assert any(name.startswith(ANALYSIS_MODULES) for name in cold_modules)  # the probe sees imports
+    assert [name for name in warm_modules if name.startswith(ANALYSIS_MODULES)] == []
+
+
 def test_missing_path_is_an_error_not_a_clean_run(project: Path):
     result = run("check", "app.py", "nowhere.py")
     assert result.exit_code == 2

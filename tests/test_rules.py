@@ -122,3 +122,10 @@ def test_codes_read_without_importing_the_rules_match_the_rules():
     from fastlint.registry import known_codes
 
     assert known_codes() == {rule.code: rule.preview for rule in RULES}
+
+
+def test_metadata_read_without_importing_the_rules_matches_the_rules():
+    from fastlint.registry import metadata
+    from fastlint.rule_meta import UNPARSEABLE
+
+    assert dict(metadata()) == {UNPARSEABLE.code: UNPARSEABLE, **{rule.code: rule.meta() for rule in RULES}}
