@@ -21,11 +21,13 @@ def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
     Packages are found by walking up through ``__init__.py`` files, so a ``src/``
     layout and scripts outside packages both get the name they are imported by.
     """
-    path = Path(os.path.abspath(path))
-    is_package = path.stem == "__init__"
-    parts = [*_package_parts(str(path.parent), str(root)), *([] if is_package else [path.stem])]
+    # String operations: a warm run names every file of the project, and Paths cost 3x.
+    directory, filename = os.path.split(os.path.abspath(path))
+    stem = os.path.splitext(filename)[0]
+    is_package = stem == "__init__"
+    parts = [*_package_parts(directory, str(root)), *([] if is_package else [stem])]
     if not parts:
-        parts.append(path.parent.name or "__main__")
+        parts.append(os.path.basename(directory) or "__main__")
     return ".".join(parts), is_package
 
 
