@@ -16,6 +16,7 @@ from fastlint import __version__
 if TYPE_CHECKING:
     from fastlint.finding import Finding
     from fastlint.fixer import FixPolicy, FixRun
+    from fastlint.progress import ProgressLine
     from fastlint.source import SourceFile
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -124,6 +125,7 @@ def _check(
     from fastlint.engine import Checker, CheckPlan, check_files
     from fastlint.fixer import FixPolicy, fix_run, fixable_codes, write_atomically
     from fastlint.output import render
+    from fastlint.progress import no_progress
     from fastlint.registry import known_codes, metadata
 
     try:
@@ -140,7 +142,12 @@ def _check(
     if not quiet:
         for warning in [*warnings, *found.warnings]:
             _warn(warning)
-    result = check_files(found.files, CheckPlan(settings, codes))
+    progress = _progress_line(output_format, quiet)
+    try:
+        result = check_files(found.files, CheckPlan(settings, codes), progress=progress or no_progress)
+    finally:
+        if progress is not None:
+            progress.close()
     if not quiet:
         for warning in result.warnings:
             _warn(warning)
@@ -186,6 +193,19 @@ def _check(
     else:
         click.echo(report, nl=False)
     return EXIT_FINDINGS if findings else EXIT_CLEAN
+
+
+def _progress_line(output_format: str, quiet: bool) -> ProgressLine | None:
+    """A progress line for people watching a terminal; never for machines or pipes."""
+    if quiet or output_format != "text" or not _stderr_is_terminal():
+        return None
+    from fastlint.progress import ProgressLine
+
+    return ProgressLine(sys.stderr)
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
 
 
 @dataclass(frozen=True)

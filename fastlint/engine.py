@@ -7,9 +7,10 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from fastlint.finding import Finding, Position
+from fastlint.progress import ProgressCallback, no_progress
 from fastlint.rule_meta import UNPARSEABLE
 from fastlint.settings import Settings
 from fastlint.source import SourceError, SourceFile, read_source
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from fastlint.knowledge.tables import Knowledge
     from fastlint.project import ProjectIndex
     from fastlint.summary import ModuleSummary
+
+_T = TypeVar("_T")
 
 # Below this many files a process pool costs more to start than it saves.
 _PARALLEL_THRESHOLD = 48
@@ -164,7 +167,7 @@ def _check_in_worker(path: Path) -> FileResult:
     return _worker.check_path(path)
 
 
-def check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None = None) -> RunResult:
+def check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None = None, progress: ProgressCallback = no_progress) -> RunResult:
     """Pass 1 over the whole project (the index), pass 2 over ``paths`` only.
 
     Findings of ``paths`` whose file and consulted summaries are unchanged come from the
@@ -176,13 +179,13 @@ def check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None = None)
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _check_files(paths, plan, jobs)
+        return _check_files(paths, plan, jobs, progress)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None) -> RunResult:
+def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progress: ProgressCallback) -> RunResult:
     from fastlint.cache import Cache, CachedFindings
 
     cache = Cache.for_settings(plan.settings, plan.codes)
@@ -194,7 +197,7 @@ def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None) -> Ru
         run.warnings.extend(cache.warnings if cache is not None else ())
         run.index_loader = lambda: index_project(_project_files(paths, plan.settings), plan.settings, Cache.for_settings(plan.settings, plan.codes))[0]
         return run
-    project = build_index(files, plan.settings, cache)
+    project = build_index(files, plan.settings, cache, progress)
     del files  # the bytes were for the summaries
     results: list[FileResult] = []
     pending: list[Path] = []
@@ -205,7 +208,7 @@ def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None) -> Ru
             pending.append(path)
         else:
             results.append(FileResult(str(path), list(cached), text=_text(path) if cached else None))
-    fresh = _check(pending, plan, project, jobs)
+    fresh = _check(pending, plan, project, jobs, progress)
     for result in fresh:
         module = fingerprints.get(_key(Path(result.path)))
         if cache is not None and module is not None:
@@ -220,18 +223,26 @@ def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None) -> Ru
     return run
 
 
-def _check(paths: Sequence[Path], plan: CheckPlan, project: ProjectIndex, jobs: int | None) -> list[FileResult]:
+def _check(paths: Sequence[Path], plan: CheckPlan, project: ProjectIndex, jobs: int | None, progress: ProgressCallback) -> list[FileResult]:
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and len(paths) >= _PARALLEL_THRESHOLD:
         ordered = sorted(paths, key=_size, reverse=True)
         from concurrent.futures import ProcessPoolExecutor  # a one-file run needs no pool
 
         with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(plan, project)) as pool:
-            return list(pool.map(_check_in_worker, ordered, chunksize=8))
+            return _counted(pool.map(_check_in_worker, ordered, chunksize=8), "checking", len(ordered), progress)
     if not paths:
         return []
     checker = Checker(plan, project)
-    return [checker.check_path(path) for path in paths]
+    return _counted((checker.check_path(path) for path in paths), "checking", len(paths), progress)
+
+
+def _counted(results: Iterable[_T], phase: str, total: int, progress: ProgressCallback) -> list[_T]:
+    done: list[_T] = []
+    for result in results:
+        done.append(result)
+        progress(phase, len(done), total)
+    return done
 
 
 class ProjectFile(NamedTuple):
@@ -265,7 +276,7 @@ def index_project(files: Iterable[Path], settings: Settings, cache: Cache | None
     return build_index(read, settings, cache), {key: (file.content, file.module) for key, file in read.items()}
 
 
-def build_index(files: Mapping[str, ProjectFile], settings: Settings, cache: Cache | None) -> ProjectIndex:
+def build_index(files: Mapping[str, ProjectFile], settings: Settings, cache: Cache | None, progress: ProgressCallback = no_progress) -> ProjectIndex:
     """Pass 1: a summary of every file (from the cache when its bytes are unchanged)."""
     from fastlint.cache import CachedSummary, summary_digest
     from fastlint.knowledge.tables import Knowledge
@@ -280,7 +291,7 @@ def build_index(files: Mapping[str, ProjectFile], settings: Settings, cache: Cac
             missing.append(file)
         else:
             entries[key] = entry
-    for file, summary in zip(missing, _summaries(missing, settings)):
+    for file, summary in zip(missing, _summaries(missing, settings, progress)):
         if summary is None:
             continue
         entry = CachedSummary(file.content, file.module, summary, summary_digest(summary))
@@ -293,7 +304,7 @@ def build_index(files: Mapping[str, ProjectFile], settings: Settings, cache: Cac
     return index
 
 
-def _summaries(missing: list[ProjectFile], settings: Settings) -> list[ModuleSummary | None]:
+def _summaries(missing: list[ProjectFile], settings: Settings, progress: ProgressCallback) -> list[ModuleSummary | None]:
     """Summaries of the files the cache could not answer, over all cores when they are many.
 
     Workers get the bytes that were hashed, so a file edited meanwhile is never cached
@@ -305,9 +316,9 @@ def _summaries(missing: list[ProjectFile], settings: Settings) -> list[ModuleSum
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(jobs, initializer=_init_summarizer_in_pool, initargs=(settings,)) as pool:
-            return list(pool.map(_summarize_in_worker, tasks, chunksize=16))
+            return _counted(pool.map(_summarize_in_worker, tasks, chunksize=16), "indexing", len(tasks), progress)
     _init_summarizer(settings)
-    return [_summarize_in_worker(task) for task in tasks]
+    return _counted((_summarize_in_worker(task) for task in tasks), "indexing", len(tasks), progress)
 
 
 _summary_knowledge: Knowledge | None = None
