@@ -89,13 +89,21 @@ class Checker:
         return self.check_source(source)
 
     def check_source(self, source: SourceFile) -> FileResult:
+        from fastlint.names import module_name_for
         from fastlint.suppression import is_suppressed, skips_file
 
         result = FileResult(str(source.path), text=source.text)
         if skips_file(source):
             return result
+        module, is_package = module_name_for(source.path, self.settings.project_root)
+        if self.project is not None:
+            self.project.consulted = set()
         ignored = self._per_file_ignored(self.settings, source.path, self._known) if self.settings.per_file_ignores else frozenset()
-        rules = [rule for rule in self.rules if rule.code not in ignored and _triggered(rule.triggers, source.data)]
+        candidates = [rule for rule in self.rules if rule.code not in ignored]
+        # A module that never mentions FastAPI still has request-scoped code when another
+        # module registers its functions (``Depends(deps.get_client)``).
+        registered = self.project is not None and any(rule.role_triggered for rule in candidates) and bool(self.project.registered_roles(module))
+        rules = [rule for rule in candidates if _triggered(rule.triggers, source.data) or (registered and rule.role_triggered)]
         from fastlint.parsing import ParseError, parse_module
 
         # Parsed even when no rule is triggered: a broken file is never silent.
@@ -105,28 +113,23 @@ class Checker:
             result.findings.append(unparseable(source.path, str(error), error.line, error.column))
             return result
         result.parsed = True
-        if not rules:
-            return result
-        ctx = self._context(source, tree, self._configured - ignored)
-        for rule in rules:
-            result.findings.extend(finding for finding in rule.check(ctx) if not is_suppressed(finding, source))
-        if ctx.project is self.project and self.project is not None:
+        if rules:
+            ctx = self._context(source, tree, module, is_package, self._configured - ignored)
+            for rule in rules:
+                result.findings.extend(finding for finding in rule.check(ctx) if not is_suppressed(finding, source))
+        if self.project is not None:
             result.consulted = frozenset(self.project.consulted)
         return result
 
-    def _context(self, source: SourceFile, tree, enabled: frozenset[str]):  # type: ignore[no-untyped-def]
+    def _context(self, source: SourceFile, tree, module: str, is_package: bool, enabled: frozenset[str]):  # type: ignore[no-untyped-def]
         from fastlint.context import ModuleContext
-        from fastlint.names import module_name_for
 
-        module, is_package = module_name_for(source.path, self.settings.project_root)
         project = self.project
         if project is None:
             from fastlint.project import ProjectIndex
             from fastlint.summary import summarize
 
             project = ProjectIndex([summarize(tree, module, is_package, self.knowledge)], self.knowledge, self.settings.max_call_depth)
-        else:
-            project.consulted = set()
         return ModuleContext(source, tree, module, is_package, self.settings, self.knowledge, project, enabled)
 
 

@@ -27,6 +27,7 @@ DEPENDS = {"fastapi.Depends", "fastapi.Security"}
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "options", "head", "trace"}
 ENTRYPOINT_RUNNERS = {"asyncio.run", "anyio.run", "trio.run", "uvloop.run"}
 _BASE_HTTP_MIDDLEWARE = "starlette.middleware.base.BaseHTTPMiddleware"
+MIDDLEWARE_ENTRIES = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
 _ASYNC_CONTEXT_MANAGER = "contextlib.asynccontextmanager"
 
 
@@ -222,6 +223,9 @@ class _ModelBuilder:
             role = Role(RoleKind.WEBSOCKET, path) if websocket else Role(RoleKind.ROUTE, _endpoint(keyword(call, "methods"), path))
             self._add_function_role(call.args[1], role)
             return
+        if callee in MIDDLEWARE_ENTRIES and call.args:  # ``FastAPI(middleware=[Middleware(Timing)])``
+            self._add_middleware(call.args[0])
+            return
         if callee in ("starlette.background.BackgroundTask", "fastapi.BackgroundTasks") and call.args:
             self._add_function_role(call.args[0], Role(RoleKind.BACKGROUND))
             return
@@ -249,10 +253,19 @@ class _ModelBuilder:
         elif method == "add_exception_handler" and len(args) >= 2:
             self._add_function_role(args[1], Role(RoleKind.EXCEPTION_HANDLER))
         elif method == "add_middleware" and args:
-            class_def = self._local_class(args[0])
-            if class_def is not None:
-                self._add_method_role(class_def, "__call__", Role(RoleKind.MIDDLEWARE))
-                self._add_method_role(class_def, "dispatch", Role(RoleKind.MIDDLEWARE))
+            self._add_middleware(args[0])
+
+    def _add_middleware(self, reference: ast.expr) -> None:
+        """A middleware class: its ``__call__`` (pure ASGI) or ``dispatch`` (BaseHTTPMiddleware)
+        runs on the loop for every request. One from another module gets the role there."""
+        class_def = self._local_class(reference)
+        if class_def is None:
+            qualified = self.names.qualified_name(reference)
+            if qualified and not qualified.startswith("builtins."):
+                self.model.external_roles.setdefault(qualified, []).append(Role(RoleKind.MIDDLEWARE))
+            return
+        self._add_method_role(class_def, "__call__", Role(RoleKind.MIDDLEWARE))
+        self._add_method_role(class_def, "dispatch", Role(RoleKind.MIDDLEWARE))
 
     def _add_dependency(self, target: ast.expr | None) -> None:
         if target is None:

@@ -230,20 +230,27 @@ class ProjectIndex:
                 split = self._split(canonical) if canonical else None
                 if split is None or split[0].module == summary.module or not split[1]:
                     continue
-                local = ".".join(split[1])
-                if local in split[0].classes:
-                    # ``Depends(deps.Checker)`` builds one per request; ``Depends(deps.checker)``
-                    # (an instance) calls it.
-                    instance = self._instance_type(name, 0) is not None
-                    if not instance and any(role.kind is not RoleKind.DEPENDENCY for role in roles):
-                        continue
-                    local += ".__call__" if instance else ".__init__"
-                if local not in split[0].functions:
-                    continue
                 by_local = found.setdefault(split[0].module, {})
-                merged = set(by_local.get(local, ())) | set(roles)
-                by_local[local] = tuple(sorted(merged, key=_role_order))  # independent of module order
+                for local in self._registered_locals(name, ".".join(split[1]), split[0], roles):
+                    merged = set(by_local.get(local, ())) | set(roles)
+                    by_local[local] = tuple(sorted(merged, key=_role_order))  # independent of module order
         return found
+
+    def _registered_locals(self, name: str, local: str, owner: ModuleSummary, roles: tuple[Role, ...]) -> list[str]:
+        """The functions of ``owner`` that a registration of ``local`` gives roles to."""
+        if local in owner.classes:
+            if all(role.kind is RoleKind.MIDDLEWARE for role in roles):
+                # ``add_middleware(mw.Timing)``: Starlette calls its ``__call__`` (pure ASGI)
+                # or, through BaseHTTPMiddleware, its ``dispatch``, per request.
+                methods = [f"{local}.__call__", f"{local}.dispatch"]
+            elif self._instance_type(name, 0) is not None:
+                methods = [f"{local}.__call__"]  # ``Depends(deps.checker)``: the instance is called
+            elif all(role.kind is RoleKind.DEPENDENCY for role in roles):
+                methods = [f"{local}.__init__"]  # ``Depends(deps.Checker)``: one built per request
+            else:
+                methods = []
+            return [method for method in methods if method in owner.functions]
+        return [local] if local in owner.functions else []
 
     def fact_digests(self) -> dict[str, str]:
         """Digests of the pseudo-modules (see the module docstring) for the findings cache."""

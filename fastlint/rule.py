@@ -52,8 +52,10 @@ class Rule:
     name: ClassVar[str]
     preview: ClassVar[bool] = False
     fixable: ClassVar[bool] = False
-    # A file is analysed for this rule only if its bytes contain one of these.
+    # A file is analysed for this rule only if its bytes contain one of these...
     triggers: ClassVar[tuple[bytes, ...]] = ()
+    # ...or, for a rule about request-scoped code, if another module gives its functions a role.
+    role_triggered: ClassVar[bool] = False
     VALID: ClassVar[tuple[Valid | str, ...]] = ()
     INVALID: ClassVar[tuple[Invalid, ...]] = ()
 

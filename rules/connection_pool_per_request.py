@@ -63,6 +63,7 @@ class ConnectionPoolPerRequest(PerRequestClientRule):
     code = "FL202"
     name = "connection-pool-per-request"
     triggers = (b"fastapi", b"starlette")
+    role_triggered = True
 
     VALID = (
         Valid(

@@ -68,6 +68,7 @@ class HttpClientPerRequest(PerRequestClientRule):
     code = "FL201"
     name = "http-client-per-request"
     triggers = (b"fastapi", b"starlette")
+    role_triggered = True
 
     VALID = (
         Valid(

@@ -114,6 +114,88 @@ def test_a_registration_that_changes_rechecks_the_registered_module(tmp_path: Pa
     assert [line for line, *_ in check(tmp_path, "app/lifecycle.py")] == [6]
 
 
+MIDDLEWARE = {
+    "app/__init__.py": "",
+    "app/middleware.py": """
+        import time
+
+        import httpx
+
+        class Timing:
+            def __init__(self, app):
+                self.app = app
+
+            async def __call__(self, scope, receive, send):
+                time.sleep(0.1)
+                await self.app(scope, receive, send)
+
+        class Audit:
+            def __init__(self, app):
+                self.app = app
+
+            async def __call__(self, scope, receive, send):
+                async with httpx.AsyncClient(timeout=2) as client:
+                    await client.post("https://audit.example.com", json={"path": scope["path"]})
+                await self.app(scope, receive, send)
+
+        class Unused:
+            async def __call__(self, scope, receive, send):
+                async with httpx.AsyncClient(timeout=2) as client:
+                    await client.post("https://audit.example.com", json={})
+        """,
+    "app/main.py": """
+        from fastapi import FastAPI
+        from starlette.middleware import Middleware
+
+        from app import middleware
+        from app.middleware import Timing
+
+        app = FastAPI(middleware=[Middleware(middleware.Audit)])
+        app.add_middleware(Timing)
+        """,
+}
+
+
+def test_a_middleware_class_registered_in_another_module_runs_on_the_loop(tmp_path: Path):
+    write(tmp_path, MIDDLEWARE)
+    assert check(tmp_path, "app/middleware.py", cache=False) == [
+        (10, "FL102", "`time.sleep` blocks the event loop in async middleware `Timing.__call__`" + SLEEP),
+        (18, "FL201", "`httpx.AsyncClient` creates a new HTTP client per request in async middleware `Audit.__call__`"
+         + CLIENT_ONCE),
+    ]  # ``Unused`` is registered nowhere: its client may well be made once
+
+
+CLIENT_ONCE = "; create the HTTP client once in `lifespan`, keep it on `app.state` and hand it out through a dependency"
+CLIENT_DEPENDENCY = {
+    "app/__init__.py": "",
+    "app/clients.py": """
+        import httpx
+
+        async def get_client():
+            async with httpx.AsyncClient(timeout=5) as client:
+                yield client
+        """,
+    "app/main.py": """
+        from fastapi import Depends, FastAPI
+
+        app = FastAPI()
+
+        @app.get("/rates")
+        async def rates(client=Depends(get_client)):
+            return (await client.get("https://rates.example.com")).json()
+        """,
+}
+
+
+def test_a_module_that_never_mentions_fastapi_is_request_scoped_where_another_registers_it(tmp_path: Path):
+    write(tmp_path, CLIENT_DEPENDENCY)
+    assert check(tmp_path, "app/clients.py") == []  # main.py does not import it yet
+    write(tmp_path, {"app/main.py": "from app.clients import get_client\n" + textwrap.dedent(CLIENT_DEPENDENCY["app/main.py"])})
+    assert check(tmp_path, "app/clients.py") == [
+        (4, "FL201", "`httpx.AsyncClient` creates a new HTTP client per request in async dependency `get_client`" + CLIENT_ONCE)
+    ]
+
+
 SETTINGS = {
     "app/__init__.py": "",
     "app/core/__init__.py": "from .base import CommonSettings\n",
