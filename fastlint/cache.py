@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from fastlint.summary import ModuleSummary
 
 CACHE_DIR = ".fastlint_cache"
+_MARKER = "# Created by fastlint."  # the first line of the cache directory's .gitignore
 _FORMAT = 3  # 3: summaries and findings in separate files; findings carry the project state
 # The settings that change what a summary says; every other setting only changes findings.
 _SUMMARY_SETTINGS = ("extend_blocking_calls", "allow_blocking_calls", "extend_offload_wrappers")
@@ -182,13 +183,14 @@ class Cache:
             self._write(self.findings_path, self._findings)
 
     def _write(self, path: Path, store: object) -> None:
+        """Write atomically; the first write of this format removes the files of older ones."""
         import tempfile
 
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             ignore = self.directory / ".gitignore"
             if not ignore.exists():
-                ignore.write_text("# Created by fastlint.\n*\n", encoding="utf-8")
+                ignore.write_text(f"{_MARKER}\n*\n", encoding="utf-8")
             handle = tempfile.NamedTemporaryFile(dir=self.directory, prefix=".tmp-", delete=False)
             try:
                 with handle:
@@ -197,6 +199,9 @@ class Cache:
             except BaseException:
                 os.unlink(handle.name)
                 raise
+            for stale in self.directory.glob("v*.pickle"):
+                if not stale.name.startswith(f"v{_FORMAT}-"):
+                    stale.unlink(missing_ok=True)
         except OSError as error:
             self.warnings.append(f"could not write the cache {path}: {error.strerror or error}")
 
@@ -210,3 +215,21 @@ def _findings_key(settings: Settings, codes: frozenset[str]) -> str:
     neutral = replace(settings, cache=True, cache_dir=None)
     values = [repr(getattr(neutral, item.name)) for item in fields(neutral)]
     return digest(repr((__version__, sys.version_info[:2], values, sorted(codes))).encode())
+
+
+def clear(settings: Settings) -> Path | None:
+    """Delete the cache directory of ``settings``; return it, or None if there was none.
+
+    Only a directory fastlint created (it holds fastlint's ``.gitignore``) is deleted, so a
+    mistyped ``cache-dir`` never takes a user's folder with it.
+    """
+    import shutil
+
+    directory = settings.cache_dir or settings.project_root / CACHE_DIR
+    marker = directory / ".gitignore"
+    if not directory.is_dir():
+        return None
+    if not (marker.is_file() and marker.read_text(encoding="utf-8", errors="replace").startswith(_MARKER)):
+        raise OSError(f"{directory} was not created by fastlint; delete it by hand")
+    shutil.rmtree(directory)
+    return directory

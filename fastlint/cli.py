@@ -348,6 +348,27 @@ def debug_config(paths: tuple[Path, ...], config_path: Path | None) -> None:
 
 
 @main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+def clean(paths: tuple[Path, ...], config_path: Path | None) -> None:
+    """Delete the cache of the project of PATHS (default: the current directory)."""
+    from fastlint.cache import clear
+    from fastlint.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(list(paths) or [Path(".")], config_path)
+    except ConfigError as error:
+        _fail(str(error))
+        return
+    try:
+        removed = clear(settings)
+    except OSError as error:
+        _fail(f"could not delete the cache: {error}")
+        return
+    click.echo(f"Removed {removed}" if removed else "No cache to remove", err=True)
+
+
+@main.command()
 def server() -> None:
     """Run the language server over stdin and stdout (needs the `lsp` extra)."""
     try:

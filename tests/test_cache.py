@@ -8,9 +8,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import fastlint.parsing
 from fastlint.cache import CACHE_DIR
+from fastlint.cli import main
 from fastlint.config import resolve_selection
 from fastlint.engine import CheckPlan, RunResult, check_files
 from fastlint.registry import known_codes
@@ -231,3 +233,33 @@ def test_a_relationship_strategy_changed_in_models_rechecks_the_routes(project: 
     assert project.parsed == Counter({"app/models.py": 1, "app/books.py": 1})
     project.write("app/models.py", MODELS.replace("{lazy}", "dynamic"))
     assert lines(project.check(("app/books.py",))) == [(11, "FL401")]
+
+
+def test_a_write_removes_the_files_of_older_cache_formats(project: Project):
+    directory = project.root / CACHE_DIR
+    directory.mkdir()
+    (directory / "v2-0123456789abcdef.pickle").write_bytes(b"old")
+    project.check()
+    assert not (directory / "v2-0123456789abcdef.pickle").exists()
+    assert len(list(directory.glob("v*.pickle"))) == 2
+
+
+def test_clean_deletes_the_cache_directory(project: Project, monkeypatch: pytest.MonkeyPatch):
+    (project.root / "pyproject.toml").write_text("")
+    project.check()
+    monkeypatch.chdir(project.root)
+    result = CliRunner().invoke(main, ["clean"])
+    assert result.exit_code == 0
+    assert result.stderr == f"Removed {project.root / CACHE_DIR}\n"
+    assert not (project.root / CACHE_DIR).exists()
+    again = CliRunner().invoke(main, ["clean"])
+    assert (again.exit_code, again.stderr) == (0, "No cache to remove\n")
+
+
+def test_clean_leaves_a_directory_fastlint_did_not_create(project: Project, monkeypatch: pytest.MonkeyPatch):
+    (project.root / "pyproject.toml").write_text('[tool.fastlint]\ncache-dir = "app"\n')
+    monkeypatch.chdir(project.root)
+    result = CliRunner().invoke(main, ["clean"])
+    assert result.exit_code == 2
+    assert "app was not created by fastlint; delete it by hand" in result.stderr
+    assert (project.root / "app" / "routes.py").exists()
