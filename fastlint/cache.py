@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".fastlint_cache"
 _MARKER = "# Created by fastlint."  # the first line of the cache directory's .gitignore
-_FORMAT = 3  # 3: summaries and findings in separate files; findings carry the project state
+_FORMAT = 4  # 4: summaries carry schema classes; 3: findings in a file of their own
 # The settings that change what a summary says; every other setting only changes findings.
 _SUMMARY_SETTINGS = ("extend_blocking_calls", "allow_blocking_calls", "extend_offload_wrappers")
 

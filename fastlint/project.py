@@ -26,6 +26,7 @@ from fastlint.fastapi_model import Role, RoleKind
 from fastlint.knowledge import types as known
 from fastlint.knowledge.tables import Knowledge
 from fastlint.orm import ModelInfo
+from fastlint.schemas import SchemaClass
 from fastlint.summary import CALLED, FunctionSummary, ModuleSummary
 
 _MAX_RESOLVE = 16
@@ -165,6 +166,19 @@ class ProjectIndex:
         if split is None or len(split[1]) != 1 or split[1][0] not in split[0].classes:
             return canonical in bases
         return any(self.is_subclass(base, bases, depth + 1) for base in split[0].classes[split[1][0]])
+
+    # -- response schemas --------------------------------------------------------------
+
+    def schema_class(self, name: str) -> SchemaClass | None:
+        """The class ``name`` denotes (through re-exports), as a possible response schema."""
+        return self._memoized(("schema_class", name), lambda: self._schema_class(name))
+
+    def _schema_class(self, name: str) -> SchemaClass | None:
+        canonical = self.resolve(name)
+        split = self._split(canonical) if canonical else None
+        if split is None or len(split[1]) != 1:
+            return None
+        return split[0].schemas.get(split[1][0])
 
     # -- ORM models --------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from fastlint.inference import Scope, TypeInference
 from fastlint.knowledge.tables import Knowledge
 from fastlint.names import NameTable
 from fastlint.orm import ModelInfo, orm_models
+from fastlint.schemas import SchemaClass, schema_classes
 from fastlint.syntax import FunctionNode, walk_local
 
 CALLED = "()"
@@ -50,6 +51,7 @@ class ModuleSummary:
     # Functions of other modules that this module registers (``Depends(deps.get_user)``,
     # ``lifespan=lifespan`` imported): the name as this module qualifies it -> roles.
     registers: dict[str, tuple[Role, ...]] = field(default_factory=dict)
+    schemas: dict[str, SchemaClass] = field(default_factory=dict)  # class name -> bases and fields
 
 
 def called(name: str) -> str:
@@ -97,6 +99,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
         _instances(tree, inference),
         orm_models(tree, names),
         _registers(tree, names),
+        schema_classes(tree, names),
     )
 
 

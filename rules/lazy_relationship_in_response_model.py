@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -7,10 +9,9 @@ from fastlint.fastapi_model import RoleKind
 from fastlint.finding import Finding
 from fastlint.orm import ModelInfo, OrmQueries, Path, Value, function_queries
 from fastlint.rule import Invalid, Rule, Valid
+from fastlint.schemas import SCHEMA_BASES, SchemaClass, held_class, schema_classes
 from fastlint.syntax import FunctionNode, keyword, walk_local
 
-_SCHEMA_BASES = {"pydantic.BaseModel", "sqlmodel.SQLModel"}
-_WRAPPERS = {"list", "List", "Sequence", "set", "Set", "tuple", "Tuple", "Optional", "Iterable", "Annotated"}
 
 _APP = """
 from fastapi import Depends, FastAPI
@@ -136,9 +137,9 @@ class LazyRelationshipInResponseModel(Rule):
 
     ## Known problems
     Fields match relationships by name (aliases and `validation_alias` are not read). The
-    response model must be defined in the handler's module; the ORM model in the same
-    module or known to the project index. One object returned from a sync session costs
-    one extra query per lazy field, not N+1, and is not reported.
+    response model, its nested models and the ORM model may live in any module of the
+    project (`from app.schemas import AuthorOut`). One object returned from a sync session
+    costs one extra query per lazy field, not N+1, and is not reported.
 
     ## References
     - [FastAPI: Response Model](https://fastapi.tiangolo.com/tutorial/response-model/)
@@ -150,21 +151,22 @@ class LazyRelationshipInResponseModel(Rule):
     triggers = (b"response_model", b"->")
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
+        schemas = _Schemas(ctx)
         for function, roles in ctx.model.roles.items():
             if not any(role.kind is RoleKind.ROUTE for role in roles):
                 continue
-            schema = _response_schema(ctx, function)
+            schema = schemas.schema(held_class(_response_annotation(function), ctx.names))
             if schema is None:
                 continue
             queries = function_queries(ctx, function)
             for node in walk_local(function):
                 if isinstance(node, ast.Return) and node.value is not None:
-                    finding = self._check_return(ctx, queries, function, node, schema)
+                    finding = self._check_return(ctx, schemas, queries, function, node, schema)
                     if finding is not None:
                         yield finding
 
     def _check_return(
-        self, ctx: ModuleContext, queries: OrmQueries, function: FunctionNode, node: ast.Return, schema: ast.ClassDef
+        self, ctx: ModuleContext, schemas: _Schemas, queries: OrmQueries, function: FunctionNode, node: ast.Return, schema: SchemaClass
     ) -> Finding | None:
         value = _returned(queries, node.value)  # type: ignore[arg-type]
         if value is None:
@@ -173,7 +175,7 @@ class LazyRelationshipInResponseModel(Rule):
         model = queries.object_model(value)
         if model is None:
             return None
-        lazy = list(_lazy_fields(ctx, queries, schema, model, value, value.path, per_row))
+        lazy = list(_lazy_fields(schemas, queries, schema, model, value, value.path, per_row))
         if not lazy:
             return None
         fields = ", ".join(f"`{item.schema}.{item.field}` (`{item.relationship}`)" for item in lazy)
@@ -263,21 +265,21 @@ async def one_author(author_id: int, session: AsyncSession = Depends()):
 
 
 def _lazy_fields(
-    ctx: ModuleContext, queries: OrmQueries, schema: ast.ClassDef, model: ModelInfo, value: Value, path: Path, per_row: bool
+    schemas: _Schemas, queries: OrmQueries, schema: SchemaClass, model: ModelInfo, value: Value, path: Path, per_row: bool
 ) -> Iterator[_LazyField]:
-    for field, annotation in _schema_fields(ctx, schema):
+    for field, held in schemas.fields(schema):
         rel = model.relationship(field)
         if rel is None:
             continue
         nested_path = (*path, field)
         if not value.loading.loads_eagerly(nested_path):
             if rel.n_plus_one and (per_row or value.is_async):
-                yield _LazyField(schema.name, field, f"{model.short_name}.{field}", per_row)
+                yield _LazyField(schema.short_name, field, f"{model.short_name}.{field}", per_row)
             continue
-        nested_schema = _schema_class(ctx, annotation)
+        nested_schema = schemas.schema(held)
         target = queries.models.target(rel)
         if nested_schema is not None and target is not None:
-            yield from _lazy_fields(ctx, queries, nested_schema, target, value, nested_path, per_row or bool(rel.collection))
+            yield from _lazy_fields(schemas, queries, nested_schema, target, value, nested_path, per_row or bool(rel.collection))
 
 
 def _returned(queries: OrmQueries, node: ast.expr) -> Value | None:
@@ -288,56 +290,56 @@ def _returned(queries: OrmQueries, node: ast.expr) -> Value | None:
     return value if value is not None and value.kind in ("scalars", "query", "object") else None
 
 
-def _response_schema(ctx: ModuleContext, function: FunctionNode) -> ast.ClassDef | None:
+def _response_annotation(function: FunctionNode) -> ast.expr | None:
     for decorator in function.decorator_list:
         if isinstance(decorator, ast.Call):
             declared = keyword(decorator, "response_model")
             if declared is not None:
-                return _schema_class(ctx, declared)
-    return _schema_class(ctx, function.returns) if function.returns is not None else None
+                return declared
+    return function.returns
 
 
-def _schema_class(ctx: ModuleContext, annotation: ast.expr | None) -> ast.ClassDef | None:
-    """The Pydantic model class of this module that an annotation names, through ``list[...]``."""
-    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-        try:
-            annotation = ast.parse(annotation.value, mode="eval").body
-        except SyntaxError:
+class _Schemas:
+    """Pydantic classes by qualified name: this module's from its syntax tree (the text
+    being checked), the others' from the project index."""
+
+    _MAX_DEPTH = 8
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.ctx = ctx
+        self._local: dict[str, SchemaClass] | None = None
+
+    def schema(self, name: str | None) -> SchemaClass | None:
+        """The schema class ``name`` denotes; None if it is no Pydantic model."""
+        found = self._class(name)
+        return found if found is not None and self._is_schema(found, 0) else None
+
+    def _class(self, name: str | None) -> SchemaClass | None:
+        if name is None:
             return None
-    if isinstance(annotation, ast.Subscript):
-        outer = (ctx.names.qualified_name(annotation.value) or "").rpartition(".")[2]
-        inner = annotation.slice.elts[0] if isinstance(annotation.slice, ast.Tuple) else annotation.slice
-        return _schema_class(ctx, inner) if outer in _WRAPPERS else None
-    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-        sides = [s for s in (annotation.left, annotation.right) if not (isinstance(s, ast.Constant) and s.value is None)]
-        return _schema_class(ctx, sides[0]) if len(sides) == 1 else None
-    if isinstance(annotation, ast.Name):
-        definition = ctx.names.definitions.get(annotation.id)
-        if isinstance(definition, ast.ClassDef) and _is_schema(ctx, definition):
-            return definition
-    return None
+        module, _, local = name.rpartition(".")
+        if module == self.ctx.module:
+            if self._local is None:
+                self._local = schema_classes(self.ctx.tree, self.ctx.names)
+            return self._local.get(local)
+        return self.ctx.project.schema_class(name) if self.ctx.project is not None else None
 
+    def _is_schema(self, schema: SchemaClass, depth: int) -> bool:
+        if schema.table or depth > self._MAX_DEPTH:
+            return False
+        for base in schema.bases:
+            if base in SCHEMA_BASES:
+                return True
+            parent = self._class(base)
+            if parent is not None and self._is_schema(parent, depth + 1):
+                return True
+        return False
 
-def _is_schema(ctx: ModuleContext, class_def: ast.ClassDef, depth: int = 0) -> bool:
-    if any(k.arg == "table" for k in class_def.keywords) or depth > 8:
-        return False  # ``SQLModel, table=True`` is the ORM model itself
-    for base in class_def.bases:
-        if ctx.names.qualified_name(base) in _SCHEMA_BASES:
-            return True
-        local = ctx.names.definitions.get(base.id) if isinstance(base, ast.Name) else None
-        if isinstance(local, ast.ClassDef) and _is_schema(ctx, local, depth + 1):
-            return True
-    return False
-
-
-def _schema_fields(ctx: ModuleContext, class_def: ast.ClassDef, depth: int = 0) -> list[tuple[str, ast.expr]]:
-    """Annotated fields, inherited ones from local base classes first."""
-    fields: list[tuple[str, ast.expr]] = []
-    for base in class_def.bases:
-        local = ctx.names.definitions.get(base.id) if isinstance(base, ast.Name) else None
-        if isinstance(local, ast.ClassDef) and depth < 8:
-            fields += _schema_fields(ctx, local, depth + 1)
-    for item in class_def.body:
-        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
-            fields.append((item.target.id, item.annotation))
-    return fields
+    def fields(self, schema: SchemaClass, depth: int = 0) -> list[tuple[str, str | None]]:
+        """Annotated fields, those inherited from project base classes first."""
+        fields: list[tuple[str, str | None]] = []
+        for base in schema.bases:
+            parent = self._class(base) if depth < self._MAX_DEPTH else None
+            if parent is not None:
+                fields += self.fields(parent, depth + 1)
+        return fields + list(schema.fields)

@@ -263,3 +263,35 @@ def test_clean_leaves_a_directory_fastlint_did_not_create(project: Project, monk
     assert result.exit_code == 2
     assert "app was not created by fastlint; delete it by hand" in result.stderr
     assert (project.root / "app" / "routes.py").exists()
+
+
+SCHEMAS = """
+    from pydantic import BaseModel
+
+    class AuthorOut(BaseModel):
+        name: str
+    """
+PROFILE_ROUTES = """
+    from fastapi import APIRouter
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from app.models import Author
+    from app.schemas import AuthorOut
+
+    router = APIRouter()
+
+    @router.get("/profiles", response_model=list[AuthorOut])
+    def profiles(session: Session):
+        return session.scalars(select(Author)).all()
+    """
+
+
+def test_a_response_schema_changed_in_its_module_rechecks_the_routes(project: Project):
+    project.write("app/models.py", MODELS.replace("{lazy}", "select"))
+    project.write("app/schemas.py", SCHEMAS)
+    project.write("app/profiles.py", PROFILE_ROUTES)
+    assert lines(project.check(("app/profiles.py",))) == []
+    project.write("app/schemas.py", SCHEMAS + "    books: list[str]\n")
+    assert lines(project.check(("app/profiles.py",))) == [(12, "FL403")]
+    assert project.parsed == Counter({"app/schemas.py": 1, "app/profiles.py": 1})

@@ -1,8 +1,8 @@
 """FL401-FL403 on the ORM fixture apps, statically and for real against SQLite.
 
 The static half checks the apps' inline markers exactly. ``orm_app`` keeps its models in
-``models.py``: its routes learn them from the project index
-(``ProjectIndex.orm_model(qualified name) -> ModelInfo``).
+``models.py`` and its response schemas in ``schemas.py``: its routes learn them from the
+project index (``ProjectIndex.orm_model``, ``ProjectIndex.schema_class``).
 
 The runtime half runs the flagged handlers and their eager-loaded twins on SQLite with
 SQLAlchemy's ``before_cursor_execute`` event counting statements: the flagged code issues
@@ -283,6 +283,30 @@ def test_fl403_flagged_response_model_serializes_with_a_query_per_row(fixture_mo
     # authors, then books per author and reviews per book during serialization
     assert counts["/authors"] == [1 + 3 + 6, 1 + 6 + 12, 1 + 12 + 24]
     assert counts["/authors-eager"] == [3, 3, 3]
+
+
+def test_fl403_response_models_of_another_module_serialize_with_a_query_per_row(fixture_modules, tmp_path: Path):
+    main = fixture_modules("orm_app.main")
+    database = fixture_modules("orm_app.database")
+    models = fixture_modules("orm_app.models")
+    counts: dict[str, list[int]] = {"/profiles": [], "/profiles/eager": [], "/profiles/names": []}
+    for authors in (3, 6, 12):
+        engine = _library(models, tmp_path, authors)
+        counter = QueryCounter(engine)
+
+        def session():  # type: ignore[no-untyped-def]
+            with Session(engine) as s:
+                yield s
+
+        main.app.dependency_overrides[database.get_session] = session
+        for path in counts:
+            with counter.counting() as used:
+                status, body = asgi_get(main.app, path)
+            assert status == 200 and len(body) == authors  # type: ignore[arg-type]
+            counts[path].extend(used)
+    assert counts["/profiles"] == [1 + 3 + 6, 1 + 6 + 12, 1 + 12 + 24]  # flagged: FL403
+    assert counts["/profiles/eager"] == [3, 3, 3]
+    assert counts["/profiles/names"] == [1, 1, 1]  # quiet: the schema names no relationship
 
 
 @pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")  # the failed lazy load
