@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from fastlint.finding import Finding
     from fastlint.fixer import FixPolicy, FixRun
     from fastlint.progress import ProgressLine
+    from fastlint.review_post import Posted
     from fastlint.source import SourceFile
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -288,6 +289,10 @@ def rules_command(output_format: str) -> None:
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable (added to the configuration's ignore).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), help="Use this configuration file.")
 @click.option("--no-cache", is_flag=True, help="Read and write no cache.")
+@click.option("--post", is_flag=True, help="Post the review to the GitHub pull request (token in GITHUB_TOKEN).")
+@click.option("--repo", "repository", metavar="OWNER/NAME", help="With --post: the repository (default: GITHUB_REPOSITORY).")
+@click.option("--pr", "pull_number", type=int, metavar="NUMBER", help="With --post: the pull request (default: from GITHUB_EVENT_PATH).")
+@click.option("--commit", metavar="SHA", help="With --post: the head commit to comment on (default: from GITHUB_EVENT_PATH).")
 def review(
     paths: tuple[Path, ...],
     base: str | None,
@@ -299,6 +304,10 @@ def review(
     ignore: tuple[str, ...],
     config_path: Path | None,
     no_cache: bool,
+    post: bool,
+    repository: str | None,
+    pull_number: int | None,
+    commit: str | None,
 ) -> None:
     """Report the findings on the changed lines of a pull request, as a review (see README)."""
     from fastlint.config import ConfigError
@@ -306,7 +315,13 @@ def review(
 
     if (base is None) == (diff_file is None):
         _fail("give exactly one of --base REV and --diff FILE")
+    posted = None
     try:
+        target = None
+        if post:
+            from fastlint.review_post import pull_request
+
+            target = pull_request(repository, pull_number, commit, os.environ)
         run = run_review(
             list(paths) or [Path(".")],
             diff_text=diff_file.read() if diff_file is not None else None,
@@ -318,6 +333,10 @@ def review(
             config_path=config_path,
             cwd=Path.cwd(),
         )
+        if target is not None:
+            from fastlint.review_post import post_review
+
+            posted = _posted_message(post_review(run.review, target, os.environ.get("GITHUB_TOKEN")))
     except (ReviewError, ConfigError) as error:
         _fail(str(error))
         return
@@ -328,8 +347,17 @@ def review(
         return
     for warning in run.warnings:
         _warn(warning)
+    if posted is not None:
+        click.echo(f"fastlint: {posted}", err=True)
     click.echo(run.report, nl=False)
     sys.exit(EXIT_FINDINGS if run.findings else EXIT_CLEAN)
+
+
+def _posted_message(posted: Posted) -> str:
+    already = f"; {posted.already} already on the pull request" if posted.already else ""
+    if posted.url is None and not posted.new:
+        return f"posted nothing: no new comment{already}"
+    return f"posted a review with {posted.new} comment{'' if posted.new == 1 else 's'}{already}: {posted.url or '(no link)'}"
 
 
 @main.command(name="debug-config")

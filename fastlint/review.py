@@ -228,7 +228,7 @@ def render_review(
 ) -> str:
     """The report in ``fmt``: ``github-review`` JSON, or a reporter's rendering of the kept findings."""
     if fmt == "github-review":
-        return json.dumps(github_review(kept, sources, rules, policy), indent=2, ensure_ascii=False) + "\n"
+        return review_json(github_review(kept, sources, rules, policy))
     from fastlint.output import render
 
     findings = [finding if policy.allows(finding) else replace(finding, fix=None) for finding, _ in kept]
@@ -236,11 +236,16 @@ def render_review(
     return render(findings, fmt, rules=rules, root=root, sources=given)
 
 
+def review_json(review: Mapping[str, Any]) -> str:
+    return json.dumps(review, indent=2, ensure_ascii=False) + "\n"
+
+
 @dataclass
 class ReviewRun:
     report: str
     findings: int
     warnings: list[str]
+    review: dict[str, Any]  # the GitHub review body, whatever the report's format
 
 
 def run_review(
@@ -282,8 +287,10 @@ def run_review(
     given = result.sources if result else {}
     sources = {finding.path: _source_text(finding.path, given) for finding, _ in kept}
     policy = SuggestionPolicy(suggestions, FixPolicy(fixable_codes(settings, known_codes()), unsafe))
-    report = render_review(kept, fmt, rules=metadata(), root=root, sources=sources, policy=policy)
-    return ReviewRun(report, len(kept), [*warnings, *found.warnings, *(result.warnings if result else [])])
+    rules = metadata()
+    review = github_review(kept, sources, rules, policy)
+    report = review_json(review) if fmt == "github-review" else render_review(kept, fmt, rules=rules, root=root, sources=sources, policy=policy)
+    return ReviewRun(report, len(kept), [*warnings, *found.warnings, *(result.warnings if result else [])], review)
 
 
 def _source_text(path: str, given: Mapping[str, str]) -> str | None:
