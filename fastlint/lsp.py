@@ -236,6 +236,46 @@ def noqa_edit(finding: Finding, lines: Lines) -> Edit | None:
 # --------------------------------------------------------------------------- the server
 
 
+@dataclasses.dataclass(frozen=True)
+class EditorSettings:
+    """What the editor may set, as ruff's server takes it (``initializationOptions`` or
+    ``workspace/didChangeConfiguration``, under ``settings`` or ``fastlint`` or flat):
+    ``configuration`` (a config file, like ``--config``), ``select``, ``extendSelect``,
+    ``ignore`` and ``checkStartup`` (like the command-line options they are named after)."""
+
+    configuration: Path | None = None
+    overrides: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def parse(cls, raw: object) -> tuple[EditorSettings, list[str]]:
+        """The settings and the problems with ``raw`` (each shown to the user, once)."""
+        if isinstance(raw, dict):
+            raw = raw.get("settings", raw.get("fastlint", raw))
+        if raw is None:
+            return cls(), []
+        if not isinstance(raw, dict):
+            return cls(), [f"fastlint: editor settings must be an object, not {type(raw).__name__}"]
+        problems: list[str] = []
+        overrides: dict[str, object] = {}
+        configuration = None
+        for key, value in raw.items():
+            if key == "configuration" and isinstance(value, str) and value:
+                configuration = Path(value).expanduser()
+            elif key in _LIST_SETTINGS and isinstance(value, list) and all(isinstance(v, str) for v in value):
+                if value:  # an empty list leaves the configuration's choice, as an absent option does
+                    overrides[_LIST_SETTINGS[key]] = tuple(v.strip().upper() for v in value)
+            elif key == "checkStartup" and isinstance(value, bool):
+                overrides["check_startup"] = value
+            elif key in ("configuration", "checkStartup", *_LIST_SETTINGS):
+                problems.append(f"fastlint: editor setting `{key}` has the wrong type ({type(value).__name__})")
+            else:
+                problems.append(f"fastlint: unknown editor setting `{key}` (known: configuration, select, extendSelect, ignore, checkStartup)")
+        return cls(configuration, tuple(sorted(overrides.items()))), problems
+
+
+_LIST_SETTINGS = {"select": "select", "extendSelect": "extend_select", "ignore": "ignore"}
+
+
 class FastlintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(SOURCE, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
@@ -244,6 +284,8 @@ class FastlintServer(LanguageServer):
         self.results: dict[str, tuple[int | None, list[Finding], Project | None]] = {}
         self._pending: dict[str, asyncio.Future[None]] = {}
         self._reported: set[str] = set()
+        self.editor_settings = EditorSettings()
+        self.pending_problems: list[str] = []
         # One worker: the engine's state (index memos, summaries) is touched by one check at a time.
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="fastlint-check")
 
@@ -251,10 +293,11 @@ class FastlintServer(LanguageServer):
 
     def project(self, path: Path) -> Project:
         """The project of ``path``, built on first use (raises ConfigError)."""
-        key = (find_project_root(path), find_config_file(path))
+        editor = self.editor_settings
+        key = (find_project_root(path), editor.configuration or find_config_file(path))
         if key not in self.projects:
             try:
-                self.projects[key] = Project(load_settings([path]))
+                self.projects[key] = Project(load_settings([path], editor.configuration, dict(editor.overrides)))
             except ConfigError as error:
                 self.projects[key] = error
         found = self.projects[key]
@@ -333,6 +376,19 @@ class FastlintServer(LanguageServer):
         for open_uri in list(self.workspace.text_documents):
             self.schedule(open_uri)
 
+    async def configure(self, raw: object) -> None:
+        """New editor settings: every project is rebuilt and every open document rechecked."""
+        settings, problems = EditorSettings.parse(raw)
+        for problem in problems:
+            self._report(problem, types.MessageType.Warning)
+        if settings == self.editor_settings:
+            return
+        self.editor_settings = settings
+        await asyncio.get_running_loop().run_in_executor(self._worker, self.projects.clear)
+        self._reported.clear()
+        for open_uri in list(self.workspace.text_documents):
+            self.schedule(open_uri)
+
     def closed(self, uri: str) -> None:
         waiting = self._pending.pop(uri, None)
         if waiting is not None:
@@ -375,9 +431,21 @@ def create_server() -> FastlintServer:
     async def watched_files_changed(ls: FastlintServer, params: types.DidChangeWatchedFilesParams) -> None:
         await ls.files_changed([change.uri for change in params.changes])
 
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: FastlintServer, params: types.InitializeParams) -> None:
+        settings, problems = EditorSettings.parse(params.initialization_options)
+        ls.editor_settings = settings
+        ls.pending_problems = problems  # shown once the client is initialized
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def configuration_changed(ls: FastlintServer, params: types.DidChangeConfigurationParams) -> None:
+        await ls.configure(params.settings)
+
     @server.feature(types.INITIALIZED)
     async def initialized(ls: FastlintServer, params: types.InitializedParams) -> None:
         """Ask the editor to report files changed outside it (a checkout, a deletion)."""
+        for problem in ls.pending_problems:
+            ls._report(problem, types.MessageType.Warning)
         workspace = ls.client_capabilities.workspace
         watched = workspace.did_change_watched_files if workspace else None
         if watched and watched.dynamic_registration:

@@ -110,7 +110,10 @@ class Editor:
 
 
 def session(
-    root: Path, scenario: Callable[[Editor], Awaitable[None]], capabilities: types.ClientCapabilities | None = None
+    root: Path,
+    scenario: Callable[[Editor], Awaitable[None]],
+    capabilities: types.ClientCapabilities | None = None,
+    options: object = None,
 ) -> int:
     """Start the server, initialize with ``root`` as the workspace, run ``scenario``, then
     shut down and exit; returns the server's exit status."""
@@ -140,6 +143,7 @@ def session(
                         capabilities=capabilities or types.ClientCapabilities(),
                         root_uri=root.as_uri(),
                         workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="root")],
+                        initialization_options=options,
                     )
                 ),
                 TIMEOUT,
@@ -370,3 +374,41 @@ def test_without_a_project_marker_nothing_is_indexed(tmp_path: Path, monkeypatch
     assert alone.summaries == {}
     text = SERVICES + "\n\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n@router.get('/')\nasync def rates():\n    return fetch_rates()\n"
     assert [finding.code for finding in alone.check(scratch, text)] == ["FL107"]
+
+
+def test_editor_settings_select_rules_and_a_change_rechecks_open_documents(tmp_path: Path):
+    root = project(tmp_path)
+    app = root / "app.py"
+    app.write_text(APP, encoding="utf-8")
+    (root / "strict.toml").write_text('select = ["FL1"]\nextend-select = ["FL5"]\n', encoding="utf-8")
+
+    async def scenario(editor: Editor) -> None:
+        assert [d.code for d in (await editor.open(app, APP)).diagnostics] == ["FL102"]
+        warning = await asyncio.wait_for(editor.messages.get(), TIMEOUT)
+        assert warning.message == (
+            "fastlint: unknown editor setting `lint` (known: configuration, select, extendSelect, ignore, checkStartup)"
+        )
+        editor.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"fastlint": {"configuration": str(root / "strict.toml")}})
+        )
+        assert [d.code for d in (await editor.published(app.as_uri())).diagnostics] == ["FL501", "FL101", "FL102"]
+        editor.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"fastlint": {"ignore": "FL102"}})
+        )
+        assert [d.code for d in (await editor.published(app.as_uri())).diagnostics] == ["FL101", "FL102"]
+        warning = await asyncio.wait_for(editor.messages.get(), TIMEOUT)
+        assert warning.message == "fastlint: editor setting `ignore` has the wrong type (str)"
+
+    options = {"settings": {"select": ["FL102"], "checkStartup": False, "lint": {}}}
+    assert session(root, scenario, options=options) == 0
+
+
+def test_editor_settings_are_parsed_like_ruffs():
+    from fastlint.lsp import EditorSettings
+
+    flat, problems = EditorSettings.parse({"select": ["fl1"], "extendSelect": [], "checkStartup": True})
+    assert problems == [] and flat.overrides == (("check_startup", True), ("select", ("FL1",)))
+    nested, _ = EditorSettings.parse({"settings": {"configuration": "~/lint.toml"}})
+    assert nested.configuration == Path("~/lint.toml").expanduser()
+    assert EditorSettings.parse(None) == (EditorSettings(), [])
+    assert EditorSettings.parse(["select"])[1] == ["fastlint: editor settings must be an object, not list"]
