@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from fastlint.fixer import FixPolicy, FixRun
     from fastlint.progress import ProgressLine
     from fastlint.review_post import Posted
+    from fastlint.settings import Settings
     from fastlint.source import SourceFile
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -365,14 +366,20 @@ def _posted_message(posted: Posted) -> str:
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
 def debug_config(paths: tuple[Path, ...], config_path: Path | None) -> None:
     """Print the settings that a check of PATHS would use."""
-    from fastlint.config import ConfigError, format_settings, load_settings
+    from fastlint.config import format_settings
+
+    click.echo(format_settings(_settings_or_fail(paths, config_path)))
+
+
+def _settings_or_fail(paths: tuple[Path, ...], config_path: Path | None) -> Settings:
+    """The settings of PATHS (default: the current directory); a configuration error exits 2."""
+    from fastlint.config import ConfigError, load_settings
 
     try:
-        settings = load_settings(list(paths) or [Path(".")], config_path)
+        return load_settings(list(paths) or [Path(".")], config_path)
     except ConfigError as error:
         _fail(str(error))
-        return
-    click.echo(format_settings(settings))
+        raise  # _fail exits; this line only tells type checkers so
 
 
 @main.command()
@@ -381,13 +388,8 @@ def debug_config(paths: tuple[Path, ...], config_path: Path | None) -> None:
 def clean(paths: tuple[Path, ...], config_path: Path | None) -> None:
     """Delete the cache of the project of PATHS (default: the current directory)."""
     from fastlint.cache import clear
-    from fastlint.config import ConfigError, load_settings
 
-    try:
-        settings = load_settings(list(paths) or [Path(".")], config_path)
-    except ConfigError as error:
-        _fail(str(error))
-        return
+    settings = _settings_or_fail(paths, config_path)
     try:
         removed = clear(settings)
     except OSError as error:
