@@ -183,7 +183,9 @@ class Cache:
             self._write(self.findings_path, self._findings)
 
     def _write(self, path: Path, store: object) -> None:
-        """Write atomically; the first write of this format removes the files of older ones."""
+        """Write atomically. Files of other fastlint versions are left alone: two versions
+        used side by side (pre-commit's and the editor's) would otherwise delete each
+        other's cache on every run. ``fastlint clean`` removes them."""
         import tempfile
 
         try:
@@ -199,9 +201,7 @@ class Cache:
             except BaseException:
                 os.unlink(handle.name)
                 raise
-            for stale in self.directory.glob("v*.pickle"):
-                if not stale.name.startswith(f"v{_FORMAT}-"):
-                    stale.unlink(missing_ok=True)
+
         except OSError as error:
             self.warnings.append(f"could not write the cache {path}: {error.strerror or error}")
 
