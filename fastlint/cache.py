@@ -18,7 +18,6 @@ discarded with a warning, never trusted.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import sys
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastlint import __version__
+from fastlint.digests import digest, value_digest
 
 if TYPE_CHECKING:
     from fastlint.finding import Finding
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".fastlint_cache"
 _MARKER = "# Created by fastlint."  # the first line of the cache directory's .gitignore
-_FORMAT = 4  # 4: summaries carry schema classes; 3: findings in a file of their own
+_FORMAT = 5  # 5: identity-free digests; 4: schema classes in summaries; 3: findings apart
 # The settings that change what a summary says; every other setting only changes findings.
 _SUMMARY_SETTINGS = ("extend_blocking_calls", "allow_blocking_calls", "extend_offload_wrappers")
 
@@ -44,12 +44,8 @@ _SUMMARY_SETTINGS = ("extend_blocking_calls", "allow_blocking_calls", "extend_of
 Fingerprints = Mapping[str, tuple[str, str]]
 
 
-def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
 def summary_digest(summary: ModuleSummary) -> str:
-    return digest(pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL))
+    return value_digest(summary)
 
 
 @dataclass

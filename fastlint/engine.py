@@ -258,7 +258,7 @@ class ProjectFile(NamedTuple):
 
 def read_project(files: Iterable[Path], settings: Settings) -> dict[str, ProjectFile]:
     """Every readable file's bytes, digest and module name, keyed by absolute path."""
-    from fastlint.cache import digest
+    from fastlint.digests import digest
     from fastlint.names import module_name_for, package_parts_cache_clear
 
     package_parts_cache_clear()  # a long-lived server sees packages created since its last index

@@ -15,13 +15,12 @@ whole registry (``relationship("Book")``). They are noted as the pseudo-modules
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from fastlint.digests import value_digest
 from fastlint.fastapi_model import Role, RoleKind
 from fastlint.knowledge import types as known
 from fastlint.knowledge.tables import Knowledge
@@ -269,9 +268,9 @@ class ProjectIndex:
     def fact_digests(self) -> dict[str, str]:
         """Digests of the pseudo-modules (see the module docstring) for the findings cache."""
         registry = sorted(name for summary in self.modules.values() for name in summary.models)
-        digests = {REGISTRY: _digest(registry)}
+        digests = {REGISTRY: value_digest(registry)}
         for module in self.modules:
-            digests[ROLES + module] = _digest(sorted(self._registrations().get(module, {}).items()))
+            digests[ROLES + module] = value_digest(sorted(self._registrations().get(module, {}).items()))
         return digests
 
     # -- blocking chains ---------------------------------------------------------------
@@ -352,7 +351,5 @@ def _role_order(role: Role) -> tuple[int, str]:
     return list(RoleKind).index(role.kind), role.endpoint or ""
 
 
-def _digest(value: object) -> str:
-    return hashlib.blake2b(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).hexdigest()
 
 

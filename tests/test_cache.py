@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 import textwrap
 from collections import Counter
 from pathlib import Path
@@ -11,12 +12,13 @@ import pytest
 from click.testing import CliRunner
 
 import fastlint.parsing
-from fastlint.cache import CACHE_DIR
+from fastlint.cache import CACHE_DIR, summary_digest
 from fastlint.cli import main
 from fastlint.config import resolve_selection
 from fastlint.engine import CheckPlan, RunResult, check_files
 from fastlint.registry import known_codes
 from fastlint.settings import Settings
+from fastlint.summary import FunctionSummary, ModuleSummary
 
 FILES = {
     "app/__init__.py": "",
@@ -294,3 +296,14 @@ def test_a_response_schema_changed_in_its_module_rechecks_the_routes(project: Pr
     project.write("app/schemas.py", SCHEMAS + "    books: list[str]\n")
     assert lines(project.check(("app/profiles.py",))) == [(12, "FL403")]
     assert project.parsed == Counter({"app/schemas.py": 1, "app/profiles.py": 1})
+
+
+def test_equal_summaries_have_equal_digests_however_their_strings_are_shared():
+    # A summary made in a pool worker shares strings differently from one made in the main
+    # process; a digest that saw that would recheck every file resting on an edited module.
+    shared = "app.rates.fetch_rates"
+    once = FunctionSummary("quote", True, calls=(shared,), returns=shared)
+    twice = FunctionSummary("quote", True, calls=("".join(["app.rates.", "fetch_rates"]),), returns=shared)
+    a, b = ModuleSummary("app.routes", False, functions={"quote": once}), ModuleSummary("app.routes", False, functions={"quote": twice})
+    assert a == b and pickle.dumps(a) != pickle.dumps(b)
+    assert summary_digest(a) == summary_digest(b)

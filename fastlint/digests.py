@@ -1,0 +1,26 @@
+"""Content digests for the cache: of bytes, and of plain data whatever its object identity."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import pickle
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def value_digest(value: object) -> str:
+    """The digest of plain, acyclic data (summaries, registries), equal for equal values.
+
+    A plain pickle is not: it writes an object seen twice as a back-reference, so equal
+    summaries built in two processes (a pool worker, then the main process), whose strings
+    are shared differently, would differ, and every finding resting on them would be
+    recomputed. The pickler's fast mode keeps no memo, so only the values count.
+    """
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: no back-references (the data holds no cycles)
+    pickler.dump(value)
+    return digest(buffer.getvalue())
