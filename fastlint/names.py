@@ -33,17 +33,33 @@ def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
 
 def package_parts_cache_clear() -> None:
     _package_parts.cache_clear()
+    _top_package.cache_clear()
 
 
 @lru_cache(maxsize=None)
 def _package_parts(directory: str, root: str) -> tuple[str, ...]:
-    """The package names from the top package down to ``directory`` (one stat per folder)."""
-    folder = Path(directory)
-    if folder == folder.parent or not (folder / "__init__.py").exists():
+    """The package names from the top package down to ``directory``.
+
+    The top package is the highest folder, up to ``root``, that holds an ``__init__.py``.
+    Folders below it without one are namespace portions that Python imports all the same
+    (``open_webui/retrieval/web/utils.py`` is ``open_webui.retrieval.web.utils`` when only
+    ``open_webui/`` has an ``__init__.py``).
+    """
+    top = _top_package(directory, root)
+    if top is None:
         return ()
-    if directory == root:
-        return (folder.name,)
-    return (*_package_parts(str(folder.parent), root), folder.name)
+    return tuple(os.path.relpath(directory, os.path.dirname(top)).split(os.sep))
+
+
+@lru_cache(maxsize=None)
+def _top_package(directory: str, root: str) -> str | None:
+    """The highest folder from ``directory`` up to ``root`` with an ``__init__.py`` (one
+    stat per folder, each folder asked once)."""
+    parent = os.path.dirname(directory)
+    above = _top_package(parent, root) if directory != root and parent != directory else None
+    if above is not None:
+        return above
+    return directory if os.path.exists(os.path.join(directory, "__init__.py")) else None
 
 
 def resolve_relative(module: str, is_package: bool, level: int, target: str | None) -> str:

@@ -162,3 +162,46 @@ def test_offload_wrappers_stop_the_chain(tmp_path: Path):
     write_project(tmp_path, files)
     assert [f[3] for f in run(tmp_path, ["app/routes.py"])] == ["FL107"]
     assert run(tmp_path, ["app/routes.py"], extend_offload_wrappers=("app.offload.in_thread",)) == []
+
+
+def test_a_chain_through_namespace_portions_of_a_package(tmp_path: Path):
+    # Only the top package has an __init__.py, as in open_webui's wheel: Python imports
+    # ``shop.search.web.utils`` all the same, and so must the index.
+    write_project(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/search/web/utils.py": """
+            import socket
+
+            def resolve(host):
+                return socket.getaddrinfo(host, None)
+            """,
+        "shop/search/web/main.py": """
+            from shop.search.web.utils import resolve
+
+            def filtered(results):
+                return [r for r in results if resolve(r)]
+            """,
+        "shop/search/web/brave.py": """
+            from .main import filtered
+
+            async def search(results):
+                return filtered(results)
+            """,
+        "scripts/tool.py": "def helper():\n    pass\n",
+    })
+    [(path, line, column, code, message)] = run(tmp_path, ["shop/search/web/brave.py"])
+    assert (path, line, column, code) == ("shop/search/web/brave.py", 4, 12, "FL107")
+    assert message.startswith("filtered() -> resolve() -> socket.getaddrinfo (FL101) blocks the event loop")
+
+
+def test_module_names_of_packages_namespace_portions_and_scripts(tmp_path: Path):
+    from fastlint.names import module_name_for, package_parts_cache_clear
+
+    for name in ("shop/__init__.py", "shop/search/web/utils.py", "shop/api/__init__.py", "scripts/tool.py", "top.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    package_parts_cache_clear()
+    assert module_name_for(tmp_path / "shop/search/web/utils.py", tmp_path) == ("shop.search.web.utils", False)
+    assert module_name_for(tmp_path / "shop/api/__init__.py", tmp_path) == ("shop.api", True)
+    assert module_name_for(tmp_path / "scripts/tool.py", tmp_path) == ("tool", False)
+    assert module_name_for(tmp_path / "top.py", tmp_path) == ("top", False)
