@@ -70,6 +70,14 @@ def build_scope(node: ast.AST) -> Scope:
     return scope
 
 
+def _converts(binding: Binding, name: str) -> bool:
+    """``name = Something(name ...)``: the binding builds the new value from the old."""
+    value = binding.node
+    return binding.kind == "value" and isinstance(value, ast.Call) and any(
+        isinstance(arg, ast.Name) and arg.id == name for arg in value.args
+    )
+
+
 def _bind_target(scope: Scope, target: ast.AST, value: ast.expr | None) -> None:
     if isinstance(target, ast.Name):
         scope.bind(target.id, Binding("value", value) if value is not None else Binding("opaque"))
@@ -174,7 +182,12 @@ class TypeInference:
         if not bindings:
             return None
         found = {self._binding_type(binding, owner, depth + 1) for binding in bindings}
-        return found.pop() if len(found) == 1 else None
+        if len(found) == 1:
+            return found.pop()
+        # ``path = Path(path)``: a name converted from its own value has the converted
+        # type from there on, whatever it held before (flow-insensitive, so only then).
+        converted = {self._binding_type(binding, owner, depth + 1) for binding in bindings if _converts(binding, name)}
+        return converted.pop() if len(converted) == 1 and None not in converted else None
 
     def _binding_type(self, binding: Binding, scope: Scope, depth: int) -> str | None:
         if binding.kind in ("value", "enter") and isinstance(binding.node, ast.expr):
@@ -196,6 +209,9 @@ class TypeInference:
         return None
 
     def _call_type(self, call: ast.Call, scope: Scope, depth: int) -> str | None:
+        method = self._own_method(call.func, scope)
+        if method is not None:  # ``self._lease_path(id)``: what the class's own method returns
+            return self.function_result(method, depth + 1)
         callee = self.callee(call.func, scope, depth + 1)
         if callee:
             constructed = known.CONSTRUCTORS.get(callee) or known.method_result(callee)
@@ -249,6 +265,18 @@ class TypeInference:
         if function.returns is not None:
             return self.annotation_type(function.returns)
         return None
+
+    def _own_method(self, func: ast.expr, scope: Scope) -> FunctionNode | None:
+        """The method ``self.name``/``cls.name`` calls, when the enclosing class defines it."""
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls")):
+            return None
+        owner = self._class_of(scope.node)
+        if owner is None:
+            return None
+        return next(
+            (item for item in owner.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == func.attr),
+            None,
+        )
 
     def _self_attribute_type(self, attr: str, scope: Scope, depth: int) -> str | None:
         owner = self._class_of(scope.node)

@@ -90,6 +90,16 @@ async def parse(upload: UploadFile):
     return json.loads(data)
 """
         ),
+        Valid(
+            """
+import anyio
+
+async def cached(name: str):
+    path = await anyio.to_thread.run_sync(lookup, name)
+    path = anyio.Path(path)
+    return await path.read_bytes() if await path.is_file() else None
+"""
+        ),
     )
     INVALID = (
         Invalid(
@@ -124,5 +134,36 @@ async def store(name: str, data: bytes):
 """,
             expected=((10, 12, 10, 26), (11, 9, 11, 20), (12, 5, 12, 23), (13, 5, 13, 16)),
             message="`os.path.exists` blocks the event loop in async function `store`",
+        ),
+        Invalid(
+            """
+import asyncio
+from pathlib import Path
+
+async def cached(name: str):
+    path = await asyncio.to_thread(lookup, name)
+    path = Path(path)
+    return path.read_bytes() if path.is_file() else None
+""",
+            expected=((8, 12, 8, 27), (8, 33, 8, 45)),
+            message="`path.read_bytes` (`pathlib.Path.read_bytes`) blocks the event loop in async function `cached`",
+        ),
+        Invalid(
+            """
+from pathlib import Path
+
+class LeaseStorage:
+    def __init__(self, root: Path):
+        self.root = root
+
+    def _lease_path(self, lease_id: str) -> Path:
+        return self.root / f"{lease_id}.json"
+
+    async def read(self, lease_id: str):
+        lease = self._lease_path(lease_id)
+        return lease.read_text() if lease.exists() else None
+""",
+            expected=((13, 16, 13, 31), (13, 37, 13, 49)),
+            message="`lease.read_text` (`pathlib.Path.read_text`) blocks the event loop in async function `LeaseStorage.read`",
         ),
     )
