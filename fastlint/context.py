@@ -58,8 +58,15 @@ class ModuleContext:
     @cached_property
     def inference(self) -> TypeInference:
         external = self.project.call_result if self.project is not None else None
+        aliases = self.project.type_alias if self.project is not None else None
         owners = self.model.owners
-        return TypeInference(self.names, self.tree, lambda node: owners.get(node) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None, external)
+        return TypeInference(
+            self.names,
+            self.tree,
+            lambda node: owners.get(node) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None,
+            external,
+            aliases,
+        )
 
     @cached_property
     def async_functions(self) -> list[ast.AsyncFunctionDef]:

@@ -100,6 +100,7 @@ class TypeInference:
         module: ast.Module,
         class_of: Callable[[ast.AST], ast.ClassDef | None],
         external_result: Callable[[str], str | None] | None = None,
+        external_alias: Callable[[str], str | None] | None = None,
     ) -> None:
         self.names = names
         self.module_scope = build_scope(module)
@@ -110,6 +111,7 @@ class TypeInference:
         self._self_types: dict[tuple[int, str], str | None] = {}
         self._results: dict[int, str | None] = {}
         self._external_result = external_result
+        self._external_alias = external_alias
 
     def scope(self, node: ast.AST) -> Scope:
         key = id(node)
@@ -342,7 +344,10 @@ class TypeInference:
             alias = self.module_scope.bindings.get(node.id, [])
             if len(alias) == 1 and alias[0].kind == "value" and isinstance(alias[0].node, ast.expr):
                 return self.annotation_type(alias[0].node, depth + 1)
-        return self.names.qualified_name(node)
+        qualified = self.names.qualified_name(node)
+        if qualified and self._external_alias is not None:  # an alias imported from another module
+            return self._external_alias(qualified) or qualified
+        return qualified
 
 
 def _attribute_result(receiver: str, attr: str) -> str | None:

@@ -166,6 +166,23 @@ class ProjectIndex:
             return canonical in bases
         return any(self.is_subclass(base, bases, depth + 1) for base in split[0].classes[split[1][0]])
 
+    # -- type aliases ------------------------------------------------------------------
+
+    def type_alias(self, name: str) -> str | None:
+        """The type an alias of another module stands for (``common.SessionDep``)."""
+        return self._memoized(("type_alias", name), lambda: self._type_alias(name))
+
+    def _type_alias(self, name: str, depth: int = 0) -> str | None:
+        split = self._split(name)
+        if split is None or len(split[1]) != 1 or depth > _MAX_RESOLVE:
+            return None
+        summary, (local,) = split
+        if local in summary.aliases:
+            return summary.aliases[local]
+        if local in summary.imports:  # re-exported: ``from .db import SessionDep`` in ``deps.py``
+            return self._type_alias(summary.imports[local], depth + 1)
+        return None
+
     # -- response schemas --------------------------------------------------------------
 
     def schema_class(self, name: str) -> SchemaClass | None:

@@ -52,6 +52,8 @@ class ModuleSummary:
     # ``lifespan=lifespan`` imported): the name as this module qualifies it -> roles.
     registers: dict[str, tuple[Role, ...]] = field(default_factory=dict)
     schemas: dict[str, SchemaClass] = field(default_factory=dict)  # class name -> bases and fields
+    # ``SessionDep = Annotated[Session, Depends(get_session)]``: alias name -> the type it stands for
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
 def called(name: str) -> str:
@@ -100,6 +102,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
         orm_models(tree, names),
         _registers(tree, names),
         schema_classes(tree, names),
+        _aliases(tree, inference),
     )
 
 
@@ -136,6 +139,19 @@ def _registers(tree: ast.Module, names: NameTable) -> dict[str, tuple[Role, ...]
     if not any(target.split(".", 1)[0] in _REGISTERING for target in names.imports.values()):
         return {}
     return {name: tuple(roles) for name, roles in build_model(tree, names).external_roles.items()}
+
+
+def _aliases(tree: ast.Module, inference: TypeInference) -> dict[str, str]:
+    """Module-level type aliases written as subscripts (``Annotated[...]``, ``Optional[...]``)."""
+    found: dict[str, str] = {}
+    for node in tree.body:
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        if isinstance(value, ast.Subscript) and len(targets) == 1 and isinstance(targets[0], ast.Name):
+            aliased = inference.annotation_type(value)
+            if aliased:
+                found[targets[0].id] = aliased
+    return found
 
 
 def _instances(tree: ast.Module, inference: TypeInference) -> dict[str, str]:

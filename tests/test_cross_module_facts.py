@@ -258,3 +258,48 @@ def test_a_settings_base_that_changes_in_another_module_rechecks_the_routes(tmp_
     assert [line for line, *_ in check(tmp_path, "app/routes.py", select=("FL203",))] == [11, 22]
     write(tmp_path, {"app/core/base.py": "class CommonSettings:\n    debug = False\n"})
     assert check(tmp_path, "app/routes.py", select=("FL203",)) == []
+
+
+SESSION_ALIAS = {
+    "app/__init__.py": "",
+    "app/db/__init__.py": "from .session import SessionDep\n",
+    "app/db/session.py": """
+        from typing import Annotated
+
+        from fastapi import Depends
+        from sqlalchemy.orm import Session
+
+        def get_session():
+            with Session() as session:
+                yield session
+
+        SessionDep = Annotated[Session, Depends(get_session)]
+        """,
+    "app/routes.py": """
+        from fastapi import FastAPI
+        from sqlalchemy import select
+
+        from app.db import SessionDep
+
+        app = FastAPI(openapi_url=None)
+
+        @app.get("/items")
+        async def items(session: SessionDep):
+            return session.scalars(select(1)).all()
+
+        @app.get("/count")
+        def count(session: SessionDep):
+            return session.scalar(select(1))
+        """,
+}
+
+
+def test_a_session_type_alias_of_another_module_types_the_parameter(tmp_path: Path):
+    write(tmp_path, SESSION_ALIAS)
+    assert check(tmp_path, "app/routes.py") == [
+        (10, "FL105", "`session.scalars` (`sqlalchemy.orm.Session.scalars`) blocks the event loop in async route "
+         "handler GET /items; use `AsyncSession` (awaited) or a sync `def` handler"),
+    ]  # the sync handler runs in the threadpool
+    async_alias = SESSION_ALIAS["app/db/session.py"].replace("from sqlalchemy.orm import Session", "from sqlalchemy.ext.asyncio import AsyncSession as Session")
+    write(tmp_path, {"app/db/session.py": async_alias})
+    assert check(tmp_path, "app/routes.py") == []  # the cache rechecks the route: the alias changed
