@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fastlint.knowledge.types import canonical_name
-from fastlint.syntax import nodes_of
+from fastlint.syntax import module_statements, nodes_of
 
 _BUILTINS = frozenset(dir(builtins))
 
@@ -90,7 +90,7 @@ class NameTable:
         self.imports: dict[str, str] = {}
         self.definitions: dict[str, ast.AST] = {}
         self.assigned: set[str] = set()
-        for node in tree.body:
+        for node in module_statements(tree):
             self._collect_top_level(node)
         for node in nodes_of(tree, ast.Import, ast.ImportFrom):
             self._collect_import(node)
@@ -104,13 +104,6 @@ class NameTable:
                 for name in ast.walk(target):
                     if isinstance(name, ast.Name):
                         self.assigned.add(name.id)
-        elif isinstance(node, (ast.If, ast.Try)):
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, ast.stmt):
-                    self._collect_top_level(child)
-            for handler in getattr(node, "handlers", ()):
-                for child in handler.body:
-                    self._collect_top_level(child)
 
     def _collect_import(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):

@@ -11,6 +11,7 @@ import ast
 from dataclasses import dataclass
 
 from fastlint.names import NameTable
+from fastlint.syntax import module_statements
 
 SCHEMA_BASES = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel", "sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
 # Containers a response field or ``response_model`` wraps its model in: the model is inside.
@@ -33,7 +34,7 @@ def schema_classes(tree: ast.Module, names: NameTable) -> dict[str, SchemaClass]
     """Every module-level class with bases, by local name."""
     return {
         node.name: schema_class(node, names)
-        for node in tree.body
+        for node in module_statements(tree)
         if isinstance(node, ast.ClassDef) and node.bases
     }
 

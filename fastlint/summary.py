@@ -20,7 +20,7 @@ from fastlint.knowledge.tables import Knowledge
 from fastlint.names import NameTable
 from fastlint.orm import ModelInfo, orm_models
 from fastlint.schemas import SchemaClass, schema_classes
-from fastlint.syntax import FunctionNode, walk_local
+from fastlint.syntax import FunctionNode, module_statements, walk_local
 
 CALLED = "()"
 _NOT_PROJECT = frozenset(sys.stdlib_module_names) | {"builtins"}
@@ -68,7 +68,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
     owners: dict[ast.AST, ast.ClassDef] = {}
     functions: list[tuple[str, FunctionNode]] = []
     classes: dict[str, tuple[str, ...]] = {}
-    for node in tree.body:
+    for node in module_statements(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             functions.append((node.name, node))
         elif isinstance(node, ast.ClassDef):
@@ -144,7 +144,7 @@ def _registers(tree: ast.Module, names: NameTable) -> dict[str, tuple[Role, ...]
 def _aliases(tree: ast.Module, inference: TypeInference) -> dict[str, str]:
     """Module-level type aliases written as subscripts (``Annotated[...]``, ``Optional[...]``)."""
     found: dict[str, str] = {}
-    for node in tree.body:
+    for node in module_statements(tree):
         value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
         if isinstance(value, ast.Subscript) and len(targets) == 1 and isinstance(targets[0], ast.Name):
@@ -157,7 +157,7 @@ def _aliases(tree: ast.Module, inference: TypeInference) -> dict[str, str]:
 def _instances(tree: ast.Module, inference: TypeInference) -> dict[str, str]:
     """``geo = GeoClient()``, ``http = requests.Session()``: module-level objects and their types."""
     found: dict[str, str] = {}
-    for node in tree.body:
+    for node in module_statements(tree):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:

@@ -160,3 +160,18 @@ def all_parameters(args: ast.arguments) -> list[tuple[ast.arg, ast.expr | None]]
     if args.kwarg:
         pairs.append((args.kwarg, None))
     return pairs
+
+
+def module_statements(tree: ast.Module) -> Iterator[ast.stmt]:
+    """The statements that run at module level, also inside ``if``/``try`` blocks
+    (``if MCP_AVAILABLE:`` around a whole router, ``try: import ...``), but not in
+    function or class bodies."""
+    pending = list(reversed(tree.body))
+    while pending:
+        node = pending.pop()
+        yield node
+        if isinstance(node, (ast.If, ast.Try, ast.With)) or type(node).__name__ == "TryStar":
+            nested: list[ast.stmt] = [*getattr(node, "body", ()), *getattr(node, "orelse", ()), *getattr(node, "finalbody", ())]
+            for handler in getattr(node, "handlers", ()):
+                nested.extend(handler.body)
+            pending.extend(reversed(nested))

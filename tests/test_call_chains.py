@@ -205,3 +205,25 @@ def test_module_names_of_packages_namespace_portions_and_scripts(tmp_path: Path)
     assert module_name_for(tmp_path / "shop/api/__init__.py", tmp_path) == ("shop.api", True)
     assert module_name_for(tmp_path / "scripts/tool.py", tmp_path) == ("tool", False)
     assert module_name_for(tmp_path / "top.py", tmp_path) == ("top", False)
+
+
+def test_a_chain_between_functions_defined_inside_a_module_level_if(tmp_path: Path):
+    write_project(tmp_path, {
+        "registry.py": """
+            import json
+
+            try:
+                import yaml
+            except ImportError:
+                yaml = None
+
+            if yaml is None:
+                def load_registry():
+                    with open("registry.json") as handle:
+                        return json.load(handle)
+
+                async def discover():
+                    return load_registry()
+            """,
+    })
+    assert [(line, code) for _, line, _, code, _ in run(tmp_path, ["registry.py"])] == [(14, "FL107")]
