@@ -127,6 +127,18 @@ async def cached(key: str):
     return await cache.get(key)
 """
         ),
+        Valid(
+            """
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+Db = scoped_session(sessionmaker(bind=create_engine("sqlite://")))
+
+def ping():
+    Db.execute(text("select 1"))
+    Db.commit()
+"""
+        ),
     )
     INVALID = (
         Invalid(
@@ -188,5 +200,19 @@ async def lookup(key: str):
 """,
             expected=((10, 12, 10, 27), (12, 5, 12, 19), (13, 11, 13, 35), (14, 12, 14, 21)),
             message="`sqlite3.connect` blocks the event loop",
+        ),
+        Invalid(
+            """
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+Db = scoped_session(sessionmaker(bind=create_engine("sqlite://")))
+
+async def ping():
+    Db.execute(text("select 1"))
+    Db.commit()
+""",
+            expected=((8, 5, 8, 15), (9, 5, 9, 14)),
+            message="`Db.execute` (`sqlalchemy.orm.scoped_session.execute`) blocks the event loop",
         ),
     )

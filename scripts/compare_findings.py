@@ -86,7 +86,8 @@ def parse_hydroid(out: str, root: Path) -> list[Hit]:
         steps = {_relative(step["location"]["path"], root).split("/", 1)[0] for step in d.get("chain", [])}
         foreign = sorted(steps - {path.split("/", 1)[0]} - MAY_IMPORT)
         detail = f"chain enters {', '.join(foreign)}" if foreign else ""
-        hits.append(Hit(path, location["line"], d["sink"]["category"] + (" (runs once)" if d.get("runs_once") else ""), detail))
+        sink = d["sink"]
+        hits.append(Hit(path, location["line"], f"{sink['category']} `{sink['qualname']}`", detail))
     return hits
 
 
@@ -161,22 +162,38 @@ def compare(root: Path, fastlint: list[Hit], startup: list[Hit]) -> list[str]:
         in_startup = sum(1 for hit in missed if where(root, hit) == "async def" and (hit.path, hit.line) in startup_lines)
         lines.append(f"| {peer.name} | {peer.rules} | {len(hits):,} | {len(matched):,} | {kinds['async def']:,} "
                      f"({in_startup:,}) | {kinds['sync def']:,} | {kinds['module level']:,} |")
-        foreign = [hit for hit in hits if hit.detail]
+        foreign = [hit for hit in missed if hit.detail]
         if foreign:
-            details.append(f"- hydroid-cli: {len(foreign):,} of its {len(hits):,} findings follow a chain into a "
-                           f"package the file's own package never imports ({_top(foreign)}): names resolved to "
-                           "the wrong project.")
+            details.append(f"- hydroid-cli: {len(foreign):,} of the findings fastlint does not report follow a chain "
+                           f"into a package the file's own package never imports ({_top(foreign)}): names resolved "
+                           "to the wrong project.")
         async_missed = [hit for hit in missed if where(root, hit) == "async def"
                         and (hit.path, hit.line) not in startup_lines and not hit.detail]
-        if async_missed and peer.name != "hydroid-cli":
-            shown = ", ".join(f"`{hit.path}:{hit.line}` ({hit.rule})" for hit in async_missed[:12])
-            more = f" and {len(async_missed) - 12} more" if len(async_missed) > 12 else ""
-            details.append(f"- {peer.name} {peer.rules.split(' ')[0]} in `async def`, not reported by fastlint: {shown}{more}")
+        locks = [hit for hit in async_missed if hit.rule.startswith("synchronization")]
+        if locks:
+            details.append(f"- hydroid-cli: {len(locks):,} more are thread-lock acquisitions reached through calls "
+                           "such as `logger.warning` (a logging handler's lock, uncontended): not reported by "
+                           "fastlint, which has no rule for locks.")
+        rest = [hit for hit in async_missed if hit not in locks]
+        if rest:
+            details.append(f"- {peer.name} ({peer.rules.split(' ')[0]}) in `async def`, not reported by fastlint, "
+                           f"{len(rest):,}:")
+            details += [f"  - `{hit.path}:{hit.line}` {hit.rule}: `{_line(root, hit)}`" for hit in rest[:40]]
+            if len(rest) > 40:
+                details.append(f"  - and {len(rest) - 40:,} more")
     lines += ["", *details, ""]
     own = Counter(hit.rule for hit in fastlint if (hit.path, hit.line) not in matched_fastlint)
     lines += ["fastlint findings on lines no peer reports, by code: "
               + ", ".join(f"{code} {count:,}" for code, count in sorted(own.items())) + "."]
     return lines
+
+
+def _line(root: Path, hit: Hit) -> str:
+    try:
+        text = (root / hit.path).read_text(encoding="utf-8", errors="replace").splitlines()[hit.line - 1].strip()
+    except (OSError, IndexError):
+        return ""
+    return text if len(text) <= 90 else text[:87] + "..."
 
 
 def _top(hits: Iterable[Hit]) -> str:

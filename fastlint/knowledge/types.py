@@ -97,7 +97,7 @@ CONSTRUCTORS: dict[str, str] = {
     "sqlalchemy.orm.Session": "sqlalchemy.orm.Session",
     "sqlmodel.Session": "sqlmodel.Session",
     "sqlalchemy.orm.sessionmaker": "sqlalchemy.orm.sessionmaker",
-    "sqlalchemy.orm.scoped_session": "sqlalchemy.orm.sessionmaker",
+    "sqlalchemy.orm.scoped_session": "sqlalchemy.orm.scoped_session",
     "sqlalchemy.ext.asyncio.AsyncSession": "sqlalchemy.ext.asyncio.AsyncSession",
     "sqlalchemy.ext.asyncio.async_sessionmaker": "sqlalchemy.ext.asyncio.async_sessionmaker",
     "sqlmodel.ext.asyncio.session.AsyncSession": "sqlalchemy.ext.asyncio.AsyncSession",
@@ -140,12 +140,15 @@ ATTRIBUTE_RESULTS: dict[str, str] = {
 # Calling an instance of a factory type returns an object of the type on the right.
 CALL_RESULTS: dict[str, str] = {
     "sqlalchemy.orm.sessionmaker": "sqlalchemy.orm.Session",
+    "sqlalchemy.orm.scoped_session": "sqlalchemy.orm.Session",
     "sqlalchemy.ext.asyncio.async_sessionmaker": "sqlalchemy.ext.asyncio.AsyncSession",
 }
 
 # Subclasses that inherit the blocking methods of their base.
 BASES: dict[str, str] = {
     "sqlmodel.Session": "sqlalchemy.orm.Session",
+    # Not a subclass: a registry whose methods proxy to the thread's Session (``Db.commit()``).
+    "sqlalchemy.orm.scoped_session": "sqlalchemy.orm.Session",
 }
 
 # Objects whose ``with`` block yields something other than themselves.
