@@ -114,7 +114,7 @@ BLOCKING_CALLS: tuple[BlockingCall, ...] = tuple(
             "FL105",
             "`AsyncSession` (awaited) or a sync `def` handler",
             "sqlalchemy.orm.Session.",
-            "execute scalars scalar get get_one commit flush refresh merge connection close",
+            "execute scalars scalar get get_one commit rollback flush refresh merge connection close",
         ),
         *_family("FL105", "`AsyncSession.exec` (awaited) or a sync `def` handler", "sqlmodel.Session.", "exec"),
         *_family(
