@@ -59,6 +59,7 @@ class ModuleContext:
     def inference(self) -> TypeInference:
         external = self.project.call_result if self.project is not None else None
         aliases = self.project.type_alias if self.project is not None else None
+        instances = self.project.instance_type if self.project is not None else None
         owners = self.model.owners
         return TypeInference(
             self.names,
@@ -66,6 +67,7 @@ class ModuleContext:
             lambda node: owners.get(node) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None,
             external,
             aliases,
+            instances,
         )
 
     @cached_property

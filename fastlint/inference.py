@@ -101,6 +101,7 @@ class TypeInference:
         class_of: Callable[[ast.AST], ast.ClassDef | None],
         external_result: Callable[[str], str | None] | None = None,
         external_alias: Callable[[str], str | None] | None = None,
+        external_instance: Callable[[str], str | None] | None = None,
     ) -> None:
         self.names = names
         self.module_scope = build_scope(module)
@@ -112,6 +113,7 @@ class TypeInference:
         self._results: dict[int, str | None] = {}
         self._external_result = external_result
         self._external_alias = external_alias
+        self._external_instance = external_instance
 
     def scope(self, node: ast.AST) -> Scope:
         key = id(node)
@@ -125,7 +127,11 @@ class TypeInference:
         """The qualified name of what a call calls: ``requests.get``, ``httpx.Client.get``."""
         if isinstance(func, ast.Attribute):
             receiver = func.value
-            if not self._is_module_reference(receiver, scope):
+            if self._is_module_reference(receiver, scope):
+                instance = self._imported_instance(receiver)
+                if instance:  # ``from app.config import UPLOADS``; ``UPLOADS.mkdir()``
+                    return f"{instance}.{func.attr}"
+            else:
                 receiver_type = self.type_of(receiver, scope, depth + 1)
                 if receiver_type:
                     return f"{receiver_type}.{func.attr}"
@@ -134,6 +140,13 @@ class TypeInference:
         if isinstance(func, ast.Name) and scope is not self.module_scope and func.id in scope.bindings:
             return None
         return self.names.qualified_name(func)
+
+    def _imported_instance(self, receiver: ast.expr) -> str | None:
+        """The type of a module-level instance of another project module, by its imported name."""
+        if self._external_instance is None:
+            return None
+        qualified = self.names.qualified_name(receiver)
+        return self._external_instance(qualified) if qualified else None
 
     def _is_module_reference(self, node: ast.expr, scope: Scope) -> bool:
         """``requests`` in ``requests.get``: an imported name not rebound locally."""
@@ -182,6 +195,8 @@ class TypeInference:
             bindings = self.module_scope.bindings.get(name)
             owner = self.module_scope
         if not bindings:
+            if name in self.names.imports and self._external_instance is not None:
+                return self._external_instance(self.names.imports[name])  # ``from app.config import UPLOADS``
             return None
         found = {self._binding_type(binding, owner, depth + 1) for binding in bindings}
         if len(found) == 1:

@@ -26,7 +26,7 @@ from fastlint.knowledge import types as known
 from fastlint.knowledge.tables import Knowledge
 from fastlint.orm import ModelInfo
 from fastlint.schemas import SchemaClass
-from fastlint.summary import CALLED, FunctionSummary, ModuleSummary
+from fastlint.summary import CALLED, DERIVED, DIVIDED, PATH, FunctionSummary, ModuleSummary
 
 _MAX_RESOLVE = 16
 T = TypeVar("T")
@@ -90,7 +90,8 @@ class ProjectIndex:
             return name
         tail = "".join(f".{part}" for part in rest[1:])
         if rest[0] in summary.instances:
-            return self.resolve(summary.instances[rest[0]] + tail, depth + 1)
+            instance = self._module_instance(summary, rest[0], depth + 1)
+            return self.resolve(instance + tail, depth + 1) if instance else None
         if rest[0] in summary.imports:
             return self.resolve(summary.imports[rest[0]] + tail, depth + 1)
         return None
@@ -102,10 +103,27 @@ class ProjectIndex:
             return None
         summary, (head,) = split
         if head in summary.instances:
-            return self.resolve(summary.instances[head], depth + 1)
+            instance = self._module_instance(summary, head, depth + 1)
+            return self.resolve(instance, depth + 1) if instance else None
         if head in summary.imports and head not in summary.functions and head not in summary.classes:
             return self._instance_type(summary.imports[head], depth + 1)
         return None
+
+    def _module_instance(self, summary: ModuleSummary, head: str, depth: int) -> str | None:
+        """The type of a module-level instance; one derived from an instance of another
+        module (``CACHE_DIR = DATA_DIR / "cache"``) is written ``@`` + its name, and ``/`` at
+        the end when derived by a path division (a ``pathlib.Path`` stays one)."""
+        written = summary.instances[head]
+        if not written.startswith(DERIVED):
+            return written
+        source = written[len(DERIVED):]
+        divided = source.endswith(DIVIDED)
+        found = self._instance_type(source.removesuffix(DIVIDED), depth + 1) if depth <= _MAX_RESOLVE else None
+        return found if not divided or found == PATH else None
+
+    def instance_type(self, name: str) -> str | None:
+        """The type of the module-level instance ``name`` of another module (``config.UPLOADS``)."""
+        return self._memoized(("instance_type", name), lambda: self._instance_type(name, 0))
 
     def call_result(self, name: str, depth: int = 0) -> str | None:
         """The type that calling ``name`` returns (for ``TypeInference``'s ``external_result``)."""

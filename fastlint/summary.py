@@ -23,6 +23,8 @@ from fastlint.schemas import SchemaClass, schema_classes
 from fastlint.syntax import FunctionNode, module_statements, walk_local
 
 CALLED = "()"
+# An instance derived from another module's (see ``ProjectIndex._module_instance``).
+DERIVED, DIVIDED, PATH = "@", "/", "pathlib.Path"
 _NOT_PROJECT = frozenset(sys.stdlib_module_names) | {"builtins"}
 _REGISTERING = {"fastapi", "starlette", "asyncio", "anyio", "trio", "uvloop"}
 
@@ -155,14 +157,37 @@ def _aliases(tree: ast.Module, inference: TypeInference) -> dict[str, str]:
 
 
 def _instances(tree: ast.Module, inference: TypeInference) -> dict[str, str]:
-    """``geo = GeoClient()``, ``http = requests.Session()``: module-level objects and their types."""
+    """``geo = GeoClient()``, ``http = requests.Session()``, ``UPLOADS = BASE / "uploads"``:
+    module-level objects and their types, or the instance of another module they derive from."""
     found: dict[str, str] = {}
     for node in module_statements(tree):
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                if isinstance(target, ast.Name):
-                    type_name = inference.type_of(target, inference.module_scope)
-                    if type_name:
-                        found[target.id] = type_name
+        if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+            continue
+        targets = [t for t in (node.targets if isinstance(node, ast.Assign) else [node.target]) if isinstance(t, ast.Name)]
+        for target in targets:
+            type_name = inference.type_of(target, inference.module_scope) if isinstance(node.value, (ast.Call, ast.BinOp)) else None
+            if type_name:
+                found[target.id] = type_name
+            elif len(targets) == 1:
+                derived = _derived_instance(node.value, inference)
+                if derived:
+                    found[target.id] = derived
     return found
+
+
+def _derived_instance(value: ast.expr, inference: TypeInference) -> str | None:
+    """``X = imported`` or ``X = imported / "sub" / "dir"``: the instance of another module
+    it comes from, resolved by the index (``@app.config.DATA_DIR/``)."""
+    divided = False
+    while isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div):
+        value, divided = value.left, True
+    names = inference.names
+    if not isinstance(value, (ast.Name, ast.Attribute)) or inference.type_of(value, inference.module_scope):
+        return None
+    if isinstance(value, ast.Name) and value.id not in names.imports:
+        # Another constant of this module, itself derived (``ARCHIVE = UPLOADS``).
+        return DERIVED + f"{names.module}.{value.id}" + (DIVIDED if divided else "") if value.id in names.assigned else None
+    source = names.qualified_name(value)
+    if source is None or source.split(".", 1)[0] in _NOT_PROJECT:
+        return None
+    return DERIVED + source + (DIVIDED if divided else "")

@@ -303,3 +303,38 @@ def test_a_session_type_alias_of_another_module_types_the_parameter(tmp_path: Pa
     async_alias = SESSION_ALIAS["app/db/session.py"].replace("from sqlalchemy.orm import Session", "from sqlalchemy.ext.asyncio import AsyncSession as Session")
     write(tmp_path, {"app/db/session.py": async_alias})
     assert check(tmp_path, "app/routes.py") == []  # the cache rechecks the route: the alias changed
+
+
+PATH_CONSTANTS = {
+    "app/__init__.py": "",
+    "app/env.py": """
+        import os
+        from pathlib import Path
+
+        DATA_DIR = Path(os.getenv("DATA_DIR", "/var/lib/app")).resolve()
+        """,
+    "app/config.py": """
+        from app.env import DATA_DIR
+
+        UPLOADS = DATA_DIR / "uploads"
+        ARCHIVE = UPLOADS
+        LABEL = DATA_DIR.name
+        """,
+    "app/routes.py": """
+        from app.config import ARCHIVE, LABEL, UPLOADS
+
+        async def store(name: str, data: bytes):
+            target = UPLOADS / name
+            target.write_bytes(data)
+            ARCHIVE.mkdir(exist_ok=True)
+            return LABEL.upper()
+        """,
+}
+
+
+def test_path_constants_derived_in_other_modules_keep_their_type(tmp_path: Path):
+    write(tmp_path, PATH_CONSTANTS)
+    assert [(line, code, message.split(" blocks")[0]) for line, code, message in check(tmp_path, "app/routes.py")] == [
+        (5, "FL103", "`target.write_bytes` (`pathlib.Path.write_bytes`)"),
+        (6, "FL103", "`ARCHIVE.mkdir` (`pathlib.Path.mkdir`)"),
+    ]
