@@ -195,11 +195,8 @@ def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progr
     files = read_project(_project_files(paths, plan.settings), plan.settings)
     fingerprints = {key: (file.content, file.module) for key, file in files.items()}
     reused = cache.unchanged_run(fingerprints, [_key(path) for path in paths]) if cache is not None else None
-    if reused is not None:  # the warm path: no summary loaded, no index built
-        run = collect((FileResult(str(path), list(found), text=_text(path) if found else None) for path, found in zip(paths, reused)), len(paths))
-        run.warnings.extend(cache.warnings if cache is not None else ())
-        run.index_loader = lambda: index_project(_project_files(paths, plan.settings), plan.settings, Cache.for_settings(plan.settings, plan.codes))[0]
-        return run
+    if cache is not None and reused is not None:
+        return _warm_run(paths, plan, reused, cache)
     project = build_index(files, plan.settings, cache, progress)
     del files  # the bytes were for the summaries
     results: list[FileResult] = []
@@ -223,6 +220,16 @@ def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progr
         cache.record_project(fingerprints, project.digests)
         cache.save()
         run.warnings.extend(cache.warnings)
+    return run
+
+
+def _warm_run(paths: Sequence[Path], plan: CheckPlan, reused: list[list[Finding]], cache: Cache) -> RunResult:
+    """Every finding from the cache: no summary loaded, no index built (until a fix asks)."""
+    from fastlint.cache import Cache
+
+    run = collect((FileResult(str(path), list(found), text=_text(path) if found else None) for path, found in zip(paths, reused)), len(paths))
+    run.warnings.extend(cache.warnings)
+    run.index_loader = lambda: index_project(_project_files(paths, plan.settings), plan.settings, Cache.for_settings(plan.settings, plan.codes))[0]
     return run
 
 
