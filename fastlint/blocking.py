@@ -13,7 +13,7 @@ from fastlint.knowledge.blocking import BlockingCall
 from fastlint.knowledge.tables import Knowledge
 from fastlint.names import dotted_text, may_resolve_to
 from fastlint.rule import Rule
-from fastlint.syntax import FunctionNode, local_calls
+from fastlint.syntax import FunctionNode, local_calls, walk_local
 
 # ``json.load(f)`` on a stream whose opening call (``open``, ``urlopen``) is reported already says nothing new.
 _FILE_SERIALIZERS = {"json.load": 0, "pickle.load": 0, "json.dump": 1, "pickle.dump": 1}
@@ -43,6 +43,10 @@ def blocking_calls_in(function: FunctionNode, inference: TypeInference, knowledg
     candidates = [node for node in local_calls(function) if may_resolve_to(node.func, inference.names, methods, knowledge.blocking)]
     if not candidates:
         return
+    # ``await session.execute(...)`` returns an awaitable, so it is no sync call, whatever
+    # the annotation says (``session: Session`` holding an ``AsyncSession``).
+    awaited = {id(node.value) for node in walk_local(function) if isinstance(node, ast.Await)}
+    candidates = [node for node in candidates if id(node) not in awaited]
     scope = inference.scope(function)
     for node in candidates:
         name = inference.callee(node.func, scope)

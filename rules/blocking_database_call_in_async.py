@@ -139,6 +139,16 @@ def ping():
     Db.commit()
 """
         ),
+        Valid(
+            """
+import sqlalchemy as sa
+
+async def run_history(session: sa.orm.Session, counts):
+    # Mis-annotated: an awaited call cannot be a sync one, so the session is async.
+    result = await session.execute(counts)
+    return result.all()
+"""
+        ),
     )
     INVALID = (
         Invalid(
