@@ -384,7 +384,3 @@ class ProjectIndex:
 
 def _role_order(role: Role) -> tuple[int, str]:
     return list(RoleKind).index(role.kind), role.endpoint or ""
-
-
-
-
