@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import pickle
 import textwrap
 from collections import Counter
@@ -14,11 +13,9 @@ from click.testing import CliRunner
 import fastlint.parsing
 from fastlint.cache import CACHE_DIR, summary_digest
 from fastlint.cli import main
-from fastlint.config import resolve_selection
-from fastlint.engine import CheckPlan, RunResult, check_files
-from fastlint.registry import known_codes
-from fastlint.settings import Settings
+from fastlint.engine import RunResult
 from fastlint.summary import FunctionSummary, ModuleSummary
+from projects import check_paths, write_files
 
 FILES = {
     "app/__init__.py": "",
@@ -63,15 +60,11 @@ class Project:
         monkeypatch.setattr(fastlint.parsing, "parse_module", counting)
 
     def write(self, name: str, text: str) -> None:
-        path = self.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        write_files(self.root, {name: text})
 
     def check(self, paths: tuple[str, ...] = ("app/routes.py",), **options: object) -> RunResult:
         self.parsed.clear()
-        settings = dataclasses.replace(Settings(project_root=self.root), **options)
-        codes = resolve_selection(settings, known_codes())[0]
-        return check_files([self.root / path for path in paths], CheckPlan(settings, codes), jobs=1)
+        return check_paths(self.root, paths, **options)
 
 
 def lines(result: RunResult) -> list[tuple[int, str]]:

@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
-import textwrap
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from fastlint.cli import main
-from fastlint.config import resolve_selection
-from fastlint.engine import CheckPlan, check_files
-from fastlint.registry import known_codes
-from fastlint.settings import BlockingCallEntry, Settings
+from fastlint.settings import BlockingCallEntry
+from projects import check_paths, write_files
 from test_fixtures import check_app, markers
 
 CHAINS = Path(__file__).parent / "fixtures" / "chains"
 
 
-def write_project(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-
-
 def run(root: Path, paths: list[str], **options: object) -> list[tuple[str, int, int, str, str]]:
-    settings = dataclasses.replace(Settings(project_root=root), cache=False, **options)
-    codes = resolve_selection(settings, known_codes())[0]
-    result = check_files([root / path for path in paths], CheckPlan(settings, codes), jobs=1)
+    result = check_paths(root, paths, cache=False, **options)
     return [
         (Path(f.path).relative_to(root).as_posix(), f.start.line, f.start.column, f.code, f.message)
         for f in result.findings
@@ -88,7 +75,7 @@ def test_one_file_passed_is_checked_against_the_whole_project(tmp_path: Path, mo
 
 
 def test_the_message_names_the_chain_and_the_role(tmp_path: Path):
-    write_project(tmp_path, SERVICES)
+    write_files(tmp_path, SERVICES)
     assert run(tmp_path, ["app/routes.py"]) == [
         (
             "app/routes.py", 9, 23, "FL107",
@@ -101,26 +88,26 @@ def test_the_message_names_the_chain_and_the_role(tmp_path: Path):
 def test_a_noqa_for_either_code_suppresses_the_chain(tmp_path: Path, comment: str):
     files = dict(SERVICES)
     files["app/routes.py"] = files["app/routes.py"].replace("target)}", f"target)}}  {comment}")
-    write_project(tmp_path, files)
+    write_files(tmp_path, files)
     assert run(tmp_path, ["app/routes.py"]) == []
 
 
 def test_a_noqa_for_another_code_does_not(tmp_path: Path):
     files = dict(SERVICES)
     files["app/routes.py"] = files["app/routes.py"].replace("target)}", "target)}  # noqa: FL103")
-    write_project(tmp_path, files)
+    write_files(tmp_path, files)
     assert [f[3] for f in run(tmp_path, ["app/routes.py"])] == ["FL107"]
 
 
 def test_a_chain_is_reported_only_if_its_final_code_is_enabled(tmp_path: Path):
-    write_project(tmp_path, SERVICES)
+    write_files(tmp_path, SERVICES)
     assert run(tmp_path, ["app/routes.py"], ignore=("FL101",)) == []
     assert run(tmp_path, ["app/routes.py"], per_file_ignores={"routes.py": ("FL101",)}) == []
     assert [f[3] for f in run(tmp_path, ["app/routes.py"], per_file_ignores={"rates.py": ("FL101",)})] == ["FL107"]
 
 
 def test_max_call_depth_bounds_the_chain(tmp_path: Path):
-    write_project(tmp_path, SERVICES)
+    write_files(tmp_path, SERVICES)
     assert run(tmp_path, ["app/routes.py"], max_call_depth=1) == []
     assert [f[3] for f in run(tmp_path, ["app/routes.py"], max_call_depth=2)] == ["FL107"]
 
@@ -136,7 +123,7 @@ def test_extend_blocking_calls_end_chains(tmp_path: Path):
         def convert(amount, base, target):
             return amount * fetch_rates(base)[target]
         """
-    write_project(tmp_path, files)
+    write_files(tmp_path, files)
     assert run(tmp_path, ["app/routes.py"]) == []
     extra = (BlockingCallEntry("vendor_sdk.rates", "FL101"),)
     [finding] = run(tmp_path, ["app/routes.py"], extend_blocking_calls=extra)
@@ -159,7 +146,7 @@ def test_offload_wrappers_stop_the_chain(tmp_path: Path):
         "def convert", "from app.offload import in_thread\n\n        @in_thread\n        def convert"
     )
     files["app/routes.py"] = files["app/routes.py"].replace("convert(amount", "await convert(amount")
-    write_project(tmp_path, files)
+    write_files(tmp_path, files)
     assert [f[3] for f in run(tmp_path, ["app/routes.py"])] == ["FL107"]
     assert run(tmp_path, ["app/routes.py"], extend_offload_wrappers=("app.offload.in_thread",)) == []
 
@@ -167,7 +154,7 @@ def test_offload_wrappers_stop_the_chain(tmp_path: Path):
 def test_a_chain_through_namespace_portions_of_a_package(tmp_path: Path):
     # Only the top package has an __init__.py, as in open_webui's wheel: Python imports
     # ``shop.search.web.utils`` all the same, and so must the index.
-    write_project(tmp_path, {
+    write_files(tmp_path, {
         "shop/__init__.py": "",
         "shop/search/web/utils.py": """
             import socket
@@ -208,7 +195,7 @@ def test_module_names_of_packages_namespace_portions_and_scripts(tmp_path: Path)
 
 
 def test_a_chain_between_functions_defined_inside_a_module_level_if(tmp_path: Path):
-    write_project(tmp_path, {
+    write_files(tmp_path, {
         "registry.py": """
             import json
 

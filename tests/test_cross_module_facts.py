@@ -3,16 +3,11 @@ registered elsewhere, and settings classes imported from another module (FL203).
 
 from __future__ import annotations
 
-import dataclasses
 import textwrap
 from pathlib import Path
 
-import pytest
 
-from fastlint.config import resolve_selection
-from fastlint.engine import CheckPlan, check_files
-from fastlint.registry import known_codes
-from fastlint.settings import Settings
+from projects import check_paths, write_files
 
 SLEEP = "; use `await asyncio.sleep(...)`"
 ROLES = {
@@ -67,22 +62,13 @@ ROLES = {
 }
 
 
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-
-
 def check(root: Path, path: str, **options: object) -> list[tuple[int, str, str]]:
-    settings = dataclasses.replace(Settings(project_root=root), **options)
-    codes = resolve_selection(settings, known_codes())[0]
-    result = check_files([root / path], CheckPlan(settings, codes), jobs=1)
+    result = check_paths(root, [path], **options)
     return [(finding.start.line, finding.code, finding.message) for finding in result.findings]
 
 
 def test_a_function_registered_in_another_module_gets_that_role(tmp_path: Path):
-    write(tmp_path, ROLES)
+    write_files(tmp_path, ROLES)
     assert check(tmp_path, "app/deps.py", cache=False) == [
         (4, "FL102", "`time.sleep` blocks the event loop in async dependency `get_user`" + SLEEP),
         (10, "FL102", "`time.sleep` blocks the event loop in async function `helper`" + SLEEP),
@@ -100,10 +86,10 @@ def test_a_function_registered_in_another_module_gets_that_role(tmp_path: Path):
 
 
 def test_a_registration_that_changes_rechecks_the_registered_module(tmp_path: Path):
-    write(tmp_path, ROLES)
+    write_files(tmp_path, ROLES)
     assert [line for line, *_ in check(tmp_path, "app/deps.py")] == [4, 10, 14, 18]
     assert check(tmp_path, "app/lifecycle.py") == []
-    write(tmp_path, {"app/main.py": ROLES["app/main.py"].replace("on_startup=[init_db], lifespan=boot", "").replace("deps.get_user", "deps.helper")})
+    write_files(tmp_path, {"app/main.py": ROLES["app/main.py"].replace("on_startup=[init_db], lifespan=boot", "").replace("deps.get_user", "deps.helper")})
     assert check(tmp_path, "app/deps.py") == [
         (4, "FL102", "`time.sleep` blocks the event loop in async function `get_user`" + SLEEP),
         (7, "FL102", "`time.sleep` blocks the event loop in async function `init_db`" + SLEEP),
@@ -157,7 +143,7 @@ MIDDLEWARE = {
 
 
 def test_a_middleware_class_registered_in_another_module_runs_on_the_loop(tmp_path: Path):
-    write(tmp_path, MIDDLEWARE)
+    write_files(tmp_path, MIDDLEWARE)
     assert check(tmp_path, "app/middleware.py", cache=False) == [
         (10, "FL102", "`time.sleep` blocks the event loop in async middleware `Timing.__call__`" + SLEEP),
         (18, "FL201", "`httpx.AsyncClient` creates a new HTTP client per request in async middleware `Audit.__call__`"
@@ -188,9 +174,9 @@ CLIENT_DEPENDENCY = {
 
 
 def test_a_module_that_never_mentions_fastapi_is_request_scoped_where_another_registers_it(tmp_path: Path):
-    write(tmp_path, CLIENT_DEPENDENCY)
+    write_files(tmp_path, CLIENT_DEPENDENCY)
     assert check(tmp_path, "app/clients.py") == []  # main.py does not import it yet
-    write(tmp_path, {"app/main.py": "from app.clients import get_client\n" + textwrap.dedent(CLIENT_DEPENDENCY["app/main.py"])})
+    write_files(tmp_path, {"app/main.py": "from app.clients import get_client\n" + textwrap.dedent(CLIENT_DEPENDENCY["app/main.py"])})
     assert check(tmp_path, "app/clients.py") == [
         (4, "FL201", "`httpx.AsyncClient` creates a new HTTP client per request in async dependency `get_client`" + CLIENT_ONCE)
     ]
@@ -243,7 +229,7 @@ SETTINGS = {
 
 
 def test_a_settings_class_imported_from_another_module_is_recognised(tmp_path: Path):
-    write(tmp_path, SETTINGS)
+    write_files(tmp_path, SETTINGS)
     cached = "build it once in a dependency cached with `functools.lru_cache`"
     assert check(tmp_path, "app/routes.py", cache=False, select=("FL203",)) == [
         (11, "FL203", "Settings class `Settings` is constructed per request in dependency `get_settings`: "
@@ -254,9 +240,9 @@ def test_a_settings_class_imported_from_another_module_is_recognised(tmp_path: P
 
 
 def test_a_settings_base_that_changes_in_another_module_rechecks_the_routes(tmp_path: Path):
-    write(tmp_path, SETTINGS)
+    write_files(tmp_path, SETTINGS)
     assert [line for line, *_ in check(tmp_path, "app/routes.py", select=("FL203",))] == [11, 22]
-    write(tmp_path, {"app/core/base.py": "class CommonSettings:\n    debug = False\n"})
+    write_files(tmp_path, {"app/core/base.py": "class CommonSettings:\n    debug = False\n"})
     assert check(tmp_path, "app/routes.py", select=("FL203",)) == []
 
 
@@ -295,13 +281,13 @@ SESSION_ALIAS = {
 
 
 def test_a_session_type_alias_of_another_module_types_the_parameter(tmp_path: Path):
-    write(tmp_path, SESSION_ALIAS)
+    write_files(tmp_path, SESSION_ALIAS)
     assert check(tmp_path, "app/routes.py") == [
         (10, "FL105", "`session.scalars` (`sqlalchemy.orm.Session.scalars`) blocks the event loop in async route "
          "handler GET /items; use `AsyncSession` (awaited) or a sync `def` handler"),
     ]  # the sync handler runs in the threadpool
     async_alias = SESSION_ALIAS["app/db/session.py"].replace("from sqlalchemy.orm import Session", "from sqlalchemy.ext.asyncio import AsyncSession as Session")
-    write(tmp_path, {"app/db/session.py": async_alias})
+    write_files(tmp_path, {"app/db/session.py": async_alias})
     assert check(tmp_path, "app/routes.py") == []  # the cache rechecks the route: the alias changed
 
 
@@ -333,7 +319,7 @@ PATH_CONSTANTS = {
 
 
 def test_path_constants_derived_in_other_modules_keep_their_type(tmp_path: Path):
-    write(tmp_path, PATH_CONSTANTS)
+    write_files(tmp_path, PATH_CONSTANTS)
     assert [(line, code, message.split(" blocks")[0]) for line, code, message in check(tmp_path, "app/routes.py")] == [
         (5, "FL103", "`target.write_bytes` (`pathlib.Path.write_bytes`)"),
         (6, "FL103", "`ARCHIVE.mkdir` (`pathlib.Path.mkdir`)"),

@@ -68,6 +68,10 @@ SLEEPY = """
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return feature_branch_repo(tmp_path, monkeypatch)
+
+
+def feature_branch_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A base commit on ``main`` and a ``feature`` branch that adds, modifies, renames and
     deletes files (the last change left uncommitted); ``main`` then moves on by itself."""
     git(tmp_path, "init", "-q", "-b", "main")

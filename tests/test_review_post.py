@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from fastlint.cli import main
-from test_review import EXPECTED_COMMENTS, repo, validate_review  # noqa: F401 - the fixture
+from test_review import EXPECTED_COMMENTS, feature_branch_repo, validate_review
 
 TOKEN = "ghs_test_token"
 
@@ -66,6 +66,11 @@ class FakeGitHub:
 
     def posted(self) -> list[Any]:
         return [body for method, _, _, body in self.requests if method == "POST"]
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return feature_branch_repo(tmp_path, monkeypatch)
 
 
 @pytest.fixture
