@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from fastlint.finding import Finding
     from fastlint.fixer import FixPolicy, FixRun
     from fastlint.progress import ProgressLine
-    from fastlint.review_post import Posted
     from fastlint.settings import Settings
     from fastlint.source import SourceFile
 
@@ -337,7 +336,7 @@ def review(
         if target is not None:
             from fastlint.review_post import post_review
 
-            posted = _posted_message(post_review(run.review, target, os.environ.get("GITHUB_TOKEN")))
+            posted = post_review(run.review, target, os.environ.get("GITHUB_TOKEN")).describe()
     except (ReviewError, ConfigError) as error:
         _fail(str(error))
         return
@@ -352,13 +351,6 @@ def review(
         click.echo(f"fastlint: {posted}", err=True)
     click.echo(run.report, nl=False)
     sys.exit(EXIT_FINDINGS if run.findings else EXIT_CLEAN)
-
-
-def _posted_message(posted: Posted) -> str:
-    already = f"; {posted.already} already on the pull request" if posted.already else ""
-    if posted.url is None and not posted.new:
-        return f"posted nothing: no new comment{already}"
-    return f"posted a review with {posted.new} comment{'' if posted.new == 1 else 's'}{already}: {posted.url or '(no link)'}"
 
 
 @main.command(name="debug-config")

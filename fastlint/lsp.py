@@ -360,6 +360,9 @@ class FastlintServer(LanguageServer):
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[diagnostic(f, lines) for f in findings], version=version)
         )
 
+    def warn(self, message: str) -> None:
+        self._report(message, types.MessageType.Warning)
+
     def _report(self, message: str, kind: types.MessageType) -> None:
         """Show a message once (until a configuration file is saved)."""
         if message not in self._reported:
@@ -380,7 +383,7 @@ class FastlintServer(LanguageServer):
         """New editor settings: every project is rebuilt and every open document rechecked."""
         settings, problems = EditorSettings.parse(raw)
         for problem in problems:
-            self._report(problem, types.MessageType.Warning)
+            self.warn(problem)
         if settings == self.editor_settings:
             return
         self.editor_settings = settings
@@ -435,7 +438,7 @@ def create_server() -> FastlintServer:
     def initialize(ls: FastlintServer, params: types.InitializeParams) -> None:
         settings, problems = EditorSettings.parse(params.initialization_options)
         ls.editor_settings = settings
-        ls.pending_problems = problems  # shown once the client is initialized
+        ls.pending_problems = problems  # shown once the client is initialized (it may not listen before)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def configuration_changed(ls: FastlintServer, params: types.DidChangeConfigurationParams) -> None:
@@ -445,7 +448,7 @@ def create_server() -> FastlintServer:
     async def initialized(ls: FastlintServer, params: types.InitializedParams) -> None:
         """Ask the editor to report files changed outside it (a checkout, a deletion)."""
         for problem in ls.pending_problems:
-            ls._report(problem, types.MessageType.Warning)
+            ls.warn(problem)
         workspace = ls.client_capabilities.workspace
         watched = workspace.did_change_watched_files if workspace else None
         if watched and watched.dynamic_registration:

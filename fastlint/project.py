@@ -96,18 +96,26 @@ class ProjectIndex:
             return self.resolve(summary.imports[rest[0]] + tail, depth + 1)
         return None
 
-    def _instance_type(self, name: str, depth: int) -> str | None:
-        """The type of the module-level instance ``name`` names, if it names one."""
+    def _defined(self, name: str, lookup: Callable[[ModuleSummary, str, int], str | None], depth: int = 0) -> str | None:
+        """``lookup(summary, local, depth)`` in the module that defines the module-level
+        ``name``, following re-exports (``from .db import SessionDep`` in ``deps.py``)."""
         split = self._split(name)
         if split is None or len(split[1]) != 1 or depth > _MAX_RESOLVE:
             return None
-        summary, (head,) = split
-        if head in summary.instances:
-            instance = self._module_instance(summary, head, depth + 1)
-            return self.resolve(instance, depth + 1) if instance else None
-        if head in summary.imports and head not in summary.functions and head not in summary.classes:
-            return self._instance_type(summary.imports[head], depth + 1)
-        return None
+        summary, (local,) = split
+        found = lookup(summary, local, depth)
+        if found is None and local in summary.imports and local not in summary.functions and local not in summary.classes:
+            return self._defined(summary.imports[local], lookup, depth + 1)
+        return found
+
+    def _instance_type(self, name: str, depth: int) -> str | None:
+        """The type of the module-level instance ``name`` names, if it names one."""
+
+        def instance(summary: ModuleSummary, head: str, depth: int) -> str | None:
+            written = self._module_instance(summary, head, depth + 1) if head in summary.instances else None
+            return self.resolve(written, depth + 1) if written else None
+
+        return self._defined(name, instance, depth)
 
     def _module_instance(self, summary: ModuleSummary, head: str, depth: int) -> str | None:
         """The type of a module-level instance; one derived from an instance of another
@@ -190,16 +198,8 @@ class ProjectIndex:
         """The type an alias of another module stands for (``common.SessionDep``)."""
         return self._memoized(("type_alias", name), lambda: self._type_alias(name))
 
-    def _type_alias(self, name: str, depth: int = 0) -> str | None:
-        split = self._split(name)
-        if split is None or len(split[1]) != 1 or depth > _MAX_RESOLVE:
-            return None
-        summary, (local,) = split
-        if local in summary.aliases:
-            return summary.aliases[local]
-        if local in summary.imports:  # re-exported: ``from .db import SessionDep`` in ``deps.py``
-            return self._type_alias(summary.imports[local], depth + 1)
-        return None
+    def _type_alias(self, name: str) -> str | None:
+        return self._defined(name, lambda summary, local, _: summary.aliases.get(local))
 
     # -- response schemas --------------------------------------------------------------
 

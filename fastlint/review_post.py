@@ -45,6 +45,12 @@ class Posted:
     new: int
     already: int
 
+    def describe(self) -> str:
+        already = f"; {self.already} already on the pull request" if self.already else ""
+        if self.url is None and not self.new:
+            return f"posted nothing: no new comment{already}"
+        return f"posted a review with {self.new} comment{'' if self.new == 1 else 's'}{already}: {self.url or '(no link)'}"
+
 
 def pull_request(repository: str | None, number: int | None, commit: str | None, env: Mapping[str, str]) -> PullRequest:
     """The pull request to post to, from the options, then the Actions environment."""

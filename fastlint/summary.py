@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from fastlint.fastapi_model import Role, build_model
@@ -143,16 +144,21 @@ def _registers(tree: ast.Module, names: NameTable) -> dict[str, tuple[Role, ...]
     return {name: tuple(roles) for name, roles in build_model(tree, names).external_roles.items()}
 
 
+def _module_assignments(tree: ast.Module) -> Iterator[tuple[list[ast.Name], ast.expr]]:
+    """Module-level ``a = b = value`` and ``a: T = value``: the names bound and the value."""
+    for node in module_statements(tree):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            yield [t for t in targets if isinstance(t, ast.Name)], node.value
+
+
 def _aliases(tree: ast.Module, inference: TypeInference) -> dict[str, str]:
     """Module-level type aliases written as subscripts (``Annotated[...]``, ``Optional[...]``)."""
     found: dict[str, str] = {}
-    for node in module_statements(tree):
-        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-        if isinstance(value, ast.Subscript) and len(targets) == 1 and isinstance(targets[0], ast.Name):
-            aliased = inference.annotation_type(value)
-            if aliased:
-                found[targets[0].id] = aliased
+    for targets, value in _module_assignments(tree):
+        aliased = inference.annotation_type(value) if isinstance(value, ast.Subscript) and len(targets) == 1 else None
+        if aliased:
+            found[targets[0].id] = aliased
     return found
 
 
@@ -160,18 +166,12 @@ def _instances(tree: ast.Module, inference: TypeInference) -> dict[str, str]:
     """``geo = GeoClient()``, ``http = requests.Session()``, ``UPLOADS = BASE / "uploads"``:
     module-level objects and their types, or the instance of another module they derive from."""
     found: dict[str, str] = {}
-    for node in module_statements(tree):
-        if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
-            continue
-        targets = [t for t in (node.targets if isinstance(node, ast.Assign) else [node.target]) if isinstance(t, ast.Name)]
+    for targets, value in _module_assignments(tree):
         for target in targets:
-            type_name = inference.type_of(target, inference.module_scope) if isinstance(node.value, (ast.Call, ast.BinOp)) else None
-            if type_name:
-                found[target.id] = type_name
-            elif len(targets) == 1:
-                derived = _derived_instance(node.value, inference)
-                if derived:
-                    found[target.id] = derived
+            type_name = inference.type_of(target, inference.module_scope) if isinstance(value, (ast.Call, ast.BinOp)) else None
+            known = type_name or (_derived_instance(value, inference) if len(targets) == 1 else None)
+            if known:
+                found[target.id] = known
     return found
 
 
