@@ -1,7 +1,10 @@
 """fastlint: a linter for the performance anti-patterns that hurt FastAPI services.
 
-What a rule author needs is exported here, imported on first use so that the command
-line starts without loading the rule API.
+The names exported here are the rules' API: what a module under ``rules/`` may import
+besides ``fastlint.knowledge`` and the ``rules._*`` helpers (a test holds the rules to it).
+``ModuleContext`` is the heart of it: what a rule may ask about the module it checks.
+Each name is imported on first use, so that the command line starts without loading the
+analysis, and a run answered from the cache never loads it.
 """
 
 from __future__ import annotations
@@ -20,14 +23,105 @@ _EXPORTS = {
     "Invalid": "fastlint.rule",
     "Rule": "fastlint.rule",
     "Valid": "fastlint.rule",
+    "BlockingCallEntry": "fastlint.settings",
+    "Settings": "fastlint.settings",
+    "ModuleContext": "fastlint.analysis.context",
+    "FunctionNode": "fastlint.analysis.syntax",
+    "all_parameters": "fastlint.analysis.syntax",
+    "keyword": "fastlint.analysis.syntax",
+    "local_calls": "fastlint.analysis.syntax",
+    "nodes_of": "fastlint.analysis.syntax",
+    "string_value": "fastlint.analysis.syntax",
+    "walk_local": "fastlint.analysis.syntax",
+    "NameTable": "fastlint.analysis.names",
+    "dotted_text": "fastlint.analysis.names",
+    "may_resolve_to": "fastlint.analysis.names",
+    "Scope": "fastlint.analysis.inference",
+    "RoleKind": "fastlint.analysis.fastapi_model",
+    "SchemaClass": "fastlint.analysis.schemas",
+    "held_class": "fastlint.analysis.schemas",
+    "schema_classes": "fastlint.analysis.schemas",
+    "ModelInfo": "fastlint.analysis.orm_models",
+    "RelationshipInfo": "fastlint.analysis.orm_models",
+    "orm_models": "fastlint.analysis.orm_models",
+    "BlockingSite": "fastlint.analysis.blocking_calls",
+    "describe_call": "fastlint.analysis.blocking_calls",
+    "find_blocking_calls": "fastlint.analysis.blocking_calls",
+    "callee_name": "fastlint.analysis.summary",
+    "add_argument": "fastlint.fixing.edits",
+    "add_import": "fastlint.fixing.edits",
+    "insert_before": "fastlint.fixing.edits",
+    "remove_argument": "fastlint.fixing.edits",
+    "replace": "fastlint.fixing.edits",
 }
 
 __all__ = [*_EXPORTS, "__version__"]
 
 if TYPE_CHECKING:
-    from fastlint.finding import Applicability, Edit, Finding, Fix, Position
-    from fastlint.rule import Invalid, Rule, Valid
-
+    from fastlint.finding import (
+        Applicability as Applicability,
+        Edit as Edit,
+        Finding as Finding,
+        Fix as Fix,
+        Position as Position,
+    )
+    from fastlint.rule import (
+        Invalid as Invalid,
+        Rule as Rule,
+        Valid as Valid,
+    )
+    from fastlint.settings import (
+        BlockingCallEntry as BlockingCallEntry,
+        Settings as Settings,
+    )
+    from fastlint.analysis.context import (
+        ModuleContext as ModuleContext,
+    )
+    from fastlint.analysis.syntax import (
+        FunctionNode as FunctionNode,
+        all_parameters as all_parameters,
+        keyword as keyword,
+        local_calls as local_calls,
+        nodes_of as nodes_of,
+        string_value as string_value,
+        walk_local as walk_local,
+    )
+    from fastlint.analysis.names import (
+        NameTable as NameTable,
+        dotted_text as dotted_text,
+        may_resolve_to as may_resolve_to,
+    )
+    from fastlint.analysis.inference import (
+        Scope as Scope,
+    )
+    from fastlint.analysis.fastapi_model import (
+        RoleKind as RoleKind,
+    )
+    from fastlint.analysis.schemas import (
+        SchemaClass as SchemaClass,
+        held_class as held_class,
+        schema_classes as schema_classes,
+    )
+    from fastlint.analysis.orm_models import (
+        ModelInfo as ModelInfo,
+        RelationshipInfo as RelationshipInfo,
+        orm_models as orm_models,
+    )
+    from fastlint.analysis.blocking_calls import (
+        BlockingSite as BlockingSite,
+        describe_call as describe_call,
+        find_blocking_calls as find_blocking_calls,
+    )
+    from fastlint.analysis.summary import (
+        callee_name as callee_name,
+    )
+    from fastlint.fixing.edits import (
+        add_argument as add_argument,
+        add_import as add_import,
+        insert_before as insert_before,
+        remove_argument as remove_argument,
+        replace as replace,
+    )
 
 def __getattr__(name: str) -> object:
     if name in _EXPORTS:

@@ -15,8 +15,8 @@ from fastlint import __version__
 
 if TYPE_CHECKING:
     from fastlint.finding import Finding
-    from fastlint.fixer import FixPolicy, FixRun
-    from fastlint.progress import ProgressLine
+    from fastlint.fixing.fixer import FixPolicy, FixRun
+    from fastlint.run.progress import ProgressLine
     from fastlint.settings import Settings
     from fastlint.source import SourceFile
 
@@ -121,13 +121,13 @@ def _check(
     output_file: Path | None,
     fixing: _Fixing | None = None,
 ) -> int:
-    from fastlint.config import ConfigError, load_settings, resolve_selection
-    from fastlint.discovery import discover
-    from fastlint.engine import Checker, CheckPlan, check_files
-    from fastlint.fixer import FixPolicy, fix_run, fixable_codes, write_atomically
+    from fastlint.run.config import ConfigError, load_settings, resolve_selection
+    from fastlint.run.discovery import discover
+    from fastlint.run.engine import Checker, CheckPlan, check_files
+    from fastlint.fixing.fixer import FixPolicy, fix_run, fixable_codes, write_atomically
     from fastlint.output import render
-    from fastlint.progress import no_progress
-    from fastlint.registry import known_codes, metadata
+    from fastlint.run.progress import no_progress
+    from fastlint.run.registry import known_codes, metadata
 
     try:
         settings = load_settings(paths, config_path, {k: v for k, v in overrides.items() if v is not None})
@@ -184,7 +184,7 @@ def _check(
     if quiet and output_format == "text" and not statistics:
         report = "".join(line for line in report.splitlines(keepends=True) if ": FL" in line)
     elif output_format == "text" and not statistics:
-        from fastlint.fix_report import amend, show_fixes
+        from fastlint.fixing.report import amend, show_fixes
 
         report = amend(report, findings, sum(fixes.fixed.values()) if fixes else 0, policy)
         if fixing.show_fixes and fixes is not None:
@@ -200,7 +200,7 @@ def _progress_line(output_format: str, quiet: bool) -> ProgressLine | None:
     """A progress line for people watching a terminal; never for machines or pipes."""
     if quiet or output_format != "text" or not _stderr_is_terminal():
         return None
-    from fastlint.progress import ProgressLine
+    from fastlint.run.progress import ProgressLine
 
     return ProgressLine(sys.stderr)
 
@@ -224,7 +224,7 @@ def _without_unfixable(findings: list[Finding], policy: FixPolicy) -> list[Findi
 
 def _print_diff(fixes: FixRun, quiet: bool) -> int:
     """ruff's ``--diff``: the diffs on stdout, the count on stderr, 1 when anything would change."""
-    from fastlint.fixer import unified_diff
+    from fastlint.fixing.fixer import unified_diff
     from fastlint.output._common import display_path
 
     for fixed in fixes.files:
@@ -243,7 +243,7 @@ def _use_color() -> bool:
 @click.argument("code")
 def rule(code: str) -> None:
     """Show the documentation of the rule CODE (or its name)."""
-    from fastlint.registry import rule_by_selector
+    from fastlint.run.registry import rule_by_selector
     from fastlint.rule_meta import UNPARSEABLE
 
     if code.upper() == UNPARSEABLE.code:
@@ -264,7 +264,7 @@ def rules_command(output_format: str) -> None:
     """List every rule: code, name, fix availability, preview status and summary."""
     import json
 
-    from fastlint.registry import all_rules
+    from fastlint.run.registry import all_rules
 
     if output_format == "json":
         entries = [
@@ -310,8 +310,8 @@ def review(
     commit: str | None,
 ) -> None:
     """Report the findings on the changed lines of a pull request, as a review (see README)."""
-    from fastlint.config import ConfigError
-    from fastlint.review import ReviewError, run_review
+    from fastlint.run.config import ConfigError
+    from fastlint.integrations.review import ReviewError, run_review
 
     if (base is None) == (diff_file is None):
         _fail("give exactly one of --base REV and --diff FILE")
@@ -319,7 +319,7 @@ def review(
     try:
         target = None
         if post:
-            from fastlint.review_post import pull_request
+            from fastlint.integrations.review_post import pull_request
 
             target = pull_request(repository, pull_number, commit, os.environ)
         run = run_review(
@@ -334,7 +334,7 @@ def review(
             cwd=Path.cwd(),
         )
         if target is not None:
-            from fastlint.review_post import post_review
+            from fastlint.integrations.review_post import post_review
 
             posted = post_review(run.review, target, os.environ.get("GITHUB_TOKEN")).describe()
     except (ReviewError, ConfigError) as error:
@@ -358,14 +358,14 @@ def review(
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
 def debug_config(paths: tuple[Path, ...], config_path: Path | None) -> None:
     """Print the settings that a check of PATHS would use."""
-    from fastlint.config import format_settings
+    from fastlint.run.config import format_settings
 
     click.echo(format_settings(_settings_or_fail(paths, config_path)))
 
 
 def _settings_or_fail(paths: tuple[Path, ...], config_path: Path | None) -> Settings:
     """The settings of PATHS (default: the current directory); a configuration error exits 2."""
-    from fastlint.config import ConfigError, load_settings
+    from fastlint.run.config import ConfigError, load_settings
 
     try:
         return load_settings(list(paths) or [Path(".")], config_path)
@@ -379,7 +379,7 @@ def _settings_or_fail(paths: tuple[Path, ...], config_path: Path | None) -> Sett
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
 def clean(paths: tuple[Path, ...], config_path: Path | None) -> None:
     """Delete the cache of the project of PATHS (default: the current directory)."""
-    from fastlint.cache import clear
+    from fastlint.run.cache import clear
 
     settings = _settings_or_fail(paths, config_path)
     try:
@@ -394,7 +394,7 @@ def clean(paths: tuple[Path, ...], config_path: Path | None) -> None:
 def server() -> None:
     """Run the language server over stdin and stdout (needs the `lsp` extra)."""
     try:
-        from fastlint.lsp import serve
+        from fastlint.integrations.lsp import serve
     except ImportError as error:
         _fail(f"the language server needs pygls: pip install 'fastlint[lsp]' ({error})")
         return

@@ -10,7 +10,7 @@ import re
 import sys
 from pathlib import Path
 
-from fastlint.registry import all_rules
+from fastlint.run.registry import all_rules
 from fastlint.rule import Rule
 
 TABLE_START = "<!-- rules-table:start -->"

@@ -10,7 +10,7 @@ from fastlint.rule_meta import RuleMeta, doc_section, summary_of
 from fastlint.settings import Settings
 
 if TYPE_CHECKING:
-    from fastlint.context import ModuleContext
+    from fastlint.analysis.context import ModuleContext
     from fastlint.finding import Finding
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from fastlint.engine import Checker, CheckPlan
+from fastlint.run.engine import Checker, CheckPlan
 from fastlint.finding import Finding
 from fastlint.settings import Settings
 from fastlint.source import SourceFile, decode_source
@@ -37,7 +37,7 @@ def fix_source(
     path: str = "example.py",
 ) -> str:
     """``code`` after the fixer applied the fixes of ``codes`` (unsafe ones too by default)."""
-    from fastlint.fixer import FixPolicy, fix_file
+    from fastlint.fixing.fixer import FixPolicy, fix_file
 
     root = Path.cwd()
     settings = dataclasses.replace(Settings(project_root=root), cache=False, **dict(options or {}))  # type: ignore[arg-type]

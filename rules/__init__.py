@@ -1,1 +1,1 @@
-"""fastlint's rules: one module per rule, discovered by ``fastlint.registry``."""
+"""fastlint's rules: one module per rule, discovered by ``fastlint.run.registry``."""

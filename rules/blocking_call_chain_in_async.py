@@ -3,12 +3,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from fastlint.context import ModuleContext
-from fastlint.finding import Finding
-from fastlint.rule import Invalid, Rule, Valid
-from fastlint.settings import BlockingCallEntry
-from fastlint.summary import callee_name
-from fastlint.syntax import walk_local
+from fastlint import BlockingCallEntry, callee_name, Finding, Invalid, ModuleContext, Rule, Valid, walk_local
 
 
 class BlockingCallChainInAsync(Rule):

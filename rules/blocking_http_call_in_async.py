@@ -1,5 +1,5 @@
-from fastlint.blocking import BlockingCallRule
-from fastlint.rule import Invalid, Valid
+from fastlint import Invalid, Valid
+from ._blocking import BlockingCallRule
 
 
 class BlockingHttpCallInAsync(BlockingCallRule):

@@ -1,11 +1,7 @@
 import ast
 
-from fastlint.blocking import BlockingCallRule, BlockingSite
-from fastlint.context import ModuleContext
-from fastlint.finding import Applicability, Fix
-from fastlint.fixes import add_import, insert_before, replace
-from fastlint.rule import Invalid, Valid
-from fastlint.syntax import walk_local
+from fastlint import add_import, Applicability, BlockingSite, Fix, insert_before, Invalid, ModuleContext, replace, Valid, walk_local
+from ._blocking import BlockingCallRule
 
 
 class BlockingSleepInAsync(BlockingCallRule):

@@ -1,13 +1,9 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint.context import ModuleContext
-from fastlint.finding import Applicability, Finding, Fix
-from fastlint.fixes import remove_argument
-from fastlint.rule import Invalid, Rule, Valid
-from fastlint.syntax import nodes_of
+from fastlint import Applicability, Finding, Fix, Invalid, ModuleContext, nodes_of, remove_argument, Rule, Valid
+from fastlint.knowledge.fastapi import APPLICATIONS
 
-_APPS = {"fastapi.FastAPI": "FastAPI", "starlette.Starlette": "Starlette"}
 
 
 class DebugModeEnabled(Rule):
@@ -55,7 +51,7 @@ class DebugModeEnabled(Rule):
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
         for node in nodes_of(ctx.tree, ast.Call):
-            app = _APPS.get(ctx.names.qualified_name(node.func) or "")
+            app = APPLICATIONS.get(ctx.names.qualified_name(node.func) or "")
             for item in node.keywords if app else ():
                 if item.arg == "debug" and isinstance(item.value, ast.Constant) and item.value.value is True:
                     yield ctx.finding(

@@ -1,12 +1,8 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint.context import ModuleContext
-from fastlint.fastapi_model import APP_CONSTRUCTORS
-from fastlint.finding import Finding
-from fastlint.names import dotted_text
-from fastlint.rule import Invalid, Rule, Valid
-from fastlint.syntax import keyword, nodes_of, string_value
+from fastlint import dotted_text, Finding, Invalid, keyword, ModuleContext, nodes_of, Rule, string_value, Valid
+from fastlint.knowledge.fastapi import APP_CONSTRUCTORS
 
 _EVENTS = ("startup", "shutdown")
 

@@ -1,5 +1,5 @@
-from fastlint.request_scope import PerRequestClientRule
-from fastlint.rule import Invalid, Valid
+from ._request_scope import PerRequestClientRule
+from fastlint import Invalid, Valid
 
 
 class HttpClientPerRequest(PerRequestClientRule):

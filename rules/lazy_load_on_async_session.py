@@ -1,11 +1,9 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint.context import ModuleContext
-from fastlint.finding import Finding
-from fastlint.orm import OrmQueries, function_queries, lazy_reads, model_lookup, suggested_option
-from fastlint.rule import Invalid, Rule, Valid
-from fastlint.syntax import FunctionNode, all_parameters, keyword, walk_local
+from fastlint import all_parameters, Finding, FunctionNode, Invalid, keyword, ModuleContext, Rule, Valid, walk_local
+from ._orm_queries import function_queries, lazy_reads, model_lookup, OrmQueries, suggested_option
+from fastlint.knowledge.fastapi import DEPENDS
 
 _MODELS = """
 from fastapi import Depends, FastAPI
@@ -245,7 +243,6 @@ async def create(name: str, session: AsyncSession = Depends(get_session)):
 
 _ASYNC_SESSIONS = {"sqlalchemy.ext.asyncio.AsyncSession", "sqlmodel.ext.asyncio.session.AsyncSession"}
 _FACTORIES = {"sqlalchemy.ext.asyncio.async_sessionmaker", "sqlalchemy.orm.sessionmaker"}
-_DEPENDS = {"fastapi.Depends", "fastapi.Security"}
 
 
 def _reads_after_commit(ctx: ModuleContext, function: FunctionNode) -> Iterator[Finding]:
@@ -342,7 +339,7 @@ def _dependency(ctx: ModuleContext, arg: ast.arg, default: ast.expr | None) -> a
     if isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple):
         candidates += annotation.slice.elts[1:]  # Annotated[AsyncSession, Depends(get_session)]
     for candidate in candidates:
-        if isinstance(candidate, ast.Call) and ctx.names.qualified_name(candidate.func) in _DEPENDS and candidate.args:
+        if isinstance(candidate, ast.Call) and ctx.names.qualified_name(candidate.func) in DEPENDS and candidate.args:
             return candidate.args[0]
     return None
 

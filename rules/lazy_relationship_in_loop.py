@@ -1,9 +1,7 @@
 from collections.abc import Iterator
 
-from fastlint.context import ModuleContext
-from fastlint.finding import Finding
-from fastlint.orm import function_queries, functions, lazy_reads, suggested_option
-from fastlint.rule import Invalid, Rule, Valid
+from fastlint import Finding, Invalid, ModuleContext, Rule, Valid
+from ._orm_queries import function_queries, functions, lazy_reads, suggested_option
 
 _MODELS = """
 from sqlalchemy import ForeignKey, select

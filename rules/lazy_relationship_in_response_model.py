@@ -4,13 +4,9 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastlint.context import ModuleContext
-from fastlint.fastapi_model import RoleKind
-from fastlint.finding import Finding
-from fastlint.orm import ModelInfo, OrmQueries, Path, Value, function_queries
-from fastlint.rule import Invalid, Rule, Valid
-from fastlint.schemas import SCHEMA_BASES, SchemaClass, held_class, schema_classes
-from fastlint.syntax import FunctionNode, keyword, walk_local
+from fastlint import Finding, FunctionNode, held_class, Invalid, keyword, ModelInfo, ModuleContext, RoleKind, Rule, schema_classes, SchemaClass, Valid, walk_local
+from fastlint.knowledge.fastapi import SCHEMA_BASES
+from ._orm_queries import function_queries, OrmQueries, Path, Value
 
 
 _APP = """

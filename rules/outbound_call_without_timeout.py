@@ -1,11 +1,7 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint.blocking import describe_call
-from fastlint.context import ModuleContext
-from fastlint.finding import Applicability, Finding, Fix
-from fastlint.fixes import add_argument, replace
-from fastlint.inference import Scope
+from fastlint import add_argument, Applicability, describe_call, dotted_text, Finding, Fix, FunctionNode, Invalid, keyword, local_calls, may_resolve_to, ModuleContext, nodes_of, replace, Rule, Scope, Valid
 from fastlint.knowledge.resilience import (
     DEFAULT_TIMEOUT_SETTERS,
     HTTP_ADAPTERS,
@@ -15,10 +11,7 @@ from fastlint.knowledge.resilience import (
     UNBOUNDED_TIMEOUT_OBJECTS,
     TimeoutCall,
 )
-from fastlint.names import dotted_text, may_resolve_to
-from fastlint.outbound import callee_of, calls_through, value_of
-from fastlint.rule import Invalid, Rule, Valid
-from fastlint.syntax import FunctionNode, keyword, local_calls, nodes_of
+from ._outbound import callee_of, calls_through, value_of
 
 _MISSING = object()
 

@@ -1,9 +1,7 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint.context import ModuleContext
-from fastlint.finding import Finding
-from fastlint.inference import Scope
+from fastlint import Finding, FunctionNode, Invalid, keyword, ModuleContext, nodes_of, Rule, Scope, Settings, string_value, Valid, walk_local
 from fastlint.knowledge.resilience import (
     KEY_GENERATORS,
     NON_IDEMPOTENT_METHODS,
@@ -11,11 +9,8 @@ from fastlint.knowledge.resilience import (
     URLLIB3_METHOD_KEYWORDS,
     URLLIB3_RETRY,
 )
-from fastlint.outbound import HttpRequest, calls_through, http_request, value_of
-from fastlint.retries import RetrySite, retries_only_before_sending, retry_sites
-from fastlint.rule import Invalid, Rule, Valid
-from fastlint.settings import Settings
-from fastlint.syntax import FunctionNode, keyword, nodes_of, string_value, walk_local
+from ._outbound import HttpRequest, calls_through, http_request, value_of
+from ._retries import RetrySite, retries_only_before_sending, retry_sites
 
 _ADVICE = "a retry after a timeout repeats the side effect (a second charge, a duplicate order)"
 

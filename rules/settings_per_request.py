@@ -1,15 +1,12 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint.context import ModuleContext
-from fastlint.fastapi_model import DEPENDS
-from fastlint.finding import Finding
+from fastlint import all_parameters, Finding, Invalid, ModuleContext, nodes_of, Rule, Valid
+from fastlint.knowledge.fastapi import DEPENDS
 from fastlint.knowledge.clients import SETTINGS_BASES
-from fastlint.request_scope import constructions
-from fastlint.rule import Invalid, Rule, Valid
-from fastlint.syntax import all_parameters, nodes_of
+from ._request_scope import constructions
+from fastlint.knowledge.fastapi import ANNOTATED
 
-_ANNOTATED = {"typing.Annotated", "typing_extensions.Annotated"}
 
 
 class SettingsPerRequest(Rule):
@@ -250,7 +247,7 @@ def _settings_dependencies(ctx: ModuleContext, classes: _SettingsClasses) -> Ite
 
 def _bare_depends(ctx: ModuleContext, annotation: ast.expr, default: ast.expr | None, classes: _SettingsClasses) -> Iterator[tuple[ast.AST, str]]:
     markers = [default]
-    if isinstance(annotation, ast.Subscript) and ctx.names.qualified_name(annotation.value) in _ANNOTATED:
+    if isinstance(annotation, ast.Subscript) and ctx.names.qualified_name(annotation.value) in ANNOTATED:
         elements = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
         annotation, markers = elements[0], [*elements[1:], default]
     name = ctx.names.qualified_name(annotation)

@@ -1,9 +1,7 @@
 from collections.abc import Iterator
 
-from fastlint.context import ModuleContext
-from fastlint.finding import Finding
-from fastlint.retries import retry_sites, unbounded
-from fastlint.rule import Invalid, Rule, Valid
+from fastlint import Finding, Invalid, ModuleContext, Rule, Valid
+from ._retries import retry_sites, unbounded
 
 
 class UnboundedRetry(Rule):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-import re
 import subprocess
 import sys
 from collections import Counter, defaultdict

@@ -7,9 +7,9 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from fastlint.config import resolve_selection
-from fastlint.engine import CheckPlan, RunResult, check_files
-from fastlint.registry import known_codes
+from fastlint.run.config import resolve_selection
+from fastlint.run.engine import CheckPlan, RunResult, check_files
+from fastlint.run.registry import known_codes
 from fastlint.settings import Settings
 
 

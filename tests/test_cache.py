@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import fastlint.parsing
-from fastlint.cache import CACHE_DIR, summary_digest
+import fastlint.run.parsing
+from fastlint.run.cache import CACHE_DIR, summary_digest
 from fastlint.cli import main
-from fastlint.engine import RunResult
-from fastlint.summary import FunctionSummary, ModuleSummary
+from fastlint.run.engine import RunResult
+from fastlint.analysis.summary import FunctionSummary, ModuleSummary
 from projects import check_paths, write_files
 
 FILES = {
@@ -51,13 +51,13 @@ class Project:
         self.parsed: Counter[str] = Counter()
         for name, text in FILES.items():
             self.write(name, text)
-        original = fastlint.parsing.parse_module
+        original = fastlint.run.parsing.parse_module
 
         def counting(source):  # type: ignore[no-untyped-def]
             self.parsed[Path(source.path).relative_to(root).as_posix()] += 1
             return original(source)
 
-        monkeypatch.setattr(fastlint.parsing, "parse_module", counting)
+        monkeypatch.setattr(fastlint.run.parsing, "parse_module", counting)
 
     def write(self, name: str, text: str) -> None:
         write_files(self.root, {name: text})

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from fastlint.cli import main
-from fastlint.registry import all_rules
+from fastlint.run.registry import all_rules
 
 APP = """\
 import time
@@ -134,12 +134,12 @@ def test_usage_error_exits_2(project: Path):
 
 
 def test_internal_error_exits_2_with_a_message_not_a_traceback(project: Path, monkeypatch: pytest.MonkeyPatch):
-    import fastlint.engine
+    import fastlint.run.engine
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(fastlint.engine, "check_files", explode)
+    monkeypatch.setattr(fastlint.run.engine, "check_files", explode)
     monkeypatch.delenv("FASTLINT_DEBUG", raising=False)
     result = run("check", ".")
     assert result.exit_code == 2
@@ -469,8 +469,8 @@ print(" ".join(sorted(sys.modules)), file=sys.stderr)
 """
 # Needed only to build summaries, run rules or apply fixes: a run the cache answers whole
 # pays for none of them (issue 6: startup).
-ANALYSIS_MODULES = ("libcst", "fastlint.rules.", "fastlint.summary", "fastlint.project", "fastlint.inference",
-                    "fastlint.fastapi_model", "fastlint.orm", "fastlint.context")
+ANALYSIS_MODULES = ("libcst", "fastlint.rules.", "fastlint.analysis.summary", "fastlint.analysis.project", "fastlint.analysis.inference",
+                    "fastlint.analysis.fastapi_model", "fastlint.analysis.orm_models", "fastlint.analysis.context")
 
 
 @pytest.mark.parametrize("output_format", ["text", "json"])

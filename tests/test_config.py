@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fastlint.config import (
+from fastlint.run.config import (
     CONFIG_KEYS,
     FL001_WARNING,
     ConfigError,

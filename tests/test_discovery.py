@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fastlint.discovery import DEFAULT_EXCLUDE, Discovery, discover
+from fastlint.run.discovery import DEFAULT_EXCLUDE, Discovery, discover
 from fastlint.settings import Settings
 
 

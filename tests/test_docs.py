@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from fastlint.docs import readme_with_table, rules_document
-from fastlint.registry import all_rules
+from fastlint.run.registry import all_rules
 from fastlint.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from fastlint.cli import main
-from fastlint.registry import known_codes
+from fastlint.run.registry import known_codes
 from fastlint.rule_meta import UNPARSEABLE
 
 FIXTURES = Path(__file__).parent / "fixtures"

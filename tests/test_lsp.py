@@ -13,10 +13,10 @@ import pytest
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from fastlint.config import load_settings
+from fastlint.run.config import load_settings
 from fastlint.finding import Finding, Position
-from fastlint.lsp import Lines, Project, noqa_edit
-from fastlint.registry import metadata
+from fastlint.integrations.lsp import Lines, Project, noqa_edit
+from fastlint.run.registry import metadata
 
 APP = '''\
 import time
@@ -404,7 +404,7 @@ def test_editor_settings_select_rules_and_a_change_rechecks_open_documents(tmp_p
 
 
 def test_editor_settings_are_parsed_like_ruffs():
-    from fastlint.lsp import EditorSettings
+    from fastlint.integrations.lsp import EditorSettings
 
     flat, problems = EditorSettings.parse({"select": ["fl1"], "extendSelect": [], "checkStartup": True})
     assert problems == [] and flat.overrides == (("check_startup", True), ("select", ("FL1",)))

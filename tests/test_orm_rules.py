@@ -29,8 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.orm import Session
 from test_fixtures import check_app, markers
 
-from fastlint.names import NameTable
-from fastlint.orm import ModelInfo, loader_paths, orm_models
+from fastlint.analysis.names import NameTable
+from fastlint.analysis.orm_models import ModelInfo, orm_models
+from fastlint.rules._orm_queries import loader_paths
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ORM_APPS = ("orm_app", "sqlmodel_app", "response_model_app")

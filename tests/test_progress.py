@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 
 import fastlint.cli
-import fastlint.progress
+import fastlint.run.progress
 from fastlint.cli import main
-from fastlint.config import resolve_selection
-from fastlint.engine import CheckPlan, check_files
-from fastlint.progress import ProgressLine
-from fastlint.registry import known_codes
+from fastlint.run.config import resolve_selection
+from fastlint.run.engine import CheckPlan, check_files
+from fastlint.run.progress import ProgressLine
+from fastlint.run.registry import known_codes
 from fastlint.settings import Settings
 
 ERASE = "\r\x1b[K"
@@ -71,7 +71,7 @@ def terminal_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "pyproject.toml").write_text("")
     (tmp_path / "app.py").write_text("import time\n")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(fastlint.progress, "DELAY", 0.0)
+    monkeypatch.setattr(fastlint.run.progress, "DELAY", 0.0)
     monkeypatch.setattr(fastlint.cli, "_stderr_is_terminal", lambda: True)
     return tmp_path
 

@@ -9,9 +9,9 @@ import textwrap
 import pytest
 
 from fastlint.knowledge.tables import Knowledge
-from fastlint.project import Chain, ProjectIndex
+from fastlint.analysis.project import Chain, ProjectIndex
 from fastlint.settings import Settings
-from fastlint.summary import ModuleSummary, summarize
+from fastlint.analysis.summary import ModuleSummary, summarize
 
 KNOWLEDGE = Knowledge.from_settings(Settings())
 

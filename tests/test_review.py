@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from fastlint.cli import main
-from fastlint.diff import parse_unified_diff
+from fastlint.integrations.diff import parse_unified_diff
 from fastlint.finding import Applicability, Edit, Finding, Fix, Position
-from fastlint.fixer import FixPolicy
-from fastlint.review import (
+from fastlint.fixing.fixer import FixPolicy
+from fastlint.integrations.review import (
     Placement,
     SuggestionPolicy,
     github_review,

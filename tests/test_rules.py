@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fastlint.registry import all_rules
+from fastlint.run.registry import all_rules
 from fastlint.rule import DOC_SECTIONS, Invalid, Valid
 from fastlint.testing import fix_source, lint_source
 
@@ -108,7 +108,7 @@ def test_codes_names_and_modules_are_unique_and_consistent():
 
 
 def test_one_rule_class_per_module():
-    from fastlint.registry import rules_in_module
+    from fastlint.run.registry import rules_in_module
     import importlib
 
     modules = {rule.__module__ for rule in RULES}
@@ -119,13 +119,13 @@ def test_one_rule_class_per_module():
 
 
 def test_codes_read_without_importing_the_rules_match_the_rules():
-    from fastlint.registry import known_codes
+    from fastlint.run.registry import known_codes
 
     assert known_codes() == {rule.code: rule.preview for rule in RULES}
 
 
 def test_metadata_read_without_importing_the_rules_matches_the_rules():
-    from fastlint.registry import metadata
+    from fastlint.run.registry import metadata
     from fastlint.rule_meta import UNPARSEABLE
 
     assert dict(metadata()) == {UNPARSEABLE.code: UNPARSEABLE, **{rule.code: rule.meta() for rule in RULES}}

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from fastlint.cli import main
-from fastlint.suppression import line_suppressions
+from fastlint.run.suppression import line_suppressions
 from fastlint.testing import lint_source
 
 ENABLED = ("FL101", "FL102", "FL103")

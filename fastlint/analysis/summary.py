@@ -15,13 +15,13 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from fastlint.fastapi_model import Role, build_model
-from fastlint.inference import Scope, TypeInference
+from fastlint.analysis.fastapi_model import Role, build_model
+from fastlint.analysis.inference import Scope, TypeInference
 from fastlint.knowledge.tables import Knowledge
-from fastlint.names import NameTable
-from fastlint.orm import ModelInfo, orm_models
-from fastlint.schemas import SchemaClass, schema_classes
-from fastlint.syntax import FunctionNode, module_statements, walk_local
+from fastlint.analysis.names import NameTable
+from fastlint.analysis.orm_models import ModelInfo, orm_models
+from fastlint.analysis.schemas import SchemaClass, schema_classes
+from fastlint.analysis.syntax import FunctionNode, module_statements, walk_local
 
 CALLED = "()"
 # An instance derived from another module's (see ``ProjectIndex._module_instance``).
@@ -65,7 +65,7 @@ def called(name: str) -> str:
 
 
 def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowledge) -> ModuleSummary:
-    from fastlint.blocking import blocking_calls_in
+    from fastlint.analysis.blocking_calls import blocking_calls_in
 
     names = NameTable(tree, module, is_package)
     owners: dict[ast.AST, ast.ClassDef] = {}

@@ -1,4 +1,4 @@
-"""Blocking calls made directly in code that runs on the event loop (FL101-FL106)."""
+"""The known blocking calls made directly in a function: pass 1 summarises them, FL101-FL106 report them."""
 
 from __future__ import annotations
 
@@ -6,14 +6,12 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastlint.context import ModuleContext
-from fastlint.finding import Finding, Fix
-from fastlint.inference import Scope, TypeInference
+from fastlint.analysis.context import ModuleContext
+from fastlint.analysis.inference import Scope, TypeInference
 from fastlint.knowledge.blocking import BlockingCall
 from fastlint.knowledge.tables import Knowledge
-from fastlint.names import dotted_text, may_resolve_to
-from fastlint.rule import Rule
-from fastlint.syntax import FunctionNode, local_calls, walk_local
+from fastlint.analysis.names import dotted_text, may_resolve_to
+from fastlint.analysis.syntax import FunctionNode, local_calls, walk_local
 
 # ``json.load(f)`` on a stream whose opening call (``open``, ``urlopen``) is reported already says nothing new.
 _FILE_SERIALIZERS = {"json.load": 0, "pickle.load": 0, "json.dump": 1, "pickle.dump": 1}
@@ -82,22 +80,3 @@ def describe_call(ctx: ModuleContext, func: ast.expr, qualified: str) -> str:
     if written is None or written == qualified:
         return f"`{qualified}`"
     return f"`{written}` (`{qualified}`)"
-
-
-class BlockingCallRule(Rule):
-    """Shared check of FL101-FL106: each reports the blocking calls of its own code."""
-
-    triggers = (b"async def",)
-
-    def check(self, ctx: ModuleContext) -> Iterator[Finding]:
-        for site in ctx.fact("blocking-calls", find_blocking_calls):
-            if site.entry.code != self.code:
-                continue
-            hint = f"; use {site.entry.use_instead}" if site.entry.use_instead else ""
-            message = f"{describe_call(ctx, site.call.func, site.name)} blocks the event loop in {ctx.model.describe(site.function)}{hint}"
-            title = f"Use {site.entry.use_instead}" if site.entry.use_instead else "Move the call off the event loop"
-            yield ctx.finding(self.code, site.call.func, message, fix_title=title, fix=self.fix(ctx, site))
-
-    def fix(self, ctx: ModuleContext, site: BlockingSite) -> Fix | None:
-        """The fix of one blocking call; rules that can rewrite the call override it."""
-        return None

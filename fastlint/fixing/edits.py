@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from fastlint.finding import Edit, Position
 
 if TYPE_CHECKING:
-    from fastlint.context import ModuleContext
+    from fastlint.analysis.context import ModuleContext
 
 # The line breaks Python's tokenizer counts (str.splitlines also splits on form feeds).
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")

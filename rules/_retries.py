@@ -11,9 +11,8 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastlint.context import ModuleContext
+from fastlint import FunctionNode, keyword, ModuleContext, nodes_of, walk_local
 from fastlint.knowledge.resilience import EXCEPTION_CONDITIONS, PRE_SEND_EXCEPTIONS, RetryPolicy
-from fastlint.syntax import FunctionNode, keyword, nodes_of, walk_local
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastlint.fastapi_model import FastAPIModel, build_model
+from fastlint.analysis.fastapi_model import FastAPIModel, build_model
 from fastlint.finding import Finding, Fix, Position
-from fastlint.inference import TypeInference
+from fastlint.analysis.inference import TypeInference
 from fastlint.knowledge.tables import Knowledge
-from fastlint.names import NameTable
+from fastlint.analysis.names import NameTable
 from fastlint.settings import Settings
 from fastlint.source import SourceFile
-from fastlint.syntax import FunctionNode, nodes_of
+from fastlint.analysis.syntax import FunctionNode, nodes_of
 
 if TYPE_CHECKING:
-    from fastlint.project import ProjectIndex
+    from fastlint.analysis.project import ProjectIndex
 
 
 class ModuleContext:

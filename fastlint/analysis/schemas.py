@@ -10,10 +10,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from fastlint.names import NameTable
-from fastlint.syntax import module_statements
+from fastlint.analysis.names import NameTable
+from fastlint.analysis.syntax import module_statements
 
-SCHEMA_BASES = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel", "sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
 # Containers a response field or ``response_model`` wraps its model in: the model is inside.
 _WRAPPERS = frozenset({"list", "List", "Sequence", "set", "Set", "tuple", "Tuple", "Optional", "Iterable", "Annotated"})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from fastlint.finding import Applicability, Finding
-from fastlint.fixer import FixPolicy, FixRun
+from fastlint.fixing.fixer import FixPolicy, FixRun
 from fastlint.output._common import display_path
 from fastlint.rule_meta import RuleMeta
 

@@ -21,7 +21,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from fastlint import __version__
-from fastlint.config import (
+from fastlint.run.config import (
     PROJECT_MARKERS,
     ConfigError,
     find_config_file,
@@ -29,16 +29,16 @@ from fastlint.config import (
     load_settings,
     resolve_selection,
 )
-from fastlint.engine import Checker, CheckPlan, index_project
+from fastlint.run.engine import Checker, CheckPlan, index_project
 from fastlint.finding import Applicability, Edit, Finding, Position
-from fastlint.fixer import FixPolicy, apply_edits, fixable_codes
-from fastlint.fixes import Offsets
-from fastlint.project import ProjectIndex
-from fastlint.registry import known_codes, metadata
+from fastlint.fixing.fixer import FixPolicy, apply_edits, fixable_codes
+from fastlint.fixing.edits import Offsets
+from fastlint.analysis.project import ProjectIndex
+from fastlint.run.registry import known_codes, metadata
 from fastlint.rule_meta import UNPARSEABLE
 from fastlint.settings import Settings
 from fastlint.source import SourceFile
-from fastlint.summary import ModuleSummary
+from fastlint.analysis.summary import ModuleSummary
 
 SOURCE = "fastlint"
 # Typing pauses this long (seconds) before the text is checked.
@@ -51,8 +51,8 @@ class Project:
     """One project root: settings, enabled codes and the summaries of its files."""
 
     def __init__(self, settings: Settings) -> None:
-        from fastlint.cache import Cache
-        from fastlint.discovery import discover
+        from fastlint.run.cache import Cache
+        from fastlint.run.discovery import discover
         from fastlint.knowledge.tables import Knowledge
 
         self.settings = settings
@@ -72,7 +72,7 @@ class Project:
 
     def excluded(self, path: Path) -> bool:
         """Excludes apply to open documents as with ``force-exclude`` (as in ruff's server)."""
-        from fastlint.discovery import PYTHON_SUFFIXES, discover
+        from fastlint.run.discovery import PYTHON_SUFFIXES, discover
 
         if path not in self._excluded:
             forced = dataclasses.replace(self.settings, force_exclude=True)
@@ -88,8 +88,8 @@ class Project:
     def refresh(self, path: Path) -> None:
         """A saved (created, deleted) file's summary replaces the one in the index; a file
         that cannot be read or parsed leaves the index, as in a run."""
-        from fastlint.engine import summarize_file
-        from fastlint.names import module_name_for
+        from fastlint.run.engine import summarize_file
+        from fastlint.analysis.names import module_name_for
 
         module, is_package = module_name_for(path, self.settings.project_root)
         try:
@@ -103,9 +103,9 @@ class Project:
 
     def check(self, path: Path, text: str) -> list[Finding]:
         """Findings of the unsaved ``text`` of ``path`` against the project's index."""
-        from fastlint.names import module_name_for
-        from fastlint.parsing import ParseError, parse_module
-        from fastlint.summary import summarize
+        from fastlint.analysis.names import module_name_for
+        from fastlint.run.parsing import ParseError, parse_module
+        from fastlint.analysis.summary import summarize
 
         source = SourceFile(path=path, data=text.encode("utf-8", "surrogatepass"), text=text, encoding="utf-8", bom=False)
         module, is_package = module_name_for(path, self.settings.project_root)

@@ -20,13 +20,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from fastlint.digests import value_digest
-from fastlint.fastapi_model import Role, RoleKind
+from fastlint.run.digests import value_digest
+from fastlint.analysis.fastapi_model import Role, RoleKind
 from fastlint.knowledge import types as known
 from fastlint.knowledge.tables import Knowledge
-from fastlint.orm import ModelInfo
-from fastlint.schemas import SchemaClass
-from fastlint.summary import CALLED, DERIVED, DIVIDED, PATH, FunctionSummary, ModuleSummary
+from fastlint.analysis.orm_models import ModelInfo
+from fastlint.analysis.schemas import SchemaClass
+from fastlint.analysis.summary import CALLED, DERIVED, DIVIDED, PATH, FunctionSummary, ModuleSummary
 
 _MAX_RESOLVE = 16
 T = TypeVar("T")

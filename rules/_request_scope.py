@@ -12,14 +12,9 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastlint.blocking import describe_call
-from fastlint.context import ModuleContext
-from fastlint.finding import Finding
+from fastlint import describe_call, dotted_text, Finding, FunctionNode, ModuleContext, Rule, walk_local
 from fastlint.knowledge.clients import CACHING_DECORATORS
-from fastlint.names import dotted_text
-from fastlint.outbound import callee_of
-from fastlint.rule import Rule
-from fastlint.syntax import FunctionNode, walk_local
+from ._outbound import callee_of
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from fastlint.source import SourceFile
 UNSUPPRESSIBLE = "FL001"
 _CODE = r"[A-Z]+[0-9]+"
 _NOQA = re.compile(rf"#\s*noqa(?::\s*(?P<codes>{_CODE}(?:[\s,]+{_CODE})*))?", re.I)
-_IGNORE = re.compile(rf"#\s*fastlint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?")
+_IGNORE = re.compile(r"#\s*fastlint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?")
 _SKIP_FILE = re.compile(r"^\s*#\s*fastlint:\s*skip-file\b", re.M)
 
 

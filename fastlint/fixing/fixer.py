@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fastlint.finding import Applicability, Edit, Finding
-from fastlint.fixes import Offsets
+from fastlint.fixing.edits import Offsets
 from fastlint.settings import Settings
 from fastlint.source import SourceError, SourceFile, decode_source
 
@@ -51,7 +51,7 @@ class FixPolicy:
 def fixable_codes(settings: Settings, known: Mapping[str, bool]) -> frozenset[str]:
     """The codes whose fixes may be applied, from ``fixable``, ``extend-fixable`` and
     ``unfixable`` with the precedence of ``select``, ``extend-select`` and ``ignore``."""
-    from fastlint.config import resolve_selection, validate_codes
+    from fastlint.run.config import resolve_selection, validate_codes
 
     for key, value in (("fixable", settings.fixable or ()), ("extend-fixable", settings.extend_fixable), ("unfixable", settings.unfixable)):
         validate_codes(value, known, key=key)

@@ -14,7 +14,6 @@ message is passed on.
 from __future__ import annotations
 
 import json
-import os
 import re
 import urllib.error
 import urllib.request
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from fastlint import __version__
-from fastlint.review import ReviewError
+from fastlint.integrations.review import ReviewError
 
 DEFAULT_API = "https://api.github.com"
 TIMEOUT = 30  # seconds per request

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fastlint.knowledge.types import canonical_name
-from fastlint.syntax import module_statements, nodes_of
+from fastlint.analysis.syntax import module_statements, nodes_of
 
 _BUILTINS = frozenset(dir(builtins))
 

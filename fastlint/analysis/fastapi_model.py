@@ -14,21 +14,19 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from fastlint.names import NameTable, dotted_text
-from fastlint.syntax import FunctionNode, keyword, nodes_of, string_value
+from fastlint.analysis.names import NameTable, dotted_text
+from fastlint.analysis.syntax import FunctionNode, keyword, nodes_of, string_value
 
-APP_CONSTRUCTORS = {
-    "fastapi.FastAPI": "app",
-    "fastapi.APIRouter": "router",
-    "starlette.Starlette": "app",
-    "starlette.routing.Router": "router",
-}
-DEPENDS = {"fastapi.Depends", "fastapi.Security"}
-HTTP_METHODS = {"get", "post", "put", "patch", "delete", "options", "head", "trace"}
-ENTRYPOINT_RUNNERS = {"asyncio.run", "anyio.run", "trio.run", "uvloop.run"}
-_BASE_HTTP_MIDDLEWARE = "starlette.middleware.base.BaseHTTPMiddleware"
-MIDDLEWARE_ENTRIES = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
-_ASYNC_CONTEXT_MANAGER = "contextlib.asynccontextmanager"
+from fastlint.knowledge.fastapi import (
+    APP_CONSTRUCTORS,
+    ASYNC_CONTEXT_MANAGER,
+    BASE_HTTP_MIDDLEWARE,
+    DEPENDS,
+    ENTRYPOINT_RUNNERS,
+    HTTP_METHODS,
+    MIDDLEWARE_ENTRIES,
+    APPLICATIONS,
+)
 
 
 class RoleKind(str, enum.Enum):
@@ -152,7 +150,7 @@ class _ModelBuilder:
         for call in self.calls:
             self._collect_registration(call)
         for class_def in self.classes.values():
-            if any(self.names.qualified_name(base) == _BASE_HTTP_MIDDLEWARE for base in class_def.bases):
+            if any(self.names.qualified_name(base) == BASE_HTTP_MIDDLEWARE for base in class_def.bases):
                 self._add_method_role(class_def, "dispatch", Role(RoleKind.MIDDLEWARE))
         return self.model
 
@@ -194,7 +192,7 @@ class _ModelBuilder:
 
     def _collect_decorators(self, function: FunctionNode) -> None:
         for decorator in function.decorator_list:
-            if self.names.qualified_name(decorator) == _ASYNC_CONTEXT_MANAGER and _looks_like_lifespan(function, self.names):
+            if self.names.qualified_name(decorator) == ASYNC_CONTEXT_MANAGER and _looks_like_lifespan(function, self.names):
                 self._add_role(function, Role(RoleKind.LIFESPAN))
             if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)):
                 continue
@@ -349,4 +347,4 @@ def _looks_like_lifespan(function: FunctionNode, names: NameTable) -> bool:
     params = function.args.posonlyargs + function.args.args
     if len(params) != 1 or params[0].annotation is None:
         return False
-    return names.qualified_name(params[0].annotation) in ("fastapi.FastAPI", "starlette.Starlette")
+    return names.qualified_name(params[0].annotation) in APPLICATIONS

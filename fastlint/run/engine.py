@@ -10,16 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from fastlint.finding import Finding, Position
-from fastlint.progress import ProgressCallback, no_progress
+from fastlint.run.progress import ProgressCallback, no_progress
 from fastlint.rule_meta import UNPARSEABLE
 from fastlint.settings import Settings
 from fastlint.source import SourceError, SourceFile, read_source
 
 if TYPE_CHECKING:
-    from fastlint.cache import Cache
+    from fastlint.run.cache import Cache
     from fastlint.knowledge.tables import Knowledge
-    from fastlint.project import ProjectIndex
-    from fastlint.summary import ModuleSummary
+    from fastlint.analysis.project import ProjectIndex
+    from fastlint.analysis.summary import ModuleSummary
 
 _T = TypeVar("_T")
 
@@ -67,9 +67,9 @@ class Checker:
     file is its own project: chains through its own helpers are still followed."""
 
     def __init__(self, plan: CheckPlan, project: ProjectIndex | None = None) -> None:
-        from fastlint.config import per_file_ignored_codes, resolve_selection
+        from fastlint.run.config import per_file_ignored_codes, resolve_selection
         from fastlint.knowledge.tables import Knowledge
-        from fastlint.registry import all_rules, known_codes
+        from fastlint.run.registry import all_rules, known_codes
 
         self.plan = plan
         self.settings = plan.settings
@@ -89,8 +89,8 @@ class Checker:
         return self.check_source(source)
 
     def check_source(self, source: SourceFile) -> FileResult:
-        from fastlint.names import module_name_for
-        from fastlint.suppression import is_suppressed, skips_file
+        from fastlint.analysis.names import module_name_for
+        from fastlint.run.suppression import is_suppressed, skips_file
 
         result = FileResult(str(source.path), text=source.text)
         if skips_file(source):
@@ -104,7 +104,7 @@ class Checker:
         # module registers its functions (``Depends(deps.get_client)``).
         registered = self.project is not None and any(rule.role_triggered for rule in candidates) and bool(self.project.registered_roles(module))
         rules = [rule for rule in candidates if _triggered(rule.triggers, source.data) or (registered and rule.role_triggered)]
-        from fastlint.parsing import ParseError, parse_module
+        from fastlint.run.parsing import ParseError, parse_module
 
         # Parsed even when no rule is triggered: a broken file is never silent.
         try:
@@ -122,12 +122,12 @@ class Checker:
         return result
 
     def _context(self, source: SourceFile, tree, module: str, is_package: bool, enabled: frozenset[str]):  # type: ignore[no-untyped-def]
-        from fastlint.context import ModuleContext
+        from fastlint.analysis.context import ModuleContext
 
         project = self.project
         if project is None:
-            from fastlint.project import ProjectIndex
-            from fastlint.summary import summarize
+            from fastlint.analysis.project import ProjectIndex
+            from fastlint.analysis.summary import summarize
 
             project = ProjectIndex([summarize(tree, module, is_package, self.knowledge)], self.knowledge, self.settings.max_call_depth)
         return ModuleContext(source, tree, module, is_package, self.settings, self.knowledge, project, enabled)
@@ -189,7 +189,7 @@ def check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None = None,
 
 
 def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progress: ProgressCallback) -> RunResult:
-    from fastlint.cache import Cache, CachedFindings
+    from fastlint.run.cache import Cache, CachedFindings
 
     cache = Cache.for_settings(plan.settings, plan.codes)
     files = read_project(_project_files(paths, plan.settings), plan.settings)
@@ -225,7 +225,7 @@ def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progr
 
 def _warm_run(paths: Sequence[Path], plan: CheckPlan, reused: list[list[Finding]], cache: Cache) -> RunResult:
     """Every finding from the cache: no summary loaded, no index built (until a fix asks)."""
-    from fastlint.cache import Cache
+    from fastlint.run.cache import Cache
 
     run = collect((FileResult(str(path), list(found), text=_text(path) if found else None) for path, found in zip(paths, reused)), len(paths))
     run.warnings.extend(cache.warnings)
@@ -265,8 +265,8 @@ class ProjectFile(NamedTuple):
 
 def read_project(files: Iterable[Path], settings: Settings) -> dict[str, ProjectFile]:
     """Every readable file's bytes, digest and module name, keyed by absolute path."""
-    from fastlint.digests import digest
-    from fastlint.names import module_name_for, package_parts_cache_clear
+    from fastlint.run.digests import digest
+    from fastlint.analysis.names import module_name_for, package_parts_cache_clear
 
     package_parts_cache_clear()  # a long-lived server sees packages created since its last index
     read: dict[str, ProjectFile] = {}
@@ -288,9 +288,9 @@ def index_project(files: Iterable[Path], settings: Settings, cache: Cache | None
 
 def build_index(files: Mapping[str, ProjectFile], settings: Settings, cache: Cache | None, progress: ProgressCallback = no_progress) -> ProjectIndex:
     """Pass 1: a summary of every file (from the cache when its bytes are unchanged)."""
-    from fastlint.cache import CachedSummary, summary_digest
+    from fastlint.run.cache import CachedSummary, summary_digest
     from fastlint.knowledge.tables import Knowledge
-    from fastlint.project import ProjectIndex
+    from fastlint.analysis.project import ProjectIndex
 
     knowledge = Knowledge.from_settings(settings)
     entries: dict[str, CachedSummary] = {}
@@ -355,9 +355,9 @@ def _summarize_in_worker(task: tuple[Path, bytes, str, bool]) -> ModuleSummary |
 
 def summarize_file(path: Path, data: bytes, module: str, is_package: bool, knowledge: Knowledge) -> ModuleSummary | None:
     """One file's summary; None when it cannot be read or parsed (pass 2 reports that)."""
-    from fastlint.parsing import ParseError, parse_module
+    from fastlint.run.parsing import ParseError, parse_module
     from fastlint.source import decode_source
-    from fastlint.summary import summarize
+    from fastlint.analysis.summary import summarize
 
     try:
         tree = parse_module(decode_source(path, data))
@@ -368,7 +368,7 @@ def summarize_file(path: Path, data: bytes, module: str, is_package: bool, knowl
 
 def _project_files(paths: Sequence[Path], settings: Settings) -> list[Path]:
     """Every file discovery yields under the project root, and the files to check."""
-    from fastlint.discovery import discover
+    from fastlint.run.discovery import discover
 
     found = {_key(path): path for path in discover([settings.project_root], settings).files}
     for path in paths:

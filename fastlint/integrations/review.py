@@ -19,10 +19,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from fastlint.diff import FileDiff, Hunk, parse_unified_diff
+from fastlint.integrations.diff import FileDiff, Hunk, parse_unified_diff
 from fastlint.finding import Applicability, Finding
-from fastlint.fixer import FixPolicy, apply_edits
-from fastlint.fixes import Offsets
+from fastlint.fixing.fixer import FixPolicy, apply_edits
+from fastlint.fixing.edits import Offsets
 from fastlint.rule_meta import RuleMeta
 
 __all__ = ["REVIEW_FORMATS", "ReviewError", "git_diff", "on_changed_lines", "render_review", "repository_root"]
@@ -262,11 +262,11 @@ def run_review(
 ) -> ReviewRun:
     """Check the changed files among ``paths`` (the index still covers the whole project) and
     report the findings on changed lines. Raises ReviewError (and ConfigError) for exit 2."""
-    from fastlint.config import load_settings, resolve_selection
-    from fastlint.discovery import discover
-    from fastlint.engine import CheckPlan, check_files
-    from fastlint.fixer import fixable_codes
-    from fastlint.registry import known_codes, metadata
+    from fastlint.run.config import load_settings, resolve_selection
+    from fastlint.run.discovery import discover
+    from fastlint.run.engine import CheckPlan, check_files
+    from fastlint.fixing.fixer import fixable_codes
+    from fastlint.run.registry import known_codes, metadata
 
     if base is not None:
         root, diff_text = git_diff(base, cwd)

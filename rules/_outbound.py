@@ -9,10 +9,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from fastlint.context import ModuleContext
-from fastlint.inference import Scope
+from fastlint import FunctionNode, keyword, ModuleContext, Scope, string_value, walk_local
 from fastlint.knowledge.resilience import HTTP_SENDERS
-from fastlint.syntax import FunctionNode, keyword, string_value, walk_local
 
 _VERBS = {"get", "post", "put", "patch", "delete", "head", "options"}
 

@@ -12,18 +12,12 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from fastlint.knowledge.fastapi import ANNOTATED, DEPENDS, ITERATOR_TYPES, OPTIONAL
 from fastlint.knowledge import types as known
-from fastlint.names import NameTable
-from fastlint.syntax import FunctionNode, all_parameters, keyword, walk_local
+from fastlint.analysis.names import NameTable
+from fastlint.analysis.syntax import FunctionNode, all_parameters, keyword, walk_local
 
 _MAX_DEPTH = 24
-_ANNOTATED = {"typing.Annotated", "typing_extensions.Annotated"}
-_OPTIONAL = {"typing.Optional", "typing_extensions.Optional"}
-_ITERATORS = {
-    "typing.Generator", "typing.Iterator", "typing.Iterable", "typing.AsyncGenerator", "typing.AsyncIterator",
-    "collections.abc.Generator", "collections.abc.Iterator", "collections.abc.AsyncGenerator", "collections.abc.AsyncIterator",
-}
-_DEPENDS = {"fastapi.Depends", "fastapi.Security"}
 
 
 @dataclass
@@ -221,7 +215,7 @@ class TypeInference:
             annotated = self.annotation_type(arg.annotation)
             if annotated:
                 return annotated
-        if isinstance(default, ast.Call) and self.names.qualified_name(default.func) in _DEPENDS and default.args:
+        if isinstance(default, ast.Call) and self.names.qualified_name(default.func) in DEPENDS and default.args:
             return self.call_result(default.args[0], depth + 1)
         return None
 
@@ -352,7 +346,7 @@ class TypeInference:
         if isinstance(node, ast.Subscript):
             origin = self.names.qualified_name(node.value)
             arguments = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-            if origin in _ANNOTATED or origin in _OPTIONAL or origin in _ITERATORS:
+            if origin in ANNOTATED or origin in OPTIONAL or origin in ITERATOR_TYPES:
                 return self.annotation_type(arguments[0])
             return None
         if isinstance(node, ast.Name) and depth < _MAX_DEPTH:

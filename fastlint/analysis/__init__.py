@@ -1,0 +1,1 @@
+"""What fastlint knows about code: syntax, names, types, the FastAPI model, ORM models and schemas, blocking calls, module summaries and the project index."""

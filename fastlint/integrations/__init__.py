@@ -1,0 +1,1 @@
+"""Front ends beyond the command line: the language server and pull-request reviews."""

@@ -1,0 +1,26 @@
+"""The shared check of FL101-FL106: each rule reports the blocking calls of its own code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastlint import BlockingSite, Finding, Fix, ModuleContext, Rule, describe_call, find_blocking_calls
+
+
+class BlockingCallRule(Rule):
+    """Shared check of FL101-FL106: each reports the blocking calls of its own code."""
+
+    triggers = (b"async def",)
+
+    def check(self, ctx: ModuleContext) -> Iterator[Finding]:
+        for site in ctx.fact("blocking-calls", find_blocking_calls):
+            if site.entry.code != self.code:
+                continue
+            hint = f"; use {site.entry.use_instead}" if site.entry.use_instead else ""
+            message = f"{describe_call(ctx, site.call.func, site.name)} blocks the event loop in {ctx.model.describe(site.function)}{hint}"
+            title = f"Use {site.entry.use_instead}" if site.entry.use_instead else "Move the call off the event loop"
+            yield ctx.finding(self.code, site.call.func, message, fix_title=title, fix=self.fix(ctx, site))
+
+    def fix(self, ctx: ModuleContext, site: BlockingSite) -> Fix | None:
+        """The fix of one blocking call; rules that can rewrite the call override it."""
+        return None
