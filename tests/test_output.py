@@ -13,7 +13,7 @@ from fastlint.finding import Applicability, Edit, Finding, Fix, Position
 from fastlint.output import FORMATS, render
 from fastlint.rule_meta import UNPARSEABLE, RuleMeta
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
 
 RULES = {
     "FL101": RuleMeta(

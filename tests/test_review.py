@@ -24,7 +24,7 @@ from fastlint.integrations.review import (
 )
 from fastlint.rule_meta import RuleMeta
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
 FL102_URL = "https://github.com/fastlint/fastlint/blob/main/docs/rules.md#fl102-blocking-sleep-in-async"
 UNSAFE = "Suggested fix (unsafe: it may change behaviour, read the rule's Fix safety)"
 
