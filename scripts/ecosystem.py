@@ -365,6 +365,21 @@ def source_line(cache: Path | None, members: Mapping, member: str, file: str, li
     return [f"{'>' if n == line else ' '}{n:6} | {lines[n - 1]}" for n in range(lo, hi + 1)]
 
 
+def enclosing_def(cache: Path | None, members: Mapping, member: str, file: str, line: int) -> str:
+    """The nearest `def`/`class` line above `line` that encloses it (by indentation), numbered."""
+    lines = source_line(cache, members, member, file, line, line)
+    here = next((s for s in lines if s.startswith(">")), "")
+    indent = len(here.split("| ", 1)[-1]) - len(here.split("| ", 1)[-1].lstrip())
+    for text in reversed(lines[: lines.index(here)] if here else []):
+        body = text.split("| ", 1)[-1]
+        stripped = body.lstrip()
+        if stripped and len(body) - len(stripped) < indent:
+            indent = len(body) - len(stripped)
+            if re.match(r"(async\s+def|def|class)\s", stripped):
+                return " " + text[1:]
+    return ""
+
+
 def format_compare(old: Mapping, new: Mapping, cache: Path | None = None) -> str:
     added, removed, changed = compare(old, new)
     out = [f"{len(added)} added, {len(removed)} removed, {len(changed)} re-worded"]
@@ -404,6 +419,9 @@ def format_sample(results: Mapping, seed: int, cache: Path | None, reviews: Mapp
         out.append(f"=== {f['code']} {m} {f['file']}:{f['line']}:{f['col']} [{path_kind(f['file'])}]"
                    + (f" REVIEWED {review['verdict']}: {review['reason']}" if review else ""))
         out.append(f"    {f['message']}")
+        enclosing = enclosing_def(cache, results["members"], m, f["file"], f["line"])
+        if enclosing:
+            out.append(enclosing + "  (enclosing)")
         out += source_line(cache, results["members"], m, f["file"], f["line"], CONTEXT)
         out.append("")
     return "\n".join(out)
