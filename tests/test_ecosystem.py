@@ -80,3 +80,4 @@ def test_path_kind() -> None:
     assert eco.path_kind("pkg/conftest.py") == "test"
     assert eco.path_kind("docs/src/app.py") == "tool"
     assert eco.path_kind("pkg/routers/testing.py") == "served"
+    assert eco.path_kind("pkg/processor/tools/search.py") == "served"
