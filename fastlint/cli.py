@@ -16,6 +16,7 @@ from fastlint import __version__
 if TYPE_CHECKING:
     from fastlint.finding import Finding
     from fastlint.fixing.fixer import FixPolicy, FixRun
+    from fastlint.run.engine import Checker
     from fastlint.run.progress import ProgressLine
     from fastlint.settings import Settings
     from fastlint.source import SourceFile
@@ -121,46 +122,45 @@ def _check(
     output_file: Path | None,
     fixing: _Fixing | None = None,
 ) -> int:
-    from fastlint.run.config import ConfigError, load_settings, resolve_selection
-    from fastlint.run.discovery import discover
-    from fastlint.run.engine import Checker, CheckPlan, check_files
-    from fastlint.fixing.fixer import FixPolicy, fix_run, fixable_codes, write_atomically
+    from fastlint.fixing.fixer import fix_run, write_atomically
+    from fastlint.fixing.report import fix_counts, show_fixes
     from fastlint.output import render
+    from fastlint.run.config import ConfigError
     from fastlint.run.progress import no_progress
-    from fastlint.run.registry import known_codes, metadata
+    from fastlint.run.registry import metadata
+    from fastlint.run.session import Session
 
+    fixing = fixing or _Fixing()
     try:
-        settings = load_settings(paths, config_path, {k: v for k, v in overrides.items() if v is not None})
-        codes, warnings = resolve_selection(settings, known_codes())
+        session = Session.load(paths, config_path, overrides, unsafe_fixes=fixing.unsafe)
     except ConfigError as error:
         _fail(str(error))
         return EXIT_ERROR
+    settings, policy = session.settings, session.fix_policy
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
         # A mistyped path in CI must not pass as "All checks passed!".
         _fail(f"no such file or directory: {', '.join(missing)}")
-    found = discover(paths, settings)
+    found = session.discover(paths)
     if not quiet:
-        for warning in [*warnings, *found.warnings]:
+        for warning in [*session.warnings, *found.warnings]:
             _warn(warning)
     progress = _progress_line(output_format, quiet)
     try:
-        result = check_files(found.files, CheckPlan(settings, codes), progress=progress or no_progress)
+        result = session.check(found.files, progress=progress or no_progress)
     finally:
         if progress is not None:
             progress.close()
     if not quiet:
         for warning in result.warnings:
             _warn(warning)
-    fixing = fixing or _Fixing()
-    policy = FixPolicy(fixable_codes(settings, known_codes()), fixing.unsafe)
     findings, sources, fixes = _without_unfixable(result.findings, policy), result.sources, None
     if fixing.fix or fixing.diff:
         checkers: list[Checker] = []  # built on the first re-check: it may need the index
 
         def recheck(source: SourceFile) -> list[Finding]:
             if not checkers:
-                checkers.append(Checker(CheckPlan(settings, codes), result.index()))
+                checkers.append(session.checker(result.index()))
             return checkers[0].check_source(source).findings
 
         fixes = fix_run(findings, sources, recheck, policy)
@@ -180,15 +180,11 @@ def _check(
         color=output_file is None and output_format == "text" and _use_color(),
         statistics=statistics,
         files_checked=result.files_checked,
+        quiet=quiet,
+        fixes=fix_counts(findings, sum(fixes.fixed.values()) if fixes else 0, policy),
     )
-    if quiet and output_format == "text" and not statistics:
-        report = "".join(line for line in report.splitlines(keepends=True) if ": FL" in line)
-    elif output_format == "text" and not statistics:
-        from fastlint.fixing.report import amend, show_fixes
-
-        report = amend(report, findings, sum(fixes.fixed.values()) if fixes else 0, policy)
-        if fixing.show_fixes and fixes is not None:
-            report += show_fixes(fixes, metadata())
+    if output_format == "text" and fixing.show_fixes and fixes is not None and not (quiet or statistics):
+        report += show_fixes(fixes, metadata())
     if output_file is not None:
         output_file.write_text(report, encoding="utf-8")
     else:

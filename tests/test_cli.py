@@ -497,3 +497,27 @@ def test_fastlint_checks_its_own_source_clean(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(root)
     result = run("check", "fastlint", "rules", "--no-cache")
     assert result.exit_code == 0, result.output
+
+
+def test_quiet_on_a_colour_terminal_prints_the_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """-q once filtered the rendered report for ": FL", which colour codes break."""
+    import fastlint.cli
+
+    write(tmp_path / "pyproject.toml", "[tool.fastlint]\n")
+    write(tmp_path / "app.py", """\
+        import time
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+
+        @app.get("/")
+        async def root():
+            time.sleep(1)
+    """)
+    monkeypatch.setattr(fastlint.cli, "_use_color", lambda: True)
+    # color=True: click keeps the escape codes, as it does on a terminal.
+    result = CliRunner().invoke(main, ["check", "-q", "--no-cache", "--select", "FL102", str(tmp_path / "app.py")], color=True)
+    assert result.exit_code == 1
+    (line,) = result.stdout.splitlines()
+    assert line.startswith("\x1b[1m") and ":9:5: \x1b[1;31mFL102\x1b[0m " in line

@@ -10,7 +10,7 @@ import pytest
 import xmlschema
 
 from fastlint.finding import Applicability, Edit, Finding, Fix, Position
-from fastlint.output import FORMATS, render
+from fastlint.output import FORMATS, FixCounts, render
 from fastlint.rule_meta import UNPARSEABLE, RuleMeta
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -117,6 +117,36 @@ def test_text_marks_safe_fixes_colours_and_paths_outside_cwd(project: dict, monk
     )
     one = render([inside], "text", rules=RULES, root=project["root"])
     assert one.splitlines()[-1] == "Found 1 error."
+
+
+@pytest.mark.parametrize("color", [False, True])
+def test_text_quiet_prints_the_findings_alone_in_colour_or_not(project: dict, monkeypatch: pytest.MonkeyPatch, color: bool) -> None:
+    monkeypatch.chdir(project["root"])
+    out = run(project, "text", color=color, quiet=True, fixes=FixCounts(fixed=2, hidden=1))
+    plain = out.replace("\x1b[1m", "").replace("\x1b[1;31m", "").replace("\x1b[0m", "")
+    assert ("\x1b[" in out) is color
+    assert plain == (
+        f"app.py:2:15: FL101 {MESSAGE}\n"
+        f"app.py:3:15: FL101 {MESSAGE}\n"
+        "odd,name.py:1:12: FL001 invalid syntax: 100% sure, really\n"
+    )
+    assert render([], "text", rules=RULES, root=project["root"], quiet=True, color=color) == ""
+
+
+@pytest.mark.parametrize("color", [False, True])
+def test_text_closing_lines_count_fixes_applied_and_held_back(project: dict, color: bool) -> None:
+    safe = Fix(edits=(), applicability=Applicability.SAFE, message="Fix it")
+    fixable = Finding("FL101", "m", str(project["app"]), Position(1, 1), Position(1, 2), fix=safe)
+    tail = lambda out: out.splitlines()[-2:]  # noqa: E731
+    assert tail(run(project, "text", color=color, fixes=FixCounts(fixed=2, hidden=1))) == [
+        "Found 5 errors (2 fixed, 3 remaining).",
+        "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).",
+    ]
+    out = render([fixable], "text", rules=RULES, root=project["root"], color=color, fixes=FixCounts(hidden=2))
+    assert tail(out) == ["Found 1 error.", "[*] 1 fixable with the `--fix` option (2 hidden fixes can be enabled with the `--unsafe-fixes` option)."]
+    out = render([fixable], "text", rules=RULES, root=project["root"], color=color, fixes=FixCounts(unsafe=1))
+    assert out.splitlines()[-2:] == ["[*] 1 fixable with the `--fix` option.", "1 unsafe fix can be applied with `--fix --unsafe-fixes`."]
+    assert render([], "text", rules=RULES, root=project["root"], color=color, fixes=FixCounts(fixed=3)) == "Found 3 errors (3 fixed, 0 remaining).\n"
 
 
 def test_text_statistics(project: dict) -> None:

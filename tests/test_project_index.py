@@ -169,20 +169,21 @@ def test_chains(index: ProjectIndex):
 
 
 def test_consulted_modules_are_noted_even_from_memoized_answers(index: ProjectIndex):
-    index.resolve("app.services.geocode")
-    assert {"app.services", "app.services.geo"} <= index.consulted
-    index.consulted = set()
-    index.blocking_chain("app.routes.orders.via_factory")
-    first = set(index.consulted)
+    with index.recording() as consulted:
+        index.resolve("app.services.geocode")
+    assert {"app.services", "app.services.geo"} <= consulted
+    with index.recording() as first:
+        index.blocking_chain("app.routes.orders.via_factory")
     assert {"app.routes.orders", "app.clients"} <= first
-    index.consulted = set()
-    index.blocking_chain("app.routes.orders.via_factory")
-    assert index.consulted == first
+    with index.recording() as second:
+        index.blocking_chain("app.routes.orders.via_factory")
+    assert second == first
 
 
 def test_a_module_looked_for_and_missing_is_noted(index: ProjectIndex):
-    index.resolve("vendor.sdk.call")
-    assert {"vendor.sdk.call", "vendor.sdk", "vendor"} <= index.consulted
+    with index.recording() as consulted:
+        index.resolve("vendor.sdk.call")
+    assert {"vendor.sdk.call", "vendor.sdk", "vendor"} <= consulted
 
 
 # -- ORM models, settings classes and roles across modules ------------------------------
@@ -266,35 +267,38 @@ def shop() -> ProjectIndex:
 
 
 def test_orm_models_are_found_through_re_exports_with_their_targets_qualified(shop: ProjectIndex):
-    author = shop.orm_model("shop.models.Author")
-    assert author is not None and author.name == "shop.models.author.Author"
-    assert [(rel.name, rel.target, rel.lazy) for rel in author.relationships] == [
-        ("books", "shop.models.book.Book", "dynamic"),  # the string names a class of the registry
-        ("prizes", "Prize", "select"),  # no such model: left as written
-    ]
-    book = shop.orm_model("shop.models.book.Book")
-    assert book is not None and book.relationships[0].target == "shop.models.author.Author"  # through the import
-    assert shop.orm_model("Book") == book
-    assert shop.orm_model("shop.models.base.Base") is None
-    assert {"shop.models", "shop.models.author", "<orm-registry>"} <= shop.consulted
+    with shop.recording() as consulted:
+        author = shop.orm_model("shop.models.Author")
+        assert author is not None and author.name == "shop.models.author.Author"
+        assert [(rel.name, rel.target, rel.lazy) for rel in author.relationships] == [
+            ("books", "shop.models.book.Book", "dynamic"),  # the string names a class of the registry
+            ("prizes", "Prize", "select"),  # no such model: left as written
+        ]
+        book = shop.orm_model("shop.models.book.Book")
+        assert book is not None and book.relationships[0].target == "shop.models.author.Author"  # through the import
+        assert shop.orm_model("Book") == book
+        assert shop.orm_model("shop.models.base.Base") is None
+    assert {"shop.models", "shop.models.author", "<orm-registry>"} <= consulted
 
 
 def test_settings_classes_are_recognised_through_project_bases(shop: ProjectIndex):
-    bases = frozenset({"pydantic_settings.BaseSettings"})
-    assert shop.is_subclass("shop.settings.Settings", bases)
-    assert shop.is_subclass("shop.config.CommonSettings", bases)
-    assert not shop.is_subclass("shop.settings.Plain", bases)
-    assert not shop.is_subclass("shop.missing.Settings", bases)
-    assert "shop.config" in shop.consulted
+    with shop.recording() as consulted:
+        bases = frozenset({"pydantic_settings.BaseSettings"})
+        assert shop.is_subclass("shop.settings.Settings", bases)
+        assert shop.is_subclass("shop.config.CommonSettings", bases)
+        assert not shop.is_subclass("shop.settings.Plain", bases)
+        assert not shop.is_subclass("shop.missing.Settings", bases)
+    assert "shop.config" in consulted
 
 
 def test_roles_registered_in_another_module_reach_the_function(shop: ProjectIndex):
-    roles = shop.registered_roles("shop.deps")
-    assert {local: [role.kind.value for role in found] for local, found in roles.items()} == {
-        "get_user": ["route handler", "dependency"],
-        "Checker.__init__": ["dependency"],  # built per request
-    }
-    assert roles["get_user"][0].endpoint == "POST /me"
-    assert shop.consulted == {"<roles>:shop.deps"}
+    with shop.recording() as consulted:
+        roles = shop.registered_roles("shop.deps")
+        assert {local: [role.kind.value for role in found] for local, found in roles.items()} == {
+            "get_user": ["route handler", "dependency"],
+            "Checker.__init__": ["dependency"],  # built per request
+        }
+        assert roles["get_user"][0].endpoint == "POST /me"
+    assert consulted == {"<roles>:shop.deps"}
     digests = shop.fact_digests()
     assert set(digests) == {"<orm-registry>", *(f"<roles>:{module}" for module in SHOP)}

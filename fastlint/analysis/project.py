@@ -5,8 +5,9 @@ imports (already qualified by the summaries), submodules (``pkg.mod.f``), re-exp
 through ``__init__.py``, module-level instances (``geo = GeoClient()``) and methods found
 on a class or its project base classes. The analysed code is never imported.
 
-Every module the index looks at (or looks for and does not find) is noted in
-``consulted``, so that a cached finding can be keyed on exactly the summaries it rests on.
+Every module the index looks at (or looks for and does not find) while a check is
+``recording()`` is returned to that check, so that a cached finding can be keyed on
+exactly the summaries it rests on.
 Two answers rest on facts that any module may add, not on modules one can name in
 advance: the roles other modules give to a module's functions, and the ORM models of the
 whole registry (``relationship("Book")``). They are noted as the pseudo-modules
@@ -16,7 +17,8 @@ whole registry (``relationship("Book")``). They are noted as the pseudo-modules
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -51,7 +53,6 @@ class ProjectIndex:
         self.modules = {summary.module: summary for summary in summaries}
         self.knowledge = knowledge
         self.max_depth = max_depth
-        self.consulted: set[str] = set()
         # module -> digest of its summary, set by the engine for the findings cache.
         self.digests: dict[str, str] = {}
         self._stack: list[set[str]] = []
@@ -362,11 +363,18 @@ class ProjectIndex:
 
     # -- what was consulted ------------------------------------------------------------
 
+    @contextmanager
+    def recording(self) -> Iterator[set[str]]:
+        """The modules consulted inside the block: what one check's findings rest on."""
+        self._stack.append(set())
+        try:
+            yield self._stack[-1]
+        finally:
+            self._stack.pop()
+
     def _note(self, modules: Iterable[str]) -> None:
-        if self._stack:
+        if self._stack:  # outside a recording nobody asks what an answer rests on
             self._stack[-1].update(modules)
-        else:
-            self.consulted.update(modules)
 
     def _memoized(self, key: tuple[str, object], compute: Callable[[], T]) -> T:
         """Memoize, remembering the modules a result rests on so that each caller notes them."""

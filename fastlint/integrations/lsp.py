@@ -27,14 +27,13 @@ from fastlint.run.config import (
     find_config_file,
     find_project_root,
     load_settings,
-    resolve_selection,
 )
-from fastlint.run.engine import Checker, CheckPlan, index_project
+from fastlint.run.session import Session
 from fastlint.finding import Applicability, Edit, Finding, Position
-from fastlint.fixing.fixer import FixPolicy, apply_edits, fixable_codes
+from fastlint.fixing.fixer import FixPolicy, apply_edits
 from fastlint.fixing.edits import Offsets
 from fastlint.analysis.project import ProjectIndex
-from fastlint.run.registry import known_codes, metadata
+from fastlint.run.registry import metadata
 from fastlint.rule_meta import UNPARSEABLE
 from fastlint.settings import Settings
 from fastlint.source import SourceFile
@@ -51,23 +50,18 @@ class Project:
     """One project root: settings, enabled codes and the summaries of its files."""
 
     def __init__(self, settings: Settings) -> None:
-        from fastlint.run.cache import Cache
-        from fastlint.run.discovery import discover
         from fastlint.knowledge.tables import Knowledge
 
+        # The editor offers unsafe fixes too: applying one is a deliberate action.
+        self.session = Session.from_settings(settings, unsafe_fixes=True)
         self.settings = settings
-        self.codes, _ = resolve_selection(settings, known_codes())
-        self.policy = FixPolicy(fixable_codes(settings, known_codes()), unsafe=True)
+        self.policy = self.session.fix_policy
         self.knowledge = Knowledge.from_settings(settings)
         self.summaries: dict[str, ModuleSummary] = {}
         # Without a project marker the root is the server's working directory (maybe the
         # home directory): each file is then its own project, as for a snippet.
         if any((settings.project_root / marker).exists() for marker in PROJECT_MARKERS):
-            cache = Cache.for_settings(settings, self.codes)
-            index, _ = index_project(discover([settings.project_root], settings).files, settings, cache)
-            if cache is not None:
-                cache.save()
-            self.summaries = dict(index.modules)
+            self.summaries = dict(self.session.index_project().modules)
         self._excluded: dict[Path, bool] = {}
 
     def excluded(self, path: Path) -> bool:
@@ -115,7 +109,7 @@ class Project:
         except ParseError:
             pass  # the check reports it as FL001
         index = ProjectIndex(summaries.values(), self.knowledge, self.settings.max_call_depth)
-        findings = Checker(CheckPlan(self.settings, self.codes), index).check_source(source).findings
+        findings = self.session.checker(index).check_source(source).findings
         return sorted(findings, key=Finding.sort_key)
 
 

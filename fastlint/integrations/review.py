@@ -262,11 +262,8 @@ def run_review(
 ) -> ReviewRun:
     """Check the changed files among ``paths`` (the index still covers the whole project) and
     report the findings on changed lines. Raises ReviewError (and ConfigError) for exit 2."""
-    from fastlint.run.config import load_settings, resolve_selection
-    from fastlint.run.discovery import discover
-    from fastlint.run.engine import CheckPlan, check_files
-    from fastlint.fixing.fixer import fixable_codes
-    from fastlint.run.registry import known_codes, metadata
+    from fastlint.run.registry import metadata
+    from fastlint.run.session import Session
 
     if base is not None:
         root, diff_text = git_diff(base, cwd)
@@ -274,23 +271,22 @@ def run_review(
         root = repository_root(cwd) or cwd
     assert diff_text is not None
     changed = changed_files(diff_text, root)
-    settings = load_settings(list(paths), config_path, {k: v for k, v in overrides.items() if v is not None})
-    codes, warnings = resolve_selection(settings, known_codes())
+    session = Session.load(paths, config_path, overrides, unsafe_fixes=unsafe)
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
         raise ReviewError(f"no such file or directory: {', '.join(missing)}")
-    found = discover(paths, settings)
+    found = session.discover(paths)
     files = [path for path in found.files if os.path.realpath(path) in changed]
-    result = check_files(files, CheckPlan(settings, codes)) if files else None
+    result = session.check(files) if files else None
     findings = result.findings if result else []
     kept = on_changed_lines(findings, changed)
     given = result.sources if result else {}
     sources = {finding.path: _source_text(finding.path, given) for finding, _ in kept}
-    policy = SuggestionPolicy(suggestions, FixPolicy(fixable_codes(settings, known_codes()), unsafe))
+    policy = SuggestionPolicy(suggestions, session.fix_policy)
     rules = metadata()
     review = github_review(kept, sources, rules, policy)
     report = review_json(review) if fmt == "github-review" else render_review(kept, fmt, rules=rules, root=root, sources=sources, policy=policy)
-    return ReviewRun(report, len(kept), [*warnings, *found.warnings, *(result.warnings if result else [])], review)
+    return ReviewRun(report, len(kept), [*session.warnings, *found.warnings, *(result.warnings if result else [])], review)
 
 
 def _source_text(path: str, given: Mapping[str, str]) -> str | None:

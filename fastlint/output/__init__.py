@@ -12,10 +12,10 @@ from pathlib import Path
 import importlib
 
 from fastlint.finding import Finding
-from fastlint.output._common import Context, Sources
+from fastlint.output._common import Context, FixCounts, Sources
 from fastlint.rule_meta import RuleMeta
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "FixCounts", "render"]
 
 # Format name -> (module, function): a run imports only the reporter it uses (startup time).
 _RENDERERS: dict[str, tuple[str, str]] = {
@@ -43,12 +43,15 @@ def render(
     color: bool = False,
     statistics: bool = False,
     files_checked: int = 0,
+    quiet: bool = False,
+    fixes: FixCounts | None = None,
 ) -> str:
     """Render ``findings`` (sorted by path, line, column, code) in format ``fmt``.
 
     ``sources`` maps a finding's path to its text, to convert character columns into the
     units a format counts in; a path missing from it is read from disk.
-    ``color`` and ``statistics`` apply to ``text`` only.
+    ``color``, ``statistics``, ``quiet`` (findings only) and ``fixes`` (what ``--fix`` did
+    and held back) apply to ``text`` only.
     """
     try:
         module, function = _RENDERERS[fmt]
@@ -62,5 +65,7 @@ def render(
         color=color,
         statistics=statistics,
         files_checked=files_checked,
+        quiet=quiet,
+        fixes=fixes or FixCounts(),
     )
     return renderer(findings, ctx)

@@ -138,6 +138,15 @@ def fingerprints(findings: Sequence[Finding], root: Path, sources: Sources) -> l
 
 
 @dataclass(frozen=True)
+class FixCounts:
+    """What ``--fix`` applied and what it held back, for the text report's closing lines."""
+
+    fixed: int = 0  # fixes applied
+    hidden: int = 0  # unsafe fixes that ``--unsafe-fixes`` would apply
+    unsafe: int = 0  # unsafe fixes offered (``--unsafe-fixes``) and not applied: no ``--fix``
+
+
+@dataclass(frozen=True)
 class Context:
     """What a reporter may need besides the findings."""
 
@@ -147,3 +156,5 @@ class Context:
     color: bool = False
     statistics: bool = False
     files_checked: int = 0
+    quiet: bool = False
+    fixes: FixCounts = FixCounts()

@@ -34,22 +34,42 @@ def _statistics(findings: Sequence[Finding], ctx: Context) -> str:
 
 
 def render(findings: Sequence[Finding], ctx: Context) -> str:
-    if not findings:
-        return "All checks passed!\n"
+    """The findings, one line each, then (unless quiet) ruff's summary lines."""
     if ctx.statistics:
-        return _statistics(findings, ctx)
-    lines = []
-    for f in findings:
-        marker = "[*] " if _safe_fix(f) else ""
-        # One line per finding, whatever the message holds, for editors' problem matchers.
-        message = " ".join(f.message.splitlines())
-        lines.append(
-            f"{_paint(display_path(f.path), _BOLD, ctx.color)}:{f.start.line}:{f.start.column}: "
-            f"{_paint(f.code, _RED_BOLD, ctx.color)} {marker}{message}"
-        )
-    n = len(findings)
-    lines.append(f"Found {n} error{'' if n == 1 else 's'}.")
+        return _statistics(findings, ctx) if findings else "All checks passed!\n"
+    lines = [_line(f, ctx) for f in findings]
+    if not ctx.quiet:
+        lines.extend(_closing(findings, ctx).splitlines())
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _line(f: Finding, ctx: Context) -> str:
+    marker = "[*] " if _safe_fix(f) else ""
+    # One line per finding, whatever the message holds, for editors' problem matchers.
+    message = " ".join(f.message.splitlines())
+    return f"{_paint(display_path(f.path), _BOLD, ctx.color)}:{f.start.line}:{f.start.column}: {_paint(f.code, _RED_BOLD, ctx.color)} {marker}{message}"
+
+
+def _closing(findings: Sequence[Finding], ctx: Context) -> str:
+    """"Found N errors." or "All checks passed!", what was fixed, and the fixes on offer."""
+    n, fixed = len(findings), ctx.fixes.fixed
+    if fixed:
+        lines = [f"Found {_errors(fixed + n)} ({fixed} fixed, {n} remaining)."]
+    else:
+        lines = [f"Found {_errors(n)}." if n else "All checks passed!"]
     fixable = sum(map(_safe_fix, findings))
+    hidden = ctx.fixes.hidden
+    # ``[*]`` counts safe fixes only; the unsafe ones are named apart.
+    note = f"{hidden} hidden fix{'' if hidden == 1 else 'es'} can be enabled with the `--unsafe-fixes` option" if hidden else ""
     if fixable:
-        lines.append(f"[*] {fixable} fixable with the `--fix` option.")
-    return "\n".join(lines) + "\n"
+        lines.append(f"[*] {fixable} fixable with the `--fix` option" + (f" ({note})." if note else "."))
+    elif note:
+        lines.append(f"No fixes available ({note}).")
+    if not hidden and ctx.fixes.unsafe:
+        unsafe = ctx.fixes.unsafe
+        lines.append(f"{unsafe} unsafe fix{'' if unsafe == 1 else 'es'} can be applied with `--fix --unsafe-fixes`.")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _errors(n: int) -> str:
+    return f"{n} error{'' if n == 1 else 's'}"

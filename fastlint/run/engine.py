@@ -13,7 +13,7 @@ from fastlint.finding import Finding, Position
 from fastlint.run.progress import ProgressCallback, no_progress
 from fastlint.rule_meta import UNPARSEABLE
 from fastlint.settings import Settings
-from fastlint.source import SourceError, SourceFile, read_source
+from fastlint.source import SourceError, SourceFile, decode_source, read_source
 
 if TYPE_CHECKING:
     from fastlint.run.cache import Cache
@@ -56,10 +56,16 @@ class RunResult:
 
 @dataclass(frozen=True)
 class CheckPlan:
-    """What every worker needs to check a file: picklable, rules built on arrival."""
+    """What every worker needs to check a file: picklable, rules built on arrival.
+
+    ``codes`` are the rules to run; ``configured`` what the configuration enables (a call
+    chain is reported only if its final code is). The run object resolves both once; a
+    plan made without ``configured`` (a test checking one rule) resolves it from settings.
+    """
 
     settings: Settings
     codes: frozenset[str]
+    configured: frozenset[str] | None = None
 
 
 class Checker:
@@ -78,48 +84,55 @@ class Checker:
         self.rules = [rule(plan.settings) for rule in all_rules() if rule.code in plan.codes]
         self._known = known_codes()
         self._per_file_ignored = per_file_ignored_codes
-        # What the configuration enables: a call chain is reported only if its final code is.
-        self._configured = resolve_selection(plan.settings, self._known)[0] | plan.codes
+        configured = plan.configured if plan.configured is not None else resolve_selection(plan.settings, self._known)[0]
+        self._configured = configured | plan.codes
 
-    def check_path(self, path: Path) -> FileResult:
+    def check_file(self, path: Path, data: bytes | None = None) -> FileResult:
+        """Check ``path`` from the bytes the run read already, or from disk when None."""
         try:
-            source = read_source(path)
+            source = decode_source(path, data) if data is not None else read_source(path)
         except SourceError as error:
             return FileResult(str(path), [unparseable(path, str(error), error.line, error.column)])
         return self.check_source(source)
 
     def check_source(self, source: SourceFile) -> FileResult:
-        from fastlint.analysis.names import module_name_for
-        from fastlint.run.suppression import is_suppressed, skips_file
+        """The findings of one file, with the modules of the index they rest on."""
+        from fastlint.run.suppression import skips_file
 
         result = FileResult(str(source.path), text=source.text)
         if skips_file(source):
             return result
+        if self.project is None:
+            self._check_source(source, result)
+            return result
+        with self.project.recording() as consulted:
+            self._check_source(source, result)
+        result.consulted = frozenset(consulted)
+        return result
+
+    def _check_source(self, source: SourceFile, result: FileResult) -> None:
+        from fastlint.analysis.names import module_name_for
+        from fastlint.run.parsing import ParseError, parse_module
+        from fastlint.run.suppression import is_suppressed
+
         module, is_package = module_name_for(source.path, self.settings.project_root)
-        if self.project is not None:
-            self.project.consulted = set()
         ignored = self._per_file_ignored(self.settings, source.path, self._known) if self.settings.per_file_ignores else frozenset()
         candidates = [rule for rule in self.rules if rule.code not in ignored]
         # A module that never mentions FastAPI still has request-scoped code when another
         # module registers its functions (``Depends(deps.get_client)``).
         registered = self.project is not None and any(rule.role_triggered for rule in candidates) and bool(self.project.registered_roles(module))
         rules = [rule for rule in candidates if _triggered(rule.triggers, source.data) or (registered and rule.role_triggered)]
-        from fastlint.run.parsing import ParseError, parse_module
-
         # Parsed even when no rule is triggered: a broken file is never silent.
         try:
             tree = parse_module(source)
         except ParseError as error:
             result.findings.append(unparseable(source.path, str(error), error.line, error.column))
-            return result
+            return
         result.parsed = True
         if rules:
             ctx = self._context(source, tree, module, is_package, self._configured - ignored)
             for rule in rules:
                 result.findings.extend(finding for finding in rule.check(ctx) if not is_suppressed(finding, source))
-        if self.project is not None:
-            result.consulted = frozenset(self.project.consulted)
-        return result
 
     def _context(self, source: SourceFile, tree, module: str, is_package: bool, enabled: frozenset[str]):  # type: ignore[no-untyped-def]
         from fastlint.analysis.context import ModuleContext
@@ -164,10 +177,10 @@ def _init_worker(plan: CheckPlan, project: ProjectIndex | None = None) -> None:
     gc.freeze()
 
 
-def _check_in_worker(path: Path) -> FileResult:
+def _check_in_worker(task: tuple[Path, bytes | None]) -> FileResult:
     assert _worker is not None
     _collect_now_and_then()
-    return _worker.check_path(path)
+    return _worker.check_file(*task)
 
 
 def check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None = None, progress: ProgressCallback = no_progress) -> RunResult:
@@ -196,18 +209,21 @@ def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progr
     fingerprints = {key: (file.content, file.module) for key, file in files.items()}
     reused = cache.unchanged_run(fingerprints, [_key(path) for path in paths]) if cache is not None else None
     if cache is not None and reused is not None:
-        return _warm_run(paths, plan, reused, cache)
+        return _warm_run(paths, plan, reused, cache, files)
     project = build_index(files, plan.settings, cache, progress)
-    del files  # the bytes were for the summaries
+    # Each file is read once: pass 2 checks the bytes that pass 1 summarised and the cache keys.
+    checked = {_key(path): files[_key(path)].data for path in paths if _key(path) in files}
+    del files
     results: list[FileResult] = []
-    pending: list[Path] = []
+    pending: list[tuple[Path, bytes | None]] = []
     for path in paths:
         module = fingerprints.get(_key(path))
         cached = cache.findings(_key(path), *module, project.digests) if cache and module else None
+        data = checked.get(_key(path))
         if cached is None:
-            pending.append(path)
+            pending.append((path, data))
         else:
-            results.append(FileResult(str(path), list(cached), text=_text(path) if cached else None))
+            results.append(FileResult(str(path), list(cached), text=_text(path, data) if cached else None))
     fresh = _check(pending, plan, project, jobs, progress)
     for result in fresh:
         module = fingerprints.get(_key(Path(result.path)))
@@ -223,28 +239,32 @@ def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progr
     return run
 
 
-def _warm_run(paths: Sequence[Path], plan: CheckPlan, reused: list[list[Finding]], cache: Cache) -> RunResult:
+def _warm_run(paths: Sequence[Path], plan: CheckPlan, reused: list[list[Finding]], cache: Cache, files: Mapping[str, ProjectFile]) -> RunResult:
     """Every finding from the cache: no summary loaded, no index built (until a fix asks)."""
     from fastlint.run.cache import Cache
 
-    run = collect((FileResult(str(path), list(found), text=_text(path) if found else None) for path, found in zip(paths, reused)), len(paths))
+    def text(path: Path) -> str | None:
+        file = files.get(_key(path))
+        return _text(path, file.data if file is not None else None)
+
+    run = collect((FileResult(str(path), list(found), text=text(path) if found else None) for path, found in zip(paths, reused)), len(paths))
     run.warnings.extend(cache.warnings)
     run.index_loader = lambda: index_project(_project_files(paths, plan.settings), plan.settings, Cache.for_settings(plan.settings, plan.codes))[0]
     return run
 
 
-def _check(paths: Sequence[Path], plan: CheckPlan, project: ProjectIndex, jobs: int | None, progress: ProgressCallback) -> list[FileResult]:
+def _check(tasks: Sequence[tuple[Path, bytes | None]], plan: CheckPlan, project: ProjectIndex, jobs: int | None, progress: ProgressCallback) -> list[FileResult]:
     jobs = jobs or os.cpu_count() or 1
-    if jobs > 1 and len(paths) >= _PARALLEL_THRESHOLD:
-        ordered = sorted(paths, key=_size, reverse=True)
+    if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
+        ordered = sorted(tasks, key=lambda task: len(task[1]) if task[1] is not None else 0, reverse=True)
         from concurrent.futures import ProcessPoolExecutor  # a one-file run needs no pool
 
         with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(plan, project)) as pool:
             return _counted(pool.map(_check_in_worker, ordered, chunksize=8), "checking", len(ordered), progress)
-    if not paths:
+    if not tasks:
         return []
     checker = Checker(plan, project)
-    return _counted((checker.check_path(path) for path in paths), "checking", len(paths), progress)
+    return _counted((checker.check_file(*task) for task in tasks), "checking", len(tasks), progress)
 
 
 def _counted(results: Iterable[_T], phase: str, total: int, progress: ProgressCallback) -> list[_T]:
@@ -380,9 +400,10 @@ def _key(path: Path) -> str:
     return os.path.abspath(path)
 
 
-def _text(path: Path) -> str | None:
+def _text(path: Path, data: bytes | None) -> str | None:
+    """The text of a file with findings (for columns in other units), from the bytes read."""
     try:
-        return read_source(path).text
+        return (decode_source(path, data) if data is not None else read_source(path)).text
     except SourceError:
         return None
 
@@ -397,10 +418,3 @@ def collect(results: Iterable[FileResult], files_checked: int) -> RunResult:
                 sources[result.path] = result.text
     findings.sort(key=Finding.sort_key)
     return RunResult(findings, files_checked, sources)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0

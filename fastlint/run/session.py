@@ -1,0 +1,91 @@
+"""The run object: what every front end (``check``, ``review``, the language server) needs
+before it looks at a file, built once: the settings, the rules selected, the fix policy.
+
+A front end loads a ``Session`` and asks it to discover files, check them, or build the
+checker for one document; nothing else resolves the selection or the fix policy again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fastlint.run.progress import ProgressCallback, no_progress
+from fastlint.settings import Settings
+
+if TYPE_CHECKING:
+    from fastlint.analysis.project import ProjectIndex
+    from fastlint.fixing.fixer import FixPolicy
+    from fastlint.run.discovery import Discovery
+    from fastlint.run.engine import Checker, CheckPlan, RunResult
+
+
+@dataclass(frozen=True)
+class Session:
+    settings: Settings
+    plan: CheckPlan
+    fix_policy: FixPolicy
+    # What resolving the selection had to say (a preview rule selected by prefix...).
+    warnings: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def load(
+        cls,
+        paths: Sequence[Path],
+        config_path: Path | None = None,
+        overrides: Mapping[str, object] | None = None,
+        *,
+        unsafe_fixes: bool = False,
+    ) -> Session:
+        """Settings from the configuration of ``paths`` (or ``config_path``) and the
+        command line's ``overrides`` (None values are left out). Raises ConfigError."""
+        from fastlint.run.config import load_settings
+
+        given = {key: value for key, value in (overrides or {}).items() if value is not None}
+        return cls.from_settings(load_settings(list(paths), config_path, given), unsafe_fixes=unsafe_fixes)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, unsafe_fixes: bool = False) -> Session:
+        from fastlint.fixing.fixer import FixPolicy, fixable_codes
+        from fastlint.run.config import resolve_selection
+        from fastlint.run.engine import CheckPlan
+        from fastlint.run.registry import known_codes
+
+        known = known_codes()
+        codes, warnings = resolve_selection(settings, known)
+        plan = CheckPlan(settings, codes, configured=codes)
+        return cls(settings, plan, FixPolicy(fixable_codes(settings, known), unsafe_fixes), tuple(warnings))
+
+    @property
+    def codes(self) -> frozenset[str]:
+        return self.plan.codes
+
+    def discover(self, paths: Sequence[Path]) -> Discovery:
+        from fastlint.run.discovery import discover
+
+        return discover(paths, self.settings)
+
+    def check(self, files: Sequence[Path], progress: ProgressCallback = no_progress) -> RunResult:
+        """Pass 1 over the project, pass 2 over ``files``, with the cache."""
+        from fastlint.run.engine import check_files
+
+        return check_files(files, self.plan, progress=progress)
+
+    def checker(self, index: ProjectIndex | None = None) -> Checker:
+        """A checker for single documents (a re-check after a fix, an editor's buffer)."""
+        from fastlint.run.engine import Checker
+
+        return Checker(self.plan, index)
+
+    def index_project(self) -> ProjectIndex:
+        """Pass 1 over every file of the project, through the cache (the language server)."""
+        from fastlint.run.cache import Cache
+        from fastlint.run.engine import index_project
+
+        cache = Cache.for_settings(self.settings, self.codes)
+        index, _ = index_project(self.discover([self.settings.project_root]).files, self.settings, cache)
+        if cache is not None:
+            cache.save()
+        return index
