@@ -50,6 +50,7 @@ _EXPORTS = {
     "callee_name": "fastlint.analysis.summary",
     "add_argument": "fastlint.fixing.edits",
     "add_import": "fastlint.fixing.edits",
+    "add_from_import": "fastlint.fixing.edits",
     "insert_before": "fastlint.fixing.edits",
     "remove_argument": "fastlint.fixing.edits",
     "replace": "fastlint.fixing.edits",
@@ -117,6 +118,7 @@ if TYPE_CHECKING:
     )
     from fastlint.fixing.edits import (
         add_argument as add_argument,
+        add_from_import as add_from_import,
         add_import as add_import,
         insert_before as insert_before,
         remove_argument as remove_argument,

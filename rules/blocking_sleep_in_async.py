@@ -121,9 +121,8 @@ async def throttle(request, call_next):
             expected=((9, 5, 9, 15),),
             message="`time.sleep` blocks the event loop in async middleware `throttle`; use `await asyncio.sleep(...)`",
             fixed="""
-import time
-from fastapi import FastAPI
 import asyncio
+from fastapi import FastAPI
 
 app = FastAPI()
 
@@ -145,8 +144,6 @@ async def retry():
             expected=((6, 5, 6, 10), (7, 5, 7, 12)),
             message="`pause` (`time.sleep`) blocks the event loop",
             fixed="""
-from time import sleep as pause
-import time as t
 import asyncio
 
 async def retry():

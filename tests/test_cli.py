@@ -210,7 +210,7 @@ def test_json_output_has_ruffs_keys(project: Path):
         "fix": {
             "applicability": "unsafe",
             "edits": [
-                {"content": "import asyncio\n", "location": {"row": 4, "column": 1}, "end_location": {"row": 4, "column": 1}},
+                {"content": "import asyncio\n", "location": {"row": 1, "column": 1}, "end_location": {"row": 1, "column": 1}},
                 {"content": "await ", "location": {"row": 10, "column": 5}, "end_location": {"row": 10, "column": 5}},
                 {"content": "asyncio.sleep", "location": {"row": 10, "column": 5}, "end_location": {"row": 10, "column": 15}},
             ],

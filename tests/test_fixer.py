@@ -23,7 +23,7 @@ from fastlint.testing import fix_source, lint_source
 
 FIXES = Path(__file__).parent / "fixtures" / "fixes"
 SLEEPY = "import time\n\n\nasync def poll():\n    time.sleep(1)\n"
-SLEEPY_FIXED = "import time\nimport asyncio\n\n\nasync def poll():\n    await asyncio.sleep(1)\n"
+SLEEPY_FIXED = "import asyncio\n\n\nasync def poll():\n    await asyncio.sleep(1)\n"
 DEBUG = "from fastapi import FastAPI\n\napp = FastAPI(openapi_url=None, debug=True)\n"
 
 
@@ -150,8 +150,8 @@ def test_diff_prints_the_changes_and_writes_nothing(project: Path):
     assert result.stdout == (
         "--- app.py\n"
         "+++ app.py\n"
-        "@@ -1,5 +1,6 @@\n"
-        " import time\n"
+        "@@ -1,5 +1,5 @@\n"
+        "-import time\n"
         "+import asyncio\n"
         " \n"
         " \n"
@@ -273,12 +273,12 @@ def test_no_fix_is_offered(code: str, source: str):
         ),
         pytest.param(
             "FL102", '"""Doc."""\nfrom __future__ import annotations\n\nimport time\n\nasync def f():\n    (time.sleep)(1)\n',
-            '"""Doc."""\nfrom __future__ import annotations\n\nimport time\nimport asyncio\n\nasync def f():\n    await (asyncio.sleep)(1)\n',
+            '"""Doc."""\nfrom __future__ import annotations\n\nimport asyncio\n\nasync def f():\n    await (asyncio.sleep)(1)\n',
             id="docstring-future-parenthesized",
         ),
         pytest.param(
             "FL102", "import asyncio\nimport time\n\nasync def f():\n    time.sleep(1)\n    time.sleep(2)\n",
-            "import asyncio\nimport time\n\nasync def f():\n    await asyncio.sleep(1)\n    await asyncio.sleep(2)\n",
+            "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n    await asyncio.sleep(2)\n",
             id="import-present",
         ),
     ],

@@ -101,69 +101,22 @@ def remove_argument(ctx: ModuleContext, call: ast.Call, argument: ast.keyword) -
 
 
 def add_import(ctx: ModuleContext, module: str) -> tuple[bool, Edit | None]:
-    """Schedule ``import module`` the way LibCST's ``AddImportsVisitor`` places it.
+    """Schedule ``import module`` where isort and ruff's ``I`` rules would put it.
 
     Returns ``(usable, edit)``: usable is False when the name ``module`` is bound to
-    anything but a module-level ``import module`` (or libcst cannot parse the file), so a
-    fix must not refer to it; the edit is None when the import is already there.
-    Computed once per module and shared by every fix that needs it.
+    anything but a module-level ``import module``, so a fix must not refer to it; the
+    edit is None when the import is already there. Computed once per module and shared
+    by every fix that needs it.
     """
-    return ctx.fact(f"add-import:{module}", lambda ctx: _add_import(ctx, module))  # type: ignore[no-any-return]
+    from fastlint.fixing import imports
+
+    return ctx.fact(f"add-import:{module}", lambda ctx: imports.add_import(ctx, module))  # type: ignore[no-any-return]
 
 
-def _add_import(ctx: ModuleContext, module: str) -> tuple[bool, Edit | None]:
-    if _bound_otherwise(ctx.tree, module):
-        return False, None
-    import libcst as cst
-    from libcst.codemod import CodemodContext
-    from libcst.codemod.visitors import AddImportsVisitor
+def add_from_import(ctx: ModuleContext, module: str, name: str) -> tuple[bool, Edit | None]:
+    """Schedule ``from module import name``: extends the block's ``from module import ...``
+    when there is one; ``(usable, edit)`` as for ``add_import``, usable False when ``name``
+    is bound to something else."""
+    from fastlint.fixing import imports
 
-    text = ctx.source.text
-    try:
-        tree = cst.parse_module(text)
-    except Exception:  # noqa: BLE001 - syntax libcst does not know yet: no fix rather than a crash
-        return False, None
-    context = CodemodContext()
-    AddImportsVisitor.add_needed_import(context, module)
-    new = tree.visit(AddImportsVisitor(context)).code
-    if new == text:
-        return True, None
-    offset, inserted = _insertion(text, new)
-    if inserted is None:
-        return False, None
-    return True, Edit(*(Offsets(text).position(offset),) * 2, inserted)
-
-
-def _insertion(old: str, new: str) -> tuple[int, str | None]:
-    """Where and what ``new`` inserts into ``old``, moved to a line start when it can be."""
-    prefix = 0
-    limit = min(len(old), len(new))
-    while prefix < limit and old[prefix] == new[prefix]:
-        prefix += 1
-    inserted = new[prefix : prefix + len(new) - len(old)]
-    if old[prefix:] != new[prefix + len(inserted) :]:
-        return prefix, None
-    # "import " + "asyncio\nimport " + "time" reads better as "" + "import asyncio\n" + ...
-    while prefix > 0 and old[prefix - 1] not in "\r\n" and inserted and old[prefix - 1] == inserted[-1]:
-        prefix -= 1
-        inserted = inserted[-1] + inserted[:-1]
-    return prefix, inserted
-
-
-def _bound_otherwise(tree: ast.Module, name: str) -> bool:
-    """``name`` is bound other than by a plain ``import name`` at module level."""
-    plain = {id(alias) for node in tree.body if isinstance(node, ast.Import) for alias in node.names if alias.name == name and not alias.asname}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
-            return True
-        if isinstance(node, ast.arg) and node.arg == name:
-            return True
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
-            return True
-        if isinstance(node, ast.alias) and (node.asname or node.name.split(".")[0]) == name and id(node) not in plain:
-            return True
-        if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
-            return True
-        if isinstance(node, ast.ExceptHandler) and node.name == name:
-            return True
-    return False
+    return ctx.fact(f"add-from-import:{module}:{name}", lambda ctx: imports.add_from_import(ctx, module, name))  # type: ignore[no-any-return]

@@ -116,7 +116,24 @@ def fix_file(source: SourceFile, findings: Sequence[Finding], relint: Relint, po
         result.text = current.text
         result.fixed.update(finding.code for finding in chosen)
         result.remaining = relint(current)
+    if result.changed:
+        _drop_orphaned_imports(result, relint)
     return result
+
+
+def _drop_orphaned_imports(result: FileFix, relint: Relint) -> None:
+    """Remove the imports whose every use the fixes removed (`import time` after FL102)."""
+    from fastlint.fixing.imports import orphaned_imports_removed
+
+    text = orphaned_imports_removed(result.source.text, result.text)
+    if text == result.text or _unparseable(text) is not None:
+        return
+    try:
+        current = decode_source(result.source.path, encode(result.source, text))
+    except (UnicodeEncodeError, SourceError):
+        return
+    result.text = current.text
+    result.remaining = relint(current)
 
 
 def choose(findings: Iterable[Finding], policy: FixPolicy) -> list[Finding]:
