@@ -251,7 +251,9 @@ def rule(code: str) -> None:
         return
     status = " (preview)" if found.preview else ""
     fix = "Fix is sometimes available." if found.fixable else "Fix is not available."
-    click.echo(f"# {found.name} ({found.code}){status}\n\n{fix}\n\n{found.documentation()}")
+    from fastlint.docs import TEST_PATHS_NOTE
+
+    click.echo(f"# {found.name} ({found.code}){status}\n\n{fix}\n\n{found.documentation()}\n\n{TEST_PATHS_NOTE}")
 
 
 @main.command(name="rules")

@@ -16,6 +16,13 @@ from fastlint.rule import Rule
 TABLE_START = "<!-- rules-table:start -->"
 TABLE_END = "<!-- rules-table:end -->"
 ROOT = Path(__file__).resolve().parents[1]
+# Said once for every rule (in docs/rules.md and by ``fastlint rule CODE``).
+TEST_PATHS_NOTE = (
+    "No rule reports in test and tooling code (`test-paths`: `tests/`, `test/`, `test_*.py`, "
+    "`*_test.py`, `conftest.py`; `tooling-paths`: `scripts/`, `examples/`, `benchmarks/`, "
+    "`loadtest/`, `loadtests/`) unless `check-test-paths = true`; that code is still indexed, "
+    "so chains through it are followed. FL001 is reported everywhere."
+)
 
 
 def anchor(rule: type[Rule]) -> str:
@@ -35,6 +42,8 @@ def rules_document() -> str:
         "# fastlint rules",
         "",
         "Generated from the rule modules by `python -m fastlint.docs`; do not edit by hand.",
+        "",
+        TEST_PATHS_NOTE,
         "",
     ]
     for rule in all_rules():

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Where pytest users keep tests, and where projects keep code that is never served.
+DEFAULT_TEST_PATHS = ("tests/", "test/", "test_*.py", "*_test.py", "conftest.py")
+DEFAULT_TOOLING_PATHS = ("scripts/", "examples/", "benchmarks/", "loadtest/", "loadtests/")
+
 
 @dataclass(frozen=True)
 class BlockingCallEntry:
@@ -37,6 +41,11 @@ class Settings:
     extend_offload_wrappers: tuple[str, ...] = ()
     allow_blocking_calls: tuple[str, ...] = ()
     check_startup: bool = False
+    # Test and tooling code is indexed (chains pass through it) but reported on only with
+    # ``check-test-paths`` (FL001 always).
+    test_paths: tuple[str, ...] = DEFAULT_TEST_PATHS
+    tooling_paths: tuple[str, ...] = DEFAULT_TOOLING_PATHS
+    check_test_paths: bool = False
     # The service's API docs are public on purpose (FL501 stays quiet).
     public_docs: bool = False
     extend_client_constructors: tuple[str, ...] = ()

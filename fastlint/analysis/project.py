@@ -55,6 +55,8 @@ class ProjectIndex:
         self.max_depth = max_depth
         # module -> digest of its summary, set by the engine for the findings cache.
         self.digests: dict[str, str] = {}
+        # Absolute paths of the files pass 1 parsed, set by the engine.
+        self.parsed_files: frozenset[str] = frozenset()
         self._stack: list[set[str]] = []
         self._memo: dict[tuple[str, object], tuple[object, frozenset[str]]] = {}
         self._registered: dict[str, dict[str, tuple[Role, ...]]] | None = None

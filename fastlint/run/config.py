@@ -38,6 +38,7 @@ __all__ = [
     "validate_codes",
     "resolve_selection",
     "per_file_ignored_codes",
+    "unreported_path",
     "format_settings",
     "CONFIG_KEYS",
 ]
@@ -53,7 +54,7 @@ _SELECTOR_FIELDS = frozenset(
     {"select", "ignore", "extend_select", "per_file_ignores", "fixable", "unfixable",
      "extend_fixable"}
 )
-_PATTERN_FIELDS = frozenset({"exclude", "extend_exclude"})
+_PATTERN_FIELDS = frozenset({"exclude", "extend_exclude", "test_paths", "tooling_paths"})
 _SELECTOR_RE = re.compile(r"ALL|FL\d{0,3}")
 _CODE_RE = re.compile(r"FL\d{3}")
 
@@ -606,6 +607,26 @@ def per_file_ignored_codes(
             for selector in selectors:
                 ignored |= _expand(selector, known, selecting=False)
     return frozenset(ignored)
+
+
+def unreported_path(settings: Settings, path: Path) -> str | None:
+    """``"test"`` or ``"tooling"`` when no rule reports on ``path`` (it matches
+    ``test-paths`` or ``tooling-paths`` and ``check-test-paths`` is off), else None.
+
+    Patterns are gitignore-style, relative to the project root, as in ``per-file-ignores``.
+    """
+    if settings.check_test_paths or not (settings.test_paths or settings.tooling_paths):
+        return None
+    relative = _relative_posix(Path(path), settings.project_root)
+    for kind, patterns in (("test", settings.test_paths), ("tooling", settings.tooling_paths)):
+        if patterns and _compiled_paths(patterns).match_file(relative):
+            return kind
+    return None
+
+
+@lru_cache(maxsize=32)
+def _compiled_paths(patterns: tuple[str, ...]) -> GitIgnoreSpec:
+    return GitIgnoreSpec.from_lines(list(patterns))
 
 
 @lru_cache(maxsize=32)

@@ -73,7 +73,7 @@ class Checker:
     file is its own project: chains through its own helpers are still followed."""
 
     def __init__(self, plan: CheckPlan, project: ProjectIndex | None = None) -> None:
-        from fastlint.run.config import per_file_ignored_codes, resolve_selection
+        from fastlint.run.config import per_file_ignored_codes, resolve_selection, unreported_path
         from fastlint.knowledge.tables import Knowledge
         from fastlint.run.registry import all_rules, known_codes
 
@@ -84,6 +84,7 @@ class Checker:
         self.rules = [rule(plan.settings) for rule in all_rules() if rule.code in plan.codes]
         self._known = known_codes()
         self._per_file_ignored = per_file_ignored_codes
+        self._unreported = unreported_path
         configured = plan.configured if plan.configured is not None else resolve_selection(plan.settings, self._known)[0]
         self._configured = configured | plan.codes
 
@@ -115,6 +116,10 @@ class Checker:
         from fastlint.run.parsing import ParseError, parse_module
         from fastlint.run.suppression import is_suppressed
 
+        if self._unreported(self.settings, source.path) is not None:
+            # Test and tooling code: only parsed, because a broken file is never silent.
+            self._parse_only(source, result)
+            return
         module, is_package = module_name_for(source.path, self.settings.project_root)
         ignored = self._per_file_ignored(self.settings, source.path, self._known) if self.settings.per_file_ignores else frozenset()
         candidates = [rule for rule in self.rules if rule.code not in ignored]
@@ -133,6 +138,16 @@ class Checker:
             ctx = self._context(source, tree, module, is_package, self._configured - ignored)
             for rule in rules:
                 result.findings.extend(finding for finding in rule.check(ctx) if not is_suppressed(finding, source))
+
+    def _parse_only(self, source: SourceFile, result: FileResult) -> None:
+        from fastlint.run.parsing import ParseError, parse_module
+
+        try:
+            parse_module(source)
+        except ParseError as error:
+            result.findings.append(unparseable(source.path, str(error), error.line, error.column))
+            return
+        result.parsed = True
 
     def _context(self, source: SourceFile, tree, module: str, is_package: bool, enabled: frozenset[str]):  # type: ignore[no-untyped-def]
         from fastlint.analysis.context import ModuleContext
@@ -214,9 +229,16 @@ def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progr
     # Each file is read once: pass 2 checks the bytes that pass 1 summarised and the cache keys.
     checked = {_key(path): files[_key(path)].data for path in paths if _key(path) in files}
     del files
+    from fastlint.run.config import unreported_path
+
     results: list[FileResult] = []
     pending: list[tuple[Path, bytes | None]] = []
+    # Test and tooling code that pass 1 parsed has nothing to report: not even parsed again.
+    quiet = [FileResult(str(path), parsed=True) for path in paths if _key(path) in project.parsed_files and unreported_path(plan.settings, path) is not None]
+    skipped = {result.path for result in quiet}
     for path in paths:
+        if str(path) in skipped:
+            continue
         module = fingerprints.get(_key(path))
         cached = cache.findings(_key(path), *module, project.digests) if cache and module else None
         data = checked.get(_key(path))
@@ -224,7 +246,7 @@ def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progr
             pending.append((path, data))
         else:
             results.append(FileResult(str(path), list(cached), text=_text(path, data) if cached else None))
-    fresh = _check(pending, plan, project, jobs, progress)
+    fresh = [*quiet, *_check(pending, plan, project, jobs, progress)]
     for result in fresh:
         module = fingerprints.get(_key(Path(result.path)))
         if cache is not None and module is not None:
@@ -331,6 +353,7 @@ def build_index(files: Mapping[str, ProjectFile], settings: Settings, cache: Cac
     index = ProjectIndex((entry.summary for entry in entries.values()), knowledge, settings.max_call_depth)
     index.digests = {entry.module: entry.digest for entry in entries.values()}
     index.digests.update(index.fact_digests())  # roles from other modules, the ORM registry
+    index.parsed_files = frozenset(entries)
     return index
 
 
