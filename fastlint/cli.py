@@ -239,21 +239,13 @@ def _use_color() -> bool:
 @click.argument("code")
 def rule(code: str) -> None:
     """Show the documentation of the rule CODE (or its name)."""
-    from fastlint.run.registry import rule_by_selector
-    from fastlint.rule_meta import UNPARSEABLE
+    from fastlint.docs import rule_help
 
-    if code.upper() == UNPARSEABLE.code:
-        click.echo(f"# {UNPARSEABLE.name} ({UNPARSEABLE.code})\n\n{UNPARSEABLE.summary}\nIt cannot be disabled.")
-        return
-    found = rule_by_selector(code)
-    if found is None:
+    text = rule_help(code)
+    if text is None:
         _fail(f"unknown rule '{code}'; `fastlint rules` lists them all")
         return
-    status = " (preview)" if found.preview else ""
-    fix = "Fix is sometimes available." if found.fixable else "Fix is not available."
-    from fastlint.docs import TEST_PATHS_NOTE
-
-    click.echo(f"# {found.name} ({found.code}){status}\n\n{fix}\n\n{found.documentation()}\n\n{TEST_PATHS_NOTE}")
+    click.echo(text)
 
 
 @main.command(name="rules")

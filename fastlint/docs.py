@@ -1,7 +1,9 @@
-"""Generates the README's rule table and ``docs/rules.md`` from the registry.
+"""Generates the README's rule table, ``docs/rules.md`` and one page per rule,
+``docs/rules/FLxxx.md``, from the registry.
 
-Run ``python -m fastlint.docs`` after changing a rule; the test suite fails while
-either file is stale.
+Run ``python -m fastlint.docs`` after changing a rule; the test suite fails while any of
+them is stale. A rule's page is what ``fastlint rule FLxxx`` prints (offline), under a
+one-line "generated" comment; findings, SARIF ``helpUri`` and the language server link to it.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ import re
 import sys
 from pathlib import Path
 
-from fastlint.run.registry import all_rules
 from fastlint.rule import Rule
+from fastlint.rule_meta import UNPARSEABLE
+from fastlint.run.registry import all_rules
 
 TABLE_START = "<!-- rules-table:start -->"
 TABLE_END = "<!-- rules-table:end -->"
@@ -23,6 +26,7 @@ TEST_PATHS_NOTE = (
     "`loadtest/`, `loadtests/`) unless `check-test-paths = true`; that code is still indexed, "
     "so chains through it are followed. FL001 is reported everywhere."
 )
+PAGE_HEADER = "<!-- Generated from the rule's docstring by `python -m fastlint.docs`; do not edit by hand. -->"
 
 
 def anchor(rule: type[Rule]) -> str:
@@ -33,7 +37,7 @@ def rule_table() -> str:
     rows = ["| Code | Name | Fix | Summary |", "|---|---|---|---|"]
     for rule in all_rules():
         flags = ("🛠️" if rule.fixable else "") + (" 🧪 preview" if rule.preview else "")
-        rows.append(f"| [{rule.code}](docs/rules.md#{anchor(rule)}) | `{rule.name}` | {flags.strip()} | {rule.summary()} |")
+        rows.append(f"| [{rule.code}](docs/rules/{rule.code}.md) | `{rule.name}` | {flags.strip()} | {rule.summary()} |")
     return "\n".join(rows)
 
 
@@ -53,6 +57,26 @@ def rules_document() -> str:
     return "\n".join(parts).rstrip() + "\n"
 
 
+def rule_help(code: str) -> str | None:
+    """The documentation of one rule (code or name) as ``fastlint rule`` prints it, or None."""
+    from fastlint.run.registry import rule_by_selector
+
+    if code.upper() == UNPARSEABLE.code:
+        return f"# {UNPARSEABLE.name} ({UNPARSEABLE.code})\n\n{UNPARSEABLE.summary}\nIt cannot be disabled."
+    found = rule_by_selector(code)
+    if found is None:
+        return None
+    status = " (preview)" if found.preview else ""
+    fix = "Fix is sometimes available." if found.fixable else "Fix is not available."
+    return f"# {found.name} ({found.code}){status}\n\n{fix}\n\n{found.documentation()}\n\n{TEST_PATHS_NOTE}"
+
+
+def rule_pages() -> dict[str, str]:
+    """``docs/rules/FLxxx.md`` for FL001 and every rule: file name -> content."""
+    codes = [UNPARSEABLE.code] + [rule.code for rule in all_rules()]
+    return {f"{code}.md": f"{PAGE_HEADER}\n\n{rule_help(code)}".rstrip() + "\n" for code in codes}
+
+
 def readme_with_table(readme: str) -> str:
     pattern = re.compile(rf"{re.escape(TABLE_START)}.*?{re.escape(TABLE_END)}", re.S)
     return pattern.sub(f"{TABLE_START}\n{rule_table()}\n{TABLE_END}", readme)
@@ -63,7 +87,15 @@ def main() -> int:
     readme.write_text(readme_with_table(readme.read_text(encoding="utf-8")), encoding="utf-8")
     (ROOT / "docs").mkdir(exist_ok=True)
     (ROOT / "docs" / "rules.md").write_text(rules_document(), encoding="utf-8")
-    print("updated README.md and docs/rules.md")
+    pages = ROOT / "docs" / "rules"
+    pages.mkdir(exist_ok=True)
+    wanted = rule_pages()
+    for stale in pages.glob("FL*.md"):
+        if stale.name not in wanted:
+            stale.unlink()
+    for name, content in wanted.items():
+        (pages / name).write_text(content, encoding="utf-8")
+    print(f"updated README.md, docs/rules.md and {len(wanted)} pages in docs/rules/")
     return 0
 
 

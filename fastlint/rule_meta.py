@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-DOCS_BASE_URL = "https://github.com/fastlint/fastlint/blob/main/docs/rules.md"
+# The one place that names the repository: documentation links, SARIF and the docs pages use it.
+REPOSITORY_URL = "https://github.com/fastlint/fastlint"
+# Where docs/rules/FLxxx.md are served; the `docs-base-url` setting replaces it (a fork, a mirror).
+DOCS_BASE_URL = f"{REPOSITORY_URL}/blob/main/docs/rules"
 
 
 @dataclass(frozen=True)
@@ -15,10 +18,16 @@ class RuleMeta:
     summary: str
     fixable: bool = False
     preview: bool = False
+    docs_base_url: str | None = None
 
     @property
     def url(self) -> str:
-        return f"{DOCS_BASE_URL}#{self.code.lower()}-{self.name}"
+        """The rule's documentation page: ``docs/rules/FLxxx.md`` under the docs base URL."""
+        return docs_url(self.code, self.docs_base_url)
+
+
+def docs_url(code: str, base: str | None = None) -> str:
+    return f"{(base or DOCS_BASE_URL).rstrip('/')}/{code}.md"
 
 
 # FL001 is the engine's own code: it is not a rule module and cannot be disabled.

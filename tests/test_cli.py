@@ -219,7 +219,7 @@ def test_json_output_has_ruffs_keys(project: Path):
         "location": {"row": 10, "column": 5},
         "message": "`time.sleep` blocks the event loop in async route handler GET /a; use `await asyncio.sleep(...)`",
         "noqa_row": 10,
-        "url": "https://github.com/fastlint/fastlint/blob/main/docs/rules.md#fl102-blocking-sleep-in-async",
+        "url": "https://github.com/fastlint/fastlint/blob/main/docs/rules/FL102.md",
     }
     assert (second["code"], second["location"], second["end_location"]) == ("FL101", {"row": 11, "column": 12}, {"row": 11, "column": 24})
 

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
     """Build once per session, from a copy so the working tree gets no ``build/``."""
     source = tmp_path_factory.mktemp("source")
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(ROOT / name, source / name)
     for package in ("fastlint", "rules"):
         shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
@@ -56,3 +56,13 @@ def test_console_script_entry_point(wheel: zipfile.ZipFile):
     parser = configparser.ConfigParser()
     parser.read_string(wheel.read(entry_points).decode())
     assert parser["console_scripts"]["fastlint"] == "fastlint.cli:main"
+
+
+def test_the_licence_is_in_the_wheel(wheel: zipfile.ZipFile):
+    licences = [name for name in wheel.namelist() if name.endswith("/LICENSE") and ".dist-info/" in name]
+    assert len(licences) == 1
+    assert wheel.read(licences[0]).decode() == (ROOT / "LICENSE").read_text(encoding="utf-8")
+    (metadata,) = [name for name in wheel.namelist() if name.endswith(".dist-info/METADATA")]
+    text = wheel.read(metadata).decode()
+    assert "License: MIT" in text or "License-Expression: MIT" in text
+    assert "Project-URL: Homepage, https://github.com/fastlint/fastlint" in text

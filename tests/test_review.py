@@ -25,7 +25,7 @@ from fastlint.integrations.review import (
 from fastlint.rule_meta import RuleMeta
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
-FL102_URL = "https://github.com/fastlint/fastlint/blob/main/docs/rules.md#fl102-blocking-sleep-in-async"
+FL102_URL = "https://github.com/fastlint/fastlint/blob/main/docs/rules/FL102.md"
 UNSAFE = "Suggested fix (unsafe: it may change behaviour, read the rule's Fix safety)"
 
 
@@ -273,7 +273,7 @@ def test_multi_line_findings(tmp_path: Path) -> None:
     assert [where for _, where in kept] == [Placement("m.py", 2, 4, whole=True), Placement("m.py", 3, 6, whole=False)]
     body = github_review(kept, {str(path): TEXT}, RULES, POLICY)
     validate_review(body)
-    url = "https://github.com/fastlint/fastlint/blob/main/docs/rules.md#fl999-demo-rule"
+    url = "https://github.com/fastlint/fastlint/blob/main/docs/rules/FL999.md"
     assert body["comments"] == [
         {
             "path": "m.py", "line": 4, "side": "RIGHT", "start_line": 2, "start_side": "RIGHT",

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
+
+import yaml
+
+from fastlint.rule_meta import REPOSITORY_URL
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
@@ -30,3 +40,54 @@ def test_schemas_the_tests_read_are_in_the_repository_with_their_source():
         row = next((line for line in readme.splitlines() if line.startswith(f"| `{name}` |")), None)
         assert row is not None, f"tests/schemas/README.md does not describe {name}"
         assert row.count("|") >= 5 and row.split("|")[4].strip(), f"{name}: no licence noted"
+
+
+def pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_mit_licence_as_pyproject_says():
+    assert pyproject()["project"]["license"] == {"text": "MIT"}
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert licence.startswith("MIT License\n") and "THE SOFTWARE IS PROVIDED \"AS IS\"" in licence
+
+
+def test_one_repository_url():
+    """The repository is named in code once (rule_meta.REPOSITORY_URL); every link agrees."""
+    pattern = re.compile(r"https?://github\.com/fastlint/[\w.-]+")
+    texts = [ROOT / name for name in ("README.md", "CHANGELOG.md", "pyproject.toml", "action.yml")]
+    texts += sorted((ROOT / "docs").rglob("*.md")) + sorted((ROOT / "editors").rglob("package.json"))
+    for path in texts:
+        if path.is_file():
+            for url in pattern.findall(path.read_text(encoding="utf-8")):
+                assert url == REPOSITORY_URL, f"{path.relative_to(ROOT)}: {url}"
+    for url in pyproject()["project"]["urls"].values():
+        assert url.startswith(REPOSITORY_URL + "/") or url == REPOSITORY_URL
+    sources = [p for p in sorted((ROOT / "fastlint").rglob("*.py")) + sorted((ROOT / "rules").rglob("*.py"))]
+    naming = [p.relative_to(ROOT).as_posix() for p in sources if REPOSITORY_URL in p.read_text(encoding="utf-8")]
+    assert naming == ["fastlint/rule_meta.py"]
+
+
+def readme_yaml_blocks() -> list[object]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", readme, re.S)]
+
+
+def test_readme_local_pre_commit_hook_is_the_published_one():
+    (published,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    local = [
+        repo["hooks"][0]
+        for block in readme_yaml_blocks() if isinstance(block, dict)
+        for repo in block.get("repos", []) if repo["repo"] == "local"
+    ]
+    assert len(local) == 1
+    for key in ("id", "name", "entry", "types_or", "require_serial"):
+        assert local[0][key] == published[key], key
+    assert local[0]["language"] == "system"
+
+
+def test_changelog_names_the_version_pyproject_builds():
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    top = re.search(r"^## \[(\d+\.\d+\.\d+)\] - (Unreleased|\d{4}-\d{2}-\d{2})$", changelog, re.M)
+    assert top is not None
+    assert top.group(1) == pyproject()["project"]["version"]

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastlint.finding import Finding, Position
-from fastlint.rule_meta import UNPARSEABLE, RuleMeta
+from fastlint.rule_meta import REPOSITORY_URL, UNPARSEABLE, RuleMeta
 
 TOOL_NAME = "fastlint"
-INFORMATION_URI = "https://github.com/fastlint/fastlint"
+INFORMATION_URI = REPOSITORY_URL
 
 # Python's parsers number lines by these breaks only; str.splitlines() would also split on
 # form feeds and U+2028, shifting every line after them.
