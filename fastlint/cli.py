@@ -63,6 +63,7 @@ def main() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="Also offer and apply unsafe fixes.")
 @click.option("--diff", is_flag=True, help="Print the changes --fix would make as a unified diff; write nothing.")
 @click.option("--show-fixes", is_flag=True, help="After --fix, list the fixes applied per file.")
+@click.option("--show-files", is_flag=True, help="List the files a check would read, one per line, and check nothing.")
 def check(
     paths: tuple[Path, ...],
     select: tuple[str, ...],
@@ -81,6 +82,7 @@ def check(
     unsafe_fixes: bool,
     diff: bool,
     show_fixes: bool,
+    show_files: bool,
 ) -> None:
     """Check PATHS (default: the current directory) and report findings."""
     try:
@@ -100,6 +102,7 @@ def check(
             quiet=quiet,
             output_file=output_file,
             fixing=_Fixing(fix, unsafe_fixes, diff, show_fixes),
+            show_files=show_files,
         )
     except SystemExit:
         raise
@@ -121,6 +124,7 @@ def _check(
     quiet: bool,
     output_file: Path | None,
     fixing: _Fixing | None = None,
+    show_files: bool = False,
 ) -> int:
     from fastlint.fixing.fixer import fix_run, write_atomically
     from fastlint.fixing.report import fix_counts, show_fixes
@@ -145,6 +149,9 @@ def _check(
     if not quiet:
         for warning in [*session.warnings, *found.warnings]:
             _warn(warning)
+    if show_files:  # as ruff's ``--show-files``: what the excludes leave, absolute and sorted
+        click.echo("".join(f"{path}\n" for path in found.files), nl=False)
+        return EXIT_CLEAN
     progress = _progress_line(output_format, quiet)
     try:
         result = session.check(found.files, progress=progress or no_progress)

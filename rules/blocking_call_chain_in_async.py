@@ -170,6 +170,28 @@ async def handler():
     return ping(3)
 """
         ),
+        Valid(
+            """
+import httpx
+from pydantic import BaseModel
+
+class Account(BaseModel):
+    email: str
+
+    async def notify(self, text: str) -> None:
+        async with httpx.AsyncClient(timeout=5) as client:
+            await client.post("https://mail.example.com/send", json={"to": self.email, "text": text})
+
+async def find_account(account_id: int) -> Account | None:
+    return None
+
+async def reset_password(account_id: int):
+    account = await find_account(account_id)
+    if account is None:
+        return
+    await account.notify("reset")
+"""
+        ),
     )
     INVALID = (
         Invalid(
@@ -236,6 +258,29 @@ async def handler():
             expected=((8, 5, 8, 10),),
             message="audit() -> mylib.write_audit (FL103)",
             options={"extend_blocking_calls": (BlockingCallEntry("mylib.write_audit", "FL103"),)},
+        ),
+        Invalid(
+            """
+import requests
+from pydantic import BaseModel
+
+class Account(BaseModel):
+    email: str
+
+    def notify(self, text: str) -> None:
+        requests.post("https://mail.example.com/send", json={"to": self.email, "text": text}, timeout=5)
+
+async def find_account(account_id: int) -> Account | None:
+    return None
+
+async def reset_password(account_id: int):
+    account = await find_account(account_id)
+    if account is None:
+        return
+    account.notify("reset")
+""",
+            expected=((18, 5, 18, 19),),
+            message='Account.notify() -> requests.post (FL101)',
         ),
     )
 

@@ -149,6 +149,21 @@ async def run_history(session: sa.orm.Session, counts):
     return result.all()
 """
         ),
+        Valid(
+            """
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+SessionLocal = async_sessionmaker(bind=engine)
+
+async def rename_account(account_id: int, username: str):
+    session = SessionLocal()
+    session.expire_on_commit = False
+    account = await session.get(Account, account_id)
+    account.username = username
+    await session.commit()
+    return account
+"""
+        ),
     )
     INVALID = (
         Invalid(
@@ -224,5 +239,22 @@ async def ping():
 """,
             expected=((8, 5, 8, 15), (9, 5, 9, 14)),
             message="`Db.execute` (`sqlalchemy.orm.scoped_session.execute`) blocks the event loop",
+        ),
+        Invalid(
+            """
+from sqlalchemy.orm import sessionmaker
+
+SessionLocal = sessionmaker(bind=engine)
+
+async def rename_account(account_id: int, username: str):
+    session = SessionLocal()
+    session.expire_on_commit = False
+    account = session.get(Account, account_id)
+    account.username = username
+    session.commit()
+    return account
+""",
+            expected=((9, 15, 9, 26), (11, 5, 11, 19)),
+            message="`session.get` (`sqlalchemy.orm.Session.get`) blocks",
         ),
     )

@@ -100,6 +100,18 @@ async def cached(name: str):
     return await path.read_bytes() if await path.is_file() else None
 """
         ),
+        Valid(
+            """
+from anyio import Path
+
+def export_sync(name: str):
+    from pathlib import Path
+    return Path("/data", name).read_bytes()
+
+async def manifest(root: str):
+    return await Path(root, "manifest.json").read_text()
+"""
+        ),
     )
     INVALID = (
         Invalid(
@@ -165,5 +177,19 @@ class LeaseStorage:
 """,
             expected=((13, 16, 13, 31), (13, 37, 13, 49)),
             message="`lease.read_text` (`pathlib.Path.read_text`) blocks the event loop in async function `LeaseStorage.read`",
+        ),
+        Invalid(
+            """
+from pathlib import Path
+
+async def stream_chunks(name: str):
+    from anyio import Path
+    return await Path("/data", name).read_bytes()
+
+async def manifest(root: str):
+    return Path(root, "manifest.json").read_text()
+""",
+            expected=((9, 12, 9, 49),),
+            message='`pathlib.Path.read_text` blocks the event loop in async function `manifest`',
         ),
     )

@@ -87,6 +87,15 @@ def test_exit_zero_reports_but_exits_0(project: Path):
     assert "Found 2 errors." in result.stdout
 
 
+def test_show_files_lists_what_a_check_reads_and_checks_nothing(project: Path):
+    write(project / "app" / "build" / "__init__.py", CLEAN)  # a package named build is source
+    write(project / "build" / "lib" / "app.py", APP)  # build output is not
+    write(project / ".venv" / "x.py", APP)
+    result = run("check", "--show-files", ".")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [str(project / "app" / "build" / "__init__.py"), str(project / "app.py")]
+
+
 def test_configuration_error_exits_2_with_file_line_and_key(project: Path):
     write(project / "pyproject.toml", '[tool.fastlint]\nline-length = 88\nselectt = ["FL101"]\n')
     result = run("check", ".")

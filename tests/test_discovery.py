@@ -212,3 +212,17 @@ def test_unreadable_directory_is_a_warning(root: Path, monkeypatch: pytest.Monke
     result = run(root)
     assert relative(root, result) == ["a.py", "open/c.py"]
     assert result.warnings == [f"{locked}: cannot read directory: Permission denied"]
+
+
+def test_a_source_package_named_build_is_checked_and_build_output_is_not(root: Path) -> None:
+    # A real service's ``app/build/`` package (70 files) was skipped whole by the old
+    # default exclude ``build``; setuptools' ``build/lib`` output holds no ``__init__.py``.
+    make(root, "app/__init__.py", "app/build/__init__.py", "app/build/steps.py",
+         "build/lib/app/__init__.py", "build/lib/app/main.py", "tools/build/gen.py")
+    assert found(root) == ["app/__init__.py", "app/build/__init__.py", "app/build/steps.py"]
+    assert found(root, [root / "build" / "lib" / "app" / "main.py"], force_exclude=True) == []
+    # A .gitignore'd package is skipped as any ignored directory; an explicit ``exclude`` replaces the rule.
+    make(root, ".git/")
+    (root / ".gitignore").write_text("app/build/\n")
+    assert found(root) == ["app/__init__.py"]
+    assert "build/lib/app/main.py" in found(root, exclude=())

@@ -75,10 +75,12 @@ def _converts(binding: Binding, name: str) -> bool:
 def _bind_target(scope: Scope, target: ast.AST, value: ast.expr | None) -> None:
     if isinstance(target, ast.Name):
         scope.bind(target.id, Binding("value", value) if value is not None else Binding("opaque"))
-    else:
-        for name in ast.walk(target):
-            if isinstance(name, ast.Name):
-                scope.bind(name.id, Binding("opaque"))
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            _bind_target(scope, element, None)
+    elif isinstance(target, ast.Starred):
+        _bind_target(scope, target.value, None)
+    # ``account.username = ...`` and ``rows[0] = ...`` store into an object: they bind no name.
 
 
 class TypeInference:
@@ -146,7 +148,7 @@ class TypeInference:
         """``requests`` in ``requests.get``: an imported name not rebound locally."""
         while isinstance(node, ast.Attribute):
             node = node.value
-        return isinstance(node, ast.Name) and node.id in self.names.imports and not self._locally_bound(node.id, scope)
+        return isinstance(node, ast.Name) and self.names.is_imported(node) and not self._locally_bound(node.id, scope)
 
     def _locally_bound(self, name: str, scope: Scope) -> bool:
         return name in scope.bindings or (scope is not self.module_scope and name in self.module_scope.bindings)
@@ -158,6 +160,8 @@ class TypeInference:
             return None
         if isinstance(node, ast.Name):
             return self._name_type(node.id, scope, depth)
+        if isinstance(node, ast.Await):  # ``await load(id)``: what the coroutine function returns
+            return self.type_of(node.value, scope, depth + 1) if isinstance(node.value, ast.Call) else None
         if isinstance(node, ast.Call):
             return self._call_type(node, scope, depth)
         if isinstance(node, ast.Attribute):

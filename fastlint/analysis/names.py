@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fastlint.knowledge.types import canonical_name
-from fastlint.analysis.syntax import module_statements, nodes_of
+from fastlint.analysis.syntax import module_statements, nodes_of, walk_local
 
 _BUILTINS = frozenset(dir(builtins))
 
@@ -79,9 +79,12 @@ def resolve_relative(module: str, is_package: bool, level: int, target: str | No
 class NameTable:
     """Maps the names bound in one module to qualified names.
 
-    Imports anywhere in the module count (a function-level ``import requests`` is as
-    common as a module-level one); shadowing by a later local assignment is ignored
-    on purpose: it is rare and the cost of tracking it is a scope analysis.
+    Module-level imports bind for the whole module. An import inside a function binds
+    only there (and in functions nested in it): ``from anyio import Path`` in one
+    function leaves ``pathlib.Path`` in the others. A function-level import of a name
+    the module binds nowhere else also counts module-wide, as a fallback (a
+    function-level ``import requests`` is as common as a module-level one). Shadowing by
+    a later local assignment is left to the type inference's scopes.
     """
 
     def __init__(self, tree: ast.Module, module: str, is_package: bool) -> None:
@@ -90,10 +93,35 @@ class NameTable:
         self.imports: dict[str, str] = {}
         self.definitions: dict[str, ast.AST] = {}
         self.assigned: set[str] = set()
+        # id(Name node) -> qualified name, for names a function-level import binds
+        self._scoped: dict[int, str] = {}
         for node in module_statements(tree):
             self._collect_top_level(node)
+        functions = nodes_of(tree, ast.FunctionDef, ast.AsyncFunctionDef)
+        owned: dict[int, dict[str, str]] = {}
+        local_ids: set[int] = set()
+        for function in functions:
+            for child in walk_local(function):
+                if isinstance(child, (ast.Import, ast.ImportFrom)):
+                    local_ids.add(id(child))
+                    self._bind_import(child, owned.setdefault(id(function), {}))
         for node in nodes_of(tree, ast.Import, ast.ImportFrom):
-            self._collect_import(node)
+            if id(node) not in local_ids:
+                self._bind_import(node, self.imports)
+        fallback: dict[str, set[str]] = {}
+        for function in functions:  # parents first: an inner function's import wins inside it
+            bound = owned.get(id(function))
+            if not bound:
+                continue
+            for name, target in bound.items():
+                fallback.setdefault(name, set()).add(target)
+            for statement in function.body:
+                for child in ast.walk(statement):
+                    if isinstance(child, ast.Name) and child.id in bound:
+                        self._scoped[id(child)] = bound[child.id]
+        for name, targets in fallback.items():
+            if len(targets) == 1 and name not in self.imports and name not in self.definitions and name not in self.assigned:
+                self.imports[name] = targets.pop()
 
     def _collect_top_level(self, node: ast.stmt) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -105,20 +133,24 @@ class NameTable:
                     if isinstance(name, ast.Name):
                         self.assigned.add(name.id)
 
-    def _collect_import(self, node: ast.Import | ast.ImportFrom) -> None:
+    def _bind_import(self, node: ast.Import | ast.ImportFrom, into: dict[str, str]) -> None:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
-                    self.imports[alias.asname] = alias.name
+                    into[alias.asname] = alias.name
                 else:
                     head = alias.name.split(".")[0]
-                    self.imports.setdefault(head, head)
+                    into.setdefault(head, head)
             return
         base = resolve_relative(self.module, self.is_package, node.level, node.module)
         for alias in node.names:
             if alias.name == "*":
                 continue
-            self.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+            into[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+
+    def is_imported(self, node: ast.Name) -> bool:
+        """``node`` names an import, at module level or in its function."""
+        return id(node) in self._scoped or node.id in self.imports
 
     def resolve_name(self, name: str) -> str | None:
         if name in self.imports:
@@ -132,7 +164,8 @@ class NameTable:
     def qualified_name(self, node: ast.AST) -> str | None:
         """``a.b.c`` with ``a`` resolved through imports; None for anything dynamic."""
         if isinstance(node, ast.Name):
-            return self.resolve_name(node.id)
+            scoped = self._scoped.get(id(node))
+            return canonical_name(scoped) if scoped is not None else self.resolve_name(node.id)
         if isinstance(node, ast.Attribute):
             base = self.qualified_name(node.value)
             return canonical_name(f"{base}.{node.attr}") if base else None
@@ -158,6 +191,6 @@ def may_resolve_to(func: ast.expr, names: NameTable, methods: frozenset[str], ta
     if isinstance(func, ast.Attribute):
         return func.attr in methods
     if isinstance(func, ast.Name):
-        resolved = names.resolve_name(func.id)
+        resolved = names.qualified_name(func)
         return resolved is not None and resolved in table
     return True

@@ -21,13 +21,18 @@ from fastlint.settings import Settings
 __all__ = ["DEFAULT_EXCLUDE", "PYTHON_SUFFIXES", "Discovery", "discover"]
 
 DEFAULT_EXCLUDE: tuple[str, ...] = (
-    ".git", ".hg", ".svn", ".venv", "venv", "node_modules", "build", "dist", "__pycache__",
+    ".git", ".hg", ".svn", ".venv", "venv", "node_modules", "dist", "__pycache__",
     ".tox", ".nox", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".fastlint_cache",
     "site-packages", "*.egg-info",
 )
 PYTHON_SUFFIXES = (".py", ".pyi")
 # Part of the default exclusion: a virtualenv under any name is recognised by this file.
 VENV_MARKER = "pyvenv.cfg"
+# Also part of it, unlike ruff: a directory of this name is build output (setuptools'
+# ``build/lib``, ``build/bdist.*``) unless it is a package (holds an ``__init__.py``):
+# real services name source packages ``build`` too. One listed in .gitignore is skipped
+# as any ignored directory.
+BUILD_OUTPUT = "build"
 
 
 @dataclass
@@ -54,6 +59,15 @@ def _posix(path: str) -> str:
 
 def _child(directory: str, name: str) -> str:
     return directory + name if directory.endswith("/") else f"{directory}/{name}"
+
+
+def _folders(key: str, root: str) -> list[str]:
+    """``key`` and its ancestors below ``root`` (all of them outside it)."""
+    found = []
+    while key and key != root and key != _parent(key):
+        found.append(key)
+        key = _parent(key)
+    return found
 
 
 def _parent(key: str) -> str:
@@ -205,6 +219,8 @@ class _Walker:
         """For ``force-exclude``: does an exclude, a virtualenv or a .gitignore cover it?"""
         if self._exclude_for(key).check(key, is_dir):
             return True
+        if any(self._is_build_output(folder) for folder in _folders(key if is_dir else _parent(key), self.root)):
+            return True
         if self.detect_venvs and self._inside_venv(key if is_dir else _parent(key)):
             return True
         return self._ignored(key, is_dir, chain)
@@ -294,7 +310,19 @@ class _Walker:
     def _excluded(
         self, key: str, is_dir: bool, chain: tuple[_Matcher, ...], exclude: _Matcher
     ) -> bool:
-        return bool(exclude.check(key, is_dir)) or self._ignored(key, is_dir, chain)
+        return (
+            bool(exclude.check(key, is_dir))
+            or (is_dir and self._is_build_output(key))
+            or self._ignored(key, is_dir, chain)
+        )
+
+    def _is_build_output(self, key: str) -> bool:
+        """A ``build`` directory that is no package, with the default excludes only."""
+        return (
+            self.detect_venvs
+            and key.rpartition("/")[2] == BUILD_OUTPUT
+            and not os.path.exists(_child(key, "__init__.py"))
+        )
 
     def _ignored(self, key: str, is_dir: bool, chain: tuple[_Matcher, ...]) -> bool:
         """The deepest .gitignore with a matching pattern decides, as in git."""
