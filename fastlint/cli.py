@@ -131,7 +131,6 @@ def _check(
     from fastlint.output import render
     from fastlint.run.config import ConfigError
     from fastlint.run.progress import no_progress
-    from fastlint.run.registry import metadata
     from fastlint.run.session import Session
 
     fixing = fixing or _Fixing()
@@ -181,7 +180,7 @@ def _check(
     report = render(
         findings,
         output_format,
-        rules=metadata(),
+        rules=session.rules,
         root=settings.project_root,
         sources=sources,
         color=output_file is None and output_format == "text" and _use_color(),
@@ -191,7 +190,7 @@ def _check(
         fixes=fix_counts(findings, sum(fixes.fixed.values()) if fixes else 0, policy),
     )
     if output_format == "text" and fixing.show_fixes and fixes is not None and not (quiet or statistics):
-        report += show_fixes(fixes, metadata())
+        report += show_fixes(fixes, session.rules)
     if output_file is not None:
         output_file.write_text(report, encoding="utf-8")
     else:

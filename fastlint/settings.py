@@ -58,4 +58,6 @@ class Settings:
     extend_fixable: tuple[str, ...] = ()
     default_timeout: int = 10
     cache: bool = True
+    # Where findings link to the rules' pages (FLxxx.md under it); None: the repository's docs/rules.
+    docs_base_url: str | None = None
     cache_dir: Path | None = None

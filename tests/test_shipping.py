@@ -91,3 +91,26 @@ def test_changelog_names_the_version_pyproject_builds():
     top = re.search(r"^## \[(\d+\.\d+\.\d+)\] - (Unreleased|\d{4}-\d{2}-\d{2})$", changelog, re.M)
     assert top is not None
     assert top.group(1) == pyproject()["project"]["version"]
+
+
+def test_docs_base_url_moves_every_link(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from fastlint.cli import main
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.fastlint]\ndocs-base-url = "https://docs.example.com/fastlint/rules/"\n', encoding="utf-8"
+    )
+    (tmp_path / "app.py").write_text(
+        "import time\nfrom fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/')\nasync def home():\n    time.sleep(1)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--output-format", "json", "app.py"])
+    assert result.exit_code == 1, result.output
+    assert {item["code"]: item["url"] for item in json.loads(result.output)}["FL102"] == "https://docs.example.com/fastlint/rules/FL102.md"
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--output-format", "sarif", "app.py"])
+    rules = json.loads(result.output)["runs"][0]["tool"]["driver"]["rules"]
+    assert {rule["helpUri"] for rule in rules} == {f"https://docs.example.com/fastlint/rules/{rule['id']}.md" for rule in rules}

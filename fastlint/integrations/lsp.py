@@ -13,6 +13,7 @@ import ast
 import asyncio
 import dataclasses
 import re
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from fastlint.fixing.fixer import FixPolicy, apply_edits
 from fastlint.fixing.edits import Offsets
 from fastlint.analysis.project import ProjectIndex
 from fastlint.run.registry import metadata
-from fastlint.rule_meta import UNPARSEABLE
+from fastlint.rule_meta import UNPARSEABLE, RuleMeta
 from fastlint.settings import Settings
 from fastlint.source import SourceFile
 from fastlint.analysis.summary import ModuleSummary
@@ -56,6 +57,7 @@ class Project:
         self.session = Session.from_settings(settings, unsafe_fixes=True)
         self.settings = settings
         self.policy = self.session.fix_policy
+        self.rules = self.session.rules
         self.knowledge = Knowledge.from_settings(settings)
         self.summaries: dict[str, ModuleSummary] = {}
         # Without a project marker the root is the server's working directory (maybe the
@@ -149,8 +151,8 @@ class Lines:
 RULES = metadata()
 
 
-def diagnostic(finding: Finding, lines: Lines) -> types.Diagnostic:
-    meta = RULES.get(finding.code)
+def diagnostic(finding: Finding, lines: Lines, rules: Mapping[str, RuleMeta] = RULES) -> types.Diagnostic:
+    meta = rules.get(finding.code)
     return types.Diagnostic(
         range=lines.range(finding.start, finding.end),
         message=finding.message,
@@ -351,7 +353,7 @@ class FastlintServer(LanguageServer):
         self.results[uri] = (version, findings, project)
         lines = Lines(text, self.workspace.position_codec)
         self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=[diagnostic(f, lines) for f in findings], version=version)
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[diagnostic(f, lines, project.rules if project else RULES) for f in findings], version=version)
         )
 
     def warn(self, message: str) -> None:

@@ -262,7 +262,6 @@ def run_review(
 ) -> ReviewRun:
     """Check the changed files among ``paths`` (the index still covers the whole project) and
     report the findings on changed lines. Raises ReviewError (and ConfigError) for exit 2."""
-    from fastlint.run.registry import metadata
     from fastlint.run.session import Session
 
     if base is not None:
@@ -283,7 +282,7 @@ def run_review(
     given = result.sources if result else {}
     sources = {finding.path: _source_text(finding.path, given) for finding, _ in kept}
     policy = SuggestionPolicy(suggestions, session.fix_policy)
-    rules = metadata()
+    rules = session.rules
     review = github_review(kept, sources, rules, policy)
     report = review_json(review) if fmt == "github-review" else render_review(kept, fmt, rules=rules, root=root, sources=sources, policy=policy)
     return ReviewRun(report, len(kept), [*session.warnings, *found.warnings, *(result.warnings if result else [])], review)

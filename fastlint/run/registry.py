@@ -6,6 +6,7 @@ import importlib
 import pkgutil
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -59,13 +60,16 @@ def known_codes() -> dict[str, bool]:
     return {code: meta.preview for code, meta in _all_metadata().items() if code != UNPARSEABLE.code}
 
 
-def metadata() -> Mapping[str, RuleMeta]:
-    """Every rule's metadata, FL001 included, read from the rule modules' source.
+def metadata(docs_base_url: str | None = None) -> Mapping[str, RuleMeta]:
+    """Every rule's metadata, FL001 included, read from the rule modules' source; their
+    documentation links under ``docs_base_url`` when given (the ``docs-base-url`` setting).
 
     Selecting rules and reporting must not import them: a run that the cache answers
     needs the codes, names and summaries but none of the rules (a test checks this table
     against the imported classes).
     """
+    if docs_base_url:
+        return MappingProxyType({code: replace(meta, docs_base_url=docs_base_url) for code, meta in _all_metadata().items()})
     return MappingProxyType(_all_metadata())
 
 

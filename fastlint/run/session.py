@@ -18,6 +18,7 @@ from fastlint.settings import Settings
 if TYPE_CHECKING:
     from fastlint.analysis.project import ProjectIndex
     from fastlint.fixing.fixer import FixPolicy
+    from fastlint.rule_meta import RuleMeta
     from fastlint.run.discovery import Discovery
     from fastlint.run.engine import Checker, CheckPlan, RunResult
 
@@ -57,6 +58,13 @@ class Session:
         codes, warnings = resolve_selection(settings, known)
         plan = CheckPlan(settings, codes, configured=codes)
         return cls(settings, plan, FixPolicy(fixable_codes(settings, known), unsafe_fixes), tuple(warnings))
+
+    @property
+    def rules(self) -> Mapping[str, RuleMeta]:
+        """Every rule's metadata, linking to the documentation under ``docs-base-url``."""
+        from fastlint.run.registry import metadata
+
+        return metadata(self.settings.docs_base_url)
 
     @property
     def codes(self) -> frozenset[str]:
