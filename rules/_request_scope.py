@@ -85,9 +85,16 @@ class PerRequestClientRule(Rule):
     """Shared check of FL201 and FL202: each reports the constructors of its own code."""
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
-        for site in constructions(ctx):
+        sites = constructions(ctx)
+        # ``boto3.Session().client("s3")``: the client stands for the session it is made from.
+        inner = {
+            id(site.call.func.value)
+            for site in sites
+            if isinstance(site.call.func, ast.Attribute) and site.name in ctx.knowledge.clients
+        }
+        for site in sites:
             entry = ctx.knowledge.clients.get(site.name)
-            if entry is None or entry.code != self.code:
+            if entry is None or entry.code != self.code or id(site.call) in inner:
                 continue
             message = (
                 f"{describe_call(ctx, site.call.func, site.name)} creates a new {entry.kind} per request "

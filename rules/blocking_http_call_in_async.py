@@ -6,7 +6,20 @@ class BlockingHttpCallInAsync(BlockingCallRule):
     """
     ## What it does
     Checks for synchronous HTTP calls made directly in code that runs on the event loop:
-    `requests`, `urllib`, `urllib3`, `http.client` and sync `httpx`.
+    `requests`, `urllib`, `urllib3`, `http.client`, sync `httpx` (and its fork `httpx2`),
+    and the requests of sync SDK clients: OpenAI, Anthropic, boto3 clients and resources,
+    Google Cloud Storage, BigQuery and Pub/Sub futures, Elasticsearch and OpenSearch,
+    Stripe, Slack `WebClient`, Twilio, SendGrid, kafka-python, pika's
+    `BlockingConnection`, MinIO, hvac, ldap3, paramiko and `smtplib`.
+
+    SDK objects are followed from their constructor or factory (`boto3.client("s3")`,
+    `boto3.Session().client(...)`, `storage.Client().bucket(...).blob(...)`) through
+    attribute chains (`client.chat.completions.create`). Calls that make no request stay
+    quiet (`generate_presigned_url`, `get_paginator`, `client.meta`, `with_options`,
+    `bucket.blob`, `stripe.Webhook.construct_event`), and so do async twins, whose calls
+    are awaited. A constructor that connects (`smtplib.SMTP(host)`,
+    `pika.BlockingConnection(...)`) is reported once: the calls on the object it returns
+    in the same function are not reported again.
 
     ## Why is this bad?
     FastAPI runs `async def` route handlers, dependencies and middleware on one event
@@ -46,11 +59,15 @@ class BlockingHttpCallInAsync(BlockingCallRule):
 
     ## Known problems
     Receivers are typed by local inference: a client passed in through an untyped
-    parameter is not recognised.
+    parameter is not recognised. The SDK table lists each library's sync client types and
+    the methods that make no request (`fastlint/knowledge/sdk.py`); a call the table does
+    not describe is not reported. `allow-blocking-calls = ["stripe"]` (a type or module)
+    silences one SDK.
 
     ## References
     - [FastAPI: Concurrency and async / await](https://fastapi.tiangolo.com/async/)
     - [HTTPX: Async support](https://www.python-httpx.org/async/)
+    - [OpenAI Python library: async usage](https://github.com/openai/openai-python#async-usage)
     """
 
     code = "FL101"
@@ -128,6 +145,65 @@ async def lifespan(app: FastAPI):
     yield
 
 app = FastAPI(lifespan=lifespan)
+"""
+        ),
+        Valid(
+            # Reduced from a chat service: the async twins of the SDK clients, awaited.
+            """
+from anthropic import AsyncAnthropic
+from openai import AsyncOpenAI
+from fastapi import FastAPI
+
+app = FastAPI()
+openai_client = AsyncOpenAI()
+claude = AsyncAnthropic()
+
+@app.post("/chat")
+async def chat(prompt: str):
+    completion = await openai_client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": prompt}])
+    reply = await claude.messages.create(model="claude-sonnet-4-5", max_tokens=512, messages=[{"role": "user", "content": prompt}])
+    return {"openai": completion.choices[0].message.content, "claude": reply.content[0].text}
+"""
+        ),
+        Valid(
+            # Reduced from an upload service: presigned URLs make no request; the upload
+            # is offloaded, or the handler is a sync def that FastAPI runs in its threadpool.
+            """
+import boto3
+from fastapi import FastAPI, UploadFile
+from fastapi.concurrency import run_in_threadpool
+
+app = FastAPI()
+s3 = boto3.client("s3")
+
+@app.get("/files/{key}/url")
+async def download_url(key: str):
+    return {"url": s3.generate_presigned_url("get_object", Params={"Bucket": "files", "Key": key}, ExpiresIn=300)}
+
+@app.post("/files/{key}")
+async def upload(key: str, file: UploadFile):
+    await run_in_threadpool(s3.upload_fileobj, file.file, "files", key)
+    paginator = s3.get_paginator("list_objects_v2")
+    return {"region": s3.meta.region_name, "paginator": paginator is not None}
+
+@app.delete("/files/{key}")
+def delete(key: str):
+    s3.delete_object(Bucket="files", Key=key)
+"""
+        ),
+        Valid(
+            """
+import smtplib
+import stripe
+
+def send_receipt(message):
+    with smtplib.SMTP("mail.example.com", 587, timeout=10) as smtp:
+        smtp.send_message(message)
+
+async def webhook(payload: bytes, signature: str):
+    event = stripe.Webhook.construct_event(payload, signature, "whsec")
+    intent = await stripe.PaymentIntent.retrieve_async(event["data"]["object"]["id"])
+    return intent
 """
         ),
     )
@@ -210,5 +286,66 @@ app = FastAPI(lifespan=lifespan)
             expected=((8, 5, 8, 17),),
             message="blocks the event loop in async lifespan `lifespan`",
             options={"check_startup": True},
+        ),
+        Invalid(
+            # Reduced from a chat service: the sync OpenAI client inside an async route.
+            """
+from openai import OpenAI
+from fastapi import FastAPI
+
+app = FastAPI()
+client = OpenAI()
+
+@app.post("/chat")
+async def chat(prompt: str):
+    completion = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": prompt}])
+    return {"reply": completion.choices[0].message.content}
+""",
+            expected=((10, 18, 10, 48),),
+            message=(
+                "`client.chat.completions.create` (`openai.OpenAI.chat.completions.create`) blocks the event loop "
+                "in async route handler POST /chat; use `openai.AsyncOpenAI` (awaited)"
+            ),
+        ),
+        Invalid(
+            # Reduced from an upload service: boto3 through a factory, a session and a resource.
+            """
+import boto3
+from fastapi import FastAPI, UploadFile
+
+app = FastAPI()
+s3 = boto3.client("s3")
+s3_resource = boto3.Session(profile_name="app").resource("s3")
+
+@app.post("/files/{key}")
+async def upload(key: str, file: UploadFile):
+    s3.put_object(Bucket="files", Key=key, Body=await file.read())
+    s3_resource.Bucket("archive").copy({"Bucket": "files", "Key": key}, key)
+    return {"url": s3.generate_presigned_url("get_object", Params={"Bucket": "files", "Key": key})}
+""",
+            expected=((11, 5, 11, 18), (12, 5, 12, 39)),
+            message="`s3.put_object` (`botocore.client.BaseClient.put_object`) blocks the event loop in async route handler POST /files/{key}; use `aioboto3` (awaited) or `run_in_threadpool`",
+        ),
+        Invalid(
+            # Reduced from a notification service: SMTP, Stripe, Elasticsearch, Kafka.
+            """
+import smtplib
+import stripe
+from elasticsearch import Elasticsearch
+from kafka import KafkaProducer
+
+es = Elasticsearch("http://search:9200")
+producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+async def notify(order, message):
+    with smtplib.SMTP("mail.example.com", 587, timeout=10) as smtp:
+        smtp.starttls()
+        smtp.send_message(message)
+    stripe.PaymentIntent.capture(order.payment_intent)
+    es.index(index="orders", id=order.id, document={"state": "paid"})
+    producer.send("orders", b"paid").get(timeout=10)
+""",
+            expected=((11, 10, 11, 22), (14, 5, 14, 33), (15, 5, 15, 13), (16, 5, 16, 41)),
+            message="`smtplib.SMTP` blocks the event loop in async function `notify`; use `aiosmtplib` (awaited) or `run_in_threadpool`",
         ),
     )

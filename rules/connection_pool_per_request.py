@@ -7,8 +7,10 @@ class ConnectionPoolPerRequest(PerRequestClientRule):
     ## What it does
     Checks for database engines, connection pools and SDK clients created in code that
     runs once per request: `create_engine`/`create_async_engine`, `asyncpg.create_pool`,
-    Redis, MongoDB and Motor clients, `boto3.client`/`resource`/`Session`, OpenAI,
-    Anthropic, Elasticsearch and Google Cloud clients.
+    Redis, MongoDB and Motor clients, `boto3.client`/`resource`/`Session` (and
+    `Session().client(...)`), OpenAI, Anthropic, Elasticsearch, OpenSearch, Google Cloud,
+    Stripe, Slack, Twilio, SendGrid, MinIO and hvac clients, and Kafka and RabbitMQ
+    connections, sync or async alike.
 
     ## Why is this bad?
     Each of these objects owns a connection pool, and many read credentials or fetch
@@ -160,6 +162,32 @@ async def summarise(key: str):
 """,
             expected=((11, 10, 11, 22), (12, 13, 12, 33), (13, 11, 13, 25)),
             message="`boto3.client` creates a new AWS client per request in async route handler POST /summaries",
+        ),
+        Invalid(
+            # Reduced from a search service: async clients built per request are FL202 too.
+            """
+import asyncpg
+import boto3
+from elasticsearch import AsyncElasticsearch
+from kafka import KafkaProducer
+from motor.motor_asyncio import AsyncIOMotorClient
+from openai import AsyncOpenAI
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.get("/search")
+async def search(q: str):
+    es = AsyncElasticsearch("http://search:9200")
+    mongo = AsyncIOMotorClient("mongodb://db")
+    pool = await asyncpg.create_pool("postgresql://db/app")
+    llm = AsyncOpenAI()
+    s3 = boto3.Session().client("s3")
+    producer = KafkaProducer(bootstrap_servers="kafka:9092")
+    return {}
+""",
+            expected=((14, 10, 14, 28), (15, 13, 15, 31), (16, 18, 16, 37), (17, 11, 17, 22), (18, 10, 18, 32), (19, 16, 19, 29)),
+            message="`AsyncElasticsearch` (`elasticsearch.AsyncElasticsearch`) creates a new Elasticsearch client per request in async route handler GET /search",
         ),
         Invalid(
             """

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from fastlint.analysis.context import ModuleContext
 from fastlint.analysis.inference import Scope, TypeInference
 from fastlint.knowledge.blocking import BlockingCall
+from fastlint.knowledge.sdk import CONNECTING_CONSTRUCTORS, SDK_BY_TYPE, sdk_of
 from fastlint.knowledge.tables import Knowledge
 from fastlint.analysis.names import dotted_text, may_resolve_to
 from fastlint.analysis.syntax import FunctionNode, local_calls, walk_local
@@ -16,6 +17,7 @@ from fastlint.analysis.syntax import FunctionNode, local_calls, walk_local
 # ``json.load(f)`` on a stream whose opening call (``open``, ``urlopen``) is reported already says nothing new.
 _FILE_SERIALIZERS = {"json.load": 0, "pickle.load": 0, "json.dump": 1, "pickle.dump": 1}
 _OPENERS = {"builtins.open", "io.open", "codecs.open", "pathlib.Path.open"}
+_FILE_TYPES = ("typing.IO.", "tempfile.SpooledTemporaryFile.")
 
 
 @dataclass(frozen=True)
@@ -36,9 +38,19 @@ def find_blocking_calls(ctx: ModuleContext) -> list[BlockingSite]:
 
 
 def blocking_calls_in(function: FunctionNode, inference: TypeInference, knowledge: Knowledge) -> Iterator[tuple[ast.Call, BlockingCall, str]]:
-    """The known blocking calls in ``function``'s own body (the project index uses it too)."""
+    """The known blocking calls in ``function``'s own body (the project index uses it too).
+
+    A request through an object whose creation is reported already in this function (the
+    methods of ``with smtplib.SMTP(host) as smtp:``, the reads of ``with open(p) as f:``)
+    and the inner call of ``client.query(sql).result()`` are not reported again.
+    """
     methods = knowledge.blocking_methods
-    candidates = [node for node in local_calls(function) if may_resolve_to(node.func, inference.names, methods, knowledge.blocking)]
+    # Any method may be a request of an SDK client (``client.chat.completions.create``).
+    candidates = [
+        node
+        for node in local_calls(function)
+        if isinstance(node.func, ast.Attribute) or may_resolve_to(node.func, inference.names, methods, knowledge.blocking)
+    ]
     if not candidates:
         return
     # ``await session.execute(...)`` returns an awaitable, so it is no sync call, whatever
@@ -46,12 +58,56 @@ def blocking_calls_in(function: FunctionNode, inference: TypeInference, knowledg
     awaited = {id(node.value) for node in walk_local(function) if isinstance(node, ast.Await)}
     candidates = [node for node in candidates if id(node) not in awaited]
     scope = inference.scope(function)
+    found: list[tuple[ast.Call, BlockingCall, str]] = []
     for node in candidates:
         name = inference.callee(node.func, scope)
         entry = knowledge.blocking_call(name) if name else None
+        if entry is None and name in CONNECTING_CONSTRUCTORS and _connects(node, CONNECTING_CONSTRUCTORS[name]) and not knowledge.allows(name):
+            entry = BlockingCall(name, "FL101", SDK_BY_TYPE[name].use_instead)
         if entry is None or _reads_reported_stream(inference, knowledge, node, name or "", scope):
             continue
-        yield node, entry, name or entry.name
+        if _through_reported_object(inference, knowledge, node, name or "", scope):
+            continue
+        found.append((node, entry, name or entry.name))
+    # ``client.query(sql).result()``: the outer call stands for the chain.
+    receivers = {id(node.func.value) for node, entry, _ in found if isinstance(node.func, ast.Attribute)}
+    yield from (site for site in found if id(site[0]) not in receivers)
+
+
+def _connects(call: ast.Call, when: str) -> bool:
+    if when == "always":
+        return True
+    if when == "with-arguments":
+        return bool(call.args) or any(k.arg in ("host", "host_or_ip") for k in call.keywords)
+    _, _, name = when.partition(":")
+    value = next((k.value for k in call.keywords if k.arg == name), None)
+    return value is not None and not (isinstance(value, ast.Constant) and not value.value)
+
+
+def _is_object_method(name: str) -> bool:
+    """A method of an SDK object or a file object (the families whose repeats are left out)."""
+    return name.startswith(_FILE_TYPES) or sdk_of(name) is not None
+
+
+def _through_reported_object(inference: TypeInference, knowledge: Knowledge, call: ast.Call, name: str, scope: Scope) -> bool:
+    """``smtp.login()`` where ``smtp`` is bound (only) to a call that blocks already:
+    ``with smtplib.SMTP(host) as smtp``, ``f = open(path)``, ``channel = connection.channel()``."""
+    if not (isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)) or not _is_object_method(name):
+        return False
+    bindings = scope.bindings.get(call.func.value.id, [])
+    values = [binding.node for binding in bindings if binding.kind in ("value", "enter")]
+    if not values or len(values) != len(bindings):
+        return False
+    for value in values:
+        if not isinstance(value, ast.Call):
+            return False
+        callee = inference.callee(value.func, scope)
+        if callee is None:
+            return False
+        connects = callee in CONNECTING_CONSTRUCTORS and _connects(value, CONNECTING_CONSTRUCTORS[callee])
+        if not (connects or callee in _OPENERS or knowledge.blocking_call(callee) is not None):
+            return False
+    return True
 
 
 def _reads_reported_stream(inference: TypeInference, knowledge: Knowledge, call: ast.Call, name: str, scope: Scope) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastlint.knowledge.fastapi import ANNOTATED, DEPENDS, ITERATOR_TYPES, OPTIONAL
+from fastlint.knowledge import sdk
 from fastlint.knowledge import types as known
 from fastlint.analysis.names import NameTable
 from fastlint.analysis.syntax import FunctionNode, all_parameters, keyword, walk_local
@@ -138,11 +139,23 @@ class TypeInference:
         return self.names.qualified_name(func)
 
     def _imported_instance(self, receiver: ast.expr) -> str | None:
-        """The type of a module-level instance of another project module, by its imported name."""
+        """The type of a module-level instance of another project module, by its imported name,
+        or of an attribute chain from it (``ai.client.chat.completions``)."""
         if self._external_instance is None:
             return None
-        qualified = self.names.qualified_name(receiver)
-        return self._external_instance(qualified) if qualified else None
+        attributes: list[str] = []
+        while True:
+            qualified = self.names.qualified_name(receiver)
+            found = self._external_instance(qualified) if qualified else None
+            if found or not isinstance(receiver, ast.Attribute):
+                break
+            attributes.append(receiver.attr)
+            receiver = receiver.value
+        for attr in reversed(attributes):
+            if found is None:
+                return None
+            found = _attribute_result(found, attr)
+        return found
 
     def _is_module_reference(self, node: ast.expr, scope: Scope) -> bool:
         """``requests`` in ``requests.get``: an imported name not rebound locally."""
@@ -234,6 +247,9 @@ class TypeInference:
                 return "sqlalchemy.ext.asyncio.async_sessionmaker"
             if constructed:
                 return constructed
+            chained = sdk.chained_result(callee)
+            if chained:  # ``s3.Bucket(name)``, ``es.options(...)``: still the SDK
+                return chained
             result = self.call_result(call.func, depth + 1)
             if result is None and self._external_result is not None and callee != self.names.qualified_name(call.func):
                 # A method of a typed receiver (``client.fetch()``): the index may know its result.
@@ -364,8 +380,10 @@ class TypeInference:
 
 
 def _attribute_result(receiver: str, attr: str) -> str | None:
-    return known.ATTRIBUTE_RESULTS.get(f"{receiver}.{attr}") or (
-        known.ATTRIBUTE_RESULTS.get(f"{receiver}.*") if not attr.startswith("_") else None
+    return (
+        known.ATTRIBUTE_RESULTS.get(f"{receiver}.{attr}")
+        or (known.ATTRIBUTE_RESULTS.get(f"{receiver}.*") if not attr.startswith("_") else None)
+        or sdk.attribute_result(receiver, attr)
     )
 
 

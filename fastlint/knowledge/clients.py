@@ -50,7 +50,22 @@ CLIENT_CONSTRUCTORS: tuple[ClientConstructor, ...] = tuple(
         *_family("FL202", "AWS client", "boto3.client boto3.resource boto3.Session aioboto3.Session"),
         *_family("FL202", "SDK client", "openai.OpenAI openai.AsyncOpenAI openai.AzureOpenAI openai.AsyncAzureOpenAI"),
         *_family("FL202", "SDK client", "anthropic.Anthropic anthropic.AsyncAnthropic"),
+        *_family("FL202", "AWS client", "boto3.Session.client boto3.Session.resource"),
+        *_family("FL202", "SDK client", "anthropic.AnthropicBedrock anthropic.AnthropicVertex stripe.StripeClient"),
         *_family("FL202", "Elasticsearch client", "elasticsearch.Elasticsearch elasticsearch.AsyncElasticsearch"),
+        *_family("FL202", "OpenSearch client", "opensearchpy.OpenSearch opensearchpy.AsyncOpenSearch"),
+        *_family(
+            "FL202",
+            "SDK client",
+            "slack_sdk.WebClient slack_sdk.web.async_client.AsyncWebClient twilio.rest.Client "
+            "sendgrid.SendGridAPIClient hvac.Client minio.Minio",
+        ),
+        *_family(
+            "FL202",
+            "message broker client",
+            "kafka.KafkaProducer kafka.KafkaConsumer aiokafka.AIOKafkaProducer aiokafka.AIOKafkaConsumer "
+            "pika.BlockingConnection aio_pika.connect aio_pika.connect_robust",
+        ),
         *_family(
             "FL202",
             "Google Cloud client",

@@ -7,6 +7,7 @@ from functools import cached_property
 
 from fastlint.knowledge.blocking import BLOCKING_CALLS, BlockingCall
 from fastlint.knowledge.clients import CLIENT_CONSTRUCTORS, ClientConstructor
+from fastlint.knowledge.sdk import blocking_sdk_call
 from fastlint.knowledge.resilience import IDEMPOTENCY_KEY_HEADERS, RETRY_POLICIES, RetryPolicy
 from fastlint.knowledge.types import BASES, canonical_name
 from fastlint.settings import Settings
@@ -29,6 +30,7 @@ class Knowledge:
     clients: dict[str, ClientConstructor] = field(default_factory=dict)
     retry_policies: dict[str, RetryPolicy] = field(default_factory=dict)
     idempotency_headers: frozenset[str] = frozenset()  # lower case
+    allowed: frozenset[str] = frozenset()  # ``allow-blocking-calls``: names and the SDK types they prefix
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Knowledge:
@@ -47,7 +49,8 @@ class Knowledge:
         for name in settings.extend_retry_decorators:
             retries.setdefault(canonical_name(name), RetryPolicy(canonical_name(name), canonical_name(name)))
         headers = frozenset(h.lower() for h in (*IDEMPOTENCY_KEY_HEADERS, *settings.extend_idempotency_key_headers))
-        return cls(blocking, frozenset(wrappers), clients, retries, headers)
+        allowed_names = frozenset(canonical_name(name) for name in settings.allow_blocking_calls)
+        return cls(blocking, frozenset(wrappers), clients, retries, headers, allowed_names)
 
     @cached_property
     def blocking_methods(self) -> frozenset[str]:
@@ -62,4 +65,17 @@ class Knowledge:
             base = BASES.get(type_name)
             if base:
                 entry = self.blocking.get(f"{base}.{method}")
+        if entry is None:
+            entry = self._sdk_call(name)
         return entry
+
+    def _sdk_call(self, name: str) -> BlockingCall | None:
+        """A request made by a sync SDK client (``sdk.py``), unless the user allowed it."""
+        sdk = blocking_sdk_call(name)
+        if sdk is None or self.allows(name):
+            return None
+        return BlockingCall(name, sdk.code, sdk.use_instead.replace("{call}", name))
+
+    def allows(self, name: str) -> bool:
+        parts = name.split(".")
+        return any(".".join(parts[:end]) in self.allowed for end in range(1, len(parts) + 1))

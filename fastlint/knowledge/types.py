@@ -50,6 +50,44 @@ CANONICAL_PREFIXES: dict[str, str] = {
     "redis.asyncio.client.Redis": "redis.asyncio.Redis",
     "httpx._config.Timeout": "httpx.Timeout",
     "httpx._exceptions.": "httpx.",
+    # httpx2, a fork with httpx's API, is checked exactly like httpx.
+    "httpx2._api.": "httpx.",
+    "httpx2._client.": "httpx.",
+    "httpx2._config.Timeout": "httpx.Timeout",
+    "httpx2._exceptions.": "httpx.",
+    "httpx2.": "httpx.",
+    # Sync SDK clients (``sdk.py``).
+    "boto3.session.Session": "boto3.Session",
+    "google.cloud.storage.client.Client": "google.cloud.storage.Client",
+    "google.cloud.storage.bucket.Bucket": "google.cloud.storage.Bucket",
+    "google.cloud.storage.blob.Blob": "google.cloud.storage.Blob",
+    "google.cloud.bigquery.client.Client": "google.cloud.bigquery.Client",
+    "google.cloud.bigquery.job.QueryJob": "google.cloud.bigquery.QueryJob",
+    "google.cloud.bigquery.job.query.QueryJob": "google.cloud.bigquery.QueryJob",
+    "google.cloud.pubsub.PublisherClient": "google.cloud.pubsub_v1.PublisherClient",
+    "google.cloud.pubsub.SubscriberClient": "google.cloud.pubsub_v1.SubscriberClient",
+    "elasticsearch.client.Elasticsearch": "elasticsearch.Elasticsearch",
+    "elasticsearch._sync.client.Elasticsearch": "elasticsearch.Elasticsearch",
+    "opensearchpy.client.OpenSearch": "opensearchpy.OpenSearch",
+    "slack_sdk.web.client.WebClient": "slack_sdk.WebClient",
+    "slack_sdk.web.WebClient": "slack_sdk.WebClient",
+    "slack.WebClient": "slack_sdk.WebClient",
+    "slack_sdk.webhook.client.WebhookClient": "slack_sdk.webhook.WebhookClient",
+    "kafka.producer.KafkaProducer": "kafka.KafkaProducer",
+    "kafka.producer.kafka.KafkaProducer": "kafka.KafkaProducer",
+    "kafka.consumer.KafkaConsumer": "kafka.KafkaConsumer",
+    "kafka.consumer.group.KafkaConsumer": "kafka.KafkaConsumer",
+    "pika.adapters.blocking_connection.BlockingConnection": "pika.BlockingConnection",
+    "pika.adapters.BlockingConnection": "pika.BlockingConnection",
+    "minio.api.Minio": "minio.Minio",
+    "sendgrid.sendgrid.SendGridAPIClient": "sendgrid.SendGridAPIClient",
+    "hvac.v1.Client": "hvac.Client",
+    "ldap3.core.connection.Connection": "ldap3.Connection",
+    "paramiko.client.SSHClient": "paramiko.SSHClient",
+    "paramiko.sftp_client.SFTPClient": "paramiko.SFTPClient",
+    "openai.lib.azure.AzureOpenAI": "openai.AzureOpenAI",
+    "openai._client.OpenAI": "openai.OpenAI",
+    "anthropic._client.Anthropic": "anthropic.Anthropic",
 }
 
 
@@ -105,6 +143,19 @@ CONSTRUCTORS: dict[str, str] = {
     "pwdlib.PasswordHash": "pwdlib.PasswordHash",
     "pwdlib.PasswordHash.recommended": "pwdlib.PasswordHash",
     "argon2.PasswordHasher": "argon2.PasswordHasher",
+    # Sync SDK clients whose methods make requests (``sdk.py``).
+    **{name: name for name in (
+        "openai.OpenAI openai.AzureOpenAI anthropic.Anthropic anthropic.AnthropicBedrock anthropic.AnthropicVertex "
+        "boto3.Session google.cloud.storage.Client google.cloud.storage.Bucket google.cloud.storage.Blob "
+        "google.cloud.bigquery.Client google.cloud.pubsub_v1.PublisherClient google.cloud.pubsub_v1.SubscriberClient "
+        "elasticsearch.Elasticsearch opensearchpy.OpenSearch stripe.StripeClient slack_sdk.WebClient "
+        "slack_sdk.webhook.WebhookClient twilio.rest.Client sendgrid.SendGridAPIClient kafka.KafkaProducer "
+        "kafka.KafkaConsumer pika.BlockingConnection minio.Minio hvac.Client ldap3.Connection paramiko.SSHClient "
+        "smtplib.SMTP smtplib.SMTP_SSL"
+    ).split()},
+    "boto3.client": "botocore.client.BaseClient",
+    "boto3.resource": "boto3.resources.base.ServiceResource",
+    "botocore.session.Session.create_client": "botocore.client.BaseClient",
 }
 
 # Methods that return another typed object (fluent APIs, cursors, connections).
@@ -128,6 +179,16 @@ METHOD_RESULTS: dict[str, str] = {
         f"sqlalchemy.orm.Query.{name}": "sqlalchemy.orm.Query"
         for name in "filter filter_by order_by limit offset join outerjoin options where group_by having distinct select_from".split()
     },
+    # Sync SDK clients (``sdk.py``).
+    "boto3.Session.client": "botocore.client.BaseClient",
+    "boto3.Session.resource": "boto3.resources.base.ServiceResource",
+    **{f"google.cloud.storage.Client.{name}": "google.cloud.storage.Bucket" for name in "bucket get_bucket lookup_bucket create_bucket".split()},
+    **{f"google.cloud.storage.Bucket.{name}": "google.cloud.storage.Blob" for name in "blob get_blob".split()},
+    "google.cloud.bigquery.Client.query": "google.cloud.bigquery.QueryJob",
+    "google.cloud.pubsub_v1.PublisherClient.publish": "google.cloud.pubsub_v1.publisher.futures.Future",
+    "kafka.KafkaProducer.send": "kafka.producer.future.FutureRecordMetadata",
+    "pika.BlockingConnection.channel": "pika.adapters.blocking_connection.BlockingChannel",
+    "paramiko.SSHClient.open_sftp": "paramiko.SFTPClient",
 }
 
 # Attribute reads and subscripts that yield typed objects (``client.db.users``, ``path.parent``).
