@@ -44,10 +44,10 @@ _EXPORTS = {
     "ModelInfo": "fastlint.analysis.orm_models",
     "RelationshipInfo": "fastlint.analysis.orm_models",
     "orm_models": "fastlint.analysis.orm_models",
-    "BlockingSite": "fastlint.analysis.blocking_calls",
-    "describe_call": "fastlint.analysis.blocking_calls",
-    "find_blocking_calls": "fastlint.analysis.blocking_calls",
-    "callee_name": "fastlint.analysis.summary",
+    "BlockingSite": "fastlint.analysis.loop_blocking",
+    "describe_call": "fastlint.analysis.loop_blocking",
+    "find_blocking_calls": "fastlint.analysis.loop_blocking",
+    "callee_name": "fastlint.analysis.module_summary",
     "add_argument": "fastlint.fixing.edits",
     "add_import": "fastlint.fixing.edits",
     "add_from_import": "fastlint.fixing.edits",
@@ -56,27 +56,40 @@ _EXPORTS = {
     "replace": "fastlint.fixing.edits",
 }
 
-__all__ = [*_EXPORTS, "__version__"]
+__all__ = [*_EXPORTS, "__version__"]  # noqa: PLE0604 - the names of the export table
 
 if TYPE_CHECKING:
-    from fastlint.finding import (
-        Applicability as Applicability,
-        Edit as Edit,
-        Finding as Finding,
-        Fix as Fix,
-        Position as Position,
-    )
-    from fastlint.rule import (
-        Invalid as Invalid,
-        Rule as Rule,
-        Valid as Valid,
-    )
-    from fastlint.settings import (
-        BlockingCallEntry as BlockingCallEntry,
-        Settings as Settings,
-    )
     from fastlint.analysis.context import (
         ModuleContext as ModuleContext,
+    )
+    from fastlint.analysis.fastapi_model import (
+        RoleKind as RoleKind,
+    )
+    from fastlint.analysis.inference import (
+        Scope as Scope,
+    )
+    from fastlint.analysis.loop_blocking import (
+        BlockingSite as BlockingSite,
+        describe_call as describe_call,
+        find_blocking_calls as find_blocking_calls,
+    )
+    from fastlint.analysis.module_summary import (
+        callee_name as callee_name,
+    )
+    from fastlint.analysis.names import (
+        NameTable as NameTable,
+        dotted_text as dotted_text,
+        may_resolve_to as may_resolve_to,
+    )
+    from fastlint.analysis.orm_models import (
+        ModelInfo as ModelInfo,
+        RelationshipInfo as RelationshipInfo,
+        orm_models as orm_models,
+    )
+    from fastlint.analysis.schemas import (
+        SchemaClass as SchemaClass,
+        held_class as held_class,
+        schema_classes as schema_classes,
     )
     from fastlint.analysis.syntax import (
         FunctionNode as FunctionNode,
@@ -87,34 +100,12 @@ if TYPE_CHECKING:
         string_value as string_value,
         walk_local as walk_local,
     )
-    from fastlint.analysis.names import (
-        NameTable as NameTable,
-        dotted_text as dotted_text,
-        may_resolve_to as may_resolve_to,
-    )
-    from fastlint.analysis.inference import (
-        Scope as Scope,
-    )
-    from fastlint.analysis.fastapi_model import (
-        RoleKind as RoleKind,
-    )
-    from fastlint.analysis.schemas import (
-        SchemaClass as SchemaClass,
-        held_class as held_class,
-        schema_classes as schema_classes,
-    )
-    from fastlint.analysis.orm_models import (
-        ModelInfo as ModelInfo,
-        RelationshipInfo as RelationshipInfo,
-        orm_models as orm_models,
-    )
-    from fastlint.analysis.blocking_calls import (
-        BlockingSite as BlockingSite,
-        describe_call as describe_call,
-        find_blocking_calls as find_blocking_calls,
-    )
-    from fastlint.analysis.summary import (
-        callee_name as callee_name,
+    from fastlint.finding import (
+        Applicability as Applicability,
+        Edit as Edit,
+        Finding as Finding,
+        Fix as Fix,
+        Position as Position,
     )
     from fastlint.fixing.edits import (
         add_argument as add_argument,
@@ -124,6 +115,16 @@ if TYPE_CHECKING:
         remove_argument as remove_argument,
         replace as replace,
     )
+    from fastlint.rule import (
+        Invalid as Invalid,
+        Rule as Rule,
+        Valid as Valid,
+    )
+    from fastlint.settings import (
+        BlockingCallEntry as BlockingCallEntry,
+        Settings as Settings,
+    )
+
 
 def __getattr__(name: str) -> object:
     if name in _EXPORTS:

@@ -106,7 +106,7 @@ def check(
         )
     except SystemExit:
         raise
-    except Exception as error:  # noqa: BLE001 - an internal error is exit 2 with a message, never a traceback
+    except Exception as error:
         if os.environ.get("FASTLINT_DEBUG"):
             raise
         _fail(f"internal error: {type(error).__name__}: {error} (set FASTLINT_DEBUG=1 for the traceback)")
@@ -306,8 +306,8 @@ def review(
     commit: str | None,
 ) -> None:
     """Report the findings on the changed lines of a pull request, as a review (see README)."""
-    from fastlint.run.config import ConfigError
     from fastlint.integrations.review import ReviewError, run_review
+    from fastlint.run.config import ConfigError
 
     if (base is None) == (diff_file is None):
         _fail("give exactly one of --base REV and --diff FILE")

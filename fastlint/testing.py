@@ -6,8 +6,8 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from fastlint.run.engine import Checker, CheckPlan
 from fastlint.finding import Finding
+from fastlint.run.engine import Checker, CheckPlan
 from fastlint.settings import Settings
 from fastlint.source import SourceFile, decode_source
 

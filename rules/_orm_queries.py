@@ -45,7 +45,7 @@ class ModelLookup:
 
 
 def model_lookup(ctx: ModuleContext) -> ModelLookup:
-    return ctx.fact("orm.models", ModelLookup)  # type: ignore[no-any-return]
+    return ctx.fact("orm.models", ModelLookup)
 
 
 # -- loader options ------------------------------------------------------------------

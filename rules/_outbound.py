@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from fastlint import FunctionNode, keyword, ModuleContext, Scope, string_value, walk_local
+from fastlint import FunctionNode, ModuleContext, Scope, keyword, string_value, walk_local
 from fastlint.knowledge.resilience import HTTP_SENDERS
 
 _VERBS = {"get", "post", "put", "patch", "delete", "head", "options"}

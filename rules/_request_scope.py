@@ -12,8 +12,9 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastlint import describe_call, dotted_text, Finding, FunctionNode, ModuleContext, Rule, walk_local
+from fastlint import Finding, FunctionNode, ModuleContext, Rule, describe_call, dotted_text, walk_local
 from fastlint.knowledge.clients import CACHING_DECORATORS
+
 from ._outbound import callee_of
 
 
@@ -38,7 +39,7 @@ def is_cached(ctx: ModuleContext, function: FunctionNode) -> bool:
 
 def constructions(ctx: ModuleContext) -> list[Construction]:
     """Every call made directly in request-scoped code whose result is not kept for reuse."""
-    return ctx.fact("request-scoped-calls", _find_constructions)  # type: ignore[no-any-return]
+    return ctx.fact("request-scoped-calls", _find_constructions)
 
 
 def _find_constructions(ctx: ModuleContext) -> list[Construction]:

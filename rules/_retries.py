@@ -11,7 +11,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastlint import FunctionNode, keyword, ModuleContext, nodes_of, walk_local
+from fastlint import FunctionNode, ModuleContext, keyword, nodes_of, walk_local
 from fastlint.knowledge.resilience import EXCEPTION_CONDITIONS, PRE_SEND_EXCEPTIONS, RetryPolicy
 
 
@@ -25,7 +25,7 @@ class RetrySite:
 
 
 def retry_sites(ctx: ModuleContext) -> list[RetrySite]:
-    return ctx.fact("retry-sites", _find_retry_sites)  # type: ignore[no-any-return]
+    return ctx.fact("retry-sites", _find_retry_sites)
 
 
 def _find_retry_sites(ctx: ModuleContext) -> list[RetrySite]:

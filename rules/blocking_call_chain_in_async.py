@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from fastlint import BlockingCallEntry, callee_name, Finding, Invalid, ModuleContext, Rule, Valid, walk_local
+from fastlint import BlockingCallEntry, Finding, Invalid, ModuleContext, Rule, Valid, callee_name, walk_local
 
 
 class BlockingCallChainInAsync(Rule):

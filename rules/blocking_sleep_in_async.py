@@ -1,6 +1,7 @@
 import ast
 
-from fastlint import add_import, Applicability, BlockingSite, Fix, insert_before, Invalid, ModuleContext, replace, Valid, walk_local
+from fastlint import Applicability, BlockingSite, Fix, Invalid, ModuleContext, Valid, add_import, insert_before, replace, walk_local
+
 from ._blocking import BlockingCallRule
 
 

@@ -1,9 +1,8 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint import Applicability, Finding, Fix, Invalid, ModuleContext, nodes_of, remove_argument, Rule, Valid
+from fastlint import Applicability, Finding, Fix, Invalid, ModuleContext, Rule, Valid, nodes_of, remove_argument
 from fastlint.knowledge.fastapi import APPLICATIONS
-
 
 
 class DebugModeEnabled(Rule):

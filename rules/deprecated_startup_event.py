@@ -1,7 +1,7 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint import dotted_text, Finding, Invalid, keyword, ModuleContext, nodes_of, Rule, string_value, Valid
+from fastlint import Finding, Invalid, ModuleContext, Rule, Valid, dotted_text, keyword, nodes_of, string_value
 from fastlint.knowledge.fastapi import APP_CONSTRUCTORS
 
 _EVENTS = ("startup", "shutdown")

@@ -1,5 +1,6 @@
-from ._request_scope import PerRequestClientRule
 from fastlint import Invalid, Valid
+
+from ._request_scope import PerRequestClientRule
 
 
 class HttpClientPerRequest(PerRequestClientRule):

@@ -1,9 +1,10 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint import all_parameters, Finding, FunctionNode, Invalid, keyword, ModuleContext, Rule, Valid, walk_local
-from ._orm_queries import function_queries, lazy_reads, model_lookup, OrmQueries, suggested_option
+from fastlint import Finding, FunctionNode, Invalid, ModuleContext, Rule, Valid, all_parameters, keyword, walk_local
 from fastlint.knowledge.fastapi import DEPENDS
+
+from ._orm_queries import OrmQueries, function_queries, lazy_reads, model_lookup, suggested_option
 
 _MODELS = """
 from fastapi import Depends, FastAPI
@@ -258,7 +259,7 @@ def _reads_after_commit(ctx: ModuleContext, function: FunctionNode) -> Iterator[
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and isinstance(node.ctx, ast.Load):
                 owner = node.value.id
                 if owner in sessions and node.attr == "commit":
-                    expired.update({name: owner for name in objects})
+                    expired.update(dict.fromkeys(objects, owner))
                 elif owner in sessions and node.attr == "refresh":
                     continue
                 elif owner in expired and node.attr != "awaitable_attrs" and owner not in reported:

@@ -1,6 +1,7 @@
 from collections.abc import Iterator
 
 from fastlint import Finding, Invalid, ModuleContext, Rule, Valid
+
 from ._orm_queries import function_queries, functions, lazy_reads, suggested_option
 
 _MODELS = """

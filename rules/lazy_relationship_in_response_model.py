@@ -4,10 +4,24 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastlint import Finding, FunctionNode, held_class, Invalid, keyword, ModelInfo, ModuleContext, RoleKind, Rule, schema_classes, SchemaClass, Valid, walk_local
+from fastlint import (
+    Finding,
+    FunctionNode,
+    Invalid,
+    ModelInfo,
+    ModuleContext,
+    RoleKind,
+    Rule,
+    SchemaClass,
+    Valid,
+    held_class,
+    keyword,
+    schema_classes,
+    walk_local,
+)
 from fastlint.knowledge.fastapi import SCHEMA_BASES
-from ._orm_queries import function_queries, OrmQueries, Path, Value
 
+from ._orm_queries import OrmQueries, Path, Value, function_queries
 
 _APP = """
 from fastapi import Depends, FastAPI

@@ -1,7 +1,25 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint import add_argument, Applicability, describe_call, dotted_text, Finding, Fix, FunctionNode, Invalid, keyword, local_calls, may_resolve_to, ModuleContext, nodes_of, replace, Rule, Scope, Valid
+from fastlint import (
+    Applicability,
+    Finding,
+    Fix,
+    FunctionNode,
+    Invalid,
+    ModuleContext,
+    Rule,
+    Scope,
+    Valid,
+    add_argument,
+    describe_call,
+    dotted_text,
+    keyword,
+    local_calls,
+    may_resolve_to,
+    nodes_of,
+    replace,
+)
 from fastlint.knowledge.resilience import (
     DEFAULT_TIMEOUT_SETTERS,
     HTTP_ADAPTERS,
@@ -11,6 +29,7 @@ from fastlint.knowledge.resilience import (
     UNBOUNDED_TIMEOUT_OBJECTS,
     TimeoutCall,
 )
+
 from ._outbound import callee_of, calls_through, value_of
 
 _MISSING = object()

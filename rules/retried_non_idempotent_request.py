@@ -1,7 +1,7 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint import Finding, FunctionNode, Invalid, keyword, ModuleContext, nodes_of, Rule, Scope, Settings, string_value, Valid, walk_local
+from fastlint import Finding, FunctionNode, Invalid, ModuleContext, Rule, Scope, Settings, Valid, keyword, nodes_of, string_value, walk_local
 from fastlint.knowledge.resilience import (
     KEY_GENERATORS,
     NON_IDEMPOTENT_METHODS,
@@ -9,6 +9,7 @@ from fastlint.knowledge.resilience import (
     URLLIB3_METHOD_KEYWORDS,
     URLLIB3_RETRY,
 )
+
 from ._outbound import HttpRequest, calls_through, http_request, value_of
 from ._retries import RetrySite, retries_only_before_sending, retry_sites
 

@@ -1,12 +1,11 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint import all_parameters, Finding, Invalid, ModuleContext, nodes_of, Rule, Valid
-from fastlint.knowledge.fastapi import DEPENDS
+from fastlint import Finding, Invalid, ModuleContext, Rule, Valid, all_parameters, nodes_of
 from fastlint.knowledge.clients import SETTINGS_BASES
-from ._request_scope import constructions
-from fastlint.knowledge.fastapi import ANNOTATED
+from fastlint.knowledge.fastapi import ANNOTATED, DEPENDS
 
+from ._request_scope import constructions
 
 
 class SettingsPerRequest(Rule):

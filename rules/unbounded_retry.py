@@ -1,6 +1,7 @@
 from collections.abc import Iterator
 
 from fastlint import Finding, Invalid, ModuleContext, Rule, Valid
+
 from ._retries import retry_sites, unbounded
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_corpus as corpus  # noqa: E402
+import bench_corpus as corpus
 
 REPO = Path(__file__).resolve().parent.parent
 SCRATCH = REPO / ".bench"

@@ -23,12 +23,12 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench  # noqa: E402
-import bench_corpus as corpus  # noqa: E402
+import bench
+import bench_corpus as corpus
 
 REPO = bench.REPO
 FASTLINT = REPO / ".venv" / "bin" / "fastlint"
@@ -116,7 +116,7 @@ def run(argv: list[str], root: Path) -> str:
     return done.stdout
 
 
-@lru_cache(maxsize=None)
+@cache
 def _functions(path: Path) -> list[tuple[int, int, str]]:
     """(first line, last line, kind) of every function in the file, innermost last."""
     try:

@@ -35,11 +35,11 @@ import tarfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_corpus  # noqa: E402
+import bench_corpus
 
 REPO = Path(__file__).resolve().parent.parent
 REVIEWS = REPO / "scripts" / "ecosystem_reviews.json"

@@ -26,7 +26,7 @@ BOM = codecs.BOM_UTF8 + (
     "\n"
     "async def attente():\n"
     '    nom = "été"; time.sleep(1)\n'
-).encode("utf-8")
+).encode()
 
 # file name -> (bytes, the findings expected as (line, column, code))
 FILES: dict[str, tuple[bytes, list[tuple[int, int, str]]]] = {

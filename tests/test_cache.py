@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from projects import check_paths, write_files
 
 import fastlint.run.parsing
-from fastlint.run.cache import CACHE_DIR, summary_digest
+from fastlint.analysis.module_summary import FunctionSummary, ModuleSummary
 from fastlint.cli import main
+from fastlint.run.cache import CACHE_DIR, summary_digest
 from fastlint.run.engine import RunResult
-from fastlint.analysis.summary import FunctionSummary, ModuleSummary
-from projects import check_paths, write_files
 
 FILES = {
     "app/__init__.py": "",
@@ -164,7 +164,7 @@ def test_a_warm_run_of_an_unchanged_project_reads_no_summary(project: Project):
     cold = project.check()
     cache_file(project, "summaries").unlink()
     warm = project.check()
-    assert warm.findings == cold.findings and warm.project is None
+    assert warm.findings == cold.findings and warm.project_index is None
     assert project.parsed == Counter()
     assert not list((project.root / CACHE_DIR).glob("*.summaries.pickle"))  # nothing rewritten
     assert warm.index() is not None and "app.rates" in warm.index().modules  # built on demand

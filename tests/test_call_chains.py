@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from projects import check_paths, write_files
+from test_fixtures import check_app, markers
 
 from fastlint.cli import main
 from fastlint.settings import BlockingCallEntry
-from projects import check_paths, write_files
-from test_fixtures import check_app, markers
 
 CHAINS = Path(__file__).parent / "fixtures" / "chains"
 

@@ -478,7 +478,7 @@ print(" ".join(sorted(sys.modules)), file=sys.stderr)
 """
 # Needed only to build summaries, run rules or apply fixes: a run the cache answers whole
 # pays for none of them (issue 6: startup).
-ANALYSIS_MODULES = ("libcst", "fastlint.rules.", "fastlint.analysis.summary", "fastlint.analysis.project", "fastlint.analysis.inference",
+ANALYSIS_MODULES = ("libcst", "fastlint.rules.", "fastlint.analysis.module_summary", "fastlint.analysis.project_index", "fastlint.analysis.inference",
                     "fastlint.analysis.fastapi_model", "fastlint.analysis.orm_models", "fastlint.analysis.context")
 
 

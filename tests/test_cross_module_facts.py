@@ -6,7 +6,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-
 from projects import check_paths, write_files
 
 SLEEP = "; use `await asyncio.sleep(...)`"

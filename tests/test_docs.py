@@ -10,8 +10,7 @@ from click.testing import CliRunner
 from fastlint.cli import main
 from fastlint.docs import PAGE_HEADER, readme_with_table, rule_pages, rules_document
 from fastlint.rule_meta import REPOSITORY_URL, UNPARSEABLE, docs_url
-from fastlint.run.registry import metadata
-from fastlint.run.registry import all_rules
+from fastlint.run.registry import all_rules, metadata
 from fastlint.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from fastlint.cli import main
-from fastlint.run.registry import known_codes
 from fastlint.rule_meta import UNPARSEABLE
+from fastlint.run.registry import known_codes
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # The apps of the foundation issue; other issues add theirs next to them.

@@ -13,9 +13,9 @@ import pytest
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from fastlint.run.config import load_settings
 from fastlint.finding import Finding, Position
-from fastlint.integrations.lsp import Lines, Project, noqa_edit
+from fastlint.integrations.lsp import Lines, OpenProject, noqa_edit
+from fastlint.run.config import load_settings
 from fastlint.run.registry import metadata
 
 APP = '''\
@@ -350,7 +350,7 @@ def test_excluded_files_and_other_suffixes_get_no_check(tmp_path: Path):
     (root / "generated").mkdir()
     (root / "generated" / "app.py").write_text(APP, encoding="utf-8")
     (root / "app.py").write_text(APP, encoding="utf-8")
-    checked = Project(load_settings([root / "app.py"]))
+    checked = OpenProject(load_settings([root / "app.py"]))
     assert checked.excluded(root / "generated" / "app.py")
     assert checked.excluded(root / "notes.txt")
     assert not checked.excluded(root / "app.py")
@@ -370,7 +370,7 @@ def test_without_a_project_marker_nothing_is_indexed(tmp_path: Path, monkeypatch
     (tmp_path / "other.py").write_text(SERVICES, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     scratch = tmp_path / "scratch.py"
-    alone = Project(load_settings([scratch]))
+    alone = OpenProject(load_settings([scratch]))
     assert alone.summaries == {}
     text = SERVICES + "\n\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n@router.get('/')\nasync def rates():\n    return fetch_rates()\n"
     assert [finding.code for finding in alone.check(scratch, text)] == ["FL107"]

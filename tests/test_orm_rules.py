@@ -271,7 +271,7 @@ def served_queries(app, get_session, models, paths: list[str], tmp_path: Path) -
         counter = QueryCounter(engine)
 
         def session():  # type: ignore[no-untyped-def]
-            with Session(engine) as s:
+            with Session(engine) as s:  # noqa: B023 - used within this iteration only
                 yield s
 
         app.dependency_overrides[get_session] = session

@@ -8,10 +8,10 @@ import textwrap
 
 import pytest
 
+from fastlint.analysis.module_summary import ModuleSummary, summarize
+from fastlint.analysis.project_index import Chain, ProjectIndex
 from fastlint.knowledge.tables import Knowledge
-from fastlint.analysis.project import Chain, ProjectIndex
 from fastlint.settings import Settings
-from fastlint.analysis.summary import ModuleSummary, summarize
 
 KNOWLEDGE = Knowledge.from_settings(Settings())
 

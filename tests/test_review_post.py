@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from test_review import EXPECTED_COMMENTS, feature_branch_repo, validate_review
 
 from fastlint.cli import main
-from test_review import EXPECTED_COMMENTS, feature_branch_repo, validate_review
 
 TOKEN = "ghs_test_token"
 
@@ -44,7 +44,7 @@ class FakeGitHub:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 fake.requests.append(("GET", self.path, self.headers, None))
                 half = len(fake.existing) // 2
                 if "page=2" in self.path:
@@ -53,7 +53,7 @@ class FakeGitHub:
                     link = f'<{fake.url}/repos/acme/shop/pulls/12/comments?per_page=100&page=2>; rel="next"'
                     self._answer(200, fake.existing[:half], {"Link": link})
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.requests.append(("POST", self.path, self.headers, body))
                 if fake.status != 200:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from fastlint.run.registry import all_rules
 from fastlint.rule import DOC_SECTIONS, Invalid, Valid
+from fastlint.run.registry import all_rules
 from fastlint.testing import fix_source, lint_source
 
 RULES = all_rules()
@@ -108,8 +108,9 @@ def test_codes_names_and_modules_are_unique_and_consistent():
 
 
 def test_one_rule_class_per_module():
-    from fastlint.run.registry import rules_in_module
     import importlib
+
+    from fastlint.run.registry import rules_in_module
 
     modules = {rule.__module__ for rule in RULES}
     for name in modules:
@@ -125,7 +126,7 @@ def test_codes_read_without_importing_the_rules_match_the_rules():
 
 
 def test_metadata_read_without_importing_the_rules_matches_the_rules():
-    from fastlint.run.registry import metadata
     from fastlint.rule_meta import UNPARSEABLE
+    from fastlint.run.registry import metadata
 
     assert dict(metadata()) == {UNPARSEABLE.code: UNPARSEABLE, **{rule.code: rule.meta() for rule in RULES}}

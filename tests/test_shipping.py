@@ -63,7 +63,7 @@ def test_one_repository_url():
                 assert url == REPOSITORY_URL, f"{path.relative_to(ROOT)}: {url}"
     for url in pyproject()["project"]["urls"].values():
         assert url.startswith(REPOSITORY_URL + "/") or url == REPOSITORY_URL
-    sources = [p for p in sorted((ROOT / "fastlint").rglob("*.py")) + sorted((ROOT / "rules").rglob("*.py"))]
+    sources = sorted((ROOT / "fastlint").rglob("*.py")) + sorted((ROOT / "rules").rglob("*.py"))
     naming = [p.relative_to(ROOT).as_posix() for p in sources if REPOSITORY_URL in p.read_text(encoding="utf-8")]
     assert naming == ["fastlint/rule_meta.py"]
 

@@ -1,4 +1,4 @@
-"""The package type-checks under ``mypy --strict`` (configured in pyproject.toml)."""
+"""The package type-checks under ``mypy --strict`` and passes ruff (both configured in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -15,3 +15,12 @@ def test_package_passes_strict_mypy():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Success: no issues found" in result.stdout
+
+
+def test_the_code_passes_ruff_with_the_projects_rule_set():
+    """The rule set is in pyproject.toml; .ci/run runs the same check."""
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "fastlint", "rules", "tests", "scripts"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,40 +1,22 @@
-"""The known blocking calls made directly in a function: pass 1 summarises them, FL101-FL106 report them."""
+"""The known blocking calls made directly in a function: pass 1 summarises them for call chains,
+and FL101-FL106 report those of code on the event loop (`loop_blocking`)."""
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-from fastlint.analysis.context import ModuleContext
 from fastlint.analysis.inference import Scope, TypeInference
+from fastlint.analysis.names import may_resolve_to
+from fastlint.analysis.syntax import FunctionNode, local_calls, walk_local
 from fastlint.knowledge.blocking import BlockingCall
 from fastlint.knowledge.sdk import CONNECTING_CONSTRUCTORS, SDK_BY_TYPE, sdk_of
 from fastlint.knowledge.tables import Knowledge
-from fastlint.analysis.names import dotted_text, may_resolve_to
-from fastlint.analysis.syntax import FunctionNode, local_calls, walk_local
 
 # ``json.load(f)`` on a stream whose opening call (``open``, ``urlopen``) is reported already says nothing new.
 _FILE_SERIALIZERS = {"json.load": 0, "pickle.load": 0, "json.dump": 1, "pickle.dump": 1}
 _OPENERS = {"builtins.open", "io.open", "codecs.open", "pathlib.Path.open"}
 _FILE_TYPES = ("typing.IO.", "tempfile.SpooledTemporaryFile.")
-
-
-@dataclass(frozen=True)
-class BlockingSite:
-    call: ast.Call
-    function: ast.AsyncFunctionDef
-    entry: BlockingCall
-    name: str
-
-
-def find_blocking_calls(ctx: ModuleContext) -> list[BlockingSite]:
-    return [
-        BlockingSite(call, function, entry, name)
-        for function in ctx.async_functions
-        if ctx.runs_on_loop(function)
-        for call, entry, name in blocking_calls_in(function, ctx.inference, ctx.knowledge)
-    ]
 
 
 def blocking_calls_in(function: FunctionNode, inference: TypeInference, knowledge: Knowledge) -> Iterator[tuple[ast.Call, BlockingCall, str]]:
@@ -128,11 +110,3 @@ def _is_reported(inference: TypeInference, knowledge: Knowledge, node: ast.AST |
         return False
     callee = inference.callee(node.func, scope)
     return callee is not None and (callee in _OPENERS or knowledge.blocking_call(callee) is not None)
-
-
-def describe_call(ctx: ModuleContext, func: ast.expr, qualified: str) -> str:
-    """```send` (`requests.post`)`` when the code's spelling hides what is called."""
-    written = dotted_text(func)
-    if written is None or written == qualified:
-        return f"`{qualified}`"
-    return f"`{written}` (`{qualified}`)"

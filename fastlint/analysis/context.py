@@ -3,24 +3,42 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from fastlint.analysis.fastapi_model import FastAPIModel, build_model
-from fastlint.finding import Finding, Fix, Position
 from fastlint.analysis.inference import TypeInference
-from fastlint.knowledge.tables import Knowledge
 from fastlint.analysis.names import NameTable
+from fastlint.analysis.syntax import FunctionNode, nodes_of
+from fastlint.finding import Finding, Fix, Position
+from fastlint.knowledge.tables import Knowledge
 from fastlint.settings import Settings
 from fastlint.source import SourceFile
-from fastlint.analysis.syntax import FunctionNode, nodes_of
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
-    from fastlint.analysis.project import ProjectIndex
+    from fastlint.analysis.project_index import ProjectIndex
 
 
 class ModuleContext:
+    """What a rule may ask about the module it checks: the rules' API.
+
+    - ``source``, ``tree`` (CPython ``ast``), ``module`` (its dotted name), ``path``, ``settings``;
+    - ``names``: imports and aliases to qualified names (``names.qualified_name(node)``);
+    - ``model``: the FastAPI model (routes, dependencies, middleware, lifespan, and the role
+      of each function), with ``runs_on_loop(function)`` for "does this run on the event loop";
+    - ``inference``: receiver types (``inference.callee(call.func, scope)``);
+    - ``knowledge``: the tables of ``fastlint.knowledge`` with the configuration applied;
+    - ``project``: the project index, for questions across modules (None for a snippet);
+    - ``fact(key, compute)``: a value several rules share, computed once per module;
+    - ``finding(code, node, message, ...)``: a finding with the node's exact range.
+
+    Rules never parse, read files, walk the project or print: they ask this object.
+    """
+
     def __init__(
         self,
         source: SourceFile,
@@ -80,11 +98,14 @@ class ModuleContext:
             return False
         return self.settings.check_startup or not self.model.runs_only_once(function)
 
-    def fact(self, key: str, compute):  # type: ignore[no-untyped-def]
-        """A value several rules share (the blocking calls, say), computed on first use."""
+    def fact(self, key: str, compute: Callable[[ModuleContext], T]) -> T:
+        """A value several rules share (the blocking calls, say), computed on first use.
+
+        ``key`` names the fact; every rule asking for it must pass the same ``compute``.
+        """
         if key not in self._facts:
             self._facts[key] = compute(self)
-        return self._facts[key]
+        return cast(T, self._facts[key])
 
     # -- reporting ---------------------------------------------------------------------
 

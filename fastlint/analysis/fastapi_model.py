@@ -16,16 +16,15 @@ from dataclasses import dataclass, field
 
 from fastlint.analysis.names import NameTable, dotted_text
 from fastlint.analysis.syntax import FunctionNode, keyword, nodes_of, string_value
-
 from fastlint.knowledge.fastapi import (
     APP_CONSTRUCTORS,
+    APPLICATIONS,
     ASYNC_CONTEXT_MANAGER,
     BASE_HTTP_MIDDLEWARE,
     DEPENDS,
     ENTRYPOINT_RUNNERS,
     HTTP_METHODS,
     MIDDLEWARE_ENTRIES,
-    APPLICATIONS,
 )
 
 

@@ -12,11 +12,10 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from fastlint.knowledge.fastapi import ANNOTATED, DEPENDS, ITERATOR_TYPES, OPTIONAL
-from fastlint.knowledge import sdk
-from fastlint.knowledge import types as known
 from fastlint.analysis.names import NameTable
 from fastlint.analysis.syntax import FunctionNode, all_parameters, keyword, walk_local
+from fastlint.knowledge import sdk, types as known
+from fastlint.knowledge.fastapi import ANNOTATED, DEPENDS, ITERATOR_TYPES, OPTIONAL
 
 _MAX_DEPTH = 24
 

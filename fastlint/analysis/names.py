@@ -6,11 +6,11 @@ import ast
 import builtins
 import os
 from collections.abc import Container
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
-from fastlint.knowledge.types import canonical_name
 from fastlint.analysis.syntax import module_statements, nodes_of, walk_local
+from fastlint.knowledge.types import canonical_name
 
 _BUILTINS = frozenset(dir(builtins))
 
@@ -36,7 +36,7 @@ def package_parts_cache_clear() -> None:
     _top_package.cache_clear()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _package_parts(directory: str, root: str) -> tuple[str, ...]:
     """The package names from the top package down to ``directory``.
 
@@ -51,7 +51,7 @@ def _package_parts(directory: str, root: str) -> tuple[str, ...]:
     return tuple(os.path.relpath(directory, os.path.dirname(top)).split(os.sep))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _top_package(directory: str, root: str) -> str | None:
     """The highest folder from ``directory`` up to ``root`` with an ``__init__.py`` (one
     stat per folder, each folder asked once)."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from fastlint.analysis.names import NameTable, dotted_text
+from fastlint.analysis.syntax import keyword, string_value
 from fastlint.knowledge.orm import (
     DECLARATIVE_BASES,
     DECLARATIVE_FACTORIES,
@@ -17,8 +19,6 @@ from fastlint.knowledge.orm import (
     RELATIONSHIP_FACTORIES,
     SQLMODEL_BASE,
 )
-from fastlint.analysis.names import NameTable, dotted_text
-from fastlint.analysis.syntax import keyword, string_value
 
 _COLLECTIONS = {"list", "List", "set", "Set", "tuple", "Sequence", "frozenset"}
 _SPECIAL_MAPPED = {"WriteOnlyMapped": "write_only", "DynamicMapped": "dynamic"}

@@ -110,7 +110,7 @@ def add_import(ctx: ModuleContext, module: str) -> tuple[bool, Edit | None]:
     """
     from fastlint.fixing import imports
 
-    return ctx.fact(f"add-import:{module}", lambda ctx: imports.add_import(ctx, module))  # type: ignore[no-any-return]
+    return ctx.fact(f"add-import:{module}", lambda ctx: imports.add_import(ctx, module))
 
 
 def add_from_import(ctx: ModuleContext, module: str, name: str) -> tuple[bool, Edit | None]:

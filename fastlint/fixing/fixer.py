@@ -64,7 +64,7 @@ def fixable_codes(settings: Settings, known: Mapping[str, bool]) -> frozenset[st
         extend_blocking_calls=(),
     )
     # Preview rules are fixable unless excluded: selecting them is `select`'s job.
-    every = {code: False for code in known}
+    every = dict.fromkeys(known, False)
     return resolve_selection(selection, every)[0]
 
 

@@ -28,9 +28,6 @@ class Hunk:
     def end(self) -> int:
         return self.start + self.count - 1
 
-    def covers(self, first: int, last: int) -> bool:
-        return self.start <= first and last <= self.end
-
 
 @dataclass
 class FileDiff:

@@ -22,6 +22,12 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from fastlint import __version__
+from fastlint.analysis.module_summary import ModuleSummary
+from fastlint.analysis.project_index import ProjectIndex
+from fastlint.finding import Applicability, Edit, Finding, Position
+from fastlint.fixing.edits import Offsets
+from fastlint.fixing.fixer import FixPolicy, apply_edits
+from fastlint.rule_meta import UNPARSEABLE, RuleMeta
 from fastlint.run.config import (
     PROJECT_MARKERS,
     ConfigError,
@@ -29,16 +35,10 @@ from fastlint.run.config import (
     find_project_root,
     load_settings,
 )
-from fastlint.run.session import Session
-from fastlint.finding import Applicability, Edit, Finding, Position
-from fastlint.fixing.fixer import FixPolicy, apply_edits
-from fastlint.fixing.edits import Offsets
-from fastlint.analysis.project import ProjectIndex
 from fastlint.run.registry import metadata
-from fastlint.rule_meta import UNPARSEABLE, RuleMeta
+from fastlint.run.session import Session
 from fastlint.settings import Settings
 from fastlint.source import SourceFile
-from fastlint.analysis.summary import ModuleSummary
 
 SOURCE = "fastlint"
 # Typing pauses this long (seconds) before the text is checked.
@@ -47,7 +47,7 @@ CONFIG_FILES = ("pyproject.toml", "fastlint.toml")
 _NOQA_CODES = re.compile(r"#\s*noqa:\s*[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*", re.IGNORECASE)
 
 
-class Project:
+class OpenProject:
     """One project root: settings, enabled codes and the summaries of its files."""
 
     def __init__(self, settings: Settings) -> None:
@@ -84,8 +84,8 @@ class Project:
     def refresh(self, path: Path) -> None:
         """A saved (created, deleted) file's summary replaces the one in the index; a file
         that cannot be read or parsed leaves the index, as in a run."""
-        from fastlint.run.engine import summarize_file
         from fastlint.analysis.names import module_name_for
+        from fastlint.run.engine import summarize_file
 
         module, is_package = module_name_for(path, self.settings.project_root)
         try:
@@ -99,9 +99,9 @@ class Project:
 
     def check(self, path: Path, text: str) -> list[Finding]:
         """Findings of the unsaved ``text`` of ``path`` against the project's index."""
+        from fastlint.analysis.module_summary import summarize
         from fastlint.analysis.names import module_name_for
         from fastlint.run.parsing import ParseError, parse_module
-        from fastlint.analysis.summary import summarize
 
         source = SourceFile(path=path, data=text.encode("utf-8", "surrogatepass"), text=text, encoding="utf-8", bom=False)
         module, is_package = module_name_for(path, self.settings.project_root)
@@ -275,9 +275,9 @@ _LIST_SETTINGS = {"select": "select", "extendSelect": "extend_select", "ignore":
 class FastlintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(SOURCE, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
-        self.projects: dict[tuple[Path, Path | None], Project | ConfigError] = {}
+        self.projects: dict[tuple[Path, Path | None], OpenProject | ConfigError] = {}
         # uri -> (document version, findings, project) of the last check published.
-        self.results: dict[str, tuple[int | None, list[Finding], Project | None]] = {}
+        self.results: dict[str, tuple[int | None, list[Finding], OpenProject | None]] = {}
         self._pending: dict[str, asyncio.Future[None]] = {}
         self._reported: set[str] = set()
         self.editor_settings = EditorSettings()
@@ -287,13 +287,13 @@ class FastlintServer(LanguageServer):
 
     # -- projects ----------------------------------------------------------------------
 
-    def project(self, path: Path) -> Project:
+    def project(self, path: Path) -> OpenProject:
         """The project of ``path``, built on first use (raises ConfigError)."""
         editor = self.editor_settings
         key = (find_project_root(path), editor.configuration or find_config_file(path))
         if key not in self.projects:
             try:
-                self.projects[key] = Project(load_settings([path], editor.configuration, dict(editor.overrides)))
+                self.projects[key] = OpenProject(load_settings([path], editor.configuration, dict(editor.overrides)))
             except ConfigError as error:
                 self.projects[key] = error
         found = self.projects[key]
@@ -301,7 +301,7 @@ class FastlintServer(LanguageServer):
             raise found
         return found
 
-    def _run(self, path: Path, text: str) -> tuple[list[Finding], Project | None]:
+    def _run(self, path: Path, text: str) -> tuple[list[Finding], OpenProject | None]:
         """On the worker thread: the findings of one document."""
         path = path.resolve()
         project = self.project(path)
@@ -317,7 +317,7 @@ class FastlintServer(LanguageServer):
             return
         for path in (path.resolve() for path in paths):
             for project in self.projects.values():
-                if isinstance(project, Project) and project.holds(path):
+                if isinstance(project, OpenProject) and project.holds(path):
                     project.refresh(path)
 
     # -- checking ----------------------------------------------------------------------

@@ -19,10 +19,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from fastlint.integrations.diff import FileDiff, Hunk, parse_unified_diff
 from fastlint.finding import Applicability, Finding
-from fastlint.fixing.fixer import FixPolicy, apply_edits
 from fastlint.fixing.edits import Offsets
+from fastlint.fixing.fixer import FixPolicy, apply_edits
+from fastlint.integrations.diff import FileDiff, Hunk, parse_unified_diff
 from fastlint.rule_meta import RuleMeta
 
 __all__ = ["REVIEW_FORMATS", "ReviewError", "git_diff", "on_changed_lines", "render_review", "repository_root"]

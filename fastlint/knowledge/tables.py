@@ -7,8 +7,8 @@ from functools import cached_property
 
 from fastlint.knowledge.blocking import BLOCKING_CALLS, BlockingCall
 from fastlint.knowledge.clients import CLIENT_CONSTRUCTORS, ClientConstructor
-from fastlint.knowledge.sdk import blocking_sdk_call
 from fastlint.knowledge.resilience import IDEMPOTENCY_KEY_HEADERS, RETRY_POLICIES, RetryPolicy
+from fastlint.knowledge.sdk import blocking_sdk_call
 from fastlint.knowledge.types import BASES, canonical_name
 from fastlint.settings import Settings
 

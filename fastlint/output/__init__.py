@@ -6,10 +6,9 @@ to stdout or a file and decides the exit code.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-
-import importlib
 
 from fastlint.finding import Finding
 from fastlint.output._common import Context, FixCounts, Sources

@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastlint import __version__
-from fastlint.run.digests import digest, value_digest
+from fastlint.digests import digest, value_digest
 
 if TYPE_CHECKING:
+    from fastlint.analysis.module_summary import ModuleSummary
     from fastlint.finding import Finding
     from fastlint.settings import Settings
-    from fastlint.analysis.summary import ModuleSummary
 
 CACHE_DIR = ".fastlint_cache"
 _MARKER = "# Created by fastlint."  # the first line of the cache directory's .gitignore

@@ -10,16 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from fastlint.finding import Finding, Position
-from fastlint.run.progress import ProgressCallback, no_progress
 from fastlint.rule_meta import UNPARSEABLE
+from fastlint.run.progress import ProgressCallback, no_progress
 from fastlint.settings import Settings
 from fastlint.source import SourceError, SourceFile, decode_source, read_source
 
 if TYPE_CHECKING:
-    from fastlint.run.cache import Cache
+    from fastlint.analysis.module_summary import ModuleSummary
+    from fastlint.analysis.project_index import ProjectIndex
     from fastlint.knowledge.tables import Knowledge
-    from fastlint.analysis.project import ProjectIndex
-    from fastlint.analysis.summary import ModuleSummary
+    from fastlint.run.cache import Cache
 
 _T = TypeVar("_T")
 
@@ -45,13 +45,13 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
     # The index the run checked against: the fixer re-checks fixed files with it. A run
     # the cache answered whole built none; ``index()`` builds it on demand.
-    project: ProjectIndex | None = None
+    project_index: ProjectIndex | None = None
     index_loader: Callable[[], ProjectIndex] | None = None
 
     def index(self) -> ProjectIndex | None:
-        if self.project is None and self.index_loader is not None:
-            self.project = self.index_loader()
-        return self.project
+        if self.project_index is None and self.index_loader is not None:
+            self.project_index = self.index_loader()
+        return self.project_index
 
 
 @dataclass(frozen=True)
@@ -72,15 +72,15 @@ class Checker:
     """Pass 2 for one file at a time. Without a project index (a snippet, a test), each
     file is its own project: chains through its own helpers are still followed."""
 
-    def __init__(self, plan: CheckPlan, project: ProjectIndex | None = None) -> None:
-        from fastlint.run.config import per_file_ignored_codes, resolve_selection, unreported_path
+    def __init__(self, plan: CheckPlan, index: ProjectIndex | None = None) -> None:
         from fastlint.knowledge.tables import Knowledge
+        from fastlint.run.config import per_file_ignored_codes, resolve_selection, unreported_path
         from fastlint.run.registry import all_rules, known_codes
 
         self.plan = plan
         self.settings = plan.settings
-        self.knowledge = project.knowledge if project is not None else Knowledge.from_settings(plan.settings)
-        self.project = project
+        self.knowledge = index.knowledge if index is not None else Knowledge.from_settings(plan.settings)
+        self.index = index
         self.rules = [rule(plan.settings) for rule in all_rules() if rule.code in plan.codes]
         self._known = known_codes()
         self._per_file_ignored = per_file_ignored_codes
@@ -103,10 +103,10 @@ class Checker:
         result = FileResult(str(source.path), text=source.text)
         if skips_file(source):
             return result
-        if self.project is None:
+        if self.index is None:
             self._check_source(source, result)
             return result
-        with self.project.recording() as consulted:
+        with self.index.recording() as consulted:
             self._check_source(source, result)
         result.consulted = frozenset(consulted)
         return result
@@ -125,7 +125,7 @@ class Checker:
         candidates = [rule for rule in self.rules if rule.code not in ignored]
         # A module that never mentions FastAPI still has request-scoped code when another
         # module registers its functions (``Depends(deps.get_client)``).
-        registered = self.project is not None and any(rule.role_triggered for rule in candidates) and bool(self.project.registered_roles(module))
+        registered = self.index is not None and any(rule.role_triggered for rule in candidates) and bool(self.index.registered_roles(module))
         rules = [rule for rule in candidates if _triggered(rule.triggers, source.data) or (registered and rule.role_triggered)]
         # Parsed even when no rule is triggered: a broken file is never silent.
         try:
@@ -152,10 +152,10 @@ class Checker:
     def _context(self, source: SourceFile, tree, module: str, is_package: bool, enabled: frozenset[str]):  # type: ignore[no-untyped-def]
         from fastlint.analysis.context import ModuleContext
 
-        project = self.project
+        project = self.index
         if project is None:
-            from fastlint.analysis.project import ProjectIndex
-            from fastlint.analysis.summary import summarize
+            from fastlint.analysis.module_summary import summarize
+            from fastlint.analysis.project_index import ProjectIndex
 
             project = ProjectIndex([summarize(tree, module, is_package, self.knowledge)], self.knowledge, self.settings.max_call_depth)
         return ModuleContext(source, tree, module, is_package, self.settings, self.knowledge, project, enabled)
@@ -220,7 +220,7 @@ def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progr
     from fastlint.run.cache import Cache, CachedFindings
 
     cache = Cache.for_settings(plan.settings, plan.codes)
-    files = read_project(_project_files(paths, plan.settings), plan.settings)
+    files = read_files(_project_files(paths, plan.settings), plan.settings)
     fingerprints = {key: (file.content, file.module) for key, file in files.items()}
     reused = cache.unchanged_run(fingerprints, [_key(path) for path in paths]) if cache is not None else None
     if cache is not None and reused is not None:
@@ -253,7 +253,7 @@ def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progr
             consulted = {name: project.digests.get(name) for name in result.consulted}
             cache.put_findings(_key(Path(result.path)), CachedFindings(*module, consulted, result.findings))
     run = collect([*results, *fresh], len(paths))
-    run.project = project
+    run.project_index = project
     if cache is not None:
         cache.record_project(fingerprints, project.digests)
         cache.save()
@@ -261,7 +261,7 @@ def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progr
     return run
 
 
-def _warm_run(paths: Sequence[Path], plan: CheckPlan, reused: list[list[Finding]], cache: Cache, files: Mapping[str, ProjectFile]) -> RunResult:
+def _warm_run(paths: Sequence[Path], plan: CheckPlan, reused: list[list[Finding]], cache: Cache, files: Mapping[str, ReadFile]) -> RunResult:
     """Every finding from the cache: no summary loaded, no index built (until a fix asks)."""
     from fastlint.run.cache import Cache
 
@@ -297,7 +297,7 @@ def _counted(results: Iterable[_T], phase: str, total: int, progress: ProgressCa
     return done
 
 
-class ProjectFile(NamedTuple):
+class ReadFile(NamedTuple):
     path: Path
     data: bytes
     content: str  # digest of ``data``
@@ -305,38 +305,38 @@ class ProjectFile(NamedTuple):
     is_package: bool
 
 
-def read_project(files: Iterable[Path], settings: Settings) -> dict[str, ProjectFile]:
+def read_files(files: Iterable[Path], settings: Settings) -> dict[str, ReadFile]:
     """Every readable file's bytes, digest and module name, keyed by absolute path."""
-    from fastlint.run.digests import digest
     from fastlint.analysis.names import module_name_for, package_parts_cache_clear
+    from fastlint.digests import digest
 
     package_parts_cache_clear()  # a long-lived server sees packages created since its last index
-    read: dict[str, ProjectFile] = {}
+    read: dict[str, ReadFile] = {}
     for path in files:
         try:
             data = path.read_bytes()
         except OSError:
             continue
         module, is_package = module_name_for(path, settings.project_root)
-        read[_key(path)] = ProjectFile(path, data, digest(data), module, is_package)
+        read[_key(path)] = ReadFile(path, data, digest(data), module, is_package)
     return read
 
 
 def index_project(files: Iterable[Path], settings: Settings, cache: Cache | None) -> tuple[ProjectIndex, dict[str, tuple[str, str]]]:
     """Pass 1 over ``files``; returns the index and, per file, its digest and module name."""
-    read = read_project(files, settings)
+    read = read_files(files, settings)
     return build_index(read, settings, cache), {key: (file.content, file.module) for key, file in read.items()}
 
 
-def build_index(files: Mapping[str, ProjectFile], settings: Settings, cache: Cache | None, progress: ProgressCallback = no_progress) -> ProjectIndex:
+def build_index(files: Mapping[str, ReadFile], settings: Settings, cache: Cache | None, progress: ProgressCallback = no_progress) -> ProjectIndex:
     """Pass 1: a summary of every file (from the cache when its bytes are unchanged)."""
-    from fastlint.run.cache import CachedSummary, summary_digest
+    from fastlint.analysis.project_index import ProjectIndex
     from fastlint.knowledge.tables import Knowledge
-    from fastlint.analysis.project import ProjectIndex
+    from fastlint.run.cache import CachedSummary, summary_digest
 
     knowledge = Knowledge.from_settings(settings)
     entries: dict[str, CachedSummary] = {}
-    missing: list[ProjectFile] = []
+    missing: list[ReadFile] = []
     for key, file in files.items():
         entry = cache.summary(key, file.content, file.module) if cache is not None else None
         if entry is None:
@@ -357,7 +357,7 @@ def build_index(files: Mapping[str, ProjectFile], settings: Settings, cache: Cac
     return index
 
 
-def _summaries(missing: list[ProjectFile], settings: Settings, progress: ProgressCallback) -> list[ModuleSummary | None]:
+def _summaries(missing: list[ReadFile], settings: Settings, progress: ProgressCallback) -> list[ModuleSummary | None]:
     """Summaries of the files the cache could not answer, over all cores when they are many.
 
     Workers get the bytes that were hashed, so a file edited meanwhile is never cached
@@ -398,9 +398,9 @@ def _summarize_in_worker(task: tuple[Path, bytes, str, bool]) -> ModuleSummary |
 
 def summarize_file(path: Path, data: bytes, module: str, is_package: bool, knowledge: Knowledge) -> ModuleSummary | None:
     """One file's summary; None when it cannot be read or parsed (pass 2 reports that)."""
+    from fastlint.analysis.module_summary import summarize
     from fastlint.run.parsing import ParseError, parse_module
     from fastlint.source import decode_source
-    from fastlint.analysis.summary import summarize
 
     try:
         tree = parse_module(decode_source(path, data))

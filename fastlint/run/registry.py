@@ -46,10 +46,6 @@ def rules_in_module(module: object) -> list[type[Rule]]:
     ]
 
 
-def rule_by_code(code: str) -> type[Rule] | None:
-    return next((rule for rule in all_rules() if rule.code == code.upper()), None)
-
-
 def rule_by_selector(selector: str) -> type[Rule] | None:
     """A rule named by its code (``FL101``) or its name (``blocking-http-call-in-async``)."""
     return next((rule for rule in all_rules() if selector.upper() == rule.code or selector == rule.name), None)
@@ -95,7 +91,7 @@ def _read_meta(source: str) -> RuleMeta | None:
     if code is None:
         return None
     # The rule class is the last class opened before its code.
-    docstring = next(reversed([m for m in _DOCSTRING.finditer(source, 0, code.start())]), None)
+    docstring = next(reversed(list(_DOCSTRING.finditer(source, 0, code.start()))), None)
     found: dict[str, str] = {}
     for match in _ATTRIBUTE.finditer(source, docstring.end() if docstring else 0):
         found.setdefault(match[1] or match[3], match[2] or "True")

@@ -16,7 +16,7 @@ from fastlint.run.progress import ProgressCallback, no_progress
 from fastlint.settings import Settings
 
 if TYPE_CHECKING:
-    from fastlint.analysis.project import ProjectIndex
+    from fastlint.analysis.project_index import ProjectIndex
     from fastlint.fixing.fixer import FixPolicy
     from fastlint.rule_meta import RuleMeta
     from fastlint.run.discovery import Discovery

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 
 from fastlint.analysis.fastapi_model import Role, build_model
 from fastlint.analysis.inference import Scope, TypeInference
-from fastlint.knowledge.tables import Knowledge
 from fastlint.analysis.names import NameTable
 from fastlint.analysis.orm_models import ModelInfo, orm_models
 from fastlint.analysis.schemas import SchemaClass, schema_classes
 from fastlint.analysis.syntax import FunctionNode, module_statements, walk_local
+from fastlint.knowledge.tables import Knowledge
 
 CALLED = "()"
 # An instance derived from another module's (see ``ProjectIndex._module_instance``).

@@ -22,13 +22,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from fastlint.run.digests import value_digest
 from fastlint.analysis.fastapi_model import Role, RoleKind
-from fastlint.knowledge import types as known
-from fastlint.knowledge.tables import Knowledge
+from fastlint.analysis.module_summary import CALLED, DERIVED, DIVIDED, PATH, FunctionSummary, ModuleSummary
 from fastlint.analysis.orm_models import ModelInfo
 from fastlint.analysis.schemas import SchemaClass
-from fastlint.analysis.summary import CALLED, DERIVED, DIVIDED, PATH, FunctionSummary, ModuleSummary
+from fastlint.digests import value_digest
+from fastlint.knowledge import types as known
+from fastlint.knowledge.tables import Knowledge
 
 _MAX_RESOLVE = 16
 T = TypeVar("T")
