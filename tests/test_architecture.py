@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("fastlint.finding", "fastlint.settings", "fastlint.rule_meta", "fastlint.source", "fastlint.digests", "fastlint.knowledge"),
     ("fastlint.analysis",),
     # the rules' API: what ``fastlint`` exports, the Rule base class, the fix builders
-    ("fastlint.__init__", "fastlint.rule", "fastlint.fixing.edits"),
+    ("fastlint.__init__", "fastlint.rule", "fastlint.fixing.edits", "fastlint.fixing.imports"),
     ("fastlint.rules",),
     ("fastlint.run", "fastlint.fixing", "fastlint.output"),
     ("fastlint.cli", "fastlint.integrations", "fastlint.docs", "fastlint.testing", "fastlint.__main__"),
@@ -55,8 +55,8 @@ def imports_of(name: str, path: Path) -> set[str]:
                 module = ".".join([*base, node.module] if node.module else base)
             else:
                 module = node.module or ""
-            # ``from package import submodule`` imports the submodule too.
-            targets = [module, *(f"{module}.{alias.name}" for alias in node.names)]
+            # ``from package import submodule`` imports the submodule; other names come from ``module``.
+            targets = [f"{module}.{alias.name}" if f"{module}.{alias.name}" in MODULES else module for alias in node.names]
         else:
             continue
         found.update(target for target in targets if target in MODULES)

@@ -119,4 +119,4 @@ def add_from_import(ctx: ModuleContext, module: str, name: str) -> tuple[bool, E
     is bound to something else."""
     from fastlint.fixing import imports
 
-    return ctx.fact(f"add-from-import:{module}:{name}", lambda ctx: imports.add_from_import(ctx, module, name))  # type: ignore[no-any-return]
+    return ctx.fact(f"add-from-import:{module}:{name}", lambda ctx: imports.add_from_import(ctx, module, name))
