@@ -20,6 +20,7 @@ _EXPORTS = {
     "Finding": "fastlint.finding",
     "Fix": "fastlint.finding",
     "Position": "fastlint.finding",
+    "Root": "fastlint.finding",
     "Invalid": "fastlint.rule",
     "Rule": "fastlint.rule",
     "Valid": "fastlint.rule",
@@ -106,6 +107,7 @@ if TYPE_CHECKING:
         Finding as Finding,
         Fix as Fix,
         Position as Position,
+        Root as Root,
     )
     from fastlint.fixing.edits import (
         add_argument as add_argument,

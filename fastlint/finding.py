@@ -39,11 +39,24 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Root:
+    """What a call-chain finding comes down to: the chain's last project function and the
+    blocking call it makes. Fixing that one call fixes every finding with the same root."""
+
+    function: str  # qualified: ``app.secrets.get_secret``, ``app.clients.GeoClient.lookup``
+    call: str  # qualified: ``builtins.open``
+
+    def describe(self) -> str:
+        return f"`{self.function}` -> `{self.call}`"
+
+
+@dataclass(frozen=True)
 class Finding:
     """One reported problem.
 
     ``suppressed_by`` lists further codes whose ``noqa`` also silences this finding
     (a call-chain finding is silenced by the code of its final blocking call too).
+    ``root`` is set on call-chain findings (see ``Root``).
     """
 
     code: str
@@ -55,6 +68,7 @@ class Finding:
     fix_title: str | None = None
     confidence: str = "high"
     suppressed_by: tuple[str, ...] = field(default=())
+    root: Root | None = None
 
     @property
     def noqa_row(self) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from fastlint import BlockingCallEntry, Finding, Invalid, ModuleContext, Rule, Valid, callee_name, walk_local
+from fastlint import BlockingCallEntry, Finding, Invalid, ModuleContext, Root, Rule, Valid, callee_name, walk_local
 
 
 class BlockingCallChainInAsync(Rule):
@@ -14,6 +14,10 @@ class BlockingCallChainInAsync(Rule):
     or in another one. The finding is at the call in the event-loop code and shows the
     whole chain, down to the blocking call and the rule that knows it:
     `convert() -> fetch_rates() -> requests.get (FL101) blocks the event loop (async route handler GET /convert)`.
+    A function that reaches the same blocking call (in the same project function)
+    through several calls gets one finding, at the first of them; the message counts
+    the others. `--statistics` and the text summary list the blocking calls behind the
+    most findings: fixing one of them fixes them all.
 
     ## Why is this bad?
     A blocking call holds the event loop just as long when it hides one or two calls
@@ -209,6 +213,26 @@ async def handler():
         ),
         Invalid(
             """
+def read_config(name):
+    with open(f"/etc/app/{name}") as f:
+        return f.read()
+
+def secret(name):
+    return read_config(name)
+
+async def handler():
+    token = secret("token")
+    region = read_config("region")
+    return token, region, secret("user")
+""",
+            expected=((10, 13, 10, 19),),
+            message=(
+                "secret() -> read_config() -> builtins.open (FL103) blocks the event loop (async function `handler`); "
+                "2 other calls here reach it too"
+            ),
+        ),
+        Invalid(
+            """
 import requests
 
 class GeoClient:
@@ -293,22 +317,28 @@ async def reset_password(account_id: int):
                 continue
             scope = ctx.inference.scope(function)
             owner = ctx.model.owners.get(function)
-            for node in walk_local(function):
-                if not isinstance(node, ast.Call):
-                    continue
+            # One finding per root cause in this function, at its first call; the others are counted.
+            by_root: dict[tuple[str, str], list] = {}  # type: ignore[type-arg]
+            calls = sorted((n for n in walk_local(function) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+            for node in calls:
                 name = callee_name(node.func, scope, ctx.inference, f"{ctx.module}.{owner.name}" if owner else None)
                 if name is None or ctx.knowledge.blocking_call(name) or name in ctx.knowledge.offload_wrappers:
                     continue
                 canonical = project.resolve(name)
                 chain = project.blocking_chain(canonical, ctx.enabled_codes) if canonical else None
-                if chain is None:
-                    continue
+                if chain is not None:
+                    by_root.setdefault((chain.root, chain.blocking), []).append((node, chain))
+            for (root, blocking), sites in by_root.items():  # in the order of their first calls
+                node, chain = sites[0]
+                others = len(sites) - 1
                 message = f"{chain.describe()} blocks the event loop ({ctx.model.describe(function)})"
+                if others:
+                    message += f"; {others} other call{'s' if others > 1 else ''} here reach{'' if others > 1 else 'es'} it too"
                 yield ctx.finding(
                     self.code,
                     node.func,
                     message,
                     fix_title=f"Offload `{chain.functions[0]}` with `run_in_threadpool`",
                     suppressed_by=(chain.code,),
+                    root=Root(root, blocking),
                 )
-

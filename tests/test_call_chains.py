@@ -214,3 +214,68 @@ def test_a_chain_between_functions_defined_inside_a_module_level_if(tmp_path: Pa
             """,
     })
     assert [(line, code) for _, line, _, code, _ in run(tmp_path, ["registry.py"])] == [(14, "FL107")]
+
+
+SECRETS = {
+    "app/__init__.py": "",
+    "app/secrets.py": """
+        import os
+
+        def get_secret(name):
+            if name.startswith("file:"):
+                with open(name[5:]) as f:
+                    return f.read()
+            return os.environ[name]
+        """,
+    "app/routes.py": """
+        from fastapi import APIRouter
+
+        from app.secrets import get_secret
+
+        router = APIRouter()
+
+        def api_key():
+            return get_secret("API_KEY")
+
+        @router.get("/a")
+        async def a():
+            return get_secret("A"), api_key(), get_secret("B")
+
+        @router.get("/b")
+        async def b():
+            return api_key()
+        """,
+    "app/jobs.py": """
+        from app.secrets import get_secret
+
+        async def job():
+            return get_secret("JOB")
+        """,
+}
+
+
+def test_one_finding_per_root_and_caller_and_the_roots_in_the_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    write_files(tmp_path, SECRETS)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", "app", "--no-cache"])
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        "app/jobs.py:4:12: FL107 get_secret() -> builtins.open (FL103) blocks the event loop (async function `job`)\n"
+        "app/routes.py:12:12: FL107 get_secret() -> builtins.open (FL103) blocks the event loop "
+        "(async route handler GET /a); 2 other calls here reach it too\n"
+        "app/routes.py:16:12: FL107 api_key() -> get_secret() -> builtins.open (FL103) blocks the event loop "
+        "(async route handler GET /b)\n"
+        "Blocking calls behind the most findings (fix one to fix them all):\n"
+        "  `app.secrets.get_secret` -> `builtins.open`: 3 findings in 2 files\n"
+        "Found 3 errors.\n"
+    )
+    statistics = CliRunner().invoke(main, ["check", "app", "--no-cache", "--statistics"])
+    assert statistics.output == (
+        "3 FL107 [ ] blocking-call-chain-in-async\n"
+        "\n"
+        "Blocking calls behind the most findings (fix one to fix them all):\n"
+        "  `app.secrets.get_secret` -> `builtins.open`: 3 findings in 2 files\n"
+    )
+    as_json = json.loads(CliRunner().invoke(main, ["check", "app", "--no-cache", "--output-format", "json"]).stdout)
+    assert [item["root"] for item in as_json] == [{"function": "app.secrets.get_secret", "call": "builtins.open"}] * 3
+    assert [(item["location"], item["end_location"]) for item in as_json][1] == ({"row": 12, "column": 12}, {"row": 12, "column": 22})

@@ -158,7 +158,7 @@ def test_call_results(index: ProjectIndex):
 
 def test_chains(index: ProjectIndex):
     assert index.blocking_chain("app.clients.GeoClient.lookup") == Chain(
-        ("GeoClient.lookup", "BaseClient.fetch"), "requests.Session.get", "FL101"
+        ("GeoClient.lookup", "BaseClient.fetch"), "requests.Session.get", "FL101", "app.clients.BaseClient.fetch"
     )
     assert index.blocking_chain("app.routes.orders.via_factory").describe() == (
         "via_factory() -> GeoClient.lookup() -> BaseClient.fetch() -> requests.Session.get (FL101)"

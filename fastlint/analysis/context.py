@@ -12,7 +12,7 @@ from fastlint.analysis.fastapi_model import FastAPIModel, build_model
 from fastlint.analysis.inference import TypeInference
 from fastlint.analysis.names import NameTable
 from fastlint.analysis.syntax import FunctionNode, nodes_of
-from fastlint.finding import Finding, Fix, Position
+from fastlint.finding import Finding, Fix, Position, Root
 from fastlint.knowledge.tables import Knowledge
 from fastlint.settings import Settings
 from fastlint.source import SourceFile
@@ -122,6 +122,7 @@ class ModuleContext:
         suppressed_by: tuple[str, ...] = (),
         confidence: str = "high",
         fix: Fix | None = None,
+        root: Root | None = None,
     ) -> Finding:
         start = self.position(node.lineno, node.col_offset)  # type: ignore[attr-defined]
         end_line = node.end_lineno or node.lineno  # type: ignore[attr-defined]
@@ -136,6 +137,7 @@ class ModuleContext:
             suppressed_by=suppressed_by,
             confidence=confidence,
             fix=fix,
+            root=root,
         )
 
     def text_of(self, node: ast.AST) -> str:

@@ -43,6 +43,7 @@ class Chain:
     functions: tuple[str, ...]  # display names: ``fetch_rates``, ``GeoClient.lookup``
     blocking: str
     code: str
+    root: str = ""  # the canonical name of ``functions[-1]``
 
     def describe(self) -> str:
         return " -> ".join([*(f"{name}()" for name in self.functions), f"{self.blocking} ({self.code})"])
@@ -329,7 +330,7 @@ class ProjectIndex:
             blocking, callees = self._links(name)
             for blocked, code in blocking:
                 if enabled is None or code in enabled:
-                    return Chain(path, blocked, code)
+                    return Chain(path, blocked, code, name)
             if len(path) >= self.max_depth:
                 continue
             for callee, display in callees:

@@ -26,7 +26,7 @@ def _message(finding: Finding, ctx: Context) -> dict[str, Any]:
             ],
             "message": finding.fix.message or finding.fix_title,
         }
-    return {
+    message: dict[str, Any] = {
         "cell": None,
         "code": finding.code,
         "end_location": _location(finding.end),
@@ -37,6 +37,11 @@ def _message(finding: Finding, ctx: Context) -> dict[str, Any]:
         "noqa_row": finding.noqa_row,
         "url": rule_url(finding.code, ctx.rules),
     }
+    if finding.root is not None:
+        # Not in ruff's shape: present on call-chain findings only (the chain's last project
+        # function and the blocking call it makes), for tools that group findings by cause.
+        message["root"] = {"function": finding.root.function, "call": finding.root.call}
+    return message
 
 
 def render(findings: Sequence[Finding], ctx: Context) -> str:

@@ -20,17 +20,41 @@ def _safe_fix(finding: Finding) -> bool:
     return finding.fix is not None and finding.fix.applicability is Applicability.SAFE
 
 
+_ROOTS_SHOWN = 10
+
+
+def roots_summary(findings: Sequence[Finding]) -> list[str]:
+    """The blocking calls behind two or more findings, most first: fixing one fixes them all."""
+    counts = Counter(f.root for f in findings if f.root is not None)
+    files: dict[object, set[str]] = {}
+    for f in findings:
+        if f.root is not None:
+            files.setdefault(f.root, set()).add(f.path)
+    rows = sorted(((n, root) for root, n in counts.items() if n > 1), key=lambda row: (-row[0], row[1].function, row[1].call))
+    if not rows:
+        return []
+    lines = ["Blocking calls behind the most findings (fix one to fix them all):"]
+    for n, root in rows[:_ROOTS_SHOWN]:
+        k = len(files[root])
+        lines.append(f"  {root.describe()}: {n} findings in {k} file{'' if k == 1 else 's'}")
+    if len(rows) > _ROOTS_SHOWN:
+        lines.append(f"  ... and {len(rows) - _ROOTS_SHOWN} more")
+    return lines
+
+
 def _statistics(findings: Sequence[Finding], ctx: Context) -> str:
     counts = Counter(f.code for f in findings)
     fixable = {f.code for f in findings if _safe_fix(f)}
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     count_width = max(len(str(n)) for n in counts.values())
     code_width = max(len(code) for code in counts)
-    return "".join(
+    table = "".join(
         f"{n:>{count_width}} {code:<{code_width}} {'[*]' if code in fixable else '[ ]'} "
         f"{rule_meta(code, ctx.rules).name}\n"
         for code, n in rows
     )
+    roots = roots_summary(findings)
+    return table + ("\n" + "".join(f"{line}\n" for line in roots) if roots else "")
 
 
 def render(findings: Sequence[Finding], ctx: Context) -> str:
@@ -39,6 +63,7 @@ def render(findings: Sequence[Finding], ctx: Context) -> str:
         return _statistics(findings, ctx) if findings else "All checks passed!\n"
     lines = [_line(f, ctx) for f in findings]
     if not ctx.quiet:
+        lines.extend(roots_summary(findings))
         lines.extend(_closing(findings, ctx).splitlines())
     return "".join(f"{line}\n" for line in lines)
 
