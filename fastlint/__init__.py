@@ -49,6 +49,9 @@ _EXPORTS = {
     "describe_call": "fastlint.analysis.loop_blocking",
     "find_blocking_calls": "fastlint.analysis.loop_blocking",
     "callee_name": "fastlint.analysis.module_summary",
+    "cache_key": "fastlint.analysis.once",
+    "constant_arguments": "fastlint.analysis.once",
+    "once_nodes": "fastlint.analysis.once",
     "add_argument": "fastlint.fixing.edits",
     "add_import": "fastlint.fixing.edits",
     "add_from_import": "fastlint.fixing.edits",
@@ -81,6 +84,11 @@ if TYPE_CHECKING:
         NameTable as NameTable,
         dotted_text as dotted_text,
         may_resolve_to as may_resolve_to,
+    )
+    from fastlint.analysis.once import (
+        cache_key as cache_key,
+        constant_arguments as constant_arguments,
+        once_nodes as once_nodes,
     )
     from fastlint.analysis.orm_models import (
         ModelInfo as ModelInfo,

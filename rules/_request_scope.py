@@ -2,8 +2,11 @@
 
 Request-scoped code is what ``ctx.model`` marks as route handlers, dependencies
 (``yield`` dependencies included: they run once per request too), middleware and
-exception handlers. Lifespan and startup code, module scope, background tasks and
-functions cached with ``functools.lru_cache``/``cache`` build their objects once.
+exception handlers. Lifespan and startup code, module scope and background tasks build
+their objects once, and so does code that ``fastlint.analysis.once`` finds runs once per
+process: a function cached with ``functools.lru_cache``/``cache`` that takes no argument
+(one keyed on its arguments is keyed on request data when FastAPI calls it), and lazy
+initialisation (``if _client is None: _client = ...``).
 """
 
 from __future__ import annotations
@@ -12,8 +15,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastlint import Finding, FunctionNode, ModuleContext, Rule, describe_call, dotted_text, walk_local
-from fastlint.knowledge.clients import CACHING_DECORATORS
+from fastlint import Finding, FunctionNode, ModuleContext, Rule, cache_key, describe_call, dotted_text, once_nodes, walk_local
 
 from ._outbound import callee_of
 
@@ -26,15 +28,11 @@ class Construction:
 
 
 def request_scoped_functions(ctx: ModuleContext) -> list[FunctionNode]:
-    return [function for function in ctx.model.roles if ctx.model.is_request_scoped(function) and not is_cached(ctx, function)]
-
-
-def is_cached(ctx: ModuleContext, function: FunctionNode) -> bool:
-    for decorator in function.decorator_list:
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        if ctx.names.qualified_name(target) in CACHING_DECORATORS:
-            return True
-    return False
+    return [
+        function
+        for function in ctx.model.roles
+        if ctx.model.is_request_scoped(function) and cache_key(function, ctx.names) != "fixed"
+    ]
 
 
 def constructions(ctx: ModuleContext) -> list[Construction]:
@@ -46,7 +44,7 @@ def _find_constructions(ctx: ModuleContext) -> list[Construction]:
     found: list[Construction] = []
     for function in request_scoped_functions(ctx):
         scope = ctx.inference.scope(function)
-        kept = set(_kept_for_reuse(function))
+        kept = set(_kept_for_reuse(function)) | once_nodes(function)
         for node in walk_local(function):
             if isinstance(node, ast.Call) and id(node) not in kept:
                 name = callee_of(ctx, node.func, scope)

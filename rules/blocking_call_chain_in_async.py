@@ -3,7 +3,20 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from fastlint import BlockingCallEntry, Finding, Invalid, ModuleContext, Root, Rule, Valid, callee_name, walk_local
+from fastlint import (
+    BlockingCallEntry,
+    Finding,
+    Invalid,
+    ModuleContext,
+    Root,
+    Rule,
+    Valid,
+    cache_key,
+    callee_name,
+    constant_arguments,
+    once_nodes,
+    walk_local,
+)
 
 
 class BlockingCallChainInAsync(Rule):
@@ -69,6 +82,15 @@ class BlockingCallChainInAsync(Rule):
     ```
     Or make the chain asynchronous end to end (`httpx.AsyncClient`), or declare the
     handler with `def` so that FastAPI runs it in the threadpool.
+
+    Paths that run once per process are not followed: a function memoised with
+    `functools.cache`/`lru_cache` (or `async_lru`, `cachetools`) that takes no argument, or
+    that is called with constants and module-level values only; the body of a lazy
+    initialisation (`global _client; if _client is None: _client = ...`,
+    `if KEY not in CACHE: CACHE[KEY] = ...` with a constant key, `cls._instance`, with or
+    without a lock). A cache keyed on request data (`get_secret(user_id)`, `CACHE[url]`),
+    `cached_property` and `self._data` on a per-request object still run per request and
+    are reported.
 
     ## Known problems
     The chain follows calls whose target is known from syntax and local inference:
@@ -196,6 +218,95 @@ async def reset_password(account_id: int):
     await account.notify("reset")
 """
         ),
+        # Once-only paths (``fastlint.analysis.once``): these chains run once per process.
+        Valid(
+            """
+import functools
+import os
+
+@functools.lru_cache
+def load_settings():
+    with open(os.environ.get("APP_SETTINGS", "/etc/app/settings.json")) as f:
+        return f.read()
+
+async def handler():
+    return load_settings()
+"""
+        ),
+        Valid(
+            """
+from functools import lru_cache
+
+import httpx
+
+@lru_cache(maxsize=None)
+def get_client(provider):
+    with open(f"/etc/ssl/{provider}.pem") as f:
+        return httpx.AsyncClient(verify=f.read())
+
+DEFAULT_PROVIDER = "openai"
+
+async def completion(prompt: str):
+    return await get_client(DEFAULT_PROVIDER).post("/v1/completions", json={"prompt": prompt})
+"""
+        ),
+        Valid(
+            """
+import subprocess
+
+_server = None
+
+def get_server():
+    global _server
+    if _server is None:
+        _server = subprocess.Popen(["uvicorn", "app:app", "--port", "4200"])
+    return _server
+
+async def handler():
+    return get_server().pid
+"""
+        ),
+        Valid(
+            """
+import ssl
+import threading
+
+import httpx
+
+_contexts = {}
+_lock = threading.Lock()
+
+def ssl_context():
+    if "default" not in _contexts:
+        with _lock:
+            if "default" not in _contexts:
+                with open("/etc/ssl/ca.pem") as f:
+                    _contexts["default"] = ssl.create_default_context(cadata=f.read())
+    return _contexts["default"]
+
+async def handler():
+    async with httpx.AsyncClient(verify=ssl_context()) as client:
+        return await client.get("https://example.com")
+"""
+        ),
+        Valid(
+            """
+import subprocess
+
+class Sidecar:
+    _instance = None
+
+    @classmethod
+    def get(cls):
+        if cls._instance is not None:
+            return cls._instance
+        cls._instance = subprocess.Popen(["sidecar"])
+        return cls._instance
+
+async def handler():
+    return Sidecar.get().pid
+"""
+        ),
     )
     INVALID = (
         Invalid(
@@ -252,6 +363,59 @@ async def locate(city: str):
 """,
             expected=((17, 12, 17, 22),),
             message="GeoClient.lookup() -> GeoClient._get() -> requests.Session.get (FL101)",
+        ),
+        Invalid(
+            """
+from functools import lru_cache
+
+@lru_cache(maxsize=1024)
+def get_secret(name):
+    with open(f"/run/secrets/{name}") as f:
+        return f.read()
+
+async def handler(user_id: str):
+    return get_secret(f"token-{user_id}")
+""",
+            expected=((10, 12, 10, 22),),
+            message="get_secret() -> builtins.open (FL103)",
+        ),
+        Invalid(
+            """
+import requests
+
+PAGES = {}
+
+def fetch(url):
+    if url not in PAGES:
+        PAGES[url] = requests.get(url, timeout=5).text
+    return PAGES[url]
+
+async def proxy(url: str):
+    return fetch(url)
+""",
+            expected=((12, 12, 12, 17),),
+            message="fetch() -> requests.get (FL101)",
+        ),
+        Invalid(
+            """
+import json
+
+class Profile:
+    def __init__(self, user):
+        self.user = user
+        self._data = None
+
+    def data(self):
+        if self._data is None:
+            with open(f"/data/{self.user}.json") as f:
+                self._data = json.load(f)
+        return self._data
+
+async def handler(user: str):
+    return Profile(user).data()
+""",
+            expected=((16, 12, 16, 30),),
+            message="Profile.data() -> builtins.open (FL103)",
         ),
         Invalid(
             """
@@ -313,19 +477,24 @@ async def reset_password(account_id: int):
         if project is None:
             return
         for function in ctx.async_functions:
-            if not ctx.runs_on_loop(function):
-                continue
+            if not ctx.runs_on_loop(function) or cache_key(function, ctx.names) == "fixed":
+                continue  # a memoised coroutine without arguments runs once per process
             scope = ctx.inference.scope(function)
             owner = ctx.model.owners.get(function)
             # One finding per root cause in this function, at its first call; the others are counted.
             by_root: dict[tuple[str, str], list] = {}  # type: ignore[type-arg]
-            calls = sorted((n for n in walk_local(function) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+            once = once_nodes(function)  # lazy initialisation: runs once per process
+            calls = sorted(
+                (n for n in walk_local(function) if isinstance(n, ast.Call) and id(n) not in once), key=lambda n: (n.lineno, n.col_offset)
+            )
             for node in calls:
                 name = callee_name(node.func, scope, ctx.inference, f"{ctx.module}.{owner.name}" if owner else None)
                 if name is None or ctx.knowledge.blocking_call(name) or name in ctx.knowledge.offload_wrappers:
                     continue
                 canonical = project.resolve(name)
-                chain = project.blocking_chain(canonical, ctx.enabled_codes) if canonical else None
+                if canonical is None or (project.runs_once_when_called(canonical) and constant_arguments(node, function)):
+                    continue  # ``get_client("default")`` memoised: once per process
+                chain = project.blocking_chain(canonical, ctx.enabled_codes)
                 if chain is not None:
                     by_root.setdefault((chain.root, chain.blocking), []).append((node, chain))
             for (root, blocking), sites in by_root.items():  # in the order of their first calls

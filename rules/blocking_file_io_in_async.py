@@ -54,6 +54,30 @@ class BlockingFileIoInAsync(BlockingCallRule):
     name = "blocking-file-io-in-async"
 
     VALID = (
+        # Once per process (``fastlint.analysis.once``): a memoised coroutine without
+        # arguments, and the lazy initialisation of a module-level value.
+        Valid(
+            """
+from async_lru import alru_cache
+
+@alru_cache
+async def load_prompts():
+    with open("/etc/app/prompts.yaml") as f:
+        return f.read()
+"""
+        ),
+        Valid(
+            """
+_templates = None
+
+async def render(name: str):
+    global _templates
+    if _templates is None:
+        with open("/etc/app/templates.json") as f:
+            _templates = f.read()
+    return _templates
+"""
+        ),
         Valid(
             """
 import json
@@ -115,6 +139,18 @@ async def manifest(root: str):
         ),
     )
     INVALID = (
+        Invalid(
+            """
+from async_lru import alru_cache
+
+@alru_cache(maxsize=256)
+async def load_avatar(user_id: str):
+    with open(f"/data/avatars/{user_id}.png", "rb") as f:
+        return f.read()
+""",
+            expected=((6, 10, 6, 14),),
+            message="`open` (`builtins.open`) blocks the event loop in async function `load_avatar`",
+        ),
         Invalid(
             """
 import json

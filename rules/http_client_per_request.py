@@ -158,8 +158,48 @@ def geo(client=Depends(Geocoder())):
     return client.get("https://geo.example.com").json()
 """
         ),
+        Valid(
+            """
+import asyncio
+
+import httpx
+from fastapi import FastAPI
+
+app = FastAPI()
+_clients = {}
+_lock = asyncio.Lock()
+
+@app.get("/feed")
+async def feed():
+    async with _lock:
+        if "feeds" not in _clients:
+            _clients["feeds"] = httpx.AsyncClient(base_url="https://feeds.example.com")
+    return (await _clients["feeds"].get("/latest")).json()
+"""
+        ),
     )
     INVALID = (
+        Invalid(
+            """
+import asyncio
+
+import httpx
+from fastapi import FastAPI
+
+app = FastAPI()
+_clients = {}
+_lock = asyncio.Lock()
+
+@app.get("/users/{user_id}/feed")
+async def feed(user_id: str):
+    async with _lock:
+        if user_id not in _clients:
+            _clients[user_id] = httpx.AsyncClient(base_url=f"https://feeds.example.com/{user_id}")
+    return (await _clients[user_id].get("/latest")).json()
+""",
+            expected=((15, 33, 15, 50),),
+            message="`httpx.AsyncClient` creates a new HTTP client per request in async route handler GET /users/{user_id}/feed",
+        ),
         Invalid(
             """
 import httpx

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from fastlint.analysis.inference import Scope, TypeInference
 from fastlint.analysis.names import may_resolve_to
+from fastlint.analysis.once import cache_key, once_nodes
 from fastlint.analysis.syntax import FunctionNode, local_calls, walk_local
 from fastlint.knowledge.blocking import BlockingCall
 from fastlint.knowledge.sdk import CONNECTING_CONSTRUCTORS, SDK_BY_TYPE, sdk_of
@@ -20,18 +21,23 @@ _FILE_TYPES = ("typing.IO.", "tempfile.SpooledTemporaryFile.")
 
 
 def blocking_calls_in(function: FunctionNode, inference: TypeInference, knowledge: Knowledge) -> Iterator[tuple[ast.Call, BlockingCall, str]]:
-    """The known blocking calls in ``function``'s own body (the project index uses it too).
+    """The known blocking calls in ``function``'s own body (the project index uses it too),
+    leaving out those that run once per process (``fastlint.analysis.once``).
 
     A request through an object whose creation is reported already in this function (the
     methods of ``with smtplib.SMTP(host) as smtp:``, the reads of ``with open(p) as f:``)
     and the inner call of ``client.query(sql).result()`` are not reported again.
     """
     methods = knowledge.blocking_methods
+    if cache_key(function, inference.names) == "fixed":
+        return
+    once = once_nodes(function)
     # Any method may be a request of an SDK client (``client.chat.completions.create``).
     candidates = [
         node
         for node in local_calls(function)
-        if isinstance(node.func, ast.Attribute) or may_resolve_to(node.func, inference.names, methods, knowledge.blocking)
+        if id(node) not in once
+        and (isinstance(node.func, ast.Attribute) or may_resolve_to(node.func, inference.names, methods, knowledge.blocking))
     ]
     if not candidates:
         return

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from fastlint.analysis.fastapi_model import Role, build_model
 from fastlint.analysis.inference import Scope, TypeInference
 from fastlint.analysis.names import NameTable
+from fastlint.analysis.once import cache_key, constant_arguments, once_nodes
 from fastlint.analysis.orm_models import ModelInfo, orm_models
 from fastlint.analysis.schemas import SchemaClass, schema_classes
 from fastlint.analysis.syntax import FunctionNode, module_statements, walk_local
@@ -40,6 +41,10 @@ class FunctionSummary:
     calls: tuple[str, ...] = ()  # qualified or symbolic names of possible project callees
     returns: str | None = None
     offloaded: bool = False  # decorated with an offload wrapper: calling it does not block
+    # Memoised on its arguments (``lru_cache`` with parameters): a call with constant or
+    # module-level arguments runs it once per process (see ``fastlint.analysis.once``).
+    keyed_cache: bool = False
+    constant_calls: tuple[str, ...] = ()  # callees of ``calls`` that every call passes such arguments
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,12 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
         blocking = list(blocking_calls_in(function, inference, knowledge))
         direct = {id(call) for call, _, _ in blocking}
         owner = owners.get(function)
-        calls = _project_calls(function, inference, knowledge, direct, f"{module}.{owner.name}" if owner else None)
+        key = cache_key(function, names)
+        calls, constant = (
+            ((), ())
+            if key == "fixed"  # the body runs once per process
+            else _project_calls(function, inference, knowledge, direct, f"{module}.{owner.name}" if owner else None)
+        )
         summaries[local] = FunctionSummary(
             name=local,
             is_async=isinstance(function, ast.AsyncFunctionDef),
@@ -94,6 +104,8 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
             calls=calls,
             returns=inference.function_result(function),
             offloaded=any(_decorator_name(d, names) in knowledge.offload_wrappers for d in function.decorator_list),
+            keyed_cache=key == "keyed",
+            constant_calls=constant,
         )
     return ModuleSummary(
         module,
@@ -111,17 +123,20 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
 
 def _project_calls(
     function: FunctionNode, inference: TypeInference, knowledge: Knowledge, direct: set[int], owner: str | None
-) -> tuple[str, ...]:
-    """Callees that may be project functions; offloaded and library calls are left out."""
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Callees that may be project functions (offloaded and library calls, and calls that
+    run once per process, are left out), and those of them every call passes constant or
+    module-level arguments."""
     scope = inference.scope(function)
-    found: dict[str, None] = {}
+    once = once_nodes(function)
+    found: dict[str, bool] = {}
     for node in walk_local(function):
-        if not isinstance(node, ast.Call) or id(node) in direct:
+        if not isinstance(node, ast.Call) or id(node) in direct or id(node) in once:
             continue
         name = callee_name(node.func, scope, inference, owner)
         if name and name.split(".", 1)[0] not in _NOT_PROJECT and name not in knowledge.offload_wrappers:
-            found[name] = None
-    return tuple(found)
+            found[name] = found.get(name, True) and constant_arguments(node, function)
+    return tuple(found), tuple(name for name, constant in found.items() if constant)
 
 
 def callee_name(func: ast.expr, scope: Scope, inference: TypeInference, owner: str | None) -> str | None:

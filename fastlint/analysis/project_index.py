@@ -339,6 +339,12 @@ class ProjectIndex:
                     queue.append((callee, (*path, display)))
         return None
 
+    def runs_once_when_called(self, canonical: str) -> bool:
+        """Whether ``canonical`` is memoised on its arguments (``lru_cache`` with parameters):
+        a call with constant or module-level arguments runs it once per process."""
+        found = self.function(canonical)
+        return found is not None and found[1].keyed_cache
+
     def _links(self, canonical: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """What a project function blocks on directly, and the sync project functions it calls."""
         return self._memoized(("links", canonical), lambda: self._compute_links(canonical))
@@ -356,6 +362,8 @@ class ProjectIndex:
                 continue
             target = self.function(resolved)
             if target is not None:
+                if target[1].keyed_cache and call in summary.constant_calls:
+                    continue  # ``get_client("default")`` memoised: once per process
                 if not (target[1].is_async or target[1].offloaded):
                     callees.append((target[0], target[1].name))
                 continue

@@ -1,0 +1,229 @@
+"""Code that runs once per process, however often its function is called.
+
+One notion for the blocking rules (FL101-FL106), the call chains of the project index
+(FL107) and the per-request rules (FL201, FL202):
+
+- **A cache with a fixed key.** A function decorated with ``functools.cache``,
+  ``lru_cache``, ``async_lru.alru_cache``, ``cachetools`` (``CACHING_DECORATORS``) that
+  takes no argument (``cls`` aside) runs once. One that takes arguments runs once per
+  distinct key: once per process when a caller passes constants or module-level values
+  (``get_client("default")``, ``get_client(settings)``), but once per request when the
+  key is request data (a user, a tenant, a URL), so those calls still count. An
+  instance method is keyed on ``self`` (a per-request object has its own cache), and
+  ``cached_property`` is per object, so neither counts.
+- **Lazy initialisation of a process-level value.** The body of
+  ``if _client is None:`` (``if not _client``, ``if KEY not in CACHE``,
+  ``if CACHE.get(KEY) is None``) that assigns that value, where the value is a
+  ``global`` name, an attribute of a module-level object or class (``cls._instance``),
+  or an entry of one under a key made of constants and module-level names; and the rest
+  of a block after ``if _client is not None: return _client`` that assigns it. A lock
+  around it (``with _lock:``, double-checked) changes nothing. ``self._client`` is per
+  object and does not count.
+
+The analysed code is never run: these are syntactic facts about one function.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+
+from fastlint.analysis.names import NameTable
+from fastlint.analysis.syntax import FunctionNode, walk_local
+from fastlint.knowledge.clients import CACHING_DECORATORS
+
+_INSTANCE = "self"
+
+
+def caching_decorator(function: FunctionNode, names: NameTable) -> bool:
+    """Decorated with a memoising cache (``functools.lru_cache`` and the like)."""
+    for decorator in function.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if names.qualified_name(target) in CACHING_DECORATORS:
+            return True
+    return False
+
+
+def _parameters(function: FunctionNode) -> list[str]:
+    args = function.args
+    return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)] + [
+        a.arg for a in (args.vararg, args.kwarg) if a is not None
+    ]
+
+
+def cache_key(function: FunctionNode, names: NameTable) -> str | None:
+    """``"fixed"`` for a cached function without arguments (it runs once per process),
+    ``"keyed"`` for one whose key is its arguments (once per distinct call), else None.
+    A cached instance method is keyed on ``self``: None."""
+    if not caching_decorator(function, names):
+        return None
+    parameters = _parameters(function)
+    if parameters and parameters[0] == _INSTANCE:
+        return None
+    if parameters and parameters[0] == "cls":
+        parameters = parameters[1:]
+    return "keyed" if parameters else "fixed"
+
+
+def _local_names(function: FunctionNode) -> tuple[set[str], set[str]]:
+    """The names local to ``function`` (parameters and assigned names) and its ``global``s."""
+    shared = {name for node in walk_local(function) if isinstance(node, (ast.Global, ast.Nonlocal)) for name in node.names}
+    local = set(_parameters(function))
+    for node in walk_local(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            local.add(node.id)
+    return local - shared, shared
+
+
+def process_level(node: ast.expr, local: set[str]) -> bool:
+    """Built from constants and module-level names only (no parameter, no local, no ``self``)."""
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name) and (child.id in local or child.id == _INSTANCE):
+            return False
+        if isinstance(child, (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)):
+            return False
+    return True
+
+
+def constant_arguments(call: ast.Call, function: FunctionNode) -> bool:
+    """Every argument of ``call`` is a constant or a module-level value (no argument at all too)."""
+    local = _locals(function)
+    return all(process_level(arg, local) for arg in (*call.args, *(k.value for k in call.keywords)))
+
+
+def _locals(function: FunctionNode) -> set[str]:
+    cached = getattr(function, "_fastlint_once_locals", None)
+    if cached is None:
+        local, _ = _local_names(function)
+        cached = local
+        function._fastlint_once_locals = cached  # type: ignore[union-attr]
+    return cached
+
+
+def once_nodes(function: FunctionNode) -> frozenset[int]:
+    """The ids of the nodes of ``function`` that run only when a process-level value is
+    first built (see the module docstring). Kept on the node, as ``walk_local`` is."""
+    cached = getattr(function, "_fastlint_once", None)
+    if cached is None:
+        local, shared = _local_names(function)
+        found: set[int] = set()
+        _scan(function.body, local, shared, found)
+        cached = frozenset(found)
+        function._fastlint_once = cached  # type: ignore[union-attr]
+    return cached
+
+
+def _scan(body: list[ast.stmt], local: set[str], shared: set[str], found: set[int]) -> None:
+    for index, statement in enumerate(body):
+        if isinstance(statement, ast.If):
+            unset = _tested(statement.test, local, shared, negated=True)
+            if unset and _assigns(statement.body, unset):
+                _mark(statement.body, found)
+                _scan(statement.orelse, local, shared, found)
+                continue
+            is_set = _tested(statement.test, local, shared, negated=False)
+            rest = body[index + 1 :]
+            if is_set and statement.body and isinstance(statement.body[-1], (ast.Return, ast.Raise)) and _assigns(
+                [*statement.orelse, *rest], is_set
+            ):
+                _mark([*statement.orelse, *rest], found)
+                return
+        for child in _blocks(statement):
+            _scan(child, local, shared, found)
+
+
+def _blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(statement, name, None)
+        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            yield block
+    for handler in getattr(statement, "handlers", ()):
+        yield handler.body
+    for case in getattr(statement, "cases", ()):
+        yield case.body
+
+
+def _mark(statements: Iterable[ast.stmt], found: set[int]) -> None:
+    for statement in statements:
+        found.add(id(statement))
+        found.update(id(node) for node in walk_local(statement))
+
+
+def _tested(test: ast.expr, local: set[str], shared: set[str], negated: bool) -> list[str]:
+    """The process-level values that ``test`` finds unset (``negated``) or set, as source text."""
+    if isinstance(test, ast.BoolOp):
+        # ``if a is None or b is None:`` (unset) / ``if a and b:`` (set): each part counts.
+        wanted = ast.Or if negated else ast.And
+        if not isinstance(test.op, wanted):
+            return []
+        parts = [_tested(value, local, shared, negated) for value in test.values]
+        return [text for part in parts for text in part] if all(parts) else []
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _tested(test.operand, local, shared, not negated)
+    if isinstance(test, ast.NamedExpr):
+        return _tested(test.value, local, shared, negated)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op, right = test.ops[0], test.comparators[0]
+        if isinstance(right, ast.Constant) and right.value is None:
+            if isinstance(op, (ast.Is, ast.Eq)):
+                return _tested(test.left, local, shared, not negated)
+            if isinstance(op, (ast.IsNot, ast.NotEq)):
+                return _tested(test.left, local, shared, negated)
+            return []
+        if isinstance(op, (ast.In, ast.NotIn)) and negated == isinstance(op, ast.NotIn):
+            entry = _entry(right, test.left, local, shared)
+            return [entry] if entry else []
+        return []
+    if negated:
+        return []
+    # A truthiness test: ``if _client:``, ``if CACHE.get(KEY):``.
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "get" and test.args:
+        entry = _entry(test.func.value, test.args[0], local, shared)
+        return [entry] if entry else []
+    target = _target(test, local, shared)
+    return [target] if target else []
+
+
+def _target(node: ast.expr, local: set[str], shared: set[str]) -> str | None:
+    """``node`` as text if it names a process-level value: a ``global`` name, or an
+    attribute of a module-level object or class, or of ``cls``."""
+    if isinstance(node, ast.Name):
+        return node.id if node.id in shared else None
+    if isinstance(node, ast.Attribute):
+        root: ast.expr = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and root.id != _INSTANCE and (root.id == "cls" or root.id not in local or root.id in shared):
+            return ast.unparse(node)
+    return None
+
+
+def _entry(container: ast.expr, key: ast.expr, local: set[str], shared: set[str]) -> str | None:
+    """``CACHE[KEY]`` as text, for a process-level ``CACHE`` and a key of constants and module-level names."""
+    if isinstance(container, ast.Name) and container.id not in local:
+        holder: str | None = container.id
+    else:
+        holder = _target(container, local, shared)
+    if holder is None or not process_level(key, local):
+        return None
+    return f"{holder}[{ast.unparse(key)}]"
+
+
+def _assigns(statements: list[ast.stmt], targets: list[str]) -> bool:
+    """Whether ``statements`` store one of ``targets`` (``_client = ...``, ``CACHE[KEY] = ...``,
+    ``CACHE.setdefault(KEY, ...)``)."""
+    wanted = set(targets)
+    for statement in statements:
+        for node in [statement, *walk_local(statement)]:
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                stored = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in stored:
+                    parts = target.elts if isinstance(target, ast.Tuple) else [target]
+                    if any(ast.unparse(part) in wanted for part in parts):
+                        return True
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault" and node.args:
+                if f"{ast.unparse(node.func.value)}[{ast.unparse(node.args[0])}]" in wanted:
+                    return True
+    return False
