@@ -107,7 +107,9 @@ class BlockingCallChainInAsync(Rule):
       `run_in_threadpool` and `asyncio.to_thread` do.
 
     A chain is reported only if the code of its final blocking call is enabled; a
-    `noqa` for either code silences it.
+    `noqa` for either code silences it. So a chain that ends in a file-system metadata
+    call (`exists`, `mkdir`: FL108, a preview rule) is reported only when FL108 is
+    selected; a helper that checks `exists()` and then reads is reported for its read.
 
     ## References
     - [FastAPI: Concurrency and async / await](https://fastapi.tiangolo.com/async/)
@@ -307,6 +309,21 @@ async def handler():
     return Sidecar.get().pid
 """
         ),
+        Valid(
+            """
+from pathlib import Path
+
+ROOT = Path("/var/lib/app")
+
+def storage_root() -> Path:
+    root = (ROOT / "storage").resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+async def handler(name: str):
+    return str(storage_root() / name)
+"""
+        ),
     )
     INVALID = (
         Invalid(
@@ -469,6 +486,42 @@ async def reset_password(account_id: int):
 """,
             expected=((18, 5, 18, 19),),
             message='Account.notify() -> requests.post (FL101)',
+        ),
+        Invalid(
+            """
+import json
+from pathlib import Path
+
+RECORD = Path("/var/lib/app/record.json")
+
+def _read_record() -> dict:
+    if not RECORD.exists():
+        return {}
+    return json.loads(RECORD.read_text())
+
+async def handler():
+    return _read_record()
+""",
+            expected=((13, 12, 13, 24),),
+            message="_read_record() -> pathlib.Path.read_text (FL103)",
+        ),
+        Invalid(
+            """
+from pathlib import Path
+
+ROOT = Path("/mnt/nfs/app")
+
+def storage_root() -> Path:
+    root = (ROOT / "storage").resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+async def handler(name: str):
+    return str(storage_root() / name)
+""",
+            expected=((12, 16, 12, 28),),
+            message="storage_root() -> pathlib.Path.resolve (FL108)",
+            options={"extend_select": ("FL108",)},
         ),
     )
 

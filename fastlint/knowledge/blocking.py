@@ -40,34 +40,39 @@ BLOCKING_CALLS: tuple[BlockingCall, ...] = tuple(
         *_family("FL101", "`asyncio.open_connection`", "socket.", "create_connection getaddrinfo gethostbyname"),
         # FL102: sleeping.
         BlockingCall("time.sleep", "FL102", "`await asyncio.sleep(...)`"),
-        # FL103: file and OS I/O.
+        # FL103: file I/O that moves data or walks directories: reads, writes, opens, listings, copies.
         *_family("FL103", "`anyio.open_file` or `run_in_threadpool`", "builtins.", "open"),
         *_family("FL103", "`anyio.open_file` or `run_in_threadpool`", "io.", "open open_code"),
         *_family("FL103", "`anyio.open_file` or `run_in_threadpool`", "codecs.", "open"),
+        *_family("FL103", "`anyio.Path` (awaited)", "pathlib.Path.", "open read_text read_bytes write_text write_bytes unlink iterdir glob rglob walk"),
+        *_family("FL103", "`anyio.Path` or `run_in_threadpool`", "os.", "listdir scandir walk remove unlink truncate fsync"),
+        *_family("FL103", "`run_in_threadpool`", "shutil.", "copy copy2 copyfile copyfileobj copytree move rmtree make_archive unpack_archive"),
+        *_family("FL103", "`run_in_threadpool`", "tempfile.", "NamedTemporaryFile TemporaryFile SpooledTemporaryFile mkstemp TemporaryDirectory"),
+        *_family("FL103", "`run_in_threadpool`", "json.", "load dump"),
+        *_family("FL103", "`run_in_threadpool`", "pickle.", "load dump"),
+        # FL108 (preview): file-system metadata only, microseconds on a local disk; slow on
+        # network file systems. Deleting a file stays FL103: freeing its blocks grows with its size.
         *_family(
-            "FL103",
+            "FL108",
             "`anyio.Path` (awaited)",
             "pathlib.Path.",
-            "open read_text read_bytes write_text write_bytes exists is_file is_dir is_symlink stat lstat "
-            "mkdir rmdir unlink rename replace touch iterdir glob rglob resolve chmod samefile walk",
+            "exists is_file is_dir is_symlink is_mount stat lstat mkdir rmdir rename replace touch resolve "
+            "chmod samefile readlink owner group",
         ),
         *_family(
-            "FL103",
+            "FL108",
             "`anyio.Path` or `run_in_threadpool`",
             "os.path.",
             "exists lexists isfile isdir islink ismount getsize getmtime getatime getctime realpath samefile",
         ),
         *_family(
-            "FL103",
+            "FL108",
             "`anyio.Path` or `run_in_threadpool`",
             "os.",
-            "listdir scandir walk stat lstat remove unlink rename renames replace mkdir makedirs rmdir "
-            "removedirs chmod chown link symlink readlink truncate fsync utime",
+            "stat lstat rename renames replace mkdir makedirs rmdir removedirs chmod chown link symlink readlink utime",
         ),
-        *_family("FL103", "`run_in_threadpool`", "shutil.", "copy copy2 copyfile copyfileobj copytree move rmtree make_archive unpack_archive disk_usage"),
-        *_family("FL103", "`run_in_threadpool`", "tempfile.", "NamedTemporaryFile TemporaryFile SpooledTemporaryFile mkstemp mkdtemp TemporaryDirectory"),
-        *_family("FL103", "`run_in_threadpool`", "json.", "load dump"),
-        *_family("FL103", "`run_in_threadpool`", "pickle.", "load dump"),
+        *_family("FL108", "`run_in_threadpool`", "shutil.", "disk_usage"),
+        *_family("FL108", "`run_in_threadpool`", "tempfile.", "mkdtemp"),
         # FL104: subprocesses.
         *_family("FL104", "`asyncio.create_subprocess_exec`", "subprocess.", "run call check_call check_output getoutput getstatusoutput Popen"),
         *_family("FL104", "`asyncio.create_subprocess_exec`", "subprocess.Popen.", "wait communicate"),

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".fastlint_cache"
 _MARKER = "# Created by fastlint."  # the first line of the cache directory's .gitignore
-_FORMAT = 10  # 10: once-only paths, keyed caches; 9: findings carry their root; 8: derived instances; 7: definitions inside module-level if/try; 6: type aliases; 5: identity-free digests; 4: schema classes; 3: findings apart
+_FORMAT = 11  # 11: FL108 metadata calls apart from FL103; 10: once-only paths, keyed caches; 9: findings carry their root; 8: derived instances; 7: definitions inside module-level if/try; 6: type aliases; 5: identity-free digests; 4: schema classes; 3: findings apart
 # The settings that change what a summary says; every other setting only changes findings.
 _SUMMARY_SETTINGS = ("extend_blocking_calls", "allow_blocking_calls", "extend_offload_wrappers")
 
