@@ -131,17 +131,17 @@ def test_the_cache_directory_ignores_itself_and_leaves_no_temporary_files(projec
     directory = project.root / CACHE_DIR
     assert (directory / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
     names = sorted(path.name.split(".", 1)[1] for path in directory.iterdir() if path.name != ".gitignore")
-    assert names == ["findings.pickle", "summaries.pickle"]
+    assert names == ["consulted.json", "findings.json", "summaries.json"]
 
 
 def cache_file(project: Project, kind: str) -> Path:
-    [path] = (project.root / CACHE_DIR).glob(f"*.{kind}.pickle")
+    [path] = (project.root / CACHE_DIR).glob(f"*.{kind}.json")
     return path
 
 
 def test_a_corrupt_findings_cache_is_discarded_with_a_warning(project: Project):
     project.check()
-    cache_file(project, "findings").write_bytes(b"\x80\x05not a pickle")
+    cache_file(project, "findings").write_bytes(b"\x80\x05not JSON")
     result = project.check()
     assert lines(result) == [(10, "FL107")]
     assert len(result.warnings) == 1 and "discarded the unreadable cache" in result.warnings[0]
@@ -151,7 +151,7 @@ def test_a_corrupt_findings_cache_is_discarded_with_a_warning(project: Project):
 
 def test_a_corrupt_summaries_cache_is_discarded_with_a_warning(project: Project):
     project.check()
-    cache_file(project, "summaries").write_bytes(b"\x80\x05not a pickle")
+    cache_file(project, "summaries").write_bytes(b"\x80\x05not JSON")
     project.write("app/other.py", "def unrelated():\n    return 2\n")  # the index must be built
     result = project.check()
     assert lines(result) == [(10, "FL107")]
@@ -166,7 +166,7 @@ def test_a_warm_run_of_an_unchanged_project_reads_no_summary(project: Project):
     warm = project.check()
     assert warm.findings == cold.findings and warm.project_index is None
     assert project.parsed == Counter()
-    assert not list((project.root / CACHE_DIR).glob("*.summaries.pickle"))  # nothing rewritten
+    assert not list((project.root / CACHE_DIR).glob("*.summaries.json"))  # nothing rewritten
     assert warm.index() is not None and "app.rates" in warm.index().modules  # built on demand
 
 
@@ -300,3 +300,33 @@ def test_equal_summaries_have_equal_digests_however_their_strings_are_shared():
     a, b = ModuleSummary("app.routes", False, functions={"quote": once}), ModuleSummary("app.routes", False, functions={"quote": twice})
     assert a == b and pickle.dumps(a) != pickle.dumps(b)
     assert summary_digest(a) == summary_digest(b)
+
+
+def test_the_cache_key_covers_every_source_file_of_fastlint_and_its_rules():
+    import fastlint.run.cache as cache
+
+    hashed = {path.relative_to(root).as_posix() for root, path in cache.code_files()}
+    for expected in ("run/cache.py", "analysis/summary.py", "analysis/project.py", "knowledge/blocking.py",
+                     "knowledge/types.py", "blocking_sleep_in_async.py", "_blocking.py", "fixing/edits.py"):
+        assert expected in hashed
+
+
+def test_other_code_never_reuses_the_cache(project: Project, monkeypatch: pytest.MonkeyPatch):
+    import fastlint.run.cache as cache
+
+    project.check()
+    monkeypatch.setattr(cache, "_code_digest", "a checkout with an edited rule")
+    assert lines(project.check()) == [(10, "FL107")]
+    assert set(project.parsed) == {"app/__init__.py", "app/other.py", "app/rates.py", "app/routes.py"}
+
+
+def test_the_libcst_version_is_part_of_the_key(monkeypatch: pytest.MonkeyPatch):
+    import importlib.metadata
+
+    import fastlint.run.cache as cache
+
+    monkeypatch.setattr(cache, "_code_digest", None)
+    before = cache.code_digest()
+    monkeypatch.setattr(cache, "_code_digest", None)
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.0.1" if name == "libcst" else "1")
+    assert cache.code_digest() != before

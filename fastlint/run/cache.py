@@ -1,9 +1,9 @@
 """The content-hash cache in ``.fastlint_cache/``: module summaries and findings.
 
-Two pickles per fastlint version, Python version and knowledge configuration:
-- ``*.summaries.pickle``: summaries, keyed by path and valid while the file's bytes and
+Two JSON files per fastlint code, libcst version, Python version and knowledge configuration:
+- ``*.summaries.json``: summaries, keyed by path and valid while the file's bytes and
   module name are the same;
-- ``*.findings.pickle``: findings, valid while the file is the same, the run's settings
+- ``*.findings.json``: findings, valid while the file is the same, the run's settings
   and codes are the same, and every summary the check consulted (looked up, or looked for
   and missing) has the same digest. A finding that rests on another file is therefore
   never reused stale. Beside them, the project as the last check saw it: every file's
@@ -11,37 +11,51 @@ Two pickles per fastlint version, Python version and knowledge configuration:
 
 When every file of the project is as that last check saw it, the summary digests are
 the same too, so the findings are validated without loading a summary or building the
-project index: the warm path reads only the small findings pickle (``unchanged_run``).
-Writes go to a temporary file replaced atomically; a cache that cannot be read is
-discarded with a warning, never trusted.
+project index: the warm path reads only the findings file (``unchanged_run``).
+
+The cache lives in the analysed tree, which fastlint does not trust (docs/security.md):
+it is data, never code (JSON, each value checked against its type by ``datacodec``; a
+file that fails is discarded with one warning and rebuilt); the directory is never used
+through a symbolic link; and it must lie inside the project or the directory of the
+configuration file that names it. Writes go to a temporary file replaced atomically.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import pickle
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fastlint import __version__
 from fastlint.digests import digest, value_digest
+from fastlint.run.datacodec import InvalidData, decode, encode
+
+from fastlint.finding import Finding
 
 if TYPE_CHECKING:
     from fastlint.analysis.module_summary import ModuleSummary
-    from fastlint.finding import Finding
     from fastlint.settings import Settings
 
 CACHE_DIR = ".fastlint_cache"
 _MARKER = "# Created by fastlint."  # the first line of the cache directory's .gitignore
-_FORMAT = 11  # 11: FL108 metadata calls apart from FL103; 10: once-only paths, keyed caches; 9: findings carry their root; 8: derived instances; 7: definitions inside module-level if/try; 6: type aliases; 5: identity-free digests; 4: schema classes; 3: findings apart
+_FORMAT = 12  # the layout of the files (12: JSON); what they mean is keyed on the code itself (code_digest)
+_MAX_BYTES = 1 << 30  # a larger cache file is not read: it was not written by fastlint
 # The settings that change what a summary says; every other setting only changes findings.
 _SUMMARY_SETTINGS = ("extend_blocking_calls", "allow_blocking_calls", "extend_offload_wrappers")
 
 # path -> (digest of the file's bytes, module name)
 Fingerprints = Mapping[str, tuple[str, str]]
+
+
+def _import_summary_types() -> None:
+    """Make ``ModuleSummary`` (imported for type checking only, so that a warm run loads no
+    analysis module) resolvable for the decoder of ``CachedSummary``."""
+    from fastlint.analysis.module_summary import ModuleSummary
+
+    globals().setdefault("ModuleSummary", ModuleSummary)
 
 
 def summary_digest(summary: ModuleSummary) -> str:
@@ -65,49 +79,79 @@ class CachedFindings:
 
 
 @dataclass
+class _StoredFindings:
+    content: str
+    module: str
+    findings: list[Finding]
+
+
+@dataclass
 class _FindingsStore:
+    """The findings file: what the warm path reads. Every entry is valid against
+    ``digests`` (``save`` drops the others), so the warm path checks no consulted summary."""
+
     findings_key: str = ""
-    findings: dict[str, CachedFindings] = field(default_factory=dict)
+    generation: str = ""  # the same in the consulted file written with it
+    findings: dict[str, _StoredFindings] = field(default_factory=dict)
     # The project when these findings were last written: fingerprints of all its files,
     # and the summary digests they gave.
     project: dict[str, tuple[str, str]] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class _ConsultedStore:
+    """The summaries each cached finding rests on: read only when the index is built."""
+
+    findings_key: str = ""
+    generation: str = ""
+    consulted: dict[str, dict[str, str | None]] = field(default_factory=dict)
+
+
 class Cache:
     def __init__(self, directory: Path, settings: Settings, codes: frozenset[str]) -> None:
         self.directory = directory
         stem = f"v{_FORMAT}-{_summary_key(settings)}"
-        self.summaries_path = directory / f"{stem}.summaries.pickle"
-        self.findings_path = directory / f"{stem}.findings.pickle"
+        self.summaries_path = directory / f"{stem}.summaries.json"
+        self.findings_path = directory / f"{stem}.findings.json"
+        self.consulted_path = directory / f"{stem}.consulted.json"
         self.findings_key = _findings_key(settings, codes)
         self.warnings: list[str] = []
         store = self._load(self.findings_path, _FindingsStore)
         self._findings = store if store is not None and store.findings_key == self.findings_key else _FindingsStore(self.findings_key)
         self._summaries: dict[str, CachedSummary] | None = None  # loaded on first use
+        self._consulted: dict[str, dict[str, str | None]] | None = None  # likewise
         self._seen: set[str] = set()
         self._summaries_dirty = False
         self._findings_dirty = False
 
     @classmethod
     def for_settings(cls, settings: Settings, codes: frozenset[str]) -> Cache | None:
+        """The run's cache; None when disabled, or (with a warning on stderr) when its
+        directory is unsafe to use: a symbolic link, or outside the project."""
         if not settings.cache:
             return None
-        return cls(settings.cache_dir or settings.project_root / CACHE_DIR, settings, codes)
+        directory = cache_directory(settings)
+        problem = unsafe_directory(directory, settings)
+        if problem is not None:
+            _warn_once(f"warning: the cache is off: {problem}")
+            return None
+        return cls(directory, settings, codes)
 
-    def _load(self, path: Path, kind: type[Any]) -> Any:
+    def _load(self, path: Path, kind: object) -> Any:
         try:
-            with path.open("rb") as handle:
-                store = pickle.load(handle)
+            data = _read_no_follow(path)
         except FileNotFoundError:
             return None
-        except Exception as error:  # noqa: BLE001 - whatever a damaged pickle raises, it is not trusted
-            self.warnings.append(f"discarded the unreadable cache {path} ({type(error).__name__})")
+        except OSError as error:
+            self.warnings.append(f"discarded the unreadable cache {path} ({error.strerror or error})")
             return None
-        if not isinstance(store, kind):
-            self.warnings.append(f"discarded the unreadable cache {path} (unexpected content)")
+        try:
+            return decode(kind, json.loads(data))
+        except (InvalidData, ValueError, RecursionError) as error:
+            reason = "not JSON" if isinstance(error, json.JSONDecodeError) or not isinstance(error, InvalidData) else "unexpected content"
+            self.warnings.append(f"discarded the unreadable cache {path} ({reason})")
             return None
-        return store
 
     # -- the warm path -----------------------------------------------------------------
 
@@ -118,17 +162,18 @@ class Cache:
             return None
         found: list[list[Finding]] = []
         for path in paths:
-            findings = self.findings(path, *project[path], self._findings.digests)
-            if findings is None:
+            entry = self._findings.findings.get(path)
+            if entry is None or (entry.content, entry.module) != project[path]:
                 return None
-            found.append(findings)
+            found.append(entry.findings)
         return found
 
     # -- summaries ---------------------------------------------------------------------
 
     def _summary_entries(self) -> dict[str, CachedSummary]:
         if self._summaries is None:
-            loaded = self._load(self.summaries_path, dict)
+            _import_summary_types()
+            loaded = self._load(self.summaries_path, dict[str, CachedSummary])
             self._summaries = loaded if loaded is not None else {}
         return self._summaries
 
@@ -144,16 +189,25 @@ class Cache:
 
     # -- findings ----------------------------------------------------------------------
 
+    def _consulted_entries(self) -> dict[str, dict[str, str | None]]:
+        if self._consulted is None:
+            store = self._load(self.consulted_path, _ConsultedStore)
+            fits = store is not None and (store.findings_key, store.generation) == (self.findings_key, self._findings.generation)
+            self._consulted = store.consulted if store is not None and fits else {}
+        return self._consulted
+
     def findings(self, path: str, content: str, module: str, digests: Mapping[str, str]) -> list[Finding] | None:
         entry = self._findings.findings.get(path)
         if entry is None or entry.content != content or entry.module != module:
             return None
-        if any(digests.get(name) != expected for name, expected in entry.consulted.items()):
+        consulted = self._consulted_entries().get(path)
+        if consulted is None or any(digests.get(name) != expected for name, expected in consulted.items()):
             return None
         return entry.findings
 
     def put_findings(self, path: str, entry: CachedFindings) -> None:
-        self._findings.findings[path] = entry
+        self._findings.findings[path] = _StoredFindings(entry.content, entry.module, entry.findings)
+        self._consulted_entries()[path] = entry.consulted
         self._findings_dirty = True
 
     def record_project(self, project: Fingerprints, digests: Mapping[str, str]) -> None:
@@ -166,17 +220,32 @@ class Cache:
     # -- writing -----------------------------------------------------------------------
 
     def save(self) -> None:
-        """Write what changed atomically, keeping only the files this run saw; a run that
-        changed nothing writes nothing (the warm path)."""
+        """Write what changed atomically, keeping only the files this run saw and the
+        findings valid against the recorded project; a run that changed nothing writes
+        nothing (the warm path)."""
         if self._summaries is not None:
             stale = not self._seen.issuperset(self._summaries)
             if self._summaries_dirty or stale or not self.summaries_path.exists():
                 self._write(self.summaries_path, {path: entry for path, entry in self._summaries.items() if path in self._seen})
         if self._seen and not self._seen.issuperset(self._findings.findings):
-            self._findings.findings = {path: entry for path, entry in self._findings.findings.items() if path in self._seen}
             self._findings_dirty = True
-        if self._findings_dirty:
-            self._write(self.findings_path, self._findings)
+        if not self._findings_dirty:
+            return
+        store, consulted, digests = self._findings, self._consulted_entries(), self._findings.digests
+        kept = {
+            path: entry
+            for path, entry in store.findings.items()
+            if (not self._seen or path in self._seen)
+            and store.project.get(path) == (entry.content, entry.module)
+            and path in consulted
+            and all(digests.get(name) == expected for name, expected in consulted[path].items())
+        }
+        store.findings = kept
+        store.generation = os.urandom(8).hex()
+        self._consulted = {path: consulted[path] for path in kept}
+        # The consulted file first: a findings file always has its consulted file beside it.
+        self._write(self.consulted_path, _ConsultedStore(self.findings_key, store.generation, self._consulted))
+        self._write(self.findings_path, store)
 
     def _write(self, path: Path, store: object) -> None:
         """Write atomically. Files of other fastlint versions are left alone: two versions
@@ -186,14 +255,18 @@ class Cache:
 
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
+            if self.directory.is_symlink():  # made a link since the run started
+                raise OSError(f"{self.directory} is a symbolic link")
             ignore = self.directory / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text(f"{_MARKER}\n*\n", encoding="utf-8")
-            handle = tempfile.NamedTemporaryFile(dir=self.directory, prefix=".tmp-", delete=False)
+            if not os.path.lexists(ignore):
+                descriptor = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
+                with os.fdopen(descriptor, "w", encoding="utf-8") as marker:
+                    marker.write(f"{_MARKER}\n*\n")
+            handle = tempfile.NamedTemporaryFile(dir=self.directory, prefix=".tmp-", suffix=".json", delete=False)
             try:
                 with handle:
-                    pickle.dump(store, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(handle.name, path)
+                    handle.write(json.dumps(encode(store), separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+                os.replace(handle.name, path)  # replaces a link at ``path``, never its target
             except BaseException:
                 os.unlink(handle.name)
                 raise
@@ -202,30 +275,127 @@ class Cache:
             self.warnings.append(f"could not write the cache {path}: {error.strerror or error}")
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _read_no_follow(path: Path) -> bytes:
+    """The bytes of a regular file, never read through a symbolic link."""
+    descriptor = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        import stat
+
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        if status.st_size > _MAX_BYTES:
+            raise OSError(f"{path} is larger than any cache fastlint writes")
+        return handle.read()
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        print(message, file=sys.stderr)
+
+
+def cache_directory(settings: Settings) -> Path:
+    return settings.cache_dir or settings.project_root / CACHE_DIR
+
+
+def unsafe_directory(directory: Path, settings: Settings) -> str | None:
+    """Why fastlint must not write to (or delete) ``directory``, or None.
+
+    The analysed repository chooses ``cache-dir`` through its own configuration: the
+    directory must lie inside the project or beside that configuration file, and neither it
+    nor a folder on the way to it may be a symbolic link leading elsewhere.
+    """
+    if os.path.islink(directory):
+        return f"the cache directory {directory} is a symbolic link"
+    bases = [settings.project_root]
+    if settings.config_path is not None:
+        bases.append(settings.config_path.parent)
+    resolved = Path(os.path.realpath(directory))
+    lexical = Path(os.path.normpath(os.path.abspath(directory)))
+    for base in bases:
+        real_base = Path(os.path.realpath(base))
+        inside_lexically = _is_within(lexical, Path(os.path.normpath(os.path.abspath(base))))
+        if inside_lexically and _is_within(resolved, real_base):
+            break
+    else:
+        return f"the cache directory {directory} is outside the project {settings.project_root}"
+    return None
+
+
+def _is_within(path: Path, base: Path) -> bool:
+    return path == base or base in path.parents
+
+
 def _summary_key(settings: Settings) -> str:
     relevant = [repr(getattr(settings, name)) for name in _SUMMARY_SETTINGS]
-    return digest(repr((__version__, sys.version_info[:2], relevant)).encode())[:16]
+    return digest(repr((code_digest(), sys.version_info[:2], relevant)).encode())[:16]
 
 
 def _findings_key(settings: Settings, codes: frozenset[str]) -> str:
     neutral = replace(settings, cache=True, cache_dir=None)
     values = [repr(getattr(neutral, item.name)) for item in fields(neutral)]
-    return digest(repr((__version__, sys.version_info[:2], values, sorted(codes))).encode())
+    return digest(repr((code_digest(), sys.version_info[:2], values, sorted(codes))).encode())
+
+
+_code_digest: str | None = None
+
+
+def code_files() -> list[tuple[Path, Path]]:
+    """(root, file) for every source file of the installed fastlint package: ``fastlint/``
+    and ``fastlint.rules`` (installed from ``rules/``)."""
+    import importlib.util
+
+    roots = {Path(__file__).resolve().parents[1]}  # fastlint/
+    rules = importlib.util.find_spec("fastlint.rules")  # finds it without running it
+    if rules is not None and rules.submodule_search_locations:
+        roots.update(Path(location).resolve() for location in rules.submodule_search_locations)
+    return [(root, path) for root in sorted(roots) for path in sorted(root.rglob("*.py"))]
+
+
+def code_digest() -> str:
+    """A digest of the code that computes summaries and findings: every source file of the
+    installed fastlint package (analysis, rules, knowledge...) and the libcst version, so a
+    changed checkout never serves what older code computed. Reads the files, imports none."""
+    global _code_digest
+    if _code_digest is None:
+        from importlib import metadata
+
+        parts = [str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() for root, path in code_files()]
+        try:
+            libcst = metadata.version("libcst")
+        except metadata.PackageNotFoundError:
+            libcst = "none"
+        parts.append(f"libcst {libcst}".encode())
+        _code_digest = digest(b"\0\0".join(parts))
+    return _code_digest
 
 
 def clear(settings: Settings) -> Path | None:
     """Delete the cache directory of ``settings``; return it, or None if there was none.
 
     Only a directory fastlint created (it holds fastlint's ``.gitignore``) is deleted, so a
-    mistyped ``cache-dir`` never takes a user's folder with it.
+    mistyped ``cache-dir`` never takes a user's folder with it; and only inside the project
+    (``unsafe_directory``), never through a symbolic link.
     """
     import shutil
 
-    directory = settings.cache_dir or settings.project_root / CACHE_DIR
+    directory = cache_directory(settings)
+    if not os.path.lexists(directory):
+        return None
+    problem = unsafe_directory(directory, settings)
+    if problem is not None:
+        raise OSError(f"{problem}; delete it by hand")
     marker = directory / ".gitignore"
     if not directory.is_dir():
         return None
-    if not (marker.is_file() and marker.read_text(encoding="utf-8", errors="replace").startswith(_MARKER)):
+    if not (marker.is_file() and not marker.is_symlink() and _read_no_follow(marker).decode("utf-8", "replace").startswith(_MARKER)):
         raise OSError(f"{directory} was not created by fastlint; delete it by hand")
     shutil.rmtree(directory)
     return directory
