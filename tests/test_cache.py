@@ -306,7 +306,7 @@ def test_the_cache_key_covers_every_source_file_of_fastlint_and_its_rules():
     import fastlint.run.cache as cache
 
     hashed = {path.relative_to(root).as_posix() for root, path in cache.code_files()}
-    for expected in ("run/cache.py", "analysis/summary.py", "analysis/project.py", "knowledge/blocking.py",
+    for expected in ("run/cache.py", "analysis/module_summary.py", "analysis/project_index.py", "knowledge/blocking.py",
                      "knowledge/types.py", "blocking_sleep_in_async.py", "_blocking.py", "fixing/edits.py"):
         assert expected in hashed
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from projects import check_paths, write_files
 
 from fastlint.cli import main
 from fastlint.run.cache import CACHE_DIR
-from projects import check_paths, write_files
 
 ROUTES = """
     import time

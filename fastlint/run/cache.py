@@ -31,9 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastlint.digests import digest, value_digest
-from fastlint.run.datacodec import InvalidData, decode, encode
-
 from fastlint.finding import Finding
+from fastlint.run.datacodec import InvalidData, decode, encode
 
 if TYPE_CHECKING:
     from fastlint.analysis.module_summary import ModuleSummary

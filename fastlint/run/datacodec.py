@@ -64,7 +64,7 @@ def decode(kind: object, data: object) -> Any:
 _NONE = type(None)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _leaf_types(kind: object) -> frozenset[type] | None:
     """The exact JSON types a primitive ``kind`` admits (``str | None``: str and NoneType);
     None for any other kind. Containers of primitives are checked in bulk, in C."""
@@ -88,7 +88,7 @@ def _check_leaves(values: Any, allowed: frozenset[type]) -> None:
         raise InvalidData(f"expected only {', '.join(sorted(kind.__name__ for kind in allowed))}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def decoder(kind: object) -> Decoder:
     leaf = _leaf_types(kind)
     if leaf is not None and len(leaf) > 1:
