@@ -83,6 +83,10 @@ def per_request_advice(kind: str) -> str:
 class PerRequestClientRule(Rule):
     """Shared check of FL201 and FL202: each reports the constructors of its own code."""
 
+    def why(self, ctx: ModuleContext, site: Construction) -> str | None:
+        """What the message adds after the role, or None when this construction is fine."""
+        return ""
+
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
         sites = constructions(ctx)
         # ``boto3.Session().client("s3")``: the client stands for the session it is made from.
@@ -95,8 +99,11 @@ class PerRequestClientRule(Rule):
             entry = ctx.knowledge.clients.get(site.name)
             if entry is None or entry.code != self.code or id(site.call) in inner:
                 continue
+            why = self.why(ctx, site)
+            if why is None:
+                continue
             message = (
                 f"{describe_call(ctx, site.call.func, site.name)} creates a new {entry.kind} per request "
-                f"in {ctx.model.describe(site.function)}; {per_request_advice(entry.kind)}"
+                f"in {ctx.model.describe(site.function)}{why}; {per_request_advice(entry.kind)}"
             )
             yield ctx.finding(self.code, site.call.func, message, fix_title=f"Create the {entry.kind} in `lifespan`")

@@ -4,14 +4,20 @@ from collections.abc import Iterator
 from fastlint import Finding, Invalid, ModuleContext, Rule, Valid, dotted_text, keyword, nodes_of, string_value
 
 _URLS = (("docs_url", "/docs"), ("redoc_url", "/redoc"), ("openapi_url", "/openapi.json"))
+# Hosts that only this machine can reach; uvicorn's default host is one of them.
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+_SERVERS = frozenset({"uvicorn.run", "uvicorn.Config", "uvicorn.config.Config"})
+# Calls that serve an app they are given: an app passed to them is never a throwaway.
+_SERVING_ATTRIBUTES = frozenset({"mount", "Mount", "Host", "run", "Config", "Server", "serve"})
 
 
 class ApiDocsInProduction(Rule):
     """
     ## What it does
     Checks for `FastAPI(...)` applications that serve their API documentation in every
-    environment: `openapi_url` is not set to `None` or to an expression that can be
-    `None` (a conditional, a settings attribute, a variable). Mounted sub-applications
+    environment: `openapi_url` is not set to `None`, to `""` (falsy: FastAPI then serves
+    neither schema nor docs) or to an expression that can be `None` (a conditional, a
+    settings attribute, a variable). Mounted sub-applications
     are checked too, and the message names what stays exposed (`/docs`, `/redoc`,
     `/openapi.json`) under the mount path.
 
@@ -41,8 +47,13 @@ class ApiDocsInProduction(Rule):
 
     ## Known problems
     Apps built from `**kwargs` are not reported: their arguments cannot be read. Nor are
-    apps in test files (`test_*.py`, `*_test.py`, `conftest.py`, anything under `tests/`),
-    which never serve production traffic.
+    apps that are never served: a `FastAPI()` built inside a function as an argument of a
+    call used only there (`async with lifespan(FastAPI()):`) or as a value in a literal (a
+    fake ASGI scope `{"app": FastAPI()}`); and apps that a command-line tool serves to this
+    machine only: the module serves the app itself with `uvicorn.run`/`uvicorn.Config` on a
+    loopback host (`127.0.0.1`, `localhost`, `::1`, or uvicorn's default) from inside a
+    function, on port `0` or in a command (`@app.command()`, `@click.command()`) or a `cli`
+    module, as a browser-login callback server does.
 
     ## Options
     - `public-docs`: set to `true` for services whose docs are public on purpose; the
@@ -58,12 +69,18 @@ class ApiDocsInProduction(Rule):
     triggers = (b"FastAPI",)
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
-        if self.settings.public_docs or _is_test_file(ctx):
+        if self.settings.public_docs:
             return
         names = _assigned_names(ctx.tree)
         mounts = _mounts(ctx.tree)
+        parents = _parents(ctx.tree)
+        local_servers = _loopback_cli_served(ctx, parents)
         for node in nodes_of(ctx.tree, ast.Call):
             if ctx.names.qualified_name(node.func) != "fastapi.FastAPI":
+                continue
+            if _throwaway(ctx, node, parents):
+                continue
+            if names.get(node) in local_servers:
                 continue
             exposed = _exposed(ctx, node)
             if not exposed:
@@ -111,8 +128,100 @@ api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 app.mount("/v1", api)
 """
         ),
+        # ``openapi_url=""`` is falsy: FastAPI serves neither the schema nor the docs.
+        Valid('from fastapi import FastAPI\n\napp = FastAPI(title="Billing", openapi_url="")\n'),
+        # Throwaway apps: the lifespan run by a collector, a fake ASGI scope.
+        Valid(
+            """
+from fastapi import FastAPI, Request
+from proxy.server import proxy_startup_event
+
+async def collect_metrics():
+    async with proxy_startup_event(FastAPI()):
+        return await read_metrics()
+
+def search_request(headers: list) -> Request:
+    scope = {"type": "http", "method": "GET", "headers": headers, "app": FastAPI()}
+    return Request(scope)
+"""
+        ),
+        # A browser-login callback server that the command line serves on this machine only.
+        Valid(
+            """
+import uvicorn
+from fastapi import FastAPI
+
+login_api = FastAPI()
+
+@login_api.post("/success")
+def receive_login(payload: dict) -> None:
+    login_api.state.result = payload
+
+async def serve_login_api():
+    config = uvicorn.Config(login_api, port=0, log_level="critical")
+    await uvicorn.Server(config).serve()
+"""
+        ),
+        Valid(
+            """
+import typer
+import uvicorn
+from fastapi import FastAPI
+
+cli = typer.Typer()
+callback_app = FastAPI()
+
+@cli.command()
+def login():
+    uvicorn.run(callback_app, host="127.0.0.1", port=8765)
+"""
+        ),
     )
     INVALID = (
+        Invalid(
+            """
+from fastapi import FastAPI
+
+app = FastAPI(docs_url="", redoc_url=None, openapi_url="/schema.json")
+""",
+            expected=((4, 7, 4, 14),),
+            message="`app` exposes `/schema.json`; set",
+        ),
+        Invalid(
+            """
+import uvicorn
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+def create_app():
+    return CORSMiddleware(FastAPI(), allow_origins=["*"])
+
+app = FastAPI()
+
+def main():
+    uvicorn.run(app, host="127.0.0.1", port=8000)
+
+if __name__ == "__main__":
+    uvicorn.run(app)
+""",
+            expected=((7, 27, 7, 34), (9, 7, 9, 14)),
+            message="`FastAPI()` exposes `/docs`, `/redoc`, `/openapi.json`",
+        ),
+        Invalid(
+            """
+import typer
+import uvicorn
+from fastapi import FastAPI
+
+cli = typer.Typer()
+app = FastAPI()
+
+@cli.command()
+def serve(host: str = "0.0.0.0"):
+    uvicorn.run(app, host=host)
+""",
+            expected=((7, 7, 7, 14),),
+        ),
         Invalid(
             "from fastapi import FastAPI\n\napp = FastAPI(title='Billing')\n",
             expected=((3, 7, 3, 14),),
@@ -156,9 +265,9 @@ def _exposed(ctx: ModuleContext, call: ast.Call) -> list[str]:
     """The paths the app serves for sure, or nothing when ``openapi_url`` can be None."""
     unreadable = any(item.arg is None for item in call.keywords)  # ``**kwargs`` may set any
     paths = {argument: _path(ctx, call, argument, default, unreadable) for argument, default in _URLS}
-    if paths["openapi_url"] is None:
-        return []  # None, an expression that can be None, or hidden in ``**kwargs``
-    return [path for path in paths.values() if path is not None]
+    if not paths["openapi_url"]:
+        return []  # None, "", an expression that can be None, or hidden in ``**kwargs``
+    return [path for path in paths.values() if path]  # FastAPI serves no page whose URL is falsy
 
 
 def _path(ctx: ModuleContext, call: ast.Call, argument: str, default: str, unreadable: bool) -> str | None:
@@ -170,12 +279,80 @@ def _path(ctx: ModuleContext, call: ast.Call, argument: str, default: str, unrea
     return string_value(value)
 
 
-def _is_test_file(ctx: ModuleContext) -> bool:
-    path = ctx.path.resolve()
-    root = ctx.settings.project_root.resolve()
-    folders = path.relative_to(root).parts[:-1] if path.is_relative_to(root) else ()
-    name = path.name
-    return name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py") or "tests" in folders
+def _parents(tree: ast.Module) -> dict[ast.AST, ast.AST]:
+    return {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+
+
+def _enclosing_function(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    current = parents.get(node)
+    while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        current = parents.get(current)
+    return current
+
+
+def _serves(ctx: ModuleContext, call: ast.Call) -> bool:
+    name = ctx.names.qualified_name(call.func) or ""
+    if name.startswith(("uvicorn.", "hypercorn.", "granian.", "starlette.routing.")):
+        return True
+    return isinstance(call.func, (ast.Attribute, ast.Name)) and (call.func.attr if isinstance(call.func, ast.Attribute) else call.func.id) in _SERVING_ATTRIBUTES
+
+
+def _throwaway(ctx: ModuleContext, app: ast.Call, parents: dict[ast.AST, ast.AST]) -> bool:
+    """A ``FastAPI()`` built inside a function only to be handed to a call used there, or
+    put in a literal (a fake ASGI scope): it never serves anything."""
+    if _enclosing_function(app, parents) is None:
+        return False
+    parent = parents.get(app)
+    if isinstance(parent, ast.keyword):
+        parent = parents.get(parent)
+    if isinstance(parent, (ast.Dict, ast.List, ast.Tuple, ast.Set)):
+        holder = parents.get(parent)
+        return not isinstance(holder, (ast.Return, ast.Yield, ast.YieldFrom))
+    if isinstance(parent, ast.Call) and app is not parent.func and not _serves(ctx, parent):
+        # Used right there: a ``with`` item, an awaited call, a statement of its own.
+        user = parents.get(parent)
+        if isinstance(user, ast.Await):
+            user = parents.get(user)
+        return isinstance(user, (ast.withitem, ast.Expr))
+    return False
+
+
+_CLI_DECORATORS = frozenset({"command", "callback", "group"})
+
+
+def _in_cli(ctx: ModuleContext, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    if "cli" in ctx.module.split(".") or ctx.module.split(".")[-1] in ("cli", "__main__"):
+        return True
+    for decorator in function.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(target, ast.Attribute) and target.attr in _CLI_DECORATORS:
+            return True
+    return False
+
+
+def _loopback_cli_served(ctx: ModuleContext, parents: dict[ast.AST, ast.AST]) -> set[str]:
+    """Module-level apps that this module serves itself, from inside functions, only on a
+    loopback host and either on port 0 or from command-line code: local helper servers
+    (a browser-login callback), never a service. One serving elsewhere keeps it reported."""
+    served: dict[str, bool] = {}
+    for call in nodes_of(ctx.tree, ast.Call):
+        if ctx.names.qualified_name(call.func) not in _SERVERS:
+            continue
+        app = call.args[0] if call.args else keyword(call, "app")
+        name = dotted_text(app) if app is not None else None
+        if name is None:
+            continue
+        host = keyword(call, "host")
+        host_text = "127.0.0.1" if host is None else string_value(host)
+        port = keyword(call, "port")
+        function = _enclosing_function(call, parents)
+        local = (
+            function is not None
+            and host_text in _LOOPBACK
+            and ((isinstance(port, ast.Constant) and port.value == 0) or _in_cli(ctx, function))
+        )
+        served[name] = served.get(name, True) and local
+    return {name for name, local in served.items() if local}
 
 
 def _assigned_names(tree: ast.Module) -> dict[ast.AST, str]:

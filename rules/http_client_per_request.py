@@ -1,6 +1,8 @@
-from fastlint import Invalid, Valid
+import ast
 
-from ._request_scope import PerRequestClientRule
+from fastlint import Invalid, ModuleContext, Valid, dotted_text, keyword, walk_local
+
+from ._request_scope import Construction, PerRequestClientRule
 
 
 class HttpClientPerRequest(PerRequestClientRule):
@@ -55,6 +57,12 @@ class HttpClientPerRequest(PerRequestClientRule):
         return response.json()
     ```
     A module-level client, or a dependency cached with `functools.lru_cache`, is fine too.
+
+    A client built per request on a shared transport (`httpx.AsyncClient(transport=T)`
+    with `T` made once, at module level or on `app.state`) shares `T`'s pool and is not
+    reported, as long as it is not closed. Closing it (`async with`, `aclose()`) closes
+    `T` and its pool on every request, dropping the connections of other requests: that
+    is reported, and the message says so.
 
     ## Known problems
     Only code that runs directly in a handler, dependency or middleware is checked: a
@@ -177,8 +185,52 @@ async def feed():
     return (await _clients["feeds"].get("/latest")).json()
 """
         ),
+        # A per-request client on the module's transport, never closed: the pool is shared.
+        Valid(
+            """
+import httpx
+from fastapi import FastAPI
+from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
+
+app = FastAPI()
+_proxy_transport = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=100))
+
+@app.get("/proxy={url_path:path}")
+async def reverse_proxy(url_path: str):
+    proxy_client = httpx.AsyncClient(transport=_proxy_transport, timeout=httpx.Timeout(10.0))
+    request = proxy_client.build_request("GET", url_path)
+    response = await proxy_client.send(request, stream=True)
+    return StreamingResponse(response.aiter_raw(), background=BackgroundTask(response.aclose))
+"""
+        ),
     )
     INVALID = (
+        Invalid(
+            """
+import httpx
+from fastapi import FastAPI, Request
+
+app = FastAPI()
+transport = httpx.AsyncHTTPTransport(retries=2)
+
+@app.get("/a")
+async def a():
+    async with httpx.AsyncClient(transport=transport) as client:
+        return (await client.get("https://example.com/a")).json()
+
+@app.get("/b")
+async def b(request: Request):
+    client = httpx.AsyncClient(transport=request.app.state.transport)
+    try:
+        return (await client.get("https://example.com/b")).json()
+    finally:
+        await client.aclose()
+""",
+            expected=((10, 16, 10, 33), (15, 14, 15, 31)),
+            message="`httpx.AsyncClient` creates a new HTTP client per request in async route handler GET /a "
+            "on the shared transport `transport`, and closing it closes `transport` and its pool, dropping other requests' connections;",
+        ),
         Invalid(
             """
 import asyncio
@@ -271,3 +323,43 @@ def geo(geocoder: Geocoder = Depends(Geocoder)):
             message="`httpx.Client` creates a new HTTP client per request in dependency `Geocoder.__init__`",
         ),
     )
+
+    def why(self, ctx: ModuleContext, site: Construction) -> str | None:
+        transport = keyword(site.call, "transport")
+        if transport is None or not _shared(transport, site.function):
+            return ""
+        if not _closed(site.call, site.function):
+            return None  # a thin wrapper over a shared pool
+        shared = dotted_text(transport) or "transport"
+        return f" on the shared transport `{shared}`, and closing it closes `{shared}` and its pool, dropping other requests' connections"
+
+
+def _shared(transport: ast.expr, function: ast.AST) -> bool:
+    """A transport made outside this function: a module-level name, or an attribute
+    (``app.state.transport``)."""
+    if isinstance(transport, ast.Attribute):
+        return isinstance(transport.value, (ast.Name, ast.Attribute))
+    if not isinstance(transport, ast.Name):
+        return False
+    for node in walk_local(function):
+        if isinstance(node, ast.Name) and node.id == transport.id and isinstance(node.ctx, ast.Store):
+            return False
+        if isinstance(node, ast.arg) and node.arg == transport.id:
+            return False
+    return True
+
+
+def _closed(call: ast.Call, function: ast.AST) -> bool:
+    """The client is a ``with`` item, or the name it is bound to is closed or entered."""
+    names: set[str] = set()
+    for node in walk_local(function):
+        if isinstance(node, (ast.With, ast.AsyncWith)) and any(item.context_expr is call for item in node.items):
+            return True
+        if isinstance(node, ast.Assign) and node.value is call:
+            names.update(target.id for target in node.targets if isinstance(target, ast.Name))
+    for node in walk_local(function):
+        if isinstance(node, ast.Attribute) and node.attr in ("aclose", "close") and isinstance(node.value, ast.Name) and node.value.id in names:
+            return True
+        if isinstance(node, (ast.With, ast.AsyncWith)) and any(isinstance(item.context_expr, ast.Name) and item.context_expr.id in names for item in node.items):
+            return True
+    return False
