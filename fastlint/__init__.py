@@ -55,6 +55,10 @@ _EXPORTS = {
     "add_argument": "fastlint.fixing.edits",
     "add_import": "fastlint.fixing.edits",
     "add_from_import": "fastlint.fixing.edits",
+    "offload_to_threadpool": "fastlint.fixing.codemods",
+    "rewrite_expression": "fastlint.fixing.codemods",
+    "await_allowed": "fastlint.fixing.codemods",
+    "needs_parentheses": "fastlint.fixing.codemods",
     "insert_before": "fastlint.fixing.edits",
     "remove_argument": "fastlint.fixing.edits",
     "replace": "fastlint.fixing.edits",
@@ -116,6 +120,12 @@ if TYPE_CHECKING:
         Fix as Fix,
         Position as Position,
         Root as Root,
+    )
+    from fastlint.fixing.codemods import (
+        await_allowed as await_allowed,
+        needs_parentheses as needs_parentheses,
+        offload_to_threadpool as offload_to_threadpool,
+        rewrite_expression as rewrite_expression,
     )
     from fastlint.fixing.edits import (
         add_argument as add_argument,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastlint import BlockingSite, Finding, Fix, ModuleContext, Rule, describe_call, find_blocking_calls
+from fastlint import BlockingSite, Finding, Fix, ModuleContext, Rule, describe_call, find_blocking_calls, offload_to_threadpool
 
 
 class BlockingCallRule(Rule):
@@ -22,5 +22,6 @@ class BlockingCallRule(Rule):
             yield ctx.finding(self.code, site.call.func, message, fix_title=title, fix=self.fix(ctx, site))
 
     def fix(self, ctx: ModuleContext, site: BlockingSite) -> Fix | None:
-        """The fix of one blocking call; rules that can rewrite the call override it."""
-        return None
+        """The fix of one blocking call: ``await run_in_threadpool(f, args)`` for a fixable
+        rule; rules that can rewrite the call better override it."""
+        return offload_to_threadpool(ctx, site.call, site.function) if self.fixable else None

@@ -14,6 +14,7 @@ from fastlint import (
     cache_key,
     callee_name,
     constant_arguments,
+    offload_to_threadpool,
     once_nodes,
     walk_local,
 )
@@ -100,6 +101,16 @@ class BlockingCallChainInAsync(Rule):
     calls through untyped parameters. `async def` helpers are not followed: their own
     blocking calls are reported inside them.
 
+    ## Fix safety
+    The fix offloads the first call of the chain: `convert(amount)` becomes
+    `await run_in_threadpool(convert, amount)` (Starlette's), keeping every argument, and
+    adds `from starlette.concurrency import run_in_threadpool`. It is unsafe: the project
+    function now runs in a worker thread while other requests run on the loop, so state it
+    shares with them is used from two threads, and it takes one of the threadpool's slots.
+    No fix is offered where an `await` cannot keep the meaning: inside a lambda, a nested
+    function (its defaults and decorators too), a comprehension or generator expression, a
+    `with` item, an f-string, or when `run_in_threadpool` is bound to something else.
+
     ## Options
     - `max-call-depth`: the longest chain followed, in project functions (default 8).
     - `extend-blocking-calls`: blocking calls added there end chains too.
@@ -118,6 +129,7 @@ class BlockingCallChainInAsync(Rule):
 
     code = "FL107"
     name = "blocking-call-chain-in-async"
+    fixable = True
     triggers = (b"async def",)
 
     VALID = (
@@ -336,6 +348,17 @@ def backoff():
 async def handler():
     backoff()
 """,
+            fixed="""
+import time
+
+from starlette.concurrency import run_in_threadpool
+
+def backoff():
+    time.sleep(1)
+
+async def handler():
+    await run_in_threadpool(backoff)
+""",
             expected=((8, 5, 8, 12),),
             message="backoff() -> time.sleep (FL102) blocks the event loop (async function `handler`)",
         ),
@@ -377,6 +400,25 @@ geo = GeoClient()
 
 async def locate(city: str):
     return geo.lookup(city)
+""",
+            fixed="""
+import requests
+from starlette.concurrency import run_in_threadpool
+
+class GeoClient:
+    def __init__(self):
+        self.session = requests.Session()
+
+    def lookup(self, city):
+        return self._get(f"/geo/{city}")
+
+    def _get(self, path):
+        return self.session.get(path, timeout=5)
+
+geo = GeoClient()
+
+async def locate(city: str):
+    return await run_in_threadpool(geo.lookup, city)
 """,
             expected=((17, 12, 17, 22),),
             message="GeoClient.lookup() -> GeoClient._get() -> requests.Session.get (FL101)",
@@ -561,6 +603,7 @@ async def handler(name: str):
                     node.func,
                     message,
                     fix_title=f"Offload `{chain.functions[0]}` with `run_in_threadpool`",
+                    fix=offload_to_threadpool(ctx, node, function),
                     suppressed_by=(chain.code,),
                     root=Root(root, blocking),
                 )

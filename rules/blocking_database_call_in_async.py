@@ -59,6 +59,18 @@ class BlockingDatabaseCallInAsync(BlockingCallRule):
     same module and `sessionmaker` factories; a session handed over in an untyped
     parameter is not recognised.
 
+    ## Fix safety
+    The fix offloads the call: `session.execute(query)` becomes `await run_in_threadpool(session.execute, query)`
+    (Starlette's, which FastAPI depends on), keeping every argument, and adds
+    `from starlette.concurrency import run_in_threadpool`. It is unsafe: the call now runs
+    in a worker thread while other requests run on the loop, so objects it shares with
+    them (a database session, a client that is not thread-safe, module state) are used
+    from two threads, and the call takes one of the threadpool's 40 slots. No fix is
+    offered where an `await` cannot keep the meaning: inside a lambda, a nested function
+    (its defaults and decorators too), a comprehension or generator expression, a `with`
+    item, an f-string, or when `run_in_threadpool` is bound to something else. A sync
+    session used from a thread must not be used by another request at the same time.
+
     ## References
     - [FastAPI: SQL databases](https://fastapi.tiangolo.com/tutorial/sql-databases/)
     - [SQLAlchemy: Asynchronous I/O](https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html)
@@ -66,6 +78,7 @@ class BlockingDatabaseCallInAsync(BlockingCallRule):
 
     code = "FL105"
     name = "blocking-database-call-in-async"
+    fixable = True
 
     VALID = (
         Valid(
@@ -188,6 +201,27 @@ async def read_user(user_id: int, db=Depends(get_db)):
     db.commit()
     return user
 """,
+            fixed="""
+from fastapi import Depends, FastAPI
+from sqlalchemy.orm import sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+SessionLocal = sessionmaker()
+app = FastAPI()
+
+def get_db():
+    db = SessionLocal()
+    try:
+        yield db
+    finally:
+        db.close()
+
+@app.get("/users/{user_id}")
+async def read_user(user_id: int, db=Depends(get_db)):
+    user = await run_in_threadpool(db.get, dict, user_id)
+    await run_in_threadpool(db.commit)
+    return user
+""",
             expected=((17, 12, 17, 18), (18, 5, 18, 14)),
             message="`db.get` (`sqlalchemy.orm.Session.get`) blocks the event loop in async route handler GET /users/{user_id}",
         ),
@@ -204,6 +238,20 @@ SessionDep = Annotated[Session, Depends(lambda: None)]
 async def heroes(session: SessionDep, other: Session):
     rows = session.exec(select(dict)).all()
     return other.query(dict).filter_by(id=1).first(), rows
+""",
+            fixed="""
+from typing import Annotated
+from fastapi import Depends, FastAPI
+from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
+
+app = FastAPI()
+SessionDep = Annotated[Session, Depends(lambda: None)]
+
+@app.get("/heroes")
+async def heroes(session: SessionDep, other: Session):
+    rows = (await run_in_threadpool(session.exec, select(dict))).all()
+    return await run_in_threadpool(other.query(dict).filter_by(id=1).first), rows
 """,
             expected=((11, 12, 11, 24), (12, 12, 12, 51)),
             message="`session.exec` (`sqlmodel.Session.exec`) blocks the event loop",

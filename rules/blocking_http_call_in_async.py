@@ -65,6 +65,18 @@ class BlockingHttpCallInAsync(BlockingCallRule):
     not describe is not reported. `allow-blocking-calls = ["stripe"]` (a type or module)
     silences one SDK.
 
+    ## Fix safety
+    The fix offloads the call: `requests.get(url, timeout=5)` becomes `await run_in_threadpool(requests.get, url, timeout=5)`
+    (Starlette's, which FastAPI depends on), keeping every argument, and adds
+    `from starlette.concurrency import run_in_threadpool`. It is unsafe: the call now runs
+    in a worker thread while other requests run on the loop, so objects it shares with
+    them (a database session, a client that is not thread-safe, module state) are used
+    from two threads, and the call takes one of the threadpool's 40 slots. No fix is
+    offered where an `await` cannot keep the meaning: inside a lambda, a nested function
+    (its defaults and decorators too), a comprehension or generator expression, a `with`
+    item, an f-string, or when `run_in_threadpool` is bound to something else. Moving
+    to an async client (`httpx.AsyncClient`) is the better fix, and a manual one.
+
     ## References
     - [FastAPI: Concurrency and async / await](https://fastapi.tiangolo.com/async/)
     - [HTTPX: Async support](https://www.python-httpx.org/async/)
@@ -73,6 +85,7 @@ class BlockingHttpCallInAsync(BlockingCallRule):
 
     code = "FL101"
     name = "blocking-http-call-in-async"
+    fixable = True
 
     VALID = (
         Valid(
@@ -219,6 +232,17 @@ app = FastAPI()
 @app.get("/items")
 async def list_items():
     return requests.get("https://example.com/items", timeout=5).json()
+""",
+            fixed="""
+import requests
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+app = FastAPI()
+
+@app.get("/items")
+async def list_items():
+    return (await run_in_threadpool(requests.get, "https://example.com/items", timeout=5)).json()
 """,
             expected=((9, 12, 9, 24),),
             message="`requests.get` blocks the event loop in async route handler GET /items",

@@ -40,12 +40,25 @@ class BlockingSubprocessInAsync(BlockingCallRule):
         await process.wait()
     ```
 
+    ## Fix safety
+    The fix offloads the call: `subprocess.run(cmd, check=True)` becomes `await run_in_threadpool(subprocess.run, cmd, check=True)`
+    (Starlette's, which FastAPI depends on), keeping every argument, and adds
+    `from starlette.concurrency import run_in_threadpool`. It is unsafe: the call now runs
+    in a worker thread while other requests run on the loop, so objects it shares with
+    them (a database session, a client that is not thread-safe, module state) are used
+    from two threads, and the call takes one of the threadpool's 40 slots. No fix is
+    offered where an `await` cannot keep the meaning: inside a lambda, a nested function
+    (its defaults and decorators too), a comprehension or generator expression, a `with`
+    item, an f-string, or when `run_in_threadpool` is bound to something else. An
+    `asyncio.create_subprocess_exec` rewrite is a manual one.
+
     ## References
     - [asyncio subprocesses](https://docs.python.org/3/library/asyncio-subprocess.html)
     """
 
     code = "FL104"
     name = "blocking-subprocess-in-async"
+    fixable = True
 
     VALID = (
         Valid(
@@ -82,6 +95,18 @@ async def deploy(ref: str):
     os.system("systemctl reload app")
     process = sp.Popen(["tail", "-n", "10", "log"])
     process.wait()
+""",
+            fixed="""
+import os
+import subprocess as sp
+
+from starlette.concurrency import run_in_threadpool
+
+async def deploy(ref: str):
+    await run_in_threadpool(sp.check_call, ["git", "checkout", ref])
+    await run_in_threadpool(os.system, "systemctl reload app")
+    process = await run_in_threadpool(sp.Popen, ["tail", "-n", "10", "log"])
+    await run_in_threadpool(process.wait)
 """,
             expected=((6, 5, 6, 18), (7, 5, 7, 14), (8, 15, 8, 23), (9, 5, 9, 17)),
             message="`sp.check_call` (`subprocess.check_call`) blocks the event loop",

@@ -44,12 +44,24 @@ class CpuHeavyHashingInAsync(BlockingCallRule):
         return {"ok": await run_in_threadpool(pwd_context.verify, password, stored_hash)}
     ```
 
+    ## Fix safety
+    The fix offloads the call: `bcrypt.hashpw(password, salt)` becomes `await run_in_threadpool(bcrypt.hashpw, password, salt)`
+    (Starlette's, which FastAPI depends on), keeping every argument, and adds
+    `from starlette.concurrency import run_in_threadpool`. It is unsafe: the call now runs
+    in a worker thread while other requests run on the loop, so objects it shares with
+    them (a database session, a client that is not thread-safe, module state) are used
+    from two threads, and the call takes one of the threadpool's 40 slots. No fix is
+    offered where an `await` cannot keep the meaning: inside a lambda, a nested function
+    (its defaults and decorators too), a comprehension or generator expression, a `with`
+    item, an f-string, or when `run_in_threadpool` is bound to something else.
+
     ## References
     - [FastAPI: OAuth2 with password hashing](https://fastapi.tiangolo.com/tutorial/security/oauth2-jwt/)
     """
 
     code = "FL106"
     name = "cpu-heavy-hashing-in-async"
+    fixable = True
 
     VALID = (
         Valid(
@@ -93,6 +105,24 @@ async def register(password: str):
     second = hasher.hash(password)
     third = password_hash.hash(password)
     key = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 600_000)
+    return first, second, third, key
+""",
+            fixed="""
+import bcrypt
+import hashlib
+from argon2 import PasswordHasher
+from pwdlib import PasswordHash
+from starlette.concurrency import run_in_threadpool
+
+hasher = PasswordHasher()
+password_hash = PasswordHash.recommended()
+
+async def register(password: str):
+    salt = bcrypt.gensalt()
+    first = await run_in_threadpool(bcrypt.hashpw, password.encode(), salt)
+    second = await run_in_threadpool(hasher.hash, password)
+    third = await run_in_threadpool(password_hash.hash, password)
+    key = await run_in_threadpool(hashlib.pbkdf2_hmac, "sha256", password.encode(), salt, 600_000)
     return first, second, third, key
 """,
             expected=((12, 13, 12, 26), (13, 14, 13, 25), (14, 13, 14, 31), (15, 11, 15, 30)),

@@ -77,7 +77,7 @@ def test_findings_exit_1_in_ruffs_text_shape(project: Path):
         "app.py:10:5: FL102 `time.sleep` blocks the event loop in async route handler GET /a; use `await asyncio.sleep(...)`",
         "app.py:11:12: FL101 `requests.get` blocks the event loop in async route handler GET /a; use `httpx.AsyncClient` (awaited)",
         "Found 2 errors.",
-        "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).",
+        "No fixes available (2 hidden fixes can be enabled with the `--unsafe-fixes` option).",
     ]
 
 

@@ -223,8 +223,9 @@ def test_code_actions_offer_the_labelled_fix_and_a_noqa_comment(tmp_path: Path):
         assert disable.edit is not None and disable.edit.changes is not None
         assert list(disable.edit.changes[app.as_uri()]) == [types.TextEdit(_range((11, 17), (11, 17)), "  # noqa: FL102")]
 
-        # FL101 offers no fix here: only the noqa action, at the line's end in UTF-16 units (71 code points).
-        (only,) = await editor.code_actions(app, 10, 30)
+        # FL101's fix offloads the call; the noqa action goes at the line's end in UTF-16 units (71 code points).
+        offload, only = await editor.code_actions(app, 10, 30)
+        assert offload.title == "Fix FL101: Offload with `await run_in_threadpool(...)` (unsafe)"
         assert only.title == "Disable FL101 for this line"
         assert only.edit is not None and only.edit.changes is not None
         assert list(only.edit.changes[app.as_uri()]) == [types.TextEdit(_range((10, 72), (10, 72)), "  # noqa: FL101")]

@@ -1,0 +1,182 @@
+"""Fixes built as libcst codemods on the finding's node.
+
+The analysis runs on ``ast``; a fix that rewrites more than one token parses only the
+source of the node it rewrites with libcst (``parse_expression``, cheap), transforms it
+with a ``CSTTransformer`` whose matchers select what to change, and replaces the node's
+range with the transformed code. Comments and formatting inside the node survive because
+libcst keeps them in the tree.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from fastlint.finding import Applicability, Edit, Fix
+from fastlint.fixing.edits import add_from_import, replace
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from fastlint.analysis.context import ModuleContext
+
+THREADPOOL = ("starlette.concurrency", "run_in_threadpool")
+_THREADPOOL_NAMES = {"starlette.concurrency.run_in_threadpool", "fastapi.concurrency.run_in_threadpool"}
+
+
+def rewrite_expression(ctx: ModuleContext, node: ast.expr, transformer: cst.CSTTransformer) -> Edit | None:
+    """Replace ``node`` with its libcst transform; None when libcst cannot parse it or the
+    transformer changed nothing."""
+    import libcst as cst
+
+    text = ctx.text_of(node)
+    if not text:
+        return None
+    try:
+        expression = cst.parse_expression(text)
+    except Exception:  # noqa: BLE001 - syntax libcst does not know: no fix rather than a crash
+        return None
+    new = expression.visit(transformer)
+    if not isinstance(new, cst.BaseExpression) or new.deep_equals(expression):
+        return None
+    return replace(ctx, node, cst.Module([]).code_for_node(new))
+
+
+def _parents(root: ast.AST) -> dict[int, ast.AST]:
+    parents: dict[int, ast.AST] = {}
+    for parent in ast.walk(root):
+        for child in ast.iter_child_nodes(parent):
+            parents[id(child)] = parent
+    return parents
+
+
+# Where an inserted ``await`` is a syntax error or changes what runs when: nested
+# functions and lambdas (their defaults and decorators too), comprehensions (``await``
+# makes a generator expression asynchronous), ``with`` items (the context manager's own
+# enter and exit would still block), f-strings, class bodies, and an operand of ``await``.
+_NO_AWAIT = (
+    ast.Lambda,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+    ast.withitem,
+    ast.JoinedStr,
+    ast.Await,
+    ast.arguments,
+)
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def await_allowed(function: ast.AsyncFunctionDef, node: ast.expr) -> ast.AST | None:
+    """The parent of ``node`` when an ``await`` put in its place keeps the meaning: it is
+    in ``function``'s own body and in none of the places listed in ``_NO_AWAIT``."""
+    parents = ctx_parents(function)
+    parent = parents.get(id(node))
+    current: ast.AST | None = parent
+    child: ast.AST = node
+    while current is not None and current is not function:
+        # A comprehension's first iterable runs in the enclosing function.
+        first_iterable = isinstance(current, _COMPREHENSIONS) and child is current.generators[0]
+        if isinstance(current, _NO_AWAIT) and not first_iterable:
+            return None
+        if isinstance(current, ast.comprehension) and child is not current.iter:
+            return None
+        child, current = current, parents.get(id(current))
+    if current is None or parent is None:
+        return None
+    if any(node is decorator or _inside(node, decorator) for decorator in function.decorator_list):
+        return None
+    return parent
+
+
+def _inside(node: ast.AST, root: ast.AST) -> bool:
+    return any(child is node for child in ast.walk(root))
+
+
+def ctx_parents(function: ast.AST) -> dict[int, ast.AST]:
+    cached: dict[int, ast.AST] | None = getattr(function, "_fastlint_parents", None)
+    if cached is None:
+        cached = _parents(function)
+        function._fastlint_parents = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def needs_parentheses(node: ast.expr, parent: ast.AST) -> bool:
+    """``await x`` in ``node``'s place must be parenthesised (``(await x).json()``)."""
+    return (
+        isinstance(parent, (ast.Attribute, ast.Subscript)) and parent.value is node
+        or isinstance(parent, ast.Call) and parent.func is node
+    )
+
+
+def _bound_to_threadpool(ctx: ModuleContext) -> str | None:
+    """The name under which the module already imports ``run_in_threadpool``."""
+    for node in ctx.tree.body:
+        if isinstance(node, ast.ImportFrom) and node.level == 0:
+            for alias in node.names:
+                if f"{node.module}.{alias.name}" in _THREADPOOL_NAMES:
+                    return alias.asname or alias.name
+    return None
+
+
+def _after_comma(whitespace: cst.BaseParenthesizableWhitespace) -> cst.BaseParenthesizableWhitespace:
+    """The whitespace after ``f,`` in ``run_in_threadpool(f, ...)``: the call's own line
+    break and indentation when its arguments started on a new line, else one space."""
+    import libcst as cst
+
+    if isinstance(whitespace, cst.ParenthesizedWhitespace):
+        return whitespace
+    return cst.SimpleWhitespace(" ")
+
+
+def offload_to_threadpool(ctx: ModuleContext, call: ast.Call, function: ast.AsyncFunctionDef) -> Fix | None:
+    """``f(args, key=value)`` -> ``await run_in_threadpool(f, args, key=value)``.
+
+    None where the ``await`` cannot go (see ``await_allowed``), for a keyword argument
+    named ``func`` (``run_in_threadpool`` takes its callable under that name), or when the
+    name ``run_in_threadpool`` is bound to something else.
+    """
+    import libcst as cst
+    import libcst.matchers as m
+
+    parent = await_allowed(function, call)
+    if parent is None or any(keyword.arg == "func" for keyword in call.keywords):
+        return None
+    name = _bound_to_threadpool(ctx)
+    import_edit = None
+    if name is None:
+        usable, import_edit = add_from_import(ctx, *THREADPOOL)
+        if not usable:
+            return None
+        name = THREADPOOL[1]
+    callee: str = name
+    parenthesize = needs_parentheses(call, parent)
+
+    class Offload(cst.CSTTransformer):
+        def visit_Call(self, node: cst.Call) -> bool:
+            return False  # only the outermost call, the finding's node, is rewritten
+
+        def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+            if not m.matches(updated, m.Call(func=m.Name() | m.Attribute())):
+                return updated
+            first = cst.Arg(
+                value=updated.func,
+                comma=cst.Comma(whitespace_after=_after_comma(updated.whitespace_before_args)),
+            )
+            args = [first, *updated.args] if updated.args else [first.with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+            offloaded = cst.Call(func=cst.Name(callee), args=args, whitespace_before_args=cst.SimpleWhitespace(""))
+            parentheses = {"lpar": [cst.LeftParen()], "rpar": [cst.RightParen()]} if parenthesize else {}
+            return cst.Await(expression=offloaded, **parentheses)  # type: ignore[arg-type]
+
+    edit = rewrite_expression(ctx, call, Offload())
+    if edit is None:
+        return None
+    edits = sorted([edit, *([import_edit] if import_edit else [])], key=lambda e: e.start)
+    return Fix(tuple(edits), Applicability.UNSAFE, f"Offload with `await {name}(...)`")
+
