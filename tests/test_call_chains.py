@@ -268,6 +268,7 @@ def test_one_finding_per_root_and_caller_and_the_roots_in_the_summary(tmp_path: 
         "Blocking calls behind the most findings (fix one to fix them all):\n"
         "  `app.secrets.get_secret` -> `builtins.open`: 3 findings in 2 files\n"
         "Found 3 errors.\n"
+        "No fixes available (3 hidden fixes can be enabled with the `--unsafe-fixes` option).\n"
     )
     statistics = CliRunner().invoke(main, ["check", "app", "--no-cache", "--statistics"])
     assert statistics.output == (
