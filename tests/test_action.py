@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from test_review import EXPECTED_COMMENTS, feature_branch_repo
 from test_review_post import TOKEN, FakeGitHub
 
