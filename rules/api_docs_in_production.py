@@ -1,7 +1,7 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint import Finding, Invalid, ModuleContext, Rule, Valid, dotted_text, keyword, nodes_of, string_value
+from fastlint import Applicability, Finding, Fix, Invalid, ModuleContext, Rule, Valid, add_argument, dotted_text, keyword, nodes_of, replace, string_value
 
 _URLS = (("docs_url", "/docs"), ("redoc_url", "/redoc"), ("openapi_url", "/openapi.json"))
 # Hosts that only this machine can reach; uvicorn's default host is one of them.
@@ -55,6 +55,15 @@ class ApiDocsInProduction(Rule):
     function, on port `0` or in a command (`@app.command()`, `@click.command()`) or a `cli`
     module, as a browser-login callback server does.
 
+    ## Fix safety
+    The fix passes `openapi_url=None` (or puts `None` in place of a literal
+    `openapi_url`), which turns off `/docs`, `/redoc` and `/openapi.json` together. It is
+    unsafe: it removes the docs in development too, and clients that fetch the schema
+    (code generators, gateways, contract tests) stop working. Gating the value on a
+    setting (`openapi_url="/openapi.json" if settings.docs_enabled else None`) is the
+    better change and a manual one, since how the service tells production from
+    development is not in the code. No fix when the call passes `**kwargs`.
+
     ## Options
     - `public-docs`: set to `true` for services whose docs are public on purpose; the
       rule then reports nothing.
@@ -66,6 +75,7 @@ class ApiDocsInProduction(Rule):
 
     code = "FL501"
     name = "api-docs-in-production"
+    fixable = True
     triggers = (b"FastAPI",)
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
@@ -95,6 +105,7 @@ class ApiDocsInProduction(Rule):
                 f"API docs are served in production: {label} exposes {where}; "
                 "set `openapi_url=None` outside development",
                 fix_title="Pass `openapi_url=None` unless docs are enabled by configuration",
+                fix=_fix(ctx, node),
             )
 
     VALID = (
@@ -183,6 +194,11 @@ def login():
 from fastapi import FastAPI
 
 app = FastAPI(docs_url="", redoc_url=None, openapi_url="/schema.json")
+""",
+            fixed="""
+from fastapi import FastAPI
+
+app = FastAPI(docs_url="", redoc_url=None, openapi_url=None)
 """,
             expected=((4, 7, 4, 14),),
             message="`app` exposes `/schema.json`; set",
@@ -377,3 +393,17 @@ def _mounts(tree: ast.Module) -> dict[object, str]:
                 continue
             mounts[app if isinstance(app, ast.Call) else dotted_text(app)] = path
     return mounts
+
+
+def _fix(ctx: ModuleContext, call: ast.Call) -> Fix | None:
+    if any(item.arg is None for item in call.keywords):
+        return None
+    given = next((item for item in call.keywords if item.arg == "openapi_url"), None)
+    if given is None:
+        edit = add_argument(ctx, call, "openapi_url=None")
+    elif isinstance(given.value, ast.Constant) and isinstance(given.value.value, str):
+        edit = replace(ctx, given.value, "None")
+    else:
+        return None
+    title = "Pass `openapi_url=None` (better: gate it on a setting)"
+    return Fix((edit,), Applicability.UNSAFE, title) if edit else None

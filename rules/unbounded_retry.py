@@ -1,8 +1,11 @@
+import ast
 from collections.abc import Iterator
 
-from fastlint import Finding, Invalid, ModuleContext, Rule, Valid
+from fastlint import Applicability, Finding, Fix, Invalid, ModuleContext, Rule, Valid, add_argument, add_from_import, keyword, replace
 
-from ._retries import retry_sites, unbounded
+from ._retries import RetrySite, retry_sites, unbounded
+
+ATTEMPTS = 3
 
 
 class UnboundedRetry(Rule):
@@ -42,6 +45,15 @@ class UnboundedRetry(Rule):
         return (await client.get("https://rates.example.com")).json()
     ```
 
+    ## Fix safety
+    The fix bounds the retries at 3 attempts: tenacity gets
+    `stop=stop_after_attempt(3)` (importing `stop_after_attempt` from `tenacity`, or
+    `tenacity.stop_after_attempt` when the module uses `import tenacity`), backoff gets
+    `max_tries=3`; an explicit `stop=None` or `max_tries=None` is replaced. It is unsafe:
+    an operation that used to succeed after many attempts now raises the last error to
+    its caller, and the right number depends on the upstream. stamina's unbounded
+    `attempts=None, timeout=None` gets no fix (it was written on purpose).
+
     ## References
     - [tenacity: Stopping](https://tenacity.readthedocs.io/en/latest/#stopping)
     - [backoff: max_tries and max_time](https://github.com/litl/backoff#maximum-attempts-and-time)
@@ -50,6 +62,7 @@ class UnboundedRetry(Rule):
 
     code = "FL303"
     name = "unbounded-retry"
+    fixable = True
     triggers = (b"tenacity", b"backoff", b"stamina")
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
@@ -62,7 +75,7 @@ class UnboundedRetry(Rule):
                 f"`{site.policy.name}` with {' and '.join(missing)} retries forever: "
                 f"a failing upstream holds the worker and is hammered without end; set `{first}=`"
             )
-            yield ctx.finding(self.code, site.node, message, fix_title=f"Bound the retries with `{first}=`")
+            yield ctx.finding(self.code, site.node, message, fix_title=f"Bound the retries with `{first}=`", fix=_fix(ctx, site))
 
     VALID = (
         Valid(
@@ -132,6 +145,18 @@ def fetch():
 def parse():
     pass
 """,
+            fixed="""
+import backoff
+from tenacity import retry, stop_after_attempt
+
+@retry(stop=stop_after_attempt(3))
+def fetch():
+    pass
+
+@backoff.on_exception(backoff.expo, ValueError, max_tries=3)
+def parse():
+    pass
+""",
             expected=((5, 2, 5, 7), (9, 2, 9, 64)),
             message="`tenacity.retry` with no `stop` retries forever: a failing upstream holds the worker and is "
             "hammered without end; set `stop=`",
@@ -150,7 +175,50 @@ async def poll(check):
 def stubborn():
     pass
 """,
+            fixed="""
+import stamina
+from tenacity import AsyncRetrying, stop_after_attempt, wait_fixed
+
+async def poll(check):
+    async for attempt in AsyncRetrying(wait=wait_fixed(1), stop=stop_after_attempt(3)):
+        with attempt:
+            await check()
+
+@stamina.retry(on=ValueError, attempts=None, timeout=None)
+def stubborn():
+    pass
+""",
             expected=((6, 26, 6, 59), (10, 2, 10, 59)),
             message="`tenacity.AsyncRetrying` with no `stop` retries forever",
         ),
     )
+
+
+def _fix(ctx: ModuleContext, site: RetrySite) -> Fix | None:
+    call, library = site.call, site.policy.library
+    import_edit = None
+    if library == "tenacity":
+        target = call.func if call is not None else site.node
+        if isinstance(target, ast.Attribute):
+            value = f"{ctx.text_of(target.value)}.stop_after_attempt({ATTEMPTS})"
+        else:
+            usable, import_edit = add_from_import(ctx, "tenacity", "stop_after_attempt")
+            if not usable:
+                return None
+            value = f"stop_after_attempt({ATTEMPTS})"
+        name = "stop"
+    elif library == "backoff" and call is not None:
+        name, value = "max_tries", str(ATTEMPTS)
+    else:
+        return None
+    existing = keyword(call, name) if call is not None else None
+    if existing is not None:
+        edit = replace(ctx, existing, value)
+    elif call is None:
+        edit = replace(ctx, site.node, f"{ctx.text_of(site.node)}({name}={value})")
+    else:
+        edit = add_argument(ctx, call, f"{name}={value}")  # type: ignore[assignment]
+    if edit is None:
+        return None
+    edits = sorted([edit, *([import_edit] if import_edit else [])], key=lambda e: e.start)
+    return Fix(tuple(edits), Applicability.UNSAFE, f"Pass `{name}={value}`")

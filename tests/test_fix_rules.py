@@ -65,3 +65,46 @@ def test_offload_fix(source: str, fixed: str):
     assert result == fixed
     ast.parse(result)
     assert fix_source(result, ["FL101"]) == result
+
+
+# -- the README's fix table, each rule's `## Fix safety` and the code agree -------------------
+
+
+def _fix_table() -> dict[str, str]:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- fix-table:start -->\n(.*?)<!-- fix-table:end -->", readme, re.S)
+    assert block is not None
+    rows = [line.split("|")[1:-1] for line in block.group(1).splitlines()[2:]]
+    return {cells[0].strip(): cells[2].strip() for cells in rows}
+
+
+def _safety_in_docs(rule: type) -> str:
+    text = " ".join((rule.doc_section("Fix safety") or "").split())  # type: ignore[attr-defined]
+    for word in ("display-only", "unsafe", "safe"):
+        if f"It is {word}" in text or f"is {word}:" in text:
+            return word
+    raise AssertionError(f"{rule.code}'s `## Fix safety` says neither safe, unsafe nor display-only")  # type: ignore[attr-defined]
+
+
+def test_the_fix_table_the_fix_safety_sections_and_the_code_agree():
+    from fastlint.run.registry import all_rules
+
+    table = _fix_table()
+    fixable = {rule.code: rule for rule in all_rules() if rule.fixable}
+    assert sorted(table) == sorted(fixable)
+    for code, rule in fixable.items():
+        assert _safety_in_docs(rule) == table[code], code
+        # Every pinned fixed example's fixes carry the documented applicability.
+        pinned = [example for example in rule.INVALID if example.fixed is not None]
+        assert pinned, code
+        for example in pinned:
+            found = lint_source(example.source, [code], example.options)
+            applicabilities = {finding.fix.applicability.value for finding in found if finding.fix}
+            assert applicabilities == {table[code]}, code
+            # After the fixes no finding with a fix remains, and fixing again changes nothing.
+            fixed = fix_source(example.source, [code], example.options)
+            assert not [f for f in lint_source(fixed, [code], example.options) if f.fix], code
+            assert fix_source(fixed, [code], example.options) == fixed, code

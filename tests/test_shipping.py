@@ -74,7 +74,13 @@ def readme_yaml_blocks() -> list[object]:
 
 
 def test_readme_local_pre_commit_hook_is_the_published_one():
-    (published,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
+    published = hooks["fastlint"]
+    # The second hook applies safe fixes only: the same hook with --fix.
+    assert hooks["fastlint-fix"]["entry"] == "fastlint check --fix"
+    assert {k: v for k, v in hooks["fastlint-fix"].items() if k not in ("id", "name", "entry", "description")} == {
+        k: v for k, v in published.items() if k not in ("id", "name", "entry", "description")
+    }
     local = [
         repo["hooks"][0]
         for block in readme_yaml_blocks() if isinstance(block, dict)
