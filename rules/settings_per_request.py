@@ -1,7 +1,7 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint import Finding, Invalid, ModuleContext, Rule, Valid, all_parameters, nodes_of
+from fastlint import Applicability, Finding, Fix, Invalid, ModuleContext, Rule, Valid, add_import, all_parameters, insert_before, nodes_of
 from fastlint.knowledge.clients import SETTINGS_BASES
 from fastlint.knowledge.fastapi import ANNOTATED, DEPENDS
 
@@ -75,12 +75,24 @@ class SettingsPerRequest(Rule):
     is imported from): a settings class named otherwise, imported from a module named
     otherwise, is missed.
 
+    ## Fix safety
+    When the settings are constructed in a provider function defined at module level
+    (a plain `def` without parameters, decorators or `yield`), the fix puts
+    `@functools.lru_cache` on it and adds `import functools`. It is unsafe: the settings
+    are then read once per process, so a change to the environment afterwards (a test
+    that sets a variable between calls, say) is no longer seen, and every request shares
+    one object, so a handler that mutates it changes it for all. Tests that override the
+    settings should use `app.dependency_overrides` or call `get_settings.cache_clear()`.
+    Settings used directly as a dependency (`Depends(Settings)`) get no fix: the provider
+    function has to be written first.
+
     ## References
     - [FastAPI: Settings in a dependency, with `lru_cache`](https://fastapi.tiangolo.com/advanced/settings/#creating-the-settings-only-once-with-lru_cache)
     """
 
     code = "FL203"
     name = "settings-per-request"
+    fixable = True
     # A settings class imported from another module: its name or its module's says so.
     triggers = (b"Settings", b"settings", b"Config", b"config")
 
@@ -89,16 +101,16 @@ class SettingsPerRequest(Rule):
         for site in constructions(ctx):
             if site.name in classes:
                 where = ctx.model.describe(site.function)
-                yield self._finding(ctx, site.call.func, site.name, f"is constructed per request in {where}")
+                yield self._finding(ctx, site.call.func, site.name, f"is constructed per request in {where}", _fix(ctx, site.function))
         for node, name in _settings_dependencies(ctx, classes):
             yield self._finding(ctx, node, name, "is used as a dependency, so it is constructed per request")
 
-    def _finding(self, ctx: ModuleContext, node: ast.AST, name: str, what: str) -> Finding:
+    def _finding(self, ctx: ModuleContext, node: ast.AST, name: str, what: str, fix: Fix | None = None) -> Finding:
         message = (
             f"Settings class `{name.rpartition('.')[2]}` {what}: every request re-reads the environment and `.env`; "
             "build it once in a dependency cached with `functools.lru_cache`"
         )
-        return ctx.finding(self.code, node, message, fix_title="Cache the settings with `functools.lru_cache`")
+        return ctx.finding(self.code, node, message, fix_title="Cache the settings with `functools.lru_cache`", fix=fix)
 
     VALID = (
         Valid(
@@ -185,6 +197,28 @@ app = FastAPI()
 async def info(settings: Settings = Depends(get_settings)):
     return {}
 """,
+            fixed="""
+import functools
+
+from fastapi import Depends, FastAPI
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+class BaseConfig(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env")
+
+class Settings(BaseConfig):
+    api_key: str = ""
+
+@functools.lru_cache
+def get_settings():
+    return Settings()
+
+app = FastAPI()
+
+@app.get("/info")
+async def info(settings: Settings = Depends(get_settings)):
+    return {}
+""",
             expected=((12, 12, 12, 20),),
             message="Settings class `Settings` is constructed per request in dependency `get_settings`: "
             "every request re-reads the environment and `.env`; build it once in a dependency cached with `functools.lru_cache`",
@@ -255,3 +289,17 @@ def _bare_depends(ctx: ModuleContext, annotation: ast.expr, default: ast.expr | 
     for marker in markers:
         if isinstance(marker, ast.Call) and not marker.args and not marker.keywords and ctx.names.qualified_name(marker.func) in DEPENDS:
             yield marker, name
+
+
+def _fix(ctx: ModuleContext, function: ast.AST) -> Fix | None:
+    """``@functools.lru_cache`` on a module-level provider ``def get_settings():``."""
+    if not isinstance(function, ast.FunctionDef) or function not in ctx.tree.body or function.decorator_list:
+        return None
+    if all_parameters(function.args) or function.args.vararg or function.args.kwarg or any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in ast.walk(function)):
+        return None
+    usable, import_edit = add_import(ctx, "functools")
+    if not usable:
+        return None
+    nl = "\r\n" if "\r\n" in ctx.source.text else "\n"
+    edits = [insert_before(ctx, function, f"@functools.lru_cache{nl}"), *([import_edit] if import_edit else [])]
+    return Fix(tuple(sorted(edits, key=lambda edit: edit.start)), Applicability.UNSAFE, "Cache the provider with `@functools.lru_cache`")
