@@ -16,10 +16,11 @@ class BlockingCallRule(Rule):
         for site in ctx.fact("blocking-calls", find_blocking_calls):
             if site.entry.code != self.code:
                 continue
+            via = f", through nested `{site.nested}()`" if site.nested else ""
             hint = f"; use {site.entry.use_instead}" if site.entry.use_instead else ""
-            message = f"{describe_call(ctx, site.call.func, site.name)} blocks the event loop in {ctx.model.describe(site.function)}{hint}"
+            message = f"{describe_call(ctx, site.call.func, site.name)} blocks the event loop in {ctx.model.describe(site.function)}{via}{hint}"
             title = f"Use {site.entry.use_instead}" if site.entry.use_instead else "Move the call off the event loop"
-            yield ctx.finding(self.code, site.call.func, message, fix_title=title, fix=self.fix(ctx, site))
+            yield ctx.finding(self.code, site.call.func, message, fix_title=title, fix=self.fix(ctx, site) if site.nested is None else None)
 
     def fix(self, ctx: ModuleContext, site: BlockingSite) -> Fix | None:
         """The fix of one blocking call: ``await run_in_threadpool(f, args)`` for a fixable

@@ -336,6 +336,24 @@ async def handler(name: str):
     return str(storage_root() / name)
 """
         ),
+        Valid(
+            """
+import requests
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+app = FastAPI()
+
+class GeoIP:
+    @staticmethod
+    def lookup(ip: str) -> dict:
+        return requests.get(f"https://geo.example.com/{ip}", timeout=5).json()
+
+@app.get("/whereami")
+async def whereami(ip: str):
+    return await run_in_threadpool(GeoIP.lookup, ip)
+"""
+        ),
     )
     INVALID = (
         Invalid(
@@ -564,6 +582,25 @@ async def handler(name: str):
             expected=((12, 16, 12, 28),),
             message="storage_root() -> pathlib.Path.resolve (FL108)",
             options={"extend_select": ("FL108",)},
+        ),
+        Invalid(
+            """
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+
+class GeoIP:
+    @staticmethod
+    def lookup(ip: str) -> dict:
+        return requests.get(f"https://geo.example.com/{ip}", timeout=5).json()
+
+@app.get("/whereami")
+async def whereami(ip: str):
+    return GeoIP.lookup(ip)
+""",
+            expected=((14, 12, 14, 24),),
+            message='GeoIP.lookup() -> requests.get (FL101)',
         ),
     )
 

@@ -161,6 +161,22 @@ async def manifest(root: str):
     return await Path(root, "manifest.json").read_text()
 """
         ),
+        Valid(
+            """
+from fastapi import FastAPI
+from fastapi.responses import StreamingResponse
+
+app = FastAPI()
+
+@app.get("/artifacts/{artifact_path:path}")
+async def download_artifact(artifact_path: str):
+    def _stream_file(path: str):
+        with open(path, "rb") as handle:
+            yield from handle
+
+    return StreamingResponse(_stream_file(artifact_path))
+"""
+        ),
     )
     INVALID = (
         Invalid(

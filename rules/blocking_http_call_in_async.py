@@ -220,6 +220,23 @@ async def webhook(payload: bytes, signature: str):
     return intent
 """
         ),
+        Valid(
+            """
+import requests
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+app = FastAPI()
+
+@app.post("/webhooks/{hook_id}/replay")
+async def replay(hook_id: str):
+    def deliver(url: str):
+        return requests.post(url, json={"id": hook_id}, timeout=10)
+
+    response = await run_in_threadpool(deliver, f"https://hooks.example.com/{hook_id}")
+    return {"status": response.status_code}
+"""
+        ),
     )
     INVALID = (
         Invalid(
@@ -372,5 +389,23 @@ async def notify(order, message):
 """,
             expected=((11, 10, 11, 22), (14, 5, 14, 33), (15, 5, 15, 13), (16, 5, 16, 41)),
             message="`smtplib.SMTP` blocks the event loop in async function `notify`; use `aiosmtplib` (awaited) or `run_in_threadpool`",
+        ),
+        Invalid(
+            """
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.post("/webhooks/{hook_id}/replay")
+async def replay(hook_id: str):
+    def deliver(url: str):
+        return requests.post(url, json={"id": hook_id}, timeout=10)
+
+    response = deliver(f"https://hooks.example.com/{hook_id}")
+    return {"status": response.status_code}
+""",
+            expected=((10, 16, 10, 29),),
+            message='blocks the event loop in async route handler POST /webhooks/{hook_id}/replay, through nested `deliver()`',
         ),
     )

@@ -20,9 +20,44 @@ _OPENERS = {"builtins.open", "io.open", "codecs.open", "pathlib.Path.open"}
 _FILE_TYPES = ("typing.IO.", "tempfile.SpooledTemporaryFile.")
 
 
+def nested_calls(function: FunctionNode, depth: int = 0) -> list[ast.FunctionDef]:
+    """The sync ``def``s nested in ``function`` that it calls by name (``fetch()``), and
+    theirs: they run on the caller's thread, so in an ``async def`` on the event loop.
+    A nested ``def`` only passed by reference (``run_in_threadpool(fetch)``) is not
+    called, and a generator's body does not run when it is called."""
+    nested = {
+        child.name: child
+        for child in walk_local(function)
+        if isinstance(child, ast.FunctionDef) and not _is_generator(child)
+    }
+    if not nested or depth > 3:
+        return []
+    called: list[ast.FunctionDef] = []
+    for call in local_calls(function):
+        target = nested.get(call.func.id) if isinstance(call.func, ast.Name) else None
+        if target is not None and target not in called:
+            called.append(target)
+    for inner in list(called):
+        called.extend(found for found in nested_calls(inner, depth + 1) if found not in called)
+    return called
+
+
+def _is_generator(function: ast.FunctionDef) -> bool:
+    """Calling a generator function runs none of its body (``StreamingResponse(chunks())``
+    iterates a sync generator in the threadpool)."""
+    return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in walk_local(function))
+
+
 def blocking_calls_in(function: FunctionNode, inference: TypeInference, knowledge: Knowledge) -> Iterator[tuple[ast.Call, BlockingCall, str]]:
-    """The known blocking calls in ``function``'s own body (the project index uses it too),
-    leaving out those that run once per process (``fastlint.analysis.once``).
+    """The known blocking calls that run when ``function`` runs: in its own body and in
+    the nested ``def``s it calls (the project index uses it too)."""
+    bodies: list[FunctionNode] = [function, *nested_calls(function)]
+    for body in bodies:
+        yield from blocking_calls_of(body, inference, knowledge)
+
+
+def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledge: Knowledge) -> Iterator[tuple[ast.Call, BlockingCall, str]]:
+    """The known blocking calls in ``function``'s own body, leaving out those that run once per process (``fastlint.analysis.once``).
 
     A request through an object whose creation is reported already in this function (the
     methods of ``with smtplib.SMTP(host) as smtp:``, the reads of ``with open(p) as f:``)

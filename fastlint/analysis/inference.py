@@ -131,11 +131,19 @@ class TypeInference:
                 receiver_type = self.type_of(receiver, scope, depth + 1)
                 if receiver_type:
                     return f"{receiver_type}.{func.attr}"
+                if isinstance(receiver, ast.Name) and self._is_own_class(receiver.id, scope):
+                    return f"{self.names.module}.{receiver.id}.{func.attr}"  # ``Geo.lookup(ip)``: through the class
                 if isinstance(receiver, ast.Name) or _has_call(receiver):
                     return None
         if isinstance(func, ast.Name) and scope is not self.module_scope and func.id in scope.bindings:
             return None
         return self.names.qualified_name(func)
+
+    def _is_own_class(self, name: str, scope: Scope) -> bool:
+        """``name`` is a class this module defines at top level, not rebound in ``scope``."""
+        return isinstance(self.names.definitions.get(name), ast.ClassDef) and (
+            scope is self.module_scope or name not in scope.bindings
+        ) and len(self.module_scope.bindings.get(name, ())) == 1
 
     def _imported_instance(self, receiver: ast.expr) -> str | None:
         """The type of a module-level instance of another project module, by its imported name,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from fastlint.analysis.blocking_calls import blocking_calls_in
+from fastlint.analysis.blocking_calls import blocking_calls_of, nested_calls
 from fastlint.analysis.context import ModuleContext
 from fastlint.analysis.names import dotted_text
+from fastlint.analysis.syntax import FunctionNode
 from fastlint.knowledge.blocking import BlockingCall
 
 
@@ -17,15 +18,19 @@ class BlockingSite:
     function: ast.AsyncFunctionDef
     entry: BlockingCall
     name: str
+    nested: str | None = None  # the nested ``def`` the call is in, which ``function`` calls
 
 
 def find_blocking_calls(ctx: ModuleContext) -> list[BlockingSite]:
-    return [
-        BlockingSite(call, function, entry, name)
-        for function in ctx.async_functions
-        if ctx.runs_on_loop(function)
-        for call, entry, name in blocking_calls_in(function, ctx.inference, ctx.knowledge)
-    ]
+    sites = []
+    for function in ctx.async_functions:
+        if not ctx.runs_on_loop(function):
+            continue
+        bodies: list[FunctionNode] = [function, *nested_calls(function)]
+        for body in bodies:
+            for call, entry, name in blocking_calls_of(body, ctx.inference, ctx.knowledge):
+                sites.append(BlockingSite(call, function, entry, name, body.name if body is not function else None))
+    return sites
 
 
 def describe_call(ctx: ModuleContext, func: ast.expr, qualified: str) -> str:
