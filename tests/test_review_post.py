@@ -168,3 +168,107 @@ def test_an_unreachable_api_is_an_error(repo: Path, github: FakeGitHub, monkeypa
     result = post()
     assert result.exit_code == 2
     assert result.stderr.startswith(f"fastlint: error: cannot reach {github.url}/repos/acme/shop/pulls/12/comments")
+
+
+SECRET = "ghs_s3cret_T0KEN_value"
+
+
+def assert_no_secret(result: Any) -> None:
+    for text in (result.stdout, result.stderr, str(result.exception or "")):
+        assert SECRET not in text and "s3cret" not in text
+
+
+def test_a_token_with_surrounding_whitespace_is_stripped(repo: Path, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", f"  {SECRET}\n")
+    result = post()
+    assert result.exit_code == 1, result.stderr
+    assert github.requests[-1][2]["Authorization"] == f"Bearer {SECRET}"
+    assert_no_secret(result)
+
+
+def _echoing(github: FakeGitHub, status: int, body: bytes) -> None:
+    """The fake answers every POST with ``status`` and ``body``, which may echo the token."""
+    handler = github.server.RequestHandlerClass
+
+    def do_POST(self: Any) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        data = body.replace(b"TOKEN", self.headers["Authorization"].encode())
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    handler.do_POST = do_POST  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("token", "fault", "message"),
+    [
+        (f"{SECRET}\n", "echo-422", "GitHub answered 422"),
+        (f"{SECRET}\n", "echo-200-not-json", "unexpected answer"),
+        (f"{SECRET}\n", "echo-500-not-json", "GitHub answered 500"),
+        (f"{SECRET}\n", "unreachable", "cannot reach"),
+        (f"{SECRET}\r\nX-Injected: 1", "none", "whitespace or control characters"),
+        (f"{SECRET}\x7f", "none", "whitespace or control characters"),
+        (f"{SECRET}\n", "bad-event", "cannot read the event"),
+        (f"{SECRET}\n", "explode", "posting the review failed: RuntimeError"),
+    ],
+)
+def test_no_message_ever_contains_the_token(repo: Path, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                           token: str, fault: str, message: str) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", token)
+    if fault == "echo-422":
+        _echoing(github, 422, b'{"message": "bad credentials TOKEN", "errors": ["TOKEN"]}')
+    elif fault == "echo-200-not-json":
+        _echoing(github, 200, b"<html>TOKEN</html>")
+    elif fault == "echo-500-not-json":
+        _echoing(github, 500, b"<html>TOKEN</html>")
+    elif fault == "unreachable":
+        github.server.shutdown()
+        github.server.server_close()
+    elif fault == "bad-event":
+        event = tmp_path / f"{SECRET}.json"
+        event.write_text("{not json", encoding="utf-8")
+        monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    elif fault == "explode":
+        import fastlint.integrations.review_post as review_post
+
+        def explode(*args: object) -> None:
+            raise RuntimeError(f"boom with {SECRET}")
+
+        monkeypatch.setattr(review_post._Client, "get_all", explode)
+    result = post()
+    assert result.exit_code == 2
+    assert message in result.stderr, result.stderr
+    assert "internal error" not in result.stderr
+    assert_no_secret(result)
+
+
+def test_the_token_is_not_sent_after_a_redirect_to_another_host(repo: Path, github: FakeGitHub) -> None:
+    elsewhere = FakeGitHub()  # another host: "localhost", not "127.0.0.1"
+    thread = threading.Thread(target=elsewhere.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = elsewhere.server.server_address[1]
+        handler = github.server.RequestHandlerClass
+        original = handler.do_GET  # type: ignore[attr-defined]
+
+        def do_GET(self: Any) -> None:
+            if "page=2" in self.path:
+                github.requests.append(("GET", self.path, self.headers, None))
+                self.send_response(302)
+                self.send_header("Location", f"http://localhost:{port}{self.path}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            else:
+                original(self)
+
+        handler.do_GET = do_GET  # type: ignore[attr-defined]
+        github.existing = [{"path": "docs.md", "line": 1, "body": "LGTM"}, {"path": "docs.md", "line": 2, "body": "ok"}]
+        result = post()
+        assert result.exit_code == 1, result.stderr
+        [(method, _, headers, _)] = elsewhere.requests
+        assert method == "GET" and headers["Authorization"] is None
+        assert all(headers["Authorization"] == f"Bearer {TOKEN}" for _, _, headers, _ in github.requests)
+    finally:
+        elsewhere.server.shutdown()
