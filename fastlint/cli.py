@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from fastlint.fixing.fixer import FixPolicy, FixRun
     from fastlint.run.engine import Checker
     from fastlint.run.progress import ProgressLine
+    from fastlint.run.session import Session
     from fastlint.settings import Settings
     from fastlint.source import SourceFile
 
@@ -64,6 +65,9 @@ def main() -> None:
 @click.option("--diff", is_flag=True, help="Print the changes --fix would make as a unified diff; write nothing.")
 @click.option("--show-fixes", is_flag=True, help="After --fix, list the fixes applied per file.")
 @click.option("--show-files", is_flag=True, help="List the files a check would read, one per line, and check nothing.")
+@click.option("--add-noqa", is_flag=True, help="Add a `# noqa: CODE` comment for every finding, and report nothing.")
+@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Write every finding to this baseline file, and report nothing.")
+@click.option("--baseline", "baseline", type=click.Path(path_type=Path, dir_okay=False), help="Report only findings that this baseline file does not list.")
 def check(
     paths: tuple[Path, ...],
     select: tuple[str, ...],
@@ -83,8 +87,15 @@ def check(
     diff: bool,
     show_fixes: bool,
     show_files: bool,
+    add_noqa: bool,
+    write_baseline: Path | None,
+    baseline: Path | None,
 ) -> None:
     """Check PATHS (default: the current directory) and report findings."""
+    if sum((add_noqa, write_baseline is not None, baseline is not None)) > 1:
+        _fail("--add-noqa, --write-baseline and --baseline cannot be combined")
+    if (add_noqa or write_baseline is not None) and (fix or diff):
+        _fail("--add-noqa and --write-baseline record the findings as they are: drop --fix/--diff")
     try:
         code = _check(
             list(paths) or [Path(".")],
@@ -103,6 +114,7 @@ def check(
             output_file=output_file,
             fixing=_Fixing(fix, unsafe_fixes, diff, show_fixes),
             show_files=show_files,
+            adoption=_Adoption(add_noqa, write_baseline, baseline),
         )
     except SystemExit:
         raise
@@ -125,6 +137,7 @@ def _check(
     output_file: Path | None,
     fixing: _Fixing | None = None,
     show_files: bool = False,
+    adoption: _Adoption | None = None,
 ) -> int:
     from fastlint.fixing.fixer import fix_run, write_atomically
     from fastlint.fixing.report import fix_counts, show_fixes
@@ -177,6 +190,19 @@ def _check(
         for fixed in fixes.files:
             write_atomically(fixed.source.path, fixed.data())
         findings, sources = _without_unfixable(fixes.findings, policy), fixes.sources
+    adoption = adoption or _Adoption()
+    if adoption.add_noqa:
+        return _add_noqa(findings, quiet)
+    if adoption.write_baseline is not None:
+        from fastlint.run.baseline import Baseline
+
+        written = Baseline.from_findings(findings, sources, settings.project_root)
+        written.write(adoption.write_baseline)
+        if not quiet:
+            click.echo(f"fastlint: wrote {sum(written.entries.values())} findings to the baseline {adoption.write_baseline}", err=True)
+        return EXIT_CLEAN
+    if adoption.baseline is not None:
+        findings = _apply_baseline(adoption.baseline, findings, sources, found.files, session, fix=fixing.fix, quiet=quiet)
     report = render(
         findings,
         output_format,
@@ -198,6 +224,52 @@ def _check(
     return EXIT_FINDINGS if findings else EXIT_CLEAN
 
 
+def _add_noqa(findings: list[Finding], quiet: bool) -> int:
+    from fastlint.fixing.fixer import encode, write_atomically
+    from fastlint.run.baseline import add_noqa
+    from fastlint.source import SourceError, read_source
+
+    by_file: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_file.setdefault(finding.path, []).append(finding)
+    added = files = 0
+    for path, found in sorted(by_file.items()):
+        try:
+            source = read_source(Path(path))
+        except SourceError:
+            continue
+        text, changed = add_noqa(source, found)
+        if changed:
+            write_atomically(source.path, encode(source, text))
+            added, files = added + changed, files + 1
+    if not quiet:
+        click.echo(f"Added {added} noqa directive{'' if added == 1 else 's'} to {files} file{'' if files == 1 else 's'}.", err=True)
+    return EXIT_CLEAN
+
+
+def _apply_baseline(path: Path, findings: list[Finding], sources: dict[str, str], checked: list[Path], session: Session, *, fix: bool, quiet: bool) -> list[Finding]:
+    from fastlint.finding import Finding
+    from fastlint.rule_meta import STALE_BASELINE
+    from fastlint.run.baseline import Baseline, BaselineError, judged, stale_findings, without_stale
+
+    root = session.settings.project_root
+    try:
+        baseline = Baseline.read(path)
+    except BaselineError as error:
+        _fail(str(error))
+        raise  # unreachable: _fail exits
+    kept, stale = baseline.apply(findings, sources, root)
+    if STALE_BASELINE.code not in session.codes or not stale:
+        return kept
+    stale = judged(stale, [str(file) for file in checked], root)
+    if fix and stale:
+        without_stale(baseline, stale).write(path)
+        if not quiet:
+            click.echo(f"fastlint: removed {len(stale)} stale entr{'y' if len(stale) == 1 else 'ies'} from the baseline {path}", err=True)
+        return kept
+    return sorted([*kept, *stale_findings(stale, path, root)], key=Finding.sort_key)
+
+
 def _progress_line(output_format: str, quiet: bool) -> ProgressLine | None:
     """A progress line for people watching a terminal; never for machines or pipes."""
     if quiet or output_format != "text" or not _stderr_is_terminal():
@@ -217,6 +289,13 @@ class _Fixing:
     unsafe: bool = False
     diff: bool = False
     show_fixes: bool = False
+
+
+@dataclass(frozen=True)
+class _Adoption:
+    add_noqa: bool = False
+    write_baseline: Path | None = None
+    baseline: Path | None = None
 
 
 def _without_unfixable(findings: list[Finding], policy: FixPolicy) -> list[Finding]:

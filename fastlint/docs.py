@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from fastlint.rule import Rule
-from fastlint.rule_meta import UNPARSEABLE
+from fastlint.rule_meta import ENGINE_CODES, ENGINE_DOCUMENTATION, UNPARSEABLE
 from fastlint.run.registry import all_rules
 
 TABLE_START = "<!-- rules-table:start -->"
@@ -63,6 +63,10 @@ def rule_help(code: str) -> str | None:
 
     if code.upper() == UNPARSEABLE.code:
         return f"# {UNPARSEABLE.name} ({UNPARSEABLE.code})\n\n{UNPARSEABLE.summary}\nIt cannot be disabled."
+    engine = next((meta for meta in ENGINE_CODES if code.upper() == meta.code or code == meta.name), None)
+    if engine is not None:
+        fix = "Fix is always available." if engine.fixable else "Fix is not available."
+        return f"# {engine.name} ({engine.code})\n\n{fix}\n\n{ENGINE_DOCUMENTATION[engine.code]}"
     found = rule_by_selector(code)
     if found is None:
         return None
@@ -73,7 +77,7 @@ def rule_help(code: str) -> str | None:
 
 def rule_pages() -> dict[str, str]:
     """``docs/rules/FLxxx.md`` for FL001 and every rule: file name -> content."""
-    codes = [UNPARSEABLE.code] + [rule.code for rule in all_rules()]
+    codes = [meta.code for meta in ENGINE_CODES] + [rule.code for rule in all_rules()]
     return {f"{code}.md": f"{PAGE_HEADER}\n\n{rule_help(code)}".rstrip() + "\n" for code in codes}
 
 

@@ -37,6 +37,63 @@ UNPARSEABLE = RuleMeta(
     summary="A file could not be read, decoded or parsed, so it was not analysed.",
 )
 
+# The engine's adoption codes: like FL001 they are not rule modules, but they can be selected,
+# ignored and fixed like rules.
+UNUSED_NOQA = RuleMeta(
+    code="FL002",
+    name="unused-noqa",
+    summary="A `# noqa` or `# fastlint: ignore` comment names a fastlint code that suppresses nothing on its line, or a code that does not exist.",
+    fixable=True,
+)
+STALE_BASELINE = RuleMeta(
+    code="FL003",
+    name="stale-baseline-entry",
+    summary="An entry of the baseline file (`--baseline`) matches no current finding: the problem was fixed, or its line changed.",
+    fixable=True,
+)
+ENGINE_CODES = (UNPARSEABLE, UNUSED_NOQA, STALE_BASELINE)
+
+ENGINE_DOCUMENTATION = {
+    UNPARSEABLE.code: f"""## What it does
+{UNPARSEABLE.summary}
+
+A file that cannot be read, decoded or parsed is reported, never skipped silently. It cannot
+be disabled.""",
+    UNUSED_NOQA.code: f"""## What it does
+{UNUSED_NOQA.summary}
+
+## Why is this bad?
+A suppression that no longer suppresses anything hides the next real finding on that line,
+and `# noqa: FL999` (a typo, or a code that does not exist) suppresses nothing at all.
+
+## Example
+```python
+async def home():
+    return await client.get(url)  # noqa: FL101
+```
+
+## Use instead
+```python
+async def home():
+    return await client.get(url)
+```
+
+## Fix safety
+The fix removes the unused codes (the whole comment when none is left) and is safe. Codes of
+other tools (`# noqa: E501`) and a bare `# noqa` are left alone; codes of rules that are not
+enabled for the file are not judged.""",
+    STALE_BASELINE.code: f"""## What it does
+{STALE_BASELINE.summary}
+
+## Why is this bad?
+A baseline only shrinks when it is kept tidy: a stale entry would silently accept the same
+problem if it came back on a line with the same content.
+
+## Fix safety
+`fastlint check --baseline FILE --fix` removes the stale entries from the baseline file; it
+touches no source file, so the fix is safe.""",
+}
+
 
 def doc_section(documentation: str, title: str) -> str | None:
     """The text under ``## title`` in a rule's (cleaned) docstring, or None."""

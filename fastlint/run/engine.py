@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from fastlint.finding import Finding, Position
-from fastlint.rule_meta import UNPARSEABLE
+from fastlint.rule_meta import UNPARSEABLE, UNUSED_NOQA
 from fastlint.run.progress import ProgressCallback, no_progress
 from fastlint.settings import Settings
 from fastlint.source import SourceError, SourceFile, decode_source, read_source
@@ -134,10 +134,18 @@ class Checker:
             result.findings.append(unparseable(source.path, str(error), error.line, error.column))
             return
         result.parsed = True
+        suppressed: list[Finding] = []
         if rules:
             ctx = self._context(source, tree, module, is_package, self._configured - ignored)
             for rule in rules:
-                result.findings.extend(finding for finding in rule.check(ctx) if not is_suppressed(finding, source))
+                for finding in rule.check(ctx):
+                    (suppressed if is_suppressed(finding, source) else result.findings).append(finding)
+        if UNUSED_NOQA.code in self.plan.codes and UNUSED_NOQA.code not in ignored:
+            from fastlint.run.suppression import unused_suppressions
+
+            enabled = frozenset(rule.code for rule in candidates)
+            unused = unused_suppressions(source, suppressed, enabled, frozenset(self._known) | {UNPARSEABLE.code})
+            result.findings.extend(finding for finding in unused if not is_suppressed(finding, source))
 
     def _parse_only(self, source: SourceFile, result: FileResult) -> None:
         from fastlint.run.parsing import ParseError, parse_module

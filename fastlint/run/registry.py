@@ -12,7 +12,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from fastlint.rule_meta import UNPARSEABLE, RuleMeta, summary_of
+from fastlint.rule_meta import ENGINE_CODES, UNPARSEABLE, RuleMeta, summary_of
 
 if TYPE_CHECKING:
     from fastlint.rule import Rule
@@ -80,7 +80,7 @@ def _all_metadata() -> dict[str, RuleMeta]:
         meta = _read_meta((Path(package.__path__[0]) / f"{info.name}.py").read_text(encoding="utf-8"))
         if meta is not None:
             metas[meta.code] = meta
-    metas[UNPARSEABLE.code] = UNPARSEABLE
+    metas.update({meta.code: meta for meta in ENGINE_CODES})
     return dict(sorted(metas.items()))
 
 

@@ -75,3 +75,99 @@ def _logical_line_ends(text: str) -> dict[int, int]:
     except (tokenize.TokenError, SyntaxError):
         pass
     return ends
+
+
+# --------------------------------------------------------------------------- adoption
+
+
+def suppressing_lines(finding: Finding, source: SourceFile) -> list[int]:
+    """The lines whose comments suppress ``finding`` (see ``is_suppressed``)."""
+    if finding.code == UNSUPPRESSIBLE or not _has_suppression_comment(source.text):
+        return []
+    codes = {finding.code, *finding.suppressed_by}
+    found = []
+    for line in dict.fromkeys((finding.start.line, finding.end.line, _statement_end(source.text, finding.end.line))):
+        suppressed = line_suppressions(source.line(line))
+        if suppressed is not None and (not suppressed or suppressed & codes):
+            found.append(line)
+    return found
+
+
+_FL_CODE = re.compile(r"FL[0-9]+", re.I)
+
+
+def unused_suppressions(
+    source: SourceFile, suppressed: list[Finding], enabled: frozenset[str], known: frozenset[str]
+) -> list[Finding]:
+    """FL002 findings: fastlint codes in ``noqa``/``fastlint: ignore`` comments that suppress
+    nothing on their line (of the ``enabled`` codes), and codes that are not ``known``."""
+    from fastlint.finding import Applicability, Edit, Fix, Position
+    from fastlint.rule_meta import UNUSED_NOQA
+
+    if not _has_suppression_comment(source.text):
+        return []
+    used: dict[int, set[str]] = {}
+    for finding in suppressed:
+        for line in suppressing_lines(finding, source):
+            used.setdefault(line, set()).update({finding.code, *finding.suppressed_by})
+    findings = []
+    for line, start, comment in _comments(source.text):
+        for pattern, kind in ((_NOQA, "noqa"), (_IGNORE, "fastlint: ignore")):
+            for match in pattern.finditer(comment):
+                codes_text = match.group("codes")
+                if not codes_text or not codes_text.strip():
+                    if kind == "noqa" or used.get(line):
+                        continue  # a bare noqa comment may be another tool's
+                    codes: list[str] = []
+                else:
+                    codes = [code.upper() for code in re.findall(_CODE, codes_text, re.I)]
+                fl_codes = [code for code in codes if _FL_CODE.fullmatch(code)]
+                unknown = [code for code in fl_codes if code not in known and code != UNSUPPRESSIBLE]
+                unused = [code for code in fl_codes if code in enabled and code not in unknown and code not in used.get(line, set())]
+                if codes and not unknown and not unused:
+                    continue
+                drop = set(unknown) | set(unused)
+                kept = [code for code in codes if code not in drop]
+                begin = Position(line, start + match.start() + 1)
+                end = Position(line, start + match.end() + 1)
+                if kept:
+                    joined = ", ".join(kept)
+                    edit = Edit(begin, end, f"# noqa: {joined}" if kind == "noqa" else f"# fastlint: ignore[{joined}]")
+                else:
+                    # The whole directive goes, with the spaces before it when nothing follows.
+                    text_line = source.line(line)
+                    tail = text_line[start + match.end():].strip()
+                    first = start + match.start()
+                    if not tail:
+                        while first > 0 and text_line[first - 1] in " \t":
+                            first -= 1
+                    edit = Edit(Position(line, first + 1), end, "")
+                parts = []
+                if unused:
+                    parts.append(f"unused code{'s' if len(unused) > 1 else ''} {', '.join(unused)} (nothing reported here)")
+                if unknown:
+                    parts.append(f"unknown code{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} (`fastlint rules` lists them)")
+                if not codes:
+                    parts.append("nothing reported here")
+                findings.append(Finding(
+                    code=UNUSED_NOQA.code,
+                    message=f"Unused `{kind}` directive: {'; '.join(parts)}",
+                    path=str(source.path),
+                    start=begin,
+                    end=end,
+                    fix=Fix((edit,), Applicability.SAFE, "Remove the unused suppression"),
+                    fix_title="Remove the unused suppression",
+                ))
+    return findings
+
+
+def _comments(text: str) -> list[tuple[int, int, str]]:
+    """(line, 0-based column, text) of every comment: never a ``# noqa`` inside a string."""
+    found = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                found.append((token.start[0], token.start[1], token.string))
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return found

@@ -1,0 +1,147 @@
+"""Adopting fastlint on existing code: --add-noqa, baselines (FL003), unused noqa (FL002)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fastlint.cli import main
+
+APP = '''\
+import time
+from fastapi import FastAPI
+
+app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+
+@app.get("/")
+async def home():
+    time.sleep(1)
+    time.sleep(1)
+    label = (
+        "x",
+        time.sleep(2),
+    )
+    return label
+'''
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[tool.fastlint]\n", encoding="utf-8")
+    (tmp_path / "app.py").write_text(APP, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def check(*args: str) -> tuple[int, list[tuple[str, int, str]]]:
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--output-format", "json", *args])
+    assert result.exit_code in (0, 1), result.output
+    found = json.loads(result.stdout) if result.stdout.strip() else []
+    return result.exit_code, [(item["code"], item["location"]["row"], item["message"]) for item in found]
+
+
+def test_add_noqa_suppresses_every_current_finding(project: Path):
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--add-noqa", "app.py"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "Added 3 noqa directives to 1 file.\n"
+    text = (project / "app.py").read_text(encoding="utf-8")
+    assert "    time.sleep(1)  # noqa: FL102\n    time.sleep(1)  # noqa: FL102\n" in text
+    # A finding inside a bracketed expression gets the comment where the statement ends.
+    assert '        time.sleep(2),\n    )  # noqa: FL102\n' in text
+    assert check("app.py") == (0, [])
+    # An existing `# noqa: CODE` list is extended, not duplicated.
+    (project / "app.py").write_text(APP.replace("    time.sleep(1)\n    time.sleep(1)\n", "    time.sleep(1)  # noqa: E501\n"), encoding="utf-8")
+    CliRunner().invoke(main, ["check", "--no-cache", "--add-noqa", "app.py"])
+    assert "    time.sleep(1)  # noqa: E501, FL102\n" in (project / "app.py").read_text(encoding="utf-8")
+
+
+def test_baseline_reports_only_new_findings_and_moved_lines_still_match(project: Path):
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--write-baseline", "fastlint-baseline.json", "app.py"])
+    assert result.exit_code == 0 and "wrote 3 findings" in result.stderr
+    document = json.loads((project / "fastlint-baseline.json").read_text(encoding="utf-8"))
+    assert document["fastlint-baseline"] == 1
+    counts = sorted((entry["code"], entry["path"], entry["count"]) for entry in document["entries"])
+    assert counts == [("FL102", "app.py", 1), ("FL102", "app.py", 2)]  # two equal lines: one entry, counted twice
+    assert check("--baseline", "fastlint-baseline.json", "app.py") == (0, [])
+    # Lines move (a new import above), the same problems stay accepted; a third copy is new.
+    moved = APP.replace("import time\n", "import os\nimport time\n").replace("    time.sleep(1)\n    time.sleep(1)\n", "    time.sleep(1)\n    time.sleep(1)\n    time.sleep(1)\n")
+    (project / "app.py").write_text(moved, encoding="utf-8")
+    code, found = check("--baseline", "fastlint-baseline.json", "app.py")
+    assert code == 1 and [(c, row) for c, row, _ in found] == [("FL102", 12)]
+
+
+def test_stale_baseline_entries_are_fl003_and_fix_removes_them(project: Path):
+    CliRunner().invoke(main, ["check", "--no-cache", "--write-baseline", "base.json", "app.py"])
+    (project / "app.py").write_text(APP.replace("    time.sleep(1)\n    time.sleep(1)\n", "    time.sleep(1)\n"), encoding="utf-8")
+    code, found = check("--baseline", "base.json", "app.py")
+    assert code == 1
+    [(rule, row, message)] = found
+    lines = (project / "base.json").read_text(encoding="utf-8").splitlines()
+    assert rule == "FL003" and '"count": 2' in lines[row - 1]
+    assert message == "Stale baseline entry: 1 FL102 finding in app.py no longer found; `--baseline base.json --fix` removes it"
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--baseline", "base.json", "--fix", "app.py"])
+    assert result.exit_code == 0 and "removed 1 stale entry" in result.stderr
+    counts = sorted(entry["count"] for entry in json.loads((project / "base.json").read_text())["entries"])
+    assert counts == [1, 1]
+    assert check("--baseline", "base.json", "app.py") == (0, [])
+    assert check("--baseline", "base.json", "--ignore", "FL003", "app.py")[0] == 0
+
+
+def test_a_missing_baseline_is_an_error(project: Path):
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--baseline", "nope.json", "app.py"])
+    assert result.exit_code == 2
+    assert result.stderr == "fastlint: error: no such baseline file: nope.json (write one with --write-baseline)\n"
+
+
+UNUSED = '''\
+import time
+from fastapi import FastAPI
+
+app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)  # noqa: FL501
+
+
+@app.get("/")
+async def home():
+    time.sleep(1)  # noqa: FL102
+    a = 1  # noqa: FL101, E501
+    b = 2  # noqa: FL999
+    c = "# noqa: FL101"
+    d = 3  # fastlint: ignore[FL103]
+    e = 4  # noqa
+    return a, b, c, d, e
+'''
+
+
+def test_unused_and_unknown_noqa_codes_are_fl002_and_fixable(project: Path):
+    (project / "app.py").write_text(UNUSED, encoding="utf-8")
+    code, found = check("app.py")
+    assert found == [
+        ("FL002", 4, "Unused `noqa` directive: unused code FL501 (nothing reported here)"),
+        ("FL002", 10, "Unused `noqa` directive: unused code FL101 (nothing reported here)"),
+        ("FL002", 11, "Unused `noqa` directive: unknown code FL999 (`fastlint rules` lists them)"),
+        ("FL002", 13, "Unused `fastlint: ignore` directive: unused code FL103 (nothing reported here)"),
+    ]
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--fix", "app.py"])
+    assert result.exit_code == 0, result.output
+    fixed = (project / "app.py").read_text(encoding="utf-8")
+    assert fixed == (
+        UNUSED.replace("openapi_url=None)  # noqa: FL501", "openapi_url=None)")
+        .replace("# noqa: FL101, E501", "# noqa: E501")
+        .replace("b = 2  # noqa: FL999", "b = 2")
+        .replace("d = 3  # fastlint: ignore[FL103]", "d = 3")
+    )
+    # A rule that is not enabled is not judged; FL002 can be ignored like any rule.
+    (project / "app.py").write_text(UNUSED, encoding="utf-8")
+    assert [row for _, row, _ in check("--ignore", "FL501", "app.py")[1]] == [10, 11, 13]
+    assert check("--ignore", "FL002", "app.py") == (0, [])
+
+
+def test_adoption_codes_have_pages_and_rule_help():
+    for code, name in (("FL002", "unused-noqa"), ("FL003", "stale-baseline-entry")):
+        result = CliRunner().invoke(main, ["rule", code])
+        assert result.exit_code == 0 and result.output.startswith(f"# {name} ({code})\n\nFix is always available.")
+        assert (Path(__file__).resolve().parents[1] / "docs" / "rules" / f"{code}.md").is_file()
