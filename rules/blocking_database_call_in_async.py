@@ -178,6 +178,31 @@ async def rename_account(account_id: int, username: str):
     return account
 """
         ),
+        Valid(
+            """
+from fastapi import FastAPI, Request
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+SessionLocal = async_sessionmaker(bind=engine)
+app = FastAPI()
+
+@app.middleware("http")
+async def db_session_middleware(request: Request, call_next):
+    request.state.db = SessionLocal()
+    try:
+        response = await call_next(request)
+        await request.state.db.commit()
+        return response
+    finally:
+        await request.state.db.close()
+
+@app.post("/notes")
+async def create_note(request: Request, text: str):
+    request.state.db.add(Note(text=text))
+    await request.state.db.flush()
+    return {"ok": True}
+"""
+        ),
     )
     INVALID = (
         Invalid(
@@ -305,5 +330,32 @@ async def rename_account(account_id: int, username: str):
 """,
             expected=((9, 15, 9, 26), (11, 5, 11, 19)),
             message="`session.get` (`sqlalchemy.orm.Session.get`) blocks",
+        ),
+        Invalid(
+            """
+from fastapi import FastAPI, Request
+from sqlalchemy.orm import sessionmaker
+
+SessionLocal = sessionmaker(bind=engine)
+app = FastAPI()
+
+@app.middleware("http")
+async def db_session_middleware(request: Request, call_next):
+    request.state.db = SessionLocal()
+    try:
+        response = await call_next(request)
+        request.state.db.commit()
+        return response
+    finally:
+        request.state.db.close()
+
+@app.post("/notes")
+async def create_note(request: Request, text: str):
+    request.state.db.add(Note(text=text))
+    request.state.db.flush()
+    return {"ok": True}
+""",
+            expected=((13, 9, 13, 32), (16, 9, 16, 31), (21, 5, 21, 27)),
+            message='`request.state.db.commit` (`sqlalchemy.orm.Session.commit`) blocks the event loop in async middleware',
         ),
     )

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastlint.analysis.names import NameTable
-from fastlint.analysis.syntax import FunctionNode, all_parameters, keyword, walk_local
+from fastlint.analysis.syntax import FunctionNode, all_parameters, keyword, nodes_of, walk_local
 from fastlint.knowledge import sdk, types as known
 from fastlint.knowledge.fastapi import ANNOTATED, DEPENDS, ITERATOR_TYPES, OPTIONAL
 
@@ -107,6 +107,7 @@ class TypeInference:
         self._name_types: dict[tuple[int, str], str | None] = {}
         self._self_types: dict[tuple[int, str], str | None] = {}
         self._results: dict[int, str | None] = {}
+        self._state_stores: dict[str, list[tuple[ast.expr, FunctionNode]]] | None = None
         self._external_result = external_result
         self._external_alias = external_alias
         self._external_instance = external_instance
@@ -187,6 +188,8 @@ class TypeInference:
         if isinstance(node, ast.Attribute):
             if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
                 return self._self_attribute_type(node.attr, scope, depth)
+            if isinstance(node.value, ast.Attribute) and node.value.attr == "state":
+                return self._state_attribute_type(node.attr, depth)
             receiver = self.type_of(node.value, scope, depth + 1)
             if receiver:
                 return _attribute_result(receiver, node.attr)
@@ -326,6 +329,25 @@ class TypeInference:
             # let one that depends on itself have no type.
             self._self_types[key] = None
             found = {self._binding_type(binding, binding_scope, depth + 1) for binding, binding_scope in self._class_attributes(owner).get(attr, ())}
+            self._self_types[key] = found.pop() if len(found) == 1 else None
+        return self._self_types[key]
+
+    def _state_attribute_type(self, attr: str, depth: int) -> str | None:
+        """``request.state.db``: the one type every ``<x>.state.db = ...`` of the module
+        stores (a middleware or dependency sets it, handlers read it)."""
+        if self._state_stores is None:
+            self._state_stores = {}
+            for function in nodes_of(self.module_scope.node, ast.FunctionDef, ast.AsyncFunctionDef):
+                for node in walk_local(function):
+                    if isinstance(node, ast.Assign):
+                        for target in node.targets:
+                            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Attribute) and target.value.attr == "state":
+                                self._state_stores.setdefault(target.attr, []).append((node.value, function))
+        key = (-1, attr)
+        if key not in self._self_types:
+            self._self_types[key] = None
+            stores = self._state_stores.get(attr, [])
+            found = {self.type_of(value, self.scope(function), depth + 1) for value, function in stores}
             self._self_types[key] = found.pop() if len(found) == 1 else None
         return self._self_types[key]
 
