@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import codecs
-import io
+import re
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# The line breaks of Python's tokenizer: str.splitlines() also splits on form feeds, vertical
+# tabs, U+0085, U+2028..., and io.BytesIO.readline only on LF (a CR-only file is one line).
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def tokenizer_lines(text: str) -> list[str]:
+    """``text``'s lines without their endings, as Python's tokenizer numbers them."""
+    lines = LINE_BREAK.split(text)
+    if lines and lines[-1] == "" and len(lines) > 1:
+        lines.pop()  # a final line break ends the last line, it starts none
+    return [] if lines == [""] else lines
 
 
 class SourceError(Exception):
@@ -31,7 +43,7 @@ class SourceFile:
     def lines(self) -> list[str]:
         """The lines without their endings, split as the tokenizer splits them."""
         if self._lines is None:
-            self._lines = self.text.splitlines()
+            self._lines = tokenizer_lines(self.text)
         return self._lines
 
     @property
@@ -65,14 +77,18 @@ def read_source(path: Path) -> SourceFile:
 
 def decode_source(path: Path, data: bytes) -> SourceFile:
     """Decode as the interpreter would: BOM, then a coding cookie, then UTF-8."""
+    # The cookie may only be on the first two lines, counted as the tokenizer counts them.
+    first_lines = iter(data.splitlines(keepends=True)[:2])  # bytes split on \r\n, \r, \n only
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        encoding, _ = tokenize.detect_encoding(lambda: next(first_lines, b""))
     except SyntaxError as error:
         raise SourceError(f"invalid encoding declaration: {error.msg}", error.lineno or 1) from error
     bom = data.startswith(codecs.BOM_UTF8)
     try:
         text = data.decode("utf-8-sig" if bom else encoding)
     except (UnicodeDecodeError, LookupError) as error:
-        line = data[: getattr(error, "start", 0)].count(b"\n") + 1
+        line = len(data[: getattr(error, "start", 0)].splitlines()) or 1
+        if data[: getattr(error, "start", 0)].endswith((b"\n", b"\r")):
+            line += 1
         raise SourceError(f"cannot decode file as {encoding}: {error}", line) from error
     return SourceFile(path=path, data=data, text=text, encoding=encoding, bom=bom)

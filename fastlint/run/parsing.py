@@ -6,7 +6,7 @@ import ast
 import sys
 import warnings
 
-from fastlint.source import SourceFile
+from fastlint.source import LINE_BREAK, SourceFile
 
 
 class ParseError(Exception):
@@ -26,8 +26,8 @@ def parse_module(source: SourceFile) -> ast.Module:
     if nul != -1:
         # CPython reports no line for a NUL (older versions raise ValueError) and libcst
         # accepts it, which would read as "newer syntax": point at the byte instead.
-        line = source.text.count("\n", 0, nul) + 1
-        column = nul - (source.text.rfind("\n", 0, nul) + 1) + 1
+        before = LINE_BREAK.split(source.text[:nul])
+        line, column = len(before), len(before[-1]) + 1
         raise ParseError("SyntaxError: source code cannot contain null bytes", line, column)
     try:
         with warnings.catch_warnings():
