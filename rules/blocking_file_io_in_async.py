@@ -15,6 +15,12 @@ class BlockingFileIoInAsync(BlockingCallRule):
     cost microseconds on a local disk: they are FL108, a preview rule for services on
     network file systems.
 
+    Reads and writes of sync file objects (`read`, `write`, `readlines`, ...) opened
+    elsewhere are reported too: parameters annotated `IO`, `TextIO`, `BinaryIO`,
+    `TextIOWrapper` or `BufferedReader`, attributes and module-level files, and FastAPI's
+    `upload.file`. A file opened in the same function is reported once, at its `open`:
+    the reads of `with open(path) as f: f.read()` are not reported again.
+
     ## Why is this bad?
     Disk and network-file-system I/O blocks the calling thread. On a local SSD a small
     read is quick, but on network storage, container overlays or a busy disk it takes
@@ -49,7 +55,9 @@ class BlockingFileIoInAsync(BlockingCallRule):
 
     ## Known problems
     `pathlib.Path` receivers are recognised when built with `Path(...)`, `/`, or typed
-    parameters; paths returned by other libraries are not.
+    parameters; paths returned by other libraries are not. A parameter annotated `IO` is
+    taken to be a real file, though an `io.BytesIO` also fits the annotation. Iterating a
+    file (`for line in f`) is not reported.
 
     ## References
     - [AnyIO: Asynchronous file I/O](https://anyio.readthedocs.io/en/stable/fileio.html)
@@ -81,6 +89,26 @@ async def render(name: str):
         with open("/etc/app/templates.json") as f:
             _templates = f.read()
     return _templates
+"""
+        ),
+        Valid(
+            # The upload read through UploadFile's async methods; in-memory buffers; a sync def.
+            """
+import io
+from typing import IO
+from fastapi import FastAPI, UploadFile
+
+app = FastAPI()
+
+@app.post("/imports")
+async def import_csv(upload: UploadFile):
+    data = await upload.read()
+    buffer = io.BytesIO(data)
+    header = buffer.readline()
+    return {"header": header.decode()}
+
+def append_log(log: IO[str], line: str):
+    log.write(line + "\\n")
 """
         ),
         Valid(
@@ -179,6 +207,30 @@ async def download_artifact(artifact_path: str):
         ),
     )
     INVALID = (
+        Invalid(
+            # Reduced from an import endpoint: an upload read through its sync file, and a
+            # file handed in by a helper.
+            """
+import shutil
+from typing import IO
+from fastapi import FastAPI, UploadFile
+
+app = FastAPI()
+
+async def append_log(log: IO[str], line: str):
+    log.write(line + "\\n")
+
+@app.post("/imports")
+async def import_csv(upload: UploadFile):
+    header = upload.file.readline()
+    with open("/data/imports/latest.csv", "wb") as target:
+        target.write(header)
+        shutil.copyfileobj(upload.file, target)
+    return {"header": header.decode()}
+""",
+            expected=((9, 5, 9, 14), (13, 14, 13, 34), (14, 10, 14, 14), (16, 9, 16, 27)),
+            message="`log.write` (`typing.IO.write`) blocks the event loop in async function `append_log`; use `anyio.open_file` (awaited)",
+        ),
         Invalid(
             """
 from async_lru import alru_cache

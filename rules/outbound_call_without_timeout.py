@@ -294,6 +294,19 @@ async def call(url: str):
             message="`httpx.AsyncClient` gets a timeout whose every field is `None`",
         ),
         Invalid(
+            # Reduced from a webhook relay: HTTPS is the same class as HTTP to http.client.
+            """
+import http.client
+
+def relay(host: str, body: bytes):
+    connection = http.client.HTTPSConnection(host)
+    connection.request("POST", "/hooks", body)
+    return connection.getresponse().status
+""",
+            expected=((5, 18, 5, 45),),
+            message="`http.client.HTTPSConnection` (`http.client.HTTPConnection`) has no timeout and http.client has no default",
+        ),
+        Invalid(
             """
 import ftplib
 import smtplib

@@ -10,7 +10,7 @@ from fastlint.analysis.inference import Scope, TypeInference
 from fastlint.analysis.names import may_resolve_to
 from fastlint.analysis.once import cache_key, once_nodes
 from fastlint.analysis.syntax import FunctionNode, local_calls, walk_local
-from fastlint.knowledge.blocking import BlockingCall
+from fastlint.knowledge.blocking import BOUNDED_ONLY, NON_WAITING, BlockingCall
 from fastlint.knowledge.sdk import CONNECTING_CONSTRUCTORS, SDK_BY_TYPE, sdk_of
 from fastlint.knowledge.tables import Knowledge
 
@@ -91,10 +91,58 @@ def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledg
             continue
         if _through_reported_object(inference, knowledge, node, name or "", scope):
             continue
+        if entry.code in _WAITING_CODES and not _waits(inference, node, name or "", scope):
+            continue
         found.append((node, entry, name or entry.name))
     # ``client.query(sql).result()``: the outer call stands for the chain.
     receivers = {id(node.func.value) for node, entry, _ in found if isinstance(node.func, ast.Attribute)}
     yield from (site for site in found if id(site[0]) not in receivers)
+
+
+_WAITING_CODES = frozenset({"FL109", "FL110"})
+
+
+def _waits(inference: TypeInference, call: ast.Call, name: str, scope: Scope) -> bool:
+    """Whether a thread wait really waits: not ``get(block=False)``, ``acquire(False)``,
+    ``wait(timeout=0)``, ``shutdown(wait=False)``, nor ``put`` on an unbounded queue."""
+    method = name.rpartition(".")[2]
+    flag = NON_WAITING.get(method)
+    if flag is not None:
+        keyword, position = flag
+        value = _argument(call, keyword, position)
+        if isinstance(value, ast.Constant) and value.value is False:
+            return False
+    timeout = _argument(call, "timeout", 0 if method in ("wait", "join", "result", "exception") else -1)
+    if isinstance(timeout, ast.Constant) and timeout.value == 0 and not isinstance(timeout.value, bool):
+        return False
+    if name in BOUNDED_ONLY:
+        return _is_bounded(inference, call, BOUNDED_ONLY[name], scope)
+    return True
+
+
+def _argument(call: ast.Call, keyword: str, position: int) -> ast.expr | None:
+    found = next((k.value for k in call.keywords if k.arg == keyword), None)
+    if found is None and 0 <= position < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
+        found = call.args[position]
+    return found
+
+
+def _is_bounded(inference: TypeInference, call: ast.Call, keyword: str, scope: Scope) -> bool:
+    """``q.put(x)`` where every binding of ``q`` builds the queue with a non-zero ``maxsize``."""
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+    if not isinstance(receiver, ast.Name):
+        return False
+    bindings = scope.bindings.get(receiver.id) or inference.module_scope.bindings.get(receiver.id, [])
+    if not bindings:
+        return False
+    for binding in bindings:
+        value = binding.node
+        if binding.kind != "value" or not isinstance(value, ast.Call):
+            return False
+        size = _argument(value, keyword, 0)
+        if size is None or (isinstance(size, ast.Constant) and not size.value):
+            return False
+    return True
 
 
 def _connects(call: ast.Call, when: str) -> bool:

@@ -397,6 +397,8 @@ class TypeInference:
             arguments = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             if origin in ANNOTATED or origin in OPTIONAL or origin in ITERATOR_TYPES:
                 return self.annotation_type(arguments[0])
+            if origin == "typing.IO":  # ``IO[bytes]``
+                return origin
             return None
         if isinstance(node, ast.Name) and depth < _MAX_DEPTH:
             alias = self.module_scope.bindings.get(node.id, [])

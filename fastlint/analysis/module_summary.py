@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from fastlint.analysis.fastapi_model import Role, build_model
 from fastlint.analysis.inference import Scope, TypeInference
+from fastlint.knowledge.blocking import LIFECYCLE_WAITS
 from fastlint.analysis.names import NameTable
 from fastlint.analysis.once import cache_key, constant_arguments, once_nodes
 from fastlint.analysis.orm_models import ModelInfo, orm_models
@@ -100,7 +101,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
         summaries[local] = FunctionSummary(
             name=local,
             is_async=isinstance(function, ast.AsyncFunctionDef),
-            blocking=tuple((name, entry.code) for _, entry, name in blocking),
+            blocking=tuple((name, entry.code) for _, entry, name in blocking if name not in LIFECYCLE_WAITS),
             calls=calls,
             returns=inference.function_result(function),
             offloaded=any(_decorator_name(d, names) in knowledge.offload_wrappers for d in function.decorator_list),

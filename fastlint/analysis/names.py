@@ -189,7 +189,11 @@ def may_resolve_to(func: ast.expr, names: NameTable, methods: frozenset[str], ta
     ``requests.Session.get``. A bare name must resolve through the imports or builtins.
     """
     if isinstance(func, ast.Attribute):
-        return func.attr in methods
+        if func.attr in methods:
+            return True
+        # A re-exported alias (``http.client.HTTPSConnection`` is ``http.client.HTTPConnection``).
+        resolved = names.qualified_name(func)
+        return resolved is not None and resolved in table
     if isinstance(func, ast.Name):
         resolved = names.qualified_name(func)
         return resolved is not None and resolved in table

@@ -23,6 +23,10 @@ def _family(code: str, use_instead: str | None, prefix: str, names: str) -> list
 
 _HTTP_VERBS = "get post put patch delete head options request"
 _ASYNC_HTTP = "`httpx.AsyncClient` (awaited)"
+_FILE_METHODS = "read readline readlines readinto write writelines flush truncate"
+_WRAP_FUTURE = "`await asyncio.wrap_future(future)`"
+_ASYNC_QUEUE = "`asyncio.Queue` (or `janus` between threads and the loop), or `await asyncio.to_thread(...)`"
+_ASYNC_LOCK = "`asyncio.Lock`, or take the lock in a thread (`await asyncio.to_thread(...)`)"
 
 BLOCKING_CALLS: tuple[BlockingCall, ...] = tuple(
     [
@@ -48,6 +52,8 @@ BLOCKING_CALLS: tuple[BlockingCall, ...] = tuple(
         *_family("FL103", "`anyio.Path` or `run_in_threadpool`", "os.", "listdir scandir walk remove unlink truncate fsync"),
         *_family("FL103", "`run_in_threadpool`", "shutil.", "copy copy2 copyfile copyfileobj copytree move rmtree make_archive unpack_archive"),
         *_family("FL103", "`run_in_threadpool`", "tempfile.", "NamedTemporaryFile TemporaryFile SpooledTemporaryFile mkstemp TemporaryDirectory"),
+        *_family("FL103", "`anyio.open_file` (awaited) or `run_in_threadpool`", "typing.IO.", _FILE_METHODS),
+        *_family("FL103", "`await upload.read()` (UploadFile's async methods) or `run_in_threadpool`", "tempfile.SpooledTemporaryFile.", _FILE_METHODS),
         *_family("FL103", "`run_in_threadpool`", "json.", "load dump"),
         *_family("FL103", "`run_in_threadpool`", "pickle.", "load dump"),
         # FL108 (preview): file-system metadata only, microseconds on a local disk; slow on
@@ -130,6 +136,29 @@ BLOCKING_CALLS: tuple[BlockingCall, ...] = tuple(
         ),
         *_family("FL105", "`create_async_engine` (awaited)", "sqlalchemy.engine.Engine.", "connect begin raw_connection"),
         *_family("FL105", "`AsyncConnection` (awaited)", "sqlalchemy.engine.Connection.", "execute scalar scalars commit rollback exec_driver_sql"),
+        # FL109: waiting for threads and processes (``*_nowait``, ``block=False`` and
+        # ``timeout=0`` do not wait: see ``NON_WAITING``).
+        *_family("FL109", _WRAP_FUTURE, "concurrent.futures.Future.", "result exception"),
+        *_family("FL109", "`asyncio.wait` on `asyncio.wrap_future(...)` futures", "concurrent.futures.", "wait as_completed"),
+        *_family("FL109", "`loop.run_in_executor` (awaited)", "concurrent.futures.ThreadPoolExecutor.", "map shutdown"),
+        *_family("FL109", "`loop.run_in_executor` (awaited)", "concurrent.futures.ProcessPoolExecutor.", "map shutdown"),
+        *_family("FL109", _ASYNC_QUEUE, "queue.Queue.", "get put join"),
+        *_family("FL109", _ASYNC_QUEUE, "queue.SimpleQueue.", "get"),
+        *_family("FL109", _ASYNC_QUEUE, "multiprocessing.Queue.", "get put join_thread"),
+        *_family("FL109", _ASYNC_QUEUE, "multiprocessing.JoinableQueue.", "get put join"),
+        *_family("FL109", "`asyncio.Event` (awaited) or `await asyncio.to_thread(event.wait)`", "threading.Event.", "wait"),
+        *_family("FL109", "`await asyncio.to_thread(...)`", "threading.Thread.", "join"),
+        *_family("FL109", "`await asyncio.to_thread(...)`", "threading.Barrier.", "wait"),
+        *_family("FL109", "`asyncio.Condition` (awaited)", "threading.Condition.", "wait wait_for"),
+        *_family("FL109", "`await asyncio.to_thread(...)`", "multiprocessing.Process.", "join"),
+        *_family("FL109", "`loop.run_in_executor` (awaited)", "multiprocessing.pool.Pool.", "apply map starmap join"),
+        *_family("FL109", "`await asyncio.to_thread(result.get)`", "multiprocessing.pool.AsyncResult.", "get wait"),
+        # FL110 (preview): thread locks, which also block as ``with lock:``.
+        *_family("FL110", _ASYNC_LOCK, "threading.Lock.", "acquire"),
+        *_family("FL110", _ASYNC_LOCK, "threading.RLock.", "acquire"),
+        *_family("FL110", _ASYNC_LOCK, "threading.Semaphore.", "acquire"),
+        *_family("FL110", _ASYNC_LOCK, "threading.BoundedSemaphore.", "acquire"),
+        *_family("FL110", _ASYNC_LOCK, "threading.Condition.", "acquire"),
         # FL106: CPU-heavy hashing and key derivation.
         *_family("FL106", "`run_in_threadpool`", "bcrypt.", "hashpw checkpw kdf"),
         *_family("FL106", "`run_in_threadpool`", "passlib.context.CryptContext.", "hash verify verify_and_update encrypt"),
@@ -138,4 +167,38 @@ BLOCKING_CALLS: tuple[BlockingCall, ...] = tuple(
         *_family("FL106", "`run_in_threadpool`", "argon2.PasswordHasher.", "hash verify"),
         *_family("FL106", "`run_in_threadpool`", "hashlib.", "pbkdf2_hmac scrypt"),
     ]
+)
+
+# How a waiting call is told not to wait (FL109, FL110): a keyword set to ``False`` and
+# the positional index of the same flag. ``timeout=0`` never waits either.
+NON_WAITING: dict[str, tuple[str, int]] = {
+    "get": ("block", 0),
+    "put": ("block", 1),
+    "acquire": ("blocking", 0),
+    "shutdown": ("wait", 0),
+}
+
+# Methods that wait only on a bounded object: ``put`` on a queue built with a positive ``maxsize``.
+BOUNDED_ONLY: dict[str, str] = {
+    "queue.Queue.put": "maxsize",
+    "multiprocessing.Queue.put": "maxsize",
+    "multiprocessing.JoinableQueue.put": "maxsize",
+}
+
+# Thread locks: ``with lock:`` in code on the event loop waits for another thread (FL110).
+THREAD_LOCKS = frozenset(
+    {"threading.Lock", "threading.RLock", "threading.Semaphore", "threading.BoundedSemaphore", "threading.Condition"}
+)
+
+# Waits that end the life of a thread, process or pool. In a helper they are mostly
+# shutdown code (the exit of a context manager that ran a background thread), so FL107
+# does not follow them into chains; written directly in code on the loop they are FL109.
+LIFECYCLE_WAITS = frozenset(
+    {
+        "threading.Thread.join",
+        "multiprocessing.Process.join",
+        "multiprocessing.pool.Pool.join",
+        "concurrent.futures.ThreadPoolExecutor.shutdown",
+        "concurrent.futures.ProcessPoolExecutor.shutdown",
+    }
 )

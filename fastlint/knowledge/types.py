@@ -56,6 +56,24 @@ CANONICAL_PREFIXES: dict[str, str] = {
     "httpx2._config.Timeout": "httpx.Timeout",
     "httpx2._exceptions.": "httpx.",
     "httpx2.": "httpx.",
+    # Sync file objects (FL103): every annotation of a real file is ``typing.IO``.
+    "typing.TextIO": "typing.IO",
+    "typing.BinaryIO": "typing.IO",
+    "typing_extensions.IO": "typing.IO",
+    "io.TextIOWrapper": "typing.IO",
+    "io.BufferedReader": "typing.IO",
+    "io.BufferedWriter": "typing.IO",
+    "io.BufferedRandom": "typing.IO",
+    "io.FileIO": "typing.IO",
+    "_io.": "typing.IO",
+    "fastapi.datastructures.UploadFile": "fastapi.UploadFile",
+    "starlette.datastructures.UploadFile": "fastapi.UploadFile",
+    "concurrent.futures.thread.ThreadPoolExecutor": "concurrent.futures.ThreadPoolExecutor",
+    "concurrent.futures.process.ProcessPoolExecutor": "concurrent.futures.ProcessPoolExecutor",
+    "concurrent.futures._base.Future": "concurrent.futures.Future",
+    "multiprocessing.context.Process": "multiprocessing.Process",
+    "multiprocessing.queues.Queue": "multiprocessing.Queue",
+    "multiprocessing.queues.JoinableQueue": "multiprocessing.JoinableQueue",
     # Sync SDK clients (``sdk.py``).
     "boto3.session.Session": "boto3.Session",
     "google.cloud.storage.client.Client": "google.cloud.storage.Client",
@@ -153,6 +171,19 @@ CONSTRUCTORS: dict[str, str] = {
         "kafka.KafkaConsumer pika.BlockingConnection minio.Minio hvac.Client ldap3.Connection paramiko.SSHClient "
         "smtplib.SMTP smtplib.SMTP_SSL"
     ).split()},
+    # Threads, processes and what waits for them (FL109, FL110).
+    **{name: name for name in (
+        "concurrent.futures.ThreadPoolExecutor concurrent.futures.ProcessPoolExecutor concurrent.futures.Future "
+        "queue.Queue queue.SimpleQueue multiprocessing.Queue multiprocessing.JoinableQueue "
+        "threading.Event threading.Thread threading.Barrier threading.Condition threading.Lock threading.RLock "
+        "threading.Semaphore threading.BoundedSemaphore multiprocessing.Process"
+    ).split()},
+    **{name: "typing.IO" for name in "builtins.open io.open codecs.open os.fdopen tempfile.NamedTemporaryFile tempfile.TemporaryFile".split()},
+    "queue.LifoQueue": "queue.Queue",
+    "queue.PriorityQueue": "queue.Queue",
+    "multiprocessing.Pool": "multiprocessing.pool.Pool",
+    "multiprocessing.pool.Pool": "multiprocessing.pool.Pool",
+    "multiprocessing.pool.ThreadPool": "multiprocessing.pool.Pool",
     "boto3.client": "botocore.client.BaseClient",
     "boto3.resource": "boto3.resources.base.ServiceResource",
     "botocore.session.Session.create_client": "botocore.client.BaseClient",
@@ -179,6 +210,10 @@ METHOD_RESULTS: dict[str, str] = {
         f"sqlalchemy.orm.Query.{name}": "sqlalchemy.orm.Query"
         for name in "filter filter_by order_by limit offset join outerjoin options where group_by having distinct select_from".split()
     },
+    "pathlib.Path.open": "typing.IO",
+    "concurrent.futures.ThreadPoolExecutor.submit": "concurrent.futures.Future",
+    "concurrent.futures.ProcessPoolExecutor.submit": "concurrent.futures.Future",
+    **{f"multiprocessing.pool.Pool.{name}": "multiprocessing.pool.AsyncResult" for name in "apply_async map_async starmap_async".split()},
     # Sync SDK clients (``sdk.py``).
     "boto3.Session.client": "botocore.client.BaseClient",
     "boto3.Session.resource": "boto3.resources.base.ServiceResource",
@@ -196,6 +231,8 @@ ATTRIBUTE_RESULTS: dict[str, str] = {
     "pathlib.Path.parent": "pathlib.Path",
     "pymongo.MongoClient.*": "pymongo.database.Database",
     "pymongo.database.Database.*": "pymongo.collection.Collection",
+    # ``upload.file``: the spooled temporary file under FastAPI's ``UploadFile``.
+    "fastapi.UploadFile.file": "tempfile.SpooledTemporaryFile",
 }
 
 # Calling an instance of a factory type returns an object of the type on the right.
