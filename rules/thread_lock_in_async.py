@@ -3,6 +3,7 @@ from collections.abc import Iterator
 
 from fastlint import Finding, Invalid, ModuleContext, Valid, walk_local
 from fastlint.knowledge.blocking import THREAD_LOCKS
+
 from ._blocking import BlockingCallRule
 
 _ADVICE = "`asyncio.Lock`, or take the lock in a thread (`await asyncio.to_thread(...)`)"

@@ -1,4 +1,5 @@
 from fastlint import Invalid, Valid
+
 from ._blocking import BlockingCallRule
 
 

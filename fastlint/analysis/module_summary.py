@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 
 from fastlint.analysis.fastapi_model import Role, build_model
 from fastlint.analysis.inference import Scope, TypeInference
-from fastlint.knowledge.blocking import LIFECYCLE_WAITS
 from fastlint.analysis.names import NameTable
 from fastlint.analysis.once import cache_key, constant_arguments, once_nodes
 from fastlint.analysis.orm_models import ModelInfo, orm_models
 from fastlint.analysis.schemas import SchemaClass, schema_classes
 from fastlint.analysis.syntax import FunctionNode, module_statements, walk_local
+from fastlint.knowledge.blocking import LIFECYCLE_WAITS
 from fastlint.knowledge.tables import Knowledge
 
 CALLED = "()"

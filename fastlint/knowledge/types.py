@@ -178,7 +178,7 @@ CONSTRUCTORS: dict[str, str] = {
         "threading.Event threading.Thread threading.Barrier threading.Condition threading.Lock threading.RLock "
         "threading.Semaphore threading.BoundedSemaphore multiprocessing.Process"
     ).split()},
-    **{name: "typing.IO" for name in "builtins.open io.open codecs.open os.fdopen tempfile.NamedTemporaryFile tempfile.TemporaryFile".split()},
+    **dict.fromkeys("builtins.open io.open codecs.open os.fdopen tempfile.NamedTemporaryFile tempfile.TemporaryFile".split(), "typing.IO"),
     "queue.LifoQueue": "queue.Queue",
     "queue.PriorityQueue": "queue.Queue",
     "multiprocessing.Pool": "multiprocessing.pool.Pool",
