@@ -16,7 +16,7 @@ from fastlint import __version__
 if TYPE_CHECKING:
     from fastlint.finding import Finding
     from fastlint.fixing.fixer import FixPolicy, FixRun
-    from fastlint.run.engine import Checker
+    from fastlint.run.engine import Checker, RunResult
     from fastlint.run.progress import ProgressLine
     from fastlint.run.session import Session
     from fastlint.settings import Settings
@@ -214,6 +214,7 @@ def _check(
         files_checked=result.files_checked,
         quiet=quiet,
         fixes=fix_counts(findings, sum(fixes.fixed.values()) if fixes else 0, policy),
+        routes=_finding_routes(session, found.files, result, findings) if output_format in ("json", "json-lines") else None,
     )
     if output_format == "text" and fixing.show_fixes and fixes is not None and not (quiet or statistics):
         report += show_fixes(fixes, session.rules)
@@ -268,6 +269,13 @@ def _apply_baseline(path: Path, findings: list[Finding], sources: dict[str, str]
             click.echo(f"fastlint: removed {len(stale)} stale entr{'y' if len(stale) == 1 else 'ies'} from the baseline {path}", err=True)
         return kept
     return sorted([*kept, *stale_findings(stale, path, root)], key=Finding.sort_key)
+
+
+def _finding_routes(session: Session, files: Sequence[Path], result: RunResult, findings: list[Finding]) -> dict[int, list[str]]:
+    """The routes each finding is reachable from, for the JSON formats (see docs/routes.md)."""
+    from fastlint.integrations.routes import finding_routes
+
+    return finding_routes(session, files, result, findings)
 
 
 def _progress_line(output_format: str, quiet: bool) -> ProgressLine | None:
@@ -426,6 +434,41 @@ def review(
         click.echo(f"fastlint: {posted}", err=True)
     click.echo(run.report, nl=False)
     sys.exit(EXIT_FINDINGS if run.findings else EXIT_CLEAN)
+
+
+@main.command(name="routes")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--output-format", type=click.Choice(("text", "json", "html")), default="text", show_default=True)
+@click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the map to this file.")
+@click.option("--select", multiple=True, help="Rule codes or prefixes whose findings to attach (replaces the configuration's select).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), help="Use this configuration file.")
+@click.option("--no-cache", is_flag=True, help="Read and write no cache.")
+def routes_command(paths: tuple[Path, ...], output_format: str, output_file: Path | None, select: tuple[str, ...], config_path: Path | None, no_cache: bool) -> None:
+    """Map every endpoint: full path, event loop or threadpool, dependency tree, middleware,
+    background tasks, and the findings reachable from it (see docs/routes.md)."""
+    from fastlint.integrations.routes import render_report
+    from fastlint.run.config import ConfigError
+
+    targets = list(paths) or [Path(".")]
+    missing = [str(path) for path in targets if not path.exists()]
+    if missing:
+        _fail(f"no such file or directory: {', '.join(missing)}")
+    try:
+        report, warnings = render_report(targets, output_format, config_path, {"select": _split_codes(select), "cache": False if no_cache else None})
+    except ConfigError as error:
+        _fail(str(error))
+        return
+    except Exception as error:
+        if os.environ.get("FASTLINT_DEBUG"):
+            raise
+        _fail(f"internal error: {type(error).__name__}: {error} (set FASTLINT_DEBUG=1 for the traceback)")
+        return
+    for warning in warnings:
+        _warn(warning)
+    if output_file is not None:
+        output_file.write_text(report, encoding="utf-8")
+    else:
+        click.echo(report, nl=False)
 
 
 @main.command(name="debug-config")

@@ -44,6 +44,7 @@ def render(
     files_checked: int = 0,
     quiet: bool = False,
     fixes: FixCounts | None = None,
+    routes: Mapping[int, Sequence[str]] | None = None,
 ) -> str:
     """Render ``findings`` (sorted by path, line, column, code) in format ``fmt``.
 
@@ -66,5 +67,6 @@ def render(
         files_checked=files_checked,
         quiet=quiet,
         fixes=fixes or FixCounts(),
+        routes=routes,
     )
     return renderer(findings, ctx)

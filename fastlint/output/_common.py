@@ -158,3 +158,5 @@ class Context:
     files_checked: int = 0
     quiet: bool = False
     fixes: FixCounts = FixCounts()
+    # JSON formats: by id of a finding, the routes it is reachable from (``fastlint routes``).
+    routes: Mapping[int, Sequence[str]] | None = None

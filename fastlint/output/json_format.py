@@ -37,6 +37,9 @@ def _message(finding: Finding, ctx: Context) -> dict[str, Any]:
         "noqa_row": finding.noqa_row,
         "url": rule_url(finding.code, ctx.rules),
     }
+    if ctx.routes and ctx.routes.get(id(finding)):
+        # Not in ruff's shape: present when endpoints' code reaches the finding ("GET /items").
+        message["routes"] = list(ctx.routes[id(finding)])
     if finding.root is not None:
         # Not in ruff's shape: present on call-chain findings only (the chain's last project
         # function and the blocking call it makes), for tools that group findings by cause.

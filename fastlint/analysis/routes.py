@@ -1,0 +1,779 @@
+"""The route map: every endpoint of a project, how it runs, and what it pulls in.
+
+For each application (``FastAPI()``, ``Starlette()``) the map follows ``include_router``
+across modules, joining the prefixes of the include and of ``APIRouter(prefix=...)``, and
+lists each endpoint with the execution model of everything FastAPI runs for it:
+
+- the handler: ``async def`` on the event loop, ``def`` in the threadpool;
+- its dependencies, as a tree (app-level, include-level, router-level, route-level and
+  parameter dependencies, in the order FastAPI solves them). A class dependency is
+  constructed in the threadpool; a callable instance runs as its ``__call__`` does; a
+  sync generator dependency runs (and tears down) in the threadpool;
+  ``functools.partial`` runs as the function it wraps;
+- the middleware that wrap it (outermost first), the exception handlers of its
+  application (a sync handler runs in the threadpool), the background tasks it adds (a
+  sync task runs in the threadpool), and the iterators it streams
+  (``StreamingResponse`` over a sync iterator is iterated in the threadpool, over an
+  async generator on the loop);
+- the project functions reachable from all of these through the project index's call
+  graph, as source spans: a finding inside one of them is reachable from the route.
+
+Nothing here imports or runs the analysed code.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from fastlint.analysis.fastapi_model import build_model
+from fastlint.analysis.names import NameTable, dotted_text
+from fastlint.analysis.syntax import FunctionNode, all_parameters, keyword, nodes_of, string_value, walk_local
+from fastlint.knowledge.fastapi import ANNOTATED, BASE_HTTP_MIDDLEWARE, HTTP_METHODS, MIDDLEWARE_ENTRIES
+
+if TYPE_CHECKING:
+    from fastlint.analysis.project_index import ProjectIndex
+
+LOOP, THREADPOOL, UNKNOWN = "loop", "threadpool", "unknown"
+_DEPENDS = "fastapi.Depends"
+_SECURITY = "fastapi.Security"
+_PARTIAL = "functools.partial"
+_BACKGROUND_TASKS = frozenset({"fastapi.BackgroundTasks", "starlette.background.BackgroundTasks"})
+_BACKGROUND_TASK = frozenset({"starlette.background.BackgroundTask", "fastapi.background.BackgroundTask"})
+_STREAMING = frozenset({
+    "fastapi.responses.StreamingResponse",
+    "starlette.responses.StreamingResponse",
+    "sse_starlette.EventSourceResponse",
+    "sse_starlette.sse.EventSourceResponse",
+})
+# Library callables that FastAPI awaits: the security schemes' ``__call__`` is ``async def``.
+_ASYNC_LIBRARY_PREFIXES = ("fastapi.security.",)
+_MAX_DEPTH = 12
+Span = tuple[str, int, int]  # filename, first line, last line
+_Reference = ast.expr | ast.FunctionDef | ast.AsyncFunctionDef  # a decorated function stands for itself
+
+
+@dataclass
+class Dependency:
+    name: str
+    runs_on: str
+    kind: str  # function | generator | class | instance | partial | library | unknown
+    source: str  # app | include | router | route | parameter
+    qualified: str | None = None
+    scope: str | None = None  # ``Depends(scope="function")``
+    scopes: tuple[str, ...] = ()  # ``Security(scopes=[...])``
+    teardown: bool = False  # a ``yield`` dependency: its code after ``yield`` runs at teardown
+    filename: str | None = None
+    line: int | None = None
+    dependencies: list[Dependency] = field(default_factory=list)
+
+
+@dataclass
+class Callee:
+    """A middleware, exception handler, background task or streamed iterator."""
+
+    name: str
+    runs_on: str
+    kind: str
+    qualified: str | None = None
+    filename: str | None = None
+    line: int | None = None
+
+
+@dataclass
+class Route:
+    methods: tuple[str, ...]
+    path: str
+    name: str
+    function: str  # qualified name of the endpoint
+    filename: str
+    line: int
+    runs_on: str
+    kind: str = "http"  # http | websocket
+    app: str | None = None
+    response_model: str | None = None
+    dependencies: list[Dependency] = field(default_factory=list)
+    middleware: list[Callee] = field(default_factory=list)
+    exception_handlers: list[Callee] = field(default_factory=list)
+    background_tasks: list[Callee] = field(default_factory=list)
+    streams: list[Callee] = field(default_factory=list)
+    # Where the code FastAPI runs for this route lies: findings inside are reachable from it.
+    spans: list[Span] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{', '.join(self.methods)} {self.path}" if self.kind == "http" else f"WS {self.path}"
+
+    def reaches(self, filename: str, line: int) -> bool:
+        return any(path == filename and start <= line <= end for path, start, end in self.spans)
+
+
+@dataclass
+class ModuleSource:
+    """One module of the project, parsed when first needed."""
+
+    path: str
+    module: str
+    is_package: bool
+    text: str
+    _tree: ast.Module | None = None
+    _names: NameTable | None = None
+
+    @property
+    def tree(self) -> ast.Module:
+        if self._tree is None:
+            try:
+                self._tree = ast.parse(self.text, filename=self.path)
+            except (SyntaxError, ValueError):  # reported as FL001 by the check
+                self._tree = ast.Module(body=[], type_ignores=[])
+        return self._tree
+
+    @property
+    def registers(self) -> bool:
+        """Whether the module can create or register on an application or router."""
+        return "fastapi" in self.text or "starlette" in self.text
+
+    @property
+    def names(self) -> NameTable:
+        if self._names is None:
+            self._names = NameTable(self.tree, self.module, self.is_package)
+        return self._names
+
+
+# -- what the modules register -----------------------------------------------------------
+
+
+@dataclass
+class _AppObject:
+    key: str
+    kind: str  # app | router
+    prefix: str
+    call: ast.Call | None
+    module: ModuleSource | None
+    dependencies: list[ast.expr] = field(default_factory=list)
+    middleware: list[tuple[ModuleSource, _Reference]] = field(default_factory=list)  # constructor order
+    added_middleware: list[tuple[ModuleSource, _Reference]] = field(default_factory=list)  # add order
+    exception_handlers: list[tuple[ModuleSource, _Reference]] = field(default_factory=list)
+    routes: list[_Registration] = field(default_factory=list)
+    includes: list[_Include] = field(default_factory=list)
+    included: bool = False
+
+
+@dataclass
+class _Registration:
+    module: ModuleSource
+    methods: tuple[str, ...]
+    path: str
+    kind: str
+    endpoint: ast.expr | FunctionNode  # the decorated function, or the reference passed
+    call: ast.Call
+    line: int
+
+
+@dataclass
+class _Include:
+    module: ModuleSource
+    child: str
+    prefix: str
+    dependencies: list[ast.expr]
+    call: ast.Call
+
+
+@dataclass
+class _Target:
+    """What a reference to a callable resolves to."""
+
+    kind: str  # function | class | instance | partial | library | unknown
+    name: str
+    qualified: str | None = None
+    module: ModuleSource | None = None
+    function: FunctionNode | None = None  # the function FastAPI calls (``__call__`` of an instance)
+    signature: FunctionNode | None = None  # whose parameters declare sub-dependencies
+    class_def: ast.ClassDef | None = None
+    runs_on: str = UNKNOWN
+
+
+class RouteMap:
+    """Builds the routes of the project made of ``modules``."""
+
+    def __init__(self, modules: Iterable[ModuleSource], index: ProjectIndex | None = None) -> None:
+        self.modules = {source.module: source for source in modules}
+        self.index = index
+        self.apps: dict[str, _AppObject] = {}
+        self._spans: dict[str, Span] = {}
+
+    # -- public --------------------------------------------------------------------------
+
+    def routes(self) -> list[Route]:
+        for source in self.modules.values():
+            self._collect_apps(source)
+        for source in self.modules.values():
+            self._collect_registrations(source)
+        found: list[Route] = []
+        roots = [app for app in self.apps.values() if app.kind == "app"]
+        roots += [app for app in self.apps.values() if app.kind == "router" and not app.included and app.routes + app.includes]
+        for root in roots:
+            found.extend(self._walk(root, root, "", [], set()))
+        found.sort(key=lambda route: (route.path, route.methods, route.filename, route.line))
+        return found
+
+    # -- modules: applications, routers, registrations ------------------------------------
+
+    def _collect_apps(self, source: ModuleSource) -> None:
+        if not source.registers:
+            return
+        names = source.names
+        if not any(target.split(".", 1)[0] in ("fastapi", "starlette") for target in names.imports.values()):
+            return
+        for text, app in build_model(source.tree, names).apps.items():
+            key = f"{source.module}.{text}"
+            deps = _elements(keyword(app.call, "dependencies"))
+            obj = _AppObject(key, app.kind, app.prefix, app.call, source, deps)
+            for entry in _elements(keyword(app.call, "middleware")):
+                if isinstance(entry, ast.Call) and names.qualified_name(entry.func) in MIDDLEWARE_ENTRIES and entry.args:
+                    obj.middleware.append((source, entry.args[0]))
+            handlers = keyword(app.call, "exception_handlers")
+            if isinstance(handlers, ast.Dict):
+                obj.exception_handlers.extend((source, value) for value in handlers.values)
+            self.apps[key] = obj
+
+    def _owner(self, source: ModuleSource, receiver: ast.expr) -> _AppObject | None:
+        text = dotted_text(receiver)
+        if text is None:
+            return None
+        local = self.apps.get(f"{source.module}.{text}")
+        if local is not None:
+            return local
+        if text.split(".")[0] in source.names.imports:
+            qualified = source.names.qualified_name(receiver)
+            canonical = self._canonical(qualified) if qualified else None
+            if canonical in self.apps:
+                return self.apps[canonical]
+            if canonical and canonical.rsplit(".", 1)[-1] in ("app", "router"):
+                return self.apps.setdefault(canonical, _AppObject(canonical, "router", "", None, None))
+        return None
+
+    def _collect_registrations(self, source: ModuleSource) -> None:
+        if not source.registers:
+            return
+        names = source.names
+        if not any(target.split(".", 1)[0] in ("fastapi", "starlette") for target in names.imports.values()):
+            return
+        for node in nodes_of(source.tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.Call):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for decorator in node.decorator_list:
+                    if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute):
+                        owner = self._owner(source, decorator.func.value)
+                        if owner is not None:
+                            self._decorator(owner, source, node, decorator)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                owner = self._owner(source, node.func.value)
+                if owner is not None:
+                    self._method_call(owner, source, node)
+
+    def _decorator(self, owner: _AppObject, source: ModuleSource, function: FunctionNode, decorator: ast.Call) -> None:
+        attr = decorator.func.attr  # type: ignore[attr-defined]
+        path = string_value(decorator.args[0] if decorator.args else keyword(decorator, "path"))
+        if attr in HTTP_METHODS and path is not None:
+            owner.routes.append(_Registration(source, (attr.upper(),), path, "http", function, decorator, function.lineno))
+        elif attr in ("api_route", "route") and path is not None:
+            owner.routes.append(_Registration(source, _methods(decorator), path, "http", function, decorator, function.lineno))
+        elif attr in ("websocket", "websocket_route") and path is not None:
+            owner.routes.append(_Registration(source, (), path, "websocket", function, decorator, function.lineno))
+        elif attr == "middleware":
+            owner.added_middleware.append((source, function))
+        elif attr == "exception_handler":
+            owner.exception_handlers.append((source, function))
+
+    def _method_call(self, owner: _AppObject, source: ModuleSource, call: ast.Call) -> None:
+        method, args = call.func.attr, call.args  # type: ignore[attr-defined]
+        if method == "include_router" and args:
+            child = self._owner(source, args[0])
+            if child is not None:
+                prefix = string_value(keyword(call, "prefix")) or ""
+                owner.includes.append(_Include(source, child.key, prefix, _elements(keyword(call, "dependencies")), call))
+                child.included = True
+        elif method == "add_api_route" and len(args) >= 2:
+            path = string_value(args[0]) or ""
+            owner.routes.append(_Registration(source, _methods(call), path, "http", args[1], call, call.lineno))
+        elif method in ("add_api_websocket_route", "add_websocket_route") and len(args) >= 2:
+            owner.routes.append(_Registration(source, (), string_value(args[0]) or "", "websocket", args[1], call, call.lineno))
+        elif method == "add_middleware" and args:
+            owner.added_middleware.append((source, args[0]))
+        elif method == "add_exception_handler" and len(args) >= 2:
+            owner.exception_handlers.append((source, args[1]))
+
+    # -- composing routes --------------------------------------------------------------
+
+    def _walk(self, root: _AppObject, node: _AppObject, prefix: str, deps: list[tuple[ModuleSource, ast.expr, str]], seen: set[str]) -> Iterator[Route]:
+        if node.key in seen:
+            return
+        seen = seen | {node.key}
+        own = [(node.module, dep, "app" if node.kind == "app" else "router") for dep in node.dependencies if node.module]
+        prefix = prefix + node.prefix
+        deps = deps + own
+        for registration in node.routes:
+            yield self._route(root, registration, prefix, deps)
+        for include in node.includes:
+            child = self.apps.get(include.child)
+            if child is not None:
+                extra = [(include.module, dep, "include") for dep in include.dependencies]
+                yield from self._walk(root, child, prefix + include.prefix, deps + extra, seen)
+
+    def _route(self, root: _AppObject, registration: _Registration, prefix: str, deps: list[tuple[ModuleSource, ast.expr, str]]) -> Route:
+        source = registration.module
+        endpoint = registration.endpoint
+        target = self._resolve(source, endpoint, 0)
+        call = registration.call
+        spans: list[Span] = []
+        name = string_value(keyword(call, "name")) or (target.function.name if target.function else target.name)
+        route = Route(
+            methods=registration.methods,
+            path=prefix + registration.path,
+            name=name,
+            function=target.qualified or target.name,
+            filename=(target.module.path if target.module and target.function else source.path),
+            line=(target.function.lineno if target.function else registration.line),
+            runs_on=target.runs_on,
+            kind=registration.kind,
+            app=root.key if root.kind == "app" else None,
+            response_model=_response_model(call, target.function),
+        )
+        if target.function is not None and target.module is not None:
+            spans.append(self._function_span(target.module, target.function))
+        spans.append((source.path, call.lineno, call.end_lineno or call.lineno))
+        for dep_source, dep, origin in [*deps, *((source, d, "route") for d in _elements(keyword(call, "dependencies")))]:
+            found = self._dependency(dep_source, dep, origin, 0, spans)
+            if found is not None:
+                route.dependencies.append(found)
+        if target.signature is not None and target.module is not None:
+            route.dependencies.extend(self._parameter_dependencies(target.module, target.signature, 0, spans))
+        functions = [(target.module, target.function)] if target.function and target.module else []
+        functions += list(self._dependency_functions(route.dependencies))
+        for module, function in functions:
+            route.background_tasks.extend(self._background_tasks(module, function, spans))
+        if target.function is not None and target.module is not None:
+            route.streams.extend(self._streams(target.module, target.function, spans))
+        app = root if root.kind == "app" else None
+        if app is not None:
+            added = sorted(app.added_middleware, key=lambda item: (item[0].path, item[1].lineno))
+            stack = [*reversed(added), *app.middleware]
+            route.middleware.extend(self._middleware(module, reference, spans) for module, reference in stack)
+            route.exception_handlers.extend(self._callee(module, reference, "exception handler", None) for module, reference in app.exception_handlers)
+        route.spans = self._reachable(spans, route)
+        return route
+
+    # -- dependencies --------------------------------------------------------------------
+
+    def _dependency(self, source: ModuleSource, node: ast.expr, origin: str, depth: int, spans: list[Span], annotation: ast.expr | None = None) -> Dependency | None:
+        """``Depends(x)`` / ``Security(x, scopes=[...])`` (``node`` is that call)."""
+        if not isinstance(node, ast.Call) or depth > _MAX_DEPTH:
+            return None
+        callee = source.names.qualified_name(node.func)
+        if callee not in (_DEPENDS, _SECURITY):
+            return None
+        reference = node.args[0] if node.args else keyword(node, "dependency")
+        if reference is None:
+            if annotation is None:
+                return Dependency("<Depends()>", UNKNOWN, "unknown", origin)
+            reference = annotation  # ``x: Checker = Depends()``: the annotation is the dependency
+        target = self._resolve(source, reference, 0)
+        scopes = tuple(filter(None, (string_value(e) for e in _elements(keyword(node, "scopes")))))
+        dependency = Dependency(
+            name=target.name,
+            runs_on=target.runs_on,
+            kind="generator" if target.kind == "function" and target.function and _is_generator(target.function) else target.kind,
+            source=origin,
+            qualified=target.qualified,
+            scope=string_value(keyword(node, "scope")),
+            scopes=scopes,
+            teardown=bool(target.function and _is_generator(target.function)),
+            filename=target.module.path if target.module else None,
+            line=_line(target) if target.module else None,
+        )
+        if target.module is not None:
+            for function in (target.function, target.signature):
+                if function is not None:
+                    spans.append(self._function_span(target.module, function))
+            if target.signature is not None:
+                dependency.dependencies = self._parameter_dependencies(target.module, target.signature, depth + 1, spans)
+        return dependency
+
+    def _parameter_dependencies(self, source: ModuleSource, function: FunctionNode, depth: int, spans: list[Span]) -> list[Dependency]:
+        found: list[Dependency] = []
+        for arg, default in all_parameters(function.args):
+            if arg.arg in ("self", "cls"):
+                continue
+            annotation = arg.annotation
+            marker, owner, base = self._marker(source, annotation, 0)
+            if isinstance(default, ast.Call) and source.names.qualified_name(default.func) in (_DEPENDS, _SECURITY):
+                marker, owner, base = default, source, annotation
+            if marker is not None and owner is not None:
+                dependency = self._dependency(owner, marker, "parameter", depth, spans, base)
+                if dependency is not None:
+                    found.append(dependency)
+        return found
+
+    def _marker(self, source: ModuleSource, annotation: ast.expr | None, depth: int) -> tuple[ast.Call | None, ModuleSource | None, ast.expr | None]:
+        """The ``Depends(...)`` an annotation carries: ``Annotated[T, Depends(f)]`` or an
+        alias of one (``SessionDep``), in this module or another; with the module it is
+        written in and ``T``."""
+        if annotation is None or depth > 4:
+            return None, None, None
+        if isinstance(annotation, ast.Subscript) and source.names.qualified_name(annotation.value) in ANNOTATED:
+            items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+            for item in items[1:]:
+                if isinstance(item, ast.Call) and source.names.qualified_name(item.func) in (_DEPENDS, _SECURITY):
+                    return item, source, items[0]
+            return None, None, None
+        if isinstance(annotation, (ast.Name, ast.Attribute)):
+            found = self._definition(source, annotation)
+            if found is not None and isinstance(found[1], ast.expr):
+                return self._marker(found[0], found[1], depth + 1)
+        return None, None, None
+
+    def _dependency_functions(self, dependencies: list[Dependency]) -> Iterator[tuple[ModuleSource, FunctionNode]]:
+        for dependency in dependencies:
+            found = self._lookup_function(dependency.qualified) if dependency.qualified else None
+            if found is not None:
+                yield found
+            yield from self._dependency_functions(dependency.dependencies)
+
+    # -- middleware, handlers, tasks, streams -------------------------------------------
+
+    def _middleware(self, source: ModuleSource, reference: _Reference, spans: list[Span]) -> Callee:
+        target = self._resolve(source, reference, 0)
+        if target.kind == "class" and target.class_def is not None and target.module is not None:
+            method = "dispatch" if self._is_base_http(target.module, target.class_def) else "__call__"
+            function = self._method(target.module, target.class_def, method, 0)
+            if function is not None:
+                spans.append(self._function_span(function[0], function[1]))
+                name = f"{target.name}.{method}"
+                return Callee(name, _runs_on(function[1]), "middleware", f"{target.qualified}.{method}", function[0].path, function[1].lineno)
+        if target.function is not None and target.module is not None:
+            spans.append(self._function_span(target.module, target.function))
+            return Callee(target.name, _runs_on(target.function), "middleware", target.qualified, target.module.path, target.function.lineno)
+        # A library's ASGI middleware (CORSMiddleware, GZipMiddleware): ``async def __call__``.
+        return Callee(target.name, LOOP, "middleware", target.qualified)
+
+    def _is_base_http(self, source: ModuleSource, class_def: ast.ClassDef) -> bool:
+        for base in class_def.bases:
+            qualified = source.names.qualified_name(base)
+            if qualified == BASE_HTTP_MIDDLEWARE:
+                return True
+            if qualified and self.index is not None and self.index.is_subclass(qualified, frozenset({BASE_HTTP_MIDDLEWARE})):
+                return True
+        return False
+
+    def _callee(self, source: ModuleSource, reference: _Reference, kind: str, spans: list[Span] | None) -> Callee:
+        target = self._resolve(source, reference, 0)
+        if target.function is not None and target.module is not None:
+            if spans is not None:
+                spans.append(self._function_span(target.module, target.function))
+            return Callee(target.name, target.runs_on, kind, target.qualified, target.module.path, target.function.lineno)
+        return Callee(target.name, target.runs_on, kind, target.qualified)
+
+    def _background_tasks(self, source: ModuleSource, function: FunctionNode, spans: list[Span]) -> Iterator[Callee]:
+        names = source.names
+        for node in walk_local(function):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "add_task" or names.qualified_name(node.func) in _BACKGROUND_TASK:
+                yield self._callee(source, node.args[0], "background task", spans)
+
+    def _streams(self, source: ModuleSource, function: FunctionNode, spans: list[Span]) -> Iterator[Callee]:
+        names = source.names
+        for node in walk_local(function):
+            if not isinstance(node, ast.Call) or names.qualified_name(node.func) not in _STREAMING:
+                continue
+            content = node.args[0] if node.args else keyword(node, "content")
+            if content is None:
+                continue
+            yield self._stream(source, function, content, spans)
+
+    def _stream(self, source: ModuleSource, function: FunctionNode, content: ast.expr, spans: list[Span]) -> Callee:
+        """Starlette iterates an async iterable on the loop and anything else with
+        ``iterate_in_threadpool``."""
+        text = ast.unparse(content)
+        if isinstance(content, ast.Name):
+            assigned = [
+                node.value
+                for node in walk_local(function)
+                if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == content.id for t in node.targets)
+            ]
+            nested = [node for node in walk_local(function) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == content.id]
+            if len(assigned) == 1:
+                content = assigned[0]
+            elif nested:
+                return Callee(text, THREADPOOL, "stream", None, source.path, nested[0].lineno)  # a function object is not async iterable
+        if isinstance(content, (ast.GeneratorExp, ast.List, ast.Tuple, ast.Constant)):
+            return Callee(text, THREADPOOL, "stream (sync iterator)")
+        if isinstance(content, ast.Call):
+            if source.names.qualified_name(content.func) == "builtins.open":
+                return Callee(text, THREADPOOL, "stream (sync iterator)")
+            nested = [
+                node
+                for node in walk_local(function)
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and isinstance(content.func, ast.Name) and node.name == content.func.id
+            ]
+            if nested:
+                generator, module = nested[0], source
+            else:
+                target = self._resolve(source, content.func, 0)
+                generator, module = target.function, target.module  # type: ignore[assignment]
+            if generator is not None and module is not None and _is_generator(generator):
+                spans.append(self._function_span(module, generator))
+                if isinstance(generator, ast.AsyncFunctionDef):
+                    return Callee(text, LOOP, "stream (async generator)", None, module.path, generator.lineno)
+                return Callee(text, THREADPOOL, "stream (sync generator)", None, module.path, generator.lineno)
+        return Callee(text, UNKNOWN, "stream")
+
+    # -- resolving references ------------------------------------------------------------
+
+    def _canonical(self, qualified: str) -> str:
+        if self.index is not None:
+            resolved = self.index.resolve(qualified)
+            if resolved:
+                return resolved
+        return qualified
+
+    def _split(self, qualified: str) -> tuple[ModuleSource, list[str]] | None:
+        parts = qualified.split(".")
+        for end in range(len(parts), 0, -1):
+            source = self.modules.get(".".join(parts[:end]))
+            if source is not None:
+                return source, parts[end:]
+        return None
+
+    def _definition(self, source: ModuleSource, reference: ast.expr, depth: int = 0) -> tuple[ModuleSource, ast.AST] | None:
+        """The definition a name or attribute denotes: a function or class node, or the
+        value assigned to a module-level name; across imports and re-exports."""
+        if isinstance(reference, ast.Name):
+            node = source.names.definitions.get(reference.id)
+            if node is not None:
+                return source, node
+            value = _module_assignment(source.tree, reference.id)
+            if value is not None:
+                return source, value
+        qualified = source.names.qualified_name(reference)
+        if qualified is None or depth > 8:
+            return None
+        # The name as written first: the index resolves an instance to its class.
+        return self._definition_of(qualified, depth + 1) or self._definition_of(self._canonical(qualified), depth + 1)
+
+    def _definition_of(self, qualified: str, depth: int) -> tuple[ModuleSource, ast.AST] | None:
+        split = self._split(qualified)
+        if split is None or not split[1] or depth > 8:
+            return None
+        source, rest = split
+        node: ast.AST | None = source.names.definitions.get(rest[0])
+        if node is None:
+            if rest[0] in source.names.imports:
+                return self._definition_of(".".join([source.names.imports[rest[0]], *rest[1:]]), depth + 1)
+            value = _module_assignment(source.tree, rest[0])
+            return (source, value) if value is not None and len(rest) == 1 else None
+        if len(rest) == 2 and isinstance(node, ast.ClassDef):
+            method = self._method(source, node, rest[1], 0)
+            return method
+        return (source, node) if len(rest) == 1 else None
+
+    def _lookup_function(self, qualified: str) -> tuple[ModuleSource, FunctionNode] | None:
+        found = self._definition_of(qualified, 0)
+        if found is not None and isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return found[0], found[1]
+        return None
+
+    def _method(self, source: ModuleSource, class_def: ast.ClassDef, name: str, depth: int) -> tuple[ModuleSource, FunctionNode] | None:
+        for item in class_def.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == name:
+                return source, item
+        if depth > 6:
+            return None
+        for base in class_def.bases:
+            found = self._definition(source, base)
+            if found is not None and isinstance(found[1], ast.ClassDef):
+                method = self._method(found[0], found[1], name, depth + 1)
+                if method is not None:
+                    return method
+        return None
+
+    def _function_target(self, source: ModuleSource, function: FunctionNode) -> _Target:
+        qualified = self._qualified_function(source, function)
+        return _Target("function", function.name, qualified, source, function, function, None, _runs_on(function))
+
+    def _resolve(self, source: ModuleSource, reference: _Reference, depth: int) -> _Target:
+        if isinstance(reference, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return self._function_target(source, reference)
+        text = _short(reference)
+        if depth > 6:
+            return _Target("unknown", text)
+        if isinstance(reference, ast.Call):
+            callee = source.names.qualified_name(reference.func)
+            if callee == _PARTIAL and reference.args:
+                inner = self._resolve(source, reference.args[0], depth + 1)
+                return _Target("partial", f"partial({inner.name})", inner.qualified, inner.module, inner.function, inner.signature, inner.class_def, inner.runs_on)
+            made = self._resolve(source, reference.func, depth + 1)
+            if made.kind == "class" and made.class_def is not None and made.module is not None:
+                return self._instance(made.module, made.class_def, text, made.qualified)
+            if made.kind == "function" and made.function is not None and made.module is not None:
+                # A factory returning a nested function: ``Depends(require_role("admin"))``.
+                returned = _returned_function(made.function)
+                if returned is not None:
+                    return _Target("function", f"{made.name}()", made.qualified, made.module, returned, returned, None, _runs_on(returned))
+            if callee and callee.startswith(_ASYNC_LIBRARY_PREFIXES):
+                return _Target("library", text, callee, runs_on=LOOP)
+            return _Target("unknown", text, callee)
+        found = self._definition(source, reference)
+        qualified = source.names.qualified_name(reference)
+        if found is None:
+            if qualified and qualified.startswith(_ASYNC_LIBRARY_PREFIXES):
+                return _Target("library", text, qualified, runs_on=LOOP)
+            return _Target("library" if qualified else "unknown", text, qualified)
+        module, node = found
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return _Target("function", _display(module, node, self), self._qualified_function(module, node), module, node, node, None, _runs_on(node))
+        if isinstance(node, ast.ClassDef):
+            init = self._method(module, node, "__init__", 0)
+            # FastAPI calls the class: constructing it is sync, so it runs in the threadpool.
+            return _Target(
+                "class", node.name, f"{module.module}.{node.name}", module, None, init[1] if init else None, node, THREADPOOL
+            )
+        if isinstance(node, ast.expr):  # a module-level value: an instance, a partial, an alias
+            inner = self._resolve(module, node, depth + 1)
+            if inner.kind in ("instance", "partial", "function"):
+                return _Target(inner.kind, text if inner.kind == "instance" else inner.name, inner.qualified, inner.module, inner.function, inner.signature, inner.class_def, inner.runs_on)
+            if inner.kind == "library" or (inner.qualified or "").startswith(_ASYNC_LIBRARY_PREFIXES):
+                return _Target("library", text, inner.qualified, runs_on=inner.runs_on)
+            return _Target(inner.kind, text, inner.qualified)
+        return _Target("unknown", text, qualified)
+
+    def _instance(self, source: ModuleSource, class_def: ast.ClassDef, text: str, qualified: str | None) -> _Target:
+        """A callable instance: FastAPI calls ``__call__``, async or not."""
+        call = self._method(source, class_def, "__call__", 0)
+        if call is None:
+            return _Target("instance", text, qualified, source, None, None, class_def, UNKNOWN)
+        return _Target("instance", f"{class_def.name}.__call__", f"{qualified}.__call__" if qualified else None, call[0], call[1], call[1], class_def, _runs_on(call[1]))
+
+    def _qualified_function(self, source: ModuleSource, function: FunctionNode) -> str:
+        for node in source.tree.body:
+            if node is function:
+                return f"{source.module}.{function.name}"
+            if isinstance(node, ast.ClassDef) and function in node.body:
+                return f"{source.module}.{node.name}.{function.name}"
+        return f"{source.module}.{function.name}"
+
+    # -- reachability ------------------------------------------------------------------
+
+    def _function_span(self, source: ModuleSource, function: FunctionNode) -> Span:
+        first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
+        return source.path, first, function.end_lineno or function.lineno
+
+    def _reachable(self, spans: list[Span], route: Route) -> list[Span]:
+        """The spans given, plus every project function reachable from the functions
+        among them through the project index's call graph."""
+        result = list(dict.fromkeys(spans))
+        if self.index is None:
+            return result
+        starts = [route.function]
+        starts += list(_qualified_names(route.dependencies))
+        starts += [callee.qualified for callee in [*route.middleware, *route.background_tasks] if callee.qualified]
+        seen: set[str] = set()
+        queue = [name for name in starts if name]
+        while queue:
+            name = queue.pop()
+            if name in seen or len(seen) > 5000:
+                continue
+            seen.add(name)
+            found = self.index.function(name)
+            if found is None:
+                continue
+            canonical, summary = found
+            span = self._span_of(canonical)
+            if span is not None and span not in result:
+                result.append(span)
+            for call in summary.calls:
+                resolved = self.index.resolve(call)
+                if resolved and resolved not in seen:
+                    target = self.index.function(resolved)
+                    if target is not None:
+                        queue.append(target[0])
+        return result
+
+    def _span_of(self, canonical: str) -> Span | None:
+        if canonical not in self._spans:
+            found = self._lookup_function(canonical)
+            self._spans[canonical] = self._function_span(*found) if found else None  # type: ignore[assignment]
+        return self._spans[canonical]
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _qualified_names(dependencies: list[Dependency]) -> Iterator[str]:
+    for dependency in dependencies:
+        if dependency.qualified:
+            yield dependency.qualified
+        yield from _qualified_names(dependency.dependencies)
+
+
+def _line(target: _Target) -> int | None:
+    node = target.function or target.class_def
+    return node.lineno if node is not None else None
+
+
+def _runs_on(function: FunctionNode) -> str:
+    return LOOP if isinstance(function, ast.AsyncFunctionDef) else THREADPOOL
+
+
+def _is_generator(function: FunctionNode) -> bool:
+    return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in walk_local(function))
+
+
+def _returned_function(function: FunctionNode) -> FunctionNode | None:
+    nested = {node.name: node for node in function.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    for node in walk_local(function):
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id in nested:
+            return nested[node.value.id]
+    return None
+
+
+def _module_assignment(tree: ast.Module, name: str) -> ast.expr | None:
+    found = None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            found = node.value
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name and node.value is not None:
+            found = node.value
+    return found
+
+
+def _methods(call: ast.Call) -> tuple[str, ...]:
+    verbs = {string_value(element) for element in _elements(keyword(call, "methods"))}
+    return tuple(sorted(verb.upper() for verb in verbs if verb)) or ("GET",)
+
+
+def _elements(node: ast.expr | None) -> list[ast.expr]:
+    return list(node.elts) if isinstance(node, (ast.List, ast.Tuple, ast.Set)) else []
+
+
+def _short(node: ast.expr) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _display(source: ModuleSource, function: FunctionNode, routes: RouteMap) -> str:
+    qualified = routes._qualified_function(source, function)
+    return qualified.removeprefix(source.module + ".")
+
+
+def _response_model(call: ast.Call, function: FunctionNode | None) -> str | None:
+    model = keyword(call, "response_model")
+    if model is not None:
+        return ast.unparse(model)
+    if function is not None and function.returns is not None:
+        text = ast.unparse(function.returns)
+        # A response class is not a response model: FastAPI sends it as it is.
+        return None if text.rsplit(".", 1)[-1].endswith("Response") or text == "None" else text
+    return None

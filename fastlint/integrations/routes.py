@@ -1,0 +1,206 @@
+"""``fastlint routes``: the route map of a project, with the findings each route reaches.
+
+The run object loads the settings, discovers the files and checks them; the project's
+modules are parsed once more to build the map (``fastlint.analysis.routes``) on the
+project index the check built. A finding is reachable from a route when it lies in code
+FastAPI runs for that route: the handler, its dependencies, middleware, background tasks,
+streamed generators, and every project function they call (through the index's chains).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastlint.analysis.project_index import ProjectIndex
+    from fastlint.analysis.routes import ModuleSource, Route
+    from fastlint.finding import Finding
+    from fastlint.run.engine import RunResult
+    from fastlint.run.session import Session
+
+
+@dataclass
+class RoutedFinding:
+    finding: Finding
+    routes: list[Route] = field(default_factory=list)
+
+
+@dataclass
+class RouteReport:
+    routes: list[Route]
+    findings: dict[int, list[Finding]]  # id(route) -> findings reachable from it
+    sources: dict[str, str]
+    root: Path
+    files_checked: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def findings_of(self, route: Route) -> list[Finding]:
+        return self.findings.get(id(route), [])
+
+
+def family(code: str) -> str:
+    """``FL103`` -> ``FL1xx``."""
+    return code[:3] + "xx" if len(code) == 5 else code
+
+
+def family_counts(findings: Iterable[Finding]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for finding in findings:
+        counts[family(finding.code)] = counts.get(family(finding.code), 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def parse_modules(files: Iterable[Path], root: Path, sources: Mapping[str, str] | None = None) -> list[ModuleSource]:
+    """Every file that can be read, as a module of the project, parsed when first needed
+    (a file that does not read or parse is FL001's)."""
+    from fastlint.analysis.names import module_name_for
+    from fastlint.analysis.routes import ModuleSource
+    from fastlint.source import SourceError, read_source
+
+    modules: list[ModuleSource] = []
+    for path in files:
+        text = (sources or {}).get(str(path))
+        try:
+            if text is None:
+                text = read_source(path).text
+        except (SourceError, OSError):
+            continue
+        module, is_package = module_name_for(path, root)
+        modules.append(ModuleSource(str(path), module, is_package, text))
+    return modules
+
+
+def route_map(session: Session, files: Sequence[Path], index: ProjectIndex | None, sources: Mapping[str, str] | None = None) -> list[Route]:
+    """The routes of the project ``files`` belong to, limited to those whose endpoint or
+    application lies in ``files``."""
+    root = session.settings.project_root
+    project = {str(path): path for path in session.discover([root]).files}
+    named = {str(path) for path in files}
+    for path in files:
+        project.setdefault(str(path), path)
+    from fastlint.analysis.routes import RouteMap
+
+    modules = parse_modules(project.values(), root, sources)
+    routes = RouteMap(modules, index).routes()
+    by_module = {module.module: module.path for module in modules}
+    return [route for route in routes if route.filename in named or _app_file(route, by_module) in named]
+
+
+def _app_file(route: Route, by_module: Mapping[str, str]) -> str | None:
+    if route.app is None:
+        return None
+    parts = route.app.split(".")
+    for end in range(len(parts), 0, -1):
+        found = by_module.get(".".join(parts[:end]))
+        if found:
+            return found
+    return None
+
+
+def attach(routes: Sequence[Route], findings: Iterable[Finding]) -> dict[int, list[Finding]]:
+    """The findings reachable from each route (by id of the route)."""
+    attached: dict[int, list[Finding]] = {id(route): [] for route in routes}
+    for finding in findings:
+        for route in routes:
+            if route.reaches(finding.path, finding.start.line):
+                attached[id(route)].append(finding)
+    return attached
+
+
+_SPANS_FILE = "route-spans.json"
+
+
+def finding_routes(session: Session, files: Sequence[Path], result: RunResult, findings: Sequence[Finding]) -> dict[int, list[str]]:
+    """For ``check --output-format json``: by id of each finding, the routes it is reachable
+    from. The routes' spans are cached under the key of every project file's size and
+    modification time, so a warm run maps no route and imports no analysis."""
+    if not findings:
+        return {}
+    settings = session.settings
+    project = sorted({str(path) for path in session.discover([settings.project_root]).files} | {str(path) for path in files})
+    cache_file = (settings.cache_dir or settings.project_root / ".fastlint_cache") / _SPANS_FILE if settings.cache else None
+    key = _spans_key(project, files)
+    spans = _read_spans(cache_file, key) if cache_file is not None else None
+    if spans is None:
+        routes = route_map(session, files, result.index(), result.sources)
+        spans = [(route.label, list(route.spans)) for route in routes]
+        if cache_file is not None:
+            _write_spans(cache_file, key, spans)
+    by_file: dict[str, list[tuple[int, int, str]]] = {}
+    for label, route_spans in spans:
+        for path, start, end in route_spans:
+            by_file.setdefault(path, []).append((int(start), int(end), label))
+    return {
+        id(finding): sorted({label for start, end, label in by_file.get(finding.path, ()) if start <= finding.start.line <= end})
+        for finding in findings
+    }
+
+
+def _spans_key(project: Sequence[str], files: Sequence[Path]) -> str:
+    from fastlint import __version__
+    from fastlint.digests import value_digest
+
+    stats = []
+    for path in project:
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        stats.append((path, info.st_size, info.st_mtime_ns))
+    return value_digest([__version__, stats, sorted(str(path) for path in files)])
+
+
+def _read_spans(cache_file: Path, key: str) -> list[tuple[str, list[tuple[str, int, int]]]] | None:
+    try:
+        data = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("key") != key:
+        return None
+    return [(label, [(str(path), int(start), int(end)) for path, start, end in spans]) for label, spans in data["routes"]]
+
+
+def _write_spans(cache_file: Path, key: str, spans: list[tuple[str, list[tuple[str, int, int]]]]) -> None:
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cache_file.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"key": key, "routes": spans}), encoding="utf-8")
+        os.replace(temporary, cache_file)
+    except OSError:
+        pass  # a cache that cannot be written is only slower
+
+
+def build_report(session: Session, paths: Sequence[Path]) -> RouteReport:
+    found = session.discover(paths)
+    result = session.check(found.files)
+    routes = route_map(session, found.files, result.index(), result.sources)
+    return RouteReport(
+        routes,
+        attach(routes, result.findings),
+        dict(result.sources),
+        session.settings.project_root,
+        result.files_checked,
+        [*session.warnings, *found.warnings, *result.warnings],
+    )
+
+
+def render_report(paths: Sequence[Path], fmt: str, config_path: Path | None, overrides: Mapping[str, object]) -> tuple[str, list[str]]:
+    """The route map of ``paths`` in ``fmt`` (text, json, html), and the warnings of the run."""
+    from fastlint.run.session import Session
+
+    session = Session.load(paths, config_path, overrides)
+    report = build_report(session, paths)
+    if fmt == "json":
+        from fastlint.output.routes_json import render
+    elif fmt == "html":
+        from fastlint.output.routes_html import render as render_html
+
+        return render_html(report.routes, report.findings_of, report.root, report.sources), report.warnings
+    else:
+        from fastlint.output.routes_text import render
+    return render(report.routes, report.findings_of, report.root), report.warnings
