@@ -52,6 +52,8 @@ class Settings:
     extend_retry_decorators: tuple[str, ...] = ()
     extend_idempotency_key_headers: tuple[str, ...] = ()
     max_call_depth: int = 8
+    # Files larger than this many bytes are reported as not analysed (FL001); 0: no limit.
+    max_file_size: int = 2_000_000
     # Which rules' fixes --fix may apply (None: every rule), and the timeout FL301's fix inserts.
     fixable: tuple[str, ...] | None = None
     unfixable: tuple[str, ...] = ()

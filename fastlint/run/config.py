@@ -434,8 +434,15 @@ def _convert_table(config: _ConfigText) -> dict[str, typing.Any]:
     return values
 
 
+# Integer options and the smallest value each accepts.
+_MINIMUM = {"max_call_depth": 0, "max_file_size": 0, "default_timeout": 1}
+
+
 def _convert(option: _Option, raw: object, base: Path) -> object:
     value = option.convert(raw, base)
+    minimum = _MINIMUM.get(option.field)
+    if minimum is not None and isinstance(value, int) and value < minimum:
+        raise _Invalid(f"must be an integer of at least {minimum}, got {value}")
     _check_codes(option.field, value)
     _check_patterns(option.field, value)
     return value

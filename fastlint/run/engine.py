@@ -90,6 +90,9 @@ class Checker:
 
     def check_file(self, path: Path, data: bytes | None = None) -> FileResult:
         """Check ``path`` from the bytes the run read already, or from disk when None."""
+        too_big = oversized(path, self.settings, len(data) if data is not None else None)
+        if too_big is not None:
+            return FileResult(str(path), [unparseable(path, too_big)])
         try:
             source = decode_source(path, data) if data is not None else read_source(path)
         except SourceError as error:
@@ -101,6 +104,10 @@ class Checker:
         from fastlint.run.suppression import skips_file
 
         result = FileResult(str(source.path), text=source.text)
+        too_big = oversized(source.path, self.settings, len(source.data))
+        if too_big is not None:
+            result.findings.append(unparseable(source.path, too_big))
+            return result
         if skips_file(source):
             return result
         if self.index is None:
@@ -136,9 +143,20 @@ class Checker:
         result.parsed = True
         suppressed: list[Finding] = []
         if rules:
-            ctx = self._context(source, tree, module, is_package, self._configured - ignored)
+            try:
+                ctx = self._context(source, tree, module, is_package, self._configured - ignored)
+            except Exception as error:  # noqa: BLE001 - contained() re-raises what is no input problem
+                result.findings.append(unparseable(source.path, contained(error, "analysis")))
+                rules = []
             for rule in rules:
-                for finding in rule.check(ctx):
+                try:
+                    found = list(rule.check(ctx))
+                except Exception as error:  # noqa: BLE001 - contained() re-raises what is no input problem
+                    # The file is too deep or too big for one rule (or its fix): the other
+                    # rules' findings stand, and the file is reported as not fully analysed.
+                    result.findings.append(unparseable(source.path, contained(error, f"{rule.code}'s analysis")))
+                    continue
+                for finding in found:
                     (suppressed if is_suppressed(finding, source) else result.findings).append(finding)
         if UNUSED_NOQA.code in self.plan.codes and UNUSED_NOQA.code not in ignored:
             from fastlint.run.suppression import unused_suppressions
@@ -167,6 +185,35 @@ class Checker:
 
             project = ProjectIndex([summarize(tree, module, is_package, self.knowledge)], self.knowledge, self.settings.max_call_depth)
         return ModuleContext(source, tree, module, is_package, self.settings, self.knowledge, project, enabled)
+
+
+def contained(error: Exception, what: str) -> str:
+    """The FL001 message for an error that one hostile file causes (too deep for Python's
+    recursion limit, too big for memory, a libcst parser or codemod failure); any other
+    error is a bug in fastlint and is raised again."""
+    if isinstance(error, RecursionError):
+        return f"{what} exceeded Python's recursion limit (the file nests too deeply); findings of this file may be missing"
+    if isinstance(error, MemoryError):
+        return f"{what} ran out of memory; findings of this file may be missing"
+    if type(error).__module__.split(".")[0] == "libcst":
+        return f"{what} failed in libcst ({type(error).__name__}); findings of this file may be missing"
+    raise error
+
+
+def oversized(path: Path, settings: Settings, size: int | None = None) -> str | None:
+    """Why ``path`` is not analysed because of its size, or None (``max-file-size``)."""
+    limit = settings.max_file_size
+    if limit <= 0:
+        return None
+    if size is None:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return None  # reading it will say why
+    if size <= limit:
+        return None
+    return (f"the file is {size / 1_000_000:.1f} MB ({size:,} bytes), above max-file-size = {limit:,} bytes; "
+            f"raise max-file-size in the configuration to analyse it")
 
 
 def _triggered(triggers: tuple[bytes, ...], data: bytes) -> bool:
@@ -372,7 +419,9 @@ def _summaries(missing: list[ReadFile], settings: Settings, progress: ProgressCa
     under the digest of its old content.
     """
     jobs = os.cpu_count() or 1
-    tasks = [(file.path, file.data, file.module, file.is_package) for file in missing]
+    limit = settings.max_file_size if settings.max_file_size > 0 else None
+    # A file above max-file-size gets no summary (pass 2 reports it as not analysed).
+    tasks = [(file.path, file.data if limit is None or len(file.data) <= limit else None, file.module, file.is_package) for file in missing]
     if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -397,24 +446,26 @@ def _init_summarizer_in_pool(settings: Settings) -> None:
     gc.freeze()
 
 
-def _summarize_in_worker(task: tuple[Path, bytes, str, bool]) -> ModuleSummary | None:
+def _summarize_in_worker(task: tuple[Path, bytes | None, str, bool]) -> ModuleSummary | None:
     path, data, module, is_package = task
     assert _summary_knowledge is not None
     _collect_now_and_then()
     return summarize_file(path, data, module, is_package, _summary_knowledge)
 
 
-def summarize_file(path: Path, data: bytes, module: str, is_package: bool, knowledge: Knowledge) -> ModuleSummary | None:
+def summarize_file(path: Path, data: bytes | None, module: str, is_package: bool, knowledge: Knowledge) -> ModuleSummary | None:
     """One file's summary; None when it cannot be read or parsed (pass 2 reports that)."""
     from fastlint.analysis.module_summary import summarize
     from fastlint.run.parsing import ParseError, parse_module
     from fastlint.source import decode_source
 
+    if data is None:
+        return None
     try:
         tree = parse_module(decode_source(path, data))
-    except (SourceError, ParseError):
-        return None
-    return summarize(tree, module, is_package, knowledge)
+        return summarize(tree, module, is_package, knowledge)
+    except (SourceError, ParseError, RecursionError, MemoryError):
+        return None  # pass 2 reports the file
 
 
 def _project_files(paths: Sequence[Path], settings: Settings) -> list[Path]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
 import warnings
 
@@ -20,7 +21,8 @@ def parse_module(source: SourceFile) -> ast.Module:
     """Parse with the running interpreter's grammar.
 
     A file that only a newer Python can parse is still an error here, but the message
-    says so, because libcst (which knows newer grammars) accepts it.
+    names the Python it needs (``newer_syntax``). A file too deep or too big for the parser
+    is an error too, never a crash of the run.
     """
     nul = source.text.find("\0")
     if nul != -1:
@@ -37,17 +39,34 @@ def parse_module(source: SourceFile) -> ast.Module:
         line = error.lineno or 1
         column = error.offset or 1
         message = f"SyntaxError: {error.msg}"
-        if _newer_syntax(source.text):
-            version = f"{sys.version_info.major}.{sys.version_info.minor}"
-            message += f" (the file uses syntax newer than Python {version}, which runs fastlint)"
+        needed = newer_syntax(source.text, line)
+        if needed is not None:
+            running = f"{sys.version_info.major}.{sys.version_info.minor}"
+            message += f" (the file uses syntax of Python {needed}; fastlint runs on Python {running}: run it with Python {needed} or later)"
         raise ParseError(message, line, column) from error
+    except RecursionError:
+        raise ParseError("the file nests too deeply for Python's parser (RecursionError)", 1, 1) from None
+    except MemoryError:
+        raise ParseError("Python's parser ran out of memory on this file (MemoryError)", 1, 1) from None
 
 
-def _newer_syntax(text: str) -> bool:
-    try:
-        import libcst
+# Syntax newer than the running interpreter, recognised on the line the parser rejected
+# (never by handing the file to libcst: its native parser crashes the process on input
+# that CPython rejects, such as thousands of nested parentheses).
+_NEWER: tuple[tuple[tuple[int, int], re.Pattern[str]], ...] = (
+    ((3, 14), re.compile(r"""(?<![\w.])[tT][rR]?["']|(?<![\w.])[rR][tT]["']""")),  # t-strings (PEP 750)
+    ((3, 14), re.compile(r"^\s*except\*?\s+[^(:\s][^:]*,[^:]*:")),  # except A, B: without parentheses (PEP 758)
+    ((3, 12), re.compile(r"^\s*type\s+[A-Za-z_]\w*\s*(\[[^\]]*\])?\s*=")),  # type aliases (PEP 695)
+    ((3, 12), re.compile(r"^\s*(async\s+)?(def|class)\s+[A-Za-z_]\w*\s*\[")),  # type parameters (PEP 695)
+    ((3, 12), re.compile(r"""[fF][rR]?("|')[^\n]*\{[^}\n]*\1""")),  # f-string reusing its quote (PEP 701)
+)
 
-        libcst.parse_module(text)
-    except Exception:  # noqa: BLE001 - any failure means "not newer syntax"
-        return False
-    return True
+
+def newer_syntax(text: str, line: int) -> str | None:
+    """The Python version whose syntax the rejected ``line`` of ``text`` uses, or None."""
+    lines = LINE_BREAK.split(text, maxsplit=line) if line > 0 else []
+    rejected = lines[line - 1] if 0 < line <= len(lines) else ""
+    for version, pattern in _NEWER:
+        if version > sys.version_info[:2] and pattern.search(rejected):
+            return f"{version[0]}.{version[1]}"
+    return None

@@ -1,0 +1,134 @@
+"""One hostile file never costs the run: too deep, too big, newer syntax are FL001 for that file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from projects import check_paths, write_files
+
+SLEEPER = """
+    import time
+
+    async def pause():
+        time.sleep(1)
+    """
+# A route with a fixable finding (FL102's fix adds an import through libcst).
+FIXABLE = """
+    import time
+
+    from fastapi import APIRouter
+
+    router = APIRouter()
+
+    @router.get("/")
+    async def index():
+        time.sleep(1)
+        return {total}
+    """
+
+
+def found(root: Path, *names: str, **options: object) -> list[tuple[str, int, str]]:
+    result = check_paths(root, names, cache=False, **options)
+    return [(Path(f.path).name, f.start.line, f.code) for f in result.findings]
+
+
+def messages(root: Path, *names: str, **options: object) -> list[str]:
+    return [f.message for f in check_paths(root, names, cache=False, **options).findings if f.code == "FL001"]
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()
+    write_files(tmp_path, {"app/__init__.py": "", "app/sleeper.py": SLEEPER})
+    return tmp_path
+
+
+def test_a_3000_term_expression_is_one_fl001_and_the_run_goes_on(root: Path):
+    (root / "app/deep.py").write_text("x = " + " + ".join(["1"] * 3000) + "\n", encoding="utf-8")
+    assert found(root, "app/deep.py", "app/sleeper.py") == [("deep.py", 1, "FL001"), ("sleeper.py", 4, "FL102")]
+    assert "nests too deeply" in messages(root, "app/deep.py")[0]
+
+
+def test_2000_nested_parentheses_never_crash_the_process(root: Path):
+    """The FL001 for them used to be phrased by a libcst parse that segfaults."""
+    (root / "app/parens.py").write_text("x = " + "(" * 2000 + "1" + ")" * 2000 + "\n", encoding="utf-8")
+    process = subprocess.run([sys.executable, "-m", "fastlint", "check", "--no-cache", "app"], cwd=root, capture_output=True, text=True, timeout=120)
+    assert process.returncode == 1, process.stderr
+    assert "app/parens.py:1:" in process.stdout and "FL001" in process.stdout
+    assert "app/sleeper.py:4:5: FL102" in process.stdout
+
+
+def test_a_deep_expression_in_a_route_with_a_fixable_finding_is_contained(root: Path):
+    write_files(root, {"app/routes.py": FIXABLE.replace("{total}", " + ".join(["1"] * 400))})
+    result = check_paths(root, ["app/routes.py", "app/sleeper.py"], cache=False)
+    codes = [(Path(f.path).name, f.code) for f in result.findings]
+    assert ("sleeper.py", "FL102") in codes
+    assert ("routes.py", "FL001") in codes or ("routes.py", "FL102") in codes
+
+
+def test_recursion_in_a_rule_becomes_fl001_and_other_rules_still_report(root: Path, monkeypatch: pytest.MonkeyPatch):
+    from fastlint.rules.blocking_sleep_in_async import BlockingSleepInAsync
+
+    def overflow(self, ctx):  # type: ignore[no-untyped-def]
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(BlockingSleepInAsync, "check", overflow)
+    write_files(root, {"app/both.py": "import time, requests\n\nasync def f():\n    time.sleep(1)\n    requests.get('u', timeout=1)\n"})
+    assert found(root, "app/both.py") == [("both.py", 1, "FL001"), ("both.py", 5, "FL101")]
+    assert "FL102's analysis exceeded Python's recursion limit" in messages(root, "app/both.py")[0]
+
+
+def test_a_bug_in_a_rule_is_still_an_internal_error(root: Path, monkeypatch: pytest.MonkeyPatch):
+    from fastlint.rules.blocking_sleep_in_async import BlockingSleepInAsync
+
+    def bug(self, ctx):  # type: ignore[no-untyped-def]
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(BlockingSleepInAsync, "check", bug)
+    with pytest.raises(KeyError):
+        found(root, "app/sleeper.py")
+
+
+def test_a_file_above_max_file_size_is_reported_as_not_analysed(root: Path):
+    from fastlint.settings import Settings
+
+    assert Settings().max_file_size == 2_000_000
+    big = "x = 1\n" * 30_000 + "import time\n\nasync def late():\n    time.sleep(1)\n"
+    (root / "app/big.py").write_text(big, encoding="utf-8")
+    small = {"max_file_size": 150_000}
+    assert found(root, "app/big.py", "app/sleeper.py", **small) == [("big.py", 1, "FL001"), ("sleeper.py", 4, "FL102")]
+    [message] = messages(root, "app/big.py", **small)
+    assert message == ("Failed to analyse file: the file is 0.2 MB (180,049 bytes), above max-file-size = 150,000 bytes; "
+                       "raise max-file-size in the configuration to analyse it")
+    assert found(root, "app/big.py", max_file_size=300_000) == [("big.py", 30_004, "FL102")]
+    assert found(root, "app/big.py", max_file_size=0) == [("big.py", 30_004, "FL102")]
+
+
+@pytest.mark.parametrize(
+    ("text", "version"),
+    [
+        ("type Point = tuple[float, float]\n", "3.12"),
+        ("def first[T](items: list[T]) -> T:\n    return items[0]\n", "3.12"),
+        ("class Box[T]:\n    pass\n", "3.12"),
+        ('name = "x"\nprint(f"{name + "!"}")\n', "3.12"),
+        ('name = "x"\ngreeting = t"hello {name}"\n', "3.14"),
+        ("try:\n    pass\nexcept ValueError, TypeError:\n    pass\n", "3.14"),
+    ],
+)
+def test_newer_syntax_names_the_python_it_needs(root: Path, text: str, version: str):
+    if sys.version_info >= tuple(int(part) for part in version.split(".")):
+        pytest.skip(f"Python {version} parses it")  # pragma: no cover - these machines run 3.11
+    (root / "app/new.py").write_text(text, encoding="utf-8")
+    [message] = messages(root, "app/new.py")
+    assert f"uses syntax of Python {version}" in message
+
+
+def test_max_call_depth_must_not_be_negative(root: Path):
+    from fastlint.run.config import ConfigError, load_settings
+
+    (root / "fastlint.toml").write_text("max-call-depth = -5\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"fastlint.toml:1: 'max-call-depth' must be an integer of at least 0, got -5"):
+        load_settings([root])
