@@ -66,11 +66,14 @@ def calls_through(ctx: ModuleContext, construction: ast.Call, owner: FunctionNod
     every later use of that name must be a method call on it: passed on, returned or
     stored elsewhere, it reaches code that this module does not show.
     """
+    parents = {id(child): parent for parent in ast.walk(owner) for child in ast.iter_child_nodes(parent)}
     name = _bound_name(construction, owner)
     if name is None:
-        return None
+        # ``aiohttp.ClientSession().get(url, timeout=5)``: one call on an object never named.
+        attribute = parents.get(id(construction))
+        call = parents.get(id(attribute)) if isinstance(attribute, ast.Attribute) else None
+        return [call] if isinstance(call, ast.Call) and call.func is attribute else None
     calls: list[ast.Call] = []
-    parents = {id(child): parent for parent in ast.walk(owner) for child in ast.iter_child_nodes(parent)}
     for node in ast.walk(owner):
         if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)):
             continue

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fastlint import FunctionNode, ModuleContext, keyword, nodes_of, walk_local
-from fastlint.knowledge.resilience import EXCEPTION_CONDITIONS, PRE_SEND_EXCEPTIONS, RetryPolicy
+from fastlint.knowledge.resilience import EXCEPTION_CONDITIONS, PRE_SEND_EXCEPTIONS, RESULT_CONDITIONS, RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,9 @@ def unbounded(site: RetrySite) -> list[str] | None:
 
 
 def retries_only_before_sending(ctx: ModuleContext, site: RetrySite) -> bool:
-    """True when the policy retries only errors raised before the request leaves (``ConnectError``)."""
+    """True when the policy retries only errors raised before the request leaves
+    (``ConnectError``), or only on what the server answered: a result (a status code), or
+    an exception class of this module that the code raises itself after a response."""
     call, policy = site.call, site.policy
     if call is None or policy.condition is None:
         return False
@@ -88,13 +90,30 @@ def retries_only_before_sending(ctx: ModuleContext, site: RetrySite) -> bool:
     if condition is None:
         return False
     if policy.library == "tenacity":
+        if isinstance(condition, ast.Call) and ctx.names.qualified_name(condition.func) in RESULT_CONDITIONS:
+            return True
         if not (isinstance(condition, ast.Call) and ctx.names.qualified_name(condition.func) in EXCEPTION_CONDITIONS):
             return False
         types: list[ast.expr | None] = [*condition.args] or [keyword(condition, "exception_types")]
     else:
         types = [condition]
     names = [element for node in types if node is not None for element in _elements(node)]
-    return bool(names) and all(ctx.names.qualified_name(name) in PRE_SEND_EXCEPTIONS for name in names)
+    return bool(names) and all(ctx.names.qualified_name(name) in PRE_SEND_EXCEPTIONS or _own_error(ctx, name) for name in names)
+
+
+# Bases of a module's own error class that no HTTP client raises on a timeout.
+_PLAIN_BASES = frozenset({"Exception", "ValueError", "RuntimeError", "LookupError"})
+
+
+def _own_error(ctx: ModuleContext, node: ast.expr) -> bool:
+    """An exception class of this module, raised by its own code (after a status check),
+    never by a client: ``class FileIoException(Exception)``."""
+    if not isinstance(node, ast.Name):
+        return False
+    definition = ctx.names.definitions.get(node.id)
+    if not isinstance(definition, ast.ClassDef):
+        return False
+    return all(isinstance(base, ast.Name) and (base.id in _PLAIN_BASES or _own_error(ctx, base)) for base in definition.bases)
 
 
 def _elements(node: ast.expr) -> Iterator[ast.expr]:

@@ -1,6 +1,12 @@
-from fastlint import Invalid, Valid
+import ast
+import re
 
-from ._request_scope import PerRequestClientRule
+from fastlint import FunctionNode, Invalid, ModuleContext, Valid, all_parameters, dotted_text, walk_local
+
+from ._request_scope import Construction, PerRequestClientRule
+
+# Keyword arguments that carry credentials (``aws_access_key_id``, ``api_key``, ``password``...).
+_CREDENTIAL = re.compile(r"key|secret|token|password|credential", re.I)
 
 
 class ConnectionPoolPerRequest(PerRequestClientRule):
@@ -51,7 +57,10 @@ class ConnectionPoolPerRequest(PerRequestClientRule):
     Or create it in `lifespan`, keep it on `app.state` and hand it out through a dependency.
 
     ## Known problems
-    Only code that runs directly in a handler, dependency or middleware is checked.
+    Only code that runs directly in a handler, dependency or middleware is checked. A
+    client built from credentials that the request carries (`boto3.Session(
+    aws_access_key_id=body.access_key, ...)`, a parameter of the handler, not a settings
+    dependency) cannot be built once and is not reported.
 
     ## Options
     - `extend-client-constructors`: qualified names of further constructors reported by
@@ -123,8 +132,49 @@ def main():
     print(client.models.list())
 """
         ),
+        # Credentials from the request body: one session per set of credentials.
+        Valid(
+            """
+import boto3
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+app = FastAPI()
+
+class S3Access(BaseModel):
+    access_key: str
+    secret_key: str
+    bucket: str
+
+@app.post("/storage/test")
+def test_storage(config: S3Access):
+    session = boto3.Session(aws_access_key_id=config.access_key, aws_secret_access_key=config.secret_key)
+    s3 = session.client("s3")
+    return s3.head_bucket(Bucket=config.bucket)
+
+@app.post("/storage/list")
+def list_storage(body: S3Access):
+    return boto3.Session(aws_access_key_id=body.access_key, aws_secret_access_key=body.secret_key).client("s3").list_buckets()
+"""
+        ),
     )
     INVALID = (
+        Invalid(
+            """
+import boto3
+from fastapi import Depends, FastAPI
+from app.config import Settings, get_settings
+
+app = FastAPI()
+
+@app.get("/buckets")
+def buckets(settings: Settings = Depends(get_settings)):
+    session = boto3.Session(aws_access_key_id=settings.aws_key, aws_secret_access_key=settings.aws_secret)
+    return session.client("s3").list_buckets()
+""",
+            expected=((10, 15, 10, 28), (11, 12, 11, 26)),
+            message="`boto3.Session` creates a new AWS client per request in route handler GET /buckets",
+        ),
         Invalid(
             """
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -206,3 +256,51 @@ def invoices():
             options={"extend_client_constructors": ("billing.sdk.BillingClient",)},
         ),
     )
+
+    def why(self, ctx: ModuleContext, site: Construction) -> str | None:
+        return None if _credentials_from_request(site) else ""
+
+
+def _credentials_from_request(site: Construction) -> bool:
+    """A credential argument of the call (or of the session it is made from) comes from a
+    parameter of the request-scoped function: the request's body, path or query."""
+    request = _request_parameters(site.function)
+    if not request:
+        return False
+    derived = set(request)
+    for node in walk_local(site.function):  # one step of locals: ``creds = body.credentials``
+        if isinstance(node, ast.Assign) and _mentions(node.value, derived):
+            derived.update(target.id for target in node.targets if isinstance(target, ast.Name))
+    calls = [site.call]
+    receiver = site.call.func.value if isinstance(site.call.func, ast.Attribute) else None
+    if isinstance(receiver, ast.Call):
+        calls.append(receiver)  # ``boto3.Session(...).client("s3")``
+    elif isinstance(receiver, ast.Name):  # ``session = boto3.Session(...)``, then ``session.client("s3")``
+        calls += [
+            node.value
+            for node in walk_local(site.function)
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+            and any(isinstance(target, ast.Name) and target.id == receiver.id for target in node.targets)
+        ]
+    return any(
+        item.arg is not None and _CREDENTIAL.search(item.arg) and _mentions(item.value, derived)
+        for call in calls
+        for item in call.keywords
+    )
+
+
+def _request_parameters(function: FunctionNode) -> set[str]:
+    """Parameters but ``self``/``cls`` and dependencies on settings or configuration."""
+    names = set()
+    for parameter, default in all_parameters(function.args):
+        if parameter.arg in ("self", "cls"):
+            continue
+        dependency = default.args[0] if isinstance(default, ast.Call) and default.args and dotted_text(default.func) in ("Depends", "fastapi.Depends") else None
+        if dependency is not None and re.search(r"setting|config", dotted_text(dependency) or "", re.I):
+            continue
+        names.add(parameter.arg)
+    return names
+
+
+def _mentions(node: ast.expr, names: set[str]) -> bool:
+    return any(isinstance(child, ast.Name) and child.id in names for child in ast.walk(node))

@@ -232,8 +232,27 @@ def send(message):
     HTTPSConnection("example.com", timeout=5)
 """
         ),
+        # Every request through the unnamed session passes ``timeout=``.
+        Valid(
+            """
+import aiohttp
+
+async def stop_sandbox(sandbox_url: str):
+    await aiohttp.ClientSession().get(f"{sandbox_url}/stop", timeout=5)
+"""
+        ),
     )
     INVALID = (
+        Invalid(
+            """
+import aiohttp
+
+async def stop_sandbox(sandbox_url: str):
+    await aiohttp.ClientSession().get(f"{sandbox_url}/stop")
+""",
+            expected=((5, 11, 5, 32),),
+            message="`aiohttp.ClientSession` is created without `timeout=`: every request through it may wait aiohttp's default of",
+        ),
         Invalid(
             """
 import requests

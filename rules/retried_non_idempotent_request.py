@@ -1,8 +1,10 @@
 import ast
+import re
 from collections.abc import Iterator
 
 from fastlint import Finding, FunctionNode, Invalid, ModuleContext, Rule, Scope, Settings, Valid, keyword, nodes_of, string_value, walk_local
 from fastlint.knowledge.resilience import (
+    IDEMPOTENCY_LIKE_HEADER,
     KEY_GENERATORS,
     NON_IDEMPOTENT_METHODS,
     RETRY_CLIENTS,
@@ -12,6 +14,8 @@ from fastlint.knowledge.resilience import (
 
 from ._outbound import HttpRequest, calls_through, http_request, value_of
 from ._retries import RetrySite, retries_only_before_sending, retry_sites
+
+_IDEMPOTENCY_LIKE = re.compile(IDEMPOTENCY_LIKE_HEADER, re.I)
 
 _ADVICE = "a retry after a timeout repeats the side effect (a second charge, a duplicate order)"
 
@@ -73,7 +77,12 @@ class RetriedNonIdempotentRequest(Rule):
 
     ## Known problems
     Only requests made directly in the retried function are checked, not requests made
-    by helpers it calls. Headers built by a function are trusted.
+    by helpers it calls. Headers built by a function are trusted, and so is a header that
+    names the delivery or event (`X-Webhook-Delivery-Id`, `X-Event-Id`, `Dedup-Key`)
+    made outside the retried code. Not reported: a policy that retries only on the result
+    (`retry_if_result`), or only on an exception class of the module raised by its own
+    status check (`retry_if_exception_type(UploadFailed)`), because the server answered;
+    and a urllib3 `Retry` mounted on a session that only sends GET, HEAD or OPTIONS.
 
     ## Options
     - `extend-idempotency-key-headers`: header names accepted besides `Idempotency-Key`
@@ -126,7 +135,7 @@ class RetriedNonIdempotentRequest(Rule):
             return None  # built elsewhere: trusted
         for key, value in zip(headers.keys, headers.values):
             name = string_value(key)
-            if name is not None and name.lower() in ctx.knowledge.idempotency_headers:
+            if name is not None and (name.lower() in ctx.knowledge.idempotency_headers or _IDEMPOTENCY_LIKE.search(name)):
                 value = value_of(value, scope, ctx.inference.module_scope)
                 generated = id(value) in body and any(
                     isinstance(call, ast.Call) and ctx.names.qualified_name(call.func) in KEY_GENERATORS for call in ast.walk(value)
@@ -144,7 +153,7 @@ class RetriedNonIdempotentRequest(Rule):
                     continue
                 callee = ctx.inference.callee(node.func, scope)
                 if callee in URLLIB3_RETRY:
-                    problem = _urllib3_problem(node)
+                    problem = None if _mounted_on_reading_session(ctx, node, owner) else _urllib3_problem(node)
                 elif callee in RETRY_CLIENTS:
                     problem = _retry_client_problem(ctx, node, scope, owner)
                 else:
@@ -216,8 +225,86 @@ async def create(payload):
         return await client.post("https://example.com/orders", json=payload)
 """
         ),
+        # A delivery id made once per delivery, outside the retried function: the receiver drops repeats.
+        Valid(
+            """
+import uuid
+import httpx
+from tenacity import retry, stop_after_attempt
+
+@retry(stop=stop_after_attempt(5))
+async def deliver(client: httpx.AsyncClient, url: str, payload: dict, delivery_id: str):
+    await client.post(url, json=payload, headers={"X-Webhook-Delivery-Id": delivery_id})
+
+async def send_webhook(client: httpx.AsyncClient, url: str, payload: dict):
+    await deliver(client, url, payload, str(uuid.uuid4()))
+"""
+        ),
+        # The retried session only ever reads.
+        Valid(
+            """
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+def fetch_catalog(url: str):
+    session = requests.Session()
+    session.mount("https://", HTTPAdapter(max_retries=Retry(total=5, allowed_methods=None, status_forcelist=[502, 503])))
+    return session.get(url, timeout=10).json()
+"""
+        ),
+        # A command that retries only when the server answered with an error status.
+        Valid(
+            """
+import httpx
+import tenacity
+
+class FileIoException(Exception):
+    pass
+
+@tenacity.retry(stop=tenacity.stop_after_attempt(5), retry=tenacity.retry_if_exception_type(FileIoException))
+def upload_report(content: str):
+    response = httpx.post("https://file.io", content=content)
+    if response.status_code not in (200, 201):
+        raise FileIoException("upload failed")
+    return response.json()["link"]
+
+@tenacity.retry(stop=tenacity.stop_after_attempt(3), retry=tenacity.retry_if_result(lambda r: r.status_code >= 500))
+def submit(content: str):
+    return httpx.post("https://example.com/reports", content=content)
+"""
+        ),
     )
     INVALID = (
+        Invalid(
+            """
+import uuid
+import httpx
+import requests
+from requests.adapters import HTTPAdapter
+from tenacity import retry, retry_if_exception_type, stop_after_attempt
+from urllib3.util.retry import Retry
+
+@retry(stop=stop_after_attempt(5))
+async def deliver(client: httpx.AsyncClient, url: str, payload: dict):
+    await client.post(url, json=payload, headers={"X-Webhook-Delivery-Id": str(uuid.uuid4())})
+
+class UploadError(httpx.HTTPError):
+    pass
+
+@retry(stop=stop_after_attempt(3), retry=retry_if_exception_type(UploadError))
+def upload(content: str):
+    return httpx.post("https://file.io", content=content)
+
+def publish(url: str, event: dict):
+    session = requests.Session()
+    session.mount("https://", HTTPAdapter(max_retries=Retry(total=5, allowed_methods=None)))
+    session.get(url, timeout=10)
+    return session.post(url, json=event, timeout=10)
+""",
+            expected=((11, 11, 11, 22), (18, 12, 18, 22), (22, 55, 22, 60)),
+            message="retried by `tenacity.retry` with an `X-Webhook-Delivery-Id` generated inside the retried code",
+        ),
         Invalid(
             """
 import httpx
@@ -295,6 +382,31 @@ def _describe(ctx: ModuleContext, request: HttpRequest) -> str:
     url = ctx.text_of(request.url) if request.url is not None else ""
     target = f" to {url if len(url) <= 60 else url[:57] + '...'}" if url else ""
     return f"{request.method}{target} (`{request.callee}`)"
+
+
+def _mounted_on_reading_session(ctx: ModuleContext, retry: ast.Call, owner: FunctionNode | ast.Module) -> bool:
+    """``session.mount(prefix, HTTPAdapter(max_retries=Retry(...)))`` on a session of this
+    function (or module) that only ever sends GET, HEAD or OPTIONS: nothing to repeat."""
+    nodes = list(walk_local(owner)) if not isinstance(owner, ast.Module) else list(ast.walk(owner))
+    bound = {node.value: target.id for node in nodes if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) for target in node.targets if isinstance(target, ast.Name)}
+    by_name = {name: call for call, name in bound.items()}
+
+    def called(node: ast.expr | None) -> ast.Call | None:
+        return by_name.get(node.id) if isinstance(node, ast.Name) else node if isinstance(node, ast.Call) else None
+
+    for node in nodes:
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "mount" and len(node.args) == 2):
+            continue
+        adapter = called(node.args[1])
+        if adapter is None or called(keyword(adapter, "max_retries")) is not retry:
+            continue
+        session = called(node.func.value)
+        requests = calls_through(ctx, session, owner) if session is not None else None
+        if requests is None:
+            return False
+        verbs = {_verb(request) for request in requests}
+        return not verbs & (NON_IDEMPOTENT_METHODS | {None, "PUT", "DELETE"}) and any(verbs)
+    return False
 
 
 def _urllib3_problem(call: ast.Call) -> str | None:

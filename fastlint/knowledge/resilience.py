@@ -143,6 +143,14 @@ RETRY_CLIENTS = frozenset({"aiohttp_retry.RetryClient"})
 NON_IDEMPOTENT_METHODS = frozenset({"POST", "PATCH"})
 
 IDEMPOTENCY_KEY_HEADERS = ("Idempotency-Key", "X-Idempotency-Key")
+# Headers that name one delivery or event, so that the receiver can drop a repeat
+# (``X-Webhook-Delivery-Id``, ``X-GitHub-Delivery``, ``X-Event-Id``, ``Dedup-Key``): made
+# outside the retried code, they are an idempotency key under another name.
+IDEMPOTENCY_LIKE_HEADER = r"idempoten|delivery|dedup|deduplication|event[-_]?id|message[-_]?id"
+
+# Conditions that retry on the result (a status code): the server answered, so the
+# request did not time out on its way.
+RESULT_CONDITIONS = frozenset({"tenacity.retry_if_result", "tenacity.retry.retry_if_result"})
 
 # Calls that make a fresh random key: inside the retried function, each attempt gets a new one.
 KEY_GENERATORS = frozenset(
