@@ -78,7 +78,7 @@ class RetriedNonIdempotentRequest(Rule):
     ## Known problems
     Only requests made directly in the retried function are checked, not requests made
     by helpers it calls. Headers built by a function are trusted, and so is a header that
-    names the delivery or event (`X-Webhook-Delivery-Id`, `X-Event-Id`, `Dedup-Key`)
+    names the delivery or event (`X-Webhook-Delivery-Id`, `X-GitHub-Delivery`, `X-Event-Id`)
     made outside the retried code. Not reported: a policy that retries only on the result
     (`retry_if_result`), or only on an exception class of the module raised by its own
     status check (`retry_if_exception_type(UploadFailed)`), because the server answered;

@@ -144,9 +144,9 @@ NON_IDEMPOTENT_METHODS = frozenset({"POST", "PATCH"})
 
 IDEMPOTENCY_KEY_HEADERS = ("Idempotency-Key", "X-Idempotency-Key")
 # Headers that name one delivery or event, so that the receiver can drop a repeat
-# (``X-Webhook-Delivery-Id``, ``X-GitHub-Delivery``, ``X-Event-Id``, ``Dedup-Key``): made
+# (``X-Webhook-Delivery-Id``, ``X-GitHub-Delivery``, ``X-Event-Id``): made
 # outside the retried code, they are an idempotency key under another name.
-IDEMPOTENCY_LIKE_HEADER = r"idempoten|delivery|dedup|deduplication|event[-_]?id|message[-_]?id"
+IDEMPOTENCY_LIKE_HEADER = r"idempoten|delivery|event[-_]?id|message[-_]?id"
 
 # Conditions that retry on the result (a status code): the server answered, so the
 # request did not time out on its way.
