@@ -40,7 +40,23 @@ def _warn(message: str) -> None:
     click.echo(f"fastlint: warning: {message}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        """Ctrl-C exits 130 and says what was interrupted (click's Abort would exit 1,
+        which means "findings")."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            from fastlint.run.engine import activity
+
+            click.echo(f"\nfastlint: interrupted while {activity[0]}; nothing was reported", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="fastlint")
 def main() -> None:
     """fastlint finds the performance anti-patterns that hurt FastAPI services."""

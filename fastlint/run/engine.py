@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
@@ -16,6 +18,8 @@ from fastlint.settings import Settings
 from fastlint.source import SourceError, SourceFile, decode_source, read_source
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from fastlint.analysis.module_summary import ModuleSummary
     from fastlint.analysis.project_index import ProjectIndex
     from fastlint.knowledge.tables import Knowledge
@@ -334,9 +338,7 @@ def _check(tasks: Sequence[tuple[Path, bytes | None]], plan: CheckPlan, project:
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
         ordered = sorted(tasks, key=lambda task: len(task[1]) if task[1] is not None else 0, reverse=True)
-        from concurrent.futures import ProcessPoolExecutor  # a one-file run needs no pool
-
-        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(plan, project)) as pool:
+        with _pool(jobs, _init_worker, (plan, project)) as pool:
             return _counted(pool.map(_check_in_worker, ordered, chunksize=8), "checking", len(ordered), progress)
     if not tasks:
         return []
@@ -344,12 +346,72 @@ def _check(tasks: Sequence[tuple[Path, bytes | None]], plan: CheckPlan, project:
     return _counted((checker.check_file(*task) for task in tasks), "checking", len(tasks), progress)
 
 
+# What the run is doing, for the message of an interrupted run (``fastlint: interrupted ...``).
+activity = ["starting"]
+
+
 def _counted(results: Iterable[_T], phase: str, total: int, progress: ProgressCallback) -> list[_T]:
     done: list[_T] = []
+    activity[0] = f"{phase} ({0} of {total:,} files done)"
     for result in results:
         done.append(result)
+        activity[0] = f"{phase} ({len(done):,} of {total:,} files done)"
         progress(phase, len(done), total)
     return done
+
+
+@contextlib.contextmanager
+def _pool(jobs: int, initializer: Callable[..., None], initargs: tuple[object, ...]) -> Iterator[Executor]:
+    """A process pool whose workers never outlive the run: each dies with its parent (even
+    one killed by SIGKILL), ignores SIGINT (the parent handles it), and is terminated when
+    the parent stops early (an interrupt, an error)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(os.getpid(), initializer, initargs))
+    try:
+        yield pool
+    except BaseException:
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+        raise
+    else:
+        pool.shutdown(wait=True)
+
+
+def _start_worker(parent: int, initializer: Callable[..., None], initargs: tuple[object, ...]) -> None:
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+
+    def watch() -> None:  # where prctl is missing, and for a parent that died before it ran
+        import time
+
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="fastlint-parent-watch", daemon=True).start()
+    initializer(*initargs)
+
+
+def _die_with_parent() -> None:
+    """Linux: ask the kernel to send SIGKILL to this worker when its parent exits."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 class ReadFile(NamedTuple):
@@ -423,9 +485,7 @@ def _summaries(missing: list[ReadFile], settings: Settings, progress: ProgressCa
     # A file above max-file-size gets no summary (pass 2 reports it as not analysed).
     tasks = [(file.path, file.data if limit is None or len(file.data) <= limit else None, file.module, file.is_package) for file in missing]
     if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(jobs, initializer=_init_summarizer_in_pool, initargs=(settings,)) as pool:
+        with _pool(jobs, _init_summarizer_in_pool, (settings,)) as pool:
             return _counted(pool.map(_summarize_in_worker, tasks, chunksize=16), "indexing", len(tasks), progress)
     _init_summarizer(settings)
     return _counted((_summarize_in_worker(task) for task in tasks), "indexing", len(tasks), progress)
