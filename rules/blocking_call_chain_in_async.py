@@ -635,6 +635,8 @@ async def whereami(ip: str):
                 message = f"{chain.describe()} blocks the event loop ({ctx.model.describe(function)})"
                 if others:
                     message += f"; {others} other call{'s' if others > 1 else ''} here reach{'' if others > 1 else 'es'} it too"
+                # What to do, as FL101-FL106 say it: offload the first call, or go async end to end.
+                message += f": call `{chain.functions[0]}` through `run_in_threadpool`, or make the chain async"
                 yield ctx.finding(
                     self.code,
                     node.func,

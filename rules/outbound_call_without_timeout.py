@@ -35,6 +35,13 @@ from ._outbound import callee_of, calls_through, value_of
 _MISSING = object()
 
 
+def _where(ctx: ModuleContext, function: object, word: str = "in") -> str:
+    """`` in async route handler GET /items``, as FL1xx messages name a function; '' at module level."""
+    if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return f" {word} {ctx.model.describe(function)}"
+    return ""
+
+
 class OutboundCallWithoutTimeout(Rule):
     """
     ## What it does
@@ -126,7 +133,7 @@ class OutboundCallWithoutTimeout(Rule):
                     continue
                 problem = self._problem(ctx, node, entry, scope, owner)
                 if problem:
-                    message = f"{describe_call(ctx, node.func, entry.name)} {problem}"
+                    message = f"{describe_call(ctx, node.func, entry.name)}{_where(ctx, owner)} {problem}"
                     fix = self._fix(ctx, node, entry)
                     yield ctx.finding(self.code, node.func, message, fix_title="Pass an explicit `timeout=`", fix=fix)
 
@@ -267,7 +274,7 @@ def user(user_id: int):
     return requests.get("https://avatars.example.com", timeout=None).json()
 """,
             expected=((10, 15, 10, 26), (11, 12, 11, 24)),
-            message="`session.get` (`requests.Session.get`) has no timeout and requests has no default: "
+            message="`session.get` (`requests.Session.get`) in route handler GET /users/{user_id} has no timeout and requests has no default: "
             "a stalled server holds the worker forever",
             fixed="""
 import requests
@@ -296,7 +303,7 @@ async def forever(url: str):
     await session.get(url)
 """,
             expected=((5, 16, 5, 37), (10, 15, 10, 36)),
-            message="`aiohttp.ClientSession` is created without `timeout=`: every request through it may wait "
+            message="`aiohttp.ClientSession` in async function `fetch` is created without `timeout=`: every request through it may wait "
             "aiohttp's default of 300 s total",
         ),
         Invalid(
@@ -310,7 +317,7 @@ async def call(url: str):
         return await client.post(url, timeout=None)
 """,
             expected=((7, 16, 7, 33), (8, 22, 8, 33)),
-            message="`httpx.AsyncClient` gets a timeout whose every field is `None`",
+            message="`httpx.AsyncClient` in async function `call` gets a timeout whose every field is `None`",
         ),
         Invalid(
             # Reduced from a webhook relay: HTTPS is the same class as HTTP to http.client.
@@ -341,7 +348,7 @@ def legacy(host):
     urllib3.PoolManager().request("GET", f"https://{host}")
 """,
             expected=((9, 5, 9, 29), (10, 5, 10, 17), (11, 5, 11, 15), (12, 5, 12, 27), (13, 5, 13, 24)),
-            message="`socket.create_connection` has no timeout and socket has no default",
+            message="`socket.create_connection` in function `legacy` has no timeout and socket has no default",
             fixed="""
 import ftplib
 import smtplib

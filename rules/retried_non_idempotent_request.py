@@ -20,6 +20,13 @@ _IDEMPOTENCY_LIKE = re.compile(IDEMPOTENCY_LIKE_HEADER, re.I)
 _ADVICE = "a retry after a timeout repeats the side effect (a second charge, a duplicate order)"
 
 
+def _where(ctx: ModuleContext, function: object, word: str = "in") -> str:
+    """`` in async route handler GET /items``, as FL1xx messages name a function; '' at module level."""
+    if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return f" {word} {ctx.model.describe(function)}"
+    return ""
+
+
 class RetriedNonIdempotentRequest(Rule):
     """
     ## What it does
@@ -122,7 +129,8 @@ class RetriedNonIdempotentRequest(Rule):
                 continue
             problem = self._key_problem(ctx, request, scope, body)
             if problem:
-                message = f"{_describe(ctx, request)} retried by `{site.policy.name}` {problem}: {_ADVICE}"
+                function = site.body if isinstance(site.body, (ast.FunctionDef, ast.AsyncFunctionDef)) else site.owner
+                message = f"{_describe(ctx, request)}{_where(ctx, function)} retried by `{site.policy.name}` {problem}: {_ADVICE}"
                 yield ctx.finding(self.code, node.func, message, fix_title="Send an `Idempotency-Key` created once per operation")
 
     def _key_problem(self, ctx: ModuleContext, request: HttpRequest, scope: Scope, body: set[int]) -> str | None:
@@ -159,7 +167,7 @@ class RetriedNonIdempotentRequest(Rule):
                 else:
                     continue
                 if problem:
-                    message = f"`{callee}` {problem}: {_ADVICE}"
+                    message = f"`{callee}`{_where(ctx, owner)} {problem}: {_ADVICE}"
                     yield ctx.finding(self.code, node.func, message, fix_title="Retry only idempotent methods")
 
     VALID = (
@@ -316,7 +324,7 @@ async def charge(client: httpx.AsyncClient, amount: int):
     return response.json()
 """,
             expected=((7, 22, 7, 33),),
-            message='POST to "https://pay.example.com/charges" (`httpx.AsyncClient.post`) retried by `tenacity.retry` '
+            message='POST to "https://pay.example.com/charges" (`httpx.AsyncClient.post`) in async function `charge` retried by `tenacity.retry` '
             "without an `Idempotency-Key` header: a retry after a timeout repeats the side effect",
         ),
         Invalid(
@@ -345,7 +353,7 @@ def notify(session: requests.Session, event: dict):
             session.request("POST", "https://hooks.example.com", json=event, timeout=5)
 """,
             expected=((8, 13, 8, 28),),
-            message='POST to "https://hooks.example.com" (`requests.Session.request`) retried by `tenacity.Retrying`',
+            message='POST to "https://hooks.example.com" (`requests.Session.request`) in function `notify` retried by `tenacity.Retrying`',
         ),
         Invalid(
             """

@@ -8,6 +8,13 @@ from ._retries import RetrySite, retry_sites, unbounded
 ATTEMPTS = 3
 
 
+def _where(ctx: ModuleContext, function: object, word: str = "in") -> str:
+    """`` in async route handler GET /items``, as FL1xx messages name a function; '' at module level."""
+    if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return f" {word} {ctx.model.describe(function)}"
+    return ""
+
+
 class UnboundedRetry(Rule):
     """
     ## What it does
@@ -71,8 +78,10 @@ class UnboundedRetry(Rule):
             if missing is None:
                 continue
             first = next(iter(site.policy.bounds))
+            decorated = isinstance(site.body, (ast.FunctionDef, ast.AsyncFunctionDef))
+            where = _where(ctx, site.body, "on") if decorated else _where(ctx, site.owner)
             message = (
-                f"`{site.policy.name}` with {' and '.join(missing)} retries forever: "
+                f"`{site.policy.name}`{where} with {' and '.join(missing)} retries forever: "
                 f"a failing upstream holds the worker and is hammered without end; set `{first}=`"
             )
             yield ctx.finding(self.code, site.node, message, fix_title=f"Bound the retries with `{first}=`", fix=_fix(ctx, site))
@@ -158,7 +167,7 @@ def parse():
     pass
 """,
             expected=((5, 2, 5, 7), (9, 2, 9, 64)),
-            message="`tenacity.retry` with no `stop` retries forever: a failing upstream holds the worker and is "
+            message="`tenacity.retry` on function `fetch` with no `stop` retries forever: a failing upstream holds the worker and is "
             "hammered without end; set `stop=`",
         ),
         Invalid(
@@ -189,7 +198,7 @@ def stubborn():
     pass
 """,
             expected=((6, 26, 6, 59), (10, 2, 10, 59)),
-            message="`tenacity.AsyncRetrying` with no `stop` retries forever",
+            message="`tenacity.AsyncRetrying` in async function `poll` with no `stop` retries forever",
         ),
     )
 

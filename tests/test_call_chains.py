@@ -69,7 +69,7 @@ def test_one_file_passed_is_checked_against_the_whole_project(tmp_path: Path, mo
     messages = {item["location"]["row"]: item["message"] for item in findings}
     assert messages[62] == (
         "convert() -> fetch_rates() -> _download() -> requests.get (FL101) blocks the event loop "
-        "(async route handler GET /orders/convert)"
+        "(async route handler GET /orders/convert): call `convert` through `run_in_threadpool`, or make the chain async"
     )
     assert messages[26].startswith("geocode() -> requests.get (FL101)")
 
@@ -79,7 +79,8 @@ def test_the_message_names_the_chain_and_the_role(tmp_path: Path):
     assert run(tmp_path, ["app/routes.py"]) == [
         (
             "app/routes.py", 9, 23, "FL107",
-            "convert() -> fetch_rates() -> requests.get (FL101) blocks the event loop (async route handler GET /convert)",
+            "convert() -> fetch_rates() -> requests.get (FL101) blocks the event loop (async route handler GET /convert)"
+            ": call `convert` through `run_in_threadpool`, or make the chain async",
         )
     ]
 
@@ -254,17 +255,21 @@ SECRETS = {
 }
 
 
+ADVICE = ": call `{}` through `run_in_threadpool`, or make the chain async"
+
+
 def test_one_finding_per_root_and_caller_and_the_roots_in_the_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     write_files(tmp_path, SECRETS)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["check", "app", "--no-cache"])
     assert result.exit_code == 1, result.output
     assert result.output == (
-        "app/jobs.py:4:12: FL107 get_secret() -> builtins.open (FL103) blocks the event loop (async function `job`)\n"
+        "app/jobs.py:4:12: FL107 get_secret() -> builtins.open (FL103) blocks the event loop (async function `job`)"
+        f"{ADVICE.format('get_secret')}\n"
         "app/routes.py:12:12: FL107 get_secret() -> builtins.open (FL103) blocks the event loop "
-        "(async route handler GET /a); 2 other calls here reach it too\n"
+        f"(async route handler GET /a); 2 other calls here reach it too{ADVICE.format('get_secret')}\n"
         "app/routes.py:16:12: FL107 api_key() -> get_secret() -> builtins.open (FL103) blocks the event loop "
-        "(async route handler GET /b)\n"
+        f"(async route handler GET /b){ADVICE.format('api_key')}\n"
         "Blocking calls behind the most findings (fix one to fix them all):\n"
         "  `app.secrets.get_secret` -> `builtins.open`: 3 findings in 2 files\n"
         "Found 3 errors.\n"

@@ -89,7 +89,8 @@ def test_a_project_retry_decorator_is_not_called_unbounded():
 def test_the_message_names_the_request_and_the_decorator():
     findings = lint_source(_source("app/payments.py"), ["FL302"], path="app/payments.py")
     assert findings[0].message.startswith(
-        'POST to f"/charges/{order_id}" (`httpx.AsyncClient.post`) retried by `tenacity.retry` without an `Idempotency-Key` header'
+        'POST to f"/charges/{order_id}" (`httpx.AsyncClient.post`) in async function `charge` retried by `tenacity.retry` '
+        'without an `Idempotency-Key` header'
     )
 
 

@@ -7,8 +7,10 @@ units, SARIF's default, which GitHub assumes whatever ``columnKind`` says.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -77,6 +79,84 @@ def _replacement(path: str, edit: Edit, ctx: Context) -> dict[str, Any]:
     }
 
 
+# FL107's message starts with its chain, as ``Chain.describe`` writes it.
+_CHAIN = re.compile(r"^((?:[\w.]+\(\) -> )+)([\w.]+) \((FL\d+)\)")
+
+
+def _code_flow(finding: Finding, artifact: dict[str, str], ctx: Context) -> dict[str, Any] | None:
+    """A call chain (FL107) as a SARIF code flow: the call in the handler, each project
+    function it goes through (the last one at its ``def``, found from the finding's root),
+    then the blocking call, so code scanning shows the path hop by hop."""
+    match = _CHAIN.match(finding.message) if finding.root is not None else None
+    if match is None or finding.root is None:
+        return None
+    functions = [name[:-2] for name in match.group(1).split(" -> ") if name]
+    blocking, code = match.group(2), match.group(3)
+    # The chain's functions are named for display; the root's module is where the last one
+    # lives, and usually the others too (a helper module): each is looked up there.
+    root_module = finding.root.function.rsplit(".", len(functions[-1].split(".")))[0]
+    hops: list[dict[str, Any]] = [{"location": {
+        "message": {"text": f"calls `{functions[0]}()`"},
+        "physicalLocation": {"artifactLocation": artifact, "region": _region(finding.path, finding.start, finding.end, ctx)},
+    }}]
+    last: tuple[str, ast.FunctionDef | ast.AsyncFunctionDef] | None = None
+    for number, name in enumerate(functions):
+        qualified = finding.root.function if number == len(functions) - 1 else f"{root_module}.{name}"
+        location: dict[str, Any] = {"message": {"text": f"`{name}()`"}}
+        found = _definition(qualified, ctx)
+        if found is not None:
+            path, node = found
+            location["physicalLocation"] = {"artifactLocation": _artifact(path, ctx), "region": {"startLine": node.lineno}}
+            last = found if number == len(functions) - 1 else last
+        location["logicalLocations"] = [{"fullyQualifiedName": qualified if found else name, "kind": "function"}]
+        hops.append({"location": location})
+    final: dict[str, Any] = {
+        "message": {"text": f"`{blocking}` blocks the event loop ({code})"},
+        "logicalLocations": [{"fullyQualifiedName": finding.root.call, "kind": "function"}],
+    }
+    call = _call_in(last[1], blocking) if last is not None else None
+    if last is not None and call is not None:
+        final["physicalLocation"] = {"artifactLocation": _artifact(last[0], ctx), "region": {"startLine": call.lineno}}
+    hops.append({"location": final})
+    return {"threadFlows": [{"locations": hops}]}
+
+
+def _call_in(function: ast.AST, blocking: str) -> ast.Call | None:
+    """The first call in ``function`` whose name ends as ``blocking`` does (``requests.get``: ``.get``)."""
+    tail = blocking.rsplit(".", 1)[-1]
+    calls = [node for node in ast.walk(function) if isinstance(node, ast.Call)]
+    for node in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if name == tail:
+            return node
+    return None
+
+
+def _definition(qualified: str, ctx: Context) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef] | None:
+    """The file and ``def`` of a project function named ``package.module.[Class.]name``."""
+    parts = qualified.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        base = Path(ctx.root, *parts[:cut])
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            if candidate.is_file():
+                try:
+                    tree = ast.parse(candidate.read_bytes())
+                except (SyntaxError, ValueError, OSError):
+                    return None
+                body: list[ast.stmt] = tree.body
+                node: ast.AST | None = None
+                for name in parts[cut:]:
+                    node = next((n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == name), None)
+                    if node is None:
+                        return None
+                    body = getattr(node, "body", [])
+                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    return None
+                return str(candidate), node
+    return None
+
+
 def _result(finding: Finding, rule_index: int, fingerprint: str, ctx: Context) -> dict[str, Any]:
     artifact = _artifact(finding.path, ctx)
     result: dict[str, Any] = {
@@ -94,6 +174,9 @@ def _result(finding: Finding, rule_index: int, fingerprint: str, ctx: Context) -
         ],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
     }
+    flow = _code_flow(finding, artifact, ctx)
+    if flow is not None:
+        result["codeFlows"] = [flow]
     if finding.fix is not None:
         result["fixes"] = [
             {
