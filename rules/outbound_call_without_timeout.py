@@ -330,7 +330,7 @@ def relay(host: str, body: bytes):
     return connection.getresponse().status
 """,
             expected=((5, 18, 5, 45),),
-            message="`http.client.HTTPSConnection` (`http.client.HTTPConnection`) has no timeout and http.client has no default",
+            message="`http.client.HTTPSConnection` (`http.client.HTTPConnection`) in function `relay` has no timeout and http.client has no default",
         ),
         Invalid(
             """
