@@ -258,7 +258,7 @@ async def stop_sandbox(sandbox_url: str):
     await aiohttp.ClientSession().get(f"{sandbox_url}/stop")
 """,
             expected=((5, 11, 5, 32),),
-            message="`aiohttp.ClientSession` is created without `timeout=`: every request through it may wait aiohttp's default of",
+            message="`aiohttp.ClientSession` in async function `stop_sandbox` is created without `timeout=`: every request through it may wait aiohttp's default of",
         ),
         Invalid(
             """
