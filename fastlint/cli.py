@@ -169,6 +169,10 @@ def _check(
         _fail(str(error))
         return EXIT_ERROR
     settings, policy = session.settings, session.fix_policy
+    if output_file is not None:
+        problem = _output_problem(output_file)
+        if problem is not None:  # found before any file is fixed
+            _fail(f"cannot write the report to {output_file}: {problem}")
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
         # A mistyped path in CI must not pass as "All checks passed!".
@@ -198,7 +202,7 @@ def _check(
                 checkers.append(session.checker(result.index()))
             return checkers[0].check_source(source).findings
 
-        fixes = fix_run(findings, sources, recheck, policy)
+        fixes = fix_run(findings, sources, recheck, policy, writing=fixing.fix and not fixing.diff)
         for problem in fixes.problems if not quiet else ():
             _warn(problem)
         if fixing.diff:
@@ -239,6 +243,20 @@ def _check(
     else:
         click.echo(report, nl=False)
     return EXIT_FINDINGS if findings else EXIT_CLEAN
+
+
+def _output_problem(path: Path) -> str | None:
+    """Why the report cannot be written to ``path``, or None."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        return "it is a directory"
+    if not directory.is_dir():
+        return f"the directory {directory} does not exist"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is not writable"
+    if not path.exists() and not os.access(directory, os.W_OK | os.X_OK):
+        return f"the directory {directory} is not writable"
+    return None
 
 
 def _add_noqa(findings: list[Finding], quiet: bool) -> int:

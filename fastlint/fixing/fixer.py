@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from fastlint.finding import Applicability, Edit, Finding
+from fastlint.finding import Applicability, Edit, Finding, Position
 from fastlint.fixing.edits import Offsets
+from fastlint.rule_meta import UNPARSEABLE
 from fastlint.settings import Settings
 from fastlint.source import SourceError, SourceFile, decode_source
 
@@ -186,9 +187,25 @@ def _unparseable(text: str) -> str | None:
     return None
 
 
+def unwritable(path: Path) -> str | None:
+    """Why the fixes of ``path`` cannot be written (checked before any file is), or None.
+
+    A symbolic link is fixed at its target, so the target and its directory count.
+    """
+    target = Path(os.path.realpath(path))
+    if not os.access(target, os.W_OK):
+        return f"{target} is not writable"
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        return f"its directory {target.parent} is not writable"
+    return None
+
+
 def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path``'s content in one step, keeping its permissions."""
+    """Replace ``path``'s content in one step, keeping its permissions. A symbolic link is
+    followed: its target is rewritten and the link stays a link."""
     import tempfile  # only a run that writes pays for it
+
+    path = Path(os.path.realpath(path))
 
     handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".fastlint", delete=False)
     try:
@@ -215,8 +232,11 @@ class FixRun:
         return sum((file.fixed for file in self.files), Counter())
 
 
-def fix_run(findings: Sequence[Finding], sources: Mapping[str, str], relint: Relint, policy: FixPolicy) -> FixRun:
-    """Fix every file with an allowed fix; the other files' findings pass through."""
+def fix_run(findings: Sequence[Finding], sources: Mapping[str, str], relint: Relint, policy: FixPolicy, writing: bool = False) -> FixRun:
+    """Fix every file with an allowed fix; the other files' findings pass through.
+
+    ``writing``: the fixes will be written, so a file that cannot be is left unfixed and
+    reported (FL001) before anything is written, never found out half-way through."""
     from fastlint.source import read_source
 
     by_path: dict[str, list[Finding]] = {}
@@ -226,6 +246,12 @@ def fix_run(findings: Sequence[Finding], sources: Mapping[str, str], relint: Rel
     for path, found in by_path.items():
         if not any(policy.fixable(finding) for finding in found):
             run.findings.extend(found)
+            continue
+        problem = unwritable(Path(path)) if writing else None
+        if problem is not None:
+            position = Position(1, 1)
+            message = f"Cannot write the fixes of this file: {problem}; its findings are reported unfixed"
+            run.findings.extend([*found, Finding(UNPARSEABLE.code, message, path, position, position)])
             continue
         try:
             source = read_source(Path(path))
