@@ -27,6 +27,9 @@ _EXPORTS = {
     "BlockingCallEntry": "fastlint.settings",
     "Settings": "fastlint.settings",
     "ModuleContext": "fastlint.analysis.context",
+    "DEFAULT_THREADPOOL": "fastlint.analysis.capacity",
+    "Pool": "fastlint.analysis.capacity",
+    "engine_pools": "fastlint.analysis.capacity",
     "FunctionNode": "fastlint.analysis.syntax",
     "all_parameters": "fastlint.analysis.syntax",
     "keyword": "fastlint.analysis.syntax",
@@ -67,6 +70,11 @@ _EXPORTS = {
 __all__ = [*_EXPORTS, "__version__"]  # noqa: PLE0604 - the names of the export table
 
 if TYPE_CHECKING:
+    from fastlint.analysis.capacity import (
+        DEFAULT_THREADPOOL as DEFAULT_THREADPOOL,
+        Pool as Pool,
+        engine_pools as engine_pools,
+    )
     from fastlint.analysis.context import (
         ModuleContext as ModuleContext,
     )

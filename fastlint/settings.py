@@ -54,6 +54,8 @@ class Settings:
     max_call_depth: int = 8
     # Files larger than this many bytes are reported as not analysed (FL001); 0: no limit.
     max_file_size: int = 2_000_000
+    # The most connections the database accepts from this service (FL602): PostgreSQL's default.
+    database_max_connections: int = 100
     # Which rules' fixes --fix may apply (None: every rule), and the timeout FL301's fix inserts.
     fixable: tuple[str, ...] | None = None
     unfixable: tuple[str, ...] = ()

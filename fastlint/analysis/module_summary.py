@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from fastlint.analysis.capacity import capacity_facts
 from fastlint.analysis.fastapi_model import Role, build_model
 from fastlint.analysis.inference import Scope, TypeInference
 from fastlint.analysis.names import NameTable
@@ -63,6 +64,8 @@ class ModuleSummary:
     schemas: dict[str, SchemaClass] = field(default_factory=dict)  # class name -> bases and fields
     # ``SessionDep = Annotated[Session, Depends(get_session)]``: alias name -> the type it stands for
     aliases: dict[str, str] = field(default_factory=dict)
+    # ``("threadpool", 15)``, ``("workers", 4)``: see ``fastlint.analysis.capacity``.
+    capacity: tuple[tuple[str, int], ...] = ()
 
 
 def called(name: str) -> str:
@@ -119,6 +122,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
         _registers(tree, names),
         schema_classes(tree, names),
         _aliases(tree, inference),
+        capacity_facts(tree, names),
     )
 
 

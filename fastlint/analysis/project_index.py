@@ -312,6 +312,14 @@ class ProjectIndex:
             digests[ROLES + module] = value_digest(sorted(self._registrations().get(module, {}).items()))
         return digests
 
+    # -- capacity ----------------------------------------------------------------------
+
+    def capacity(self, kind: str) -> list[tuple[str, int]]:
+        """Every ``kind`` fact of the project (``threadpool``, ``workers``), with its module.
+        The answer rests on every module: any of them may set the number."""
+        self._note(self.modules)
+        return [(summary.module, value) for summary in self.modules.values() for fact, value in summary.capacity if fact == kind]
+
     # -- blocking chains ---------------------------------------------------------------
 
     def blocking_chain(self, canonical: str, enabled: frozenset[str] | None = None) -> Chain | None:

@@ -1,0 +1,137 @@
+"""The numbers that decide a service's capacity, as written in its code.
+
+- ``threadpool``: ``anyio.to_thread.current_default_thread_limiter().total_tokens = N``
+  (the threadpool FastAPI runs sync handlers and dependencies in; 40 when never set);
+- ``workers``: ``uvicorn.run(..., workers=N)``, ``workers = N`` in a gunicorn
+  configuration module, and the default of ``WEB_CONCURRENCY`` read from the environment;
+- the connection pools of SQLAlchemy engines (``create_engine``/``create_async_engine``):
+  ``pool_size`` (default 5) plus ``max_overflow`` (default 10), ``-1`` for no bound.
+
+Only literal numbers count: a value read from settings at runtime is unknown.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from fastlint.analysis.names import NameTable
+from fastlint.analysis.syntax import keyword, nodes_of, string_value
+
+DEFAULT_THREADPOOL = 40
+DEFAULT_POOL_SIZE, DEFAULT_MAX_OVERFLOW, DEFAULT_POOL_TIMEOUT = 5, 10, 30
+THREAD_LIMITER = "anyio.to_thread.current_default_thread_limiter"
+SYNC_ENGINES = frozenset({"sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlmodel.create_engine"})
+ASYNC_ENGINES = frozenset({"sqlalchemy.ext.asyncio.create_async_engine", "sqlmodel.ext.asyncio.create_async_engine"})
+# Pools that never make a caller wait for a connection (or hold one per thread).
+_UNQUEUED_POOLS = ("NullPool", "StaticPool", "SingletonThreadPool", "AssertionPool")
+_GETENV = frozenset({"os.getenv", "os.environ.get"})
+
+
+def _integer(node: ast.AST | None) -> int | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _integer(node.operand)
+        return -inner if inner is not None else None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip().isdigit():
+        return int(node.value)
+    return None
+
+
+def capacity_facts(tree: ast.Module, names: NameTable) -> tuple[tuple[str, int], ...]:
+    """``("threadpool", N)`` and ``("workers", N)`` facts of one module, in source order."""
+    facts: list[tuple[str, int]] = []
+    limiters = {
+        target.id
+        for node in nodes_of(tree, ast.Assign)
+        if isinstance(node.value, ast.Call) and names.qualified_name(node.value.func) == THREAD_LIMITER
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    for node in nodes_of(tree, ast.Assign, ast.Call):
+        if isinstance(node, ast.Assign):
+            value = _integer(node.value)
+            for target in node.targets:
+                if isinstance(target, ast.Attribute) and target.attr == "total_tokens" and value is not None:
+                    receiver = target.value
+                    if (isinstance(receiver, ast.Call) and names.qualified_name(receiver.func) == THREAD_LIMITER) or (
+                        isinstance(receiver, ast.Name) and receiver.id in limiters
+                    ):
+                        facts.append(("threadpool", value))
+                if isinstance(target, ast.Name) and target.id == "workers" and value is not None and "gunicorn" in names.module:
+                    facts.append(("workers", value))
+            continue
+        callee = names.qualified_name(node.func)
+        if callee == "uvicorn.run":
+            workers = _integer(keyword(node, "workers"))
+            if workers is not None:
+                facts.append(("workers", workers))
+        elif callee in _GETENV and len(node.args) == 2 and string_value(node.args[0]) == "WEB_CONCURRENCY":
+            default = _integer(node.args[1])
+            if default is not None:
+                facts.append(("workers", default))
+    return tuple(facts)
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A SQLAlchemy engine's queue pool: at most ``size + overflow`` connections."""
+
+    call: ast.Call
+    is_async: bool
+    size: int | None  # None: not a literal
+    overflow: int | None  # -1: no bound
+    timeout: float | None
+
+    @property
+    def unbounded(self) -> bool:
+        return self.overflow == -1
+
+    @property
+    def capacity(self) -> int | None:
+        if self.size is None or self.overflow is None or self.unbounded:
+            return None
+        return self.size + self.overflow
+
+    def arithmetic(self) -> str:
+        size = f"pool_size={self.size}" if keyword(self.call, "pool_size") is not None else f"pool_size={self.size} (default)"
+        overflow = f"max_overflow={self.overflow}" if keyword(self.call, "max_overflow") is not None else f"max_overflow={self.overflow} (default)"
+        return f"{size} + {overflow}"
+
+
+def _url_text(node: ast.AST | None) -> str:
+    """The literal text of a URL, or of the constant parts of an f-string."""
+    if isinstance(node, ast.JoinedStr):
+        return "".join(part.value for part in node.values if isinstance(part, ast.Constant) and isinstance(part.value, str))
+    return string_value(node) or ""
+
+
+def engine_pools(tree: ast.Module, names: NameTable) -> list[Pool]:
+    """The queue pools of the engines this module creates."""
+    pools = []
+    for call in nodes_of(tree, ast.Call):
+        callee = names.qualified_name(call.func)
+        if callee not in SYNC_ENGINES and callee not in ASYNC_ENGINES:
+            continue
+        poolclass = keyword(call, "poolclass")
+        if poolclass is not None and (names.qualified_name(poolclass) or ast.unparse(poolclass)).endswith(_UNQUEUED_POOLS):
+            continue
+        size_node, overflow_node = keyword(call, "pool_size"), keyword(call, "max_overflow")
+        url_node = call.args[0] if call.args else keyword(call, "url")
+        url = _url_text(url_node)
+        memory = ":memory:" in url or (isinstance(url_node, ast.Constant) and url.rstrip("/") in ("sqlite:", "sqlite+pysqlite:"))
+        if url.startswith("sqlite") and memory and poolclass is None:
+            continue  # an in-memory SQLite database gets a pool per thread
+        timeout_node = keyword(call, "pool_timeout")
+        timeout = timeout_node.value if isinstance(timeout_node, ast.Constant) and isinstance(timeout_node.value, (int, float)) else None
+        pools.append(
+            Pool(
+                call,
+                callee in ASYNC_ENGINES,
+                DEFAULT_POOL_SIZE if size_node is None else _integer(size_node),
+                DEFAULT_MAX_OVERFLOW if overflow_node is None else _integer(overflow_node),
+                DEFAULT_POOL_TIMEOUT if timeout_node is None else timeout,
+            )
+        )
+    return pools
