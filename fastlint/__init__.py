@@ -37,6 +37,7 @@ _EXPORTS = {
     "nodes_of": "fastlint.analysis.syntax",
     "string_value": "fastlint.analysis.syntax",
     "walk_local": "fastlint.analysis.syntax",
+    "iterated_calls": "fastlint.analysis.syntax",
     "NameTable": "fastlint.analysis.names",
     "dotted_text": "fastlint.analysis.names",
     "may_resolve_to": "fastlint.analysis.names",
@@ -115,6 +116,7 @@ if TYPE_CHECKING:
     from fastlint.analysis.syntax import (
         FunctionNode as FunctionNode,
         all_parameters as all_parameters,
+        iterated_calls as iterated_calls,
         keyword as keyword,
         local_calls as local_calls,
         nodes_of as nodes_of,

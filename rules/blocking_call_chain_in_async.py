@@ -14,6 +14,7 @@ from fastlint import (
     cache_key,
     callee_name,
     constant_arguments,
+    iterated_calls,
     offload_to_threadpool,
     once_nodes,
     walk_local,
@@ -133,6 +134,24 @@ class BlockingCallChainInAsync(Rule):
     triggers = (b"async def",)
 
     VALID = (
+        # A sync generator handed to StreamingResponse runs where Starlette iterates it:
+        # in the threadpool (reduced from langflow's zip download).
+        Valid(
+            """
+from fastapi import FastAPI
+from fastapi.responses import StreamingResponse
+
+app = FastAPI()
+
+def _chunks(path):
+    with open(path, "rb") as f:
+        yield from iter(lambda: f.read(65536), b"")
+
+@app.get("/download")
+async def download(path: str):
+    return StreamingResponse(_chunks(path), media_type="application/zip")
+"""
+        ),
         Valid(
             """
 import requests
@@ -356,6 +375,24 @@ async def whereami(ip: str):
         ),
     )
     INVALID = (
+        # The same generator iterated by the handler itself runs on the loop.
+        Invalid(
+            """
+from fastapi import FastAPI
+
+app = FastAPI()
+
+def _chunks(path):
+    with open(path, "rb") as f:
+        yield from iter(lambda: f.read(65536), b"")
+
+@app.get("/size")
+async def size(path: str):
+    return sum(len(chunk) for chunk in _chunks(path))
+""",
+            expected=((12, 40, 12, 47),),
+            message="_chunks() -> builtins.open (FL103)",
+        ),
         Invalid(
             """
 import time
@@ -616,6 +653,7 @@ async def whereami(ip: str):
             # One finding per root cause in this function, at its first call; the others are counted.
             by_root: dict[tuple[str, str], list] = {}  # type: ignore[type-arg]
             once = once_nodes(function)  # lazy initialisation: runs once per process
+            iterated = iterated_calls(function)
             calls = sorted(
                 (n for n in walk_local(function) if isinstance(n, ast.Call) and id(n) not in once), key=lambda n: (n.lineno, n.col_offset)
             )
@@ -626,6 +664,8 @@ async def whereami(ip: str):
                 canonical = project.resolve(name)
                 if canonical is None or (project.runs_once_when_called(canonical) and constant_arguments(node, function)):
                     continue  # ``get_client("default")`` memoised: once per process
+                if project.is_sync_generator(canonical) and id(node) not in iterated:
+                    continue  # ``StreamingResponse(chunks())``: Starlette iterates it in the threadpool
                 chain = project.blocking_chain(canonical, ctx.enabled_codes)
                 if chain is not None:
                     by_root.setdefault((chain.root, chain.blocking), []).append((node, chain))

@@ -22,7 +22,7 @@ from fastlint.analysis.names import NameTable
 from fastlint.analysis.once import cache_key, constant_arguments, once_nodes
 from fastlint.analysis.orm_models import ModelInfo, orm_models
 from fastlint.analysis.schemas import SchemaClass, schema_classes
-from fastlint.analysis.syntax import FunctionNode, module_statements, walk_local
+from fastlint.analysis.syntax import FunctionNode, is_sync_generator, iterated_calls, module_statements, walk_local
 from fastlint.knowledge.blocking import LIFECYCLE_WAITS
 from fastlint.knowledge.tables import Knowledge
 
@@ -47,6 +47,10 @@ class FunctionSummary:
     # module-level arguments runs it once per process (see ``fastlint.analysis.once``).
     keyed_cache: bool = False
     constant_calls: tuple[str, ...] = ()  # callees of ``calls`` that every call passes such arguments
+    # A sync generator runs its body where its result is iterated, not where it is called:
+    # a chain goes on into it only from the callers that iterate the call on the spot.
+    generator: bool = False
+    iterated_calls: tuple[str, ...] = ()  # callees of ``calls`` whose result this body iterates
 
 
 @dataclass(frozen=True)
@@ -96,8 +100,8 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
         direct = {id(call) for call, _, _ in blocking}
         owner = owners.get(function)
         key = cache_key(function, names)
-        calls, constant = (
-            ((), ())
+        calls, constant, iterated = (
+            ((), (), ())
             if key == "fixed"  # the body runs once per process
             else _project_calls(function, inference, knowledge, direct, f"{module}.{owner.name}" if owner else None)
         )
@@ -110,6 +114,8 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
             offloaded=any(_decorator_name(d, names) in knowledge.offload_wrappers for d in function.decorator_list),
             keyed_cache=key == "keyed",
             constant_calls=constant,
+            generator=is_sync_generator(function),
+            iterated_calls=iterated,
         )
     return ModuleSummary(
         module,
@@ -128,20 +134,24 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
 
 def _project_calls(
     function: FunctionNode, inference: TypeInference, knowledge: Knowledge, direct: set[int], owner: str | None
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Callees that may be project functions (offloaded and library calls, and calls that
-    run once per process, are left out), and those of them every call passes constant or
-    module-level arguments."""
+    run once per process, are left out), those of them every call passes constant or
+    module-level arguments, and those some call of which is iterated on the spot."""
     scope = inference.scope(function)
     once = once_nodes(function)
+    consumed = iterated_calls(function)
     found: dict[str, bool] = {}
+    iterated: dict[str, None] = {}
     for node in walk_local(function):
         if not isinstance(node, ast.Call) or id(node) in direct or id(node) in once:
             continue
         name = callee_name(node.func, scope, inference, owner)
         if name and name.split(".", 1)[0] not in _NOT_PROJECT and name not in knowledge.offload_wrappers:
             found[name] = found.get(name, True) and constant_arguments(node, function)
-    return tuple(found), tuple(name for name, constant in found.items() if constant)
+            if id(node) in consumed:
+                iterated[name] = None
+    return tuple(found), tuple(name for name, constant in found.items() if constant), tuple(iterated)
 
 
 def callee_name(func: ast.expr, scope: Scope, inference: TypeInference, owner: str | None) -> str | None:

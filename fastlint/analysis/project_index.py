@@ -347,6 +347,11 @@ class ProjectIndex:
                     queue.append((callee, (*path, display)))
         return None
 
+    def is_sync_generator(self, canonical: str) -> bool:
+        """Calling ``canonical`` runs nothing: its body runs where the result is iterated."""
+        found = self.function(canonical)
+        return found is not None and found[1].generator
+
     def runs_once_when_called(self, canonical: str) -> bool:
         """Whether ``canonical`` is memoised on its arguments (``lru_cache`` with parameters):
         a call with constant or module-level arguments runs it once per process."""
@@ -372,6 +377,8 @@ class ProjectIndex:
             if target is not None:
                 if target[1].keyed_cache and call in summary.constant_calls:
                     continue  # ``get_client("default")`` memoised: once per process
+                if target[1].generator and call not in summary.iterated_calls:
+                    continue  # ``StreamingResponse(chunks())``: iterated elsewhere (the threadpool)
                 if not (target[1].is_async or target[1].offloaded):
                     callees.append((target[0], target[1].name))
                 continue

@@ -175,3 +175,30 @@ def module_statements(tree: ast.Module) -> Iterator[ast.stmt]:
             for handler in getattr(node, "handlers", ()):
                 nested.extend(handler.body)
             pending.extend(reversed(nested))
+
+
+# Calls that consume the iterable they are given on the spot.
+_CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all", "next"})
+
+
+def is_sync_generator(function: ast.AST) -> bool:
+    """A ``def`` whose body yields: calling it runs nothing until the result is iterated."""
+    return isinstance(function, ast.FunctionDef) and any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in walk_local(function))
+
+
+def iterated_calls(function: ast.AST) -> set[int]:
+    """Ids of the calls in ``function``'s body whose result the body itself iterates:
+    ``for x in f()``, comprehensions, ``list(f())``, ``"".join(f())``, ``yield from f()``,
+    ``*f()``. A generator called anywhere else (``StreamingResponse(f())``) runs where its
+    result is iterated, not here."""
+    found: set[int] = set()
+    for node in walk_local(function):
+        if isinstance(node, (ast.For, ast.comprehension)):
+            found.add(id(node.iter))
+        elif isinstance(node, (ast.YieldFrom, ast.Starred)):
+            found.add(id(node.value))
+        elif isinstance(node, ast.Call) and node.args:
+            func = node.func
+            if (isinstance(func, ast.Name) and func.id in _CONSUMERS) or (isinstance(func, ast.Attribute) and func.attr in ("join", "extend", "update")):
+                found.add(id(node.args[0]))
+    return found
