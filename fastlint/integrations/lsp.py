@@ -255,6 +255,8 @@ class EditorSettings:
         overrides: dict[str, object] = {}
         configuration = None
         for key, value in raw.items():
+            if value is None or key in CLIENT_SETTINGS:
+                continue  # unset (VS Code sends null), or the client's own (the executable's path)
             if key == "configuration" and isinstance(value, str) and value:
                 configuration = Path(value).expanduser()
             elif key in _LIST_SETTINGS and isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -265,11 +267,15 @@ class EditorSettings:
             elif key in ("configuration", "checkStartup", *_LIST_SETTINGS):
                 problems.append(f"fastlint: editor setting `{key}` has the wrong type ({type(value).__name__})")
             else:
-                problems.append(f"fastlint: unknown editor setting `{key}` (known: configuration, select, extendSelect, ignore, checkStartup)")
+                problems.append(f"fastlint: unknown editor setting `{key}` (known: {', '.join(SERVER_SETTINGS)})")
         return cls(configuration, tuple(sorted(overrides.items()))), problems
 
 
 _LIST_SETTINGS = {"select": "select", "extendSelect": "extend_select", "ignore": "ignore"}
+# What editors may set (editors/vscode/package.json mirrors these), and what clients keep
+# for themselves (the VS Code extension's ``fastlint.path``).
+SERVER_SETTINGS = ("configuration", "select", "extendSelect", "ignore", "checkStartup")
+CLIENT_SETTINGS = frozenset({"path"})
 
 
 class FastlintServer(LanguageServer):
