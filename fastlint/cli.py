@@ -84,6 +84,7 @@ def main() -> None:
 @click.option("--add-noqa", is_flag=True, help="Add a `# noqa: CODE` comment for every finding, and report nothing.")
 @click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Write every finding to this baseline file, and report nothing.")
 @click.option("--baseline", "baseline", type=click.Path(path_type=Path, dir_okay=False), help="Report only findings that this baseline file does not list.")
+@click.option("--stdin-filename", type=click.Path(path_type=Path, dir_okay=False), help="With the path '-': read the source from standard input and report it under this path.")
 def check(
     paths: tuple[Path, ...],
     select: tuple[str, ...],
@@ -106,8 +107,12 @@ def check(
     add_noqa: bool,
     write_baseline: Path | None,
     baseline: Path | None,
+    stdin_filename: Path | None,
 ) -> None:
-    """Check PATHS (default: the current directory) and report findings."""
+    """Check PATHS (default: the current directory) and report findings.
+
+    `fastlint check --stdin-filename PATH -` checks the source on standard input as the
+    file PATH of its project (with the project's index for cross-module facts)."""
     if sum((add_noqa, write_baseline is not None, baseline is not None)) > 1:
         _fail("--add-noqa, --write-baseline and --baseline cannot be combined")
     if (add_noqa or write_baseline is not None) and (fix or diff):
@@ -131,6 +136,7 @@ def check(
             fixing=_Fixing(fix, unsafe_fixes, diff, show_fixes),
             show_files=show_files,
             adoption=_Adoption(add_noqa, write_baseline, baseline),
+            stdin_filename=stdin_filename,
         )
     except SystemExit:
         raise
@@ -154,6 +160,7 @@ def _check(
     fixing: _Fixing | None = None,
     show_files: bool = False,
     adoption: _Adoption | None = None,
+    stdin_filename: Path | None = None,
 ) -> int:
     from fastlint.fixing.fixer import fix_run, write_atomically
     from fastlint.fixing.report import fix_counts, show_fixes
@@ -163,8 +170,16 @@ def _check(
     from fastlint.run.session import Session
 
     fixing = fixing or _Fixing()
+    adoption = adoption or _Adoption()
+    stdin = [str(path) for path in paths] == ["-"]
+    if stdin or stdin_filename is not None:
+        if not stdin or stdin_filename is None:
+            _fail("to check standard input, pass both: fastlint check --stdin-filename PATH -")
+        if fixing.fix or fixing.diff or show_files or adoption.add_noqa or adoption.write_baseline or adoption.baseline:
+            _fail("standard input is only checked: drop --fix, --diff, --show-files and the baseline options")
+    _check_named_paths([] if stdin else paths)
     try:
-        session = Session.load(paths, config_path, overrides, unsafe_fixes=fixing.unsafe)
+        session = Session.load([stdin_filename] if stdin and stdin_filename else paths, config_path, overrides, unsafe_fixes=fixing.unsafe)
     except ConfigError as error:
         _fail(str(error))
         return EXIT_ERROR
@@ -173,11 +188,16 @@ def _check(
         problem = _output_problem(output_file)
         if problem is not None:  # found before any file is fixed
             _fail(f"cannot write the report to {output_file}: {problem}")
+    if stdin and stdin_filename is not None:
+        return _check_stdin(session, stdin_filename, output_format, statistics, quiet, output_file)
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
         # A mistyped path in CI must not pass as "All checks passed!".
         _fail(f"no such file or directory: {', '.join(missing)}")
     found = session.discover(paths)
+    if not found.files and not settings.force_exclude and not show_files:
+        # (With force-exclude, pre-commit passing only excluded files is a clean run, as in ruff.)
+        _fail(f"no Python files to check in {', '.join(map(str, paths))} (none there, or all excluded)")
     if not quiet:
         for warning in [*session.warnings, *found.warnings]:
             _warn(warning)
@@ -210,7 +230,6 @@ def _check(
         for fixed in fixes.files:
             write_atomically(fixed.source.path, fixed.data())
         findings, sources = _without_unfixable(fixes.findings, policy), fixes.sources
-    adoption = adoption or _Adoption()
     if adoption.add_noqa:
         return _add_noqa(findings, quiet)
     if adoption.write_baseline is not None:
@@ -238,6 +257,59 @@ def _check(
     )
     if output_format == "text" and fixing.show_fixes and fixes is not None and not (quiet or statistics):
         report += show_fixes(fixes, session.rules)
+    if output_file is not None:
+        output_file.write_text(report, encoding="utf-8")
+    else:
+        click.echo(report, nl=False)
+    return EXIT_FINDINGS if findings else EXIT_CLEAN
+
+
+_PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+def _check_named_paths(paths: Sequence[Path]) -> None:
+    """A symbolic link loop, or a file that is no Python source, named on the command line
+    is an error: passing it silently would read as "All checks passed!"."""
+    import errno
+
+    for path in paths:
+        try:
+            is_file = path.is_file()
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                _fail(f"{path} is a symbolic link loop")
+            raise
+        if path.is_symlink() and not path.exists():
+            try:
+                os.stat(path)
+            except OSError as error:
+                if error.errno == errno.ELOOP:
+                    _fail(f"{path} is a symbolic link loop")
+                _fail(f"{path} is a broken symbolic link (to {os.readlink(path)})")
+        if is_file and path.suffix not in _PYTHON_SUFFIXES:
+            _fail(f"{path} is not a Python file (fastlint checks {' and '.join(_PYTHON_SUFFIXES)} files)")
+
+
+def _check_stdin(session: Session, path: Path, output_format: str, statistics: bool, quiet: bool, output_file: Path | None) -> int:
+    """The source on standard input, checked as the file ``path`` of its project."""
+    from fastlint.fixing.report import fix_counts
+    from fastlint.output import render
+
+    data = sys.stdin.buffer.read()
+    result = session.checker(session.index_project()).check_file(path, data)
+    findings = _without_unfixable(result.findings, session.fix_policy)
+    report = render(
+        findings,
+        output_format,
+        rules=session.rules,
+        root=session.settings.project_root,
+        sources={result.path: result.text} if result.text is not None else {},
+        color=output_file is None and output_format == "text" and _use_color(),
+        statistics=statistics,
+        files_checked=1,
+        quiet=quiet,
+        fixes=fix_counts(findings, 0, session.fix_policy),
+    )
     if output_file is not None:
         output_file.write_text(report, encoding="utf-8")
     else:

@@ -132,7 +132,8 @@ def test_unknown_rule_code_is_a_configuration_error(project: Path):
 def test_unknown_code_on_the_command_line_exits_2(project: Path):
     result = run("check", ".", "--select", "FL999")
     assert result.exit_code == 2
-    assert "'select' has unknown rule selector 'FL999'" in result.stderr
+    # Blamed on the command line, not on a configuration the user did not write.
+    assert result.stderr == "fastlint: error: command line: '--select' has unknown rule selector 'FL999' (did you mean 'FL109'?)\n"
     assert result.stdout == ""
 
 

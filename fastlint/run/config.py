@@ -466,6 +466,23 @@ def _check_codes(field_name: str, value: object) -> None:
                                call.name)
 
 
+def _unterminated_class(pattern: str) -> bool:
+    """A ``[`` (not escaped) with no ``]`` after it: pathspec silently matches nothing."""
+    index = 0
+    while index < len(pattern):
+        character = pattern[index]
+        if character == "\\":
+            index += 2
+            continue
+        if character == "[":
+            close = pattern.find("]", index + 2 if pattern[index + 1 : index + 2] in ("!", "^", "]") else index + 1)
+            if close == -1:
+                return True
+            index = close
+        index += 1
+    return False
+
+
 def _check_patterns(field_name: str, value: object) -> None:
     """Compile path patterns now, so a bad one is reported with its line, not mid-run."""
     if field_name in _PATTERN_FIELDS and isinstance(value, tuple):
@@ -475,6 +492,8 @@ def _check_patterns(field_name: str, value: object) -> None:
     else:
         return
     for pattern in patterns:
+        if _unterminated_class(pattern):
+            raise _Invalid(f"has invalid pattern '{pattern}': '[' opens a character class that no ']' closes")
         try:
             GitIgnoreSpec.from_lines([pattern])
         except (ValueError, re.error) as exc:

@@ -42,9 +42,14 @@ class Session:
     ) -> Session:
         """Settings from the configuration of ``paths`` (or ``config_path``) and the
         command line's ``overrides`` (None values are left out). Raises ConfigError."""
-        from fastlint.run.config import load_settings
+        from fastlint.run.config import load_settings, validate_codes
+        from fastlint.run.registry import known_codes
 
         given = {key: value for key, value in (overrides or {}).items() if value is not None}
+        for key in ("select", "extend_select", "ignore"):
+            value = given.get(key)
+            if isinstance(value, (tuple, list)):  # blamed on the command line, not the configuration
+                validate_codes([str(item) for item in value], known_codes(), key=f"--{key.replace('_', '-')}", source="command line")
         return cls.from_settings(load_settings(list(paths), config_path, given), unsafe_fixes=unsafe_fixes)
 
     @classmethod
