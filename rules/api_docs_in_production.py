@@ -49,7 +49,7 @@ class ApiDocsInProduction(Rule):
     Apps built from `**kwargs` are not reported: their arguments cannot be read. Nor are
     apps that are never served: a `FastAPI()` built inside a function as an argument of a
     call used only there (`async with lifespan(FastAPI()):`) or as a value in a literal (a
-    fake ASGI scope `{"app": FastAPI()}`); and apps that a command-line tool serves to this
+    fake ASGI scope `{"app": FastAPI()}`), also under `if __name__ == "__main__":`; and apps that a command-line tool serves to this
     machine only: the module serves the app itself with `uvicorn.run`/`uvicorn.Config` on a
     loopback host (`127.0.0.1`, `localhost`, `::1`, or uvicorn's default) from inside a
     function, on port `0` or in a command (`@app.command()`, `@click.command()`) or a `cli`
@@ -154,6 +154,9 @@ async def collect_metrics():
 def search_request(headers: list) -> Request:
     scope = {"type": "http", "method": "GET", "headers": headers, "app": FastAPI()}
     return Request(scope)
+
+if __name__ == "__main__":
+    print(search(Request({"type": "http", "headers": [], "app": FastAPI()}, None), "TOP movies"))
 """
         ),
         # A browser-login callback server that the command line serves on this machine only.
@@ -316,7 +319,7 @@ def _serves(ctx: ModuleContext, call: ast.Call) -> bool:
 def _throwaway(ctx: ModuleContext, app: ast.Call, parents: dict[ast.AST, ast.AST]) -> bool:
     """A ``FastAPI()`` built inside a function only to be handed to a call used there, or
     put in a literal (a fake ASGI scope): it never serves anything."""
-    if _enclosing_function(app, parents) is None:
+    if _enclosing_function(app, parents) is None and not _in_main_block(app, parents):
         return False
     parent = parents.get(app)
     if isinstance(parent, ast.keyword):
@@ -330,6 +333,16 @@ def _throwaway(ctx: ModuleContext, app: ast.Call, parents: dict[ast.AST, ast.AST
         if isinstance(user, ast.Await):
             user = parents.get(user)
         return isinstance(user, (ast.withitem, ast.Expr))
+    return False
+
+
+def _in_main_block(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Inside ``if __name__ == "__main__":``: code a developer runs by hand."""
+    current = parents.get(node)
+    while current is not None:
+        if isinstance(current, ast.If) and isinstance(current.test, ast.Compare) and dotted_text(current.test.left) == "__name__":
+            return any(string_value(value) == "__main__" for value in current.test.comparators)
+        current = parents.get(current)
     return False
 
 
