@@ -66,3 +66,45 @@ def _engine_names(ctx: ModuleContext) -> set[str]:
         for target in node.targets
         if isinstance(target, ast.Name)
     }
+
+
+UPLOAD_TYPES = frozenset({"fastapi.UploadFile", "starlette.datastructures.UploadFile", "fastapi.datastructures.UploadFile"})
+REQUEST_TYPES = frozenset({"fastapi.Request", "starlette.requests.Request"})
+ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+SEQUENCES = frozenset({"list", "builtins.list", "typing.List", "collections.abc.Sequence", "typing.Sequence"})
+
+
+def annotation_kind(ctx: ModuleContext, annotation: ast.expr | None) -> str | None:
+    """``upload``, ``uploads`` (a list of them), ``request``, or None."""
+    if annotation is None:
+        return None
+    if isinstance(annotation, ast.Subscript):
+        head = ctx.names.qualified_name(annotation.value) or (annotation.value.id if isinstance(annotation.value, ast.Name) else None)
+        inner = annotation.slice.elts[0] if isinstance(annotation.slice, ast.Tuple) else annotation.slice
+        if head in ANNOTATED:
+            return annotation_kind(ctx, inner)
+        if head in SEQUENCES and annotation_kind(ctx, inner) == "upload":
+            return "uploads"
+        return None
+    if isinstance(annotation, ast.BinOp):  # ``UploadFile | None``
+        return annotation_kind(ctx, annotation.left) or annotation_kind(ctx, annotation.right)
+    name = ctx.names.qualified_name(annotation)
+    if name in UPLOAD_TYPES:
+        return "upload"
+    if name in REQUEST_TYPES:
+        return "request"
+    return None
+
+
+def request_functions(ctx: ModuleContext) -> list[ast.AsyncFunctionDef]:
+    """The async route handlers and dependencies of the module: what runs per request."""
+    return [
+        function
+        for function in ctx.async_functions
+        if any(role.kind in _THREADPOOL_ROLES for role in ctx.model.roles_of(function))
+    ]
+
+
+def parameters(function: ast.AsyncFunctionDef | ast.FunctionDef) -> list[ast.arg]:
+    args = function.args
+    return [*args.posonlyargs, *args.args, *args.kwonlyargs]
