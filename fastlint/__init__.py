@@ -53,6 +53,7 @@ _EXPORTS = {
     "describe_call": "fastlint.analysis.loop_blocking",
     "find_blocking_calls": "fastlint.analysis.loop_blocking",
     "callee_name": "fastlint.analysis.module_summary",
+    "read_query": "fastlint.analysis.queries",
     "cache_key": "fastlint.analysis.once",
     "constant_arguments": "fastlint.analysis.once",
     "once_nodes": "fastlint.analysis.once",
@@ -107,6 +108,9 @@ if TYPE_CHECKING:
         ModelInfo as ModelInfo,
         RelationshipInfo as RelationshipInfo,
         orm_models as orm_models,
+    )
+    from fastlint.analysis.queries import (
+        read_query as read_query,
     )
     from fastlint.analysis.schemas import (
         SchemaClass as SchemaClass,

@@ -21,8 +21,9 @@ from fastlint.analysis.inference import Scope, TypeInference
 from fastlint.analysis.names import NameTable
 from fastlint.analysis.once import cache_key, constant_arguments, once_nodes
 from fastlint.analysis.orm_models import ModelInfo, orm_models
+from fastlint.analysis.queries import read_query
 from fastlint.analysis.schemas import SchemaClass, schema_classes
-from fastlint.analysis.syntax import FunctionNode, is_sync_generator, iterated_calls, module_statements, walk_local
+from fastlint.analysis.syntax import FunctionNode, is_sync_generator, iterated_calls, local_calls, module_statements, walk_local
 from fastlint.knowledge.blocking import LIFECYCLE_WAITS
 from fastlint.knowledge.tables import Knowledge
 
@@ -51,6 +52,7 @@ class FunctionSummary:
     # a chain goes on into it only from the callers that iterate the call on the spot.
     generator: bool = False
     iterated_calls: tuple[str, ...] = ()  # callees of ``calls`` whose result this body iterates
+    queries: bool = False  # runs a read query itself (``fastlint.analysis.queries``; FL404 through the index)
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
             constant_calls=constant,
             generator=is_sync_generator(function),
             iterated_calls=iterated,
+            queries=key != "fixed" and _runs_query(function, inference),
         )
     return ModuleSummary(
         module,
@@ -159,6 +162,11 @@ def callee_name(func: ast.expr, scope: Scope, inference: TypeInference, owner: s
     if owner and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
         return f"{owner}.{func.attr}"
     return inference.callee(func, scope)
+
+
+def _runs_query(function: FunctionNode, inference: TypeInference) -> bool:
+    scope = inference.scope(function)
+    return any(read_query(call, scope, inference) for call in local_calls(function))
 
 
 def _decorator_name(decorator: ast.expr, names: NameTable) -> str | None:

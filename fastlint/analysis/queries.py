@@ -1,0 +1,162 @@
+"""Explicit database reads: which calls run a query (FL404, and pass 1's summaries).
+
+``read_query(call, scope, inference)`` answers for one call whether it sends a read query
+to the database and returns how to name it in a message:
+
+- a method of a SQLAlchemy or SQLModel session or connection that runs a statement
+  (``execute``, ``scalars``, ``scalar``, ``exec``, ``get``, ``get_one``, ``stream``...),
+  when the receiver is known to be a session or the statement is visibly a ``select(...)``
+  (or ``text("SELECT ...")``); ``execute`` of a statement that is not visibly a read
+  (``insert``, ``update``, a parameter) is left out: bulk writes and unknown statements
+  stay quiet;
+- the call that runs a legacy ``Query`` (``session.query(M).filter(...).first()``): the
+  last call of the chain, ``all``/``first``/``one``/``one_or_none``/``scalar``/``count``/``get``.
+
+Receivers are typed by the same flow-insensitive inference as the rest of fastlint; a
+receiver it cannot type counts only when the statement itself is a ``select``.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from fastlint.analysis.inference import Scope, TypeInference
+from fastlint.analysis.names import NameTable
+from fastlint.analysis.syntax import string_value
+from fastlint.knowledge.orm import SELECT_FUNCTIONS
+
+SESSION_TYPES = frozenset(
+    {
+        "sqlalchemy.orm.Session",
+        "sqlmodel.Session",
+        "sqlalchemy.ext.asyncio.AsyncSession",
+        "sqlalchemy.engine.Connection",
+        "sqlalchemy.ext.asyncio.AsyncConnection",
+    }
+)
+# Session methods that run the statement they are given.
+_STATEMENT_METHODS = frozenset({"execute", "scalars", "scalar", "exec", "stream", "stream_scalars"})
+# ``session.get(Model, key)``: one query by primary key (unless the object is in the identity map).
+_KEY_METHODS = frozenset({"get", "get_one"})
+# The calls that run a legacy ``Query``.
+_QUERY_TERMINALS = frozenset({"all", "first", "one", "one_or_none", "scalar", "count", "get", "exists"})
+_WRITES = frozenset({"insert", "update", "delete", "upsert"})
+_MAX_DEPTH = 6
+
+IsModel = Callable[[ast.expr], bool]
+
+
+def read_query(call: ast.Call, scope: Scope, inference: TypeInference, is_model: IsModel | None = None) -> str | None:
+    """``db.execute`` (the text of the called method) when ``call`` runs a read query, else None.
+
+    ``is_model`` tells whether an expression names a mapped class (``session.get(User, id)``
+    on a receiver the inference cannot type)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    method = func.attr
+    if method in _QUERY_TERMINALS and _legacy_query(func.value, scope, inference, is_model):
+        return _text(func)
+    if method not in _STATEMENT_METHODS and method not in _KEY_METHODS:
+        return None
+    is_session = inference.type_of(func.value, scope) in SESSION_TYPES
+    if method in _KEY_METHODS:
+        first = call.args[0] if call.args else None
+        if first is None or len(call.args) < 2:
+            return None
+        known_model = is_model is not None and is_model(first)
+        return _text(func) if (is_session and _class_like(first)) or known_model else None
+    statement = call.args[0] if call.args else None
+    if statement is None:
+        return None
+    kind = statement_kind(statement, scope, inference.names)
+    if kind == "read" or (kind is None and is_session and method != "execute"):
+        return _text(func)
+    return None
+
+
+def statement_kind(node: ast.expr, scope: Scope, names: NameTable, depth: int = 0) -> str | None:
+    """``read`` for ``select(...)`` (and what is built on it, through local names) or
+    ``text("SELECT ...")``; ``write`` for ``insert``/``update``/``delete``; None when unknown."""
+    if depth > _MAX_DEPTH:
+        return None
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if node.func.attr in _WRITES and isinstance(node.func.value, ast.Attribute):
+            return "write"  # ``Model.__table__.insert()``
+        node = node.func.value
+    if isinstance(node, ast.Call):
+        name = _call_name(node.func, names)
+        if name in SELECT_FUNCTIONS:
+            return "read"
+        short = name.rsplit(".", 1)[-1] if name else None
+        if short in _WRITES:
+            return "write"
+        if short == "text" and node.args:
+            sql = (string_value(node.args[0]) or "").lstrip().lower()
+            return "read" if sql.startswith(("select", "with")) else ("write" if sql else None)
+        return None
+    if isinstance(node, ast.Name):
+        bindings = scope.bindings.get(node.id, [])
+        kinds = {
+            statement_kind(b.node, scope, names, depth + 1) if b.kind == "value" and isinstance(b.node, ast.expr) else None
+            for b in bindings
+        }
+        return kinds.pop() if len(kinds) == 1 else None
+    return None
+
+
+def _call_name(func: ast.expr, names: NameTable) -> str | None:
+    qualified = names.qualified_name(func)
+    if qualified:
+        return qualified
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        base = func.value
+        parts = [func.attr]
+        while isinstance(base, ast.Attribute):
+            parts.append(base.attr)
+            base = base.value
+        if isinstance(base, ast.Name):
+            parts.append(base.id)
+            return ".".join(reversed(parts))
+    return None
+
+
+def _legacy_query(node: ast.expr, scope: Scope, inference: TypeInference, is_model: IsModel | None) -> bool:
+    """``session.query(M).filter(...)...``: a chain whose root is ``.query(...)`` on a session
+    (or with a mapped class as its first argument)."""
+    for _ in range(_MAX_DEPTH * 4):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            return False
+        if node.func.attr == "query" and node.args:
+            if inference.type_of(node.func.value, scope) in SESSION_TYPES:
+                return True
+            return is_model is not None and is_model(node.args[0])
+        node = node.func.value
+    return False
+
+
+def _class_like(node: ast.expr) -> bool:
+    """``User`` or ``models.User``: the first argument of ``session.get``."""
+    name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    return name[:1].isupper()
+
+
+def _text(func: ast.Attribute) -> str:
+    receiver = func.value
+    parts = [func.attr]
+    while isinstance(receiver, ast.Attribute):
+        parts.append(receiver.attr)
+        receiver = receiver.value
+    if isinstance(receiver, ast.Name):
+        parts.append(receiver.id)
+        return ".".join(reversed(parts))
+    if isinstance(receiver, ast.Call):  # ``session.query(M).filter(...).first``
+        inner: ast.expr = receiver
+        while isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr != "query":
+            inner = inner.func.value
+        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute):
+            return f"{_text(inner.func)}(...).{func.attr}"
+    return func.attr
