@@ -373,6 +373,24 @@ async def whereami(ip: str):
     return await run_in_threadpool(GeoIP.lookup, ip)
 """
         ),
+        Valid(
+            """
+import requests
+from starlette.concurrency import run_in_threadpool
+
+class Mailer:
+    def send(self, to: str) -> None:
+        requests.post("https://mail.example.com/send", json={"to": to}, timeout=5)
+
+class Accounts:
+    @property
+    def mailer(self) -> Mailer:
+        return Mailer()
+
+    async def reset(self, email: str) -> None:
+        await run_in_threadpool(self.mailer.send, email)
+"""
+        ),
     )
     INVALID = (
         # The same generator iterated by the handler itself runs on the loop.
@@ -638,6 +656,26 @@ async def whereami(ip: str):
 """,
             expected=((14, 12, 14, 24),),
             message='GeoIP.lookup() -> requests.get (FL101)',
+        ),
+        # Reduced from a service object whose collaborator is a property.
+        Invalid(
+            """
+import requests
+
+class Mailer:
+    def send(self, to: str) -> None:
+        requests.post("https://mail.example.com/send", json={"to": to}, timeout=5)
+
+class Accounts:
+    @property
+    def mailer(self):
+        return Mailer()
+
+    async def reset(self, email: str) -> None:
+        self.mailer.send(email)
+""",
+            expected=((14, 9, 14, 25),),
+            message="Mailer.send() -> requests.post (FL101)",
         ),
     )
 

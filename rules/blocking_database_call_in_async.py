@@ -203,6 +203,33 @@ async def create_note(request: Request, text: str):
     return {"ok": True}
 """
         ),
+        # Reduced from an admin service listing tables: an Inspector only on an engine or connection.
+        Valid(
+            """
+from fastapi import FastAPI
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from app.models import User
+
+app = FastAPI()
+engine = create_engine("postgresql://db/app")
+async_engine = create_async_engine("postgresql+asyncpg://db/app")
+
+@app.get("/tables")
+async def tables():
+    async with async_engine.connect() as conn:
+        return await conn.run_sync(lambda sync_conn: inspect(sync_conn).get_table_names())
+
+@app.get("/columns")
+async def columns():
+    return [column.key for column in inspect(User).columns]
+
+@app.get("/tables-sync")
+def tables_sync():
+    return inspect(engine).get_table_names()
+"""
+        ),
     )
     INVALID = (
         Invalid(
@@ -357,5 +384,21 @@ async def create_note(request: Request, text: str):
 """,
             expected=((13, 9, 13, 32), (16, 9, 16, 31), (21, 5, 21, 27)),
             message='`request.state.db.commit` (`sqlalchemy.orm.Session.commit`) blocks the event loop in async middleware',
+        ),
+        Invalid(
+            """
+from fastapi import FastAPI
+from sqlalchemy import create_engine, inspect
+
+app = FastAPI()
+engine = create_engine("postgresql://db/app")
+
+@app.get("/tables")
+async def tables():
+    inspector = inspect(engine)
+    return {name: inspector.get_columns(name) for name in inspector.get_table_names()}
+""",
+            expected=((11, 19, 11, 40), (11, 59, 11, 84)),
+            message="`inspector.get_columns` (`sqlalchemy.engine.Inspector.get_columns`) blocks the event loop in async route handler GET /tables",
         ),
     )

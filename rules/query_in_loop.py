@@ -51,6 +51,8 @@ class QueryInLoop(Rule):
     Response time and database load grow with the size of the page, and the cost hides
     in tests that use three rows.
 
+    This rule is in preview while its precision on real code is measured.
+
     ## Example
     ```python
     from fastapi import APIRouter, Depends
@@ -115,6 +117,7 @@ class QueryInLoop(Rule):
 
     code = "FL404"
     name = "query-in-loop"
+    preview = True
     triggers = (b"for ",)
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:

@@ -323,3 +323,88 @@ def test_path_constants_derived_in_other_modules_keep_their_type(tmp_path: Path)
         (5, "FL103", "`target.write_bytes` (`pathlib.Path.write_bytes`)"),
         (6, "FL108", "`ARCHIVE.mkdir` (`pathlib.Path.mkdir`)"),
     ]
+
+
+STATE = {
+    "app/__init__.py": "",
+    "app/db.py": """
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import sessionmaker
+
+        SessionLocal = sessionmaker(bind=create_engine("sqlite://"))
+        """,
+    "app/middleware.py": """
+        from app.db import SessionLocal
+
+        async def db_session(request, call_next):
+            request.state.db = SessionLocal()
+            return await call_next(request)
+        """,
+    "app/routes.py": """
+        from fastapi import APIRouter, Request
+
+        router = APIRouter()
+
+        @router.post("/notes")
+        async def create_note(request: Request, text: str):
+            request.state.db.commit()
+            return await request.state.cache.get(text)
+        """,
+}
+STATE_COMMIT = (
+    7,
+    "FL105",
+    "`request.state.db.commit` (`sqlalchemy.orm.Session.commit`) blocks the event loop in async route handler POST /notes; "
+    "use `AsyncSession` (awaited) or a sync `def` handler",
+)
+
+
+def test_request_state_set_by_another_modules_middleware(tmp_path: Path):
+    write_files(tmp_path, STATE)
+    assert check(tmp_path, "app/routes.py") == [STATE_COMMIT]
+    # A second module storing something else under the same name: the type is unknown.
+    write_files(tmp_path, {"app/other.py": "async def mw(request, call_next):\n    request.state.db = object()\n"})
+    assert check(tmp_path, "app/routes.py") == []
+    write_files(tmp_path, {"app/other.py": "async def mw(request, call_next):\n    request.state.user = object()\n"})
+    assert check(tmp_path, "app/routes.py") == [STATE_COMMIT]
+
+
+REPOSITORY_IN_LOOP = {
+    "app/__init__.py": "",
+    "app/repo.py": """
+        from sqlalchemy import select
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        from app.models import Message
+
+        class MessageRepo:
+            def __init__(self, db: AsyncSession):
+                self.db = db
+
+            async def for_session(self, session_id: int):
+                return (await self.db.scalars(select(Message).where(Message.session_id == session_id))).all()
+
+            def label(self, session_id: int) -> str:
+                return f"session {session_id}"
+        """,
+    "app/routes.py": """
+        from fastapi import APIRouter, Depends
+
+        from app.deps import get_repo
+        from app.repo import MessageRepo
+
+        router = APIRouter()
+
+        @router.get("/sessions")
+        async def sessions(ids: list[int], repo: MessageRepo = Depends(get_repo)):
+            return {sid: (repo.label(sid), await repo.for_session(sid)) for sid in ids}
+        """,
+}
+
+
+def test_a_repository_method_that_queries_called_per_item(tmp_path: Path):
+    write_files(tmp_path, REPOSITORY_IN_LOOP)
+    assert check(tmp_path, "app/routes.py", extend_select=("FL404",)) == [
+        (10, "FL404", "`MessageRepo.for_session()` runs a query for each item of `ids` (N+1) in async route handler GET /sessions; "
+         "load what the loop needs with one query before it (`.in_(ids)`, a join or `selectinload`)"),
+    ]

@@ -78,6 +78,7 @@ class ModuleContext:
         external = self.project.call_result if self.project is not None else None
         aliases = self.project.type_alias if self.project is not None else None
         instances = self.project.instance_type if self.project is not None else None
+        state = self.project.state_type if self.project is not None else None
         owners = self.model.owners
         return TypeInference(
             self.names,
@@ -86,6 +87,7 @@ class ModuleContext:
             external,
             aliases,
             instances,
+            state,
         )
 
     @cached_property

@@ -18,6 +18,9 @@ from fastlint.knowledge import sdk, types as known
 from fastlint.knowledge.fastapi import ANNOTATED, DEPENDS, ITERATOR_TYPES, OPTIONAL
 
 _MAX_DEPTH = 24
+_INSPECTOR = "sqlalchemy.engine.Inspector"
+_ENGINE_BOUND = frozenset({"sqlalchemy.engine.Engine", "sqlalchemy.engine.Connection"})
+_PROPERTIES = frozenset({"builtins.property", "functools.cached_property"})
 
 
 @dataclass
@@ -98,6 +101,7 @@ class TypeInference:
         external_result: Callable[[str], str | None] | None = None,
         external_alias: Callable[[str], str | None] | None = None,
         external_instance: Callable[[str], str | None] | None = None,
+        external_state: Callable[[str], str | None] | None = None,
     ) -> None:
         self.names = names
         self.module_scope = build_scope(module)
@@ -111,6 +115,7 @@ class TypeInference:
         self._external_result = external_result
         self._external_alias = external_alias
         self._external_instance = external_instance
+        self._external_state = external_state
 
     def scope(self, node: ast.AST) -> Scope:
         key = id(node)
@@ -257,6 +262,9 @@ class TypeInference:
                 return "sqlalchemy.ext.asyncio.async_sessionmaker"
             if constructed:
                 return constructed
+            if callee == "sqlalchemy.inspect" and len(call.args) == 1:  # an Inspector only on an engine or connection
+                bound = self.type_of(call.args[0], scope, depth + 1)
+                return _INSPECTOR if bound in _ENGINE_BOUND else None
             chained = sdk.chained_result(callee)
             if chained:  # ``s3.Bucket(name)``, ``es.options(...)``: still the SDK
                 return chained
@@ -328,9 +336,20 @@ class TypeInference:
             # Attributes built from other attributes chain deeply: infer each once, and
             # let one that depends on itself have no type.
             self._self_types[key] = None
-            found = {self._binding_type(binding, binding_scope, depth + 1) for binding, binding_scope in self._class_attributes(owner).get(attr, ())}
+            bindings = self._class_attributes(owner).get(attr, ())
+            found = {self._binding_type(binding, binding_scope, depth + 1) for binding, binding_scope in bindings}
+            if not bindings:  # ``@property def repo(self) -> NoteRepo``: what the getter returns
+                getter = self._property(owner, attr)
+                found = {self.function_result(getter, depth + 1)} if getter is not None else set()
             self._self_types[key] = found.pop() if len(found) == 1 else None
         return self._self_types[key]
+
+    def _property(self, owner: ast.ClassDef, attr: str) -> FunctionNode | None:
+        for statement in owner.body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == attr:
+                decorators = {self.names.qualified_name(d) for d in statement.decorator_list}
+                return statement if decorators & _PROPERTIES else None
+        return None
 
     def _state_attribute_type(self, attr: str, depth: int) -> str | None:
         """``request.state.db``: the one type every ``<x>.state.db = ...`` of the module
@@ -348,8 +367,17 @@ class TypeInference:
             self._self_types[key] = None
             stores = self._state_stores.get(attr, [])
             found = {self.type_of(value, self.scope(function), depth + 1) for value, function in stores}
+            if not stores and self._external_state is not None:  # set by another module's middleware
+                found = {self._external_state(attr)}
             self._self_types[key] = found.pop() if len(found) == 1 else None
         return self._self_types[key]
+
+    def state_types(self) -> dict[str, str]:
+        """What this module stores on ``<x>.state.NAME``: the type, or ``?`` when unknown or
+        when the stores disagree (pass 1 summarises it for other modules)."""
+        self._state_attribute_type("", 0)  # collects the stores
+        assert self._state_stores is not None
+        return {attr: self._state_attribute_type(attr, 0) or "?" for attr in self._state_stores}
 
     def _class_attributes(self, owner: ast.ClassDef) -> dict[str, list[tuple[Binding, Scope]]]:
         """Every ``self.x = ...`` and class-level ``x = ...`` of a class, collected once."""

@@ -72,6 +72,8 @@ class ModuleSummary:
     aliases: dict[str, str] = field(default_factory=dict)
     # ``("threadpool", 15)``, ``("workers", 4)``: see ``fastlint.analysis.capacity``.
     capacity: tuple[tuple[str, int], ...] = ()
+    # ``request.state.db = SessionLocal()``: attribute -> the type stored (``?``: unknown or several)
+    state: dict[str, str] = field(default_factory=dict)
 
 
 def called(name: str) -> str:
@@ -132,6 +134,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
         schema_classes(tree, names),
         _aliases(tree, inference),
         capacity_facts(tree, names),
+        inference.state_types(),
     )
 
 

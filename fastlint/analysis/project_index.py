@@ -9,9 +9,10 @@ Every module the index looks at (or looks for and does not find) while a check i
 ``recording()`` is returned to that check, so that a cached finding can be keyed on
 exactly the summaries it rests on.
 Two answers rest on facts that any module may add, not on modules one can name in
-advance: the roles other modules give to a module's functions, and the ORM models of the
-whole registry (``relationship("Book")``). They are noted as the pseudo-modules
-``ROLES + module`` and ``REGISTRY``, whose digests ``fact_digests`` computes.
+advance: the roles other modules give to a module's functions, the ORM models of the
+whole registry (``relationship("Book")``) and what modules store on ``request.state``.
+They are noted as the pseudo-modules ``ROLES + module``, ``REGISTRY`` and ``STATE``,
+whose digests ``fact_digests`` computes.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ _MAX_RESOLVE = 16
 T = TypeVar("T")
 ROLES = "<roles>:"
 REGISTRY = "<orm-registry>"
+STATE = "<request-state>"
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,20 @@ class ProjectIndex:
         found = self._by_short_name.get(short, [])
         return found[0] if len(found) == 1 else None
 
+    # -- request.state ----------------------------------------------------------------
+
+    def state_type(self, attr: str) -> str | None:
+        """The one type the project's modules store on ``<x>.state.<attr>`` (a middleware or
+        dependency sets ``request.state.db = SessionLocal()``, a route of another module reads it)."""
+        return self._memoized(("state_type", attr), lambda: self._state_type(attr))
+
+    def _state_type(self, attr: str) -> str | None:
+        self._note((STATE,))
+        written = {summary.state[attr] for summary in self.modules.values() if attr in summary.state}
+        if len(written) != 1 or "?" in written:
+            return None
+        return self.resolve(written.pop())
+
     # -- roles given by other modules ------------------------------------------------
 
     def registered_roles(self, module: str) -> dict[str, tuple[Role, ...]]:
@@ -307,7 +323,8 @@ class ProjectIndex:
     def fact_digests(self) -> dict[str, str]:
         """Digests of the pseudo-modules (see the module docstring) for the findings cache."""
         registry = sorted(name for summary in self.modules.values() for name in summary.models)
-        digests = {REGISTRY: value_digest(registry)}
+        state = sorted((module, sorted(summary.state.items())) for module, summary in self.modules.items() if summary.state)
+        digests = {REGISTRY: value_digest(registry), STATE: value_digest(state)}
         for module in self.modules:
             digests[ROLES + module] = value_digest(sorted(self._registrations().get(module, {}).items()))
         return digests

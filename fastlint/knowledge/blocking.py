@@ -136,6 +136,14 @@ BLOCKING_CALLS: tuple[BlockingCall, ...] = tuple(
         ),
         *_family("FL105", "`create_async_engine` (awaited)", "sqlalchemy.engine.Engine.", "connect begin raw_connection"),
         *_family("FL105", "`AsyncConnection` (awaited)", "sqlalchemy.engine.Connection.", "execute scalar scalars commit rollback exec_driver_sql"),
+        *_family(
+            "FL105",
+            "`await conn.run_sync(lambda c: inspect(c).get_table_names())` on an `AsyncConnection`",
+            "sqlalchemy.engine.Inspector.",
+            "get_table_names get_columns has_table get_indexes get_foreign_keys get_pk_constraint get_schema_names "
+            "get_view_names get_unique_constraints get_check_constraints get_table_comment get_multi_columns get_sorted_table_and_fkc_names",
+        ),
+        *_family("FL105", "`await run_in_threadpool(pandas.read_sql, ...)`", "pandas.", "read_sql read_sql_query read_sql_table"),
         # FL109: waiting for threads and processes (``*_nowait``, ``block=False`` and
         # ``timeout=0`` do not wait: see ``NON_WAITING``).
         *_family("FL109", _WRAP_FUTURE, "concurrent.futures.Future.", "result exception"),

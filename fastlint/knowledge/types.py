@@ -27,6 +27,8 @@ CANONICAL_PREFIXES: dict[str, str] = {
     "pathlib.WindowsPath": "pathlib.Path",
     "pathlib.PurePath": "pathlib.Path",
     "sqlalchemy.orm.session.": "sqlalchemy.orm.",
+    "sqlalchemy.engine.reflection.Inspector": "sqlalchemy.engine.Inspector",
+    "sqlalchemy.Inspector": "sqlalchemy.engine.Inspector",
     "sqlalchemy.orm.query.": "sqlalchemy.orm.",
     "sqlalchemy.engine.create.create_engine": "sqlalchemy.create_engine",
     "sqlalchemy.engine.create_engine": "sqlalchemy.create_engine",
