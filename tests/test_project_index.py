@@ -301,4 +301,4 @@ def test_roles_registered_in_another_module_reach_the_function(shop: ProjectInde
         assert roles["get_user"][0].endpoint == "POST /me"
     assert consulted == {"<roles>:shop.deps"}
     digests = shop.fact_digests()
-    assert set(digests) == {"<orm-registry>", *(f"<roles>:{module}" for module in SHOP)}
+    assert set(digests) == {"<orm-registry>", "<request-state>", *(f"<roles>:{module}" for module in SHOP)}
