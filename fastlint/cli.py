@@ -184,6 +184,10 @@ def _check(
         _fail(str(error))
         return EXIT_ERROR
     settings, policy = session.settings, session.fix_policy
+    if not quiet:
+        newer = _requires_newer_python(settings.project_root)
+        if newer is not None:
+            _warn(newer)
     if output_file is not None:
         problem = _output_problem(output_file)
         if problem is not None:  # found before any file is fixed
@@ -213,6 +217,9 @@ def _check(
     if not quiet:
         for warning in result.warnings:
             _warn(warning)
+        newer_syntax = _newer_syntax_summary(result.findings)
+        if newer_syntax is not None:
+            _warn(newer_syntax)
     findings, sources, fixes = _without_unfixable(result.findings, policy), result.sources, None
     if fixing.fix or fixing.diff:
         checkers: list[Checker] = []  # built on the first re-check: it may need the index
@@ -262,6 +269,55 @@ def _check(
     else:
         click.echo(report, nl=False)
     return EXIT_FINDINGS if findings else EXIT_CLEAN
+
+
+def _running_python() -> tuple[int, int]:
+    return sys.version_info.major, sys.version_info.minor
+
+
+def _version(version: tuple[int, int]) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+def _requires_newer_python(root: Path) -> str | None:
+    """A warning when the project's ``requires-python`` excludes the running Python."""
+    import re
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+
+    try:
+        project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8")).get("project")
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    required = project.get("requires-python") if isinstance(project, dict) else None
+    if not isinstance(required, str):
+        return None
+    floors = [(int(major), int(minor)) for major, minor in re.findall(r"(?:>=|~=|==|>)\s*(\d+)\.(\d+)", required)]
+    if not floors or max(floors) <= _running_python():
+        return None
+    needed, running = _version(max(floors)), _version(_running_python())
+    return (f"the project requires Python {required.strip()} but fastlint runs on Python {running}: files that use "
+            f"newer syntax are reported as not analysed (FL001); run fastlint with Python {needed} or later")
+
+
+def _newer_syntax_summary(findings: Sequence[Finding]) -> str | None:
+    """One line per run naming the Python that the files with newer syntax need."""
+    import re
+
+    versions: list[tuple[int, int]] = []
+    for finding in findings:
+        match = re.search(r"uses syntax of Python (\d+)\.(\d+)", finding.message) if finding.code == "FL001" else None
+        if match:
+            versions.append((int(match.group(1)), int(match.group(2))))
+    if not versions:
+        return None
+    count = len(versions)
+    return (f"{count} file{'' if count == 1 else 's'} use{'s' if count == 1 else ''} syntax of Python "
+            f"{_version(max(versions))} that Python {_version(_running_python())} cannot parse; "
+            f"run fastlint with Python {_version(max(versions))} or later to analyse {'it' if count == 1 else 'them'}")
 
 
 _PYTHON_SUFFIXES = (".py", ".pyi")

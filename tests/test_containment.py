@@ -132,3 +132,32 @@ def test_max_call_depth_must_not_be_negative(root: Path):
     (root / "fastlint.toml").write_text("max-call-depth = -5\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"fastlint.toml:1: 'max-call-depth' must be an integer of at least 0, got -5"):
         load_settings([root])
+
+
+def test_one_summary_line_per_run_names_the_python_needed(root: Path, monkeypatch: pytest.MonkeyPatch):
+    from click.testing import CliRunner
+
+    from fastlint.cli import main
+
+    write_files(root, {"app/a.py": "type A = int\n", "app/b.py": "class Box[T]:\n    pass\n"})
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "app"])
+    assert result.exit_code == 1
+    assert result.stdout.count("uses syntax of Python 3.12") == 2
+    assert result.stderr.count("syntax of Python 3.12 that Python 3.11 cannot parse") == 1
+    assert "2 files use syntax of Python 3.12 that Python 3.11 cannot parse; run fastlint with Python 3.12 or later" in result.stderr
+
+
+@pytest.mark.parametrize(("required", "warned"), [(">=3.12", True), (">=3.10,<4", False), ("~=3.13.0", True), (">=3.8", False)])
+def test_a_project_requiring_a_newer_python_is_warned_up_front(root: Path, monkeypatch: pytest.MonkeyPatch, required: str, warned: bool):
+    from click.testing import CliRunner
+
+    from fastlint.cli import main
+
+    (root / "pyproject.toml").write_text(f'[project]\nname = "x"\nrequires-python = "{required}"\n', encoding="utf-8")
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "app"])
+    message = f"the project requires Python {required} but fastlint runs on Python 3.11"
+    assert (result.stderr.count(message) == 1) is warned, result.stderr
+    if warned:
+        assert result.stderr.index(message) < result.stderr.index("\n") + 1 or result.stderr.startswith(f"fastlint: warning: {message}")
