@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -469,8 +469,9 @@ class _Adoption:
 
 
 def _without_unfixable(findings: list[Finding], policy: FixPolicy) -> list[Finding]:
-    """Fixes of the rules that ``unfixable`` names are neither applied nor shown."""
-    return [f if f.fix is None or f.code in policy.codes else replace(f, fix=None) for f in findings]
+    """The findings as reported: no fix for ``unfixable`` rules (neither applied nor shown),
+    the others with the applicability ``extend-safe-fixes``/``extend-unsafe-fixes`` give."""
+    return policy.shown(findings)
 
 
 def _print_diff(fixes: FixRun, quiet: bool) -> int:
@@ -506,21 +507,29 @@ def rule(code: str) -> None:
 @main.command(name="rules")
 @click.option("--output-format", type=click.Choice(("text", "json")), default="text", show_default=True)
 def rules_command(output_format: str) -> None:
-    """List every rule: code, name, fix availability, preview status and summary."""
+    """List every rule: code, name, fix availability, preview status and summary.
+
+    The fix column is ``--statistics``' mark: ``[*]`` a safe fix (``--fix`` applies it),
+    ``[-]`` an unsafe fix (applied with ``--unsafe-fixes``), ``[ ]`` no fix to apply (none,
+    or a display-only suggestion). ``extend-safe-fixes``/``extend-unsafe-fixes`` can move a
+    rule from one to the other.
+    """
     import json
 
     from fastlint.run.registry import all_rules
 
+    metas = [r.meta() for r in all_rules()]
     if output_format == "json":
         entries = [
-            {"code": r.code, "name": r.name, "fixable": r.fixable, "preview": r.preview, "summary": r.summary()}
-            for r in all_rules()
+            {"code": m.code, "name": m.name, "fixable": m.fixable, "fix": m.fix_safety, "preview": m.preview, "summary": m.summary}
+            for m in metas
         ]
         click.echo(json.dumps(entries, indent=2))
         return
-    for r in all_rules():
-        flags = ("[*]" if r.fixable else "[ ]") + (" preview" if r.preview else "")
-        click.echo(f"{r.code}  {r.name:<40} {flags:<12} {r.summary()}")
+    marks = {"safe": "[*]", "unsafe": "[-]"}
+    for m in metas:
+        flags = marks.get(m.fix_safety or "", "[ ]") + (" preview" if m.preview else "")
+        click.echo(f"{m.code}  {m.name:<40} {flags:<12} {m.summary}")
 
 
 @main.command()

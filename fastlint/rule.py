@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from fastlint.rule_meta import RuleMeta, doc_section, summary_of
+from fastlint.rule_meta import RuleMeta, doc_section, fix_safety_of, summary_of
 from fastlint.settings import Settings
 
 if TYPE_CHECKING:
@@ -82,4 +82,7 @@ class Rule:
 
     @classmethod
     def meta(cls) -> RuleMeta:
-        return RuleMeta(code=cls.code, name=cls.name, summary=cls.summary(), fixable=cls.fixable, preview=cls.preview)
+        return RuleMeta(
+            code=cls.code, name=cls.name, summary=cls.summary(), fixable=cls.fixable, preview=cls.preview,
+            fix_safety=fix_safety_of(cls.documentation()) if cls.fixable else None,
+        )

@@ -19,6 +19,8 @@ class RuleMeta:
     fixable: bool = False
     preview: bool = False
     docs_base_url: str | None = None
+    # What its `## Fix safety` says: "safe", "unsafe" or "display-only" (None: no fix).
+    fix_safety: str | None = None
 
     @property
     def url(self) -> str:
@@ -106,3 +108,16 @@ def summary_of(documentation: str) -> str:
     what = doc_section(documentation, "What it does") or ""
     first = re.split(r"(?<=[.:])\s", what.replace("\n", " "), maxsplit=1)[0].strip()
     return first[:-1] + "." if first.endswith(":") else first
+
+
+def fix_safety_of(documentation: str) -> str | None:
+    """The applicability a rule's ``## Fix safety`` states ("The fix is unsafe: ...",
+    "It is display-only..."), or None when it has no such section."""
+    section = doc_section(documentation, "Fix safety")
+    if section is None:
+        return None
+    text = " ".join(section.split())
+    for word in ("display-only", "unsafe", "safe"):
+        if f"It is {word}" in text or f"is {word}:" in text:
+            return word
+    return None

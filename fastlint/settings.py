@@ -60,6 +60,9 @@ class Settings:
     fixable: tuple[str, ...] | None = None
     unfixable: tuple[str, ...] = ()
     extend_fixable: tuple[str, ...] = ()
+    # Codes or prefixes whose unsafe fixes count as safe, and whose safe fixes count as unsafe.
+    extend_safe_fixes: tuple[str, ...] = ()
+    extend_unsafe_fixes: tuple[str, ...] = ()
     default_timeout: int = 10
     cache: bool = True
     # Where findings link to the rules' pages (FLxxx.md under it); None: the repository's docs/rules.

@@ -277,10 +277,12 @@ def test_one_finding_per_root_and_caller_and_the_roots_in_the_summary(tmp_path: 
     )
     statistics = CliRunner().invoke(main, ["check", "app", "--no-cache", "--statistics"])
     assert statistics.output == (
-        "3 FL107 [ ] blocking-call-chain-in-async\n"
+        "3 FL107 [-] blocking-call-chain-in-async\n"
         "\n"
         "Blocking calls behind the most findings (fix one to fix them all):\n"
         "  `app.secrets.get_secret` -> `builtins.open`: 3 findings in 2 files\n"
+        "\n"
+        "No fixes available (3 hidden fixes can be enabled with the `--unsafe-fixes` option).\n"
     )
     as_json = json.loads(CliRunner().invoke(main, ["check", "app", "--no-cache", "--output-format", "json"]).stdout)
     assert [item["root"] for item in as_json] == [{"function": "app.secrets.get_secret", "call": "builtins.open"}] * 3

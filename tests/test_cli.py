@@ -255,9 +255,28 @@ def test_statistics_counts_per_rule(project: Path):
     result = run("check", ".", "--statistics")
     assert result.exit_code == 1
     assert result.stdout == (
-        "3 FL102 [ ] blocking-sleep-in-async\n"
-        "2 FL101 [ ] blocking-http-call-in-async\n"
+        "3 FL102 [-] blocking-sleep-in-async\n"
+        "2 FL101 [-] blocking-http-call-in-async\n"
+        "\n"
+        "No fixes available (5 hidden fixes can be enabled with the `--unsafe-fixes` option).\n"
     )
+    # With --unsafe-fixes, --fix would apply them: [*], as `fastlint rules` marks nothing safe
+    # by default, `extend-safe-fixes` moves a rule to [*] for --fix alone.
+    unsafe = run("check", ".", "--statistics", "--unsafe-fixes")
+    assert unsafe.stdout.splitlines() == [
+        "3 FL102 [*] blocking-sleep-in-async",
+        "2 FL101 [*] blocking-http-call-in-async",
+        "",
+        "5 unsafe fixes can be applied with `--fix --unsafe-fixes`.",
+    ]
+    write(project / "fastlint.toml", 'extend-safe-fixes = ["FL102"]\n')
+    promoted = run("check", ".", "--statistics")
+    assert promoted.stdout.splitlines() == [
+        "3 FL102 [*] blocking-sleep-in-async",
+        "2 FL101 [-] blocking-http-call-in-async",
+        "",
+        "[*] 3 fixable with the `--fix` option (2 hidden fixes can be enabled with the `--unsafe-fixes` option).",
+    ]
 
 
 def test_quiet_prints_findings_only(project: Path):
@@ -450,7 +469,7 @@ def test_rules_lists_every_registered_rule():
     assert [line.split()[:2] for line in lines] == [[rule.code, rule.name] for rule in all_rules()]
     entries = json.loads(run("rules", "--output-format", "json").stdout)
     assert [(entry["code"], entry["preview"]) for entry in entries] == [(rule.code, rule.preview) for rule in all_rules()]
-    assert set(entries[0]) == {"code", "name", "fixable", "preview", "summary"}
+    assert set(entries[0]) == {"code", "name", "fixable", "fix", "preview", "summary"}
 
 
 # -- entry points ----------------------------------------------------------------------

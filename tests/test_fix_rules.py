@@ -82,11 +82,9 @@ def _fix_table() -> dict[str, str]:
 
 
 def _safety_in_docs(rule: type) -> str:
-    text = " ".join((rule.doc_section("Fix safety") or "").split())  # type: ignore[attr-defined]
-    for word in ("display-only", "unsafe", "safe"):
-        if f"It is {word}" in text or f"is {word}:" in text:
-            return word
-    raise AssertionError(f"{rule.code}'s `## Fix safety` says neither safe, unsafe nor display-only")  # type: ignore[attr-defined]
+    safety = rule.meta().fix_safety  # type: ignore[attr-defined]
+    assert safety is not None, f"{rule.code}'s `## Fix safety` says neither safe, unsafe nor display-only"  # type: ignore[attr-defined]
+    return safety
 
 
 def test_the_fix_table_the_fix_safety_sections_and_the_code_agree():

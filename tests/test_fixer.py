@@ -10,6 +10,7 @@ import ast
 import json
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,55 @@ def test_an_unknown_fixable_selector_is_a_configuration_error(project: Path):
     result = run("app.py")
     assert result.exit_code == 2
     assert "'extend-fixable' has unknown rule selector 'FL999'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "safety"),
+    [
+        pytest.param("", {"FL502": "unsafe", "FL102": "unsafe"}, id="default"),
+        pytest.param('extend-safe-fixes = ["FL502"]\n', {"FL502": "safe", "FL102": "unsafe"}, id="one-code"),
+        pytest.param('extend-safe-fixes = ["FL"]\n', {"FL502": "safe", "FL102": "safe"}, id="prefix"),
+        pytest.param('extend-safe-fixes = ["FL"]\nextend-unsafe-fixes = ["FL5"]\n', {"FL502": "unsafe", "FL102": "safe"}, id="more-specific-unsafe-wins"),
+        pytest.param('extend-safe-fixes = ["FL502"]\nextend-unsafe-fixes = ["FL5"]\n', {"FL502": "safe", "FL102": "unsafe"}, id="more-specific-safe-wins"),
+        pytest.param('extend-safe-fixes = ["FL1"]\nextend-unsafe-fixes = ["FL1"]\n', {"FL502": "unsafe", "FL102": "unsafe"}, id="unsafe-wins-a-tie"),
+    ],
+)
+def test_extend_safe_and_unsafe_fixes_set_the_applicability(project: Path, config: str, safety: dict[str, str]):
+    (project / "app.py").write_text(DEBUG + "\n\nasync def poll():\n    import time\n    time.sleep(1)\n")
+    (project / "fastlint.toml").write_text(config)
+    report = json.loads(run("app.py", "--output-format", "json").stdout)
+    assert {item["code"]: item["fix"]["applicability"] for item in report} == safety
+    # --fix alone applies exactly the fixes that are now safe.
+    run("app.py", "--fix")
+    text = (project / "app.py").read_text()
+    assert ("debug=True" not in text) == (safety["FL502"] == "safe")
+    assert ("await asyncio.sleep(1)" in text) == (safety["FL102"] == "safe")
+
+
+def test_extend_unsafe_fixes_demotes_a_safe_fix():
+    finding = Finding("FL502", "m", "a.py", Position(1, 1), Position(1, 2), fix=Fix((), Applicability.SAFE, "m"))
+    policy = FixPolicy(frozenset({"FL502"}), demoted=frozenset({"FL502"}))
+    assert not policy.fixable(finding) and policy.hidden(finding)
+    assert policy.shown([finding])[0].fix.applicability is Applicability.UNSAFE  # type: ignore[union-attr]
+    display = replace(finding, fix=Fix((), Applicability.DISPLAY_ONLY, "m"))
+    promoted = FixPolicy(frozenset({"FL502"}), promoted=frozenset({"FL502"}))
+    assert promoted.shown([display]) == [display] and not promoted.offered(display)
+
+
+def test_an_unknown_safety_selector_is_a_configuration_error(project: Path):
+    (project / "app.py").write_text(DEBUG)
+    (project / "fastlint.toml").write_text('extend-unsafe-fixes = ["FL999"]\n')
+    result = run("app.py")
+    assert result.exit_code == 2
+    assert "'extend-unsafe-fixes' has unknown rule selector 'FL999'" in result.stderr
+
+
+def test_rules_and_statistics_mark_a_rule_alike(project: Path):
+    """`fastlint rules` marks the fix each rule documents; --statistics the fixes found."""
+    (project / "app.py").write_text(DEBUG + "\n\nasync def poll():\n    import time\n    time.sleep(1)\n")
+    listed = {line.split()[0]: line.split()[2] for line in CliRunner().invoke(main, ["rules"]).stdout.splitlines()}
+    stats = {line.split()[1]: line.split()[2] for line in run("app.py", "--statistics").stdout.splitlines() if line[:1].isdigit()}
+    assert stats == {"FL502": listed["FL502"], "FL102": listed["FL102"]} == {"FL502": "[-]", "FL102": "[-]"}
 
 
 def test_json_carries_the_timeout_fix_with_the_configured_seconds(project: Path):

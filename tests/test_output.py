@@ -154,7 +154,7 @@ def test_text_statistics(project: dict) -> None:
     safe = Fix(edits=(), applicability=Applicability.SAFE, message="Fix it")
     many.append(Finding("FL101", "m", str(project["app"]), Position(1, 1), Position(1, 2), fix=safe))
     out = render(many, "text", rules=RULES, root=project["root"], statistics=True)
-    assert out == "11 FL101 [*] blocking-http-call-in-async\n 5 FL001 [ ] unparseable-file\n"
+    assert out == "11 FL101 [*] blocking-http-call-in-async\n 5 FL001 [ ] unparseable-file\n\n[*] 1 fixable with the `--fix` option.\n"
 
 
 def test_json_is_ruffs_shape(project: dict) -> None:

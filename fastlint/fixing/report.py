@@ -18,7 +18,7 @@ def fix_counts(remaining: Sequence[Finding], fixed: int, policy: FixPolicy) -> F
     """What the text report says of fixes: applied, hidden (unsafe, not offered), unsafe offered."""
     hidden = sum(map(policy.hidden, remaining))
     unsafe = sum(policy.fixable(f) and f.fix.applicability is Applicability.UNSAFE for f in remaining)  # type: ignore[union-attr]
-    return FixCounts(fixed=fixed, hidden=hidden, unsafe=unsafe)
+    return FixCounts(fixed=fixed, hidden=hidden, unsafe=unsafe, unsafe_enabled=policy.unsafe)
 
 
 def show_fixes(run: FixRun, rules: Mapping[str, RuleMeta]) -> str:

@@ -175,7 +175,7 @@ def code_actions(uri: str, findings: list[Finding], lines: Lines, wanted: types.
         if policy.offered(finding):
             fix = finding.fix
             assert fix is not None
-            unsafe = " (unsafe)" if fix.applicability is Applicability.UNSAFE else ""
+            unsafe = " (unsafe)" if policy.applicability(finding) is Applicability.UNSAFE else ""
             edits = [lines.edit(edit) for edit in fix.edits]
             actions.append(_action(f"Fix {finding.code}: {fix.message}{unsafe}", uri, edits, diag, preferred=not unsafe))
     for finding, diag in found:

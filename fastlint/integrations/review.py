@@ -173,7 +173,7 @@ def _comment_body(finding: Finding, where: Placement, text: str | None, rules: M
     fix = finding.fix
     if fix is None or not policy.allows(finding):
         return parts[0], False
-    unsafe = fix.applicability is Applicability.UNSAFE
+    unsafe = policy.fix.applicability(finding) is Applicability.UNSAFE
     label = "Suggested fix (unsafe: it may change behaviour, read the rule's Fix safety)" if unsafe else "Suggested fix"
     fixed = suggestion(finding, where, text) if text is not None else None
     if fixed is None:

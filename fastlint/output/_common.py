@@ -144,6 +144,7 @@ class FixCounts:
     fixed: int = 0  # fixes applied
     hidden: int = 0  # unsafe fixes that ``--unsafe-fixes`` would apply
     unsafe: int = 0  # unsafe fixes offered (``--unsafe-fixes``) and not applied: no ``--fix``
+    unsafe_enabled: bool = False  # ``--unsafe-fixes``: ``--fix`` applies unsafe fixes too
 
 
 @dataclass(frozen=True)

@@ -43,18 +43,33 @@ def roots_summary(findings: Sequence[Finding]) -> list[str]:
 
 
 def _statistics(findings: Sequence[Finding], ctx: Context) -> str:
+    """ruff's ``--statistics``: a count per rule, ``[*]`` when ``--fix`` would fix some of
+    them (``--unsafe-fixes`` given, unsafe fixes count), ``[-]`` when only ``--unsafe-fixes``
+    would, ``[ ]`` otherwise; then the fix summary of the normal report."""
     counts = Counter(f.code for f in findings)
-    fixable = {f.code for f in findings if _safe_fix(f)}
+    applied = {f.code for f in findings if _applies(f, ctx)}
+    hidden = {f.code for f in findings if _unsafe_fix(f)} - applied
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     count_width = max(len(str(n)) for n in counts.values())
     code_width = max(len(code) for code in counts)
     table = "".join(
-        f"{n:>{count_width}} {code:<{code_width}} {'[*]' if code in fixable else '[ ]'} "
+        f"{n:>{count_width}} {code:<{code_width}} {'[*]' if code in applied else '[-]' if code in hidden else '[ ]'} "
         f"{rule_meta(code, ctx.rules).name}\n"
         for code, n in rows
     )
     roots = roots_summary(findings)
-    return table + ("\n" + "".join(f"{line}\n" for line in roots) if roots else "")
+    table += "\n" + "".join(f"{line}\n" for line in roots) if roots else ""
+    summary = _fix_summary(findings, ctx)
+    return table + ("\n" + "".join(f"{line}\n" for line in summary) if summary else "")
+
+
+def _unsafe_fix(finding: Finding) -> bool:
+    return finding.fix is not None and finding.fix.applicability is Applicability.UNSAFE
+
+
+def _applies(finding: Finding, ctx: Context) -> bool:
+    """``--fix`` applies the finding's fix (the findings carry the policy's applicability)."""
+    return _safe_fix(finding) or (ctx.fixes.unsafe_enabled and _unsafe_fix(finding))
 
 
 def render(findings: Sequence[Finding], ctx: Context) -> str:
@@ -82,6 +97,13 @@ def _closing(findings: Sequence[Finding], ctx: Context) -> str:
         lines = [f"Found {_errors(fixed + n)} ({fixed} fixed, {n} remaining)."]
     else:
         lines = [f"Found {_errors(n)}." if n else "All checks passed!"]
+    lines.extend(_fix_summary(findings, ctx))
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _fix_summary(findings: Sequence[Finding], ctx: Context) -> list[str]:
+    """What ``--fix`` would fix, and the fixes that need ``--unsafe-fixes``."""
+    lines = []
     fixable = sum(map(_safe_fix, findings))
     hidden = ctx.fixes.hidden
     # ``[*]`` counts safe fixes only; the unsafe ones are named apart.
@@ -93,7 +115,7 @@ def _closing(findings: Sequence[Finding], ctx: Context) -> str:
     if not hidden and ctx.fixes.unsafe:
         unsafe = ctx.fixes.unsafe
         lines.append(f"{unsafe} unsafe fix{'' if unsafe == 1 else 'es'} can be applied with `--fix --unsafe-fixes`.")
-    return "".join(f"{line}\n" for line in lines)
+    return lines
 
 
 def _errors(n: int) -> str:

@@ -52,7 +52,7 @@ _INTERNAL_FIELDS = frozenset({"project_root", "config_path"})
 # Fields whose strings are rule selectors: their shape is checked at load time.
 _SELECTOR_FIELDS = frozenset(
     {"select", "ignore", "extend_select", "per_file_ignores", "fixable", "unfixable",
-     "extend_fixable"}
+     "extend_fixable", "extend_safe_fixes", "extend_unsafe_fixes"}
 )
 _PATTERN_FIELDS = frozenset({"exclude", "extend_exclude", "test_paths", "tooling_paths"})
 _SELECTOR_RE = re.compile(r"ALL|FL\d{0,3}")

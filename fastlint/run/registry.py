@@ -12,7 +12,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from fastlint.rule_meta import ENGINE_CODES, UNPARSEABLE, RuleMeta, summary_of
+from fastlint.rule_meta import ENGINE_CODES, UNPARSEABLE, RuleMeta, fix_safety_of, summary_of
 
 if TYPE_CHECKING:
     from fastlint.rule import Rule
@@ -103,4 +103,5 @@ def _read_meta(source: str) -> RuleMeta | None:
         summary=summary_of(inspect.cleandoc(docstring[1])) if docstring else "",
         fixable="fixable" in found,
         preview="preview" in found,
+        fix_safety=fix_safety_of(inspect.cleandoc(docstring[1])) if docstring and "fixable" in found else None,
     )

@@ -54,7 +54,7 @@ class Session:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, unsafe_fixes: bool = False) -> Session:
-        from fastlint.fixing.fixer import FixPolicy, fixable_codes
+        from fastlint.fixing.fixer import FixPolicy, fixable_codes, safety_overrides
         from fastlint.run.config import resolve_selection
         from fastlint.run.engine import CheckPlan
         from fastlint.run.registry import known_codes
@@ -62,7 +62,9 @@ class Session:
         known = known_codes()
         codes, warnings = resolve_selection(settings, known)
         plan = CheckPlan(settings, codes, configured=codes)
-        return cls(settings, plan, FixPolicy(fixable_codes(settings, known), unsafe_fixes), tuple(warnings))
+        promoted, demoted = safety_overrides(settings, known)
+        policy = FixPolicy(fixable_codes(settings, known), unsafe_fixes, promoted, demoted)
+        return cls(settings, plan, policy, tuple(warnings))
 
     @property
     def rules(self) -> Mapping[str, RuleMeta]:
