@@ -39,7 +39,7 @@ def sync_session_holders(ctx: ModuleContext) -> list[str]:
         for target in node.targets
         if isinstance(target, ast.Name)
     }
-    holders = []
+    holders = _holders_elsewhere(ctx, factories)
     for function in ctx.tree.body:
         if not isinstance(function, ast.FunctionDef):
             continue
@@ -55,6 +55,29 @@ def sync_session_holders(ctx: ModuleContext) -> list[str]:
             if isinstance(func, ast.Attribute) and func.attr in ("connect", "begin") and isinstance(func.value, ast.Name) and func.value.id in _engine_names(ctx):
                 holders.append(function.name)
                 break
+    return holders
+
+
+def _holders_elsewhere(ctx: ModuleContext, factories: set[str]) -> list[str]:
+    """Sync dependencies of other modules that call this module's session factory
+    (``deps.get_db`` calling ``database.SessionLocal()``), as the project index knows them."""
+    project = ctx.project
+    if project is None or not factories:
+        return []
+    targets = {f"{ctx.module}.{name}" for name in factories}
+    holders = []
+    for module in sorted(project.modules):
+        if module == ctx.module:
+            continue
+        roles = project.registered_roles(module)
+        for local, given in roles.items():
+            if not any(role.kind in _THREADPOOL_ROLES for role in given):
+                continue
+            found = project.function(f"{module}.{local}")
+            if found is None or found[1].is_async:
+                continue
+            if any(call in targets for call in found[1].calls):
+                holders.append(f"{module}.{local}")
     return holders
 
 

@@ -62,7 +62,9 @@ class ThreadpoolExceedsConnectionPool(Rule):
     ## Known problems
     Preview. Only engines with literal pool sizes are judged, and only when a sync route
     handler or dependency of the engine's own module opens a session or connection
-    (`SessionLocal()`, `Session(engine)`, `engine.connect()`). Several workers each have
+    (`SessionLocal()`, `Session(engine)`, `engine.connect()`), or a sync dependency of
+    another module calls the module's session factory (`deps.get_db` calling
+    `database.SessionLocal()`). Several workers each have
     their own threadpool and pool, so the ratio is per process. `NullPool`,
     `StaticPool`, `SingletonThreadPool` and SQLite URLs with the default pool are left alone.
 

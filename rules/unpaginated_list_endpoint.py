@@ -80,11 +80,12 @@ class UnpaginatedListEndpoint(Rule):
             names = {arg.arg for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
             if names & _PAGE_PARAMETERS:
                 continue
-            assigned = {
-                node.targets[0].id: node.value
-                for node in walk_local(function)
-                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-            }
+            assigned: dict[str, ast.expr | None] = {}
+            for node in walk_local(function):
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    # A query built up over several assignments (``query = query.where(...)``) is not followed.
+                    name = node.targets[0].id
+                    assigned[name] = None if name in assigned else node.value
             for node in walk_local(function):
                 if (
                     isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "all" and not node.args
@@ -101,7 +102,7 @@ class UnpaginatedListEndpoint(Rule):
         return findings
 
     @staticmethod
-    def _whole_table(call: ast.Call, assigned: dict[str, ast.expr]) -> bool:
+    def _whole_table(call: ast.Call, assigned: dict[str, ast.expr | None]) -> bool:
         """A query chain with no bound and no filter, down to ``query(...)``/``select(...)``."""
         methods: list[str] = []
         node: ast.expr = call.func.value  # type: ignore[attr-defined]
@@ -114,7 +115,10 @@ class UnpaginatedListEndpoint(Rule):
                 node = node.value
             if isinstance(node, ast.Name) and node.id in assigned and node.id not in followed:
                 followed.add(node.id)  # ``result = await session.exec(...)`` then ``result.all()``
-                pending.append(assigned[node.id])
+                value = assigned[node.id]
+                if value is None:
+                    return False
+                pending.append(value)
                 continue
             if isinstance(node, ast.Call):
                 pending.extend(node.args)
@@ -149,6 +153,21 @@ app = FastAPI()
 @app.get("/users/{user_id}/orders")
 def orders(user_id: int, db=Depends(get_db)):
     return db.query(Order).filter(Order.user_id == user_id).all()
+"""
+        ),
+        Valid(
+            """
+from fastapi import Depends, FastAPI
+from sqlalchemy import select
+
+app = FastAPI()
+
+@app.get("/runs")
+def runs(dag_id: str | None = None, db=Depends(get_db)):
+    query = select(Run)
+    if dag_id:
+        query = query.where(Run.dag_id == dag_id)
+    return db.execute(query).all()
 """
         ),
         Valid(

@@ -125,3 +125,46 @@ def test_a_pool_sized_to_the_threadpool_never_times_out(tmp_path: Path):
     source, module = load(tmp_path, 40)
     assert lint_source(source, ["FL601"]) == []
     assert burst(module) == [200] * CONCURRENT
+
+
+def test_fl601_follows_the_session_factory_and_the_thread_limit_across_modules(tmp_path: Path, monkeypatch: Any):
+    """``database.py`` creates the engine, ``deps.py`` holds its sessions in a sync
+    dependency, ``main.py`` registers it; capping the threadpool in ``main.py``'s lifespan
+    to the pool's 15 connections settles it."""
+    import json
+
+    from click.testing import CliRunner
+
+    from fastlint.cli import main
+
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "database.py").write_text(
+        "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import sessionmaker\n\n"
+        "engine = create_engine('postgresql://db/app')\nSessionLocal = sessionmaker(bind=engine)\n"
+    )
+    (app / "deps.py").write_text(
+        "from .database import SessionLocal\n\n\ndef get_db():\n    db = SessionLocal()\n    try:\n        yield db\n    finally:\n        db.close()\n"
+    )
+    main_py = (
+        "{imports}from fastapi import Depends, FastAPI\n\nfrom .deps import get_db\n\n{lifespan}"
+        "app = FastAPI({argument})\n\n\n@app.get('/items')\ndef items(db=Depends(get_db)):\n    return []\n"
+    )
+    (app / "main.py").write_text(main_py.format(imports="", lifespan="", argument=""))
+    monkeypatch.chdir(tmp_path)
+
+    def fl601() -> list[tuple[str, int]]:
+        result = CliRunner().invoke(main, ["check", ".", "--no-cache", "--select", "FL601", "--output-format", "json"])
+        assert result.exit_code in (0, 1), result.output
+        return [(Path(item["filename"]).name, item["location"]["row"]) for item in json.loads(result.stdout)]
+
+    assert fl601() == [("database.py", 4)]
+    lifespan = (
+        "@asynccontextmanager\nasync def lifespan(app):\n"
+        "    anyio.to_thread.current_default_thread_limiter().total_tokens = 15\n    yield\n\n\n"
+    )
+    (app / "main.py").write_text(
+        main_py.format(imports="from contextlib import asynccontextmanager\n\nimport anyio.to_thread\n", lifespan=lifespan, argument="lifespan=lifespan")
+    )
+    assert fl601() == []
