@@ -12,6 +12,7 @@ from fastlint import (
     Scope,
     Valid,
     add_argument,
+    add_from_import,
     describe_call,
     dotted_text,
     keyword,
@@ -92,13 +93,16 @@ class OutboundCallWithoutTimeout(Rule):
     in another module are typed through the project index.
 
     ## Fix safety
-    For `requests` calls and `urllib.request` openers without a timeout, the fix adds
-    `timeout=<default-timeout>` (10 seconds unless configured); for `requests`,
+    For `requests` calls and `urllib.request` openers (`urlopen`) without a timeout, the
+    fix adds `timeout=<default-timeout>` (10 seconds unless configured); for `requests`,
     `urllib.request` and `httpx` calls with `timeout=None` it puts that number in place of
-    `None`. It is unsafe: a call that used to succeed after a longer wait now raises a
-    timeout error, which the code around it may not handle. Other libraries get no fix
-    because their timeouts are objects or positional arguments whose right value depends
-    on the call.
+    `None`; an `aiohttp.ClientSession()` without `timeout=` gets
+    `timeout=aiohttp.ClientTimeout(total=<default-timeout>)` (importing `ClientTimeout`
+    when the session class was imported by name). It is unsafe: a call that used to succeed
+    after a longer wait now raises a timeout error, which the code around it may not handle
+    (for aiohttp, the whole request including reading the body must fit in that total).
+    Other libraries get no fix because their timeouts are objects or positional arguments
+    whose right value depends on the call.
 
     ## Options
     - `default-timeout`: the seconds the fix inserts.
@@ -140,13 +144,26 @@ class OutboundCallWithoutTimeout(Rule):
     def _fix(self, ctx: ModuleContext, call: ast.Call, entry: TimeoutCall) -> Fix | None:
         seconds = self.settings.default_timeout
         value = _timeout_argument(call, entry)
+        text, import_edit = f"{seconds}", None
         if value is _MISSING and entry.policy == "required" and entry.name.startswith(_ADDS_TIMEOUT):
             edit = add_argument(ctx, call, f"timeout={seconds}")
         elif isinstance(value, ast.Constant) and value.value is None and entry.name.startswith(_NUMERIC_TIMEOUT):
             edit = replace(ctx, value, str(seconds))
+        elif value is _MISSING and entry.name == "aiohttp.ClientSession":
+            if isinstance(call.func, ast.Attribute):  # ``aiohttp.ClientSession()``: the module is bound
+                text = f"{ctx.text_of(call.func.value)}.ClientTimeout(total={seconds})"
+            else:
+                usable, import_edit = add_from_import(ctx, "aiohttp", "ClientTimeout")
+                if not usable:
+                    return None
+                text = f"ClientTimeout(total={seconds})"
+            edit = add_argument(ctx, call, f"timeout={text}")
         else:
             return None
-        return Fix((edit,), Applicability.UNSAFE, f"Pass `timeout={seconds}`") if edit else None
+        if edit is None:
+            return None
+        edits = (edit,) if import_edit is None else (edit, import_edit)
+        return Fix(edits, Applicability.UNSAFE, f"Pass `timeout={text}`")
 
     def _problem(self, ctx: ModuleContext, call: ast.Call, entry: TimeoutCall, scope: Scope, owner: ast.AST) -> str | None:
         library = "http.client" if entry.name.startswith("http.client.") else entry.name.split(".")[0]
@@ -169,6 +186,16 @@ class OutboundCallWithoutTimeout(Rule):
         return None
 
     VALID = (
+        Valid(
+            """
+from aiohttp import ClientSession, ClientTimeout
+
+async def fetch(url: str):
+    async with ClientSession(timeout=ClientTimeout(total=10)) as session:
+        async with session.get(url) as response:
+            return await response.text()
+""",
+        ),
         Valid(
             """
 import httpx
@@ -305,6 +332,25 @@ async def forever(url: str):
             expected=((5, 16, 5, 37), (10, 15, 10, 36)),
             message="`aiohttp.ClientSession` in async function `fetch` is created without `timeout=`: every request through it may wait "
             "aiohttp's default of 300 s total",
+        ),
+        Invalid(
+            """
+from aiohttp import ClientSession
+
+async def fetch(url: str):
+    async with ClientSession(raise_for_status=True) as session:
+        async with session.get(url) as response:
+            return await response.text()
+""",
+            expected=((5, 16, 5, 29),),
+            fixed="""
+from aiohttp import ClientSession, ClientTimeout
+
+async def fetch(url: str):
+    async with ClientSession(raise_for_status=True, timeout=ClientTimeout(total=10)) as session:
+        async with session.get(url) as response:
+            return await response.text()
+""",
         ),
         Invalid(
             """

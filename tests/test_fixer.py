@@ -296,7 +296,7 @@ def test_display_only_fixes_are_never_applied():
         pytest.param("FL102", "import time\n\nasync def f():\n    return time.sleep(1)\n", id="sleep-as-value"),
         pytest.param("FL102", "from time import sleep\n\nasync def f(*a):\n    sleep(*a)\n", id="sleep-starred"),
         pytest.param("FL301", "import requests\n\nrequests.get(u for u in 'ab')\n", id="generator-argument"),
-        pytest.param("FL301", "import aiohttp\n\nasync def f():\n    async with aiohttp.ClientSession() as s:\n        pass\n", id="aiohttp-session"),
+        pytest.param("FL301", "import aiohttp\n\nasync def f(**kw):\n    async with aiohttp.ClientSession(**kw) as s:\n        await s.get('u', timeout=None)\n", id="aiohttp-explicit-none-on-a-request"),
         pytest.param("FL502", "from fastapi import FastAPI\n\napp = FastAPI(  # dev only\n    debug=True,\n)\n", id="comment-in-removed-text"),
     ],
 )
@@ -316,6 +316,16 @@ def test_no_fix_is_offered(code: str, source: str):
         pytest.param(
             "FL502", "from fastapi import FastAPI\n\napp = FastAPI(debug=True, title='x')\n",
             "from fastapi import FastAPI\n\napp = FastAPI(title='x')\n", id="first-argument",
+        ),
+        pytest.param(
+            "FL301", "import aiohttp\n\n\nasync def f():\n    async with aiohttp.ClientSession(\n        headers={},  # auth\n    ) as s:\n        pass\n",
+            "import aiohttp\n\n\nasync def f():\n    async with aiohttp.ClientSession(\n        headers={}, timeout=aiohttp.ClientTimeout(total=10),  # auth\n    ) as s:\n        pass\n",
+            id="aiohttp-session-module",
+        ),
+        pytest.param(
+            "FL301", "import urllib.request\n\n\ndef f(u):\n    return urllib.request.urlopen(u).read()\n",
+            "import urllib.request\n\n\ndef f(u):\n    return urllib.request.urlopen(u, timeout=10).read()\n",
+            id="urlopen",
         ),
         pytest.param(
             "FL301", "import requests\n\nrequests.get()\nrequests.get('u',)\n",
