@@ -216,3 +216,14 @@ def test_routes_of_a_missing_path_is_an_error(tmp_path: Path, monkeypatch: pytes
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["routes", "nowhere"])
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_routes_in_test_code_are_left_out_unless_test_paths_are_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "app" / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/items')\ndef items():\n    return []\n")
+    (tmp_path / "tests" / "test_app.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/probe')\nasync def probe():\n    return {}\n")
+    monkeypatch.chdir(tmp_path)
+    assert [route["path"] for route in json.loads(run("routes", ".", "--output-format", "json"))] == ["/items"]
+    (tmp_path / "pyproject.toml").write_text("[tool.fastlint]\ncheck-test-paths = true\n")
+    assert [route["path"] for route in json.loads(run("routes", ".", "--output-format", "json"))] == ["/items", "/probe"]

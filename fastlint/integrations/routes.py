@@ -77,7 +77,7 @@ def parse_modules(files: Iterable[Path], root: Path, sources: Mapping[str, str] 
 
 def route_map(session: Session, files: Sequence[Path], index: ProjectIndex | None, sources: Mapping[str, str] | None = None) -> list[Route]:
     """The routes of the project ``files`` belong to, limited to those whose endpoint or
-    application lies in ``files``."""
+    application lies in ``files``, outside test and tooling code."""
     root = session.settings.project_root
     project = {str(path): path for path in session.discover([root]).files}
     named = {str(path) for path in files}
@@ -86,9 +86,14 @@ def route_map(session: Session, files: Sequence[Path], index: ProjectIndex | Non
     from fastlint.analysis.routes import RouteMap
 
     modules = parse_modules(project.values(), root, sources)
+    from fastlint.run.config import unreported_path
+
     routes = RouteMap(modules, index).routes()
     by_module = {module.module: module.path for module in modules}
-    return [route for route in routes if route.filename in named or _app_file(route, by_module) in named]
+    # Test and tooling code (``test-paths``, ``tooling-paths``) serves no one: left out
+    # unless ``check-test-paths``, as for findings.
+    served = [route for route in routes if unreported_path(session.settings, Path(route.filename)) is None]
+    return [route for route in served if route.filename in named or _app_file(route, by_module) in named]
 
 
 def _app_file(route: Route, by_module: Mapping[str, str]) -> str | None:
