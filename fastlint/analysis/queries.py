@@ -43,6 +43,7 @@ _KEY_METHODS = frozenset({"get", "get_one"})
 _QUERY_TERMINALS = frozenset({"all", "first", "one", "one_or_none", "scalar", "count", "get", "exists"})
 _WRITES = frozenset({"insert", "update", "delete", "upsert"})
 _MAX_DEPTH = 6
+_MAX_BINDINGS = 4
 
 IsModel = Callable[[ast.expr], bool]
 
@@ -60,20 +61,24 @@ def read_query(call: ast.Call, scope: Scope, inference: TypeInference, is_model:
         return _text(func)
     if method not in _STATEMENT_METHODS and method not in _KEY_METHODS:
         return None
-    is_session = inference.type_of(func.value, scope) in SESSION_TYPES
     if method in _KEY_METHODS:
         first = call.args[0] if call.args else None
         if first is None or len(call.args) < 2:
             return None
-        known_model = is_model is not None and is_model(first)
-        return _text(func) if (is_session and _class_like(first)) or known_model else None
+        if is_model is not None and is_model(first):
+            return _text(func)
+        return _text(func) if _class_like(first) and _is_session(func.value, scope, inference) else None
     statement = call.args[0] if call.args else None
     if statement is None:
         return None
     kind = statement_kind(statement, scope, inference.names)
-    if kind == "read" or (kind is None and is_session and method != "execute"):
+    if kind == "read" or (kind is None and method != "execute" and _is_session(func.value, scope, inference)):
         return _text(func)
     return None
+
+
+def _is_session(receiver: ast.expr, scope: Scope, inference: TypeInference) -> bool:
+    return inference.type_of(receiver, scope) in SESSION_TYPES
 
 
 def statement_kind(node: ast.expr, scope: Scope, names: NameTable, depth: int = 0) -> str | None:
@@ -97,13 +102,20 @@ def statement_kind(node: ast.expr, scope: Scope, names: NameTable, depth: int = 
             return "read" if sql.startswith(("select", "with")) else ("write" if sql else None)
         return None
     if isinstance(node, ast.Name):
-        bindings = scope.bindings.get(node.id, [])
+        # ``stmt = stmt.where(...)`` refines the statement: only the other bindings say what it is.
+        bindings = [
+            b for b in scope.bindings.get(node.id, []) if not (isinstance(b.node, ast.expr) and _mentions(b.node, node.id))
+        ]
         kinds = {
             statement_kind(b.node, scope, names, depth + 1) if b.kind == "value" and isinstance(b.node, ast.expr) else None
-            for b in bindings
+            for b in bindings[:_MAX_BINDINGS]
         }
-        return kinds.pop() if len(kinds) == 1 else None
+        return kinds.pop() if len(kinds) == 1 and len(bindings) <= _MAX_BINDINGS else None
     return None
+
+
+def _mentions(node: ast.expr, name: str) -> bool:
+    return any(isinstance(child, ast.Name) and child.id == name for child in ast.walk(node))
 
 
 def _call_name(func: ast.expr, names: NameTable) -> str | None:
@@ -131,7 +143,7 @@ def _legacy_query(node: ast.expr, scope: Scope, inference: TypeInference, is_mod
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             return False
         if node.func.attr == "query" and node.args:
-            if inference.type_of(node.func.value, scope) in SESSION_TYPES:
+            if _is_session(node.func.value, scope, inference):
                 return True
             return is_model is not None and is_model(node.args[0])
         node = node.func.value
