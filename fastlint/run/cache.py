@@ -119,6 +119,7 @@ class Cache:
         store = self._load(self.findings_path, _FindingsStore)
         self._findings = store if store is not None and store.findings_key == self.findings_key else _FindingsStore(self.findings_key)
         self._summaries: dict[str, CachedSummary] | None = None  # loaded on first use
+        self._summaries_plain: dict[str, Any] = {}  # the JSON data of the loaded, unchanged ones
         self._consulted: dict[str, dict[str, str | None]] | None = None  # likewise
         self._seen: set[str] = set()
         self._summaries_dirty = False
@@ -137,7 +138,9 @@ class Cache:
             return None
         return cls(directory, settings, codes)
 
-    def _load(self, path: Path, kind: object) -> Any:
+    def _load(self, path: Path, kind: object, raw: dict[str, Any] | None = None) -> Any:
+        """The file at ``path`` decoded as ``kind``; its plain JSON data goes into ``raw``
+        (when given and valid), so that what is unchanged is written back without encoding."""
         try:
             data = _read_no_follow(path)
         except FileNotFoundError:
@@ -146,7 +149,11 @@ class Cache:
             self.warnings.append(f"discarded the unreadable cache {path} ({error.strerror or error})")
             return None
         try:
-            return decode(kind, json.loads(data))
+            plain = json.loads(data)
+            value = decode(kind, plain)
+            if raw is not None and isinstance(plain, dict):
+                raw.update(plain)
+            return value
         except (InvalidData, ValueError, RecursionError) as error:
             reason = "not JSON" if isinstance(error, json.JSONDecodeError) or not isinstance(error, InvalidData) else "unexpected content"
             self.warnings.append(f"discarded the unreadable cache {path} ({reason})")
@@ -172,7 +179,7 @@ class Cache:
     def _summary_entries(self) -> dict[str, CachedSummary]:
         if self._summaries is None:
             _import_summary_types()
-            loaded = self._load(self.summaries_path, dict[str, CachedSummary])
+            loaded = self._load(self.summaries_path, dict[str, CachedSummary], self._summaries_plain)
             self._summaries = loaded if loaded is not None else {}
         return self._summaries
 
@@ -184,6 +191,7 @@ class Cache:
     def put_summary(self, path: str, entry: CachedSummary) -> None:
         self._seen.add(path)
         self._summary_entries()[path] = entry
+        self._summaries_plain.pop(path, None)
         self._summaries_dirty = True
 
     # -- findings ----------------------------------------------------------------------
@@ -225,7 +233,9 @@ class Cache:
         if self._summaries is not None:
             stale = not self._seen.issuperset(self._summaries)
             if self._summaries_dirty or stale or not self.summaries_path.exists():
-                self._write(self.summaries_path, {path: entry for path, entry in self._summaries.items() if path in self._seen})
+                plain = self._summaries_plain
+                kept = {path: plain[path] if path in plain else encode(entry) for path, entry in self._summaries.items() if path in self._seen}
+                self._write(self.summaries_path, kept, encoded=True)
         if self._seen and not self._seen.issuperset(self._findings.findings):
             self._findings_dirty = True
         if not self._findings_dirty:
@@ -246,7 +256,7 @@ class Cache:
         self._write(self.consulted_path, _ConsultedStore(self.findings_key, store.generation, self._consulted))
         self._write(self.findings_path, store)
 
-    def _write(self, path: Path, store: object) -> None:
+    def _write(self, path: Path, store: object, encoded: bool = False) -> None:
         """Write atomically. Files of other fastlint versions are left alone: two versions
         used side by side (pre-commit's and the editor's) would otherwise delete each
         other's cache on every run. ``fastlint clean`` removes them."""
@@ -264,7 +274,7 @@ class Cache:
             handle = tempfile.NamedTemporaryFile(dir=self.directory, prefix=".tmp-", suffix=".json", delete=False)
             try:
                 with handle:
-                    handle.write(json.dumps(encode(store), separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+                    handle.write(json.dumps(store if encoded else encode(store), separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
                 os.replace(handle.name, path)  # replaces a link at ``path``, never its target
             except BaseException:
                 os.unlink(handle.name)
