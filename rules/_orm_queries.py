@@ -12,7 +12,24 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from fastlint import FunctionNode, ModelInfo, ModuleContext, NameTable, RelationshipInfo, Scope, keyword, nodes_of, orm_models, string_value, walk_local
+from fastlint import (
+    Applicability,
+    Fix,
+    FunctionNode,
+    ModelInfo,
+    ModuleContext,
+    NameTable,
+    RelationshipInfo,
+    Scope,
+    add_argument,
+    add_from_import,
+    keyword,
+    nodes_of,
+    orm_models,
+    replace,
+    string_value,
+    walk_local,
+)
 from fastlint.knowledge.orm import COLUMN_OPTIONS, EAGER_OPTIONS, LOADER_OPTIONS, QUIET_OPTIONS, SELECT_FUNCTIONS
 
 # -- model lookup --------------------------------------------------------------------
@@ -435,6 +452,51 @@ def suggested_option(read: LazyRead, option: str = "selectinload") -> str:
         rel = model.relationship(step) if model else None
         model = read.owner.queries.models.target(rel) if rel else None
     return "".join(steps)
+
+
+def eager_load_fix(ctx: ModuleContext, read: LazyRead) -> Fix | None:
+    """``.options(selectinload(Author.books))`` on the ``select(Author)`` or
+    ``session.query(Author)`` the object came from, or ``options=[selectinload(...)],
+    populate_existing=True`` on its ``session.get(Author, ...)`` (options apply only when a
+    query is emitted, and ``populate_existing`` makes ``get`` emit one for an object already
+    in the identity map). Offered only for a relationship of the statement's own entity,
+    when the statement has no loader options yet and is the function's only statement for
+    that entity (a name bound to two statements would get the option on one only).
+    """
+    owner, source = read.owner, read.owner.source
+    if owner.path or owner.loading.options or not isinstance(source, ast.Call) or not source.args:
+        return None
+    entity = source.args[0]
+    if read.owner.queries.models.of(entity) is not read.model:
+        return None
+    same = [
+        call for call in nodes_of(read.owner.queries.function, ast.Call)
+        if call.args and _statement_call(read.owner.queries, call) and ctx.text_of(call.args[0]) == ctx.text_of(entity)
+    ]
+    if same != [source]:
+        return None
+    usable, import_edit = add_from_import(ctx, "sqlalchemy.orm", "selectinload")
+    if not usable:
+        return None
+    option = f"selectinload({ctx.text_of(entity)}.{read.relationship.name})"
+    if isinstance(source.func, ast.Attribute) and source.func.attr == "get":
+        if keyword(source, "options") is not None or keyword(source, "populate_existing") is not None:
+            return None
+        edit = add_argument(ctx, source, f"options=[{option}], populate_existing=True")
+        message = f"Pass `options=[{option}], populate_existing=True`"
+    else:
+        edit = replace(ctx, source, f"{ctx.text_of(source)}.options({option})")
+        message = f"Add `.options({option})`"
+    if edit is None:
+        return None
+    return Fix((edit,) if import_edit is None else (edit, import_edit), Applicability.UNSAFE, message)
+
+
+def _statement_call(queries: OrmQueries, call: ast.Call) -> bool:
+    """``select(M)``, ``session.query(M)`` or ``session.get(M, ...)``."""
+    if queries.names.qualified_name(call.func) in SELECT_FUNCTIONS:
+        return True
+    return isinstance(call.func, ast.Attribute) and call.func.attr in ("query", "get") and queries.models.of(call.args[0]) is not None
 
 
 def function_queries(ctx: ModuleContext, function: FunctionNode) -> OrmQueries:

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from fastlint import Finding, FunctionNode, Invalid, ModuleContext, Rule, Valid, all_parameters, keyword, walk_local
 from fastlint.knowledge.fastapi import DEPENDS
 
-from ._orm_queries import OrmQueries, function_queries, lazy_reads, model_lookup, suggested_option
+from ._orm_queries import OrmQueries, eager_load_fix, function_queries, lazy_reads, model_lookup, suggested_option
 
 _MODELS = """
 from fastapi import Depends, FastAPI
@@ -101,6 +101,16 @@ class LazyLoadOnAsyncSession(Rule):
     function body and its `with`/`try` blocks), and only when the session factory is
     visible in the module: one made in another module is assumed to be configured well.
 
+    ## Fix safety
+    The fix adds `.options(selectinload(Model.relationship))` to the `select(Model)` in the
+    same function, or `options=[selectinload(Model.relationship)], populate_existing=True`
+    to its `session.get(Model, ...)` (options apply only when a query is emitted: without
+    `populate_existing`, an object already in the identity map would still lazy-load). It
+    is unsafe: the query loads more up front, and `populate_existing` overwrites unflushed
+    changes to an object the session already held. Offered only for a relationship of the
+    statement's own entity, when the statement has no loader options yet and is the
+    function's only statement for that entity; reads after a commit get no fix.
+
     ## References
     - [SQLAlchemy: Preventing Implicit IO when Using AsyncSession](https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html#preventing-implicit-io-when-using-asyncsession)
     - [SQLAlchemy: MissingGreenlet](https://docs.sqlalchemy.org/en/20/errors.html#error-xd2s)
@@ -108,6 +118,7 @@ class LazyLoadOnAsyncSession(Rule):
 
     code = "FL402"
     name = "lazy-load-on-async-session"
+    fixable = True
     triggers = (b"AsyncSession", b"await")
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
@@ -126,6 +137,7 @@ class LazyLoadOnAsyncSession(Rule):
                     f"{ctx.model.describe(function)}: the implicit query raises MissingGreenlet; "
                     f"eager-load it with `{option}`",
                     fix_title=f"Add `{option}` to the query's options",
+                    fix=eager_load_fix(ctx, read),
                 )
             yield from _reads_after_commit(ctx, function)
 
@@ -206,6 +218,13 @@ async def author_books(author_id: int, session: AsyncSession = Depends()):
             message="Lazy relationship `Author.books` is read on an object from an AsyncSession in "
             "async route handler GET /authors/{author_id}: the implicit query raises MissingGreenlet; "
             "eager-load it with `selectinload(Author.books)`",
+            fixed=_MODELS
+            + """
+@app.get("/authors/{author_id}")
+async def author_books(author_id: int, session: AsyncSession = Depends()):
+    author = await session.get(Author, author_id, options=[selectinload(Author.books)], populate_existing=True)
+    return [book.id for book in author.books]
+""",
         ),
         Invalid(
             _MODELS
@@ -216,6 +235,12 @@ async def per_row(session: AsyncSession):
 """,
             expected=((25, 13, 25, 24),),
             message="`Book.author`",
+            fixed=_MODELS
+            + """
+async def per_row(session: AsyncSession):
+    result = await session.execute(select(Book).options(selectinload(Book.author)).where(Book.id > 3))
+    return [book.author.id for book in result.scalars().all()]
+""",
         ),
         Invalid(
             _MODELS

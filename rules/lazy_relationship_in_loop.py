@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 from fastlint import Finding, Invalid, ModuleContext, Rule, Valid
 
-from ._orm_queries import function_queries, functions, lazy_reads, suggested_option
+from ._orm_queries import eager_load_fix, function_queries, functions, lazy_reads, suggested_option
 
 _MODELS = """
 from sqlalchemy import ForeignKey, select
@@ -95,6 +95,15 @@ class LazyRelationshipInLoop(Rule):
     are known when the model is defined in the same module or the project index knows it.
     Relationships inherited from a mapped superclass are not seen.
 
+    ## Fix safety
+    The fix adds `.options(selectinload(Model.relationship))` to the `select(Model)` or
+    `session.query(Model)` in the same function (importing `selectinload` from
+    `sqlalchemy.orm`). It is unsafe: the query then loads every row's relationship up front
+    in a second `SELECT ... IN`, more data when only a few rows are read, and the objects
+    it loads replace what the session's identity map held. It is offered only for a
+    relationship of the statement's own entity, when the statement has no loader options
+    yet and is the function's only statement for that entity.
+
     ## References
     - [SQLAlchemy: Relationship Loading Techniques](https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html)
     - [SQLModel: Read Relationships](https://sqlmodel.tiangolo.com/tutorial/relationship-attributes/read-relationships/)
@@ -102,6 +111,7 @@ class LazyRelationshipInLoop(Rule):
 
     code = "FL401"
     name = "lazy-relationship-in-loop"
+    fixable = True
     triggers = (b"scalars", b".exec(", b".execute(", b".query(", b".get(")
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
@@ -117,6 +127,7 @@ class LazyRelationshipInLoop(Rule):
                     f"Lazy relationship `{relationship}` is loaded by one query per row (N+1) "
                     f"in {ctx.model.describe(function)}; eager-load it with `{option}`",
                     fix_title=f"Add `.options({option})` to the query",
+                    fix=eager_load_fix(ctx, read),
                 )
 
     VALID = (
@@ -207,6 +218,12 @@ def listed(session: Session):
             expected=((27, 17, 27, 29),),
             message="Lazy relationship `Author.books` is loaded by one query per row (N+1) in function `listed`; "
             "eager-load it with `selectinload(Author.books)`",
+            fixed=_MODELS
+            + """
+def listed(session: Session):
+    authors = session.scalars(select(Author).options(selectinload(Author.books))).all()
+    return [len(author.books) for author in authors]
+""",
         ),
         Invalid(
             _MODELS
@@ -231,6 +248,12 @@ def legacy(session: Session):
 """,
             expected=((27, 15, 27, 26),),
             message="`Book.author`",
+            fixed=_MODELS
+            + """
+def legacy(session: Session):
+    for book in session.query(Book).options(selectinload(Book.author)).filter(Book.id > 10).order_by(Book.id):
+        print(book.author.id)
+""",
         ),
         Invalid(
             _MODELS

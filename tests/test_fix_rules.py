@@ -106,3 +106,49 @@ def test_the_fix_table_the_fix_safety_sections_and_the_code_agree():
             fixed = fix_source(example.source, [code], example.options)
             assert not [f for f in lint_source(fixed, [code], example.options) if f.fix], code
             assert fix_source(fixed, [code], example.options) == fixed, code
+
+
+# -- FL401/FL402: eager loading on the function's statement -----------------------------------
+
+ORM = (
+    "from sqlalchemy import ForeignKey, select\n"
+    "from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship\n\n\n"
+    "class Base(DeclarativeBase):\n    pass\n\n\n"
+    "class Author(Base):\n    __tablename__ = 'authors'\n    id: Mapped[int] = mapped_column(primary_key=True)\n"
+    "    books: Mapped[list['Book']] = relationship()\n\n\n"
+    "class Book(Base):\n    __tablename__ = 'books'\n    id: Mapped[int] = mapped_column(primary_key=True)\n"
+    "    author_id: Mapped[int] = mapped_column(ForeignKey('authors.id'))\n\n\n"
+)
+
+
+def test_eager_load_fix_imports_selectinload_into_the_existing_from_import():
+    source = ORM + "def listed(session: Session):\n    return [a.books for a in session.scalars(select(Author))]\n"
+    fixed = fix_source(source, ["FL401"])
+    # Past 88 columns the extended import is wrapped one name per line (as isort/ruff do).
+    assert "    relationship,\n    selectinload,\n)\n" in fixed and fixed.count("import") == 2
+    assert "session.scalars(select(Author).options(selectinload(Author.books)))" in fixed
+    assert lint_source(fixed, ["FL401"]) == [] and fix_source(fixed, ["FL401"]) == fixed
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(
+            "def two(session: Session, recent: bool):\n    stmt = select(Author)\n    if recent:\n        stmt = select(Author).where(Author.id > 3)\n"
+            "    return [a.books for a in session.scalars(stmt)]\n",
+            id="two-statements-for-the-entity",
+        ),
+        pytest.param(
+            "from sqlalchemy.orm import defaultload\n\n\ndef nested(session: Session):\n"
+            "    return [a.books for a in session.scalars(select(Author).options(defaultload(Author.books)))]\n",
+            id="statement-with-options",
+        ),
+        pytest.param(
+            "selectinload = None\n\n\ndef shadowed(session: Session):\n    return [a.books for a in session.scalars(select(Author))]\n",
+            id="selectinload-bound-to-something-else",
+        ),
+    ],
+)
+def test_no_eager_load_fix(body: str):
+    findings = lint_source(ORM + body, ["FL401"])
+    assert findings and all(finding.fix is None for finding in findings)
