@@ -60,11 +60,11 @@ class OpenProject:
         self.rules = self.session.rules
         self.knowledge = Knowledge.from_settings(settings)
         self.summaries: dict[str, ModuleSummary] = {}
+        self._excluded: dict[Path, bool] = {}
         # Without a project marker the root is the server's working directory (maybe the
         # home directory): each file is then its own project, as for a snippet.
         if any((settings.project_root / marker).exists() for marker in PROJECT_MARKERS):
             self.summaries = dict(self.session.index_project().modules)
-        self._excluded: dict[Path, bool] = {}
 
     def excluded(self, path: Path) -> bool:
         """Excludes apply to open documents as with ``force-exclude`` (as in ruff's server)."""
@@ -288,6 +288,8 @@ class FastlintServer(LanguageServer):
         self._reported: set[str] = set()
         self.editor_settings = EditorSettings()
         self.pending_problems: list[str] = []
+        # The client pulls diagnostics (textDocument/diagnostic) instead of receiving them.
+        self.pull = False
         # One worker: the engine's state (index memos, summaries) is touched by one check at a time.
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="fastlint-check")
 
@@ -357,10 +359,24 @@ class FastlintServer(LanguageServer):
         if uri not in self.workspace.text_documents or self.workspace.get_text_document(uri).version != version:
             return  # closed, or changed meanwhile: a newer check publishes
         self.results[uri] = (version, findings, project)
-        lines = Lines(text, self.workspace.position_codec)
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=[diagnostic(f, lines, project.rules if project else RULES) for f in findings], version=version)
-        )
+        if not self.pull:
+            lines = Lines(text, self.workspace.position_codec)
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=[diagnostic(f, lines, project.rules if project else RULES) for f in findings], version=version)
+            )
+
+    async def pulled(self, uri: str) -> types.RelatedFullDocumentDiagnosticReport:
+        """``textDocument/diagnostic``: the document's findings, checked now if stale."""
+        document = self.workspace.get_text_document(uri)
+        result = self.results.get(uri)
+        if result is None or result[0] != document.version:
+            await self.check(uri)
+            result = self.results.get(uri)
+        if result is None:
+            return types.RelatedFullDocumentDiagnosticReport(items=[])
+        lines = Lines(document.source, self.workspace.position_codec)
+        rules = result[2].rules if result[2] is not None else RULES
+        return types.RelatedFullDocumentDiagnosticReport(items=[diagnostic(f, lines, rules) for f in result[1]])
 
     def warn(self, message: str) -> None:
         self._report(message, types.MessageType.Warning)
@@ -440,6 +456,8 @@ def create_server() -> FastlintServer:
     def initialize(ls: FastlintServer, params: types.InitializeParams) -> None:
         settings, problems = EditorSettings.parse(params.initialization_options)
         ls.editor_settings = settings
+        document = params.capabilities.text_document
+        ls.pull = bool(document and document.diagnostic)
         ls.pending_problems = problems  # shown once the client is initialized (it may not listen before)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -460,6 +478,13 @@ def create_server() -> FastlintServer:
             )
             registration = types.Registration(id="fastlint-watched-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)
             await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
+
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(identifier=SOURCE, inter_file_dependencies=True, workspace_diagnostics=False),
+    )
+    async def pull_diagnostics(ls: FastlintServer, params: types.DocumentDiagnosticParams) -> types.RelatedFullDocumentDiagnosticReport:
+        return await ls.pulled(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: FastlintServer, params: types.DidCloseTextDocumentParams) -> None:

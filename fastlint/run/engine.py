@@ -439,10 +439,12 @@ def read_files(files: Iterable[Path], settings: Settings) -> dict[str, ReadFile]
     return read
 
 
-def index_project(files: Iterable[Path], settings: Settings, cache: Cache | None) -> tuple[ProjectIndex, dict[str, tuple[str, str]]]:
+def index_project(
+    files: Iterable[Path], settings: Settings, cache: Cache | None, progress: ProgressCallback = no_progress
+) -> tuple[ProjectIndex, dict[str, tuple[str, str]]]:
     """Pass 1 over ``files``; returns the index and, per file, its digest and module name."""
     read = read_files(files, settings)
-    return build_index(read, settings, cache), {key: (file.content, file.module) for key, file in read.items()}
+    return build_index(read, settings, cache, progress), {key: (file.content, file.module) for key, file in read.items()}
 
 
 def build_index(files: Mapping[str, ReadFile], settings: Settings, cache: Cache | None, progress: ProgressCallback = no_progress) -> ProjectIndex:

@@ -94,13 +94,15 @@ class Session:
 
         return Checker(self.plan, index)
 
-    def index_project(self) -> ProjectIndex:
-        """Pass 1 over every file of the project, through the cache (the language server)."""
+    def index_project(self, files: Sequence[Path] | None = None, progress: ProgressCallback = no_progress) -> ProjectIndex:
+        """Pass 1 over every file of the project (or ``files``, discovered already), through
+        the cache (the language server)."""
         from fastlint.run.cache import Cache
         from fastlint.run.engine import index_project
 
         cache = Cache.for_settings(self.settings, self.codes)
-        index, _ = index_project(self.discover([self.settings.project_root]).files, self.settings, cache)
+        found = files if files is not None else self.discover([self.settings.project_root]).files
+        index, _ = index_project(found, self.settings, cache, progress)
         if cache is not None:
             cache.save()
         return index
