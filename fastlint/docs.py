@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # Said once for every rule (in docs/rules.md and by ``fastlint rule CODE``).
 TEST_PATHS_NOTE = (
     "No rule reports in test and tooling code (`test-paths`: `tests/`, `test/`, `test_*.py`, "
-    "`*_test.py`, `conftest.py`; `tooling-paths`: `scripts/`, `examples/`, `benchmarks/`, "
-    "`loadtest/`, `loadtests/`) unless `check-test-paths = true`; that code is still indexed, "
+    "`*_test.py`, `conftest.py`; `tooling-paths`: `scripts/`, `examples/`, `example_dags/`, "
+    "`benchmarks/`, `loadtest/`, `loadtests/`, `cli/`) unless `check-test-paths = true`; that code is still indexed, "
     "so chains through it are followed. FL001 is reported everywhere."
 )
 PAGE_HEADER = "<!-- Generated from the rule's docstring by `python -m fastlint.docs`; do not edit by hand. -->"

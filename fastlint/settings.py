@@ -7,7 +7,8 @@ from pathlib import Path
 
 # Where pytest users keep tests, and where projects keep code that is never served.
 DEFAULT_TEST_PATHS = ("tests/", "test/", "test_*.py", "*_test.py", "conftest.py")
-DEFAULT_TOOLING_PATHS = ("scripts/", "examples/", "benchmarks/", "loadtest/", "loadtests/")
+# ``cli/``: command-line commands (async typer/click commands run once per invocation, not per request).
+DEFAULT_TOOLING_PATHS = ("scripts/", "examples/", "example_dags/", "benchmarks/", "loadtest/", "loadtests/", "cli/")
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ def _find_constructions(ctx: ModuleContext) -> list[Construction]:
     found: list[Construction] = []
     for function in request_scoped_functions(ctx):
         scope = ctx.inference.scope(function)
-        kept = set(_kept_for_reuse(function)) | once_nodes(function)
+        kept = set(_kept_for_reuse(function)) | once_nodes(function, ctx.model.owners.get(function))
         for node in walk_local(function):
             if isinstance(node, ast.Call) and id(node) not in kept:
                 name = callee_of(ctx, node.func, scope)

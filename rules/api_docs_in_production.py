@@ -21,6 +21,14 @@ class ApiDocsInProduction(Rule):
     are checked too, and the message names what stays exposed (`/docs`, `/redoc`,
     `/openapi.json`) under the mount path.
 
+    This is a preview rule, off by default: select `FL501` by its exact code. Whether a
+    service's API docs should be public is a product decision the code does not show: on
+    the ecosystem check (docs/ecosystem.md) most apps that serve docs do so on purpose
+    (self-hosted products that document their REST API, such as Airflow, Prefect and
+    Chroma; docs moved to `/api/docs`), and many others are internal servers (worker
+    health and status probes, log servers, a stub app): fewer than 90% of the reviewed
+    findings were true. Turn it on for a service whose schema is private.
+
     ## Why is this bad?
     The OpenAPI schema lists every route, parameter and model of the service: a map for
     an attacker, and a routine penetration-test finding. `docs_url=None` and
@@ -75,6 +83,7 @@ class ApiDocsInProduction(Rule):
 
     code = "FL501"
     name = "api-docs-in-production"
+    preview = True
     fixable = True
     triggers = (b"FastAPI",)
 

@@ -90,7 +90,8 @@ class BlockingCallChainInAsync(Rule):
     that is called with constants and module-level values only; the body of a lazy
     initialisation (`global _client; if _client is None: _client = ...`,
     `if KEY not in CACHE: CACHE[KEY] = ...` with a constant key, `cls._instance`, with or
-    without a lock). A cache keyed on request data (`get_secret(user_id)`, `CACHE[url]`),
+    without a lock); `if not self.running: self.running = True; ...` in a singleton class
+    (its `__new__` returns `cls._instance` or `cls._instances[key]`). A cache keyed on request data (`get_secret(user_id)`, `CACHE[url]`),
     `cached_property` and `self._data` on a per-request object still run per request and
     are reported.
 
@@ -150,6 +151,36 @@ def _chunks(path):
 @app.get("/download")
 async def download(path: str):
     return StreamingResponse(_chunks(path), media_type="application/zip")
+"""
+        ),
+        Valid(
+            """
+import httpx
+
+
+class EphemeralServer:
+    _instances: dict = {}
+
+    def __new__(cls, port=None):
+        if port not in cls._instances:
+            cls._instances[port] = super().__new__(cls)
+        return cls._instances[port]
+
+    def start(self):
+        if not self.running:
+            self.running = True
+            with httpx.Client() as client:
+                client.get("http://127.0.0.1:4200/health")
+
+
+def get_client():
+    server = EphemeralServer()
+    server.start()
+    return server
+
+
+async def handler():
+    return get_client()
 """
         ),
         Valid(
@@ -410,6 +441,35 @@ async def size(path: str):
 """,
             expected=((12, 40, 12, 47),),
             message="_chunks() -> builtins.open (FL103)",
+        ),
+        Invalid(
+            """
+import httpx
+
+
+class EphemeralServer:
+    def __init__(self, port=None):
+        self.port = port
+        self.running = False
+
+    def start(self):
+        if not self.running:
+            self.running = True
+            with httpx.Client() as client:
+                client.get("http://127.0.0.1:4200/health")
+
+
+def get_client():
+    server = EphemeralServer()
+    server.start()
+    return server
+
+
+async def handler():
+    return get_client()
+""",
+            expected=((24, 12, 24, 22),),
+            message="get_client() -> EphemeralServer.start() -> httpx.Client.get (FL101) blocks the event loop (async function `handler`)",
         ),
         Invalid(
             """
@@ -690,7 +750,7 @@ class Accounts:
             owner = ctx.model.owners.get(function)
             # One finding per root cause in this function, at its first call; the others are counted.
             by_root: dict[tuple[str, str], list] = {}  # type: ignore[type-arg]
-            once = once_nodes(function)  # lazy initialisation: runs once per process
+            once = once_nodes(function, owner)  # lazy initialisation: runs once per process
             iterated = iterated_calls(function)
             calls = sorted(
                 (n for n in walk_local(function) if isinstance(n, ast.Call) and id(n) not in once), key=lambda n: (n.lineno, n.col_offset)

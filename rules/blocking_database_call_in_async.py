@@ -59,6 +59,10 @@ class BlockingDatabaseCallInAsync(BlockingCallRule):
     same module and `sessionmaker` factories; a session handed over in an untyped
     parameter is not recognised.
 
+    Lifespan, startup and shutdown code is not checked (unless `check-startup`), nor are
+    a class's `startup`, `on_startup`, `shutdown`, `on_shutdown` and `teardown` methods:
+    they run once per process (`await service.teardown()` closing a connection at exit).
+
     ## Fix safety
     The fix offloads the call: `session.execute(query)` becomes `await run_in_threadpool(session.execute, query)`
     (Starlette's, which FastAPI depends on), keeping every argument, and adds
@@ -81,6 +85,19 @@ class BlockingDatabaseCallInAsync(BlockingCallRule):
     fixable = True
 
     VALID = (
+        Valid(
+            """
+import sqlite3
+
+
+class FlowEventsService:
+    def __init__(self, path: str):
+        self._conn = sqlite3.connect(path, check_same_thread=False)
+
+    async def teardown(self):
+        self._conn.close()
+"""
+        ),
         Valid(
             """
 from fastapi import Depends, FastAPI
@@ -232,6 +249,21 @@ def tables_sync():
         ),
     )
     INVALID = (
+        Invalid(
+            """
+import sqlite3
+
+
+class FlowEventsService:
+    def __init__(self, path: str):
+        self._conn = sqlite3.connect(path, check_same_thread=False)
+
+    async def clear(self):
+        self._conn.execute("DELETE FROM events")
+""",
+            expected=((10, 9, 10, 27),),
+            message="`self._conn.execute` (`sqlite3.Connection.execute`) blocks the event loop in async function `FlowEventsService.clear`",
+        ),
         Invalid(
             """
 from fastapi import Depends, FastAPI

@@ -1,4 +1,5 @@
 import ast
+import re
 from collections.abc import Iterator
 
 from fastlint import Applicability, Finding, Fix, Invalid, ModuleContext, Rule, Valid, nodes_of, remove_argument
@@ -31,6 +32,10 @@ class DebugModeEnabled(Rule):
 
     app = FastAPI(debug=settings.debug)
     ```
+    A literal `debug=True` in the branch of a debug or development switch
+    (`if in_debug_mode():`, `if settings.DEBUG:`, `if ENV == "dev":`, the `else` of
+    `if not settings.debug:`, the same as a conditional expression) is that: it is not
+    reported.
 
     ## Fix safety
     The fix removes the `debug=True` argument, so the application runs with the default
@@ -49,7 +54,10 @@ class DebugModeEnabled(Rule):
     fixable = True
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
+        switched = _debug_branches(ctx.tree)
         for node in nodes_of(ctx.tree, ast.Call):
+            if id(node) in switched:
+                continue
             app = APPLICATIONS.get(ctx.names.qualified_name(node.func) or "")
             for item in node.keywords if app else ():
                 if item.arg == "debug" and isinstance(item.value, ast.Constant) and item.value.value is True:
@@ -65,6 +73,14 @@ class DebugModeEnabled(Rule):
         Valid("from fastapi import FastAPI\n\napp = FastAPI(debug=False)\n"),
         Valid("import os\nfrom fastapi import FastAPI\n\napp = FastAPI(debug=os.getenv('DEBUG') == '1')\n"),
         Valid("from app.factory import build\n\napp = build(debug=True)\n"),
+        Valid(
+            "from fastapi import FastAPI\nfrom app.utils import in_debug_mode\n\n"
+            "if in_debug_mode():\n    app = FastAPI(debug=True)\nelse:\n    app = FastAPI(docs_url=None)\n"
+        ),
+        Valid(
+            "from fastapi import FastAPI\nfrom app.config import settings\n\n"
+            "app = FastAPI() if not settings.DEBUG else FastAPI(debug=True)\n"
+        ),
     )
     INVALID = (
         Invalid(
@@ -79,7 +95,29 @@ class DebugModeEnabled(Rule):
             message="`Starlette(debug=True)`",
             fixed="from starlette.applications import Starlette\n\napp = Starlette(routes=[])\n",
         ),
+        Invalid(
+            "from fastapi import FastAPI\nfrom app.utils import in_debug_mode\n\n"
+            "if in_debug_mode():\n    app = FastAPI(docs_url=None)\nelse:\n    app = FastAPI(debug=True)\n",
+            expected=((7, 19, 7, 29),),
+            message="`FastAPI(debug=True)`",
+        ),
     )
+
+
+# A test that switches on a debug or development mode: ``in_debug_mode()``, ``settings.DEBUG``, ``ENV == "dev"``.
+_DEBUG_SWITCH = re.compile(r"debug|(?<![a-z])dev(?![a-z])|development", re.IGNORECASE)
+
+
+def _debug_branches(tree: ast.Module) -> set[int]:
+    """The ids of the calls that run only when a debug or development switch is on."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.If, ast.IfExp)) and _DEBUG_SWITCH.search(ast.unparse(node.test)):
+            negated = isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)
+            branch = node.orelse if negated else node.body
+            for part in branch if isinstance(branch, list) else [branch]:
+                found.update(id(child) for child in ast.walk(part) if isinstance(child, ast.Call))
+    return found
 
 
 def _fix(ctx: ModuleContext, call: ast.Call, argument: ast.keyword) -> Fix | None:

@@ -80,7 +80,7 @@ MEMBERS: tuple[Member, ...] = (
 
 # Where a finding is in test or tooling code rather than served code (issue 11's paths).
 TEST_PATH = re.compile(r"(^|/)(tests?/|conftest\.py$|test_[^/]*\.py$|[^/]*_test\.py$)")
-TOOL_PATH = re.compile(r"((^|/)(scripts|examples|example_dags|benchmarks|loadtests?)/|^(docs|tools)/)")
+TOOL_PATH = re.compile(r"((^|/)(scripts|examples|example_dags|benchmarks|loadtests?|cli)/|^(docs|tools)/)")
 
 
 def path_kind(file: str) -> str:
@@ -305,7 +305,7 @@ def render_report(results: Mapping, reviews: Mapping | None = None) -> str:
 
     out += ["", "## Where the findings are", "",
             "Test code: `tests/`, `test/`, `test_*.py`, `*_test.py`, `conftest.py`; tooling: `scripts/`, "
-            "`examples/`, `example_dags/`, `benchmarks/`, `loadtest(s)/`, and `docs/`, `tools/` at a member's top.", ""]
+            "`examples/`, `example_dags/`, `benchmarks/`, `loadtest(s)/`, `cli/`, and `docs/`, `tools/` at a member's top.", ""]
     kinds: dict[str, Counter] = defaultdict(Counter)
     for _, f in all_findings(results):
         kinds[f["code"]][path_kind(f["file"])] += 1

@@ -381,7 +381,7 @@ def test_editor_settings_select_rules_and_a_change_rechecks_open_documents(tmp_p
     root = project(tmp_path)
     app = root / "app.py"
     app.write_text(APP, encoding="utf-8")
-    (root / "strict.toml").write_text('select = ["FL1"]\nextend-select = ["FL5"]\n', encoding="utf-8")
+    (root / "strict.toml").write_text('select = ["FL1"]\nextend-select = ["FL501"]\n', encoding="utf-8")
 
     async def scenario(editor: Editor) -> None:
         assert [d.code for d in (await editor.open(app, APP)).diagnostics] == ["FL102"]

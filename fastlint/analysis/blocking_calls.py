@@ -66,7 +66,7 @@ def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledg
     methods = knowledge.blocking_methods
     if cache_key(function, inference.names) == "fixed":
         return
-    once = once_nodes(function)
+    once = once_nodes(function, inference.class_of(function))
     # Any method may be a request of an SDK client (``client.chat.completions.create``).
     candidates = [
         node

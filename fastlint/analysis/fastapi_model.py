@@ -82,8 +82,12 @@ class FastAPIModel:
         return self.roles.get(function, [])
 
     def runs_only_once(self, function: ast.AST) -> bool:
+        """Lifespan, startup and shutdown code; and, with no role, a method named for a
+        service's start or stop (``teardown``, ``shutdown``: see ``SERVICE_LIFECYCLE``)."""
         roles = self.roles_of(function)
-        return bool(roles) and all(role.once for role in roles)
+        if not roles:
+            return isinstance(function, ast.AsyncFunctionDef) and function.name in SERVICE_LIFECYCLE and function in self.owners
+        return all(role.once for role in roles)
 
     def is_request_scoped(self, function: ast.AST) -> bool:
         return any(role.request_scoped for role in self.roles_of(function))
@@ -115,6 +119,10 @@ class FastAPIModel:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 known = self.roles.setdefault(node, [])
                 known.extend(role for role in roles if role not in known)
+
+
+# Methods a service runs when the process starts or stops, not per request.
+SERVICE_LIFECYCLE = frozenset({"teardown", "shutdown", "on_shutdown", "startup", "on_startup"})
 
 
 def build_model(tree: ast.Module, names: NameTable) -> FastAPIModel:

@@ -107,6 +107,7 @@ class TypeInference:
         self.module_scope = build_scope(module)
         self._scopes: dict[int, Scope] = {id(module): self.module_scope}
         self._class_of = class_of
+        self.class_of = class_of  # the class a method belongs to (None for a plain function)
         self._attributes: dict[int, dict[str, list[tuple[Binding, Scope]]]] = {}
         self._name_types: dict[tuple[int, str], str | None] = {}
         self._self_types: dict[tuple[int, str], str | None] = {}

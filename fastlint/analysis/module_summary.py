@@ -145,7 +145,7 @@ def _project_calls(
     run once per process, are left out), those of them every call passes constant or
     module-level arguments, and those some call of which is iterated on the spot."""
     scope = inference.scope(function)
-    once = once_nodes(function)
+    once = once_nodes(function, inference.class_of(function))
     consumed = iterated_calls(function)
     found: dict[str, bool] = {}
     iterated: dict[str, None] = {}

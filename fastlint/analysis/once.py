@@ -18,7 +18,9 @@ One notion for the blocking rules (FL101-FL106), the call chains of the project 
   or an entry of one under a key made of constants and module-level names; and the rest
   of a block after ``if _client is not None: return _client`` that assigns it. A lock
   around it (``with _lock:``, double-checked) changes nothing. ``self._client`` is per
-  object and does not count.
+  object and does not count, unless the class is a singleton: its ``__new__`` returns
+  a class-level instance (``return cls._instance``, ``return cls._instances[port]``), so
+  ``if not self.running: ...; self.running = True`` in its methods runs once per process.
 
 The analysed code is never run: these are syntactic facts about one function.
 """
@@ -100,17 +102,44 @@ def _locals(function: FunctionNode) -> set[str]:
     return cached
 
 
-def once_nodes(function: FunctionNode) -> frozenset[int]:
-    """The ids of the nodes of ``function`` that run only when a process-level value is
-    first built (see the module docstring). Kept on the node, as ``walk_local`` is."""
-    cached = getattr(function, "_fastlint_once", None)
-    if cached is None:
+def singleton_class(owner: ast.ClassDef | None) -> bool:
+    """A class whose ``__new__`` returns a class-level instance (``return cls._instance``,
+    ``return cls._instances[key]``): its instances are shared by the whole process."""
+    if owner is None:
+        return False
+    new = next((item for item in owner.body if isinstance(item, ast.FunctionDef) and item.name == "__new__"), None)
+    if new is None:
+        return False
+    returns = [node for node in walk_local(new) if isinstance(node, ast.Return)]
+    return bool(returns) and all(_class_level(node.value, owner.name) for node in returns)
+
+
+def _class_level(value: ast.expr | None, class_name: str) -> bool:
+    if not isinstance(value, (ast.Attribute, ast.Subscript)):
+        return False
+    root: ast.expr = value
+    while isinstance(root, (ast.Attribute, ast.Subscript)):
+        root = root.value
+    return isinstance(root, ast.Name) and root.id in ("cls", class_name)
+
+
+def once_nodes(function: FunctionNode, owner: ast.ClassDef | None = None) -> frozenset[int]:
+    """The ids of the nodes of ``function`` (a method of ``owner``, if given) that run
+    only when a process-level value is first built (see the module docstring). Kept on
+    the node, as ``walk_local`` is."""
+    shared_self = singleton_class(owner)
+    cache: dict[bool, frozenset[int]] | None = getattr(function, "_fastlint_once", None)
+    if cache is None:
+        cache = {}
+        function._fastlint_once = cache  # type: ignore[union-attr]
+    if shared_self not in cache:
         local, shared = _local_names(function)
+        if shared_self:
+            shared = shared | {_INSTANCE}
         found: set[int] = set()
         _scan(function.body, local, shared, found)
-        cached = frozenset(found)
-        function._fastlint_once = cached  # type: ignore[union-attr]
-    return cached
+        cache[shared_self] = frozenset(found)
+    return cache[shared_self]
 
 
 def _scan(body: list[ast.stmt], local: set[str], shared: set[str], found: set[int]) -> None:
@@ -195,7 +224,9 @@ def _target(node: ast.expr, local: set[str], shared: set[str]) -> str | None:
         root: ast.expr = node
         while isinstance(root, ast.Attribute):
             root = root.value
-        if isinstance(root, ast.Name) and root.id != _INSTANCE and (root.id == "cls" or root.id not in local or root.id in shared):
+        if isinstance(root, ast.Name) and (root.id != _INSTANCE or _INSTANCE in shared) and (
+            root.id == "cls" or root.id not in local or root.id in shared
+        ):
             return ast.unparse(node)
     return None
 
