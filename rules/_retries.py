@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fastlint import FunctionNode, ModuleContext, keyword, nodes_of, walk_local
-from fastlint.knowledge.resilience import EXCEPTION_CONDITIONS, PRE_SEND_EXCEPTIONS, RESULT_CONDITIONS, RetryPolicy
+from fastlint.knowledge.resilience import EXCEPTION_CONDITIONS, PRE_SEND_EXCEPTIONS, RESULT_CONDITIONS, STATUS_EXCEPTIONS, RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,9 @@ def unbounded(site: RetrySite) -> list[str] | None:
 
 def retries_only_before_sending(ctx: ModuleContext, site: RetrySite) -> bool:
     """True when the policy retries only errors raised before the request leaves
-    (``ConnectError``), or only on what the server answered: a result (a status code), or
-    an exception class of this module that the code raises itself after a response."""
+    (``ConnectError``), or only on what the server answered: a result (a status code), the
+    error ``raise_for_status()`` raises (``requests.HTTPError``, ``httpx.HTTPStatusError``),
+    or an exception class of this module that the code raises itself after a response."""
     call, policy = site.call, site.policy
     if call is None or policy.condition is None:
         return False
@@ -98,7 +99,9 @@ def retries_only_before_sending(ctx: ModuleContext, site: RetrySite) -> bool:
     else:
         types = [condition]
     names = [element for node in types if node is not None for element in _elements(node)]
-    return bool(names) and all(ctx.names.qualified_name(name) in PRE_SEND_EXCEPTIONS or _own_error(ctx, name) for name in names)
+    return bool(names) and all(
+        ctx.names.qualified_name(name) in PRE_SEND_EXCEPTIONS | STATUS_EXCEPTIONS or _own_error(ctx, name) for name in names
+    )
 
 
 # Bases of a module's own error class that no HTTP client raises on a timeout.

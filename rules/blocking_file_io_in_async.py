@@ -9,7 +9,8 @@ class BlockingFileIoInAsync(BlockingCallRule):
     Checks for synchronous file I/O in code that runs on the event loop: calls that read,
     write, open, list, copy or delete files. `open`, `pathlib.Path` reads and writes,
     `iterdir`/`glob`/`rglob`, `os.listdir`/`scandir`/`walk`, `os.remove`, `shutil`
-    copies, moves and `rmtree`, temporary files, `json.load` and `pickle.load` on files.
+    copies, moves and `rmtree`, temporary files (`mkstemp`, which only creates an empty
+    one, is FL108's), `json.load` and `pickle.load` on files.
 
     Metadata-only calls (`exists`, `is_file`, `stat`, `resolve`, `mkdir`, `getsize`...)
     cost microseconds on a local disk: they are FL108, a preview rule for services on

@@ -9,8 +9,8 @@ class FilesystemMetadataInAsync(BlockingCallRule):
     Checks for synchronous file-system metadata calls in code that runs on the event
     loop: `os.path.exists`/`isfile`/`isdir`/`getsize`/`getmtime`/`realpath`, `os.stat`,
     `os.mkdir`/`makedirs`/`rename`/`chmod`, `pathlib.Path.exists`/`is_file`/`is_dir`/
-    `stat`/`resolve`/`mkdir`/`touch`/`rename`, `tempfile.mkdtemp` and
-    `shutil.disk_usage`. They read or change a file's metadata and move no data. Calls
+    `stat`/`resolve`/`mkdir`/`touch`/`rename`, `tempfile.mkdtemp`/`mkstemp` (an empty
+    directory or file) and `shutil.disk_usage`. They read or change a file's metadata and move no data. Calls
     that read, write, open, list or copy files are FL103's.
 
     This is a preview rule, off by default: select `FL108` by its exact code. Turn it on

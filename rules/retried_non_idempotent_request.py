@@ -88,7 +88,9 @@ class RetriedNonIdempotentRequest(Rule):
     names the delivery or event (`X-Webhook-Delivery-Id`, `X-GitHub-Delivery`, `X-Event-Id`)
     made outside the retried code. Not reported: a policy that retries only on the result
     (`retry_if_result`), or only on an exception class of the module raised by its own
-    status check (`retry_if_exception_type(UploadFailed)`), because the server answered;
+    status check (`retry_if_exception_type(UploadFailed)`) or on the error that
+    `raise_for_status()` raises (`requests.HTTPError`, `httpx.HTTPStatusError`,
+    `aiohttp.ClientResponseError`), because the server answered and no timeout is retried;
     and a urllib3 `Retry` mounted on a session that only sends GET, HEAD or OPTIONS.
 
     ## Options
@@ -282,8 +284,35 @@ def submit(content: str):
     return httpx.post("https://example.com/reports", content=content)
 """
         ),
+        # Retries only when the server answered with an error status (reduced from khoj's embeddings).
+        Valid(
+            """
+import requests
+from tenacity import retry, retry_if_exception_type, stop_after_attempt
+
+@retry(retry=retry_if_exception_type(requests.exceptions.HTTPError), stop=stop_after_attempt(5))
+def embed_with_hf(endpoint: str, docs: list[str]):
+    response = requests.post(endpoint, json={"inputs": docs}, timeout=30)
+    response.raise_for_status()
+    return response.json()
+"""
+        ),
     )
     INVALID = (
+        Invalid(
+            """
+import requests
+from tenacity import retry, retry_if_exception_type, stop_after_attempt
+
+@retry(retry=retry_if_exception_type(requests.exceptions.RequestException), stop=stop_after_attempt(5))
+def embed_with_hf(endpoint: str, docs: list[str]):
+    response = requests.post(endpoint, json={"inputs": docs}, timeout=30)
+    response.raise_for_status()
+    return response.json()
+""",
+            expected=((7, 16, 7, 29),),
+            message="POST to endpoint (`requests.post`) in function `embed_with_hf` retried by `tenacity.retry`",
+        ),
         Invalid(
             """
 import uuid

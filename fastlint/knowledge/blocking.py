@@ -51,7 +51,7 @@ BLOCKING_CALLS: tuple[BlockingCall, ...] = tuple(
         *_family("FL103", "`anyio.Path` (awaited)", "pathlib.Path.", "open read_text read_bytes write_text write_bytes unlink iterdir glob rglob walk"),
         *_family("FL103", "`anyio.Path` or `run_in_threadpool`", "os.", "listdir scandir walk remove unlink truncate fsync"),
         *_family("FL103", "`run_in_threadpool`", "shutil.", "copy copy2 copyfile copyfileobj copytree move rmtree make_archive unpack_archive"),
-        *_family("FL103", "`run_in_threadpool`", "tempfile.", "NamedTemporaryFile TemporaryFile SpooledTemporaryFile mkstemp TemporaryDirectory"),
+        *_family("FL103", "`run_in_threadpool`", "tempfile.", "NamedTemporaryFile TemporaryFile SpooledTemporaryFile TemporaryDirectory"),
         *_family("FL103", "`anyio.open_file` (awaited) or `run_in_threadpool`", "typing.IO.", _FILE_METHODS),
         *_family("FL103", "`await upload.read()` (UploadFile's async methods) or `run_in_threadpool`", "tempfile.SpooledTemporaryFile.", _FILE_METHODS),
         *_family("FL103", "`run_in_threadpool`", "json.", "load dump"),
@@ -78,7 +78,7 @@ BLOCKING_CALLS: tuple[BlockingCall, ...] = tuple(
             "stat lstat rename renames replace mkdir makedirs rmdir removedirs chmod chown link symlink readlink utime",
         ),
         *_family("FL108", "`run_in_threadpool`", "shutil.", "disk_usage"),
-        *_family("FL108", "`run_in_threadpool`", "tempfile.", "mkdtemp"),
+        *_family("FL108", "`run_in_threadpool`", "tempfile.", "mkdtemp mkstemp"),  # an empty directory or file
         # FL104: subprocesses.
         *_family("FL104", "`asyncio.create_subprocess_exec`", "subprocess.", "run call check_call check_output getoutput getstatusoutput Popen"),
         *_family("FL104", "`asyncio.create_subprocess_exec`", "subprocess.Popen.", "wait communicate"),

@@ -136,6 +136,17 @@ PRE_SEND_EXCEPTIONS = frozenset(
     }
 )
 
+# Raised only by ``raise_for_status()``, after the server answered with an error status:
+# a policy that retries only these never retries after a timeout.
+STATUS_EXCEPTIONS = frozenset(
+    {
+        "requests.HTTPError",
+        "requests.exceptions.HTTPError",
+        "httpx.HTTPStatusError",
+        "aiohttp.ClientResponseError",
+    }
+)
+
 # Transport-level retry policies of HTTP clients, and the methods they retry.
 URLLIB3_RETRY = frozenset({"urllib3.Retry", "urllib3.util.Retry", "urllib3.util.retry.Retry", "requests.adapters.Retry"})
 URLLIB3_METHOD_KEYWORDS = ("allowed_methods", "method_whitelist")
