@@ -237,6 +237,43 @@ def test_code_actions_offer_the_labelled_fix_and_a_noqa_comment(tmp_path: Path):
     assert session(root, scenario) == 0
 
 
+def test_fix_all_source_action_applies_the_safe_fixes_only(tmp_path: Path):
+    """`source.fixAll.fastlint` does what `--fix` does: unsafe fixes stay quick fixes, and
+    a rule that `extend-safe-fixes` promotes is fixed in one whole-document edit."""
+    root = project(tmp_path, 'select = ["FL1", "FL3"]\nextend-safe-fixes = ["FL102"]')
+    app = root / "app.py"
+
+    async def fix_all(editor: Editor, only: list[str] | None) -> list[types.CodeAction]:
+        at = types.Position(line=0, character=0)
+        result = await asyncio.wait_for(
+            editor.client.text_document_code_action_async(
+                types.CodeActionParams(
+                    text_document=types.TextDocumentIdentifier(uri=app.as_uri()),
+                    range=types.Range(start=at, end=at),
+                    context=types.CodeActionContext(diagnostics=[], only=only),
+                )
+            ),
+            TIMEOUT,
+        )
+        return list(result or [])
+
+    async def scenario(editor: Editor) -> None:
+        await editor.open(app, APP)
+        (action,) = await fix_all(editor, ["source.fixAll"])
+        assert action.kind == "source.fixAll.fastlint"
+        assert action.edit is not None and action.edit.changes is not None
+        (edit,) = action.edit.changes[app.as_uri()]
+        assert edit.range == _range((0, 0), (len(APP.splitlines()), 0))
+        # FL102 (promoted) is fixed and its import added; FL101's unsafe offload is not applied.
+        assert edit.new_text == "import asyncio\n" + APP.replace("    time.sleep(1)", "    await asyncio.sleep(1)").replace("import time\n", "")
+        assert all(a.kind == types.CodeActionKind.QuickFix for a in await fix_all(editor, ["quickfix"]))
+        # Nothing safe left to fix: no fix-all action.
+        await editor.change(app, edit.new_text)
+        assert await fix_all(editor, ["source.fixAll.fastlint"]) == []
+
+    assert session(root, scenario) == 0
+
+
 def test_a_call_chain_through_another_module_follows_its_saved_summary(tmp_path: Path):
     root = project(tmp_path)
     api = root / "pkg" / "api.py"

@@ -114,6 +114,19 @@ class OpenProject:
         findings = self.session.checker(index).check_source(source).findings
         return sorted(findings, key=Finding.sort_key)
 
+    def fix_all(self, path: Path, text: str) -> str | None:
+        """``text`` with every fix ``--fix`` would apply (safe ones only, as ruff's "fix all":
+        ``extend-safe-fixes`` promotes a rule), or None when nothing changes."""
+        from fastlint.fixing.fixer import fix_file
+
+        policy = dataclasses.replace(self.policy, unsafe=False)
+        findings = self.check(path, text)
+        if not any(policy.fixable(finding) for finding in findings):
+            return None
+        source = SourceFile(path=path, data=text.encode("utf-8", "surrogatepass"), text=text, encoding="utf-8", bom=False)
+        result = fix_file(source, findings, lambda fixed: self.check(path, fixed.text), policy)
+        return result.text if result.changed else None
+
 
 # --------------------------------------------------------------------------- positions
 
@@ -183,6 +196,22 @@ def code_actions(uri: str, findings: list[Finding], lines: Lines, wanted: types.
         if edit is not None:
             actions.append(_action(f"Disable {finding.code} for this line", uri, [lines.edit(edit)], diag))
     return actions
+
+
+# ruff's kind for its fix-all source action, under our name: editors run it on save
+# (``"editor.codeActionsOnSave": {"source.fixAll.fastlint": "explicit"}``).
+FIX_ALL = "source.fixAll.fastlint"
+
+
+def fix_all_action(uri: str, lines: Lines, fixed: str) -> types.CodeAction:
+    """One edit replacing the document with its fixed text."""
+    end = Offsets(lines.text).position(len(lines.text))
+    whole = types.Range(start=types.Position(line=0, character=0), end=lines.position(end))
+    return types.CodeAction(
+        title="fastlint: Fix all auto-fixable problems",
+        kind=FIX_ALL,
+        edit=types.WorkspaceEdit(changes={uri: [types.TextEdit(range=whole, new_text=fixed)]}),
+    )
 
 
 def _action(title: str, uri: str, edits: list[types.TextEdit], diag: types.Diagnostic, preferred: bool = False) -> types.CodeAction:
@@ -427,10 +456,16 @@ class FastlintServer(LanguageServer):
         if result is None or result[2] is None:
             return []
         only = params.context.only
-        if only and not any(types.CodeActionKind.QuickFix.value.startswith(kind) for kind in only):
-            return []
         lines = Lines(document.source, self.workspace.position_codec)
-        return code_actions(uri, result[1], lines, params.range, result[2].policy)
+        actions = []
+        if not only or any(types.CodeActionKind.QuickFix.value.startswith(kind) for kind in only):
+            actions = code_actions(uri, result[1], lines, params.range, result[2].policy)
+        if (not only or any(FIX_ALL.startswith(kind) for kind in only)) and document.path is not None:
+            project, text = result[2], document.source
+            fixed = await asyncio.get_running_loop().run_in_executor(self._worker, project.fix_all, Path(document.path).resolve(), text)
+            if fixed is not None and self.workspace.get_text_document(uri).version == result[0]:
+                actions.append(fix_all_action(uri, lines, fixed))
+        return actions
 
 
 def create_server() -> FastlintServer:
@@ -492,7 +527,7 @@ def create_server() -> FastlintServer:
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL]),
     )
     async def code_action(ls: FastlintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         return await ls.actions(params)
