@@ -53,7 +53,7 @@ def test_add_noqa_suppresses_every_current_finding(project: Path):
     # A finding inside a bracketed expression gets the comment where the statement ends.
     assert '        time.sleep(2),\n    )  # noqa: FL102\n' in text
     assert check("app.py") == (0, [])
-    # An existing `# noqa: CODE` list is extended, not duplicated.
+    # An existing noqa list is extended, not duplicated.
     (project / "app.py").write_text(APP.replace("    time.sleep(1)\n    time.sleep(1)\n", "    time.sleep(1)  # noqa: E501\n"), encoding="utf-8")
     CliRunner().invoke(main, ["check", "--no-cache", "--add-noqa", "app.py"])
     assert "    time.sleep(1)  # noqa: E501, FL102\n" in (project / "app.py").read_text(encoding="utf-8")
