@@ -21,7 +21,7 @@ from fastlint.analysis.inference import Scope, TypeInference
 from fastlint.analysis.names import NameTable
 from fastlint.analysis.once import cache_key, constant_arguments, once_nodes
 from fastlint.analysis.orm_models import ModelInfo, orm_models
-from fastlint.analysis.queries import read_query
+from fastlint.analysis.queries import WRITE_METHODS, read_query
 from fastlint.analysis.schemas import SchemaClass, schema_classes
 from fastlint.analysis.syntax import FunctionNode, is_sync_generator, iterated_calls, local_calls, module_statements, walk_local
 from fastlint.knowledge.blocking import LIFECYCLE_WAITS
@@ -168,8 +168,13 @@ def callee_name(func: ast.expr, scope: Scope, inference: TypeInference, owner: s
 
 
 def _runs_query(function: FunctionNode, inference: TypeInference) -> bool:
+    """Reads without writing: a helper that also adds, deletes or commits is a write per
+    item, which FL404 leaves alone (``update_file(id)`` reads the row it updates)."""
+    calls = local_calls(function)
+    if any(isinstance(call.func, ast.Attribute) and call.func.attr in WRITE_METHODS for call in calls):
+        return False
     scope = inference.scope(function)
-    return any(read_query(call, scope, inference) for call in local_calls(function))
+    return any(read_query(call, scope, inference) for call in calls)
 
 
 def _decorator_name(decorator: ast.expr, names: NameTable) -> str | None:

@@ -41,6 +41,8 @@ _STATEMENT_METHODS = frozenset({"execute", "scalars", "scalar", "exec", "stream"
 _KEY_METHODS = frozenset({"get", "get_one"})
 # The calls that run a legacy ``Query``.
 _QUERY_TERMINALS = frozenset({"all", "first", "one", "one_or_none", "scalar", "count", "get", "exists"})
+# Session methods that write: a function calling one is no read helper.
+WRITE_METHODS = frozenset({"add", "add_all", "delete", "commit", "merge", "flush", "bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings"})
 _WRITES = frozenset({"insert", "update", "delete", "upsert"})
 _MAX_DEPTH = 6
 _MAX_BINDINGS = 4
