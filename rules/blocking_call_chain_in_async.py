@@ -90,7 +90,7 @@ class BlockingCallChainInAsync(Rule):
     that is called with constants and module-level values only; the body of a lazy
     initialisation (`global _client; if _client is None: _client = ...`,
     `if KEY not in CACHE: CACHE[KEY] = ...` with a constant key, `cls._instance`, with or
-    without a lock); `if not self.running: self.running = True; ...` in a singleton class
+    without a lock; `if _translations: return` then filling that module-level dict); `if not self.running: self.running = True; ...` in a singleton class
     (its `__new__` returns `cls._instance` or `cls._instances[key]`). A cache keyed on request data (`get_secret(user_id)`, `CACHE[url]`),
     `cached_property` and `self._data` on a per-request object still run per request and
     are reported.
@@ -135,6 +135,32 @@ class BlockingCallChainInAsync(Rule):
     triggers = (b"async def",)
 
     VALID = (
+        # A module-level dict filled once, double-checked under a lock (reduced from langflow's i18n).
+        Valid(
+            """
+import json
+import threading
+from pathlib import Path
+
+_LOCALES = Path("/srv/app/locales")
+_translations: dict = {}
+_lock = threading.Lock()
+
+def _load_translations() -> None:
+    with _lock:
+        if _translations:
+            return
+        for path in _LOCALES.glob("*.json"):
+            _translations[path.stem] = json.loads(path.read_text())
+
+def translate(key: str, locale: str) -> str:
+    _load_translations()
+    return _translations.get(locale, {}).get(key, key)
+
+async def handler(key: str, locale: str):
+    return translate(key, locale)
+"""
+        ),
         # A sync generator handed to StreamingResponse runs where Starlette iterates it:
         # in the threadpool (reduced from langflow's zip download).
         Valid(
@@ -424,6 +450,28 @@ class Accounts:
         ),
     )
     INVALID = (
+        Invalid(
+            """
+import json
+from pathlib import Path
+
+_LOCALES = Path("/srv/app/locales")
+_translations: dict = {}
+
+def _load_translations() -> None:
+    for path in _LOCALES.glob("*.json"):
+        _translations[path.stem] = json.loads(path.read_text())
+
+def translate(key: str, locale: str) -> str:
+    _load_translations()
+    return _translations.get(locale, {}).get(key, key)
+
+async def handler(key: str, locale: str):
+    return translate(key, locale)
+""",
+            expected=((17, 12, 17, 21),),
+            message="translate() -> _load_translations() -> pathlib.Path.glob (FL103) blocks the event loop (async function `handler`)",
+        ),
         # The same generator iterated by the handler itself runs on the loop.
         Invalid(
             """

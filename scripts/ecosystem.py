@@ -331,7 +331,29 @@ def render_report(results: Mapping, reviews: Mapping | None = None) -> str:
     out += rows if len(rows) > 2 else ["No reviews."]
     if debatable:
         out += ["", "Debatable:", "", *debatable]
+    out += ["", "## Preview rules", "",
+            "The check runs the default rules only. Preview rules are off by default (select them by exact code); "
+            "why each is preview, from its docs:", "", *preview_reasons()]
     return "\n".join(out) + "\n"
+
+
+def preview_reasons() -> list[str]:
+    """One line per preview rule: the paragraph of its docs that says why it is preview."""
+    sys.path.insert(0, str(REPO))
+    from fastlint.run.registry import all_rules
+
+    lines = []
+    for rule in sorted(all_rules(), key=lambda r: r.code):
+        if not getattr(rule, "preview", False):
+            continue
+        doc = rule.__doc__ or ""
+        paragraphs = [
+            " ".join(" ".join(line for line in part.splitlines() if not line.strip().startswith("#")).split())
+            for part in re.split(r"\n\s*\n", doc)
+        ]
+        reason = next((part for part in paragraphs if "preview" in part.lower()), "preview")
+        lines.append(f"- {rule.code} `{rule.name}`: {reason}")
+    return lines
 
 
 # ---------------------------------------------------------------- compare and sample

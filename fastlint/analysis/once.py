@@ -16,7 +16,9 @@ One notion for the blocking rules (FL101-FL106), the call chains of the project 
   ``if CACHE.get(KEY) is None``) that assigns that value, where the value is a
   ``global`` name, an attribute of a module-level object or class (``cls._instance``),
   or an entry of one under a key made of constants and module-level names; and the rest
-  of a block after ``if _client is not None: return _client`` that assigns it. A lock
+  of a block after ``if _client is not None: return _client`` that assigns it; a
+  module-level container counts as assigned when the block fills it
+  (``if _translations: return`` then ``_translations[code] = ...``). A lock
   around it (``with _lock:``, double-checked) changes nothing. ``self._client`` is per
   object and does not count, unless the class is a singleton: its ``__new__`` returns
   a class-level instance (``return cls._instance``, ``return cls._instances[port]``), so
@@ -35,6 +37,8 @@ from fastlint.analysis.syntax import FunctionNode, walk_local
 from fastlint.knowledge.clients import CACHING_DECORATORS
 
 _INSTANCE = "self"
+# Methods that fill a container tested empty: ``if not _translations: ... _translations.update(...)``.
+_FILLING = frozenset({"update", "append", "extend", "add", "setdefault"})
 
 
 def caching_decorator(function: FunctionNode, names: NameTable) -> bool:
@@ -219,7 +223,8 @@ def _target(node: ast.expr, local: set[str], shared: set[str]) -> str | None:
     """``node`` as text if it names a process-level value: a ``global`` name, or an
     attribute of a module-level object or class, or of ``cls``."""
     if isinstance(node, ast.Name):
-        return node.id if node.id in shared else None
+        # A ``global`` name, or a module-level one the function does not rebind (a dict it fills).
+        return node.id if node.id in shared or (node.id not in local and node.id != _INSTANCE) else None
     if isinstance(node, ast.Attribute):
         root: ast.expr = node
         while isinstance(root, ast.Attribute):
@@ -252,9 +257,12 @@ def _assigns(statements: list[ast.stmt], targets: list[str]) -> bool:
                 stored = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in stored:
                     parts = target.elts if isinstance(target, ast.Tuple) else [target]
-                    if any(ast.unparse(part) in wanted for part in parts):
+                    # ``_cache = ...``, or filling it: ``_translations[code] = ...``
+                    if any(ast.unparse(part) in wanted or (isinstance(part, ast.Subscript) and ast.unparse(part.value) in wanted) for part in parts):
                         return True
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault" and node.args:
-                if f"{ast.unparse(node.func.value)}[{ast.unparse(node.args[0])}]" in wanted:
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                if node.func.attr == "setdefault" and node.args and f"{ast.unparse(node.func.value)}[{ast.unparse(node.args[0])}]" in wanted:
+                    return True
+                if node.func.attr in _FILLING and ast.unparse(node.func.value) in wanted:
                     return True
     return False
