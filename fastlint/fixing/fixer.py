@@ -186,10 +186,15 @@ def _drop_orphaned_imports(result: FileFix, relint: Relint) -> None:
 
 
 def choose(findings: Iterable[Finding], policy: FixPolicy) -> list[Finding]:
-    """The allowed fixes of one round, in order, none conflicting with an earlier one."""
+    """The allowed fixes of one round, in order, none conflicting with one chosen before.
+
+    The narrowest fixes are chosen first: `timeout=10` added inside a call goes before the
+    offload that rewrites the whole call, which takes it along in the next round.
+    """
+    findings = list(findings)
     chosen: list[Finding] = []
     taken: list[Edit] = []
-    for finding in findings:
+    for finding in sorted(findings, key=_widest_edit):
         if not policy.fixable(finding):
             continue
         edits = finding.fix.edits  # type: ignore[union-attr]
@@ -197,18 +202,26 @@ def choose(findings: Iterable[Finding], policy: FixPolicy) -> list[Finding]:
             continue
         chosen.append(finding)
         taken.extend(edits)
-    return chosen
+    order = {id(finding): n for n, finding in enumerate(findings)}
+    return sorted(chosen, key=lambda finding: order[id(finding)])
+
+
+def _widest_edit(finding: Finding) -> tuple[int, int]:
+    edits = finding.fix.edits if finding.fix is not None else ()
+    return max(((e.end.line - e.start.line, e.end.column - e.start.column if e.end.line == e.start.line else e.end.column) for e in edits), default=(0, 0))
 
 
 def _conflict(a: Edit, b: Edit) -> bool:
-    """Overlapping ranges, or two different insertions at one place; equal edits (the same
-    import needed by two fixes) are shared."""
+    """Overlapping ranges, two different insertions at one place, or an insertion at the
+    edge of another edit's span; equal edits (the same import needed by two fixes) are shared."""
     if a == b:
         return False
     if a.start == b.start:
         return True
+    # An insertion inside another edit's span, or touching a span it replaces or deletes
+    # (`, openapi_url=None` after the `debug=True` another fix removes), waits a round.
     return a.start < b.end and b.start < a.end or any(
-        x.start == x.end and y.start < x.start < y.end for x, y in ((a, b), (b, a))
+        x.start == x.end and y.start < y.end and y.start <= x.start <= y.end for x, y in ((a, b), (b, a))
     )
 
 

@@ -1,0 +1,13 @@
+import backoff
+import requests
+from tenacity import retry, stop_after_attempt, wait_exponential
+
+
+@retry(wait=wait_exponential(), stop=stop_after_attempt(3))
+def fetch_rates():
+    return requests.get("https://rates.example.com", timeout=5).json()
+
+
+@backoff.on_exception(backoff.expo, requests.RequestException, max_tries=3)
+def fetch_news():
+    return requests.get("https://news.example.com", timeout=5).json()

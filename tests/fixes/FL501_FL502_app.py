@@ -1,0 +1,6 @@
+from fastapi import FastAPI
+
+app = FastAPI(
+    title="orders",
+    debug=True,  # remove before release
+)
