@@ -327,3 +327,18 @@ def test_parse_unified_diff() -> None:
     assert sorted(files) == ["plain.py", "sp aceé.py"]
     assert [(h.start, h.count, h.added) for h in files["sp aceé.py"].hunks] == [(1, 2, {1})]
     assert [(h.start, h.count, h.added) for h in files["plain.py"].hunks] == [(3, 1, {3})]
+
+
+def test_a_display_only_fix_is_shown_never_suggested(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    where = Placement("m.py", 3, 3, whole=True)
+    shown = finding(path, (3, 1), (3, 6), Edit(Position(3, 1), Position(3, 6), "shared_client"))
+    shown = Finding(shown.code, shown.message, shown.path, shown.start, shown.end, fix=Fix(shown.fix.edits, Applicability.DISPLAY_ONLY, "Reuse one client"))  # type: ignore[union-attr]
+    review = github_review([(shown, where)], {str(path): TEXT}, RULES, POLICY)
+    body = review["comments"][0]["body"]
+    assert "suggestion" not in body.replace("Suggested", "")
+    assert body.endswith("Suggested change (display-only, to adapt by hand): Reuse one client\n```python\nshared_client\n```")
+    assert "with a suggested fix" not in review["body"]
+    # With suggestions off, nothing of the fix is shown.
+    off = github_review([(shown, where)], {str(path): TEXT}, RULES, SuggestionPolicy(False, POLICY.fix))
+    assert "display-only" not in off["comments"][0]["body"]

@@ -171,6 +171,14 @@ def _comment_body(finding: Finding, where: Placement, text: str | None, rules: M
     name = f" ({meta.name})" if meta else ""
     parts = [f"**{code}**{name}: {finding.message}"]
     fix = finding.fix
+    if fix is not None and policy.enabled and fix.applicability is Applicability.DISPLAY_ONLY and finding.code in policy.fix.codes:
+        # Shown, never a one-click ```suggestion```: it is the pattern to adapt by hand.
+        shown = suggestion(finding, where, text) if text is not None else None
+        parts.append(f"Suggested change (display-only, to adapt by hand): {fix.message}")
+        if shown is not None:
+            fence = _fence(shown)
+            parts[-1] += f"\n{fence}python\n{shown}\n{fence}"
+        return "\n\n".join(parts), False
     if fix is None or not policy.allows(finding):
         return parts[0], False
     unsafe = policy.fix.applicability(finding) is Applicability.UNSAFE
