@@ -43,7 +43,44 @@ def _find_retry_sites(ctx: ModuleContext) -> list[RetrySite]:
                 policy = _policy(ctx, node.iter)
                 if policy is not None and policy.loop:
                     sites.append(RetrySite(policy, node.iter, _as_call(node.iter), node, owner))
+                elif _hand_written_retry(ctx, node):
+                    sites.append(RetrySite(HAND_WRITTEN, node.iter, None, node, owner))
     return sites
+
+
+# ``for attempt in range(3): try: ... except httpx.TransportError: continue``
+HAND_WRITTEN = RetryPolicy("for ... in range(...)", "loop")
+_NETWORK_LIBRARIES = ("httpx.", "requests.", "aiohttp.", "urllib3.")
+
+
+def _hand_written_retry(ctx: ModuleContext, loop: ast.For | ast.AsyncFor) -> bool:
+    """A loop over ``range(...)`` whose body catches a network error (or any exception)
+    around its work and goes on to the next attempt instead of leaving."""
+    if not (isinstance(loop.iter, ast.Call) and ctx.names.qualified_name(loop.iter.func) == "builtins.range"):
+        return False
+    counter = loop.target.id if isinstance(loop.target, ast.Name) else None
+    return any(
+        isinstance(node, ast.Try)
+        and not _uses(node.body, counter)  # ``items[i]``: each pass does other work, no retry
+        and any(_retries_after(ctx, handler) for handler in node.handlers)
+        for statement in loop.body
+        for node in (statement, *walk_local(statement))
+    )
+
+
+def _uses(body: list[ast.stmt], name: str | None) -> bool:
+    return name is None or any(isinstance(node, ast.Name) and node.id == name for statement in body for node in ast.walk(statement))
+
+
+def _retries_after(ctx: ModuleContext, handler: ast.ExceptHandler) -> bool:
+    if any(isinstance(statement, (ast.Raise, ast.Return, ast.Break)) for statement in handler.body):
+        return False  # leaves the loop on this error: no retry
+    types = list(_elements(handler.type)) if handler.type is not None else []
+    names = [ctx.names.qualified_name(node) or "" for node in types]
+    if handler.type is None or any(name in ("builtins.Exception", "builtins.BaseException") for name in names):
+        return True
+    sent = [name for name in names if name.startswith(_NETWORK_LIBRARIES)]
+    return any(name not in PRE_SEND_EXCEPTIONS and name not in STATUS_EXCEPTIONS for name in sent)
 
 
 def _policy(ctx: ModuleContext, node: ast.expr) -> RetryPolicy | None:

@@ -83,7 +83,9 @@ class RetriedNonIdempotentRequest(Rule):
     ```
 
     ## Known problems
-    Only requests made directly in the retried function are checked, not requests made
+    A hand-written retry is a loop over `range(...)` whose `try` catches a network error (or
+    any exception) around the request without using the loop's counter in it, and goes on
+    instead of raising, returning or breaking. Only requests made directly in the retried function are checked, not requests made
     by helpers it calls. Headers built by a function are trusted, and so is a header that
     names the delivery or event (`X-Webhook-Delivery-Id`, `X-GitHub-Delivery`, `X-Event-Id`)
     made outside the retried code. Not reported: a policy that retries only on the result
@@ -107,7 +109,7 @@ class RetriedNonIdempotentRequest(Rule):
 
     code = "FL302"
     name = "retried-non-idempotent-request"
-    triggers = (b"tenacity", b"backoff", b"stamina", b"Retry", b"retry")
+    triggers = (b"tenacity", b"backoff", b"stamina", b"Retry", b"retry", b"range(")
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
@@ -297,6 +299,36 @@ def embed_with_hf(endpoint: str, docs: list[str]):
     return response.json()
 """
         ),
+        # Reduced from a payments proxy: hand-written retry loops that are safe.
+        Valid(
+            """
+import httpx
+
+client = httpx.AsyncClient(timeout=10)
+
+async def charge(order_id: int, key: str):
+    headers = {"Idempotency-Key": key}
+    for attempt in range(3):
+        try:
+            return await client.post("https://payments.example.com/charges", json={"order": order_id}, headers=headers)
+        except httpx.TransportError:
+            continue
+
+async def charge_once_connected(order_id: int):
+    for attempt in range(3):
+        try:
+            return await client.post("https://payments.example.com/charges", json={"order": order_id})
+        except httpx.ConnectError:
+            continue
+
+async def notify_all(urls: list[str]):
+    for i in range(len(urls)):
+        try:
+            await client.post(urls[i], json={})
+        except Exception:
+            continue
+"""
+        ),
     )
     INVALID = (
         Invalid(
@@ -411,6 +443,28 @@ async def create(client: httpx.AsyncClient, payload: dict):
             expected=((7, 11, 7, 22),),
             message="retried by `acme.resilience.with_retries` without an `Idempotency-Key` header",
             options={"extend_retry_decorators": ("acme.resilience.with_retries",)},
+        ),
+        Invalid(
+            """
+import asyncio
+
+import httpx
+
+client = httpx.AsyncClient(timeout=10)
+
+async def charge(order_id: int, amount: int):
+    headers = {"Authorization": "Bearer token"}
+    for attempt in range(3):
+        try:
+            response = await client.post("https://payments.example.com/charges", json={"amount": amount}, headers=headers)
+            return response.json()
+        except httpx.TransportError:
+            await asyncio.sleep(2 ** attempt)
+    raise RuntimeError("payment service unreachable")
+""",
+            expected=((12, 30, 12, 41),),
+            message="POST to \"https://payments.example.com/charges\" (`httpx.AsyncClient.post`) in async function `charge` "
+            "retried by `for ... in range(...)` without an `Idempotency-Key` header",
         ),
     )
 
