@@ -58,10 +58,20 @@ def _hand_written_retry(ctx: ModuleContext, loop: ast.For | ast.AsyncFor) -> boo
     around its work and goes on to the next attempt instead of leaving."""
     if not (isinstance(loop.iter, ast.Call) and ctx.names.qualified_name(loop.iter.func) == "builtins.range"):
         return False
+    if len(loop.iter.args) > 2 or any(isinstance(n, ast.Call) for arg in loop.iter.args for n in ast.walk(arg)):
+        return False  # ``range(0, len(urls), 20)``: batches, each pass doing other work
     counter = loop.target.id if isinstance(loop.target, ast.Name) else None
+    derived = {counter} | {
+        target.id
+        for statement in loop.body
+        for node in (statement, *walk_local(statement))
+        if isinstance(node, ast.Assign) and counter is not None and _uses([ast.Expr(node.value)], counter)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
     return any(
         isinstance(node, ast.Try)
-        and not _uses(node.body, counter)  # ``items[i]``: each pass does other work, no retry
+        and not any(_uses(node.body, name) for name in derived)  # ``items[i]``: each pass does other work
         and any(_retries_after(ctx, handler) for handler in node.handlers)
         for statement in loop.body
         for node in (statement, *walk_local(statement))
