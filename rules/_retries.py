@@ -43,8 +43,10 @@ def _find_retry_sites(ctx: ModuleContext) -> list[RetrySite]:
                 policy = _policy(ctx, node.iter)
                 if policy is not None and policy.loop:
                     sites.append(RetrySite(policy, node.iter, _as_call(node.iter), node, owner))
-                elif _hand_written_retry(ctx, node):
-                    sites.append(RetrySite(HAND_WRITTEN, node.iter, None, node, owner))
+                else:
+                    retried = _hand_written_retry(ctx, node)
+                    if retried is not None:  # the ``try`` is what each attempt runs again
+                        sites.append(RetrySite(HAND_WRITTEN, node.iter, None, retried, owner))
     return sites
 
 
@@ -53,13 +55,13 @@ HAND_WRITTEN = RetryPolicy("for ... in range(...)", "loop")
 _NETWORK_LIBRARIES = ("httpx.", "requests.", "aiohttp.", "urllib3.")
 
 
-def _hand_written_retry(ctx: ModuleContext, loop: ast.For | ast.AsyncFor) -> bool:
+def _hand_written_retry(ctx: ModuleContext, loop: ast.For | ast.AsyncFor) -> ast.Try | None:
     """A loop over ``range(...)`` whose body catches a network error (or any exception)
     around its work and goes on to the next attempt instead of leaving."""
     if not (isinstance(loop.iter, ast.Call) and ctx.names.qualified_name(loop.iter.func) == "builtins.range"):
-        return False
+        return None
     if len(loop.iter.args) > 2 or any(isinstance(n, ast.Call) for arg in loop.iter.args for n in ast.walk(arg)):
-        return False  # ``range(0, len(urls), 20)``: batches, each pass doing other work
+        return None  # ``range(0, len(urls), 20)``: batches, each pass doing other work
     counter = loop.target.id if isinstance(loop.target, ast.Name) else None
     derived = {counter} | {
         target.id
@@ -69,13 +71,15 @@ def _hand_written_retry(ctx: ModuleContext, loop: ast.For | ast.AsyncFor) -> boo
         for target in node.targets
         if isinstance(target, ast.Name)
     }
-    return any(
-        isinstance(node, ast.Try)
-        and not any(_uses(node.body, name) for name in derived)  # ``items[i]``: each pass does other work
-        and any(_retries_after(ctx, handler) for handler in node.handlers)
-        for statement in loop.body
-        for node in (statement, *walk_local(statement))
-    )
+    for statement in loop.body:
+        for node in (statement, *walk_local(statement)):
+            if (
+                isinstance(node, ast.Try)
+                and not any(_uses(node.body, name) for name in derived)  # ``items[i]``: each pass does other work
+                and any(_retries_after(ctx, handler) for handler in node.handlers)
+            ):
+                return node
+    return None
 
 
 def _uses(body: list[ast.stmt], name: str | None) -> bool:
