@@ -1,8 +1,9 @@
 import ast
+from collections.abc import Iterator
 
-from fastlint import Invalid, ModuleContext, Valid, dotted_text, keyword, walk_local
+from fastlint import Finding, Invalid, ModuleContext, Valid, callee_name, constant_arguments, dotted_text, keyword, once_nodes, walk_local
 
-from ._request_scope import Construction, PerRequestClientRule
+from ._request_scope import Construction, PerRequestClientRule, per_request_advice, request_scoped_functions
 
 
 class HttpClientPerRequest(PerRequestClientRule):
@@ -65,8 +66,10 @@ class HttpClientPerRequest(PerRequestClientRule):
     is reported, and the message says so.
 
     ## Known problems
-    Only code that runs directly in a handler, dependency or middleware is checked: a
-    helper function that builds a client and is called from a handler is not followed.
+    A project function that builds a client as a `with` item (`async with
+    aiohttp.ClientSession() as s:`) is followed one call deep from a handler, dependency or
+    middleware (the finding is at the call); a helper that returns its client, or builds
+    it deeper in a chain, is not followed.
 
     ## References
     - [FastAPI: Lifespan events](https://fastapi.tiangolo.com/advanced/events/)
@@ -204,6 +207,24 @@ async def reverse_proxy(url_path: str):
     return StreamingResponse(response.aiter_raw(), background=BackgroundTask(response.aclose))
 """
         ),
+        # Reduced from a search proxy: the helper's client is shared, or made once.
+        Valid(
+            """
+import aiohttp
+from fastapi import FastAPI
+
+app = FastAPI()
+session: aiohttp.ClientSession | None = None
+
+async def fetch(url: str) -> dict:
+    async with session.get(url) as response:
+        return await response.json()
+
+@app.get("/search")
+async def search(q: str):
+    return await fetch(f"https://search.example.com/?q={q}")
+"""
+        ),
     )
     INVALID = (
         Invalid(
@@ -322,7 +343,54 @@ def geo(geocoder: Geocoder = Depends(Geocoder)):
             expected=((7, 23, 7, 35),),
             message="`httpx.Client` creates a new HTTP client per request in dependency `Geocoder.__init__`",
         ),
+        Invalid(
+            """
+import aiohttp
+from fastapi import FastAPI
+
+app = FastAPI()
+
+async def fetch(url: str) -> dict:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url) as response:
+            return await response.json()
+
+@app.get("/search")
+async def search(q: str):
+    return await fetch(f"https://search.example.com/?q={q}")
+""",
+            expected=((14, 18, 14, 23),),
+            message="`fetch()` creates a new `aiohttp.ClientSession` on every call, here once per request in async route handler GET /search",
+        ),
     )
+
+    def check(self, ctx: ModuleContext) -> Iterator[Finding]:
+        yield from super().check(ctx)
+        project = ctx.project
+        if project is None:
+            return
+        for function in request_scoped_functions(ctx):
+            scope = ctx.inference.scope(function)
+            owner = ctx.model.owners.get(function)
+            once = once_nodes(function)
+            for node in walk_local(function):
+                if not isinstance(node, ast.Call) or id(node) in once:
+                    continue
+                name = callee_name(node.func, scope, ctx.inference, f"{ctx.module}.{owner.name}" if owner else None)
+                canonical = project.resolve(name) if name and name not in ctx.knowledge.clients else None
+                found = project.function(canonical) if canonical else None
+                if found is None or not found[1].clients:
+                    continue
+                if project.runs_once_when_called(found[0]) and constant_arguments(node, function):
+                    continue
+                helper, client = found[1].name, found[1].clients[0]
+                yield ctx.finding(
+                    self.code,
+                    node.func,
+                    f"`{helper}()` creates a new `{client}` on every call, here once per request in "
+                    f"{ctx.model.describe(function)}; {per_request_advice('HTTP client')}",
+                    fix_title="Create the HTTP client in `lifespan`",
+                )
 
     def why(self, ctx: ModuleContext, site: Construction) -> str | None:
         transport = keyword(site.call, "transport")

@@ -52,6 +52,8 @@ class FunctionSummary:
     # a chain goes on into it only from the callers that iterate the call on the spot.
     generator: bool = False
     iterated_calls: tuple[str, ...] = ()  # callees of ``calls`` whose result this body iterates
+    # HTTP clients (FL201) it creates and closes on every call (``async with aiohttp.ClientSession()``).
+    clients: tuple[str, ...] = ()
     queries: bool = False  # runs a read query itself (``fastlint.analysis.queries``; FL404 through the index)
 
 
@@ -120,6 +122,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
             constant_calls=constant,
             generator=is_sync_generator(function),
             iterated_calls=iterated,
+            clients=() if key == "fixed" else _per_call_clients(function, inference, knowledge),
             queries=key != "fixed" and _runs_query(function, inference),
         )
     return ModuleSummary(
@@ -165,6 +168,26 @@ def callee_name(func: ast.expr, scope: Scope, inference: TypeInference, owner: s
     if owner and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
         return f"{owner}.{func.attr}"
     return inference.callee(func, scope)
+
+
+def _per_call_clients(function: FunctionNode, inference: TypeInference, knowledge: Knowledge) -> tuple[str, ...]:
+    """HTTP clients built as a ``with`` item in ``function`` (so neither kept nor returned),
+    not over a ``transport=`` made elsewhere: each call of the function builds a new pool."""
+    scope = inference.scope(function)
+    once = once_nodes(function)
+    found: dict[str, None] = {}
+    for node in walk_local(function):
+        if not isinstance(node, (ast.With, ast.AsyncWith)):
+            continue
+        for item in node.items:
+            call = item.context_expr
+            if not isinstance(call, ast.Call) or id(call) in once or any(k.arg in ("transport", None) for k in call.keywords):
+                continue
+            name = inference.callee(call.func, scope)
+            entry = knowledge.clients.get(name) if name else None
+            if name and entry is not None and entry.code == "FL201":
+                found[name] = None
+    return tuple(found)
 
 
 def _runs_query(function: FunctionNode, inference: TypeInference) -> bool:
