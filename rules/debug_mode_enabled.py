@@ -54,13 +54,17 @@ class DebugModeEnabled(Rule):
     fixable = True
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
-        switched = _debug_branches(ctx.tree)
+        switched: set[int] | None = None  # computed for the first candidate only: most files have none
         for node in nodes_of(ctx.tree, ast.Call):
-            if id(node) in switched:
+            if not any(item.arg == "debug" for item in node.keywords):
                 continue
             app = APPLICATIONS.get(ctx.names.qualified_name(node.func) or "")
             for item in node.keywords if app else ():
                 if item.arg == "debug" and isinstance(item.value, ast.Constant) and item.value.value is True:
+                    if switched is None:
+                        switched = _debug_branches(ctx.tree)
+                    if id(node) in switched:
+                        continue
                     yield ctx.finding(
                         self.code,
                         item,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
@@ -143,4 +144,33 @@ class ModuleContext:
         )
 
     def text_of(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.source.text, node) or ""
+        """The source text of ``node`` (``ast.get_source_segment``, which splits the whole
+        file again at each call: slicing the file's lines instead)."""
+        try:
+            line, end_line = node.lineno - 1, node.end_lineno  # type: ignore[attr-defined]
+            column, end_column = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+        except AttributeError:
+            return ""
+        if end_line is None or end_column is None:
+            return ""
+        lines = self._lines_with_ends
+        if not 0 <= line < end_line <= len(lines):
+            return ""
+        if end_line - 1 == line:
+            segment: str = lines[line].encode()[column:end_column].decode()
+            return segment
+        first = lines[line].encode()[column:].decode()
+        last = lines[end_line - 1].encode()[:end_column].decode()
+        return "".join([first, *lines[line + 1 : end_line - 1], last])
+
+    @cached_property
+    def _lines_with_ends(self) -> list[str]:
+        """The lines with their endings, split on ``\r\n``, ``\r`` and ``\n`` as ``ast`` does."""
+        parts = _LINE_ENDS.split(self.source.text)
+        lines = ["".join(parts[index : index + 2]) for index in range(0, len(parts), 2)]
+        if lines and lines[-1] == "":
+            lines.pop()
+        return lines
+
+
+_LINE_ENDS = re.compile(r"(\r\n|\r|\n)")

@@ -98,11 +98,15 @@ def constant_arguments(call: ast.Call, function: FunctionNode) -> bool:
 
 
 def _locals(function: FunctionNode) -> set[str]:
-    cached = getattr(function, "_fastlint_once_locals", None)
+    return _names_of(function)[0]
+
+
+def _names_of(function: FunctionNode) -> tuple[set[str], set[str]]:
+    """``_local_names``, kept on the node: every call of a function asks again."""
+    cached: tuple[set[str], set[str]] | None = getattr(function, "_fastlint_once_names", None)
     if cached is None:
-        local, _ = _local_names(function)
-        cached = local
-        function._fastlint_once_locals = cached  # type: ignore[union-attr]
+        cached = _local_names(function)
+        function._fastlint_once_names = cached  # type: ignore[union-attr]
     return cached
 
 
@@ -111,6 +115,14 @@ def singleton_class(owner: ast.ClassDef | None) -> bool:
     ``return cls._instances[key]``): its instances are shared by the whole process."""
     if owner is None:
         return False
+    cached: bool | None = getattr(owner, "_fastlint_singleton", None)
+    if cached is None:
+        cached = _singleton(owner)
+        owner._fastlint_singleton = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _singleton(owner: ast.ClassDef) -> bool:
     new = next((item for item in owner.body if isinstance(item, ast.FunctionDef) and item.name == "__new__"), None)
     if new is None:
         return False
@@ -137,7 +149,7 @@ def once_nodes(function: FunctionNode, owner: ast.ClassDef | None = None) -> fro
         cache = {}
         function._fastlint_once = cache  # type: ignore[union-attr]
     if shared_self not in cache:
-        local, shared = _local_names(function)
+        local, shared = _names_of(function)
         if shared_self:
             shared = shared | {_INSTANCE}
         found: set[int] = set()

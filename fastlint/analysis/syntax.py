@@ -76,30 +76,60 @@ def _index_tree(tree: ast.AST) -> list[ast.AST]:
 
     A scope node's decorators, defaults and bases run in the enclosing scope, so they
     are listed there too, as ``_walk_local`` does.
+
+    Each of pass 1 and pass 2 runs this over every node of every file, so the loop is
+    written for speed: ``children`` inlined, only the fields that can hold nodes read.
     """
-    order: list[ast.AST] = []
-    local: dict[int, list[ast.AST]] = {id(tree): []}
-    scopes: list[ast.AST] = [tree]
-    # (node, owner, primary): a node is listed in ``order`` on its primary visit only.
-    stack: list[tuple[ast.AST, ast.AST, bool]] = [(child, tree, True) for child in reversed(children(tree))]
-    order.append(tree)
+    order: list[ast.AST] = [tree]
+    tree_local: list[ast.AST] = []
+    scopes: list[tuple[ast.AST, list[ast.AST]]] = [(tree, tree_local)]
+    # (node, the walk_local list of its scope, primary): a node is listed in ``order`` on
+    # its primary visit only.
+    stack: list[tuple[ast.AST, list[ast.AST], bool]] = [(child, tree_local, True) for child in reversed(children(tree))]
+    push, pop, listed = stack.append, stack.pop, order.append
+    node_fields = _NODE_FIELDS
+    node_type = ast.AST
     while stack:
-        node, owner, primary = stack.pop()
-        local[id(owner)].append(node)
+        node, local, primary = pop()
+        local.append(node)
         if primary:
-            order.append(node)
-        if isinstance(node, SCOPE_NODES):
-            enclosing = _enclosing_parts(node)
+            listed(node)
+        kind = node.__class__
+        if kind in _SCOPE_TYPES:
             if primary:
-                local[id(node)] = []
-                scopes.append(node)
-                stack.extend((child, node, True) for child in reversed(children(node)))
-            stack.extend((child, owner, False) for child in reversed(enclosing))
-        else:
-            stack.extend((child, owner, primary) for child in reversed(children(node)))
-    for scope in scopes:
-        scope._fastlint_local = local[id(scope)]  # type: ignore[attr-defined]
+                own: list[ast.AST] = []
+                scopes.append((node, own))
+                for child in reversed(children(node)):
+                    push((child, own, True))
+            for child in reversed(_enclosing_parts(node)):
+                push((child, local, False))
+            continue
+        fields = node_fields.get(kind)
+        if fields is None:
+            fields = _node_fields(kind)
+        for name in fields:  # last field first, each list backwards: popped in source order
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in reversed(value):
+                    if isinstance(item, node_type):
+                        push((item, local, primary))
+            elif isinstance(value, node_type):
+                push((value, local, primary))
+    for scope, own in scopes:
+        scope._fastlint_local = own  # type: ignore[attr-defined]
     return order
+
+
+_SCOPE_TYPES = frozenset(SCOPE_NODES)
+# Fields that never hold a node (names, flags, ``ctx`` markers): not read by ``_index_tree``.
+_LEAF_FIELDS = frozenset({"ctx", "id", "kind", "attr", "name", "arg", "module", "level", "asname", "is_async", "conversion", "type_comment", "lineno", "tag"})
+_NODE_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
+
+
+def _node_fields(kind: type) -> tuple[str, ...]:
+    """The fields of ``kind`` that can hold nodes, last first."""
+    fields = _NODE_FIELDS[kind] = tuple(reversed([name for name in kind._fields if name not in _LEAF_FIELDS]))  # type: ignore[attr-defined]
+    return fields
 
 
 def _enclosing_parts(node: ast.AST) -> list[ast.AST]:
@@ -114,18 +144,19 @@ def _enclosing_parts(node: ast.AST) -> list[ast.AST]:
     return [part for part in parts if part is not None]
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
 
 
 def children(node: ast.AST) -> list[ast.AST]:
-    """``ast.iter_child_nodes`` as a list, without the shared ``ctx`` markers.
+    """``ast.iter_child_nodes`` as a list, without the shared ``ctx`` markers (and
+    without reading the fields that never hold a node).
 
     The generator in the standard library dominated profiles: every analysis walks
     the trees, so this one loop is written for speed.
     """
     fields = _FIELDS.get(type(node))
     if fields is None:
-        fields = _FIELDS[type(node)] = tuple(name for name in node._fields if name != "ctx")
+        fields = _FIELDS[type(node)] = tuple(name for name in node._fields if name not in _LEAF_FIELDS)
     found: list[ast.AST] = []
     for name in fields:
         value = getattr(node, name, None)

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from fastlint.analysis.syntax import nodes_of
 from fastlint.finding import Edit, Position
 
 if TYPE_CHECKING:
@@ -180,9 +181,13 @@ def _insert_without_block(ctx: ModuleContext, statement: str, starts: list[int])
     return Edit(position, position, content)
 
 
+# The nodes that can bind a name (one list per module, kept with the tree's other buckets).
+_BINDING = (ast.Name, ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.alias, ast.Global, ast.Nonlocal, ast.ExceptHandler)
+
+
 def _bound(tree: ast.Module, name: str, allowed: set[int]) -> bool:
     """``name`` is bound other than by the import aliases whose ids are ``allowed``."""
-    for node in ast.walk(tree):
+    for node in nodes_of(tree, *_BINDING):
         if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
             return True
         if isinstance(node, ast.arg) and node.arg == name:

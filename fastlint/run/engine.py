@@ -234,7 +234,8 @@ _worker: Checker | None = None
 
 _files_in_worker = 0
 # Rule facts can hold the module context they came from: collect those cycles now and
-# then (what a worker loaded at start is frozen, so a collection scans little).
+# then. Only the young generations: what survived a collection (what a worker loaded at
+# start, the summaries a single process keeps) is not scanned again, each time.
 _COLLECT_EVERY = 32
 
 
@@ -242,7 +243,7 @@ def _collect_now_and_then() -> None:
     global _files_in_worker
     _files_in_worker += 1
     if _files_in_worker % _COLLECT_EVERY == 0:
-        gc.collect()
+        gc.collect(1)
 
 
 def _init_worker(plan: CheckPlan, project: ProjectIndex | None = None) -> None:

@@ -1,0 +1,136 @@
+"""The fast paths of the analysis give the same answers as the plain ones they replace
+(issue 16). No test here is timed: each checks behaviour."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from fastlint.analysis import syntax
+from fastlint.analysis.context import ModuleContext
+from fastlint.knowledge.tables import Knowledge
+from fastlint.settings import Settings
+from fastlint.source import decode_source
+
+TRICKY = (
+    "import os\r\n"
+    "x = (1,\r\n    2)  # CRLF\r\n"
+    "y = f(a,\r  b)\r"  # CR only
+    's = "\u00e9t\u00e9" + g(\n    "\u4e2d",\n)\n'
+    "class C(Base, metaclass=M):\n"
+    "    @dec(lambda q=1: q)\n"
+    "    def m(self, a=[i for i in range(3)], *, b=lambda: 0):\n"
+    "        def inner(c=h()):\n"
+    "            return [k async for k in c]\n"
+    "        return inner\n"
+    "\f\n"
+    "z = {**d, 'k': [v for v in w if v]}\n"
+)
+
+
+def _context(text: str) -> tuple[ModuleContext, ast.Module]:
+    source = decode_source(Path("m.py"), text.encode("utf-8"))
+    tree = ast.parse(source.data)
+    settings = Settings()
+    return ModuleContext(source, tree, "m", False, settings, Knowledge.from_settings(settings)), tree
+
+
+def test_text_of_is_the_source_segment_of_every_node():
+    ctx, tree = _context(TRICKY)
+    nodes = [node for node in ast.walk(tree) if getattr(node, "end_lineno", None) is not None]
+    assert len(nodes) > 50
+    for node in nodes:
+        assert ctx.text_of(node) == ast.get_source_segment(ctx.source.text, node), ast.dump(node)
+    assert ctx.text_of(ast.Name("x")) == ""  # no position: no text
+
+
+def _plain_walk_local(node: ast.AST) -> list[ast.AST]:
+    return list(syntax._walk_local(node))
+
+
+def test_one_traversal_lists_what_walking_each_scope_lists():
+    tree = ast.parse(TRICKY.replace("\r\n", "\n").replace("\r", "\n"))
+    order = syntax._index_tree(tree)  # every node, and each scope's walk_local list kept on it
+    assert len(order) == len({id(node) for node in order})
+    expected = [node for node in ast.walk(tree) if not isinstance(node, ast.expr_context)]
+    assert {id(node) for node in order} == {id(node) for node in expected}
+    scopes = [tree, *(node for node in ast.walk(tree) if isinstance(node, syntax.SCOPE_NODES))]
+    assert len(scopes) == 6  # the module, C, m, inner and two lambdas
+    for scope in scopes:
+        assert [id(node) for node in scope._fastlint_local] == [id(node) for node in _plain_walk_local(scope)], ast.dump(scope)[:60]
+
+
+def test_children_skip_fields_that_hold_no_node():
+    call = ast.parse("obj.attr(a, *b, key=c)").body[0].value
+    assert [type(node).__name__ for node in syntax.children(call)] == ["Attribute", "Name", "Starred", "keyword"]
+    assert syntax.children(ast.parse("1").body[0].value) == []
+
+
+OFFLOAD_APP = """\
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/")
+async def root():
+    return requests.get("https://example.com", timeout=3)
+"""
+
+PROBE = """
+import sys
+from pathlib import Path
+from fastlint.run.engine import Checker, CheckPlan
+from fastlint.settings import Settings
+root = Path(sys.argv[1])
+result = Checker(CheckPlan(Settings(project_root=root), frozenset({"FL101"}))).check_file(root / "app.py")
+print([(f.code, f.fix is not None) for f in result.findings])
+print(sorted(name for name in sys.modules if name.startswith("libcst")))
+"""
+
+
+def test_building_an_offload_fix_does_not_import_libcst_matchers(tmp_path: Path):
+    """``libcst.matchers`` costs each worker 0.2 s to import; the codemod does without it."""
+    (tmp_path / "app.py").write_text(OFFLOAD_APP)
+    process = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path)], capture_output=True, text=True)
+    assert process.returncode == 0, process.stderr
+    findings, modules = process.stdout.splitlines()
+    assert findings == "[('FL101', True)]"
+    assert "'libcst'" in modules and "libcst.matchers" not in modules
+
+
+@pytest.mark.parametrize("debug", ["True", "False"])
+def test_debug_branches_are_only_looked_for_when_a_call_sets_debug(debug: str):
+    """FL502 unparses every ``if`` test looking for a debug switch: only when needed."""
+    from fastlint.rules import debug_mode_enabled
+
+    calls = []
+    original = debug_mode_enabled._debug_branches
+
+    def counted(tree: ast.Module) -> set[int]:
+        calls.append(tree)
+        return original(tree)
+
+    text = textwrap.dedent(f"""\
+        from fastapi import FastAPI
+
+        if settings.debug:
+            pass
+        app = FastAPI(debug={debug})
+    """)
+    ctx, _ = _context(text)
+    rule = debug_mode_enabled.DebugModeEnabled(ctx.settings)
+    mp = pytest.MonkeyPatch()
+    mp.setattr(debug_mode_enabled, "_debug_branches", counted)
+    try:
+        found = list(rule.check(ctx))
+    finally:
+        mp.undo()
+    assert [finding.code for finding in found] == (["FL502"] if debug == "True" else [])
+    assert len(calls) == (1 if debug == "True" else 0)
