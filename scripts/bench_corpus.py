@@ -129,3 +129,24 @@ def edited_module(root: Path) -> tuple[Path, int]:
     if importers < MIN_IMPORTERS:
         raise SystemExit(f"{EDITED_MODULE} is imported by {importers} files (< {MIN_IMPORTERS}); pick another")
     return path, importers
+
+
+# The file of the "one file, empty cache" and editor runs, per corpus: a router with a deep
+# import closure (settings, models, utilities), as a user opens one.
+ONE_FILE = {"large": "open_webui/routers/retrieval.py", "prefect": "prefect/server/api/flow_runs.py"}
+
+
+def one_file(root: Path) -> Path:
+    """The file checked alone in ``root``: the pinned one, else the FastAPI module that
+    imports the most modules of its own project."""
+    pinned = ONE_FILE.get(root.name)
+    if pinned is not None and (root / pinned).is_file():
+        return root / pinned
+    packages = {p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    imports = re.compile(rb"^\s*(?:from|import)\s+([A-Za-z_]\w*)", re.MULTILINE)
+
+    def own_imports(path: Path) -> int:
+        data = path.read_bytes()
+        return sum(1 for name in imports.findall(data) if name.decode() in packages) if b"fastapi" in data else -1
+
+    return max(python_files(root), key=lambda path: (own_imports(path), str(path)))
