@@ -325,8 +325,52 @@ def test_the_libcst_version_is_part_of_the_key(monkeypatch: pytest.MonkeyPatch):
 
     import fastlint.run.cache as cache
 
+    assert cache.libcst_version() == importlib.metadata.version("libcst")  # read from its _version.py
     monkeypatch.setattr(cache, "_code_digest", None)
     before = cache.code_digest()
     monkeypatch.setattr(cache, "_code_digest", None)
-    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.0.1" if name == "libcst" else "1")
+    monkeypatch.setattr(cache, "libcst_version", lambda: "0.0.1")
     assert cache.code_digest() != before
+
+
+@pytest.fixture
+def reads(project: Project, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """The project files read, by relative path; files are trusted by their stat at once
+    (not only 2 s after their last change)."""
+    import fastlint.run.engine as engine
+
+    monkeypatch.setattr(engine, "_RACY_NS", 0)
+    counted: Counter[str] = Counter()
+    original = Path.read_bytes
+
+    def counting(path: Path) -> bytes:
+        if path.is_relative_to(project.root) and path.suffix == ".py":
+            counted[path.relative_to(project.root).as_posix()] += 1
+        return original(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    return counted
+
+
+def test_a_file_whose_stat_is_unchanged_is_not_read_again(project: Project, reads: Counter[str]):
+    cold = project.check()
+    assert set(reads) == {"app/__init__.py", "app/other.py", "app/rates.py", "app/routes.py"}
+    reads.clear()
+    warm = project.check()
+    assert warm.findings == cold.findings and warm.project_index is None
+    assert reads == Counter({"app/routes.py": 1})  # only for the text of its finding
+
+
+def test_content_changed_behind_an_unchanged_size_and_mtime_is_seen(project: Project, reads: Counter[str]):
+    import os
+
+    assert lines(project.check()) == [(10, "FL107")]
+    rates = project.root / "app" / "rates.py"
+    before = rates.stat()
+    rates.write_bytes(rates.read_bytes().replace(b"requests.get(", b"requests.put("))  # same size
+    os.utime(rates, ns=(before.st_atime_ns, before.st_mtime_ns))  # the change time still moves
+    assert rates.stat().st_size == before.st_size
+    reads.clear()
+    assert lines(project.check()) == [(10, "FL107")]
+    assert reads["app/rates.py"] == 1 and reads["app/other.py"] == 0
+    assert "requests.put" in project.check().index().modules["app.rates"].functions["fetch_rates"].blocking[0][0]

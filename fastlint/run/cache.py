@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".fastlint_cache"
 _MARKER = "# Created by fastlint."  # the first line of the cache directory's .gitignore
-_FORMAT = 12  # the layout of the files (12: JSON); what they mean is keyed on the code itself (code_digest)
+_FORMAT = 13  # the layout of the files (12: JSON; 13: file stats); what they mean is keyed on the code itself (code_digest)
 _MAX_BYTES = 1 << 30  # a larger cache file is not read: it was not written by fastlint
 # The settings that change what a summary says; every other setting only changes findings.
 _SUMMARY_SETTINGS = ("extend_blocking_calls", "allow_blocking_calls", "extend_offload_wrappers")
@@ -96,6 +96,9 @@ class _FindingsStore:
     # and the summary digests they gave.
     project: dict[str, tuple[str, str]] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
+    # Each file's stat when its digest was taken (size, mtime, ctime, inode): a file with
+    # the same stat is not read and hashed again (``known_files``).
+    stats: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -174,6 +177,17 @@ class Cache:
             found.append(entry.findings)
         return found
 
+    def known_files(self) -> dict[str, tuple[tuple[int, int, int, int], str]]:
+        """path -> (its stat, the digest of its bytes) as the last check recorded them."""
+        project, stats = self._findings.project, self._findings.stats
+        return {path: (stat, project[path][0]) for path, stat in stats.items() if path in project}
+
+    def known_stats(self) -> Mapping[str, tuple[int, int, int, int]]:
+        return self._findings.stats
+
+    def recorded_digests(self) -> Mapping[str, str]:
+        return self._findings.digests
+
     # -- summaries ---------------------------------------------------------------------
 
     def _summary_entries(self) -> dict[str, CachedSummary]:
@@ -217,11 +231,13 @@ class Cache:
         self._consulted_entries()[path] = entry.consulted
         self._findings_dirty = True
 
-    def record_project(self, project: Fingerprints, digests: Mapping[str, str]) -> None:
-        """The project this check ran against; see ``unchanged_run``."""
-        if project != self._findings.project or digests != self._findings.digests:
+    def record_project(self, project: Fingerprints, digests: Mapping[str, str], stats: Mapping[str, tuple[int, int, int, int]] | None = None) -> None:
+        """The project this check ran against; see ``unchanged_run`` and ``known_files``."""
+        stats = dict(stats or {})
+        if project != self._findings.project or digests != self._findings.digests or stats != self._findings.stats:
             self._findings.project = dict(project)
             self._findings.digests = dict(digests)
+            self._findings.stats = stats
             self._findings_dirty = True
 
     # -- writing -----------------------------------------------------------------------
@@ -374,16 +390,34 @@ def code_digest() -> str:
     changed checkout never serves what older code computed. Reads the files, imports none."""
     global _code_digest
     if _code_digest is None:
-        from importlib import metadata
-
         parts = [str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() for root, path in code_files()]
-        try:
-            libcst = metadata.version("libcst")
-        except metadata.PackageNotFoundError:
-            libcst = "none"
-        parts.append(f"libcst {libcst}".encode())
+        parts.append(f"libcst {libcst_version()}".encode())
         _code_digest = digest(b"\0\0".join(parts))
     return _code_digest
+
+
+def libcst_version() -> str:
+    """The installed libcst's version, read from its ``_version.py`` (importing
+    ``importlib.metadata`` costs a warm run 10 ms); the metadata when that file is missing."""
+    import importlib.util
+    import re
+
+    spec = importlib.util.find_spec("libcst")
+    if spec is None or spec.origin is None:
+        return "none"
+    try:
+        text = (Path(spec.origin).parent / "_version.py").read_text(encoding="utf-8")
+        found = re.search(r"^__version__\s*=\s*(?:version\s*=\s*)?['\"]([^'\"]+)['\"]", text, re.MULTILINE)
+    except OSError:
+        found = None
+    if found is not None:
+        return found.group(1)
+    from importlib import metadata
+
+    try:
+        return metadata.version("libcst")
+    except metadata.PackageNotFoundError:
+        return "none"
 
 
 def clear(settings: Settings) -> Path | None:

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from fastlint.finding import Finding, Position
 from fastlint.rule_meta import UNPARSEABLE, UNUSED_NOQA
@@ -258,8 +258,15 @@ def _check_in_worker(task: tuple[Path, bytes | None]) -> FileResult:
     return _worker.check_file(*task)
 
 
-def check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None = None, progress: ProgressCallback = no_progress) -> RunResult:
+def check_files(
+    paths: Sequence[Path],
+    plan: CheckPlan,
+    jobs: int | None = None,
+    progress: ProgressCallback = no_progress,
+    project_files: Sequence[Path] | None = None,
+) -> RunResult:
     """Pass 1 over the whole project (the index), pass 2 over ``paths`` only.
+    ``project_files``: what discovery found under the project root, when known already.
 
     Findings of ``paths`` whose file and consulted summaries are unchanged come from the
     cache; then neither libcst nor the rules are imported.
@@ -270,42 +277,42 @@ def check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None = None,
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _check_files(paths, plan, jobs, progress)
+        return _check_files(paths, plan, jobs, progress, project_files)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progress: ProgressCallback) -> RunResult:
+def _check_files(
+    paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progress: ProgressCallback, project_files: Sequence[Path] | None
+) -> RunResult:
     from fastlint.run.cache import Cache, CachedFindings
+    from fastlint.run.config import unreported_path
 
     cache = Cache.for_settings(plan.settings, plan.codes)
-    files = read_files(_project_files(paths, plan.settings), plan.settings)
-    fingerprints = {key: (file.content, file.module) for key, file in files.items()}
+    files = read_files(_project_files(paths, plan.settings, project_files), plan.settings, cache)
+    fingerprints = _fingerprints(files)
     reused = cache.unchanged_run(fingerprints, [_key(path) for path in paths]) if cache is not None else None
     if cache is not None and reused is not None:
         return _warm_run(paths, plan, reused, cache, files)
     project = build_index(files, plan.settings, cache, progress)
-    # Each file is read once: pass 2 checks the bytes that pass 1 summarised and the cache keys.
-    checked = {_key(path): files[_key(path)].data for path in paths if _key(path) in files}
-    del files
-    from fastlint.run.config import unreported_path
-
     results: list[FileResult] = []
+    quiet: list[FileResult] = []
     pending: list[tuple[Path, bytes | None]] = []
-    # Test and tooling code that pass 1 parsed has nothing to report: not even parsed again.
-    quiet = [FileResult(str(path), parsed=True) for path in paths if _key(path) in project.parsed_files and unreported_path(plan.settings, path) is not None]
-    skipped = {result.path for result in quiet}
     for path in paths:
-        if str(path) in skipped:
-            continue
-        module = fingerprints.get(_key(path))
-        cached = cache.findings(_key(path), *module, project.digests) if cache and module else None
-        data = checked.get(_key(path))
-        if cached is None:
-            pending.append((path, data))
+        file = files.get(_key(path))
+        cached = cache.findings(_key(path), file.content, file.module, project.digests) if cache and file else None
+        if cached is not None:
+            results.append(FileResult(str(path), list(cached), text=_text(path, file.data) if cached and file else None))
+        elif _key(path) in project.parsed_files and unreported_path(plan.settings, path) is not None:
+            # Test and tooling code that pass 1 parsed has nothing to report: not even parsed again.
+            quiet.append(FileResult(str(path), parsed=True))
         else:
-            results.append(FileResult(str(path), list(cached), text=_text(path, data) if cached else None))
+            # Each file is read once: pass 2 checks the bytes that pass 1 summarised and the cache keys.
+            pending.append((path, file.data if file is not None else None))
+    fingerprints = _fingerprints(files)  # a file read only now may have changed since its stat
+    stats = {key: file.stat for key, file in files.items() if file.stat is not None}
+    del files
     fresh = [*quiet, *_check(pending, plan, project, jobs, progress)]
     for result in fresh:
         module = fingerprints.get(_key(Path(result.path)))
@@ -315,10 +322,14 @@ def _check_files(paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progr
     run = collect([*results, *fresh], len(paths))
     run.project_index = project
     if cache is not None:
-        cache.record_project(fingerprints, project.digests)
+        cache.record_project(fingerprints, project.digests, stats)
         cache.save()
         run.warnings.extend(cache.warnings)
     return run
+
+
+def _fingerprints(files: Mapping[str, ReadFile]) -> dict[str, tuple[str, str]]:
+    return {key: (file.content, file.module) for key, file in files.items()}
 
 
 def _warm_run(paths: Sequence[Path], plan: CheckPlan, reused: list[list[Finding]], cache: Cache, files: Mapping[str, ReadFile]) -> RunResult:
@@ -330,8 +341,12 @@ def _warm_run(paths: Sequence[Path], plan: CheckPlan, reused: list[list[Finding]
         return _text(path, file.data if file is not None else None)
 
     run = collect((FileResult(str(path), list(found), text=text(path) if found else None) for path, found in zip(paths, reused)), len(paths))
+    stats = {key: file.stat for key, file in files.items() if file.stat is not None}
+    if stats != cache.known_stats():  # files hashed this time (edited lately) are stat'ed next time
+        cache.record_project(_fingerprints(files), cache.recorded_digests(), stats)
+        cache.save()
     run.warnings.extend(cache.warnings)
-    run.index_loader = lambda: index_project(_project_files(paths, plan.settings), plan.settings, Cache.for_settings(plan.settings, plan.codes))[0]
+    run.index_loader = lambda: index_project(list(files.values()), plan.settings, Cache.for_settings(plan.settings, plan.codes))[0]
     return run
 
 
@@ -415,37 +430,84 @@ def _die_with_parent() -> None:
         pass
 
 
-class ReadFile(NamedTuple):
-    path: Path
-    data: bytes
-    content: str  # digest of ``data``
-    module: str
-    is_package: bool
+# A file whose modification or change time is this recent may change again within the
+# file system's timestamp granularity without its stat changing: it is hashed next time too.
+_RACY_NS = 2_000_000_000
 
 
-def read_files(files: Iterable[Path], settings: Settings) -> dict[str, ReadFile]:
-    """Every readable file's bytes, digest and module name, keyed by absolute path."""
+class ReadFile:
+    """One project file: its digest and module name, and its bytes, read on first use when
+    its stat (size, modification and change times, inode) is the one recorded with that
+    digest by the last run: an unchanged project is stat'ed, not read and hashed."""
+
+    __slots__ = ("path", "content", "module", "is_package", "stat", "_data")
+
+    def __init__(self, path: Path, content: str, module: str, is_package: bool, stat: tuple[int, int, int, int] | None, data: bytes | None = None) -> None:
+        self.path = path
+        self.content = content  # digest of the bytes
+        self.module = module
+        self.is_package = is_package
+        self.stat = stat  # recorded for the next run; None when too recent to trust
+        self._data = data
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            from fastlint.digests import digest
+
+            try:
+                self._data = self.path.read_bytes()
+            except OSError:
+                self._data = b""  # gone since its stat: checked as empty, and not trusted next time
+            content = digest(self._data)
+            if content != self.content:  # changed since its stat: never cached under the old digest
+                self.content, self.stat = content, None
+        return self._data
+
+
+def file_stat(info: os.stat_result) -> tuple[int, int, int, int]:
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
+
+
+def read_files(files: Iterable[Path | ReadFile], settings: Settings, cache: Cache | None = None) -> dict[str, ReadFile]:
+    """Every readable file's digest and module name, keyed by absolute path. A file whose
+    stat is the one the cache recorded keeps the digest recorded with it, unread."""
+    import time
+
     from fastlint.analysis.names import module_name_for, package_parts_cache_clear
     from fastlint.digests import digest
 
     package_parts_cache_clear()  # a long-lived server sees packages created since its last index
+    known = cache.known_files() if cache is not None else {}
+    trusted_before = time.time_ns() - _RACY_NS
     read: dict[str, ReadFile] = {}
-    for path in files:
+    for item in files:
+        path = item.path if isinstance(item, ReadFile) else item
+        key = _key(path)
+        try:
+            stat = file_stat(os.stat(key))
+        except OSError:
+            continue
+        module, is_package = module_name_for(path, settings.project_root)
+        seen = known.get(key)
+        if seen is not None and seen[0] == stat:
+            read[key] = ReadFile(path, seen[1], module, is_package, stat)
+            continue
         try:
             data = path.read_bytes()
         except OSError:
             continue
-        module, is_package = module_name_for(path, settings.project_root)
-        read[_key(path)] = ReadFile(path, data, digest(data), module, is_package)
+        recent = max(stat[1], stat[2]) >= trusted_before
+        read[key] = ReadFile(path, digest(data), module, is_package, None if recent else stat, data)
     return read
 
 
 def index_project(
-    files: Iterable[Path], settings: Settings, cache: Cache | None, progress: ProgressCallback = no_progress
+    files: Iterable[Path | ReadFile], settings: Settings, cache: Cache | None, progress: ProgressCallback = no_progress
 ) -> tuple[ProjectIndex, dict[str, tuple[str, str]]]:
     """Pass 1 over ``files``; returns the index and, per file, its digest and module name."""
-    read = read_files(files, settings)
-    return build_index(read, settings, cache, progress), {key: (file.content, file.module) for key, file in read.items()}
+    read = read_files(files, settings, cache)
+    return build_index(read, settings, cache, progress), _fingerprints(read)
 
 
 def build_index(files: Mapping[str, ReadFile], settings: Settings, cache: Cache | None, progress: ProgressCallback = no_progress) -> ProjectIndex:
@@ -531,18 +593,24 @@ def summarize_file(path: Path, data: bytes | None, module: str, is_package: bool
         return None  # pass 2 reports the file
 
 
-def _project_files(paths: Sequence[Path], settings: Settings) -> list[Path]:
+def _project_files(paths: Sequence[Path], settings: Settings, discovered: Sequence[Path] | None = None) -> list[Path]:
     """Every file discovery yields under the project root, and the files to check."""
     from fastlint.run.discovery import discover
 
-    found = {_key(path): path for path in discover([settings.project_root], settings).files}
+    if discovered is None:
+        discovered = discover([settings.project_root], settings).files
+    found = {_key(path): path for path in discovered}
     for path in paths:
         found.setdefault(_key(path), path)
     return list(found.values())
 
 
 def _key(path: Path) -> str:
-    return os.path.abspath(path)
+    text = os.fspath(path)
+    # Discovery yields normalised absolute paths: only others pay for normalising.
+    if text.startswith(os.sep) and "/." not in text and "//" not in text and os.sep == "/":
+        return text
+    return os.path.abspath(text)
 
 
 def _text(path: Path, data: bytes | None) -> str | None:

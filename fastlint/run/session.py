@@ -30,6 +30,9 @@ class Session:
     fix_policy: FixPolicy
     # What resolving the selection had to say (a preview rule selected by prefix...).
     warnings: tuple[str, ...] = field(default=())
+    # Discovery's answers, by the absolute paths asked: one command walks the tree once
+    # (the files to check, the project for the index and the route map are often the same).
+    _discovered: dict[tuple[str, ...], Discovery] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(
@@ -78,6 +81,16 @@ class Session:
         return self.plan.codes
 
     def discover(self, paths: Sequence[Path]) -> Discovery:
+        """The files to check under ``paths``, walked once per session (a front end that
+        lives longer than one command, the language server, walks with ``fresh_discovery``)."""
+        import os
+
+        key = tuple(os.path.abspath(path) for path in paths)
+        if key not in self._discovered:
+            self._discovered[key] = self.fresh_discovery(paths)
+        return self._discovered[key]
+
+    def fresh_discovery(self, paths: Sequence[Path]) -> Discovery:
         from fastlint.run.discovery import discover
 
         return discover(paths, self.settings)
@@ -86,7 +99,8 @@ class Session:
         """Pass 1 over the project, pass 2 over ``files``, with the cache."""
         from fastlint.run.engine import check_files
 
-        return check_files(files, self.plan, progress=progress)
+        project = self.discover([self.settings.project_root]).files
+        return check_files(files, self.plan, progress=progress, project_files=project)
 
     def checker(self, index: ProjectIndex | None = None) -> Checker:
         """A checker for single documents (a re-check after a fix, an editor's buffer)."""
@@ -101,7 +115,7 @@ class Session:
         from fastlint.run.engine import index_project
 
         cache = Cache.for_settings(self.settings, self.codes)
-        found = files if files is not None else self.discover([self.settings.project_root]).files
+        found = files if files is not None else self.fresh_discovery([self.settings.project_root]).files
         index, _ = index_project(found, self.settings, cache, progress)
         if cache is not None:
             cache.save()
