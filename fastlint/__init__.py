@@ -57,15 +57,19 @@ _EXPORTS = {
     "cache_key": "fastlint.analysis.once",
     "constant_arguments": "fastlint.analysis.once",
     "once_nodes": "fastlint.analysis.once",
-    "add_argument": "fastlint.fixing.edits",
+    "add_argument": "fastlint.fixing.arguments",
     "add_import": "fastlint.fixing.edits",
     "add_from_import": "fastlint.fixing.edits",
     "offload_to_threadpool": "fastlint.fixing.codemods",
+    "called_with": "fastlint.fixing.codemods",
+    "method_called": "fastlint.fixing.codemods",
+    "awaited_as": "fastlint.fixing.codemods",
+    "decorated": "fastlint.fixing.codemods",
     "rewrite_expression": "fastlint.fixing.codemods",
     "await_allowed": "fastlint.fixing.codemods",
     "needs_parentheses": "fastlint.fixing.codemods",
     "insert_before": "fastlint.fixing.edits",
-    "remove_argument": "fastlint.fixing.edits",
+    "remove_argument": "fastlint.fixing.arguments",
     "replace": "fastlint.fixing.edits",
 }
 
@@ -135,18 +139,24 @@ if TYPE_CHECKING:
         Position as Position,
         Root as Root,
     )
+    from fastlint.fixing.arguments import (
+        add_argument as add_argument,
+        remove_argument as remove_argument,
+    )
     from fastlint.fixing.codemods import (
         await_allowed as await_allowed,
+        awaited_as as awaited_as,
+        called_with as called_with,
+        decorated as decorated,
+        method_called as method_called,
         needs_parentheses as needs_parentheses,
         offload_to_threadpool as offload_to_threadpool,
         rewrite_expression as rewrite_expression,
     )
     from fastlint.fixing.edits import (
-        add_argument as add_argument,
         add_from_import as add_from_import,
         add_import as add_import,
         insert_before as insert_before,
-        remove_argument as remove_argument,
         replace as replace,
     )
     from fastlint.rule import (

@@ -24,9 +24,9 @@ from fastlint import (
     add_argument,
     add_from_import,
     keyword,
+    method_called,
     nodes_of,
     orm_models,
-    replace,
     string_value,
     walk_local,
 )
@@ -485,7 +485,7 @@ def eager_load_fix(ctx: ModuleContext, read: LazyRead) -> Fix | None:
         edit = add_argument(ctx, source, f"options=[{option}], populate_existing=True")
         message = f"Pass `options=[{option}], populate_existing=True`"
     else:
-        edit = replace(ctx, source, f"{ctx.text_of(source)}.options({option})")
+        edit = method_called(ctx, source, "options", option)
         message = f"Add `.options({option})`"
     if edit is None:
         return None

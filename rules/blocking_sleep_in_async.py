@@ -1,6 +1,6 @@
 import ast
 
-from fastlint import Applicability, BlockingSite, Fix, Invalid, ModuleContext, Valid, add_import, insert_before, replace, walk_local
+from fastlint import Applicability, BlockingSite, Fix, Invalid, ModuleContext, Valid, add_import, awaited_as, walk_local
 
 from ._blocking import BlockingCallRule
 
@@ -68,7 +68,10 @@ class BlockingSleepInAsync(BlockingCallRule):
         usable, import_edit = add_import(ctx, "asyncio")
         if not usable:
             return None
-        edits = [insert_before(ctx, call, "await "), replace(ctx, call.func, "asyncio.sleep"), *([import_edit] if import_edit else [])]
+        edit = awaited_as(ctx, call, "asyncio.sleep")
+        if edit is None:
+            return None
+        edits = [edit, *([import_edit] if import_edit else [])]
         return Fix(tuple(sorted(edits, key=lambda edit: edit.start)), Applicability.UNSAFE, "Replace with `await asyncio.sleep(...)`")
 
     VALID = (

@@ -41,7 +41,8 @@ class DebugModeEnabled(Rule):
     The fix removes the `debug=True` argument, so the application runs with the default
     `debug=False`. It is unsafe: a development setup that relied on tracebacks in
     responses loses them; read the flag from configuration to keep them in development.
-    No fix is offered when a comment sits in the text it would remove.
+    The argument's own comment goes with it (`debug=True,  # remove before release`);
+    no fix is offered when a comment line next to it would be lost.
 
     ## References
     - [Starlette: Applications](https://www.starlette.io/applications/)

@@ -1,7 +1,7 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint import Applicability, Finding, Fix, Invalid, ModuleContext, Rule, Valid, add_import, all_parameters, insert_before, nodes_of
+from fastlint import Applicability, Finding, Fix, Invalid, ModuleContext, Rule, Valid, add_import, all_parameters, decorated, nodes_of
 from fastlint.knowledge.clients import SETTINGS_BASES
 from fastlint.knowledge.fastapi import ANNOTATED, DEPENDS
 
@@ -300,6 +300,8 @@ def _fix(ctx: ModuleContext, function: ast.AST) -> Fix | None:
     usable, import_edit = add_import(ctx, "functools")
     if not usable:
         return None
-    nl = "\r\n" if "\r\n" in ctx.source.text else "\n"
-    edits = [insert_before(ctx, function, f"@functools.lru_cache{nl}"), *([import_edit] if import_edit else [])]
+    edit = decorated(ctx, function, "functools.lru_cache")
+    if edit is None:
+        return None
+    edits = [edit, *([import_edit] if import_edit else [])]
     return Fix(tuple(sorted(edits, key=lambda edit: edit.start)), Applicability.UNSAFE, "Cache the provider with `@functools.lru_cache`")

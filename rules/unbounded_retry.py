@@ -1,7 +1,7 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint import Applicability, Finding, Fix, Invalid, ModuleContext, Rule, Valid, add_argument, add_from_import, keyword, replace
+from fastlint import Applicability, Finding, Fix, Invalid, ModuleContext, Rule, Valid, add_argument, add_from_import, called_with, keyword, replace
 
 from ._retries import RetrySite, retry_sites, unbounded
 
@@ -224,7 +224,7 @@ def _fix(ctx: ModuleContext, site: RetrySite) -> Fix | None:
     if existing is not None:
         edit = replace(ctx, existing, value)
     elif call is None:
-        edit = replace(ctx, site.node, f"{ctx.text_of(site.node)}({name}={value})")
+        edit = called_with(ctx, site.node, f"{name}={value}")  # type: ignore[arg-type]
     else:
         edit = add_argument(ctx, call, f"{name}={value}")  # type: ignore[assignment]
     if edit is None:

@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("fastlint.finding", "fastlint.settings", "fastlint.rule_meta", "fastlint.source", "fastlint.digests", "fastlint.knowledge"),
     ("fastlint.analysis",),
     # the rules' API: what ``fastlint`` exports, the Rule base class, the fix builders
-    ("fastlint.__init__", "fastlint.rule", "fastlint.fixing.edits", "fastlint.fixing.imports", "fastlint.fixing.codemods"),
+    ("fastlint.__init__", "fastlint.rule", "fastlint.fixing.edits", "fastlint.fixing.imports", "fastlint.fixing.codemods", "fastlint.fixing.arguments"),
     ("fastlint.rules",),
     ("fastlint.run", "fastlint.fixing", "fastlint.output"),
     ("fastlint.cli", "fastlint.integrations", "fastlint.docs", "fastlint.testing", "fastlint.__main__"),

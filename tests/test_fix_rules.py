@@ -152,3 +152,51 @@ def test_eager_load_fix_imports_selectinload_into_the_existing_from_import():
 def test_no_eager_load_fix(body: str):
     findings = lint_source(ORM + body, ["FL401"])
     assert findings and all(finding.fix is None for finding in findings)
+
+
+# -- arguments added and removed as codemods: layout and comments --------------------------
+
+APP = "from fastapi import FastAPI\n\napp = FastAPI(\n"
+
+
+@pytest.mark.parametrize(
+    ("codes", "source", "fixed"),
+    [
+        pytest.param(
+            ["FL502"], APP + "    title='x',\n    debug=True,  # remove before release\n)\n", APP + "    title='x',\n)\n",
+            id="removed-argument-takes-its-comment",
+        ),
+        pytest.param(
+            ["FL502"], APP + "    title='x',  # the name\n    debug=True\n)\n", APP + "    title='x'  # the name\n)\n",
+            id="last-without-trailing-comma",
+        ),
+        pytest.param(
+            ["FL502"], APP + "    debug=True,  # for now\n    # the docs\n    docs_url=None,\n)\n", APP + "    # the docs\n    docs_url=None,\n)\n",
+            id="comment-line-of-the-next-argument-stays",
+        ),
+        pytest.param(["FL502"], APP + "    debug=True,  # for now\n)\n", "from fastapi import FastAPI\n\napp = FastAPI()\n", id="only-argument"),
+        pytest.param(
+            ["FL501", "FL502"], APP + "    title='x',\n    debug=True,  # remove before release\n)\n", APP + "    title='x',\n    openapi_url=None,\n)\n",
+            id="added-on-a-line-of-its-own",
+        ),
+        pytest.param(
+            ["FL501"], APP + "    title='x'  # the name\n)\n", APP + "    title='x',  # the name\n    openapi_url=None\n)\n",
+            id="added-after-a-commented-last-argument",
+        ),
+        pytest.param(
+            ["FL501"], "from fastapi import FastAPI\n\napp = FastAPI(title='x', version='1',)\n",
+            "from fastapi import FastAPI\n\napp = FastAPI(title='x', version='1', openapi_url=None,)\n",
+            id="one-line-trailing-comma",
+        ),
+    ],
+)
+def test_argument_codemods(codes: list[str], source: str, fixed: str):
+    assert fix_source(source, codes) == fixed
+    assert fix_source(fixed, codes) == fixed
+
+
+def test_a_multiline_rewrite_keeps_crlf_line_endings():
+    source = HEAD + "async def h():\n    return requests.get(\n        'u',  # the ledger\n        timeout=5,\n    )\n"
+    fixed = fix_source(source.replace("\n", "\r\n"), ["FL101"])
+    assert "\n" not in fixed.replace("\r\n", "")
+    assert "await run_in_threadpool(requests.get,\r\n        'u',  # the ledger\r\n" in fixed

@@ -319,7 +319,7 @@ def test_no_fix_is_offered(code: str, source: str):
         ),
         pytest.param(
             "FL301", "import aiohttp\n\n\nasync def f():\n    async with aiohttp.ClientSession(\n        headers={},  # auth\n    ) as s:\n        pass\n",
-            "import aiohttp\n\n\nasync def f():\n    async with aiohttp.ClientSession(\n        headers={}, timeout=aiohttp.ClientTimeout(total=10),  # auth\n    ) as s:\n        pass\n",
+            "import aiohttp\n\n\nasync def f():\n    async with aiohttp.ClientSession(\n        headers={},  # auth\n        timeout=aiohttp.ClientTimeout(total=10),\n    ) as s:\n        pass\n",
             id="aiohttp-session-module",
         ),
         pytest.param(

@@ -10,10 +10,12 @@ libcst keeps them in the tree.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from fastlint.finding import Applicability, Edit, Fix
-from fastlint.fixing.edits import add_from_import, replace
+from fastlint.finding import Applicability, Edit, Fix, Position
+from fastlint.fixing.edits import Offsets, add_from_import, start_of
+from fastlint.fixing.imports import newline_of
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -29,17 +31,60 @@ def rewrite_expression(ctx: ModuleContext, node: ast.expr, transformer: cst.CSTT
     transformer changed nothing."""
     import libcst as cst
 
+    def change(expression: cst.BaseExpression) -> cst.BaseExpression | None:
+        new = expression.visit(transformer)
+        return new if isinstance(new, cst.BaseExpression) else None
+
+    return transform_expression(ctx, node, change)
+
+
+def transform_expression(
+    ctx: ModuleContext, node: ast.expr, change: Callable[[cst.BaseExpression], cst.BaseExpression | None]
+) -> Edit | None:
+    """The edit that turns ``node`` into ``change(its libcst tree)``, narrowed to the text
+    that differs (so that a fix adding ``timeout=10`` inside a call and one rewriting the
+    call's name can both apply); None when libcst cannot parse the node or nothing changed.
+
+    The node is parsed with the file's line ending, so that the line breaks inside it are
+    written back as they were (libcst writes the default one where it found that)."""
+    import libcst as cst
+
     text = ctx.text_of(node)
     if not text:
         return None
+    newline = newline_of(ctx.source.text)
     try:
-        expression = cst.parse_expression(text)
+        expression = cst.parse_expression(text, config=cst.PartialParserConfig(default_newline=newline))
     except Exception:  # noqa: BLE001 - syntax libcst does not know: no fix rather than a crash
         return None
-    new = expression.visit(transformer)
-    if not isinstance(new, cst.BaseExpression) or new.deep_equals(expression):
+    new = change(expression)
+    if new is None or new.deep_equals(expression):
         return None
-    return replace(ctx, node, cst.Module([]).code_for_node(new))
+    code = cst.Module([], default_newline=newline).code_for_node(new)
+    return narrowed(start_of(ctx, node), text, code)
+
+
+def narrowed(start: Position, old: str, new: str) -> Edit | None:
+    """The edit replacing ``old`` (which starts at ``start``) with ``new``, covering only
+    the part between their common prefix and common suffix."""
+    if old == new:
+        return None
+    prefix = 0
+    limit = min(len(old), len(new))
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    local = Offsets(old)
+
+    def at(offset: int) -> Position:
+        position = local.position(offset)
+        if position.line == 1:
+            return Position(start.line, start.column + position.column - 1)
+        return Position(start.line + position.line - 1, position.column)
+
+    return Edit(at(prefix), at(len(old) - suffix), new[prefix : len(new) - suffix])
 
 
 def _parents(root: ast.AST) -> dict[int, ast.AST]:
@@ -179,3 +224,73 @@ def offload_to_threadpool(ctx: ModuleContext, call: ast.Call, function: ast.Asyn
     edits = sorted([edit, *([import_edit] if import_edit else [])], key=lambda e: e.start)
     return Fix(tuple(edits), Applicability.UNSAFE, f"Offload with `await {name}(...)`")
 
+
+
+# -- small codemods the rules share ---------------------------------------------------------
+
+def parse_arguments(text: str) -> list[cst.Arg] | None:
+    """The arguments written in ``text`` (``"timeout=10"``, ``"options=[...], populate_existing=True"``)."""
+    import libcst as cst
+
+    try:
+        call = cst.parse_expression(f"f({text})")
+    except cst.ParserSyntaxError:
+        return None
+    return list(call.args) if isinstance(call, cst.Call) else None
+
+
+
+def called_with(ctx: ModuleContext, node: ast.expr, arguments: str) -> Edit | None:
+    """``retry`` -> ``retry(stop=stop_after_attempt(3))``: call ``node`` with ``arguments``."""
+    import libcst as cst
+
+    args = parse_arguments(arguments)
+    if not args:
+        return None
+    return transform_expression(ctx, node, lambda expression: cst.Call(func=expression, args=args))
+
+
+def method_called(ctx: ModuleContext, node: ast.expr, method: str, arguments: str) -> Edit | None:
+    """``select(Author)`` -> ``select(Author).options(selectinload(Author.books))``."""
+    import libcst as cst
+
+    args = parse_arguments(arguments)
+    if not args:
+        return None
+    return transform_expression(
+        ctx, node, lambda expression: cst.Call(func=cst.Attribute(value=expression, attr=cst.Name(method)), args=args)
+    )
+
+
+def awaited_as(ctx: ModuleContext, call: ast.Call, function: str) -> Edit | None:
+    """``time.sleep(x)`` -> ``await asyncio.sleep(x)``: the same arguments, another callee,
+    awaited (the callee's own parentheses kept: ``await (asyncio.sleep)(x)``)."""
+    import libcst as cst
+
+    def change(expression: cst.BaseExpression) -> cst.BaseExpression | None:
+        if not isinstance(expression, cst.Call):
+            return None
+        callee = cst.parse_expression(function).with_changes(lpar=expression.func.lpar, rpar=expression.func.rpar)
+        return cst.Await(expression=expression.with_changes(func=callee))
+
+    return transform_expression(ctx, call, change)
+
+
+def decorated(ctx: ModuleContext, function: ast.FunctionDef | ast.AsyncFunctionDef, decorator: str) -> Edit | None:
+    """``def f():`` -> ``@decorator`` above it, for a module-level function (its source is
+    parsed as a module of its own: a nested one would need its indentation)."""
+    import libcst as cst
+
+    if function.col_offset != 0 or function.decorator_list:
+        return None
+    text = ctx.text_of(function)
+    newline = newline_of(ctx.source.text)
+    try:
+        module = cst.parse_module(text, config=cst.PartialParserConfig(default_newline=newline))
+    except Exception:  # noqa: BLE001 - syntax libcst does not know: no fix rather than a crash
+        return None
+    statement = module.body[0] if len(module.body) == 1 else None
+    if not isinstance(statement, cst.FunctionDef):
+        return None
+    new = statement.with_changes(decorators=[cst.Decorator(decorator=cst.parse_expression(decorator))])
+    return narrowed(start_of(ctx, function), text, module.with_changes(body=[new]).code)

@@ -60,46 +60,6 @@ def _arguments(call: ast.Call) -> list[ast.AST]:
     return sorted([*call.args, *call.keywords], key=lambda node: (node.lineno, node.col_offset))  # type: ignore[attr-defined]
 
 
-def add_argument(ctx: ModuleContext, call: ast.Call, argument: str) -> Edit | None:
-    """Append ``argument`` (``timeout=10``) after the call's last argument.
-
-    None for a bare generator argument, which takes no company: ``f(x for x in y, a=1)``
-    is a syntax error.
-    """
-    if any(isinstance(arg, ast.GeneratorExp) for arg in call.args):
-        return None
-    arguments = _arguments(call)
-    if arguments:
-        end = end_of(ctx, arguments[-1])
-        return Edit(end, end, f", {argument}")
-    closing = ctx.position(call.end_lineno, call.end_col_offset - 1)  # type: ignore[arg-type,operator]
-    return Edit(closing, closing, argument)
-
-
-def remove_argument(ctx: ModuleContext, call: ast.Call, argument: ast.keyword) -> Edit | None:
-    """Remove one argument with the comma that separated it.
-
-    None when a comment sits in the removed text: dropping a comment silently is worse
-    than offering no fix.
-    """
-    arguments = _arguments(call)
-    index = arguments.index(argument)
-    offsets = Offsets(ctx.source.text)
-    if index > 0:
-        start, end = offsets.offset(end_of(ctx, arguments[index - 1])), offsets.offset(end_of(ctx, argument))
-    elif index + 1 < len(arguments):
-        start, end = offsets.offset(start_of(ctx, argument)), offsets.offset(start_of(ctx, arguments[index + 1]))
-    else:
-        # The only argument: empty the parentheses, trailing comma and all.
-        opening = offsets.text.rfind("(", offsets.offset(end_of(ctx, call.func)), offsets.offset(start_of(ctx, argument)))
-        start, end = opening + 1, offsets.offset(end_of(ctx, call)) - 1
-        if opening == -1 or "#" in offsets.text[offsets.offset(end_of(ctx, call.func)) : start]:
-            return None
-    if "#" in offsets.text[start:end]:
-        return None
-    return Edit(offsets.position(start), offsets.position(end), "")
-
-
 def add_import(ctx: ModuleContext, module: str) -> tuple[bool, Edit | None]:
     """Schedule ``import module`` where isort and ruff's ``I`` rules would put it.
 

@@ -1,5 +1,6 @@
 from fastapi import FastAPI
 
 app = FastAPI(
-    title="orders", openapi_url=None,  # remove before release
+    title="orders",
+    openapi_url=None,
 )
