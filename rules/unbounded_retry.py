@@ -1,7 +1,7 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint import Applicability, Finding, Fix, Invalid, ModuleContext, Rule, Valid, add_argument, add_from_import, called_with, keyword, replace
+from fastlint import Applicability, Edit, Finding, Fix, Invalid, ModuleContext, Rule, Valid, add_argument, add_from_import, called_with, keyword, replace
 
 from ._retries import RetrySite, retry_sites, unbounded
 
@@ -221,12 +221,13 @@ def _fix(ctx: ModuleContext, site: RetrySite) -> Fix | None:
     else:
         return None
     existing = keyword(call, name) if call is not None else None
+    edit: Edit | None
     if existing is not None:
         edit = replace(ctx, existing, value)
     elif call is None:
-        edit = called_with(ctx, site.node, f"{name}={value}")  # type: ignore[arg-type]
+        edit = called_with(ctx, site.node, f"{name}={value}")
     else:
-        edit = add_argument(ctx, call, f"{name}={value}")  # type: ignore[assignment]
+        edit = add_argument(ctx, call, f"{name}={value}")
     if edit is None:
         return None
     edits = sorted([edit, *([import_edit] if import_edit else [])], key=lambda e: e.start)

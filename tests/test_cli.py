@@ -222,8 +222,8 @@ def test_json_output_has_ruffs_keys(project: Path):
             "applicability": "unsafe",
             "edits": [
                 {"content": "import asyncio\n", "location": {"row": 1, "column": 1}, "end_location": {"row": 1, "column": 1}},
-                {"content": "await ", "location": {"row": 10, "column": 5}, "end_location": {"row": 10, "column": 5}},
-                {"content": "asyncio.sleep", "location": {"row": 10, "column": 5}, "end_location": {"row": 10, "column": 15}},
+                # A codemod's edit covers only what differs: ``time`` of ``time.sleep(1)``.
+                {"content": "await asyncio", "location": {"row": 10, "column": 5}, "end_location": {"row": 10, "column": 9}},
             ],
             "message": "Replace with `await asyncio.sleep(...)`",
         },

@@ -99,13 +99,16 @@ def with_arguments(call: cst.Call, new: Sequence[cst.Arg]) -> cst.Call | None:
     comma_before = last.comma.whitespace_before if isinstance(last.comma, cst.Comma) else cst.SimpleWhitespace("")
     closing = _closing(last)
     lead = _leading(call, len(args) - 1)
+    line: Whitespace
+    after_last: Whitespace
+    final: Whitespace
     if isinstance(lead, cst.ParenthesizedWhitespace) and isinstance(closing, cst.ParenthesizedWhitespace):
         # One argument per line: each new one on a line of its own, indented as the last.
         line = cst.ParenthesizedWhitespace(indent=lead.indent, last_line=lead.last_line)
         after_last = line.with_changes(first_line=closing.first_line)  # the last argument keeps its comment
         final = closing.with_changes(first_line=cst.TrailingWhitespace())
     else:
-        line = after_last = cst.SimpleWhitespace(" ")  # type: ignore[assignment]
+        line = after_last = cst.SimpleWhitespace(" ")
         final = closing
     last = last.with_changes(
         comma=cst.Comma(whitespace_before=comma_before, whitespace_after=after_last),
