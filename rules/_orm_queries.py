@@ -457,28 +457,37 @@ def suggested_option(read: LazyRead, option: str = "selectinload") -> str:
 def eager_load_fix(ctx: ModuleContext, read: LazyRead) -> Fix | None:
     """``.options(selectinload(Author.books))`` on the ``select(Author)`` or
     ``session.query(Author)`` the object came from, or ``options=[selectinload(...)],
-    populate_existing=True`` on its ``session.get(Author, ...)`` (options apply only when a
-    query is emitted, and ``populate_existing`` makes ``get`` emit one for an object already
-    in the identity map). Offered only for a relationship of the statement's own entity,
-    when the statement has no loader options yet and is the function's only statement for
-    that entity (a name bound to two statements would get the option on one only).
+    populate_existing=True`` on its ``session.get(Author, ...)`` (see ``statement_eager_load_fix``)."""
+    if read.owner.path:
+        return None
+    return statement_eager_load_fix(ctx, read.owner.queries, read.owner.value, read.model, [read.relationship.name])
+
+
+def statement_eager_load_fix(ctx: ModuleContext, queries: OrmQueries, value: Value, model: ModelInfo, relationships: list[str]) -> Fix | None:
+    """``selectinload`` of each of ``relationships`` (of ``model``, the statement's entity)
+    on the statement ``value`` came from: ``.options(...)`` on a ``select(M)`` or
+    ``session.query(M)``, ``options=[...], populate_existing=True`` on a ``session.get(M, ...)``
+    (options apply only when a query is emitted, and ``populate_existing`` makes ``get``
+    emit one for an object already in the identity map). Offered only when the statement
+    has no loader options yet and is the function's only statement for that entity (a
+    name bound to two statements would get the option on one only).
     """
-    owner, source = read.owner, read.owner.source
-    if owner.path or owner.loading.options or not isinstance(source, ast.Call) or not source.args:
+    source = value.source
+    if value.path or value.loading.options or not relationships or not isinstance(source, ast.Call) or not source.args:
         return None
     entity = source.args[0]
-    if read.owner.queries.models.of(entity) is not read.model:
+    if queries.models.of(entity) is not model:
         return None
     same = [
-        call for call in nodes_of(read.owner.queries.function, ast.Call)
-        if call.args and _statement_call(read.owner.queries, call) and ctx.text_of(call.args[0]) == ctx.text_of(entity)
+        call for call in nodes_of(queries.function, ast.Call)
+        if call.args and _statement_call(queries, call) and ctx.text_of(call.args[0]) == ctx.text_of(entity)
     ]
     if same != [source]:
         return None
     usable, import_edit = add_from_import(ctx, "sqlalchemy.orm", "selectinload")
     if not usable:
         return None
-    option = f"selectinload({ctx.text_of(entity)}.{read.relationship.name})"
+    option = ", ".join(f"selectinload({ctx.text_of(entity)}.{name})" for name in dict.fromkeys(relationships))
     if isinstance(source.func, ast.Attribute) and source.func.attr == "get":
         if keyword(source, "options") is not None or keyword(source, "populate_existing") is not None:
             return None

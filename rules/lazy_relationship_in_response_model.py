@@ -21,7 +21,7 @@ from fastlint import (
 )
 from fastlint.knowledge.fastapi import SCHEMA_BASES
 
-from ._orm_queries import OrmQueries, Path, Value, function_queries
+from ._orm_queries import OrmQueries, Path, Value, function_queries, statement_eager_load_fix
 
 _APP = """
 from fastapi import Depends, FastAPI
@@ -151,6 +151,16 @@ class LazyRelationshipInResponseModel(Rule):
     project (`from app.schemas import AuthorOut`). One object returned from a sync session
     costs one extra query per lazy field, not N+1, and is not reported.
 
+    ## Fix safety
+    The fix adds `.options(selectinload(Model.relationship), ...)` for the lazy fields to
+    the `select(Model)` or `session.query(Model)` the handler returns from, or
+    `options=[selectinload(...)], populate_existing=True` to its `session.get(Model, ...)`
+    (importing `selectinload` from `sqlalchemy.orm`). It is unsafe: the query then loads
+    those relationships for every row up front, and `populate_existing` overwrites
+    unflushed changes to an object the session already held. It is offered only when the
+    fields are relationships of the statement's own entity, the statement has no loader
+    options yet and is the function's only statement for that entity.
+
     ## References
     - [FastAPI: Response Model](https://fastapi.tiangolo.com/tutorial/response-model/)
     - [SQLAlchemy: Relationship Loading Techniques](https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html)
@@ -158,6 +168,7 @@ class LazyRelationshipInResponseModel(Rule):
 
     code = "FL403"
     name = "lazy-relationship-in-response-model"
+    fixable = True
     triggers = (b"response_model", b"->")
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
@@ -190,12 +201,15 @@ class LazyRelationshipInResponseModel(Rule):
             return None
         fields = ", ".join(f"`{item.schema}.{item.field}` (`{item.relationship}`)" for item in lazy)
         crash = "; with an AsyncSession this raises MissingGreenlet" if value.is_async else ""
+        # Nothing is eager-loaded yet (options empty), so every lazy field is a relationship of the entity.
+        fix = statement_eager_load_fix(ctx, queries, value, model, [item.field for item in lazy])
         return ctx.finding(
             self.code,
             node,
             f"Serializing the response of {ctx.model.describe(function)} lazy-loads {fields}"
             f"{' once per object (N+1)' if any(item.per_row for item in lazy) else ''}{crash}; eager-load it in the query",
             fix_title="Add `selectinload(...)` for these relationships to the query's options",
+            fix=fix,
         )
 
     VALID = (
@@ -247,6 +261,12 @@ def authors(session: Session = Depends()):
             expected=((41, 5, 41, 49),),
             message="Serializing the response of route handler GET /authors lazy-loads `AuthorOut.books` (`Author.books`) "
             "once per object (N+1); eager-load it in the query",
+            fixed=_APP
+            + """
+@app.get("/authors", response_model=list[AuthorOut])
+def authors(session: Session = Depends()):
+    return session.scalars(select(Author).options(selectinload(Author.books))).all()
+""",
         ),
         Invalid(
             _APP
@@ -270,6 +290,14 @@ async def one_author(author_id: int, session: AsyncSession = Depends()):
 """,
             expected=((43, 5, 43, 48),),
             message="with an AsyncSession this raises MissingGreenlet",
+            fixed=_APP
+            + """
+from sqlalchemy.ext.asyncio import AsyncSession
+
+@app.get("/authors/{author_id}", response_model=AuthorOut)
+async def one_author(author_id: int, session: AsyncSession = Depends()):
+    return await session.get(Author, author_id, options=[selectinload(Author.books)], populate_existing=True)
+""",
         ),
     )
 
