@@ -210,13 +210,15 @@ def _check(
         return EXIT_CLEAN
     progress = _progress_line(output_format, quiet)
     try:
-        result = session.check(found.files, progress=progress or no_progress)
+        result = session.check(found.files, progress=progress or no_progress, named=paths)
     finally:
         if progress is not None:
             progress.close()
     if not quiet:
         for warning in result.warnings:
             _warn(warning)
+        if result.partial_index is not None:
+            _warn(_partial_notice(*result.partial_index))
         newer_syntax = _newer_syntax_summary(result.findings)
         if newer_syntax is not None:
             _warn(newer_syntax)
@@ -269,6 +271,13 @@ def _check(
     else:
         click.echo(report, nl=False)
     return EXIT_FINDINGS if findings else EXIT_CLEAN
+
+
+def _partial_notice(indexed: int, project: int) -> str:
+    return (f"partial result: with no cache, only the import closure of the files named was indexed ({indexed:,} of the "
+            f"project's {project:,} files); findings that rest on other modules (a function another module registers with "
+            f"Depends, request.state set by a middleware, ORM models named by class, capacity settings) may be missing. "
+            f"A run on the whole project (`fastlint check`) indexes it all and caches the index.")
 
 
 def _running_python() -> tuple[int, int]:

@@ -52,14 +52,28 @@ class Chain:
 
 
 class ProjectIndex:
-    def __init__(self, summaries: Iterable[ModuleSummary], knowledge: Knowledge, max_depth: int = 8) -> None:
+    def __init__(
+        self,
+        summaries: Iterable[ModuleSummary],
+        knowledge: Knowledge,
+        max_depth: int = 8,
+        loader: Callable[[str], ModuleSummary | None] | None = None,
+    ) -> None:
         self.modules = {summary.module: summary for summary in summaries}
+        # A partial index summarises a module of the project when a question first names it
+        # (``loader``: its summary, or None when the project has no such module); the
+        # questions across every module then see those loaded so far.
+        self._loader = loader
+        self._absent: set[str] = set()
         self.knowledge = knowledge
         self.max_depth = max_depth
         # module -> digest of its summary, set by the engine for the findings cache.
         self.digests: dict[str, str] = {}
         # Absolute paths of the files pass 1 parsed, set by the engine.
         self.parsed_files: frozenset[str] = frozenset()
+        # False when only part of the project was summarised (an import closure): facts
+        # that any module may add (roles, the ORM registry, request.state) may be missing.
+        self.complete = True
         self._stack: list[set[str]] = []
         self._memo: dict[tuple[str, object], tuple[object, frozenset[str]]] = {}
         self._registered: dict[str, dict[str, tuple[Role, ...]]] | None = None
@@ -74,9 +88,23 @@ class ProjectIndex:
             prefix = ".".join(parts[:end])
             self._note((prefix,))
             summary = self.modules.get(prefix)
+            if summary is None and self._loader is not None:
+                summary = self._load(prefix)
             if summary is not None:
                 return summary, parts[end:]
         return None
+
+    def _load(self, module: str) -> ModuleSummary | None:
+        if module in self._absent:
+            return None
+        assert self._loader is not None
+        summary = self._loader(module)
+        if summary is None:
+            self._absent.add(module)
+        else:
+            self.modules[module] = summary
+            self._registered = self._by_short_name = None  # what every module adds, asked again
+        return summary
 
     def resolve(self, name: str, depth: int = 0) -> str | None:
         """The canonical name of what ``name`` denotes: ``app.services.geocode`` becomes
@@ -253,7 +281,7 @@ class ProjectIndex:
         self._note((REGISTRY,))
         if self._by_short_name is None:
             self._by_short_name = {}
-            for summary in self.modules.values():
+            for summary in list(self.modules.values()):
                 for name in summary.models:
                     self._by_short_name.setdefault(name.rpartition(".")[2], []).append(name)
         found = self._by_short_name.get(short, [])
@@ -268,7 +296,7 @@ class ProjectIndex:
 
     def _state_type(self, attr: str) -> str | None:
         self._note((STATE,))
-        written = {summary.state[attr] for summary in self.modules.values() if attr in summary.state}
+        written = {summary.state[attr] for summary in list(self.modules.values()) if attr in summary.state}
         if len(written) != 1 or "?" in written:
             return None
         return self.resolve(written.pop())
@@ -292,7 +320,7 @@ class ProjectIndex:
 
     def _collect_registrations(self) -> dict[str, dict[str, tuple[Role, ...]]]:
         found: dict[str, dict[str, tuple[Role, ...]]] = {}
-        for summary in self.modules.values():
+        for summary in list(self.modules.values()):  # resolving may load modules (a partial index)
             for name, roles in summary.registers.items():
                 canonical = self.resolve(name)
                 split = self._split(canonical) if canonical else None
@@ -325,7 +353,7 @@ class ProjectIndex:
         registry = sorted(name for summary in self.modules.values() for name in summary.models)
         state = sorted((module, sorted(summary.state.items())) for module, summary in self.modules.items() if summary.state)
         digests = {REGISTRY: value_digest(registry), STATE: value_digest(state)}
-        for module in self.modules:
+        for module in list(self.modules):
             digests[ROLES + module] = value_digest(sorted(self._registrations().get(module, {}).items()))
         return digests
 
@@ -334,8 +362,8 @@ class ProjectIndex:
     def capacity(self, kind: str) -> list[tuple[str, int]]:
         """Every ``kind`` fact of the project (``threadpool``, ``workers``), with its module.
         The answer rests on every module: any of them may set the number."""
-        self._note(self.modules)
-        return [(summary.module, value) for summary in self.modules.values() for fact, value in summary.capacity if fact == kind]
+        self._note(list(self.modules))
+        return [(summary.module, value) for summary in list(self.modules.values()) for fact, value in summary.capacity if fact == kind]
 
     # -- blocking chains ---------------------------------------------------------------
 

@@ -740,13 +740,20 @@ def _returned_function(function: FunctionNode) -> FunctionNode | None:
 
 
 def _module_assignment(tree: ast.Module, name: str) -> ast.expr | None:
-    found = None
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            found = node.value
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name and node.value is not None:
-            found = node.value
-    return found
+    """The value last assigned to ``name`` at module level; the table is built once per
+    tree (a 23k-line module is asked thousands of times)."""
+    table: dict[str, ast.expr] | None = getattr(tree, "_fastlint_assignments", None)
+    if table is None:
+        table = {}
+        for node in tree.body:
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        table[target.id] = node.value
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+                table[node.target.id] = node.value
+        tree._fastlint_assignments = table  # type: ignore[attr-defined]
+    return table.get(name)
 
 
 def _methods(call: ast.Call) -> tuple[str, ...]:

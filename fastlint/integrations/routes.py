@@ -75,11 +75,17 @@ def parse_modules(files: Iterable[Path], root: Path, sources: Mapping[str, str] 
     return modules
 
 
-def route_map(session: Session, files: Sequence[Path], index: ProjectIndex | None, sources: Mapping[str, str] | None = None) -> list[Route]:
+def route_map(
+    session: Session, files: Sequence[Path], index: ProjectIndex | None, sources: Mapping[str, str] | None = None, within: Iterable[str] | None = None
+) -> list[Route]:
     """The routes of the project ``files`` belong to, limited to those whose endpoint or
-    application lies in ``files``, outside test and tooling code."""
+    application lies in ``files``, outside test and tooling code. ``within``: the only
+    files of the project to look at (a partial index's)."""
     root = session.settings.project_root
-    project = {str(path): path for path in session.discover([root]).files}
+    if within is None:
+        project = {str(path): path for path in session.discover([root]).files}
+    else:
+        project = {path: Path(path) for path in sorted(within)}
     named = {str(path) for path in files}
     for path in files:
         project.setdefault(str(path), path)
@@ -127,6 +133,10 @@ def finding_routes(session: Session, files: Sequence[Path], result: RunResult, f
     if not findings:
         return {}
     settings = session.settings
+    if result.partial_index is not None:  # the routes the import closure holds, never cached
+        index = result.index()
+        closure = route_map(session, files, index, result.sources, within=index.parsed_files if index is not None else ())
+        return _routes_by_finding([(route.label, list(route.spans)) for route in closure], findings)
     project = sorted({str(path) for path in session.discover([settings.project_root]).files} | {str(path) for path in files})
     cache_file = (settings.cache_dir or settings.project_root / ".fastlint_cache") / _SPANS_FILE if settings.cache else None
     key = _spans_key(project, files)
@@ -136,6 +146,10 @@ def finding_routes(session: Session, files: Sequence[Path], result: RunResult, f
         spans = [(route.label, list(route.spans)) for route in routes]
         if cache_file is not None:
             _write_spans(cache_file, key, spans)
+    return _routes_by_finding(spans, findings)
+
+
+def _routes_by_finding(spans: list[tuple[str, list[tuple[str, int, int]]]], findings: Sequence[Finding]) -> dict[int, list[str]]:
     by_file: dict[str, list[tuple[int, int, str]]] = {}
     for label, route_spans in spans:
         for path, start, end in route_spans:

@@ -242,16 +242,22 @@ class Cache:
 
     # -- writing -----------------------------------------------------------------------
 
-    def save(self) -> None:
-        """Write what changed atomically, keeping only the files this run saw and the
-        findings valid against the recorded project; a run that changed nothing writes
-        nothing (the warm path)."""
+    def has_summaries(self) -> bool:
+        """Whether a summaries file is there to load (the project was indexed before)."""
+        return self._summaries is not None or os.path.isfile(self.summaries_path)
+
+    def save(self, prune: bool = True) -> None:
+        """Write what changed atomically, keeping only the files this run saw (all of them
+        when not ``prune``: a run that saw part of the project) and the findings valid
+        against the recorded project; a run that changed nothing writes nothing (the warm path)."""
         if self._summaries is not None:
-            stale = not self._seen.issuperset(self._summaries)
+            stale = prune and not self._seen.issuperset(self._summaries)
             if self._summaries_dirty or stale or not self.summaries_path.exists():
                 plain = self._summaries_plain
-                kept = {path: plain[path] if path in plain else encode(entry) for path, entry in self._summaries.items() if path in self._seen}
+                kept = {path: plain[path] if path in plain else encode(entry) for path, entry in self._summaries.items() if not prune or path in self._seen}
                 self._write(self.summaries_path, kept, encoded=True)
+        if not prune:
+            return
         if self._seen and not self._seen.issuperset(self._findings.findings):
             self._findings_dirty = True
         if not self._findings_dirty:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from fastlint.analysis.module_summary import ModuleSummary
     from fastlint.analysis.project_index import ProjectIndex
     from fastlint.knowledge.tables import Knowledge
-    from fastlint.run.cache import Cache
+    from fastlint.run.cache import Cache, CachedSummary
 
 _T = TypeVar("_T")
 
@@ -51,6 +51,9 @@ class RunResult:
     # the cache answered whole built none; ``index()`` builds it on demand.
     project_index: ProjectIndex | None = None
     index_loader: Callable[[], ProjectIndex] | None = None
+    # (modules indexed, files in the project) when only the checked files' import closure
+    # was indexed: findings that rest on the rest of the project may be missing.
+    partial_index: tuple[int, int] | None = None
 
     def index(self) -> ProjectIndex | None:
         if self.project_index is None and self.index_loader is not None:
@@ -264,9 +267,12 @@ def check_files(
     jobs: int | None = None,
     progress: ProgressCallback = no_progress,
     project_files: Sequence[Path] | None = None,
+    closure: bool = False,
 ) -> RunResult:
     """Pass 1 over the whole project (the index), pass 2 over ``paths`` only.
     ``project_files``: what discovery found under the project root, when known already.
+    ``closure``: the files were named one by one; when the cache holds no summary of the
+    project, index only their import closure (a fast, possibly partial answer).
 
     Findings of ``paths`` whose file and consulted summaries are unchanged come from the
     cache; then neither libcst nor the rules are imported.
@@ -277,14 +283,14 @@ def check_files(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _check_files(paths, plan, jobs, progress, project_files)
+        return _check_files(paths, plan, jobs, progress, project_files, closure)
     finally:
         if was_enabled:
             gc.enable()
 
 
 def _check_files(
-    paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progress: ProgressCallback, project_files: Sequence[Path] | None
+    paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progress: ProgressCallback, project_files: Sequence[Path] | None, closure: bool
 ) -> RunResult:
     from fastlint.run.cache import Cache, CachedFindings
     from fastlint.run.config import unreported_path
@@ -295,7 +301,10 @@ def _check_files(
     reused = cache.unchanged_run(fingerprints, [_key(path) for path in paths]) if cache is not None else None
     if cache is not None and reused is not None:
         return _warm_run(paths, plan, reused, cache, files)
-    project = build_index(files, plan.settings, cache, progress)
+    closure_of = [_key(path) for path in paths] if closure and (cache is None or not cache.has_summaries()) else None
+    project = build_index(files, plan.settings, cache, progress, closure_of)
+    if not project.complete:
+        return _partial_run(paths, plan, jobs, progress, project, cache, files)
     results: list[FileResult] = []
     quiet: list[FileResult] = []
     pending: list[tuple[Path, bytes | None]] = []
@@ -324,6 +333,24 @@ def _check_files(
     if cache is not None:
         cache.record_project(fingerprints, project.digests, stats)
         cache.save()
+        run.warnings.extend(cache.warnings)
+    return run
+
+
+def _partial_run(
+    paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progress: ProgressCallback, project: ProjectIndex, cache: Cache | None, files: Mapping[str, ReadFile]
+) -> RunResult:
+    """Pass 2 against the index of the import closure. The summaries are cached (a later
+    run indexes the rest); the findings are not, nor is the project recorded: both
+    belong to a run that saw the whole project."""
+    tasks = [(path, files[_key(path)].data if _key(path) in files else None) for path in paths]
+    # One process: the modules that the checks load are summarised once, for all of them.
+    run = collect(_check(tasks, plan, project, 1, progress), len(paths))
+    run.project_index = project
+    project.parsed_files = frozenset(key for key, file in files.items() if file.module in project.modules)
+    run.partial_index = (len(project.parsed_files), len(files))
+    if cache is not None:
+        cache.save(prune=False)
         run.warnings.extend(cache.warnings)
     return run
 
@@ -510,16 +537,77 @@ def index_project(
     return build_index(read, settings, cache, progress), _fingerprints(read)
 
 
-def build_index(files: Mapping[str, ReadFile], settings: Settings, cache: Cache | None, progress: ProgressCallback = no_progress) -> ProjectIndex:
-    """Pass 1: a summary of every file (from the cache when its bytes are unchanged)."""
+def build_index(
+    files: Mapping[str, ReadFile],
+    settings: Settings,
+    cache: Cache | None,
+    progress: ProgressCallback = no_progress,
+    closure_of: Sequence[str] | None = None,
+) -> ProjectIndex:
+    """Pass 1: a summary of every file (from the cache when its bytes are unchanged).
+
+    With ``closure_of`` (keys of ``files``), only those files are summarised at first, and
+    any other module when a question of the check first names it: what the findings of
+    those files rest on (their import closure, as far as the checks follow it), not the
+    whole project. The index is then partial (``complete`` is False): facts that any
+    module may add (roles given elsewhere, the ORM registry, ``request.state``, capacity)
+    may be missing."""
     from fastlint.analysis.project_index import ProjectIndex
     from fastlint.knowledge.tables import Knowledge
-    from fastlint.run.cache import CachedSummary, summary_digest
 
     knowledge = Knowledge.from_settings(settings)
+    if closure_of is None:
+        entries = _summary_entries(list(files), files, settings, cache, progress)
+        loader = None
+    else:
+        entries = _summary_entries([key for key in dict.fromkeys(closure_of) if key in files], files, settings, cache, progress)
+        loader = _module_loader(files, entries, knowledge, cache)
+    index = ProjectIndex((entry.summary for entry in entries.values()), knowledge, settings.max_call_depth, loader)
+    index.digests = {entry.module: entry.digest for entry in entries.values()}
+    index.parsed_files = frozenset(entries)
+    index.complete = loader is None or len(entries) == len(files)
+    if index.complete:
+        index.digests.update(index.fact_digests())  # roles from other modules, the ORM registry
+    return index
+
+
+def _module_loader(
+    files: Mapping[str, ReadFile], entries: dict[str, CachedSummary], knowledge: Knowledge, cache: Cache | None
+) -> Callable[[str], ModuleSummary | None]:
+    """Summaries of a partial index's modules on first use (``entries`` records them)."""
+    from fastlint.run.cache import CachedSummary, summary_digest
+
+    by_module = {file.module: key for key, file in files.items()}
+
+    def load(module: str) -> ModuleSummary | None:
+        key = by_module.get(module)
+        if key is None:
+            return None
+        file = files[key]
+        entry = cache.summary(key, file.content, file.module) if cache is not None else None
+        if entry is None:
+            summary = summarize_file(file.path, file.data, file.module, file.is_package, knowledge)
+            if summary is None:
+                return None
+            entry = CachedSummary(file.content, file.module, summary, summary_digest(summary))
+            if cache is not None:
+                cache.put_summary(key, entry)
+        entries[key] = entry
+        return entry.summary
+
+    return load
+
+
+def _summary_entries(
+    keys: Sequence[str], files: Mapping[str, ReadFile], settings: Settings, cache: Cache | None, progress: ProgressCallback
+) -> dict[str, CachedSummary]:
+    """The summaries of ``keys`` (a file that does not parse has none)."""
+    from fastlint.run.cache import CachedSummary, summary_digest
+
     entries: dict[str, CachedSummary] = {}
     missing: list[ReadFile] = []
-    for key, file in files.items():
+    for key in keys:
+        file = files[key]
         entry = cache.summary(key, file.content, file.module) if cache is not None else None
         if entry is None:
             missing.append(file)
@@ -532,11 +620,7 @@ def build_index(files: Mapping[str, ReadFile], settings: Settings, cache: Cache 
         if cache is not None:
             cache.put_summary(_key(file.path), entry)
         entries[_key(file.path)] = entry
-    index = ProjectIndex((entry.summary for entry in entries.values()), knowledge, settings.max_call_depth)
-    index.digests = {entry.module: entry.digest for entry in entries.values()}
-    index.digests.update(index.fact_digests())  # roles from other modules, the ORM registry
-    index.parsed_files = frozenset(entries)
-    return index
+    return entries
 
 
 def _summaries(missing: list[ReadFile], settings: Settings, progress: ProgressCallback) -> list[ModuleSummary | None]:

@@ -7,6 +7,7 @@ checker for one document; nothing else resolves the selection or the fix policy 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,8 +84,6 @@ class Session:
     def discover(self, paths: Sequence[Path]) -> Discovery:
         """The files to check under ``paths``, walked once per session (a front end that
         lives longer than one command, the language server, walks with ``fresh_discovery``)."""
-        import os
-
         key = tuple(os.path.abspath(path) for path in paths)
         if key not in self._discovered:
             self._discovered[key] = self.fresh_discovery(paths)
@@ -95,12 +94,15 @@ class Session:
 
         return discover(paths, self.settings)
 
-    def check(self, files: Sequence[Path], progress: ProgressCallback = no_progress) -> RunResult:
-        """Pass 1 over the project, pass 2 over ``files``, with the cache."""
+    def check(self, files: Sequence[Path], progress: ProgressCallback = no_progress, *, named: Sequence[Path] = ()) -> RunResult:
+        """Pass 1 over the project, pass 2 over ``files``, with the cache. When ``named``
+        (the paths a user gave) are all files and the cache holds no summary of the project,
+        only their import closure is indexed: see ``RunResult.partial_index``."""
         from fastlint.run.engine import check_files
 
         project = self.discover([self.settings.project_root]).files
-        return check_files(files, self.plan, progress=progress, project_files=project)
+        closure = bool(named) and all(os.path.isfile(path) for path in named)
+        return check_files(files, self.plan, progress=progress, project_files=project, closure=closure)
 
     def checker(self, index: ProjectIndex | None = None) -> Checker:
         """A checker for single documents (a re-check after a fix, an editor's buffer)."""
