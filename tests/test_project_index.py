@@ -302,3 +302,33 @@ def test_roles_registered_in_another_module_reach_the_function(shop: ProjectInde
     assert consulted == {"<roles>:shop.deps"}
     digests = shop.fact_digests()
     assert set(digests) == {"<orm-registry>", "<request-state>", *(f"<roles>:{module}" for module in SHOP)}
+
+
+def test_replacing_a_module_forgets_exactly_the_answers_resting_on_it(index: ProjectIndex):
+    assert index.blocking_chain("app.routes.orders.via_factory") is not None
+    assert index.resolve("app.services.geocode") == "app.services.geo.geocode"
+    resolved = {key for key in index._memo if key[0] == "chain"}
+    quiet = PROJECT["app.clients"][0].replace("self.session.get(path, timeout=5)", "path")
+    index.replace_module("app.clients", summary_of("app.clients", quiet))
+    assert not {key for key in index._memo if key[0] == "chain"} & resolved  # the chain rested on app.clients
+    assert index.blocking_chain("app.routes.orders.via_factory") is None
+    assert index.resolve("app.services.geocode") == "app.services.geo.geocode"
+    index.replace_module("app.clients", summary_of("app.clients", PROJECT["app.clients"][0]))
+    assert index.blocking_chain("app.routes.orders.via_factory") is not None
+    index.replace_module("app.services.geo", None)  # deleted
+    assert index.resolve("app.services.geocode") is None
+
+
+def test_replacing_a_module_renews_the_facts_every_module_gives():
+    deps = summary_of("app.deps", "async def get_user():\n    pass\n")
+    main = "from fastapi import Depends, FastAPI\nfrom app import deps\napp = FastAPI()\n\n@app.get('/')\nasync def me(user=Depends(deps.get_user)):\n    pass\n"
+    index = ProjectIndex([deps, summary_of("app.main", main)], KNOWLEDGE)
+    assert list(index.registered_roles("app.deps")) == ["get_user"]
+    index.replace_module("app.main", summary_of("app.main", main.replace("Depends(deps.get_user)", "None")))
+    assert index.registered_roles("app.deps") == {}
+    index.replace_module("app.other", summary_of("app.other", main))  # a new module registers it again
+    assert list(index.registered_roles("app.deps")) == ["get_user"]
+    models = "from sqlalchemy.orm import DeclarativeBase\nclass Base(DeclarativeBase):\n    pass\nclass Book(Base):\n    __tablename__ = 'b'\n"
+    assert index.orm_model("Book") is None
+    index.replace_module("app.models", summary_of("app.models", models))
+    assert index.orm_model("Book") is not None

@@ -60,7 +60,7 @@ class ModuleContext:
         # The codes enabled for this file (None: all); a call chain is reported only if
         # the code of its final blocking call is among them.
         self.enabled_codes = enabled_codes
-        self.names = NameTable(tree, module, is_package)
+        self.names = NameTable.of(tree, module, is_package)
         self._facts: dict[str, object] = {}
 
     @property

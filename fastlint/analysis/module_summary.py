@@ -86,7 +86,7 @@ def called(name: str) -> str:
 def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowledge) -> ModuleSummary:
     from fastlint.analysis.blocking_calls import blocking_calls_in
 
-    names = NameTable(tree, module, is_package)
+    names = NameTable.of(tree, module, is_package)
     owners: dict[ast.AST, ast.ClassDef] = {}
     functions: list[tuple[str, FunctionNode]] = []
     classes: dict[str, tuple[str, ...]] = {}

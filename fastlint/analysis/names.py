@@ -87,6 +87,16 @@ class NameTable:
     a later local assignment is left to the type inference's scopes.
     """
 
+    @classmethod
+    def of(cls, tree: ast.Module, module: str, is_package: bool) -> NameTable:
+        """The table of ``tree``, built once per tree (pass 1's summary and pass 2's
+        context of one parse share it: the editor does both on each keystroke)."""
+        table: NameTable | None = getattr(tree, "_fastlint_names", None)
+        if table is None or table.module != module or table.is_package != is_package:
+            table = cls(tree, module, is_package)
+            tree._fastlint_names = table  # type: ignore[attr-defined]
+        return table
+
     def __init__(self, tree: ast.Module, module: str, is_package: bool) -> None:
         self.module = module
         self.is_package = is_package

@@ -77,6 +77,7 @@ class ProjectIndex:
         self._stack: list[set[str]] = []
         self._memo: dict[tuple[str, object], tuple[object, frozenset[str]]] = {}
         self._registered: dict[str, dict[str, tuple[Role, ...]]] | None = None
+        self._registrations_read: set[str] = set()  # the modules resolving them looked at
         self._by_short_name: dict[str, list[str]] | None = None  # ORM model names by class name
 
     # -- names -------------------------------------------------------------------------
@@ -105,6 +106,35 @@ class ProjectIndex:
             self.modules[module] = summary
             self._registered = self._by_short_name = None  # what every module adds, asked again
         return summary
+
+    def replace_module(self, module: str, summary: ModuleSummary | None) -> None:
+        """Put ``summary`` in place of ``module``'s (None: the module is gone), forgetting
+        only the answers that rest on it: the editor re-checks a buffer after each
+        keystroke against the same index, whose other answers stay memoised."""
+        old = self.modules.get(module)
+        if old == summary:
+            return
+        if summary is None:
+            self.modules.pop(module, None)
+        else:
+            self.modules[module] = summary
+        self._absent.discard(module)
+        changed = {module}
+        if old is None or summary is None or old.models != summary.models:
+            changed.add(REGISTRY)
+            self._by_short_name = None
+        if old is None or summary is None or old.state != summary.state:
+            changed.add(STATE)
+        roles = self._registered is not None and (
+            old is None or summary is None or old.registers != summary.registers or module in self._registrations_read
+        )
+        if roles:
+            self._registered = None
+        self._memo = {
+            key: entry
+            for key, entry in self._memo.items()
+            if not (entry[1] & changed) and not (roles and any(name.startswith(ROLES) for name in entry[1]))
+        }
 
     def resolve(self, name: str, depth: int = 0) -> str | None:
         """The canonical name of what ``name`` denotes: ``app.services.geocode`` becomes
@@ -315,7 +345,7 @@ class ProjectIndex:
             try:
                 self._registered = self._collect_registrations()
             finally:
-                self._stack.pop()
+                self._registrations_read = self._stack.pop()
         return self._registered
 
     def _collect_registrations(self) -> dict[str, dict[str, tuple[Role, ...]]]:

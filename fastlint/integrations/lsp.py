@@ -35,6 +35,8 @@ from fastlint.run.config import (
     find_project_root,
     load_settings,
 )
+from fastlint.run.engine import Checker
+from fastlint.run.progress import ProgressCallback, no_progress
 from fastlint.run.registry import metadata
 from fastlint.run.session import Session
 from fastlint.settings import Settings
@@ -48,9 +50,17 @@ _NOQA_CODES = re.compile(r"#\s*noqa:\s*[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*", re.
 
 
 class OpenProject:
-    """One project root: settings, enabled codes and the summaries of its files."""
+    """One project root: settings, enabled codes and the index of its files' summaries.
 
-    def __init__(self, settings: Settings) -> None:
+    The index is built once and kept: a document is checked with its unsaved text's
+    summary put in place of its module's (``ProjectIndex.replace_module`` forgets only the
+    answers resting on it), and the saved summary is put back before another document is
+    checked (unsaved edits reach no other document). Built with ``index=False`` (the
+    server), the project starts with a lazy index that summarises a module when a check
+    first names it, until ``adopt`` receives the whole project's summaries (``index_all``,
+    run in the background)."""
+
+    def __init__(self, settings: Settings, *, index: bool = True) -> None:
         from fastlint.knowledge.tables import Knowledge
 
         # The editor offers unsafe fixes too: applying one is a deliberate action.
@@ -59,12 +69,40 @@ class OpenProject:
         self.policy = self.session.fix_policy
         self.rules = self.session.rules
         self.knowledge = Knowledge.from_settings(settings)
+        # The summaries of the files as saved (all of them once indexed; before, those
+        # refreshed since the project opened).
         self.summaries: dict[str, ModuleSummary] = {}
         self._excluded: dict[Path, bool] = {}
+        self._overlay: str | None = None  # the module whose unsaved text the index holds
+        self._checker: Checker | None = None
         # Without a project marker the root is the server's working directory (maybe the
         # home directory): each file is then its own project, as for a snippet.
-        if any((settings.project_root / marker).exists() for marker in PROJECT_MARKERS):
-            self.summaries = dict(self.session.index_project().modules)
+        self.indexable = any((settings.project_root / marker).exists() for marker in PROJECT_MARKERS)
+        self.indexed = not self.indexable
+        self.index = ProjectIndex([], self.knowledge, settings.max_call_depth)
+        if self.indexable and index:
+            self.adopt(self.index_all())
+        elif self.indexable:
+            self.index = self.session.lazy_index()
+
+    def index_all(self, progress: ProgressCallback = no_progress) -> dict[str, ModuleSummary]:
+        """Pass 1 over the whole project, through the cache: safe on another thread than
+        the checks (it reads files and the cache, and touches nothing of this object)."""
+        return dict(self.session.index_project(progress).modules)
+
+    def adopt(self, summaries: dict[str, ModuleSummary]) -> None:
+        """The whole project's summaries replace the lazy index; files saved meanwhile
+        keep the summary of their saved text."""
+        merged = {**summaries, **self.summaries}
+        for module in self._gone:
+            merged.pop(module, None)
+        self.summaries = merged
+        self.index = ProjectIndex(self.summaries.values(), self.knowledge, self.settings.max_call_depth)
+        self.indexed = True
+        self._overlay = None
+        self._checker = None
+
+    _gone: frozenset[str] = frozenset()  # modules deleted or unparseable since the project opened
 
     def excluded(self, path: Path) -> bool:
         """Excludes apply to open documents as with ``force-exclude`` (as in ruff's server)."""
@@ -94,8 +132,13 @@ class OpenProject:
             summary = None
         if summary is None:
             self.summaries.pop(module, None)
+            self._gone = self._gone | {module}
         else:
             self.summaries[module] = summary
+            self._gone = self._gone - {module}
+        if self._overlay == module:
+            self._overlay = None
+        self.index.replace_module(module, summary)
 
     def check(self, path: Path, text: str) -> list[Finding]:
         """Findings of the unsaved ``text`` of ``path`` against the project's index."""
@@ -105,13 +148,21 @@ class OpenProject:
 
         source = SourceFile(path=path, data=text.encode("utf-8", "surrogatepass"), text=text, encoding="utf-8", bom=False)
         module, is_package = module_name_for(path, self.settings.project_root)
-        summaries = dict(self.summaries)
+        if self._overlay is not None and self._overlay != module:
+            # Another document's unsaved text leaves the index: its saved summary (or, in a
+            # lazy index, none: the file is summarised again when named) comes back.
+            self.index.replace_module(self._overlay, self.summaries.get(self._overlay))
+            self._overlay = None
+        tree = None
         try:
-            summaries[module] = summarize(parse_module(source), module, is_package, self.knowledge)
+            tree = parse_module(source)  # parsed once: for the summary and for the check
+            self.index.replace_module(module, summarize(tree, module, is_package, self.knowledge))
+            self._overlay = module
         except ParseError:
-            pass  # the check reports it as FL001
-        index = ProjectIndex(summaries.values(), self.knowledge, self.settings.max_call_depth)
-        findings = self.session.checker(index).check_source(source).findings
+            pass  # the check reports it as FL001; the index keeps the saved summary
+        if self._checker is None or self._checker.index is not self.index:
+            self._checker = self.session.checker(self.index)
+        findings = self._checker.check_source(source, tree).findings
         return sorted(findings, key=Finding.sort_key)
 
     def fix_all(self, path: Path, text: str) -> str | None:

@@ -18,6 +18,7 @@ from fastlint.settings import Settings
 from fastlint.source import SourceError, SourceFile, decode_source, read_source
 
 if TYPE_CHECKING:
+    import ast
     from concurrent.futures import Executor
 
     from fastlint.analysis.module_summary import ModuleSummary
@@ -106,8 +107,9 @@ class Checker:
             return FileResult(str(path), [unparseable(path, str(error), error.line, error.column)])
         return self.check_source(source)
 
-    def check_source(self, source: SourceFile) -> FileResult:
-        """The findings of one file, with the modules of the index they rest on."""
+    def check_source(self, source: SourceFile, tree: ast.Module | None = None) -> FileResult:
+        """The findings of one file, with the modules of the index they rest on. ``tree``:
+        the source parsed already (the editor summarised it for the index)."""
         from fastlint.run.suppression import skips_file
 
         result = FileResult(str(source.path), text=source.text)
@@ -118,14 +120,14 @@ class Checker:
         if skips_file(source):
             return result
         if self.index is None:
-            self._check_source(source, result)
+            self._check_source(source, result, tree)
             return result
         with self.index.recording() as consulted:
-            self._check_source(source, result)
+            self._check_source(source, result, tree)
         result.consulted = frozenset(consulted)
         return result
 
-    def _check_source(self, source: SourceFile, result: FileResult) -> None:
+    def _check_source(self, source: SourceFile, result: FileResult, parsed: ast.Module | None = None) -> None:
         from fastlint.analysis.names import module_name_for
         from fastlint.run.parsing import ParseError, parse_module
         from fastlint.run.suppression import is_suppressed
@@ -143,7 +145,7 @@ class Checker:
         rules = [rule for rule in candidates if _triggered(rule.triggers, source.data) or (registered and rule.role_triggered)]
         # Parsed even when no rule is triggered: a broken file is never silent.
         try:
-            tree = parse_module(source)
+            tree = parsed if parsed is not None else parse_module(source)
         except ParseError as error:
             result.findings.append(unparseable(source.path, str(error), error.line, error.column))
             return
@@ -561,7 +563,7 @@ def build_index(
         loader = None
     else:
         entries = _summary_entries([key for key in dict.fromkeys(closure_of) if key in files], files, settings, cache, progress)
-        loader = _module_loader(files, entries, knowledge, cache)
+        loader = _module_loader(files, entries, knowledge, cache, settings.max_file_size)
     index = ProjectIndex((entry.summary for entry in entries.values()), knowledge, settings.max_call_depth, loader)
     index.digests = {entry.module: entry.digest for entry in entries.values()}
     index.parsed_files = frozenset(entries)
@@ -571,8 +573,38 @@ def build_index(
     return index
 
 
+def lazy_index(files: Iterable[Path], settings: Settings) -> ProjectIndex:
+    """An index of ``files`` that summarises a module (from disk, without the cache) when a
+    question first names it; partial (``complete`` is False) since nothing else is read."""
+    from fastlint.analysis.names import module_name_for
+    from fastlint.analysis.project_index import ProjectIndex
+    from fastlint.knowledge.tables import Knowledge
+
+    knowledge = Knowledge.from_settings(settings)
+    by_module = {}
+    for path in files:
+        module, is_package = module_name_for(path, settings.project_root)
+        by_module[module] = (path, is_package)
+
+    def load(module: str) -> ModuleSummary | None:
+        found = by_module.get(module)
+        if found is None:
+            return None
+        path, is_package = found
+        limit = settings.max_file_size
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        return summarize_file(path, data if limit <= 0 or len(data) <= limit else None, module, is_package, knowledge)
+
+    index = ProjectIndex([], knowledge, settings.max_call_depth, load)
+    index.complete = False
+    return index
+
+
 def _module_loader(
-    files: Mapping[str, ReadFile], entries: dict[str, CachedSummary], knowledge: Knowledge, cache: Cache | None
+    files: Mapping[str, ReadFile], entries: dict[str, CachedSummary], knowledge: Knowledge, cache: Cache | None, size_limit: int
 ) -> Callable[[str], ModuleSummary | None]:
     """Summaries of a partial index's modules on first use (``entries`` records them)."""
     from fastlint.run.cache import CachedSummary, summary_digest
@@ -586,7 +618,9 @@ def _module_loader(
         file = files[key]
         entry = cache.summary(key, file.content, file.module) if cache is not None else None
         if entry is None:
-            summary = summarize_file(file.path, file.data, file.module, file.is_package, knowledge)
+            limit = size_limit
+            data = file.data if limit <= 0 or len(file.data) <= limit else None  # as pass 1 does
+            summary = summarize_file(file.path, data, file.module, file.is_package, knowledge)
             if summary is None:
                 return None
             entry = CachedSummary(file.content, file.module, summary, summary_digest(summary))

@@ -110,15 +110,22 @@ class Session:
 
         return Checker(self.plan, index)
 
-    def index_project(self, files: Sequence[Path] | None = None, progress: ProgressCallback = no_progress) -> ProjectIndex:
-        """Pass 1 over every file of the project (or ``files``, discovered already), through
-        the cache (the language server)."""
+    def index_project(self, progress: ProgressCallback = no_progress) -> ProjectIndex:
+        """Pass 1 over every file of the project, through the cache (the language server,
+        ``check --stdin-filename``)."""
         from fastlint.run.cache import Cache
         from fastlint.run.engine import index_project
 
         cache = Cache.for_settings(self.settings, self.codes)
-        found = files if files is not None else self.fresh_discovery([self.settings.project_root]).files
-        index, _ = index_project(found, self.settings, cache, progress)
+        index, _ = index_project(self.fresh_discovery([self.settings.project_root]).files, self.settings, cache, progress)
         if cache is not None:
             cache.save()
         return index
+
+    def lazy_index(self) -> ProjectIndex:
+        """An index of the project that reads nothing until a question names a module, then
+        summarises it: what one file's findings rest on, answered before the project is
+        indexed (the language server's first answer)."""
+        from fastlint.run.engine import lazy_index
+
+        return lazy_index(self.fresh_discovery([self.settings.project_root]).files, self.settings)
