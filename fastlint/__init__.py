@@ -65,6 +65,8 @@ _EXPORTS = {
     "method_called": "fastlint.fixing.codemods",
     "awaited_as": "fastlint.fixing.codemods",
     "decorated": "fastlint.fixing.codemods",
+    "undecorated": "fastlint.fixing.codemods",
+    "transform_statement": "fastlint.fixing.codemods",
     "rewrite_expression": "fastlint.fixing.codemods",
     "await_allowed": "fastlint.fixing.codemods",
     "needs_parentheses": "fastlint.fixing.codemods",
@@ -152,6 +154,8 @@ if TYPE_CHECKING:
         needs_parentheses as needs_parentheses,
         offload_to_threadpool as offload_to_threadpool,
         rewrite_expression as rewrite_expression,
+        transform_statement as transform_statement,
+        undecorated as undecorated,
     )
     from fastlint.fixing.edits import (
         add_from_import as add_from_import,

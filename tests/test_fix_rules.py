@@ -200,3 +200,46 @@ def test_a_multiline_rewrite_keeps_crlf_line_endings():
     fixed = fix_source(source.replace("\n", "\r\n"), ["FL101"])
     assert "\n" not in fixed.replace("\r\n", "")
     assert "await run_in_threadpool(requests.get,\r\n        'u',  # the ledger\r\n" in fixed
+
+
+# -- FL504: one lifespan, only when no other handler can exist on the app ---------------------
+
+EVENTS = "from fastapi import APIRouter, FastAPI\n\napp = FastAPI()\n"
+STARTUP = "\n\n@app.on_event('startup')\nasync def connect():\n    pass\n"
+
+
+def test_lifespan_fix_of_a_lone_handler():
+    fixed = fix_source(EVENTS + STARTUP, ["FL504"])
+    assert fixed == (
+        "from contextlib import asynccontextmanager\n\nfrom fastapi import APIRouter, FastAPI\n\n\n"
+        "@asynccontextmanager\nasync def lifespan(app: FastAPI):\n    await connect()\n    yield\n\n\n"
+        "app = FastAPI(lifespan=lifespan)\n\n\nasync def connect():\n    pass\n"
+    )
+    assert lint_source(fixed, ["FL504"]) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(EVENTS + "app.add_event_handler('shutdown', print)\n" + STARTUP, id="add-event-handler"),
+        pytest.param(EVENTS.replace("FastAPI()", "FastAPI(on_shutdown=[print])") + STARTUP, id="on-shutdown-argument"),
+        pytest.param(EVENTS.replace("FastAPI()", "FastAPI(lifespan=None)") + STARTUP, id="lifespan-argument"),
+        pytest.param(EVENTS.replace("FastAPI()", "FastAPI(**options)") + STARTUP, id="unpacked-options"),
+        pytest.param("from app.api import router\n" + EVENTS + "app.include_router(router)\n" + STARTUP, id="imported-router"),
+        pytest.param(
+            EVENTS + "router = APIRouter()\napp.include_router(router)\n" + STARTUP + "\n\n@router.on_event('shutdown')\ndef bye():\n    pass\n",
+            id="router-with-a-handler",
+        ),
+        pytest.param(EVENTS + "app.router.on_startup.append(print)\n" + STARTUP, id="app-router"),
+        pytest.param(EVENTS + STARTUP.replace("async def", "@traced\nasync def", 1).replace("@app", "@traced\n@app"), id="decorator-above"),
+        pytest.param(EVENTS + STARTUP.replace("connect():", "connect(app=app):"), id="parameters"),
+        pytest.param(EVENTS + STARTUP + "\n\ndef lifespan():\n    pass\n", id="lifespan-name-taken"),
+        pytest.param(
+            "from fastapi import FastAPI\n\n\ndef create():\n    app = FastAPI()\n\n    @app.on_event('startup')\n    def go():\n        pass\n\n    return app\n",
+            id="app-in-a-factory",
+        ),
+    ],
+)
+def test_no_lifespan_fix(source: str):
+    findings = lint_source(source, ["FL504"])
+    assert findings and all(finding.fix is None for finding in findings)

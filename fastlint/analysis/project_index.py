@@ -462,6 +462,14 @@ class ProjectIndex:
                 blocking.append((resolved, entry.code))
         return blocking, callees
 
+    def importers(self, name: str) -> list[str]:
+        """The modules that import ``name`` (``from app.main import app``) or the module
+        that defines it (``import app.main``): FL504's fix asks whether anything else can
+        reach an app. Rests on every module."""
+        self._note(self.modules)
+        module = name.rpartition(".")[0]
+        return sorted(summary.module for summary in self.modules.values() if {name, module} & set(summary.imports.values()) and summary.module != module)
+
     # -- what was consulted ------------------------------------------------------------
 
     @contextmanager

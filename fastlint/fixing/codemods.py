@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from fastlint.finding import Applicability, Edit, Fix, Position
-from fastlint.fixing.edits import Offsets, add_from_import, start_of
+from fastlint.fixing.edits import Offsets, add_from_import, end_of, start_of
 from fastlint.fixing.imports import newline_of
 
 if TYPE_CHECKING:
@@ -276,21 +276,66 @@ def awaited_as(ctx: ModuleContext, call: ast.Call, function: str) -> Edit | None
     return transform_expression(ctx, call, change)
 
 
-def decorated(ctx: ModuleContext, function: ast.FunctionDef | ast.AsyncFunctionDef, decorator: str) -> Edit | None:
-    """``def f():`` -> ``@decorator`` above it, for a module-level function (its source is
-    parsed as a module of its own: a nested one would need its indentation)."""
+def transform_statement(
+    ctx: ModuleContext, statement: ast.stmt, change: Callable[[cst.BaseStatement], cst.BaseStatement | None]
+) -> Edit | None:
+    """The edit that turns a module-level ``statement`` (with its decorators) into
+    ``change(its libcst tree)``, narrowed to the text that differs; None for a nested
+    statement (its source would need its indentation), syntax libcst does not know, or no
+    change."""
     import libcst as cst
 
-    if function.col_offset != 0 or function.decorator_list:
+    if statement.col_offset != 0:
         return None
-    text = ctx.text_of(function)
+    decorators = getattr(statement, "decorator_list", [])
+    first = min([statement.lineno, *(decorator.lineno for decorator in decorators)])
+    start = Position(first, 1)
+    offsets = Offsets(ctx.source.text)
+    try:
+        text = ctx.source.text[offsets.offset(start) : offsets.offset(end_of(ctx, statement))]
+    except ValueError:
+        return None
     newline = newline_of(ctx.source.text)
     try:
         module = cst.parse_module(text, config=cst.PartialParserConfig(default_newline=newline))
     except Exception:  # noqa: BLE001 - syntax libcst does not know: no fix rather than a crash
         return None
-    statement = module.body[0] if len(module.body) == 1 else None
-    if not isinstance(statement, cst.FunctionDef):
+    if len(module.body) != 1:
         return None
-    new = statement.with_changes(decorators=[cst.Decorator(decorator=cst.parse_expression(decorator))])
-    return narrowed(start_of(ctx, function), text, module.with_changes(body=[new]).code)
+    new = change(module.body[0])
+    if new is None or new.deep_equals(module.body[0]):
+        return None
+    return narrowed(start, text, module.with_changes(body=[new]).code)
+
+
+def decorated(ctx: ModuleContext, function: ast.FunctionDef | ast.AsyncFunctionDef, decorator: str) -> Edit | None:
+    """``@decorator`` above a module-level function that has none."""
+    import libcst as cst
+
+    if function.decorator_list:
+        return None
+
+    def change(statement: cst.BaseStatement) -> cst.BaseStatement | None:
+        if not isinstance(statement, cst.FunctionDef):
+            return None
+        return statement.with_changes(decorators=[cst.Decorator(decorator=cst.parse_expression(decorator))])
+
+    return transform_statement(ctx, function, change)
+
+
+def undecorated(ctx: ModuleContext, function: ast.FunctionDef | ast.AsyncFunctionDef, index: int) -> Edit | None:
+    """A module-level function without its decorator at ``index`` (and that decorator's own
+    comment); comment lines above it stay."""
+    import libcst as cst
+
+    def change(statement: cst.BaseStatement) -> cst.BaseStatement | None:
+        if not isinstance(statement, cst.FunctionDef) or index >= len(statement.decorators):
+            return None
+        removed = statement.decorators[index]
+        rest = [*statement.decorators[:index], *statement.decorators[index + 1 :]]
+        if index < len(rest):
+            rest[index] = rest[index].with_changes(leading_lines=[*removed.leading_lines, *rest[index].leading_lines])
+            return statement.with_changes(decorators=rest)
+        return statement.with_changes(decorators=rest, lines_after_decorators=[*removed.leading_lines, *statement.lines_after_decorators])
+
+    return transform_statement(ctx, function, change)
