@@ -376,7 +376,8 @@ def _imported_elsewhere(ctx: ModuleContext, app: str) -> bool:
     importers = getattr(ctx.project, "importers", None)
     if importers is None or not ctx.module:
         return False
-    return any(not _is_test_module(module) for module in importers(f"{ctx.module}.{app}"))
+    found = importers(f"{ctx.module}.{app}")
+    return found is None or any(not _is_test_module(module) for module in found)
 
 
 def _is_test_module(module: str) -> bool:

@@ -462,10 +462,13 @@ class ProjectIndex:
                 blocking.append((resolved, entry.code))
         return blocking, callees
 
-    def importers(self, name: str) -> list[str]:
+    def importers(self, name: str) -> list[str] | None:
         """The modules that import ``name`` (``from app.main import app``) or the module
         that defines it (``import app.main``): FL504's fix asks whether anything else can
-        reach an app. Rests on every module."""
+        reach an app. Rests on every module; None for a partial index (one file named
+        without a cached index), which cannot tell."""
+        if self._loader is not None:
+            return None
         self._note(self.modules)
         module = name.rpartition(".")[0]
         return sorted(summary.module for summary in self.modules.values() if {name, module} & set(summary.imports.values()) and summary.module != module)
