@@ -65,6 +65,7 @@ _EXPORTS = {
     "method_called": "fastlint.fixing.codemods",
     "awaited_as": "fastlint.fixing.codemods",
     "decorated": "fastlint.fixing.codemods",
+    "awaited": "fastlint.fixing.codemods",
     "undecorated": "fastlint.fixing.codemods",
     "transform_statement": "fastlint.fixing.codemods",
     "rewrite_expression": "fastlint.fixing.codemods",
@@ -147,6 +148,7 @@ if TYPE_CHECKING:
     )
     from fastlint.fixing.codemods import (
         await_allowed as await_allowed,
+        awaited as awaited,
         awaited_as as awaited_as,
         called_with as called_with,
         decorated as decorated,

@@ -1,6 +1,29 @@
-from fastlint import Invalid, Valid
+import ast
+
+from fastlint import (
+    Applicability,
+    BlockingSite,
+    Edit,
+    Fix,
+    Invalid,
+    ModuleContext,
+    Valid,
+    add_import,
+    await_allowed,
+    awaited,
+    awaited_as,
+    walk_local,
+)
 
 from ._blocking import BlockingCallRule
+
+# anyio's AsyncFile: the file methods that become awaitable.
+_ASYNC_FILE_METHODS = frozenset(
+    {"read", "read1", "readline", "readlines", "readinto", "readinto1", "write", "writelines", "truncate", "seek", "tell", "flush"}
+)
+# anyio.Path's awaitable reads and writes.
+_ASYNC_PATH_METHODS = frozenset({"read_text", "read_bytes", "write_text", "write_bytes"})
+_OPENERS = frozenset({"builtins.open", "io.open"})
 
 
 class BlockingFileIoInAsync(BlockingCallRule):
@@ -60,12 +83,41 @@ class BlockingFileIoInAsync(BlockingCallRule):
     taken to be a real file, though an `io.BytesIO` also fits the annotation. Iterating a
     file (`for line in f`) is not reported.
 
+    ## Fix safety
+    Two forms are fixed. `with open(...) as f:` becomes
+    `async with await anyio.open_file(...) as f:` (the same arguments) with every use of
+    `f` in the block awaited (`await f.read()`), offered only when every use of `f` is a
+    plain call of one of its read, write, seek, tell or flush methods where an `await` can
+    go (not `json.load(f)`, `for line in f`, `f.name`, or a use after the block); and
+    `Path(p).read_text()` (`read_bytes`, `write_text`, `write_bytes`) on a `Path(...)`
+    built in place becomes `await anyio.Path(p).read_text()`. `import anyio` is added
+    (anyio ships with FastAPI). It is unsafe: other requests now run while the file is read,
+    and code that relied on the read finishing before anything else ran may interleave;
+    anyio runs each operation in a worker thread, so it also takes threadpool slots. Other
+    blocking file calls (`os.listdir`, `shutil`...) get no fix.
+
     ## References
     - [AnyIO: Asynchronous file I/O](https://anyio.readthedocs.io/en/stable/fileio.html)
     """
 
     code = "FL103"
     name = "blocking-file-io-in-async"
+    fixable = True
+
+    def fix(self, ctx: ModuleContext, site: BlockingSite) -> Fix | None:
+        """anyio's file API in place of the blocking one, for the two forms the Fix safety names."""
+        usable, import_edit = add_import(ctx, "anyio")
+        if not usable:
+            return None
+        if site.name in _OPENERS:
+            edits = _open_file_edits(ctx, site)
+            message = "Use `async with await anyio.open_file(...)`, awaiting the file's methods"
+        else:
+            edits = _path_edits(ctx, site)
+            message = "Use `await anyio.Path(...)`"
+        if not edits:
+            return None
+        return Fix(tuple(sorted([*edits, *([import_edit] if import_edit else [])], key=lambda edit: edit.start)), Applicability.UNSAFE, message)
 
     VALID = (
         # Once per process (``fastlint.analysis.once``): a memoised coroutine without
@@ -243,6 +295,15 @@ async def load_avatar(user_id: str):
 """,
             expected=((6, 10, 6, 14),),
             message="`open` (`builtins.open`) blocks the event loop in async function `load_avatar`",
+            fixed="""
+import anyio
+from async_lru import alru_cache
+
+@alru_cache(maxsize=256)
+async def load_avatar(user_id: str):
+    async with await anyio.open_file(f"/data/avatars/{user_id}.png", "rb") as f:
+        return await f.read()
+""",
         ),
         Invalid(
             """
@@ -323,3 +384,48 @@ async def manifest(root: str):
             message='`pathlib.Path.read_text` blocks the event loop in async function `manifest`',
         ),
     )
+
+
+def _open_file_edits(ctx: ModuleContext, site: BlockingSite) -> list[Edit] | None:
+    """``with open(...) as f:`` -> ``async with await anyio.open_file(...) as f:``, each
+    ``f.read()`` of the block awaited; None unless every use of ``f`` is such a call."""
+    function, call = site.function, site.call
+    statement = next(
+        (node for node in walk_local(function) if isinstance(node, ast.With) and any(item.context_expr is call for item in node.items)),
+        None,
+    )
+    if statement is None or len(statement.items) != 1 or not isinstance(statement.items[0].optional_vars, ast.Name):
+        return None
+    name = statement.items[0].optional_vars.id
+    inside = {id(node) for child in statement.body for node in ast.walk(child)}
+    methods = {
+        id(node.func.value): node
+        for node in ast.walk(function)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _ASYNC_FILE_METHODS
+    }
+    uses = []
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.Name) and node.id == name) or node is statement.items[0].optional_vars:
+            continue
+        use = methods.get(id(node))
+        if use is None or id(node) not in inside or await_allowed(function, use) is None:
+            return None  # ``json.load(f)``, ``for line in f``, ``f.name``, a use after the block
+        uses.append(use)
+    opened = awaited_as(ctx, call, "anyio.open_file")
+    rewritten = [awaited(ctx, use, function) for use in uses]
+    if opened is None or any(edit is None for edit in rewritten):
+        return None
+    start = ctx.position(statement.lineno, statement.col_offset)
+    return [Edit(start, start, "async "), opened, *rewritten]  # type: ignore[list-item]
+
+
+def _path_edits(ctx: ModuleContext, site: BlockingSite) -> list[Edit] | None:
+    """``Path(p).read_text()`` -> ``await anyio.Path(p).read_text()``."""
+    call = site.call
+    if not isinstance(call.func, ast.Attribute) or call.func.attr not in _ASYNC_PATH_METHODS:
+        return None
+    receiver = call.func.value
+    if not isinstance(receiver, ast.Call) or ctx.names.qualified_name(receiver.func) != "pathlib.Path":
+        return None
+    edit = awaited(ctx, call, site.function, callee="anyio.Path")
+    return [edit] if edit is not None else None

@@ -243,3 +243,25 @@ def test_lifespan_fix_of_a_lone_handler():
 def test_no_lifespan_fix(source: str):
     findings = lint_source(source, ["FL504"])
     assert findings and all(finding.fix is None for finding in findings)
+
+
+# -- FL103: anyio's file API, only where every use of the file can be awaited -----------------
+
+FILES = "from pathlib import Path\n\n\nasync def handler(p, items):\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("    with open(p) as f:\n        return json.load(f)\n", id="file-passed-on"),
+        pytest.param("    with open(p) as f:\n        for line in f:\n            print(line)\n", id="iterated"),
+        pytest.param("    with open(p) as f:\n        data = f.read()\n    return f.name, data\n", id="used-after-the-block"),
+        pytest.param("    with open(p) as f:\n        return [f.readline() for _ in items]\n", id="in-a-comprehension"),
+        pytest.param("    with open(p) as f, open(p) as g:\n        return f.read(), g.read()\n", id="two-items"),
+        pytest.param("    with open(p) as f:\n        return f.fileno()\n", id="no-async-method"),
+        pytest.param("    path = Path(p)\n    return path.read_text()\n", id="path-held-by-a-name"),
+    ],
+)
+def test_no_anyio_fix(body: str):
+    findings = lint_source("import json\n" + FILES + body, ["FL103"])
+    assert findings and all(finding.fix is None for finding in findings)

@@ -339,3 +339,30 @@ def undecorated(ctx: ModuleContext, function: ast.FunctionDef | ast.AsyncFunctio
         return statement.with_changes(decorators=rest, lines_after_decorators=[*removed.leading_lines, *statement.lines_after_decorators])
 
     return transform_statement(ctx, function, change)
+
+
+def awaited(ctx: ModuleContext, call: ast.Call, function: ast.AsyncFunctionDef, callee: str | None = None) -> Edit | None:
+    """``f.read()`` -> ``await f.read()`` (``(await f.read()).count(...)`` where ``await``
+    would bind differently); with ``callee``, the call's receiver constructor is renamed too:
+    ``Path(p).read_text()`` -> ``await anyio.Path(p).read_text()``. None where an ``await``
+    cannot keep the meaning (see ``await_allowed``)."""
+    import libcst as cst
+
+    parent = await_allowed(function, call)
+    if parent is None:
+        return None
+    parenthesize = needs_parentheses(call, parent)
+
+    def change(expression: cst.BaseExpression) -> cst.BaseExpression | None:
+        if not isinstance(expression, cst.Call):
+            return None
+        if callee is not None:
+            receiver = expression.func.value if isinstance(expression.func, cst.Attribute) else None
+            if not isinstance(receiver, cst.Call):
+                return None
+            renamed = cst.parse_expression(callee).with_changes(lpar=receiver.func.lpar, rpar=receiver.func.rpar)
+            expression = expression.with_changes(func=expression.func.with_changes(value=receiver.with_changes(func=renamed)))
+        parentheses = {"lpar": [cst.LeftParen()], "rpar": [cst.RightParen()]} if parenthesize else {}
+        return cst.Await(expression=expression, **parentheses)  # type: ignore[arg-type]
+
+    return transform_expression(ctx, call, change)
