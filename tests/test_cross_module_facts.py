@@ -408,3 +408,60 @@ def test_a_repository_method_that_queries_called_per_item(tmp_path: Path):
         (10, "FL404", "`MessageRepo.for_session()` runs a query for each item of `ids` (N+1) in async route handler GET /sessions; "
          "load what the loop needs with one query before it (`.in_(ids)`, a join or `selectinload`)"),
     ]
+
+
+PATH_HELPERS = {  # reduced from langflow's knowledge-base storage coordinator
+    "app/__init__.py": "",
+    "app/runtime.py": """
+        from pathlib import Path
+
+        import anyio
+
+        def storage_root() -> Path:
+            return Path("/var/lib/app")
+
+        def private_directory(path: Path) -> Path:
+            path.mkdir(parents=True, exist_ok=True)
+            return path
+
+        def inferred_root():
+            return storage_root() / "kb"
+
+        def async_root() -> anyio.Path:
+            return anyio.Path("/var/lib/app")
+        """,
+    "app/coordinator.py": """
+        import json
+
+        from fastapi.concurrency import run_in_threadpool
+
+        from app.runtime import async_root, inferred_root, private_directory, storage_root
+
+        def _write_inventory(inventory: dict) -> None:
+            directory = private_directory(storage_root() / ".migration")
+            path = directory / "inventory.json"
+            path.write_text(json.dumps(inventory), encoding="utf-8")
+
+        def _write_marker() -> None:
+            (inferred_root() / "scanned" / ".marker").write_text("1")
+
+        async def _write_async(inventory: dict) -> None:
+            path = async_root() / "inventory.json"
+            await path.write_text(json.dumps(inventory))
+
+        async def reconcile(issues: list) -> None:
+            _write_inventory({"issues": issues})
+            _write_marker()
+            await _write_async({"issues": issues})
+            await run_in_threadpool(_write_inventory, {"issues": []})
+        """,
+}
+
+
+def test_a_path_divided_from_another_modules_helper_result_is_a_path(tmp_path: Path):
+    write_files(tmp_path, PATH_HELPERS)
+    result = check_paths(tmp_path, ["app/coordinator.py"])
+    assert [(f.code, f.start.line, f.start.column, f.end.line, f.end.column, f.message.split(" blocks")[0]) for f in result.findings] == [
+        ("FL107", 20, 5, 20, 21, "_write_inventory() -> pathlib.Path.write_text (FL103)"),
+        ("FL107", 21, 5, 21, 18, "_write_marker() -> pathlib.Path.write_text (FL103)"),
+    ]

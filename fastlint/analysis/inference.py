@@ -18,6 +18,10 @@ from fastlint.knowledge import sdk, types as known
 from fastlint.knowledge.fastapi import ANNOTATED, DEPENDS, ITERATOR_TYPES, OPTIONAL
 
 _MAX_DEPTH = 24
+# Pass 1 writes what a function of another module returns symbolically (``app.f()``, see
+# ``module_summary.called``); a path division of it is ``app.f()/``, a ``Path`` only if
+# the project index finds that ``app.f`` returns one.
+CALLED, DIVIDED = "()", "/"
 _INSPECTOR = "sqlalchemy.engine.Inspector"
 _ENGINE_BOUND = frozenset({"sqlalchemy.engine.Engine", "sqlalchemy.engine.Connection"})
 _PROPERTIES = frozenset({"builtins.property", "functools.cached_property"})
@@ -205,6 +209,8 @@ class TypeInference:
             return known.ATTRIBUTE_RESULTS.get(f"{receiver}.*") if receiver else None
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             left = self.type_of(node.left, scope, depth + 1)
+            if left and left.endswith((CALLED, CALLED + DIVIDED)):
+                return left.removesuffix(DIVIDED) + DIVIDED
             return left if left == "pathlib.Path" else None
         return None
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from fastlint.analysis.capacity import capacity_facts
 from fastlint.analysis.fastapi_model import Role, build_model
-from fastlint.analysis.inference import Scope, TypeInference
+from fastlint.analysis.inference import CALLED, DIVIDED, Scope, TypeInference
 from fastlint.analysis.names import NameTable
 from fastlint.analysis.once import cache_key, constant_arguments, once_nodes
 from fastlint.analysis.orm_models import ModelInfo, orm_models
@@ -27,9 +27,8 @@ from fastlint.analysis.syntax import FunctionNode, is_sync_generator, iterated_c
 from fastlint.knowledge.blocking import LIFECYCLE_WAITS
 from fastlint.knowledge.tables import Knowledge
 
-CALLED = "()"
 # An instance derived from another module's (see ``ProjectIndex._module_instance``).
-DERIVED, DIVIDED, PATH = "@", "/", "pathlib.Path"
+DERIVED, PATH = "@", "pathlib.Path"
 _NOT_PROJECT = frozenset(sys.stdlib_module_names) | {"builtins"}
 _REGISTERING = {"fastapi", "starlette", "asyncio", "anyio", "trio", "uvloop"}
 

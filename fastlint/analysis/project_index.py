@@ -145,6 +145,10 @@ class ProjectIndex:
         if CALLED in name:
             head, _, after = name.partition(CALLED)
             result = self.call_result(head, depth + 1)
+            if after.startswith(DIVIDED):  # ``app.f()/.write_text``: a path division of the result
+                if result != PATH:
+                    return None
+                after = after[len(DIVIDED):]
             return self.resolve(result + after, depth + 1) if result else None
         split = self._split(name)
         if split is None:
