@@ -450,6 +450,24 @@ class Accounts:
         ),
     )
     INVALID = (
+        # A parser handed the upload's sync file: it reads as it iterates.
+        Invalid(
+            """
+from typing import IO
+from fastapi import FastAPI, UploadFile
+
+app = FastAPI()
+
+def count_rows(stream: IO[bytes]) -> int:
+    return sum(1 for line in stream if line.strip())
+
+@app.post("/imports")
+async def import_rows(upload: UploadFile):
+    return {"rows": count_rows(upload.file)}
+""",
+            expected=((12, 21, 12, 31),),
+            message="count_rows() -> typing.IO.__iter__ (FL103) blocks the event loop (async route handler POST /imports)",
+        ),
         Invalid(
             """
 import json

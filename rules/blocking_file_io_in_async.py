@@ -39,8 +39,8 @@ class BlockingFileIoInAsync(BlockingCallRule):
     cost microseconds on a local disk: they are FL108, a preview rule for services on
     network file systems.
 
-    Reads and writes of sync file objects (`read`, `write`, `readlines`, ...) opened
-    elsewhere are reported too: parameters annotated `IO`, `TextIO`, `BinaryIO`,
+    Reads and writes of sync file objects (`read`, `write`, `readlines`, `for line in f`,
+    ...) opened elsewhere are reported too: parameters annotated `IO`, `TextIO`, `BinaryIO`,
     `TextIOWrapper` or `BufferedReader`, attributes and module-level files, and FastAPI's
     `upload.file`. A file opened in the same function is reported once, at its `open`:
     the reads of `with open(path) as f: f.read()` are not reported again.
@@ -81,7 +81,8 @@ class BlockingFileIoInAsync(BlockingCallRule):
     `pathlib.Path` receivers are recognised when built with `Path(...)`, `/`, or typed
     parameters; paths returned by other libraries are not. A parameter annotated `IO` is
     taken to be a real file, though an `io.BytesIO` also fits the annotation. Iterating a
-    file (`for line in f`) is not reported.
+    file (`for line in f`, also through `enumerate` or `csv.reader`) is reported like a
+    read; iterating it through other wrappers (`itertools.islice(f, 10)`) is not.
 
     ## Fix safety
     Two forms are fixed. `with open(...) as f:` becomes
@@ -258,8 +259,59 @@ async def download_artifact(artifact_path: str):
     return StreamingResponse(_stream_file(artifact_path))
 """
         ),
+        Valid(
+            # The file is reported once, at its open (see the invalid examples); the look-alikes:
+            # lines of bytes read asynchronously, an in-memory buffer, an async file, a list.
+            """
+import csv
+import io
+import anyio
+from fastapi import FastAPI, UploadFile
+
+app = FastAPI()
+
+@app.post("/contacts/import")
+async def import_contacts(upload: UploadFile, tags: list[str]):
+    data = await upload.read()
+    count = sum(1 for _ in data.splitlines())
+    rows = [row for row in csv.reader(io.StringIO(data.decode()))]
+    async with await anyio.open_file("/data/contacts.log") as log:
+        async for line in log:
+            count += len(line)
+    for tag in tags:
+        count += len(tag)
+    return count, rows
+"""
+        ),
     )
     INVALID = (
+        Invalid(
+            # Reduced from a CSV import route: the upload's spooled file iterated on the
+            # loop, directly and through csv.reader, and a descriptor wrapped by os.fdopen.
+            """
+import csv
+import os
+from fastapi import FastAPI, UploadFile
+
+app = FastAPI()
+
+@app.post("/contacts/import")
+async def import_contacts(upload: UploadFile):
+    lines = 0
+    for _line in upload.file:
+        lines += 1
+    upload.file.seek(0)
+    rows = [row for row in csv.reader(upload.file)]
+    return {"lines": lines, "rows": len(rows)}
+
+async def tail_log(fd: int):
+    with os.fdopen(fd, "r") as stream:
+        return [line for i, line in enumerate(stream) if i < 10]
+""",
+            expected=((11, 18, 11, 29), (14, 39, 14, 50), (19, 47, 19, 53)),
+            message="iterating `upload.file` (`tempfile.SpooledTemporaryFile`) blocks the event loop in async route handler "
+            "POST /contacts/import; use `await upload.read()` (UploadFile's async methods) or `run_in_threadpool`",
+        ),
         Invalid(
             # Reduced from an import endpoint: an upload read through its sync file, and a
             # file handed in by a helper.

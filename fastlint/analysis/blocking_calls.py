@@ -74,7 +74,8 @@ def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledg
         if id(node) not in once
         and (isinstance(node.func, ast.Attribute) or may_resolve_to(node.func, inference.names, methods, knowledge.blocking))
     ]
-    if not candidates:
+    iterations = _file_iterations(function, inference, once)
+    if not candidates and not iterations:
         return
     # ``await session.execute(...)`` returns an awaitable, so it is no sync call, whatever
     # the annotation says (``session: Session`` holding an ``AsyncSession``).
@@ -94,6 +95,10 @@ def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledg
         if entry.code in _WAITING_CODES and not _waits(inference, node, name or "", scope):
             continue
         found.append((node, entry, name or entry.name))
+    for node, name in iterations:
+        entry = knowledge.blocking_call(name)
+        if entry is not None and not _from_reported_call(inference, knowledge, node.func, scope):
+            found.append((node, entry, name))
     # ``client.query(sql).result()``: the outer call stands for the chain.
     receivers = {id(node.func.value) for node, entry, _ in found if isinstance(node.func, ast.Attribute)}
     yield from (site for site in found if id(site[0]) not in receivers)
@@ -160,12 +165,46 @@ def _is_object_method(name: str) -> bool:
     return name.startswith(_FILE_TYPES) or sdk_of(name) is not None
 
 
+def _file_iterations(function: FunctionNode, inference: TypeInference, once: frozenset[int]) -> list[tuple[ast.Call, str]]:
+    """``for line in f`` (also in a comprehension, through ``enumerate`` or ``csv.reader``)
+    over a sync file object: each step reads. The iteration is returned as a call of
+    ``f`` (``typing.IO.__iter__``) placed on ``f``, so that it is reported like ``f.read()``."""
+    found: list[tuple[ast.Call, str]] = []
+    scope = inference.scope(function)
+    for node in walk_local(function):
+        if not (isinstance(node, ast.For) or (isinstance(node, ast.comprehension) and not node.is_async)):
+            continue
+        iterated = node.iter
+        while isinstance(iterated, ast.Call) and len(iterated.args) >= 1 and inference.names.qualified_name(iterated.func) in _ITERATING:
+            iterated = iterated.args[0]
+        if isinstance(iterated, ast.Call) or id(iterated) in once:
+            continue
+        file_type = inference.type_of(iterated, scope)
+        if file_type in _ITERABLE_FILES:
+            call = ast.copy_location(ast.Call(iterated, [], []), iterated)
+            call.end_lineno, call.end_col_offset = iterated.end_lineno, iterated.end_col_offset
+            found.append((call, file_type + ITERATION))
+    return found
+
+
+ITERATION = ".__iter__"
+_ITERATING = frozenset({"builtins.enumerate", "csv.reader", "csv.DictReader"})
+_ITERABLE_FILES = frozenset({"typing.IO", "tempfile.SpooledTemporaryFile"})
+
+
 def _through_reported_object(inference: TypeInference, knowledge: Knowledge, call: ast.Call, name: str, scope: Scope) -> bool:
     """``smtp.login()`` where ``smtp`` is bound (only) to a call that blocks already:
     ``with smtplib.SMTP(host) as smtp``, ``f = open(path)``, ``channel = connection.channel()``."""
-    if not (isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)) or not _is_object_method(name):
+    if not isinstance(call.func, ast.Attribute) or not _is_object_method(name):
         return False
-    bindings = scope.bindings.get(call.func.value.id, [])
+    return _from_reported_call(inference, knowledge, call.func.value, scope)
+
+
+def _from_reported_call(inference: TypeInference, knowledge: Knowledge, receiver: ast.expr, scope: Scope) -> bool:
+    """``receiver`` is a name bound only to calls that are reported already."""
+    if not isinstance(receiver, ast.Name):
+        return False
+    bindings = scope.bindings.get(receiver.id, [])
     values = [binding.node for binding in bindings if binding.kind in ("value", "enter")]
     if not values or len(values) != len(bindings):
         return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from fastlint.analysis.blocking_calls import blocking_calls_of, nested_calls
+from fastlint.analysis.blocking_calls import ITERATION, blocking_calls_of, nested_calls
 from fastlint.analysis.context import ModuleContext
 from fastlint.analysis.names import dotted_text
 from fastlint.analysis.syntax import FunctionNode
@@ -36,6 +36,8 @@ def find_blocking_calls(ctx: ModuleContext) -> list[BlockingSite]:
 def describe_call(ctx: ModuleContext, func: ast.expr, qualified: str) -> str:
     """```send` (`requests.post`)`` when the code's spelling hides what is called."""
     written = dotted_text(func)
+    if qualified.endswith(ITERATION):  # ``for line in f``: see ``blocking_calls._file_iterations``
+        return f"iterating `{written or '...'}` (`{qualified.removesuffix(ITERATION)}`)"
     if written is None or written == qualified:
         return f"`{qualified}`"
     return f"`{written}` (`{qualified}`)"

@@ -23,7 +23,8 @@ def _family(code: str, use_instead: str | None, prefix: str, names: str) -> list
 
 _HTTP_VERBS = "get post put patch delete head options request"
 _ASYNC_HTTP = "`httpx.AsyncClient` (awaited)"
-_FILE_METHODS = "read readline readlines readinto write writelines flush truncate"
+# ``__iter__``: ``for line in f`` reads the file a line at a time (``blocking_calls`` makes it a call).
+_FILE_METHODS = "read readline readlines readinto write writelines flush truncate __iter__"
 _WRAP_FUTURE = "`await asyncio.wrap_future(future)`"
 _ASYNC_QUEUE = "`asyncio.Queue` (or `janus` between threads and the loop), or `await asyncio.to_thread(...)`"
 _ASYNC_LOCK = "`asyncio.Lock`, or take the lock in a thread (`await asyncio.to_thread(...)`)"
