@@ -54,6 +54,7 @@ _EXPORTS = {
     "find_blocking_calls": "fastlint.analysis.loop_blocking",
     "callee_name": "fastlint.analysis.module_summary",
     "read_query": "fastlint.analysis.queries",
+    "returned_rows": "fastlint.analysis.queries",
     "cache_key": "fastlint.analysis.once",
     "constant_arguments": "fastlint.analysis.once",
     "once_nodes": "fastlint.analysis.once",
@@ -118,6 +119,7 @@ if TYPE_CHECKING:
     )
     from fastlint.analysis.queries import (
         read_query as read_query,
+        returned_rows as returned_rows,
     )
     from fastlint.analysis.schemas import (
         SchemaClass as SchemaClass,

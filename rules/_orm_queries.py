@@ -10,6 +10,7 @@ attribute read a lazy load, and does it happen once per row?
 from __future__ import annotations
 
 import ast
+import dataclasses
 from dataclasses import dataclass, field
 
 from fastlint import (
@@ -27,10 +28,11 @@ from fastlint import (
     method_called,
     nodes_of,
     orm_models,
+    returned_rows,
     string_value,
     walk_local,
 )
-from fastlint.knowledge.orm import COLUMN_OPTIONS, EAGER_OPTIONS, LOADER_OPTIONS, QUIET_OPTIONS, SELECT_FUNCTIONS
+from fastlint.knowledge.orm import COLUMN_OPTIONS, EAGER_OPTIONS, LOADER_OPTIONS, PAGINATE_FUNCTIONS, QUIET_OPTIONS, SELECT_FUNCTIONS
 
 # -- model lookup --------------------------------------------------------------------
 
@@ -63,6 +65,12 @@ class ModelLookup:
 
 def model_lookup(ctx: ModuleContext) -> ModelLookup:
     return ctx.fact("orm.models", ModelLookup)
+
+
+def has_models(ctx: ModuleContext) -> bool:
+    """Whether this module or the project maps any class: without one no read is lazy."""
+    lookup = model_lookup(ctx)
+    return bool(lookup.local) or (lookup.project is not None and lookup.project.has_orm_models())
 
 
 # -- loader options ------------------------------------------------------------------
@@ -170,9 +178,10 @@ class Value:
     path: Path = ()
     is_async: bool = False
     source: ast.expr | None = None
+    via: str | None = None  # the project function whose statement it is (``list_authors``)
 
     def with_kind(self, kind: str) -> Value:
-        return Value(kind, self.loading, self.path, self.is_async, self.source)
+        return dataclasses.replace(self, kind=kind)
 
 
 _STATEMENT_METHODS = {
@@ -203,11 +212,14 @@ class OrmQueries:
             return None
         if isinstance(node, ast.Await):
             inner = self.value(node.value)
-            return Value(inner.kind, inner.loading, inner.path, True, inner.source) if inner else None
+            return dataclasses.replace(inner, is_async=True) if inner else None
         if isinstance(node, ast.Name):
             return self._name_value(node.id)
         if isinstance(node, ast.Call):
             return self._call_value(node)
+        if isinstance(node, ast.Attribute) and node.attr == "items":  # ``page.items`` of a paginated statement
+            page = self.value(node.value)
+            return page.with_kind("scalars") if page is not None and page.kind == "page" else None
         return None
 
     def _name_value(self, name: str) -> Value | None:
@@ -238,6 +250,11 @@ class OrmQueries:
         if qualified in ("builtins.list", "builtins.sorted", "builtins.tuple") and len(call.args) == 1:
             inner = self.value(call.args[0])
             return inner.with_kind("scalars") if inner and inner.kind in ("scalars", "query") else None
+        if qualified in PAGINATE_FUNCTIONS:
+            return self._page(call)
+        helper = self._helper_rows(call)
+        if helper is not None:
+            return helper
         if not isinstance(func, ast.Attribute):
             return None
         method = func.attr
@@ -252,7 +269,7 @@ class OrmQueries:
             options = dict(receiver.loading.options)
             for arg in call.args:
                 add_options(options, option_paths(arg, self.names))
-            return Value(receiver.kind, Loading(receiver.loading.model, options), is_async=receiver.is_async, source=receiver.source)
+            return dataclasses.replace(receiver, loading=Loading(receiver.loading.model, options))
         if receiver.kind in ("statement", "query") and method in _STATEMENT_METHODS:
             return receiver
         if receiver.kind == "result" and method == "scalars":
@@ -287,6 +304,60 @@ class OrmQueries:
         kind = {"scalars": "scalars", "exec": "scalars", "execute": "result", "scalar": "object"}.get(method)
         return Value(kind, statement.loading, is_async=is_async, source=statement.source) if kind else None
 
+    def _page(self, call: ast.Call) -> Value | None:
+        """``paginate(session, select(M), params)``: a page whose ``items`` are objects of
+        ``M``; a ``transformer=`` may turn them into anything, so then nothing is known."""
+        statement = self.value(call.args[1] if len(call.args) > 1 else keyword(call, "query"))
+        if statement is None or statement.kind not in ("statement", "query") or keyword(call, "transformer") is not None:
+            return None
+        return dataclasses.replace(statement, kind="page", path=(), source=None)
+
+    def _helper_rows(self, call: ast.Call) -> Value | None:
+        """The rows a project function returns (``fastlint.analysis.queries.returned_rows``):
+        a function of this module is followed through its own statements, one of another
+        module through its summary, where any loader option in its body counts as
+        possibly eager. The statement is the helper's: no fix is offered at the caller."""
+        definition = self._module_function(call.func)
+        if definition is not None:
+            active: set[int] = self.ctx.fact("orm.helpers.active", lambda _: set())
+            if id(definition) in active:  # a helper that (indirectly) returns its own result
+                return None
+            active.add(id(definition))
+            try:
+                helper = function_queries(self.ctx, definition)
+                returned = [node.value for node in walk_local(definition) if isinstance(node, ast.Return)]
+                merged = _merge([helper.value(node) for node in returned]) if returned else None
+            finally:
+                active.discard(id(definition))
+            if merged is not None and merged.kind in ("scalars", "query"):
+                return Value("scalars", merged.loading, merged.path, merged.is_async, via=definition.name)
+            rows = returned_rows(definition, self.ctx.inference)
+        else:
+            rows = self._indexed_rows(call.func)
+        model = self.models.get(rows[0]) if rows else None
+        if rows is None or model is None:
+            return None
+        via = definition.name if definition is not None else _called_name(call.func)
+        return Value("scalars", Loading(model, {_UNREADABLE: "unreadable"} if rows[1] else {}), via=via)
+
+    def _module_function(self, func: ast.expr) -> FunctionNode | None:
+        """The module-level function of this module that ``func`` names (not rebound here)."""
+        if not isinstance(func, ast.Name) or func.id in self.scope.bindings or func.id == self.function.name:
+            return None
+        definition = self.names.definitions.get(func.id)
+        return definition if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+
+    def _indexed_rows(self, func: ast.expr) -> tuple[str, bool] | None:
+        project = self.ctx.project
+        callee = self.ctx.inference.callee(func, self.scope) if project is not None else None
+        if project is None or callee is None or callee.split(".", 1)[0] in ("builtins", "sqlalchemy", "sqlmodel"):
+            return None
+        canonical = project.resolve(callee)
+        found = project.function(canonical) if canonical else None
+        if found is None or found[1].rows is None:
+            return None
+        return found[1].rows
+
     def _is_async_session(self, receiver: ast.expr) -> bool:
         return self.ctx.inference.type_of(receiver, self.scope) == _ASYNC_SESSION
 
@@ -304,7 +375,7 @@ class OrmQueries:
         """The per-row value of iterating ``iterable``, when it yields ORM objects."""
         value = self.value(iterable)
         if value is not None and value.kind in ("scalars", "query"):
-            return Value("rows", value.loading, value.path, value.is_async, value.source)
+            return value.with_kind("rows")
         # ``for book in author.books``: an eager-loaded collection of an object we know.
         if isinstance(iterable, ast.Attribute):
             owner = self.object_of(iterable.value)
@@ -312,7 +383,7 @@ class OrmQueries:
             if owner is not None and model is not None:
                 rel = model.relationship(iterable.attr)
                 if rel is not None and self.models.target(rel) is not None:
-                    return Value("rows", owner.loading, (*owner.path, iterable.attr), owner.is_async, owner.source)
+                    return dataclasses.replace(owner.value, kind="rows", path=(*owner.path, iterable.attr))
         return None
 
     def object_of(self, node: ast.expr) -> BoundObject | None:
@@ -351,6 +422,10 @@ class OrmQueries:
             bound[name] = BoundObject(self, value, loop)
 
 
+def _called_name(func: ast.expr) -> str | None:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+
+
 def _mentions(node: ast.expr, name: str) -> bool:
     return any(isinstance(child, ast.Name) and child.id == name for child in ast.walk(node))
 
@@ -365,7 +440,7 @@ def _merge(values: list[Value | None]) -> Value | None:
         return None
     merged = known[0]
     for other in known[1:]:
-        merged = Value(merged.kind, merged.loading.merged(other.loading), merged.path, merged.is_async or other.is_async, merged.source)
+        merged = dataclasses.replace(merged, loading=merged.loading.merged(other.loading), is_async=merged.is_async or other.is_async)
     return merged
 
 
@@ -441,6 +516,11 @@ def _inside(node: ast.AST, container: ast.AST | None) -> bool:
     start = (container.lineno, container.col_offset)  # type: ignore[attr-defined]
     end = (container.end_lineno, container.end_col_offset)  # type: ignore[attr-defined]
     return start <= (node.lineno, node.col_offset) and (node.end_lineno, node.end_col_offset) <= end  # type: ignore[attr-defined]
+
+
+def where_loaded(read: LazyRead) -> str:
+    """`` in the query of `list_authors()` `` when the rows come from a project function."""
+    return f" in the query of `{read.owner.value.via}()`" if read.owner.value.via else ""
 
 
 def suggested_option(read: LazyRead, option: str = "selectinload") -> str:

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from fastlint import Finding, FunctionNode, Invalid, ModuleContext, Rule, Valid, all_parameters, keyword, walk_local
 from fastlint.knowledge.fastapi import DEPENDS
 
-from ._orm_queries import OrmQueries, eager_load_fix, function_queries, lazy_reads, model_lookup, suggested_option
+from ._orm_queries import OrmQueries, eager_load_fix, function_queries, lazy_reads, model_lookup, suggested_option, where_loaded
 
 _MODELS = """
 from fastapi import Depends, FastAPI
@@ -135,7 +135,7 @@ class LazyLoadOnAsyncSession(Rule):
                     read.node,
                     f"Lazy relationship `{relationship}` is read on an object from an AsyncSession in "
                     f"{ctx.model.describe(function)}: the implicit query raises MissingGreenlet; "
-                    f"eager-load it with `{option}`",
+                    f"eager-load it with `{option}`{where_loaded(read)}",
                     fix_title=f"Add `{option}` to the query's options",
                     fix=eager_load_fix(ctx, read),
                 )

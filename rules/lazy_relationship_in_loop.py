@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 from fastlint import Finding, Invalid, ModuleContext, Rule, Valid
 
-from ._orm_queries import eager_load_fix, function_queries, functions, lazy_reads, suggested_option
+from ._orm_queries import eager_load_fix, function_queries, functions, has_models, lazy_reads, suggested_option, where_loaded
 
 _MODELS = """
 from sqlalchemy import ForeignKey, select
@@ -90,8 +90,12 @@ class LazyRelationshipInLoop(Rule):
     needs no option.
 
     ## Known problems
-    Statements are followed through the names of one function: a query built by a helper
-    function, or rows passed in as a parameter, are not followed. A model's relationships
+    Statements are followed through the names of one function, and into the rows a project
+    function returns (`-> list[Author]` or `Sequence[Author]` over a query of `Author` in its
+    body, or inferred from its `return`; of another module through the project index, where
+    any loader option in the helper counts as possibly eager) and a fastapi-pagination
+    page's `items` (`paginate(session, select(M))`). Rows passed in as a parameter are not
+    followed. A model's relationships
     are known when the model is defined in the same module or the project index knows it.
     Relationships inherited from a mapped superclass are not seen.
 
@@ -112,9 +116,12 @@ class LazyRelationshipInLoop(Rule):
     code = "FL401"
     name = "lazy-relationship-in-loop"
     fixable = True
-    triggers = (b"scalars", b".exec(", b".execute(", b".query(", b".get(")
+    # ``for``: rows returned by a project function of another module (``returned_rows``).
+    triggers = (b"scalars", b".exec(", b".execute(", b".query(", b".get(", b"paginate(", b"for ")
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
+        if not has_models(ctx):
+            return
         for function in functions(ctx):
             for read in lazy_reads(function_queries(ctx, function)):
                 if read.owner.loop is None or read.owner.is_async:
@@ -125,7 +132,7 @@ class LazyRelationshipInLoop(Rule):
                     self.code,
                     read.node,
                     f"Lazy relationship `{relationship}` is loaded by one query per row (N+1) "
-                    f"in {ctx.model.describe(function)}; eager-load it with `{option}`",
+                    f"in {ctx.model.describe(function)}; eager-load it with `{option}`{where_loaded(read)}",
                     fix_title=f"Add `.options({option})` to the query",
                     fix=eager_load_fix(ctx, read),
                 )
@@ -206,8 +213,64 @@ def rebound(session: Session, eager: bool):
         print(author.books)
 """
         ),
+        # Rows of a helper that eager-loads, of one whose options cannot be read, objects a
+        # helper builds (transient: no query), a paginated page of an eager statement, and a
+        # page whose ``transformer=`` turns the rows into something else.
+        Valid(
+            _MODELS
+            + """
+from typing import Sequence
+from fastapi_pagination.ext.sqlalchemy import paginate
+
+def authors_with_books(session: Session) -> Sequence[Author]:
+    return session.scalars(select(Author).options(selectinload(Author.books))).all()
+
+def authors_with(session: Session, options) -> list[Author]:
+    return session.scalars(select(Author).options(*options)).all()
+
+def placeholders(names: list[str]) -> list[Author]:
+    return [Author(name=name) for name in names]
+
+def counts(session: Session, names: list[str]):
+    eager = [len(a.books) for a in authors_with_books(session)]
+    unknown = [len(a.books) for a in authors_with(session, [])]
+    return eager, unknown, [len(a.books) for a in placeholders(names)]
+
+def page_of_books(session: Session):
+    page = paginate(session, select(Book).options(selectinload(Book.author)))
+    return [book.author.id for book in page.items]
+
+def page_of_titles(session: Session):
+    page = paginate(session, select(Book), transformer=lambda books: [b.author.id for b in books])
+    return [item for item in page.items]
+"""
+        ),
     )
     INVALID = (
+        # Rows returned by a repository helper (annotated, or inferred from its return) and
+        # a fastapi-pagination page, reduced from a user-list endpoint.
+        Invalid(
+            _MODELS
+            + """
+from fastapi_pagination.ext.sqlalchemy import paginate
+
+def list_authors(session: Session) -> list[Author]:
+    stmt = select(Author).order_by(Author.id)
+    return session.execute(stmt).scalars().all()
+
+def recent_books(session: Session, limit: int):
+    return session.query(Book).order_by(Book.id.desc()).limit(limit).all()
+
+def report(session: Session):
+    counts = {author.id: len(author.books) for author in list_authors(session)}
+    page = paginate(session, select(Book))
+    authors = [book.author for book in page.items]
+    return counts, authors, [recent.reviews for recent in recent_books(session, 10)]
+""",
+            expected=((35, 30, 35, 42), (37, 16, 37, 27), (38, 30, 38, 44)),
+            message="Lazy relationship `Author.books` is loaded by one query per row (N+1) in function `report`; "
+            "eager-load it with `selectinload(Author.books)` in the query of `list_authors()`",
+        ),
         Invalid(
             _MODELS
             + """

@@ -221,7 +221,11 @@ def test_fl401_flagged_loop_issues_a_query_per_row_and_its_twin_does_not(fixture
     for authors in (3, 6, 12):
         engine = _library(models, tmp_path, authors)
         counter = QueryCounter(engine)
-        for handler in (routes.book_counts, routes.book_counts_eager, routes.titles_with_author, routes.titles_with_author_eager):
+        handlers = (
+            routes.book_counts, routes.book_counts_eager, routes.titles_with_author, routes.titles_with_author_eager,
+            routes.book_counts_from_repository, routes.book_counts_from_repository_eager,
+        )
+        for handler in handlers:
             with Session(engine) as session, counter.counting() as used:
                 result = handler(session=session)
             assert len(result) in (authors, authors * 2)
@@ -230,6 +234,8 @@ def test_fl401_flagged_loop_issues_a_query_per_row_and_its_twin_does_not(fixture
     assert counts["book_counts_eager"] == [2, 2, 2]
     assert counts["titles_with_author"] == [1 + 3, 1 + 6, 1 + 12]  # one per distinct author
     assert counts["titles_with_author_eager"] == [1, 1, 1]
+    assert counts["book_counts_from_repository"] == [1 + 3, 1 + 6, 1 + 12]  # rows of repository.list_authors
+    assert counts["book_counts_from_repository_eager"] == [2, 2, 2]
 
 
 def test_fl401_nested_collection_issues_a_query_per_book(fixture_modules, tmp_path: Path):

@@ -21,7 +21,7 @@ from fastlint.analysis.inference import CALLED, DIVIDED, Scope, TypeInference
 from fastlint.analysis.names import NameTable
 from fastlint.analysis.once import cache_key, constant_arguments, once_nodes
 from fastlint.analysis.orm_models import ModelInfo, orm_models
-from fastlint.analysis.queries import WRITE_METHODS, read_query
+from fastlint.analysis.queries import WRITE_METHODS, read_query, returned_rows
 from fastlint.analysis.schemas import SchemaClass, schema_classes
 from fastlint.analysis.syntax import FunctionNode, is_sync_generator, iterated_calls, local_calls, module_statements, walk_local
 from fastlint.knowledge.blocking import LIFECYCLE_WAITS
@@ -54,6 +54,9 @@ class FunctionSummary:
     # HTTP clients (FL201) it creates and closes on every call (``async with aiohttp.ClientSession()``).
     clients: tuple[str, ...] = ()
     queries: bool = False  # runs a read query itself (``fastlint.analysis.queries``; FL404 through the index)
+    # The ORM class whose rows it returns (as this module names it) and whether it sets loader
+    # options (``fastlint.analysis.queries.returned_rows``; FL401 where a caller iterates them).
+    rows: tuple[str, bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
             iterated_calls=iterated,
             clients=() if key == "fixed" else _per_call_clients(function, inference, knowledge),
             queries=key != "fixed" and _runs_query(function, inference),
+            rows=returned_rows(function, inference),
         )
     return ModuleSummary(
         module,

@@ -310,6 +310,12 @@ class ProjectIndex:
             return self.resolve(summary.imports[target]) or target
         return self._registry_name(target) or target
 
+    def has_orm_models(self) -> bool:
+        """Whether any module of the project maps a class (rests on the registry's digest);
+        a partial index (one file checked) cannot tell, and says it may."""
+        self._note((REGISTRY,))
+        return self._loader is not None or any(summary.models for summary in self.modules.values())
+
     def _registry_name(self, short: str) -> str | None:
         """The one mapped class of the project named ``short`` (None when none or several)."""
         self._note((REGISTRY,))

@@ -23,8 +23,8 @@ from collections.abc import Callable
 
 from fastlint.analysis.inference import Scope, TypeInference
 from fastlint.analysis.names import NameTable
-from fastlint.analysis.syntax import string_value
-from fastlint.knowledge.orm import SELECT_FUNCTIONS
+from fastlint.analysis.syntax import FunctionNode, local_calls, string_value, walk_local
+from fastlint.knowledge.orm import LOADER_OPTIONS, ROW_SEQUENCES, SELECT_FUNCTIONS
 
 SESSION_TYPES = frozenset(
     {
@@ -174,3 +174,99 @@ def _text(func: ast.Attribute) -> str:
         if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute):
             return f"{_text(inner.func)}(...).{func.attr}"
     return func.attr
+
+
+# -- rows a helper returns (FL401 at its callers, through the index) ---------------------
+
+_CHAIN = frozenset({
+    "where", "filter", "filter_by", "order_by", "limit", "offset", "join", "outerjoin", "distinct", "group_by",
+    "having", "select_from", "execution_options", "options", "params", "with_for_update",
+})
+
+
+def returned_rows(function: FunctionNode, inference: TypeInference) -> tuple[str, bool] | None:
+    """The class whose ORM rows ``function`` returns, as the module names it, and whether its
+    body sets loader options (what its rows load is then not known: callers stay quiet).
+
+    Rows are what every ``return`` gives (``session.scalars(select(A)).all()``,
+    ``session.query(A).filter(...)``, through local names), or what the annotation says
+    (``-> list[A]``, ``Sequence[A]``) when the body queries ``A`` itself: an annotated helper
+    that builds its objects, or takes them from elsewhere, returns no loaded rows.
+    """
+    names = inference.names
+    entities = set()
+    loaded = False
+    for call in local_calls(function):
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "options" or any(k.arg == "options" for k in call.keywords):
+            loaded = True
+        qualified = names.qualified_name(call.func)
+        if qualified in LOADER_OPTIONS:
+            loaded = True
+        if len(call.args) == 1 and (qualified in SELECT_FUNCTIONS or isinstance(call.func, ast.Attribute) and call.func.attr == "query"):
+            entities.add(names.qualified_name(call.args[0]))
+    entities.discard(None)
+    if not entities:
+        return None
+    scope = inference.scope(function)
+    returned = [node.value for node in walk_local(function) if isinstance(node, ast.Return) and node.value is not None]
+    found = {_rows(value, scope, names, 0) for value in returned}
+    model = found.pop() if len(found) == 1 else None
+    if model is None and function.returns is not None:
+        annotated = _annotated_rows(function.returns, names)
+        model = annotated if annotated in entities else None
+    return (model, loaded) if model else None
+
+
+def _annotated_rows(annotation: ast.expr, names: NameTable) -> str | None:
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None
+    if not isinstance(annotation, ast.Subscript) or names.qualified_name(annotation.value) not in ROW_SEQUENCES:
+        return None
+    element = annotation.slice.elts[0] if isinstance(annotation.slice, ast.Tuple) and annotation.slice.elts else annotation.slice
+    return names.qualified_name(element) if isinstance(element, (ast.Name, ast.Attribute)) else None
+
+
+def _rows(node: ast.expr, scope: Scope, names: NameTable, depth: int) -> str | None:
+    kind, model = _value(node, scope, names, depth)
+    return model if kind in ("rows", "query") else None
+
+
+def _value(node: ast.expr, scope: Scope, names: NameTable, depth: int) -> tuple[str | None, str | None]:
+    """(kind, class) of what ``node`` holds: a ``statement``, a legacy ``query``, a ``result``
+    of ``execute`` (rows of tuples) or ``rows`` (objects); (None, None) when unknown."""
+    unknown: tuple[str | None, str | None] = (None, None)
+    if depth > _MAX_DEPTH:
+        return unknown
+    if isinstance(node, ast.Await):
+        return _value(node.value, scope, names, depth + 1)
+    if isinstance(node, ast.Name):
+        bindings = [b for b in scope.bindings.get(node.id, []) if not (isinstance(b.node, ast.expr) and _mentions(b.node, node.id))]
+        if not bindings or len(bindings) > _MAX_BINDINGS or any(b.kind != "value" or not isinstance(b.node, ast.expr) for b in bindings):
+            return unknown
+        values = {_value(b.node, scope, names, depth + 1) for b in bindings}  # type: ignore[arg-type]
+        return values.pop() if len(values) == 1 else unknown
+    if not isinstance(node, ast.Call):
+        return unknown
+    qualified = names.qualified_name(node.func)
+    if qualified in SELECT_FUNCTIONS:
+        return ("statement", names.qualified_name(node.args[0])) if len(node.args) == 1 else unknown
+    if qualified in ("builtins.list", "builtins.sorted", "builtins.tuple") and len(node.args) == 1:
+        kind, model = _value(node.args[0], scope, names, depth + 1)
+        return ("rows", model) if kind in ("rows", "query") else unknown
+    if not isinstance(node.func, ast.Attribute):
+        return unknown
+    method = node.func.attr
+    if method == "query":
+        return ("query", names.qualified_name(node.args[0])) if len(node.args) == 1 else unknown
+    if method in ("scalars", "exec", "execute") and node.args:
+        kind, model = _value(node.args[0], scope, names, depth + 1)
+        return ("result" if method == "execute" else "rows", model) if kind == "statement" else unknown
+    kind, model = _value(node.func.value, scope, names, depth + 1)
+    if kind in ("statement", "query") and method in _CHAIN:
+        return kind, model
+    if (kind == "result" and method in ("scalars", "unique")) or (kind in ("rows", "query") and method in ("all", "fetchall", "unique")):
+        return ("rows" if method != "unique" or kind != "result" else "result"), model
+    return unknown

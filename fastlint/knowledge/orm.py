@@ -29,6 +29,18 @@ RELATIONSHIP_FACTORIES = frozenset(
 )
 SELECT_FUNCTIONS = frozenset({"sqlalchemy.select", "sqlalchemy.future.select", "sqlalchemy.sql.select", "sqlmodel.select"})
 
+# Annotations of a helper that returns rows of a class: ``-> list[Author]``, ``Sequence[Author]``.
+ROW_SEQUENCES = frozenset({
+    "builtins.list", "typing.List", "typing.Sequence", "collections.abc.Sequence", "typing.Iterable",
+    "collections.abc.Iterable", "typing.Iterator", "collections.abc.Iterator", "builtins.tuple", "typing.Tuple",
+    "sqlalchemy.ScalarResult", "sqlalchemy.engine.ScalarResult", "sqlalchemy.engine.result.ScalarResult",
+})
+# fastapi-pagination's ORM pagination: ``paginate(session, select(M))`` returns a page whose
+# ``items`` are the rows of the statement (unless a ``transformer=`` turns them into something else).
+PAGINATE_FUNCTIONS = frozenset(
+    f"fastapi_pagination.ext.{ext}.{name}" for ext in ("sqlalchemy", "sqlmodel") for name in ("paginate", "apaginate")
+)
+
 # A relationship with one of these ``lazy=`` strategies issues a query when first read
 # on each object: read per row, that is one query per row.
 N_PLUS_ONE_STRATEGIES = frozenset({"select", "dynamic"})
