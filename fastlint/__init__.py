@@ -53,6 +53,7 @@ _EXPORTS = {
     "describe_call": "fastlint.analysis.loop_blocking",
     "find_blocking_calls": "fastlint.analysis.loop_blocking",
     "callee_name": "fastlint.analysis.module_summary",
+    "may_set_docs": "fastlint.analysis.module_summary",
     "read_query": "fastlint.analysis.queries",
     "returned_rows": "fastlint.analysis.queries",
     "cache_key": "fastlint.analysis.once",
@@ -101,6 +102,7 @@ if TYPE_CHECKING:
     )
     from fastlint.analysis.module_summary import (
         callee_name as callee_name,
+        may_set_docs as may_set_docs,
     )
     from fastlint.analysis.names import (
         NameTable as NameTable,

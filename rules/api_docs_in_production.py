@@ -1,7 +1,24 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint import Applicability, Finding, Fix, Invalid, ModuleContext, Rule, Valid, add_argument, dotted_text, keyword, nodes_of, replace, string_value
+from fastlint import (
+    Applicability,
+    Finding,
+    Fix,
+    Invalid,
+    ModuleContext,
+    Rule,
+    Valid,
+    add_argument,
+    all_parameters,
+    dotted_text,
+    keyword,
+    may_set_docs,
+    nodes_of,
+    replace,
+    string_value,
+    walk_local,
+)
 
 _URLS = (("docs_url", "/docs"), ("redoc_url", "/redoc"), ("openapi_url", "/openapi.json"))
 # Hosts that only this machine can reach; uvicorn's default host is one of them.
@@ -54,7 +71,11 @@ class ApiDocsInProduction(Rule):
     An attribute of a settings object (`openapi_url=settings.openapi_url`) is fine too.
 
     ## Known problems
-    Apps built from `**kwargs` are not reported: their arguments cannot be read. Nor are
+    Apps built from `**kwargs` are reported only in an app factory (a module-level function
+    named `*app*`, such as `create_app`) that splats its `**options` parameter, or a dict
+    parameter when every caller is in the same module, and only when the factory has callers
+    and none of them may pass docs settings (`openapi_url=`, `docs_url=`, `redoc_url=`, `**`,
+    or a dict holding those keys or one that cannot be read). Nor are
     apps that are never served: a `FastAPI()` built inside a function as an argument of a
     call used only there (`async with lifespan(FastAPI()):`) or as a value in a literal (a
     fake ASGI scope `{"app": FastAPI()}`), also under `if __name__ == "__main__":`; and apps that a command-line tool serves to this
@@ -101,17 +122,19 @@ class ApiDocsInProduction(Rule):
                 continue
             if names.get(node) in local_servers:
                 continue
-            exposed = _exposed(ctx, node)
+            factory = _factory_without_docs(ctx, node, parents)
+            exposed = _exposed(ctx, node, splat_is_empty=factory is not None)
             if not exposed:
                 continue
             name = names.get(node)
             mount = mounts.get(node) or (mounts.get(name) if name else None)
             where = ", ".join(f"`{(mount or '').rstrip('/')}{path}`" for path in exposed)
             label = f"sub-application `{name or 'FastAPI()'}` mounted at `{mount}`" if mount else f"`{name or 'FastAPI()'}`"
+            callers = f" (no caller of `{factory}` passes docs settings)" if factory else ""
             yield ctx.finding(
                 self.code,
                 node.func,
-                f"API docs are served in production: {label} exposes {where}; "
+                f"API docs are served in production: {label} exposes {where}{callers}; "
                 "set `openapi_url=None` outside development",
                 fix_title="Pass `openapi_url=None` unless docs are enabled by configuration",
                 fix=_fix(ctx, node),
@@ -135,6 +158,31 @@ from fastapi import FastAPI
 
 def create_app(**options):
     return FastAPI(title="Billing", **options)
+"""
+        ),
+        # Factories whose callers pass docs settings (or may: ``**config``, a dict the rule
+        # cannot read, a dict with docs keys), and one that sets them itself.
+        Valid(
+            """
+from fastapi import FastAPI
+from app.config import settings
+
+def create_app(**options) -> FastAPI:
+    return FastAPI(title="Billing", **options)
+
+def create_api_app(fast_api_app_kwargs: dict | None = None) -> FastAPI:
+    fast_api_app_kwargs = fast_api_app_kwargs or {}
+    return FastAPI(title="API", **fast_api_app_kwargs)
+
+def build_app(**options) -> FastAPI:
+    options.setdefault("openapi_url", None)
+    return FastAPI(**options)
+
+app = create_app(debug=False, openapi_url=settings.openapi_url)
+admin = create_app(**settings.admin_app)
+api = create_api_app(fast_api_app_kwargs={"openapi_url": None, "title": "API"})
+internal = create_api_app(settings.internal_app)
+public = build_app(title="Public")
 """
         ),
         Valid("from fastapi import FastAPI\n\napp = FastAPI()\n", options={"public_docs": True}),
@@ -201,6 +249,32 @@ def login():
         ),
     )
     INVALID = (
+        # Reduced from an orchestration server's app factory: the REST API app is built from
+        # the kwargs its one caller passes, which hold exception handlers only.
+        Invalid(
+            """
+from fastapi import FastAPI
+
+def create_api_app(dependencies=None, fast_api_app_kwargs: dict | None = None) -> FastAPI:
+    fast_api_app_kwargs = fast_api_app_kwargs or {}
+    api_app = FastAPI(title="API", **fast_api_app_kwargs)
+    return api_app
+
+def create_app(**options) -> FastAPI:
+    return FastAPI(redoc_url=None, **options)
+
+def create_server():
+    app = FastAPI(title="Server", openapi_url=None)
+    api_app = create_api_app(fast_api_app_kwargs={"exception_handlers": {}})
+    app.mount("/api", api_app)
+    return app
+
+worker = create_app(title="Worker", debug=False)
+""",
+            expected=((6, 15, 6, 22), (10, 12, 10, 19)),
+            message="sub-application `api_app` mounted at `/api` exposes `/api/docs`, `/api/redoc`, `/api/openapi.json` "
+            "(no caller of `create_api_app` passes docs settings); set",
+        ),
         Invalid(
             """
 from fastapi import FastAPI
@@ -289,9 +363,9 @@ app.mount("/admin", FastAPI(docs_url="/swagger"))
     )
 
 
-def _exposed(ctx: ModuleContext, call: ast.Call) -> list[str]:
+def _exposed(ctx: ModuleContext, call: ast.Call, splat_is_empty: bool = False) -> list[str]:
     """The paths the app serves for sure, or nothing when ``openapi_url`` can be None."""
-    unreadable = any(item.arg is None for item in call.keywords)  # ``**kwargs`` may set any
+    unreadable = not splat_is_empty and any(item.arg is None for item in call.keywords)  # ``**kwargs`` may set any
     paths = {argument: _path(ctx, call, argument, default, unreadable) for argument, default in _URLS}
     if not paths["openapi_url"]:
         return []  # None, "", an expression that can be None, or hidden in ``**kwargs``
@@ -305,6 +379,92 @@ def _path(ctx: ModuleContext, call: ast.Call, argument: str, default: str, unrea
     if isinstance(value, ast.JoinedStr):  # an f-string is never None
         return ctx.text_of(value)[2:-1]
     return string_value(value)
+
+
+def _factory_without_docs(ctx: ModuleContext, app: ast.Call, parents: dict[ast.AST, ast.AST]) -> str | None:
+    """The name of the app factory (a module-level function named ``*app*``) that builds
+    ``app`` as ``FastAPI(..., **options)`` from its ``**options`` parameter, or from a dict
+    parameter (``fast_api_app_kwargs or {}``) called only in this module, when it has callers
+    and none of them may pass docs settings (``openapi_url=``, ``docs_url=``, ``redoc_url=``,
+    ``**``, a dict with those keys or one it cannot read)."""
+    splats = [item.value for item in app.keywords if item.arg is None]
+    function = _enclosing_function(app, parents)
+    if len(splats) != 1 or not isinstance(splats[0], ast.Name) or function is None or "app" not in function.name.lower():
+        return None
+    if ctx.names.definitions.get(function.name) is not function or not _only_read(function, splats[0].id):
+        return None
+    param = splats[0].id
+    keywords = function.args.kwarg is not None and function.args.kwarg.arg == param
+    positional = [arg.arg for arg in (*function.args.posonlyargs, *function.args.args)]
+    if not keywords and param not in positional and param not in [arg.arg for arg in function.args.kwonlyargs]:
+        return None
+    defaults = dict(all_parameters(function.args))
+    default = next((value for arg, value in defaults.items() if arg.arg == param), None)
+    if default is not None and not (isinstance(default, ast.Constant) and default.value is None) and not (isinstance(default, ast.Dict) and not default.keys):
+        return None
+    canonical = f"{ctx.module}.{function.name}"
+    local = [call for call in nodes_of(ctx.tree, ast.Call) if ctx.names.qualified_name(call.func) == canonical]
+    if ctx.project is not None:
+        elsewhere = [sets for module, sets in ctx.project.app_factory_calls(canonical) if module != ctx.module]
+        if elsewhere and not keywords:
+            return None  # a dict parameter: another module's dict cannot be read
+        if any(elsewhere):
+            return None
+        local_or_elsewhere = bool(local or elsewhere)
+    else:
+        local_or_elsewhere = bool(local)
+    if not local_or_elsewhere:
+        return None
+    index = positional.index(param) if param in positional else None
+    for call in local:
+        if may_set_docs(call) if keywords else _dict_may_set_docs(call, param, index):
+            return None
+    return function.name
+
+
+def _only_read(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
+    """``name`` is never changed in the function (no ``name[...] =``, ``name.update(...)``);
+    rebinding it to ``name or {}`` keeps it."""
+    for node in walk_local(function):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name:
+            return False
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == name and not isinstance(node.ctx, ast.Load):
+            return False
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets) and not _or_empty(node.value, name):
+                return False
+    return True
+
+
+def _or_empty(value: ast.expr | None, name: str) -> bool:
+    """``name or {}``."""
+    return (
+        isinstance(value, ast.BoolOp)
+        and isinstance(value.op, ast.Or)
+        and len(value.values) == 2
+        and isinstance(value.values[0], ast.Name)
+        and value.values[0].id == name
+        and isinstance(value.values[1], ast.Dict)
+        and not value.values[1].keys
+    )
+
+
+def _dict_may_set_docs(call: ast.Call, param: str, index: int | None) -> bool:
+    """The dict a caller passes for the factory's dict parameter may hold docs settings."""
+    given = keyword(call, param)
+    if given is None and index is not None and index < len(call.args):
+        given = call.args[index]
+    if any(isinstance(arg, ast.Starred) for arg in call.args) or any(item.arg is None for item in call.keywords):
+        return True
+    if given is None or (isinstance(given, ast.Constant) and given.value is None):
+        return False
+    if not isinstance(given, ast.Dict):
+        return True
+    return any(key is None or string_value(key) is None or string_value(key) in _DOCS for key in given.keys)
+
+
+_DOCS = frozenset(argument for argument, _ in _URLS)
 
 
 def _parents(tree: ast.Module) -> dict[ast.AST, ast.AST]:

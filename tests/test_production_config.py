@@ -149,3 +149,43 @@ def test_on_event_handlers_do_not_run_when_the_app_has_a_lifespan():
 
     assert startup_of(FastAPI()) == ["on_event"]
     assert startup_of(FastAPI(lifespan=lifespan)) == ["lifespan"]
+
+
+FACTORY = {
+    "app/__init__.py": "",
+    "app/factory.py": """
+        from fastapi import FastAPI
+
+        def create_app(**options) -> FastAPI:
+            app = FastAPI(title="Billing", **options)
+            return app
+
+        def create_api_app(fast_api_app_kwargs: dict | None = None) -> FastAPI:
+            return FastAPI(**(fast_api_app_kwargs or {}))
+        """,
+    "app/main.py": """
+        from app import factory
+        from app.factory import create_api_app
+
+        app = factory.create_app(debug=False)
+        api = create_api_app({"title": "API"})
+        """,
+}
+
+
+@pytest.mark.parametrize(
+    ("main", "expected"),
+    [
+        # The one caller, in another module, passes no docs settings: the factory's app serves them.
+        (FACTORY["app/main.py"], [("FL501", 4, 11, 4, 18)]),
+        # A caller that passes openapi_url (or may, through **) keeps the factory quiet.
+        (FACTORY["app/main.py"].replace("debug=False", "debug=False, openapi_url=None"), []),
+        (FACTORY["app/main.py"].replace("debug=False", "**settings"), []),
+    ],
+)
+def test_fl501_follows_an_app_factory_to_its_callers_in_other_modules(tmp_path: Path, main: str, expected: list):
+    from projects import check_paths, write_files
+
+    write_files(tmp_path, {**FACTORY, "app/main.py": main})
+    result = check_paths(tmp_path, ["app/factory.py"], extend_select=("FL501",))
+    assert [(f.code, f.start.line, f.start.column, f.end.line, f.end.column) for f in result.findings] == expected

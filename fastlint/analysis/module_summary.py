@@ -23,7 +23,7 @@ from fastlint.analysis.once import cache_key, constant_arguments, once_nodes
 from fastlint.analysis.orm_models import ModelInfo, orm_models
 from fastlint.analysis.queries import WRITE_METHODS, read_query, returned_rows
 from fastlint.analysis.schemas import SchemaClass, schema_classes
-from fastlint.analysis.syntax import FunctionNode, is_sync_generator, iterated_calls, local_calls, module_statements, walk_local
+from fastlint.analysis.syntax import FunctionNode, is_sync_generator, iterated_calls, local_calls, module_statements, nodes_of, walk_local
 from fastlint.knowledge.blocking import LIFECYCLE_WAITS
 from fastlint.knowledge.tables import Knowledge
 
@@ -78,6 +78,9 @@ class ModuleSummary:
     capacity: tuple[tuple[str, int], ...] = ()
     # ``request.state.db = SessionLocal()``: attribute -> the type stored (``?``: unknown or several)
     state: dict[str, str] = field(default_factory=dict)
+    # Calls of app factories (callees named ``*app*``: ``create_app(debug=True)``): callee ->
+    # whether some call may set the docs (``openapi_url=``, ``docs_url=``, ``redoc_url=``, ``**``).
+    app_calls: dict[str, bool] = field(default_factory=dict)
 
 
 def called(name: str) -> str:
@@ -141,7 +144,29 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
         _aliases(tree, inference),
         capacity_facts(tree, names),
         inference.state_types(),
+        _app_calls(tree, names),
     )
+
+
+DOCS_ARGUMENTS = frozenset({"openapi_url", "docs_url", "redoc_url"})
+
+
+def may_set_docs(call: ast.Call) -> bool:
+    """Whether a call of an app factory may pass FastAPI's docs settings through ``**kwargs``."""
+    return any(item.arg is None or item.arg in DOCS_ARGUMENTS for item in call.keywords)
+
+
+def _app_calls(tree: ast.Module, names: NameTable) -> dict[str, bool]:
+    found: dict[str, bool] = {}
+    for call in nodes_of(tree, ast.Call):
+        func = call.func
+        local = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if "app" not in local.lower():
+            continue
+        name = names.qualified_name(func)
+        if name and name.split(".", 1)[0] not in _NOT_PROJECT:
+            found[name] = found.get(name, False) or may_set_docs(call)
+    return found
 
 
 def _project_calls(

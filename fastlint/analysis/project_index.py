@@ -79,6 +79,7 @@ class ProjectIndex:
         self._registered: dict[str, dict[str, tuple[Role, ...]]] | None = None
         self._registrations_read: set[str] = set()  # the modules resolving them looked at
         self._by_short_name: dict[str, list[str]] | None = None  # ORM model names by class name
+        self._app_callers: dict[str, list[tuple[str, bool]]] | None = None  # app factory -> may its callers set docs
 
     # -- names -------------------------------------------------------------------------
 
@@ -396,6 +397,21 @@ class ProjectIndex:
         for module in list(self.modules):
             digests[ROLES + module] = value_digest(sorted(self._registrations().get(module, {}).items()))
         return digests
+
+    # -- app factories -----------------------------------------------------------------
+
+    def app_factory_calls(self, canonical: str) -> list[tuple[str, bool]]:
+        """Each module that calls the app factory ``canonical`` (``create_app``), and whether
+        its calls may set the docs. The answer rests on every module: any may call it."""
+        self._note(list(self.modules))
+        if self._app_callers is None:
+            self._app_callers = {}
+            for summary in list(self.modules.values()):  # resolving may load modules (a partial index)
+                for callee, sets_docs in summary.app_calls.items():
+                    resolved = self.resolve(callee)
+                    if resolved:
+                        self._app_callers.setdefault(resolved, []).append((summary.module, sets_docs))
+        return self._app_callers.get(canonical, [])
 
     # -- capacity ----------------------------------------------------------------------
 
