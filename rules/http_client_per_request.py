@@ -225,6 +225,32 @@ async def search(q: str):
     return await fetch(f"https://search.example.com/?q={q}")
 """
         ),
+        # Reduced from an orchestration server's registry view: the helper returns a cached
+        # view first, so its client is made on a cache miss (once per view and TTL).
+        Valid(
+            """
+import httpx
+from cachetools import TTLCache
+from fastapi import FastAPI
+
+app = FastAPI()
+VIEW_CACHE: TTLCache = TTLCache(maxsize=200, ttl=600)
+
+async def get_collection_view(view: str) -> dict:
+    try:
+        return VIEW_CACHE[view]
+    except KeyError:
+        pass
+    async with httpx.AsyncClient() as client:
+        resp = await client.get(f"https://registry.example.com/views/{view}.json")
+        VIEW_CACHE[view] = data = resp.json()
+        return data
+
+@app.get("/views/{view}")
+async def read_view_content(view: str):
+    return await get_collection_view(view)
+"""
+        ),
     )
     INVALID = (
         Invalid(
@@ -361,6 +387,27 @@ async def search(q: str):
 """,
             expected=((14, 18, 14, 23),),
             message="`fetch()` creates a new `aiohttp.ClientSession` on every call, here once per request in async route handler GET /search",
+        ),
+        # A cache written on every call and read after the client: no cache hit skips it.
+        Invalid(
+            """
+import httpx
+from fastapi import FastAPI
+
+app = FastAPI()
+VIEWS: dict = {}
+
+async def refresh_view(view: str) -> dict:
+    async with httpx.AsyncClient() as client:
+        VIEWS[view] = (await client.get(f"https://registry.example.com/views/{view}.json")).json()
+    return VIEWS[view]
+
+@app.get("/views/{view}")
+async def read_view_content(view: str):
+    return await refresh_view(view)
+""",
+            expected=((15, 18, 15, 30),),
+            message="`refresh_view()` creates a new `httpx.AsyncClient` on every call",
         ),
     )
 

@@ -202,10 +202,11 @@ def _per_call_clients(function: FunctionNode, inference: TypeInference, knowledg
     """HTTP clients built as a ``with`` item in ``function`` (so neither kept nor returned),
     not over a ``transport=`` made elsewhere: each call of the function builds a new pool."""
     scope = inference.scope(function)
+    cached = _cache_hit_line(function, scope, inference.module_scope)
     once = once_nodes(function)
     found: dict[str, None] = {}
     for node in walk_local(function):
-        if not isinstance(node, (ast.With, ast.AsyncWith)):
+        if not isinstance(node, (ast.With, ast.AsyncWith)) or (cached is not None and node.lineno > cached):
             continue
         for item in node.items:
             call = item.context_expr
@@ -216,6 +217,35 @@ def _per_call_clients(function: FunctionNode, inference: TypeInference, knowledg
             if name and entry is not None and entry.code == "FL201":
                 found[name] = None
     return tuple(found)
+
+
+def _cache_hit_line(function: FunctionNode, scope: Scope, module: Scope) -> int | None:
+    """The line of the first ``return`` of a value cached in a module-level container that
+    the function also stores into (``try: return CACHE[key] except KeyError: ...``, then
+    ``CACHE[key] = data``; ``if key in CACHE: return CACHE[key]``; ``hit = CACHE.get(key)``):
+    what follows it runs once per key (and TTL), not on every call."""
+    caches = {
+        target.value.id
+        for node in walk_local(function)
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id in module.bindings
+    }
+    if not caches:
+        return None
+
+    def reads_cache(value: ast.expr | None, depth: int = 0) -> bool:
+        if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
+            return value.value.id in caches
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get":
+            return isinstance(value.func.value, ast.Name) and value.func.value.id in caches
+        if isinstance(value, ast.Name) and depth < 2:
+            bindings = scope.bindings.get(value.id, [])
+            return bool(bindings) and all(b.kind == "value" and reads_cache(b.node, depth + 1) for b in bindings)  # type: ignore[arg-type]
+        return False
+
+    hits = [node.lineno for node in walk_local(function) if isinstance(node, ast.Return) and reads_cache(node.value)]
+    return min(hits) if hits else None
 
 
 def _runs_query(function: FunctionNode, inference: TypeInference) -> bool:
