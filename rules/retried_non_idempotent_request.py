@@ -142,6 +142,8 @@ class RetriedNonIdempotentRequest(Rule):
         if headers is None:
             has_kwargs = any(item.arg is None for item in request.call.keywords)
             return None if has_kwargs else "without an `Idempotency-Key` header"
+        if isinstance(headers, ast.Name) and _changed(headers.id, scope.node, ctx):
+            return None  # ``headers["Idempotency-Key"] = ...``, ``headers.update(...)``: keys added later
         headers = value_of(headers, scope, ctx.inference.module_scope)
         if not isinstance(headers, ast.Dict) or any(key is None for key in headers.keys):
             return None  # built elsewhere: trusted
@@ -314,6 +316,15 @@ async def charge(order_id: int, key: str):
         except httpx.TransportError:
             continue
 
+async def refund(order_id: int, key: str):
+    headers = {"Authorization": "Bearer token"}
+    headers["Idempotency-Key"] = key
+    for attempt in range(3):
+        try:
+            return await client.post("https://payments.example.com/refunds", json={"order": order_id}, headers=headers)
+        except httpx.TransportError:
+            continue
+
 async def charge_once_connected(order_id: int):
     for attempt in range(3):
         try:
@@ -465,6 +476,7 @@ client = httpx.AsyncClient(timeout=10)
 
 async def charge(order_id: int, amount: int):
     headers = {"Authorization": "Bearer token"}
+    headers["X-Request-Source"] = "checkout"
     for attempt in range(3):
         try:
             response = await client.post("https://payments.example.com/charges", json={"amount": amount}, headers=headers)
@@ -473,7 +485,7 @@ async def charge(order_id: int, amount: int):
             await asyncio.sleep(2 ** attempt)
     raise RuntimeError("payment service unreachable")
 """,
-            expected=((12, 30, 12, 41),),
+            expected=((13, 30, 13, 41),),
             message="POST to \"https://payments.example.com/charges\" (`httpx.AsyncClient.post`) in async function `charge` "
             "retried by `for ... in range(...)` without an `Idempotency-Key` header",
         ),
@@ -557,3 +569,26 @@ def _methods_in(node: ast.expr) -> set[str]:
         for child in ast.walk(node)
         if (value := string_value(child)) is not None and value.upper() in NON_IDEMPOTENT_METHODS
     }
+
+
+def _changed(name: str, owner: ast.AST, ctx: ModuleContext) -> bool:
+    """The dict ``name`` holds gets keys after it is built: a subscript store of a key that
+    names an idempotency key or that cannot be read, or ``update``/``setdefault``/``|=``."""
+    for node in walk_local(owner):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id == name:
+                    key = string_value(target.slice)
+                    if key is None or key.lower() in ctx.knowledge.idempotency_headers or _IDEMPOTENCY_LIKE.search(key):
+                        return True
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
+            return True
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("update", "setdefault", "__setitem__")
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == name
+        ):
+            return True
+    return False

@@ -103,6 +103,20 @@ async def consume(events: asyncio.Queue, done: asyncio.Event):
     return item
 """
         ),
+        # Annotated queues without a bound, and a bounded one written to without waiting.
+        Valid(
+            """
+import queue
+
+events: queue.Queue = queue.Queue()
+chunks: queue.Queue = queue.Queue(maxsize=8)
+
+async def relay(chunk: bytes):
+    events.put("chunk")
+    chunks.put_nowait(chunk)
+    chunks.put(chunk, block=False)
+"""
+        ),
     )
     INVALID = (
         Invalid(
@@ -148,5 +162,18 @@ async def handle(job, worker: threading.Thread):
 """,
             expected=((10, 5, 10, 16), (11, 14, 11, 25), (12, 5, 12, 17), (13, 5, 13, 16), (15, 19, 15, 32)),
             message="`results.put` (`queue.Queue.put`) blocks the event loop in async function `handle`",
+        ),
+        Invalid(
+            # An annotated bounded queue (its unbounded look-alike stays quiet).
+            """
+import queue
+
+chunks: queue.Queue = queue.Queue(maxsize=8)
+
+async def relay(chunk: bytes):
+    chunks.put(chunk)
+""",
+            expected=((7, 5, 7, 15),),
+            message="`chunks.put` (`queue.Queue.put`) blocks the event loop in async function `relay`",
         ),
     )

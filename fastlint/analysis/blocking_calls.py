@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from fastlint.analysis.inference import Scope, TypeInference
 from fastlint.analysis.names import may_resolve_to
 from fastlint.analysis.once import cache_key, once_nodes
-from fastlint.analysis.syntax import FunctionNode, local_calls, walk_local
+from fastlint.analysis.syntax import FunctionNode, local_calls, module_statements, walk_local
 from fastlint.knowledge.blocking import BOUNDED_ONLY, NON_WAITING, BlockingCall
 from fastlint.knowledge.sdk import CONNECTING_CONSTRUCTORS, SDK_BY_TYPE, sdk_of
 from fastlint.knowledge.tables import Knowledge
@@ -142,12 +142,24 @@ def _is_bounded(inference: TypeInference, call: ast.Call, keyword: str, scope: S
         return False
     for binding in bindings:
         value = binding.node
-        if binding.kind != "value" or not isinstance(value, ast.Call):
+        if binding.kind == "annotation":  # ``jobs: queue.Queue = queue.Queue(maxsize=10)``
+            value = _annotated_value(binding.node, scope if receiver.id in scope.bindings else inference.module_scope)
+        elif binding.kind != "value":
+            return False
+        if not isinstance(value, ast.Call):
             return False
         size = _argument(value, keyword, 0)
         if size is None or (isinstance(size, ast.Constant) and not size.value):
             return False
     return True
+
+
+def _annotated_value(annotation: ast.AST | None, scope: Scope) -> ast.expr | None:
+    """The value of the ``name: T = value`` statement whose annotation is ``annotation``."""
+    for node in module_statements(scope.node) if isinstance(scope.node, ast.Module) else walk_local(scope.node):
+        if isinstance(node, ast.AnnAssign) and node.annotation is annotation:
+            return node.value
+    return None
 
 
 def _connects(call: ast.Call, when: str) -> bool:

@@ -24,7 +24,8 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from fastlint.analysis.fastapi_model import Role, RoleKind
-from fastlint.analysis.module_summary import CALLED, DERIVED, DIVIDED, PATH, FunctionSummary, ModuleSummary
+from fastlint.analysis.inference import CALLED, DIVIDED
+from fastlint.analysis.module_summary import DERIVED, PATH, FunctionSummary, ModuleSummary
 from fastlint.analysis.orm_models import ModelInfo
 from fastlint.analysis.schemas import SchemaClass
 from fastlint.digests import value_digest
