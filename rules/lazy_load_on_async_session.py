@@ -35,7 +35,9 @@ class LazyLoadOnAsyncSession(Rule):
     ## What it does
     Checks for reads of a lazily loaded relationship on an object obtained from an
     `AsyncSession` (`await session.get(...)`, `await session.scalars(...)`,
-    `await session.execute(...)`) when the query does not eager-load it.
+    `await session.execute(...)`) when the query does not eager-load it. Objects an awaited
+    project function returns (its rows, as FL401 follows them) and the `items` of a
+    fastapi-pagination page (`await apaginate(session, select(M))`) count too.
 
     ## Why is this bad?
     A lazy load is a synchronous query issued on attribute access. With `AsyncSession`
@@ -204,8 +206,41 @@ async def kept(engine):
         return first, again.id
 """
         ),
+        Valid(
+            _MODELS
+            + """
+from fastapi_pagination.ext.sqlalchemy import apaginate
+
+async def list_authors(session: AsyncSession) -> list[Author]:
+    return (await session.scalars(select(Author).options(selectinload(Author.books)))).all()
+
+@app.get("/authors/book-counts")
+async def book_counts(session: AsyncSession = Depends()):
+    authors = await list_authors(session)
+    page = await apaginate(session, select(Book), transformer=lambda books: [b.id for b in books])
+    return [len(a.books) for a in authors], [item for item in page.items]
+"""
+        ),
     )
     INVALID = (
+        # Rows an awaited helper returns and a fastapi-pagination page of an AsyncSession.
+        Invalid(
+            _MODELS
+            + """
+from fastapi_pagination.ext.sqlalchemy import apaginate
+
+async def list_authors(session: AsyncSession) -> list[Author]:
+    return (await session.scalars(select(Author).order_by(Author.id))).all()
+
+@app.get("/authors/book-counts")
+async def book_counts(session: AsyncSession = Depends()):
+    authors = await list_authors(session)
+    page = await apaginate(session, select(Book))
+    return [len(a.books) for a in authors], [b.author.id for b in page.items]
+""",
+            expected=((32, 17, 32, 24), (32, 46, 32, 54)),
+            message="eager-load it with `selectinload(Author.books)` in the query of `list_authors()`",
+        ),
         Invalid(
             _MODELS
             + """
