@@ -76,6 +76,7 @@ _EXPORTS = {
     "insert_before": "fastlint.fixing.edits",
     "remove_argument": "fastlint.fixing.arguments",
     "replace": "fastlint.fixing.edits",
+    "unwrapped_with": "fastlint.fixing.edits",
 }
 
 __all__ = [*_EXPORTS, "__version__"]  # noqa: PLE0604 - the names of the export table
@@ -168,6 +169,7 @@ if TYPE_CHECKING:
         add_import as add_import,
         insert_before as insert_before,
         replace as replace,
+        unwrapped_with as unwrapped_with,
     )
     from fastlint.rule import (
         Invalid as Invalid,

@@ -79,7 +79,7 @@ def main() -> None:
 @click.option("--fix", is_flag=True, help="Apply safe fixes; report what remains.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also offer and apply unsafe fixes.")
 @click.option("--diff", is_flag=True, help="Print the changes --fix would make as a unified diff; write nothing.")
-@click.option("--show-fixes", is_flag=True, help="After --fix, list the fixes applied per file.")
+@click.option("--show-fixes", is_flag=True, help="Show each remaining finding's fix as a diff (display-only suggestions too); after --fix, list the fixes applied per file.")
 @click.option("--show-files", is_flag=True, help="List the files a check would read, one per line, and check nothing.")
 @click.option("--add-noqa", is_flag=True, help="Add a `# noqa: CODE` comment for every finding, and report nothing.")
 @click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Write every finding to this baseline file, and report nothing.")
@@ -163,7 +163,7 @@ def _check(
     stdin_filename: Path | None = None,
 ) -> int:
     from fastlint.fixing.fixer import fix_run, write_atomically
-    from fastlint.fixing.report import fix_counts, show_fixes
+    from fastlint.fixing.report import fix_counts, offered_fixes, show_fixes
     from fastlint.output import render
     from fastlint.run.config import ConfigError
     from fastlint.run.progress import no_progress
@@ -264,8 +264,10 @@ def _check(
         fixes=fix_counts(findings, sum(fixes.fixed.values()) if fixes else 0, policy),
         routes=_finding_routes(session, found.files, result, findings) if output_format in ("json", "json-lines") else None,
     )
-    if output_format == "text" and fixing.show_fixes and fixes is not None and not (quiet or statistics):
-        report += show_fixes(fixes, session.rules)
+    if output_format == "text" and fixing.show_fixes and not (quiet or statistics):
+        report += offered_fixes(findings, sources)
+        if fixes is not None:
+            report += show_fixes(fixes, session.rules)
     if output_file is not None:
         output_file.write_text(report, encoding="utf-8")
     else:

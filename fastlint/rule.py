@@ -31,7 +31,8 @@ class Invalid:
 
     Each expected finding is ``(line, column, end_line, end_column)``, 1-based, end
     exclusive. ``message`` must appear in the first finding's message when given.
-    ``fixed`` is the source after every fix, unsafe ones included, when given.
+    ``fixed`` is the source after every fix, unsafe ones included, when given; for a rule
+    whose fixes are display-only (never applied), the text its suggestions show.
     """
 
     source: str

@@ -12,10 +12,25 @@ initialisation (``if _client is None: _client = ...``).
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastlint import Finding, FunctionNode, ModuleContext, Rule, cache_key, describe_call, dotted_text, once_nodes, walk_local
+from fastlint import (
+    Applicability,
+    Finding,
+    Fix,
+    FunctionNode,
+    ModuleContext,
+    Rule,
+    cache_key,
+    describe_call,
+    dotted_text,
+    once_nodes,
+    replace,
+    unwrapped_with,
+    walk_local,
+)
 
 from ._outbound import callee_of
 
@@ -106,4 +121,34 @@ class PerRequestClientRule(Rule):
                 f"{describe_call(ctx, site.call.func, site.name)} creates a new {entry.kind} per request "
                 f"in {ctx.model.describe(site.function)}{why}; {per_request_advice(entry.kind)}"
             )
-            yield ctx.finding(self.code, site.call.func, message, fix_title=f"Create the {entry.kind} in `lifespan`")
+            fix = shared_object_suggestion(ctx, site, entry.kind)
+            yield ctx.finding(self.code, site.call.func, message, fix_title=f"Create the {entry.kind} in `lifespan`", fix=fix)
+
+
+def shared_object_suggestion(ctx: ModuleContext, site: Construction, kind: str) -> Fix | None:
+    """The corrected pattern, display-only: the object read from ``request.app.state``
+    (where ``lifespan`` put it) instead of built here. ``with X() as x:`` becomes
+    ``x = request.app.state.x`` with its block one level out (the shared object must not
+    be closed per request); ``x = X()`` becomes ``x = request.app.state.x``. Never applied:
+    the lifespan that creates it and a ``Request`` parameter are to be written by hand."""
+    call = site.call
+    for node in walk_local(site.function):
+        if isinstance(node, (ast.With, ast.AsyncWith)) and len(node.items) == 1 and node.items[0].context_expr is call:
+            target = node.items[0].optional_vars
+            if not isinstance(target, ast.Name):
+                return None
+            line = f"{target.id} = request.app.state.{target.id}"
+            edit = unwrapped_with(ctx, node, f"{line}  # created once in lifespan")
+            break
+        if isinstance(node, ast.Assign) and node.value is call and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            line = f"{node.targets[0].id} = request.app.state.{node.targets[0].id}"
+            edit = replace(ctx, call, f"request.app.state.{node.targets[0].id}")
+            break
+    else:
+        attribute = re.sub(r"\W+", "_", kind.lower()).strip("_")
+        line = f"request.app.state.{attribute}"
+        edit = replace(ctx, call, line)
+    if edit is None:
+        return None
+    message = f"Use one {kind} created in `lifespan` and kept on `app.state`: `{line}` (and do not close it per request)"
+    return Fix((edit,), Applicability.DISPLAY_ONLY, message)

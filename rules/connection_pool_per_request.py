@@ -66,6 +66,16 @@ class ConnectionPoolPerRequest(PerRequestClientRule):
     - `extend-client-constructors`: qualified names of further constructors reported by
       this rule, such as an in-house SDK client (`"billing.sdk.BillingClient"`).
 
+    ## Fix safety
+    The suggestion shows the corrected pattern: the pool or engine read from `request.app.state`
+    where a `lifespan` put it, in place of the one built here (`with X() as x:` becomes
+    `x = request.app.state.x` with its block one level out, since the shared pool must not
+    be closed per request; `x = X()` becomes `x = request.app.state.x`). It is display-only:
+    the lifespan that creates the pool, a `Request` parameter and any per-request settings
+    the constructor was given are for a person to write, so `--fix` never applies it, the
+    review bot shows it as a plain block and not as a one-click suggestion, and
+    `--show-fixes` prints it under the findings.
+
     ## References
     - [FastAPI: Lifespan events](https://fastapi.tiangolo.com/advanced/events/)
     - [SQLAlchemy: Engine configuration](https://docs.sqlalchemy.org/en/20/core/engines.html)
@@ -74,6 +84,7 @@ class ConnectionPoolPerRequest(PerRequestClientRule):
 
     code = "FL202"
     name = "connection-pool-per-request"
+    fixable = True
     triggers = (b"fastapi", b"starlette")
     role_triggered = True
 
@@ -194,6 +205,22 @@ async def users(engine=Depends(get_engine)):
             expected=((8, 14, 8, 33),),
             message="`create_async_engine` (`sqlalchemy.ext.asyncio.create_async_engine`) creates a new database engine "
             "per request in async dependency `get_engine`; create the database engine once in `lifespan`",
+            # Display-only: the suggested pattern, never applied by --fix.
+            fixed="""
+from sqlalchemy.ext.asyncio import create_async_engine
+from fastapi import Depends, FastAPI
+
+app = FastAPI()
+
+async def get_engine():
+    engine = request.app.state.engine
+    yield engine
+    await engine.dispose()
+
+@app.get("/users")
+async def users(engine=Depends(get_engine)):
+    return []
+""",
         ),
         Invalid(
             """

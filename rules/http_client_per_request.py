@@ -71,6 +71,16 @@ class HttpClientPerRequest(PerRequestClientRule):
     middleware (the finding is at the call); a helper that returns its client, or builds
     it deeper in a chain, is not followed.
 
+    ## Fix safety
+    The suggestion shows the corrected pattern: the client read from `request.app.state`
+    where a `lifespan` put it, in place of the one built here (`with X() as x:` becomes
+    `x = request.app.state.x` with its block one level out, since the shared client must not
+    be closed per request; `x = X()` becomes `x = request.app.state.x`). It is display-only:
+    the lifespan that creates the client, a `Request` parameter and any per-request settings
+    the constructor was given are for a person to write, so `--fix` never applies it, the
+    review bot shows it as a plain block and not as a one-click suggestion, and
+    `--show-fixes` prints it under the findings.
+
     ## References
     - [FastAPI: Lifespan events](https://fastapi.tiangolo.com/advanced/events/)
     - [HTTPX: Why use a Client?](https://www.python-httpx.org/advanced/clients/)
@@ -79,6 +89,7 @@ class HttpClientPerRequest(PerRequestClientRule):
 
     code = "FL201"
     name = "http-client-per-request"
+    fixable = True
     triggers = (b"fastapi", b"starlette")
     role_triggered = True
 
@@ -314,6 +325,18 @@ async def weather(city: str):
             expected=((9, 16, 9, 33),),
             message="`httpx.AsyncClient` creates a new HTTP client per request in async route handler GET /weather; "
             "create the HTTP client once in `lifespan`, keep it on `app.state` and hand it out through a dependency",
+            # Display-only: the suggested pattern, never applied by --fix.
+            fixed="""
+import httpx
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.get("/weather")
+async def weather(city: str):
+    client = request.app.state.client  # created once in lifespan
+    return (await client.get(f"https://api.example.com/{city}")).json()
+""",
         ),
         Invalid(
             """

@@ -2,7 +2,27 @@ import ast
 import re
 from collections.abc import Iterator
 
-from fastlint import Finding, FunctionNode, Invalid, ModuleContext, Rule, Scope, Settings, Valid, keyword, nodes_of, string_value, walk_local
+from fastlint import (
+    Applicability,
+    Edit,
+    Finding,
+    Fix,
+    FunctionNode,
+    Invalid,
+    ModuleContext,
+    Position,
+    Rule,
+    Scope,
+    Settings,
+    Valid,
+    add_argument,
+    keyword,
+    nodes_of,
+    remove_argument,
+    replace,
+    string_value,
+    walk_local,
+)
 from fastlint.knowledge.resilience import (
     IDEMPOTENCY_LIKE_HEADER,
     KEY_GENERATORS,
@@ -101,6 +121,17 @@ class RetriedNonIdempotentRequest(Rule):
     - `extend-retry-decorators`: qualified names of project retry decorators whose
       functions are checked like tenacity's.
 
+    ## Fix safety
+    The suggestion shows the corrected pattern: `headers={"Idempotency-Key":
+    idempotency_key}` on a retried POST or PATCH (into its `headers` dict, or in place of a
+    key generated inside the retried code), and a urllib3 `Retry` without its
+    `allowed_methods`/`method_whitelist`, whose default retries only idempotent methods. It
+    is display-only: the key has to be created once per operation, before the first
+    attempt, and passed in, and the server has to honour it, which the fix cannot write or
+    know; a POST retried on purpose needs its own decision. `--fix` never applies it, the
+    review bot shows it as a plain block and not as a one-click suggestion, and
+    `--show-fixes` prints it under the findings.
+
     ## References
     - [Stripe: Idempotent requests](https://docs.stripe.com/api/idempotent_requests)
     - [IETF draft: The Idempotency-Key HTTP header](https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/)
@@ -109,6 +140,7 @@ class RetriedNonIdempotentRequest(Rule):
 
     code = "FL302"
     name = "retried-non-idempotent-request"
+    fixable = True
     triggers = (b"tenacity", b"backoff", b"stamina", b"Retry", b"retry", b"range(")
 
     def __init__(self, settings: Settings) -> None:
@@ -135,7 +167,8 @@ class RetriedNonIdempotentRequest(Rule):
             if problem:
                 function = site.body if isinstance(site.body, (ast.FunctionDef, ast.AsyncFunctionDef)) else site.owner
                 message = f"{_describe(ctx, request)}{_where(ctx, function)} retried by `{site.policy.name}` {problem}: {_ADVICE}"
-                yield ctx.finding(self.code, node.func, message, fix_title="Send an `Idempotency-Key` created once per operation")
+                fix = _key_suggestion(ctx, request.call)
+                yield ctx.finding(self.code, node.func, message, fix_title="Send an `Idempotency-Key` created once per operation", fix=fix)
 
     def _key_problem(self, ctx: ModuleContext, request: HttpRequest, scope: Scope, body: set[int]) -> str | None:
         headers = keyword(request.call, "headers")
@@ -174,7 +207,8 @@ class RetriedNonIdempotentRequest(Rule):
                     continue
                 if problem:
                     message = f"`{callee}`{_where(ctx, owner)} {problem}: {_ADVICE}"
-                    yield ctx.finding(self.code, node.func, message, fix_title="Retry only idempotent methods")
+                    fix = _idempotent_methods_suggestion(ctx, node) if callee in URLLIB3_RETRY else None
+                    yield ctx.finding(self.code, node.func, message, fix_title="Retry only idempotent methods", fix=fix)
 
     VALID = (
         Valid(
@@ -366,6 +400,17 @@ def embed_with_hf(endpoint: str, docs: list[str]):
 """,
             expected=((7, 16, 7, 29),),
             message="POST to endpoint (`requests.post`) in function `embed_with_hf` retried by `tenacity.retry`",
+            # Display-only: the suggested pattern, never applied by --fix.
+            fixed="""
+import requests
+from tenacity import retry, retry_if_exception_type, stop_after_attempt
+
+@retry(retry=retry_if_exception_type(requests.exceptions.RequestException), stop=stop_after_attempt(5))
+def embed_with_hf(endpoint: str, docs: list[str]):
+    response = requests.post(endpoint, json={"inputs": docs}, timeout=30, headers={"Idempotency-Key": idempotency_key})
+    response.raise_for_status()
+    return response.json()
+""",
         ),
         Invalid(
             """
@@ -592,3 +637,49 @@ def _changed(name: str, owner: ast.AST, ctx: ModuleContext) -> bool:
         ):
             return True
     return False
+
+
+# -- display-only suggestions: the corrected pattern, to adapt by hand ------------------------------
+
+_KEY = '"Idempotency-Key": idempotency_key'
+
+
+def _key_suggestion(ctx: ModuleContext, call: ast.Call) -> Fix | None:
+    """``headers={"Idempotency-Key": idempotency_key}`` on the request (into its ``headers``
+    dict when it has one written there). Display-only: the key must be created once per
+    operation, outside the retried code, and handed in; the fix cannot write that."""
+    headers = keyword(call, "headers")
+    edit: Edit | None
+    if headers is None:
+        edit = add_argument(ctx, call, f"headers={{{_KEY}}}")
+    elif isinstance(headers, ast.Dict) and all(key is not None for key in headers.keys):
+        named = [
+            value for key, value in zip(headers.keys, headers.values)
+            if (name := string_value(key)) is not None and (name.lower() in ctx.knowledge.idempotency_headers or _IDEMPOTENCY_LIKE.search(name))
+        ]
+        if named:  # a key generated on every attempt: the one created once goes in its place
+            message = "Send the key created once per operation (`idempotency_key = str(uuid.uuid4())` before the first attempt, passed in)"
+            return Fix((replace(ctx, named[0], "idempotency_key"),), Applicability.DISPLAY_ONLY, message)
+        start = ctx.position(headers.lineno, headers.col_offset)
+        after_brace = Position(start.line, start.column + 1)
+        edit = Edit(after_brace, after_brace, _KEY + (", " if headers.keys else ""))
+    else:
+        return None
+    if edit is None:
+        return None
+    message = "Send an `Idempotency-Key` created once per operation (`idempotency_key = str(uuid.uuid4())` before the first attempt, passed in)"
+    return Fix((edit,), Applicability.DISPLAY_ONLY, message)
+
+
+def _idempotent_methods_suggestion(ctx: ModuleContext, call: ast.Call) -> Fix | None:
+    """The urllib3 ``Retry`` without its ``allowed_methods``/``method_whitelist``: the default
+    retries only idempotent methods. Display-only: a POST that the code did retry on purpose
+    (with a key the server checks) needs its own decision."""
+    for name in URLLIB3_METHOD_KEYWORDS:
+        item = next((item for item in call.keywords if item.arg == name), None)
+        if item is not None:
+            edit = remove_argument(ctx, call, item)
+            if edit is None:
+                return None
+            return Fix((edit,), Applicability.DISPLAY_ONLY, f"Drop `{name}=`: urllib3's default retries only idempotent methods")
+    return None

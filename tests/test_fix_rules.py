@@ -102,6 +102,9 @@ def test_the_fix_table_the_fix_safety_sections_and_the_code_agree():
             found = lint_source(example.source, [code], example.options)
             applicabilities = {finding.fix.applicability.value for finding in found if finding.fix}
             assert applicabilities == {table[code]}, code
+            if table[code] == "display-only":
+                assert fix_source(example.source, [code], example.options) == example.source, code  # never applied
+                continue
             # After the fixes no finding with a fix remains, and fixing again changes nothing.
             fixed = fix_source(example.source, [code], example.options)
             assert not [f for f in lint_source(fixed, [code], example.options) if f.fix], code
@@ -265,3 +268,83 @@ FILES = "from pathlib import Path\n\n\nasync def handler(p, items):\n"
 def test_no_anyio_fix(body: str):
     findings = lint_source("import json\n" + FILES + body, ["FL103"])
     assert findings and all(finding.fix is None for finding in findings)
+
+
+# -- display-only suggestions (FL201, FL202, FL302): shown, never applied ----------------------
+
+CLIENT = (
+    "import httpx\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/w')\nasync def w(city: str):\n"
+    "    async with httpx.AsyncClient() as client:  # per request\n        response = await client.get(city)\n    return response.json()\n"
+)
+
+
+def test_display_only_suggestion_is_shown_by_show_fixes_and_never_applied(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from fastlint.cli import main
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app.py").write_text(CLIENT)
+    monkeypatch.chdir(tmp_path)
+    shown = CliRunner().invoke(main, ["check", "app.py", "--no-cache", "--show-fixes", "--fix", "--unsafe-fixes"])
+    assert (tmp_path / "app.py").read_text() == CLIENT  # --fix never applies it
+    assert "app.py:9:16: FL201 Display-only fix (never applied: adapt it by hand): Use one HTTP client" in shown.output
+    assert "    -    async with httpx.AsyncClient() as client:  # per request\n" in shown.output
+    assert "    +    client = request.app.state.client  # created once in lifespan\n    +    response = await client.get(city)\n" in shown.output
+    assert "[*]" not in shown.output and "hidden fix" not in shown.output  # not counted as a fix to apply
+    plain = CliRunner().invoke(main, ["check", "app.py", "--no-cache"])
+    assert "Fixes on offer" not in plain.output
+    # reviewdog turns rdjson suggestions into one-click changes: none for a display-only fix.
+    rdjson = json.loads(CliRunner().invoke(main, ["check", "app.py", "--no-cache", "--output-format", "rdjson"]).output)
+    assert [diagnostic.get("suggestions") for diagnostic in rdjson["diagnostics"]] == [None]
+    # ruff's JSON keeps it, with its applicability.
+    report = json.loads(CliRunner().invoke(main, ["check", "app.py", "--no-cache", "--output-format", "json"]).output)
+    assert report[0]["fix"]["applicability"] == "displayonly"  # ruff spells it so
+
+
+def test_display_only_suggestion_is_no_quick_fix_in_the_editor():
+    from lsprotocol import types
+
+    from fastlint.fixing.fixer import FixPolicy
+    from fastlint.integrations.lsp import Lines, code_actions
+
+    class Units:
+        def client_num_units(self, text: str) -> int:
+            return len(text.encode("utf-16-le")) // 2
+
+    findings = lint_source(CLIENT, ["FL201"])
+    assert findings[0].fix is not None
+    whole = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=12, character=0))
+    actions = code_actions("file:///app.py", findings, Lines(CLIENT, Units()), whole, FixPolicy(frozenset({"FL201"}), unsafe=True))
+    assert [action.title for action in actions] == ["Disable FL201 for this line"]
+
+
+@pytest.mark.parametrize(
+    ("source", "before", "after"),
+    [
+        pytest.param(
+            "import requests\nfrom tenacity import retry, stop_after_attempt\n\n\n@retry(stop=stop_after_attempt(3))\ndef pay(key):\n"
+            "    requests.post('u', headers={'Idempotency-Key': str(uuid.uuid4())}, timeout=5)\n",
+            "headers={'Idempotency-Key': str(uuid.uuid4())}",
+            "headers={'Idempotency-Key': idempotency_key}",
+            id="FL302-key-generated-per-attempt",
+        ),
+        pytest.param(
+            "import requests\nfrom tenacity import retry, stop_after_attempt\n\n\n@retry(stop=stop_after_attempt(3))\ndef pay(key):\n"
+            "    requests.post('u', headers={'Accept': 'json'}, timeout=5)\n",
+            "headers={'Accept': 'json'}",
+            "headers={\"Idempotency-Key\": idempotency_key, 'Accept': 'json'}",
+            id="FL302-headers-extended",
+        ),
+    ],
+)
+def test_display_only_suggestions(source: str, before: str, after: str):
+    from fastlint.fixing.fixer import apply_edits
+
+    findings = [finding for finding in lint_source("import uuid\n" + source, ["FL302"]) if finding.fix]
+    assert findings and {finding.fix.applicability.value for finding in findings} == {"display-only"}
+    shown = apply_edits("import uuid\n" + source, [edit for finding in findings for edit in finding.fix.edits])
+    assert before in source and after in shown
+    assert fix_source("import uuid\n" + source, ["FL302"]) == "import uuid\n" + source

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from fastlint.fixing.fixer import apply_edits
 from fastlint.rule import DOC_SECTIONS, Invalid, Valid
 from fastlint.run.registry import all_rules
 from fastlint.testing import fix_source, lint_source
@@ -57,6 +58,13 @@ def _fixed_cases():
 @pytest.mark.parametrize(("rule", "example"), list(_fixed_cases()))
 def test_invalid_example_is_fixed_as_pinned(rule, example: Invalid):
     assert rule.fixable
+    if rule.meta().fix_safety == "display-only":
+        # Never applied; the pinned text is what the suggestions show.
+        assert fix_source(example.source, [rule.code], example.options) == example.source
+        findings = lint_source(example.source, [rule.code], example.options)
+        shown = apply_edits(example.source, [edit for finding in findings if finding.fix for edit in finding.fix.edits])
+        assert shown == example.fixed
+        return
     assert fix_source(example.source, [rule.code], example.options) == example.fixed
 
 

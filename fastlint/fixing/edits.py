@@ -80,3 +80,28 @@ def add_from_import(ctx: ModuleContext, module: str, name: str) -> tuple[bool, E
     from fastlint.fixing import imports
 
     return ctx.fact(f"add-from-import:{module}:{name}", lambda ctx: imports.add_from_import(ctx, module, name))
+
+
+def unwrapped_with(ctx: ModuleContext, statement: ast.With | ast.AsyncWith, first_line: str) -> Edit | None:
+    """``with x as y:`` and its block -> ``first_line`` then the block one level out.
+
+    Text-based, for display-only suggestions (never applied: a line inside a multi-line
+    string would be dedented too). None for a one-line ``with``.
+    """
+    lines = _LINE_BREAK.split(ctx.source.text)
+    body_start = statement.body[0].lineno
+    end = statement.end_lineno or statement.lineno
+    if body_start == statement.lineno or end > len(lines):
+        return None
+    header = lines[statement.lineno - 1]
+    outer = header[: len(header) - len(header.lstrip())]
+    inner_line = lines[body_start - 1]
+    inner = inner_line[: len(inner_line) - len(inner_line.lstrip())]
+    if not inner.startswith(outer) or inner == outer:
+        return None
+    from fastlint.fixing.imports import newline_of
+
+    nl = newline_of(ctx.source.text)
+    body = [outer + line[len(inner) :] if line.startswith(inner) else line for line in lines[body_start - 1 : end]]
+    # Whole lines, the comments at their ends included.
+    return Edit(Position(statement.lineno, 1), Position(end, len(lines[end - 1]) + 1), nl.join([outer + first_line, *body]))

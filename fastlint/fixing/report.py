@@ -33,3 +33,38 @@ def show_fixes(run: FixRun, rules: Mapping[str, RuleMeta]) -> str:
             name = rules[code].name if code in rules else code.lower()
             lines.append(f"    {count} × {code} ({name})")
     return "\n".join(lines) + "\n"
+
+
+_LABELS = {
+    Applicability.SAFE: "Safe fix",
+    Applicability.UNSAFE: "Unsafe fix (--unsafe-fixes)",
+    Applicability.DISPLAY_ONLY: "Display-only fix (never applied: adapt it by hand)",
+}
+
+
+def offered_fixes(findings: Sequence[Finding], sources: Mapping[str, str]) -> str:
+    """``--show-fixes`` on the findings that remain: each fix on offer as a diff, headed by
+    its applicability, as ruff's full output shows them. Display-only suggestions, which
+    ``--fix`` never applies, are shown only here (and in the review bot's comments)."""
+    import difflib
+    import re
+
+    from fastlint.fixing.fixer import apply_edits
+
+    blocks = []
+    for finding in findings:
+        text = sources.get(finding.path)
+        if finding.fix is None or text is None:
+            continue
+        try:
+            fixed = apply_edits(text, finding.fix.edits)
+        except ValueError:
+            continue
+        before, after = re.sub(r"\r\n?", "\n", text), re.sub(r"\r\n?", "\n", fixed)
+        diff = list(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True), n=1))[2:]
+        if not diff:
+            continue
+        where = f"{display_path(finding.path)}:{finding.start.line}:{finding.start.column}: {finding.code}"
+        body = "".join(f"    {line if line.endswith(chr(10)) else line + chr(10)}" for line in diff)
+        blocks.append(f"{where} {_LABELS[finding.fix.applicability]}: {finding.fix.message}\n{body}")
+    return "\nFixes on offer:\n" + "".join(blocks) if blocks else ""

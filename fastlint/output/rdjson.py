@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from fastlint.finding import Finding, Position
+from fastlint.finding import Applicability, Finding, Position
 from fastlint.output._common import (
     INFORMATION_URI,
     TOOL_NAME,
@@ -42,7 +42,8 @@ def _diagnostic(f: Finding, ctx: Context) -> dict[str, Any]:
         "source": _SOURCE,
         "code": code,
     }
-    if f.fix is not None:
+    # reviewdog turns suggestions into one-click changes: a display-only fix is not one.
+    if f.fix is not None and f.fix.applicability is not Applicability.DISPLAY_ONLY:
         diagnostic["suggestions"] = [
             {"range": _range(f.path, e.start, e.end, ctx), "text": e.content} for e in f.fix.edits
         ]
