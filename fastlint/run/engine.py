@@ -409,10 +409,21 @@ def _counted(results: Iterable[_T], phase: str, total: int, progress: ProgressCa
 def _pool(jobs: int, initializer: Callable[..., None], initargs: tuple[object, ...]) -> Iterator[Executor]:
     """A process pool whose workers never outlive the run: each dies with its parent (even
     one killed by SIGKILL), ignores SIGINT (the parent handles it), and is terminated when
-    the parent stops early (an interrupt, an error)."""
+    the parent stops early (an interrupt, an error).
+
+    Off the main thread (the language server indexes in the background) the workers come
+    from a fork server: forking a process whose other threads may hold a lock (an import,
+    a stream) can leave the child waiting on it forever."""
+    import threading
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(os.getpid(), initializer, initargs))
+    context = None
+    if threading.current_thread() is not threading.main_thread() and sys.platform.startswith("linux"):
+        import multiprocessing
+
+        context = multiprocessing.get_context("forkserver")
+    parent = os.getpid() if context is None else None
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(parent, initializer, initargs))
     try:
         yield pool
     except BaseException:
@@ -427,12 +438,16 @@ def _pool(jobs: int, initializer: Callable[..., None], initargs: tuple[object, .
         pool.shutdown(wait=True)
 
 
-def _start_worker(parent: int, initializer: Callable[..., None], initargs: tuple[object, ...]) -> None:
+def _start_worker(parent: int | None, initializer: Callable[..., None], initargs: tuple[object, ...]) -> None:
+    """``parent``: the pid of the process that forked this worker; None when a fork server
+    did (it exits with the run's process, and this worker with it)."""
     import signal
     import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
+    if parent is None:
+        parent = os.getppid()
 
     def watch() -> None:  # where prctl is missing, and for a parent that died before it ran
         import time
