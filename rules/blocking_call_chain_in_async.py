@@ -93,7 +93,10 @@ class BlockingCallChainInAsync(Rule):
     without a lock; `if _translations: return` then filling that module-level dict); `if not self.running: self.running = True; ...` in a singleton class
     (its `__new__` returns `cls._instance` or `cls._instances[key]`). A cache keyed on request data (`get_secret(user_id)`, `CACHE[url]`),
     `cached_property` and `self._data` on a per-request object still run per request and
-    are reported.
+    are reported. Nor is code followed that only lifespan, startup and shutdown hooks,
+    CLI commands or import-time code reach, in any module (`load_config()` awaited by the
+    startup event): it runs once. What such code starts as a task or registers as a
+    callback runs while the app serves, and is checked.
 
     ## Known problems
     The chain follows calls whose target is known from syntax and local inference:
@@ -135,6 +138,50 @@ class BlockingCallChainInAsync(Rule):
     triggers = (b"async def",)
 
     VALID = (
+        # Awaited only at startup (reduced from litellm's ``ProxyConfig.load_config``, which
+        # the proxy's startup event awaits to start ``ollama serve`` once).
+        Valid(
+            """
+import subprocess
+from fastapi import FastAPI
+
+app = FastAPI()
+
+def run_ollama_serve():
+    with open("/var/log/ollama.log", "w") as log:
+        subprocess.Popen(["ollama", "serve"], stdout=log)
+
+class ProxyConfig:
+    async def load_config(self, path: str):
+        run_ollama_serve()
+
+proxy_config = ProxyConfig()
+
+@app.on_event("startup")
+async def proxy_startup_event():
+    await proxy_config.load_config("/etc/proxy.yaml")
+"""
+        ),
+        # CLI commands run outside the served app (reduced from prefect's SDK generator).
+        Valid(
+            """
+import typer
+from pathlib import Path
+
+app = typer.Typer()
+
+def render_sdk(path: Path, text: str) -> None:
+    path.write_text(text)
+
+async def generate_sdk(path: Path):
+    render_sdk(path, "# generated")
+
+@app.command()
+def generate(path: Path):
+    import asyncio
+    asyncio.run(generate_sdk(path))
+"""
+        ),
         # A module-level dict filled once, double-checked under a lock (reduced from langflow's i18n).
         Valid(
             """
@@ -467,6 +514,82 @@ async def import_rows(upload: UploadFile):
 """,
             expected=((12, 21, 12, 31),),
             message="count_rows() -> typing.IO.__iter__ (FL103) blocks the event loop (async route handler POST /imports)",
+        ),
+        # A listener the lifespan starts as a task runs on the loop while the app serves
+        # (reduced from lnbits' invoice listener).
+        Invalid(
+            """
+import asyncio
+from contextlib import asynccontextmanager
+from fastapi import FastAPI
+
+def persist_pending(payment: str) -> None:
+    with open("/var/lib/app/pending.json", "a") as f:
+        f.write(payment)
+
+async def invoice_listener(queue: asyncio.Queue):
+    while True:
+        payment = await queue.get()
+        persist_pending(payment)
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    task = asyncio.create_task(invoice_listener(asyncio.Queue()))
+    yield
+    task.cancel()
+
+app = FastAPI(lifespan=lifespan)
+""",
+            expected=((13, 9, 13, 24),),
+            message="persist_pending() -> builtins.open (FL103) blocks the event loop (async function `invoice_listener`)",
+        ),
+        # A route that startup code registers runs per request (reduced from lnbits' wasm extensions).
+        Invalid(
+            """
+from fastapi import FastAPI
+
+app = FastAPI()
+
+def template_renderer(name: str) -> str:
+    with open(f"/srv/templates/{name}") as f:
+        return f.read()
+
+def add_extension_route(app: FastAPI, ext_id: str) -> None:
+    async def serve_extension_page():
+        return template_renderer(ext_id)
+
+    app.add_api_route(f"/{ext_id}/", serve_extension_page)
+
+@app.on_event("startup")
+async def register_extensions():
+    add_extension_route(app, "tpos")
+""",
+            expected=((12, 16, 12, 33),),
+            message="template_renderer() -> builtins.open (FL103) blocks the event loop (async route handler GET /{ext_id}/)",
+        ),
+        # A callback that startup code hands on runs later, per event (reduced from lnbits' wasm extensions).
+        Invalid(
+            """
+from fastapi import FastAPI
+
+app = FastAPI()
+
+def template_renderer(name: str) -> str:
+    with open(f"/srv/templates/{name}") as f:
+        return f.read()
+
+def register(handlers: dict, ext_id: str) -> None:
+    async def serve_private_page():
+        return template_renderer(ext_id)
+
+    handlers[ext_id] = serve_private_page
+
+@app.on_event("startup")
+async def register_extensions():
+    register({}, "tpos")
+""",
+            expected=((12, 16, 12, 33),),
+            message="template_renderer() -> builtins.open (FL103) blocks the event loop (async function `serve_private_page`)",
         ),
         Invalid(
             """

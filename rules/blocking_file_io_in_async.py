@@ -121,6 +121,34 @@ class BlockingFileIoInAsync(BlockingCallRule):
         return Fix(tuple(sorted([*edits, *([import_edit] if import_edit else [])], key=lambda edit: edit.start)), Applicability.UNSAFE, message)
 
     VALID = (
+        # Awaited only from startup (reduced from lnbits' ``check_admin_settings``, which the
+        # app's startup awaits and a CLI command runs): startup code runs once.
+        Valid(
+            """
+import click
+from contextlib import asynccontextmanager
+from fastapi import FastAPI
+
+async def check_admin_settings():
+    with open("/var/lib/app/.super_user", "w") as file:
+        file.write("admin")
+
+async def startup(app: FastAPI):
+    await check_admin_settings()
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    await startup(app)
+    yield
+
+app = FastAPI(lifespan=lifespan)
+
+@click.command()
+def reset_admin():
+    import asyncio
+    asyncio.run(check_admin_settings())
+"""
+        ),
         # Once per process (``fastlint.analysis.once``): a memoised coroutine without
         # arguments, and the lazy initialisation of a module-level value.
         Valid(
@@ -285,6 +313,30 @@ async def import_contacts(upload: UploadFile, tags: list[str]):
         ),
     )
     INVALID = (
+        # The same helper, awaited by a route too: it runs per request.
+        Invalid(
+            """
+from contextlib import asynccontextmanager
+from fastapi import FastAPI
+
+async def check_admin_settings():
+    with open("/var/lib/app/.super_user", "w") as file:
+        file.write("admin")
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    await check_admin_settings()
+    yield
+
+app = FastAPI(lifespan=lifespan)
+
+@app.post("/admin/reset")
+async def reset():
+    await check_admin_settings()
+""",
+            expected=((6, 10, 6, 14),),
+            message="`open` (`builtins.open`) blocks the event loop in async function `check_admin_settings`",
+        ),
         Invalid(
             # Reduced from a CSV import route: the upload's spooled file iterated on the
             # loop, directly and through csv.reader, and a descriptor wrapped by os.fdopen.

@@ -83,8 +83,35 @@ async def offload(cmd):
     return await anyio.to_thread.run_sync(subprocess.check_output, cmd)
 """
         ),
+        # ``WNOHANG`` polls: the call returns at once (reduced from litellm's zombie reaper).
+        Valid(
+            """
+import os
+
+async def reap_zombies():
+    while True:
+        pid, _ = os.waitpid(-1, os.WNOHANG)
+        if pid == 0:
+            return
+
+async def probe(pid: int) -> bool:
+    probe_pid, _ = os.waitpid(pid, options=os.WNOHANG | os.WUNTRACED)
+    return probe_pid == 0
+"""
+        ),
     )
     INVALID = (
+        # Without ``WNOHANG`` the wait lasts until the child exits.
+        Invalid(
+            """
+import os
+
+async def wait_engine(pid: int):
+    os.waitpid(pid, 0)
+""",
+            expected=((5, 5, 5, 15),),
+            message="`os.waitpid` blocks the event loop in async function `wait_engine`",
+        ),
         Invalid(
             """
 import os

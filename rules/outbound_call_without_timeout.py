@@ -43,6 +43,18 @@ def _where(ctx: ModuleContext, function: object, word: str = "in") -> str:
     return ""
 
 
+def _runs_once(ctx: ModuleContext, owner: FunctionNode | ast.Module) -> bool:
+    """Import-time code, and code only startup, lifespan, CLI or import-time code reaches."""
+    if ctx.settings.check_startup:
+        return False
+    return isinstance(owner, ast.Module) or ctx.runs_only_once(owner)
+
+
+def _builds_client(name: str) -> bool:
+    """``aiohttp.ClientSession``, ``httpx.AsyncClient``: an object built once serves later requests."""
+    return name.rpartition(".")[2][:1].isupper()
+
+
 class OutboundCallWithoutTimeout(Rule):
     """
     ## What it does
@@ -53,6 +65,12 @@ class OutboundCallWithoutTimeout(Rule):
     default is 5 seconds); `aiohttp.ClientSession` without `timeout=` (aiohttp's default
     is 300 seconds in total) unless every request made through it sets one; and timeout
     objects whose every field is `None`.
+
+    Requests made once, at import time or in code that only startup, lifespan, CLI or
+    import-time code reaches, are left alone: no worker waits on them per request. A client
+    or session built there is still checked, since it serves later requests. A session
+    that leaves the function that builds it (stored, returned) is judged by the requests
+    this module sends through sessions of its type.
 
     ## Why is this bad?
     A request handler that waits on an upstream without a deadline holds a worker, a
@@ -128,11 +146,14 @@ class OutboundCallWithoutTimeout(Rule):
             if not candidates:
                 continue
             scope = ctx.inference.scope(owner)
+            once = _runs_once(ctx, owner)
             for node in candidates:
                 callee = callee_of(ctx, node.func, scope)
                 entry = TIMEOUT_CALLS.get(callee or "")
                 if entry is None or (socket_default and entry.name.startswith(SOCKET_BASED)):
                     continue
+                if once and not _builds_client(entry.name):
+                    continue  # a request made once, at import or startup, holds no worker per request
                 if entry.name.startswith("requests.Session.") and dotted_text(_receiver(node)) in mounted:
                     continue
                 problem = self._problem(ctx, node, entry, scope, owner)
@@ -186,6 +207,68 @@ class OutboundCallWithoutTimeout(Rule):
         return None
 
     VALID = (
+        # Requests made once, at import (reduced from open-webui's branding fetch in config.py)
+        # or by code only startup reaches: no worker waits on them per request.
+        Valid(
+            """
+import os
+import requests
+from fastapi import FastAPI
+
+CUSTOM_NAME = os.getenv("CUSTOM_NAME", "")
+if CUSTOM_NAME:
+    data = requests.get(f"https://api.example.com/custom/{CUSTOM_NAME}").json()
+
+def fetch_release_notes():
+    return requests.get("https://api.example.com/releases/latest").json()
+
+app = FastAPI()
+
+@app.on_event("startup")
+def load_release_notes():
+    app.state.notes = fetch_release_notes()
+"""
+        ),
+        # A shared session that leaves the function that builds it: every request this module
+        # sends through a session passes a timeout (reduced from litellm's Presidio guardrail),
+        # or a transport of another package sends them (reduced from litellm's shared session).
+        Valid(
+            """
+import aiohttp
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+class PresidioMasking:
+    def __init__(self):
+        self._http_session = None
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[aiohttp.ClientSession]:
+        if self._http_session is None:
+            self._http_session = aiohttp.ClientSession()
+        yield self._http_session
+
+    async def analyze(self, text: str):
+        async with self._session() as session:
+            async with session.post("http://presidio/analyze", json={"text": text}, timeout=aiohttp.ClientTimeout(total=10)) as response:
+                return await response.json()
+"""
+        ),
+        Valid(
+            """
+from aiohttp import ClientSession, TCPConnector
+from fastapi import FastAPI
+
+app = FastAPI()
+
+async def initialize_shared_session() -> ClientSession:
+    return ClientSession(connector=TCPConnector(limit=1000))
+
+@app.on_event("startup")
+async def startup():
+    app.state.http = await initialize_shared_session()
+"""
+        ),
         Valid(
             """
 from aiohttp import ClientSession, ClientTimeout
@@ -277,6 +360,22 @@ async def stop_sandbox(sandbox_url: str):
         ),
     )
     INVALID = (
+        # The shared session's requests in this module pass no timeout.
+        Invalid(
+            """
+import aiohttp
+
+class Pipelines:
+    def __init__(self):
+        self.session = aiohttp.ClientSession()
+
+    async def run(self, url: str):
+        async with self.session.post(url, json={}) as response:
+            return await response.json()
+""",
+            expected=((6, 24, 6, 45),),
+            message="`aiohttp.ClientSession` in function `Pipelines.__init__` is created without `timeout=`",
+        ),
         Invalid(
             """
 import aiohttp
@@ -455,9 +554,28 @@ def _every_request_sets_timeout(ctx: ModuleContext, construction: ast.Call, entr
     methods = SESSION_REQUESTS.get(entry.name.replace("ProxyManager", "PoolManager"), frozenset())
     calls = calls_through(ctx, construction, owner)  # type: ignore[arg-type]
     if calls is None:
-        return False
+        return _shared_requests_set_timeout(ctx, entry, owner)
     requests = [call for call in calls if isinstance(call.func, ast.Attribute) and call.func.attr in methods]
     return bool(requests) and all(keyword(call, "timeout") is not None for call in requests)
+
+
+def _shared_requests_set_timeout(ctx: ModuleContext, entry: TimeoutCall, owner: ast.AST) -> bool:
+    """A session that leaves the function that builds it (stored, returned, yielded) is
+    judged by the requests this module sends through sessions of its type: all of them
+    pass ``timeout=``. A shared session built once, at startup, whose requests this
+    module does not show (a transport of another package sends them) is left alone too."""
+    methods = SESSION_REQUESTS.get(entry.name.replace("ProxyManager", "PoolManager"), frozenset())
+    prefix = entry.name.replace("ProxyManager", "PoolManager") + "."
+    requests = []
+    for function in [ctx.tree, *_functions(ctx.tree)]:
+        candidates = [call for call in local_calls(function) if isinstance(call.func, ast.Attribute) and call.func.attr in methods]
+        if not candidates:
+            continue
+        scope = ctx.inference.scope(function)
+        requests += [call for call in candidates if (callee_of(ctx, call.func, scope) or "").startswith(prefix)]
+    if requests:
+        return all(keyword(call, "timeout") is not None for call in requests)
+    return isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)) and not ctx.settings.check_startup and ctx.runs_only_once(owner)
 
 
 def _sets_default_timeout(ctx: ModuleContext) -> bool:

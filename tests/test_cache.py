@@ -86,13 +86,6 @@ def test_a_warm_run_parses_nothing_and_reports_the_same(project: Project):
     assert warm.sources == cold.sources
 
 
-def test_pass_1_checks_the_files_that_rest_on_no_other_module_and_pass_2_the_others(project: Project):
-    # routes.py's finding comes from app.rates: checked against its own summary alone it
-    # would be missing, so that file is parsed again and checked against the whole index.
-    assert lines(project.check(tuple(FILES), cache=False)) == [(10, "FL107")]
-    assert project.parsed == Counter({"app/__init__.py": 1, "app/other.py": 1, "app/rates.py": 1, "app/routes.py": 2})
-
-
 def test_one_changed_file_is_the_only_summary_recomputed(project: Project):
     project.check()
     project.write("app/other.py", "def unrelated():\n    return 2\n")
@@ -381,3 +374,43 @@ def test_content_changed_behind_an_unchanged_size_and_mtime_is_seen(project: Pro
     assert lines(project.check()) == [(10, "FL107")]
     assert reads["app/rates.py"] == 1 and reads["app/other.py"] == 0
     assert "requests.put" in project.check().index().modules["app.rates"].functions["fetch_rates"].blocking[0][0]
+
+
+BOOT = """
+    async def load_config():
+        with open("/etc/app/config.yaml") as f:
+            return f.read()
+    """
+MAIN = """
+    from fastapi import FastAPI
+
+    from app.boot import load_config
+
+    app = FastAPI()
+
+    @app.on_event("startup")
+    async def startup():
+        await load_config()
+    """
+ADMIN = """
+    from fastapi import APIRouter
+
+    from app.boot import load_config
+
+    router = APIRouter()
+
+    @router.post("/reload")
+    async def reload():
+        return await load_config()
+    """
+
+
+def test_a_caller_added_in_another_module_rechecks_code_that_ran_only_at_startup(project: Project):
+    project.write("app/boot.py", BOOT)
+    project.write("app/main.py", MAIN)
+    assert lines(project.check(("app/boot.py",))) == []
+    project.write("app/admin.py", ADMIN)
+    assert lines(project.check(("app/boot.py",))) == [(2, "FL103")]
+    assert project.parsed == Counter({"app/admin.py": 1, "app/boot.py": 1})
+    (project.root / "app/admin.py").unlink()
+    assert lines(project.check(("app/boot.py",))) == []

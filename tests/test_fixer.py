@@ -179,12 +179,12 @@ def test_rules_and_statistics_mark_a_rule_alike(project: Path):
 
 
 def test_json_carries_the_timeout_fix_with_the_configured_seconds(project: Path):
-    (project / "app.py").write_text('import requests\n\nrequests.get("https://example.com")\n')
+    (project / "app.py").write_text('import requests\n\ndef f():\n    requests.get("https://example.com")\n')
     (project / "fastlint.toml").write_text("default-timeout = 3\n")
     (item,) = json.loads(run("app.py", "--output-format", "json").stdout)
     assert item["fix"] == {
         "applicability": "unsafe",
-        "edits": [{"content": ", timeout=3", "location": {"row": 3, "column": 35}, "end_location": {"row": 3, "column": 35}}],
+        "edits": [{"content": ", timeout=3", "location": {"row": 4, "column": 39}, "end_location": {"row": 4, "column": 39}}],
         "message": "Pass `timeout=3`",
     }
 
@@ -295,7 +295,7 @@ def test_display_only_fixes_are_never_applied():
         pytest.param("FL102", "import time\nasyncio = None\n\nasync def f():\n    time.sleep(1)\n", id="asyncio-bound-otherwise"),
         pytest.param("FL102", "import time\n\nasync def f():\n    return time.sleep(1)\n", id="sleep-as-value"),
         pytest.param("FL102", "from time import sleep\n\nasync def f(*a):\n    sleep(*a)\n", id="sleep-starred"),
-        pytest.param("FL301", "import requests\n\nrequests.get(u for u in 'ab')\n", id="generator-argument"),
+        pytest.param("FL301", "import requests\n\ndef f():\n    requests.get(u for u in 'ab')\n", id="generator-argument"),
         pytest.param("FL301", "import aiohttp\n\nasync def f(**kw):\n    async with aiohttp.ClientSession(**kw) as s:\n        await s.get('u', timeout=None)\n", id="aiohttp-explicit-none-on-a-request"),
         pytest.param("FL502", "from fastapi import FastAPI\n\napp = FastAPI(  # dev only\n    debug=True,\n)\n", id="comment-in-removed-text"),
     ],
@@ -328,8 +328,8 @@ def test_no_fix_is_offered(code: str, source: str):
             id="urlopen",
         ),
         pytest.param(
-            "FL301", "import requests\n\nrequests.get()\nrequests.get('u',)\n",
-            "import requests\n\nrequests.get(timeout=10)\nrequests.get('u', timeout=10,)\n", id="no-arguments-trailing-comma",
+            "FL301", "import requests\n\ndef f():\n    requests.get()\n    requests.get('u',)\n",
+            "import requests\n\ndef f():\n    requests.get(timeout=10)\n    requests.get('u', timeout=10,)\n", id="no-arguments-trailing-comma",
         ),
         pytest.param(
             "FL102", '"""Doc."""\nfrom __future__ import annotations\n\nimport time\n\nasync def f():\n    (time.sleep)(1)\n',

@@ -97,10 +97,13 @@ def test_the_message_names_the_request_and_the_decorator():
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
-        pytest.param("import socket, requests\nsocket.setdefaulttimeout(None)\nrequests.get('u')\n", [3], id="default-none-does-not-help"),
-        pytest.param("import socket, requests\nsocket.setdefaulttimeout(3)\nrequests.get('u')\n", [], id="module-default-timeout"),
-        pytest.param("import httpx\nhttpx.get('u', timeout=httpx.Timeout(None))\n", [2], id="httpx-timeout-none"),
-        pytest.param("import httpx\nhttpx.get('u', timeout=httpx.Timeout(None, connect=5))\n", [], id="httpx-partly-bounded"),
+        pytest.param("import socket, requests\nsocket.setdefaulttimeout(None)\ndef f():\n    requests.get('u')\n", [4], id="default-none-does-not-help"),
+        pytest.param("import socket, requests\nsocket.setdefaulttimeout(3)\ndef f():\n    requests.get('u')\n", [], id="module-default-timeout"),
+        pytest.param("import httpx\ndef f():\n    httpx.get('u', timeout=httpx.Timeout(None))\n", [3], id="httpx-timeout-none"),
+        pytest.param("import httpx\ndef f():\n    httpx.get('u', timeout=httpx.Timeout(None, connect=5))\n", [], id="httpx-partly-bounded"),
+        # Import-time code runs once; a client built there serves later requests.
+        pytest.param("import requests\nrequests.get('u')\n", [], id="request-at-import"),
+        pytest.param("import httpx\nclient = httpx.Client(timeout=None)\n", [2], id="client-built-at-import"),
         pytest.param(
             "import aiohttp\nasync def f(s: aiohttp.ClientSession):\n    await s.get('u', timeout=aiohttp.ClientTimeout())\n",
             [3],

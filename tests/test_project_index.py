@@ -301,7 +301,7 @@ def test_roles_registered_in_another_module_reach_the_function(shop: ProjectInde
         assert roles["get_user"][0].endpoint == "POST /me"
     assert consulted == {"<roles>:shop.deps"}
     digests = shop.fact_digests()
-    assert set(digests) == {"<orm-registry>", "<request-state>", "<modules>", *(f"<roles>:{module}" for module in SHOP)}
+    assert set(digests) == {"<orm-registry>", "<request-state>", *(f"<{fact}>:{module}" for module in SHOP for fact in ("roles", "reach"))}
 
 
 def test_replacing_a_module_forgets_exactly_the_answers_resting_on_it(index: ProjectIndex):
@@ -334,12 +334,93 @@ def test_replacing_a_module_renews_the_facts_every_module_gives():
     assert index.orm_model("Book") is not None
 
 
-def test_going_through_every_module_rests_on_which_modules_exist(shop: ProjectIndex):
-    with shop.recording() as consulted:
-        assert "shop.deps" in shop.module_names()
-    assert consulted == {"<modules>"}
-    with shop.recording() as consulted:
-        shop.capacity("workers")
-    assert "<modules>" in consulted
-    grown = ProjectIndex([*shop.modules.values(), ModuleSummary("shop.extra", False)], shop.knowledge)
-    assert grown.fact_digests()["<modules>"] != shop.fact_digests()["<modules>"]
+SERVING = {
+    "svc.main": (
+        """
+        import asyncio
+        from contextlib import asynccontextmanager
+        from fastapi import FastAPI
+        from svc import boot, listen, wallets
+
+        @asynccontextmanager
+        async def lifespan(app):
+            await boot.load_config()
+            asyncio.create_task(listen.invoices(wallets.get_wallet()))
+            yield
+
+        app = FastAPI(lifespan=lifespan)
+
+        @app.get("/status")
+        async def status():
+            return await boot.shared()
+        """,
+        False,
+    ),
+    "svc.boot": (
+        """
+        async def load_config():
+            return read_file()
+
+        async def shared():
+            return read_file()
+
+        def read_file():
+            return open("/etc/app.yaml").read()
+
+        def unused():
+            return 1
+        """,
+        False,
+    ),
+    "svc.listen": (
+        """
+        async def invoices(wallet):
+            async for payment in wallet.stream():
+                print(payment)
+        """,
+        False,
+    ),
+    "svc.wallets": (
+        """
+        class Wallet:
+            async def stream(self):
+                yield None
+
+        class Strike(Wallet):
+            async def stream(self):
+                yield 1
+
+        def get_wallet() -> Wallet:
+            return Strike()
+        """,
+        False,
+    ),
+    "svc.cli": (
+        """
+        import typer
+        from svc import boot
+
+        app = typer.Typer()
+
+        @app.command()
+        def config():
+            boot.read_file()
+        """,
+        False,
+    ),
+}
+
+
+def test_served_and_once_only_functions_are_told_apart():
+    index = ProjectIndex([summary_of(name, text, package) for name, (text, package) in SERVING.items()], KNOWLEDGE)
+    with index.recording() as consulted:
+        boot = index.reach("svc.boot")
+    assert consulted == {"<reach>:svc.boot"}
+    # Awaited by the lifespan only; called from a route too; reached from nothing.
+    assert boot == {"load_config": "once", "shared": "served", "read_file": "served"}
+    # A task the lifespan starts runs while serving, and so do the methods it calls on an
+    # untyped parameter (by name: every project method called `stream`).
+    assert index.reach("svc.listen") == {"invoices": "served"}
+    assert index.reach("svc.wallets") == {"Wallet.stream": "served", "Strike.stream": "served", "get_wallet": "once"}
+    assert index.reach("svc.main") == {"lifespan": "once", "status": "served"}
+    assert index.reach("svc.cli") == {"config": "once"}

@@ -10,7 +10,7 @@ from fastlint.analysis.inference import Scope, TypeInference
 from fastlint.analysis.names import may_resolve_to
 from fastlint.analysis.once import cache_key, once_nodes
 from fastlint.analysis.syntax import FunctionNode, local_calls, module_statements, walk_local
-from fastlint.knowledge.blocking import BOUNDED_ONLY, NON_WAITING, BlockingCall
+from fastlint.knowledge.blocking import BOUNDED_ONLY, NO_HANG_OPTIONS, NON_WAITING, BlockingCall
 from fastlint.knowledge.sdk import CONNECTING_CONSTRUCTORS, SDK_BY_TYPE, sdk_of
 from fastlint.knowledge.tables import Knowledge
 
@@ -94,6 +94,8 @@ def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledg
             continue
         if entry.code in _WAITING_CODES and not _waits(inference, node, name or "", scope):
             continue
+        if name in NO_HANG_OPTIONS and _polls(node, NO_HANG_OPTIONS[name]):
+            continue
         found.append((node, entry, name or entry.name))
     for node, name in iterations:
         entry = knowledge.blocking_call(name)
@@ -123,6 +125,15 @@ def _waits(inference: TypeInference, call: ast.Call, name: str, scope: Scope) ->
     if name in BOUNDED_ONLY:
         return _is_bounded(inference, call, BOUNDED_ONLY[name], scope)
     return True
+
+
+def _polls(call: ast.Call, position: int) -> bool:
+    """``os.waitpid(pid, os.WNOHANG)`` (also ``WNOHANG | WUNTRACED``) returns at once."""
+    options = _argument(call, "options", position)
+    return options is not None and any(
+        (isinstance(node, ast.Attribute) and node.attr == "WNOHANG") or (isinstance(node, ast.Name) and node.id == "WNOHANG")
+        for node in ast.walk(options)
+    )
 
 
 def _argument(call: ast.Call, keyword: str, position: int) -> ast.expr | None:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, TypeVar, cast
 from fastlint.analysis.fastapi_model import FastAPIModel, build_model
 from fastlint.analysis.inference import TypeInference
 from fastlint.analysis.names import NameTable
-from fastlint.analysis.syntax import FunctionNode, nodes_of
+from fastlint.analysis.reachability import ONCE
+from fastlint.analysis.syntax import FunctionNode, module_statements, nodes_of
 from fastlint.finding import Finding, Fix, Position, Root
 from fastlint.knowledge.tables import Knowledge
 from fastlint.settings import Settings
@@ -99,7 +100,43 @@ class ModuleContext:
         """Async code that runs while the server serves (startup only with ``check-startup``)."""
         if not isinstance(function, ast.AsyncFunctionDef):
             return False
-        return self.settings.check_startup or not self.model.runs_only_once(function)
+        return self.settings.check_startup or not self.runs_only_once(function)
+
+    def runs_only_once(self, function: FunctionNode) -> bool:
+        """Lifespan, startup and shutdown code, and code that only they (or CLI commands, or
+        import-time code) reach, through any module (``fastlint.analysis.reachability``).
+        A function FastAPI runs per request is never once-only, wherever it is defined."""
+        if self.model.runs_only_once(function):
+            return True
+        if self.project is None or any(not role.once for role in self.model.roles_of(function)):
+            return False
+        local = self._top_level_names.get(function) or self._caller_top_level(function)
+        return local is not None and self.project.reach(self.module).get(local) == ONCE
+
+    @cached_property
+    def _top_level_names(self) -> dict[ast.AST, str]:
+        """Module-level functions and methods by the local name summaries give them."""
+        found: dict[ast.AST, str] = {}
+        for node in module_statements(self.tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found[node] = node.name
+            elif isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        found[item] = f"{node.name}.{item.name}"
+        return found
+
+    def _caller_top_level(self, function: FunctionNode) -> str | None:
+        """The module-level function or method around a nested function that calls it by
+        name: the nested one runs when that one runs. One it only defines (a route or a
+        callback it registers) may run at any later time."""
+        line = function.lineno
+        enclosing = [(node.lineno, node) for node in self._top_level_names if node.lineno <= line <= (node.end_lineno or node.lineno)]  # type: ignore[attr-defined]
+        if not enclosing:
+            return None
+        top = max(enclosing, key=lambda item: item[0])[1]
+        calls = (node for node in ast.walk(top) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name))
+        return self._top_level_names[top] if any(call.func.id == function.name for call in calls) else None  # type: ignore[attr-defined]
 
     def fact(self, key: str, compute: Callable[[ModuleContext], T]) -> T:
         """A value several rules share (the blocking calls, say), computed on first use.

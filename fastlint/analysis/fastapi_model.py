@@ -135,6 +135,7 @@ class _ModelBuilder:
         self.names = names
         self.model = FastAPIModel()
         self.classes: dict[str, ast.ClassDef] = {}
+        self.all_classes: list[ast.ClassDef] = []
         self.functions: list[FunctionNode] = []
         self.calls: list[ast.Call] = []
 
@@ -145,6 +146,7 @@ class _ModelBuilder:
                 self.functions.append(node)
             elif isinstance(node, ast.ClassDef):
                 self.classes.setdefault(node.name, node)
+                self.all_classes.append(node)
                 for item in node.body:
                     if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                         self.model.owners[item] = node
@@ -223,10 +225,10 @@ class _ModelBuilder:
             self._add_function_role(target.func if isinstance(target, ast.Call) else target, Role(RoleKind.ENTRYPOINT))
             return
         if callee in ("starlette.routing.Route", "starlette.routing.WebSocketRoute") and len(call.args) >= 2:
-            path = string_value(call.args[0]) or ""
+            path = path_text(call.args[0]) or ""
             websocket = callee.endswith("WebSocketRoute")
             role = Role(RoleKind.WEBSOCKET, path) if websocket else Role(RoleKind.ROUTE, _endpoint(keyword(call, "methods"), path))
-            self._add_function_role(call.args[1], role)
+            self._add_function_role(call.args[1], role, call)
             return
         if callee in MIDDLEWARE_ENTRIES and call.args:  # ``FastAPI(middleware=[Middleware(Timing)])``
             self._add_middleware(call.args[0])
@@ -248,15 +250,15 @@ class _ModelBuilder:
     def _collect_app_method_call(self, method: str, call: ast.Call, prefix: str) -> None:
         args = call.args
         if method == "add_api_route" and len(args) >= 2:
-            path = prefix + (string_value(args[0]) or "")
-            self._add_function_role(args[1], Role(RoleKind.ROUTE, _endpoint(keyword(call, "methods"), path)))
+            path = prefix + (path_text(args[0]) or "")
+            self._add_function_role(args[1], Role(RoleKind.ROUTE, _endpoint(keyword(call, "methods"), path)), call)
         elif method in ("add_api_websocket_route", "add_websocket_route") and len(args) >= 2:
-            self._add_function_role(args[1], Role(RoleKind.WEBSOCKET, prefix + (string_value(args[0]) or "")))
+            self._add_function_role(args[1], Role(RoleKind.WEBSOCKET, prefix + (path_text(args[0]) or "")), call)
         elif method == "add_event_handler" and len(args) >= 2:
             kind = RoleKind.STARTUP if string_value(args[0]) == "startup" else RoleKind.SHUTDOWN
-            self._add_function_role(args[1], Role(kind))
+            self._add_function_role(args[1], Role(kind), call)
         elif method == "add_exception_handler" and len(args) >= 2:
-            self._add_function_role(args[1], Role(RoleKind.EXCEPTION_HANDLER))
+            self._add_function_role(args[1], Role(RoleKind.EXCEPTION_HANDLER), call)
         elif method == "add_middleware" and args:
             self._add_middleware(args[0])
 
@@ -285,8 +287,12 @@ class _ModelBuilder:
 
     # -- role bookkeeping --------------------------------------------------------------
 
-    def _add_function_role(self, reference: ast.expr | None, role: Role) -> None:
+    def _add_function_role(self, reference: ast.expr | None, role: Role, site: ast.AST | None = None) -> None:
         if reference is None:
+            return
+        method = self._own_method(reference, site) if site is not None else None
+        if method is not None:  # ``self.router.add_api_route("/x", self.get_x)`` in a method of the class
+            self._add_role(method, role)
             return
         if isinstance(reference, ast.Name):
             definition = self.names.definitions.get(reference.id)
@@ -311,6 +317,17 @@ class _ModelBuilder:
         if role not in roles:
             roles.append(role)
 
+    def _own_method(self, reference: ast.expr, site: ast.AST) -> FunctionNode | None:
+        """``self.get_x`` at ``site``: the method ``get_x`` of the class whose body holds ``site``."""
+        if not (isinstance(reference, ast.Attribute) and isinstance(reference.value, ast.Name) and reference.value.id in ("self", "cls")):
+            return None
+        line = getattr(site, "lineno", 0)
+        enclosing = [c for c in self.all_classes if c.lineno <= line <= (c.end_lineno or c.lineno)]
+        if not enclosing:
+            return None
+        owner = max(enclosing, key=lambda c: c.lineno)
+        return next((item for item in owner.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == reference.attr), None)
+
     def _local_class(self, reference: ast.expr) -> ast.ClassDef | None:
         if isinstance(reference, ast.Name):
             definition = self.names.definitions.get(reference.id)
@@ -321,7 +338,7 @@ class _ModelBuilder:
 
 def _decorator_role(attr: str, decorator: ast.Call, prefix: str) -> Role | None:
     path_arg = decorator.args[0] if decorator.args else keyword(decorator, "path")
-    path = string_value(path_arg)
+    path = path_text(path_arg)
     if attr in HTTP_METHODS:
         return Role(RoleKind.ROUTE, f"{attr.upper()} {prefix}{path or ''}") if path is not None else None
     if attr in ("api_route", "route") and path is not None:
@@ -336,6 +353,20 @@ def _decorator_role(attr: str, decorator: ast.Call, prefix: str) -> Role | None:
     if attr == "exception_handler":
         return Role(RoleKind.EXCEPTION_HANDLER)
     return None
+
+
+def path_text(node: ast.AST | None) -> str | None:
+    """A route's path: a string, or an f-string with its placeholders kept as written
+    (``f"/steps/{CHECK_STEP}/runs"``)."""
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for value in node.values:
+            if isinstance(value, ast.FormattedValue):
+                parts.append("{" + (dotted_text(value.value) or "...") + "}")
+            else:
+                parts.append(string_value(value) or "")
+        return "".join(parts)
+    return string_value(node)
 
 
 def _endpoint(methods: ast.expr | None, path: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from fastlint.analysis.capacity import capacity_facts
@@ -22,6 +22,7 @@ from fastlint.analysis.names import NameTable
 from fastlint.analysis.once import cache_key, constant_arguments, once_nodes
 from fastlint.analysis.orm_models import ModelInfo, orm_models
 from fastlint.analysis.queries import WRITE_METHODS, read_query, returned_rows
+from fastlint.analysis.reachability import entry_points, function_reach
 from fastlint.analysis.schemas import SchemaClass, schema_classes
 from fastlint.analysis.syntax import FunctionNode, is_sync_generator, iterated_calls, local_calls, module_statements, nodes_of, walk_local
 from fastlint.knowledge.blocking import LIFECYCLE_WAITS
@@ -57,6 +58,12 @@ class FunctionSummary:
     # The ORM class whose rows it returns (as this module names it) and whether it sets loader
     # options (``fastlint.analysis.queries.returned_rows``; FL401 where a caller iterates them).
     rows: tuple[str, bool] | None = None
+    # What else it may run, for ``fastlint.analysis.reachability``: names the nested functions
+    # it calls call; names it passes on (by reference, as tasks, in callbacks); methods called
+    # on objects of unknown type.
+    reaches: tuple[str, ...] = ()
+    spawns: tuple[str, ...] = ()
+    unknown_methods: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,8 @@ class ModuleSummary:
     # Calls of app factories (callees named ``*app*``: ``create_app(debug=True)``): callee ->
     # whether some call may set the docs (``openapi_url=``, ``docs_url=``, ``redoc_url=``, ``**``).
     app_calls: dict[str, bool] = field(default_factory=dict)
+    # (``served`` | ``once``, name): entry points (``fastlint.analysis.reachability``)
+    entries: tuple[tuple[str, str], ...] = ()
 
 
 def called(name: str) -> str:
@@ -106,6 +115,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
                     functions.append((f"{node.name}.{item.name}", item))
     inference = TypeInference(names, tree, owners.get, called)
     summaries: dict[str, FunctionSummary] = {}
+    local_names = {function: f"{module}.{local}" for local, function in functions}
     for local, function in functions:
         blocking = list(blocking_calls_in(function, inference, knowledge))
         direct = {id(call) for call, _, _ in blocking}
@@ -116,6 +126,8 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
             if key == "fixed"  # the body runs once per process
             else _project_calls(function, inference, knowledge, direct, f"{module}.{owner.name}" if owner else None)
         )
+        owner_name = f"{module}.{owner.name}" if owner else None
+        reaches, spawns, unknown = function_reach(function, _namer(inference, owner_name))
         summaries[local] = FunctionSummary(
             name=local,
             is_async=isinstance(function, ast.AsyncFunctionDef),
@@ -130,7 +142,12 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
             clients=() if key == "fixed" else _per_call_clients(function, inference, knowledge),
             queries=key != "fixed" and _runs_query(function, inference),
             rows=returned_rows(function, inference),
+            reaches=reaches,
+            spawns=spawns,
+            unknown_methods=unknown,
         )
+    model = build_model(tree, names) if _may_register(names) else None
+    module_scope = inference.module_scope
     return ModuleSummary(
         module,
         is_package,
@@ -139,12 +156,13 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
         classes,
         _instances(tree, inference),
         orm_models(tree, names),
-        _registers(tree, names),
+        {name: tuple(roles) for name, roles in model.external_roles.items()} if model is not None else {},
         schema_classes(tree, names),
         _aliases(tree, inference),
         capacity_facts(tree, names),
         inference.state_types(),
         _app_calls(tree, names),
+        entry_points(tree, model, local_names, lambda expr: inference.callee(expr, module_scope)),
     )
 
 
@@ -189,6 +207,11 @@ def _project_calls(
             if id(node) in consumed:
                 iterated[name] = None
     return tuple(found), tuple(name for name, constant in found.items() if constant), tuple(iterated)
+
+
+def _namer(inference: TypeInference, owner: str | None) -> Callable[[ast.expr, FunctionNode], str | None]:
+    """``callee_name`` in the scope of a given function, for ``function_reach``."""
+    return lambda expr, scope_function: callee_name(expr, inference.scope(scope_function), inference, owner)
 
 
 def callee_name(func: ast.expr, scope: Scope, inference: TypeInference, owner: str | None) -> str | None:
@@ -262,13 +285,10 @@ def _decorator_name(decorator: ast.expr, names: NameTable) -> str | None:
     return names.qualified_name(decorator.func if isinstance(decorator, ast.Call) else decorator)
 
 
-def _registers(tree: ast.Module, names: NameTable) -> dict[str, tuple[Role, ...]]:
-    """The roles this module gives to functions it imports. Only a module that imports
-    FastAPI or Starlette (or an event-loop runner) can register one, so the others skip
-    building the model."""
-    if not any(target.split(".", 1)[0] in _REGISTERING for target in names.imports.values()):
-        return {}
-    return {name: tuple(roles) for name, roles in build_model(tree, names).external_roles.items()}
+def _may_register(names: NameTable) -> bool:
+    """Only a module that imports FastAPI or Starlette (or an event-loop runner) can give
+    roles to functions, so the others skip building the model."""
+    return any(target.split(".", 1)[0] in _REGISTERING for target in names.imports.values())
 
 
 def _module_assignments(tree: ast.Module) -> Iterator[tuple[list[ast.Name], ast.expr]]:

@@ -12,8 +12,7 @@ Two answers rest on facts that any module may add, not on modules one can name i
 advance: the roles other modules give to a module's functions, the ORM models of the
 whole registry (``relationship("Book")``) and what modules store on ``request.state``.
 They are noted as the pseudo-modules ``ROLES + module``, ``REGISTRY`` and ``STATE``,
-whose digests ``fact_digests`` computes. An answer that goes through every module rests
-on which modules exist too: the pseudo-module ``MODULES``.
+whose digests ``fact_digests`` computes.
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ from fastlint.analysis.fastapi_model import Role, RoleKind
 from fastlint.analysis.inference import CALLED, DIVIDED
 from fastlint.analysis.module_summary import DERIVED, PATH, FunctionSummary, ModuleSummary
 from fastlint.analysis.orm_models import ModelInfo
+from fastlint.analysis.reachability import ONCE, SERVED, Reachability
 from fastlint.analysis.schemas import SchemaClass
 from fastlint.digests import value_digest
 from fastlint.knowledge import types as known
@@ -38,7 +38,7 @@ T = TypeVar("T")
 ROLES = "<roles>:"
 REGISTRY = "<orm-registry>"
 STATE = "<request-state>"
-MODULES = "<modules>"
+REACH = "<reach>:"
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,7 @@ class ProjectIndex:
         self._registrations_read: set[str] = set()  # the modules resolving them looked at
         self._by_short_name: dict[str, list[str]] | None = None  # ORM model names by class name
         self._app_callers: dict[str, list[tuple[str, bool]]] | None = None  # app factory -> may its callers set docs
+        self._reach: dict[str, dict[str, str]] | None = None
 
     # -- names -------------------------------------------------------------------------
 
@@ -134,6 +135,8 @@ class ProjectIndex:
         )
         if roles:
             self._registered = None
+        if self._reach is not None and _reach_signature(old) != _reach_signature(summary):
+            self._reach = None  # a call, entry point or class changed: walk the graph again
         self._memo = {
             key: entry
             for key, entry in self._memo.items()
@@ -396,9 +399,11 @@ class ProjectIndex:
         """Digests of the pseudo-modules (see the module docstring) for the findings cache."""
         registry = sorted(name for summary in self.modules.values() for name in summary.models)
         state = sorted((module, sorted(summary.state.items())) for module, summary in self.modules.items() if summary.state)
-        digests = {REGISTRY: value_digest(registry), STATE: value_digest(state), MODULES: value_digest(sorted(self.modules))}
+        digests = {REGISTRY: value_digest(registry), STATE: value_digest(state)}
+        reach = self._reachability()
         for module in list(self.modules):
             digests[ROLES + module] = value_digest(sorted(self._registrations().get(module, {}).items()))
+            digests[REACH + module] = value_digest(sorted(reach.get(module, {}).items()))
         return digests
 
     # -- app factories -----------------------------------------------------------------
@@ -406,7 +411,7 @@ class ProjectIndex:
     def app_factory_calls(self, canonical: str) -> list[tuple[str, bool]]:
         """Each module that calls the app factory ``canonical`` (``create_app``), and whether
         its calls may set the docs. The answer rests on every module: any may call it."""
-        self._note([MODULES, *self.modules])
+        self._note(list(self.modules))
         if self._app_callers is None:
             self._app_callers = {}
             for summary in list(self.modules.values()):  # resolving may load modules (a partial index)
@@ -415,13 +420,102 @@ class ProjectIndex:
                     if resolved:
                         self._app_callers.setdefault(resolved, []).append((summary.module, sets_docs))
         return self._app_callers.get(canonical, [])
+    # -- served and once-only code -----------------------------------------------------
+
+    def reach(self, module: str) -> dict[str, str]:
+        """How this module's functions are reached, by local name: ``served`` (from a route,
+        dependency, middleware... of any module) or ``once`` (only from lifespan, startup,
+        CLI or import-time code); a function reached from neither is absent
+        (``fastlint.analysis.reachability``)."""
+        self._note((REACH + module,))
+        return self._reachability().get(module, {})
+
+    def _reachability(self) -> dict[str, dict[str, str]]:
+        if self._loader is not None:
+            return {}  # a partial index cannot tell that nothing serving reaches a function
+        if self._reach is None:
+            self._stack.append(set())  # the pseudo-module digests stand for what this reads
+            try:
+                self._reach = self._compute_reachability()
+            finally:
+                self._stack.pop()
+        return self._reach
+
+    def _compute_reachability(self) -> dict[str, dict[str, str]]:
+        served: list[str] = []
+        once: list[str] = []
+        for summary in self.modules.values():
+            for kind, name in summary.entries:
+                found = self._function_named(name)
+                if found is not None:
+                    (served if kind == SERVED else once).append(found)
+        for module, by_local in self._registrations().items():
+            for local, roles in by_local.items():
+                kinds = {SERVED if not role.once else ONCE for role in roles}
+                (served if SERVED in kinds else once).append(f"{module}.{local}")
+        methods: dict[str, list[str]] = {}
+        subclasses: dict[str, list[str]] = {}
+        for summary in self.modules.values():
+            for local in summary.functions:
+                if "." in local:
+                    methods.setdefault(local.rpartition(".")[2], []).append(f"{summary.module}.{local}")
+            for name, bases in summary.classes.items():
+                for base in bases:
+                    resolved = self.resolve(base)
+                    if resolved:
+                        subclasses.setdefault(resolved, []).append(f"{summary.module}.{name}")
+        edges: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
+
+        def edges_of(name: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+            if name not in edges:
+                found = self.function(name)
+                if found is None:
+                    edges[name] = ((), (), ())
+                else:
+                    summary = found[1]
+                    runs = tuple(filter(None, (self._function_named(call) for call in (*summary.calls, *summary.reaches))))
+                    spawns = tuple(filter(None, (self._function_named(call) for call in summary.spawns)))
+                    edges[name] = (runs, spawns, summary.unknown_methods)
+            return edges[name]
+
+        def overrides(name: str) -> list[str]:
+            owner, _, method = name.rpartition(".")
+            found: list[str] = []
+            pending = list(subclasses.get(owner, ()))
+            seen: set[str] = set()
+            while pending:
+                subclass = pending.pop()
+                if subclass in seen:
+                    continue
+                seen.add(subclass)
+                pending.extend(subclasses.get(subclass, ()))
+                own = self.function(f"{subclass}.{method}")
+                if own is not None and own[0] == f"{subclass}.{method}":
+                    found.append(own[0])
+            return found
+
+        functions = [f"{summary.module}.{local}" for summary in list(self.modules.values()) for local in summary.functions]
+        walk = Reachability(functions, served, once, edges_of, overrides, lambda short: methods.get(short, ()))
+        result: dict[str, dict[str, str]] = {}
+        for kind, names in ((SERVED, walk.served), (ONCE, walk.once)):
+            for name in names:
+                split = self._split(name)
+                if split is not None and split[1]:
+                    result.setdefault(split[0].module, {})[".".join(split[1])] = kind
+        return result
+
+    def _function_named(self, name: str) -> str | None:
+        """The canonical name of the project function ``name`` denotes, or None."""
+        resolved = self.resolve(name)
+        found = self.function(resolved) if resolved else None
+        return found[0] if found is not None else None
 
     # -- capacity ----------------------------------------------------------------------
 
     def capacity(self, kind: str) -> list[tuple[str, int]]:
         """Every ``kind`` fact of the project (``threadpool``, ``workers``), with its module.
         The answer rests on every module: any of them may set the number."""
-        self._note([MODULES, *self.modules])
+        self._note(list(self.modules))
         return [(summary.module, value) for summary in list(self.modules.values()) for fact, value in summary.capacity if fact == kind]
 
     # -- blocking chains ---------------------------------------------------------------
@@ -498,15 +592,9 @@ class ProjectIndex:
         without a cached index), which cannot tell."""
         if self._loader is not None:
             return None
-        self._note([MODULES, *self.modules])
+        self._note(self.modules)
         module = name.rpartition(".")[0]
         return sorted(summary.module for summary in self.modules.values() if {name, module} & set(summary.imports.values()) and summary.module != module)
-
-    def module_names(self) -> list[str]:
-        """Every module of the project: an answer that goes through them all rests on which
-        modules exist (the pseudo-module ``MODULES``), not only on the ones it reads."""
-        self._note((MODULES,))
-        return sorted(self.modules)
 
     # -- what was consulted ------------------------------------------------------------
 
@@ -537,27 +625,13 @@ class ProjectIndex:
         return value  # type: ignore[return-value]
 
 
+def _reach_signature(summary: ModuleSummary | None) -> object:
+    """What the served and once-only verdicts rest on in one module."""
+    if summary is None:
+        return None
+    edges = {name: (f.calls, f.reaches, f.spawns, f.unknown_methods) for name, f in summary.functions.items()}
+    return summary.entries, edges, summary.classes, summary.imports, summary.instances, summary.registers
+
+
 def _role_order(role: Role) -> tuple[int, str]:
     return list(RoleKind).index(role.kind), role.endpoint or ""
-
-
-class ConsultsOthers(BaseException):
-    """A check against ``OwnIndex`` asked about another module of the project.
-
-    A BaseException, so that no ``except Exception`` on the way turns it into a finding."""
-
-
-class OwnIndex(ProjectIndex):
-    """The index of one module alone, for checking a file in pass 1 while its tree is at
-    hand: once ``others`` (the project's other modules) is set, a question about one of them
-    (or about every module) stops the check, which pass 2 then runs against the whole index."""
-
-    others: frozenset[str] = frozenset()
-
-    def _note(self, modules: Iterable[str]) -> None:
-        if not self._stack:
-            return
-        names = tuple(modules)
-        self._stack[-1].update(names)  # noted first: whatever catches the stop, the check is not used
-        if self.others and any(name in self.others or name == MODULES for name in names):
-            raise ConsultsOthers

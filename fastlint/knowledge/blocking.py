@@ -187,6 +187,10 @@ NON_WAITING: dict[str, tuple[str, int]] = {
     "shutdown": ("wait", 0),
 }
 
+# Process waits that return at once when their options include ``os.WNOHANG``: the
+# position of the options argument (``os.waitpid(pid, os.WNOHANG)`` polls).
+NO_HANG_OPTIONS: dict[str, int] = {"os.waitpid": 1, "os.wait4": 1, "os.waitid": 2}
+
 # Methods that wait only on a bounded object: ``put`` on a queue built with a positive ``maxsize``.
 BOUNDED_ONLY: dict[str, str] = {
     "queue.Queue.put": "maxsize",

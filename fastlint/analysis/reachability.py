@@ -1,0 +1,226 @@
+"""Which functions serving reaches, and which only startup reaches.
+
+Pass 1 writes down, per function, what it may run besides the calls that chains follow
+(``FunctionSummary.calls``): the calls of nested functions it calls; what it passes on
+(functions passed by reference, ``run_in_threadpool(search_web, ...)``, coroutines it
+starts as tasks, ``asyncio.create_task(listen())``, nested functions and lambdas it does
+not call itself); and the names of methods it calls on objects of unknown type. Per module it notes the entry points: functions FastAPI runs per
+request (routes, dependencies, middleware, exception handlers, websockets, background
+tasks), and code that runs once (lifespan, startup and shutdown hooks, ``asyncio.run``
+targets, CLI commands, calls made at import or under ``if __name__ == "__main__"``).
+
+The project index then walks the call graph from both kinds of entry points
+(``Reachability``): a function reached from a served entry point is served; one reached
+only from once-only code is once-only, and the rules leave its blocking calls alone
+(startup code runs once, before or beside serving). What once-only code passes on (a
+listener the lifespan starts as a task, a callback it registers) runs while the app
+serves, so it counts as served. Code
+reached from neither (dynamic dispatch the graph does not see, a library's public API)
+is reported as before: the walk only ever removes findings it can explain.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+
+from fastlint.analysis.fastapi_model import FastAPIModel, RoleKind
+from fastlint.analysis.syntax import FunctionNode, module_statements, walk_local
+
+SERVED, ONCE = "served", "once"
+# Roles whose code runs once (or per CLI invocation), not per request.
+_ONCE_ROLES = frozenset({RoleKind.LIFESPAN, RoleKind.STARTUP, RoleKind.SHUTDOWN, RoleKind.ENTRYPOINT})
+# Calls that start their argument as a task or thread: it runs on after the caller returns.
+_SPAWNERS = frozenset({"create_task", "ensure_future", "start_soon", "run_coroutine_threadsafe", "Thread", "Process"})
+# CLI frameworks' command decorators (``@app.command()``, ``@click.command()``).
+_CLI_DECORATORS = frozenset({"command", "group"})
+
+
+def function_reach(
+    function: FunctionNode, callee: Callable[[ast.expr, FunctionNode], str | None]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """What ``function`` may run besides its direct calls: (runs, passes on, unknown
+    methods). ``callee(expr, scope_function)`` names what an expression denotes.
+
+    It runs the calls of the nested functions it calls by name. What it passes on may run
+    at any later time, in any context: functions passed by reference
+    (``run_in_threadpool(search_web)``, ``on_event(handler)``), coroutines started as
+    tasks, the calls of nested functions and lambdas it does not call itself (a callback,
+    a route registered at startup)."""
+    runs: dict[str, None] = {}
+    passed: dict[str, None] = {}
+    unknown: dict[str, None] = {}
+    bodies: list[tuple[ast.AST, bool]] = [(function, True)]
+    index = 0
+    while index < len(bodies):
+        body, direct = bodies[index]
+        index += 1
+        scope_function = body if isinstance(body, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+        local = walk_local(body)
+        called = {node.func.id for node in local if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+        for node in local:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                bodies.append((node, direct and node.name in called))
+                continue
+            if isinstance(node, ast.Lambda):
+                bodies.append((node, False))
+                continue
+            if not isinstance(node, ast.Call):
+                continue
+            name = callee(node.func, scope_function)
+            if body is not function and name:
+                (runs if direct else passed)[name] = None
+            elif name is None and isinstance(node.func, ast.Attribute):
+                unknown[node.func.attr] = None
+            spawner = _spawner(node)
+            for argument in [*node.args, *(k.value for k in node.keywords)]:
+                target = argument.func if spawner and isinstance(argument, ast.Call) else argument
+                if isinstance(target, ast.Starred):
+                    target = target.value
+                if isinstance(target, (ast.Name, ast.Attribute)):
+                    name = callee(target, scope_function)
+                    if name:
+                        passed[name] = None
+    return tuple(runs), tuple(passed), tuple(unknown)
+
+
+def _spawner(call: ast.Call) -> bool:
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    return name in _SPAWNERS
+
+
+def entry_points(
+    tree: ast.Module, model: FastAPIModel | None, local_name: Mapping[FunctionNode, str], callee: Callable[[ast.expr], str | None]
+) -> tuple[tuple[str, str], ...]:
+    """(``served`` | ``once``, name) for this module's entry points: its own functions
+    (``local_name`` gives their qualified names; a nested function with a role lends it to
+    the function that defines it),
+    and the callees of code that runs at import or under ``if __name__ == "__main__"``."""
+    found: dict[tuple[str, str], None] = {}
+    tops = sorted(local_name.items(), key=lambda item: item[0].lineno)
+
+    def top_of(function: FunctionNode) -> str | None:
+        if function in local_name:
+            return local_name[function]
+        enclosing = [name for node, name in tops if node.lineno <= function.lineno <= (node.end_lineno or node.lineno)]
+        return enclosing[-1] if enclosing else None
+
+    if model is not None:
+        for function, roles in model.roles.items():
+            local = top_of(function)
+            if local is None:
+                continue
+            served = any(role.kind not in _ONCE_ROLES for role in roles)
+            found[(SERVED if served else ONCE, local)] = None
+    for function, local in local_name.items():
+        if any(_is_cli_decorator(decorator) for decorator in function.decorator_list):
+            found[(ONCE, local)] = None
+    for statement in module_statements(tree):
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Call):
+                name = callee(node.func)
+                if name:
+                    found[(ONCE, name)] = None
+    return tuple(found)
+
+
+def _is_cli_decorator(decorator: ast.expr) -> bool:
+    func = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return isinstance(func, ast.Attribute) and func.attr in _CLI_DECORATORS
+
+
+def _is_test(name: str) -> bool:
+    """A function of a test module (``tests.unit.test_users.test_x``, ``conftest``), as
+    the default ``test-paths`` name them."""
+    parts = name.split(".")
+    return any(part in ("tests", "test", "conftest") or part.startswith("test_") or part.endswith("_test") for part in parts[:-1])
+
+
+class Reachability:
+    """The served and once-only functions of a project, by canonical name.
+
+    ``edges(name)`` gives (runs, spawns, unknown methods) of a function, already resolved
+    to canonical function names; ``methods(short)`` the project methods of that name;
+    ``overrides(name)`` the methods of project subclasses that override a method.
+    """
+
+    def __init__(
+        self,
+        functions: Iterable[str],
+        served: Iterable[str],
+        once: Iterable[str],
+        edges: Callable[[str], tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]],
+        overrides: Callable[[str], Iterable[str]],
+        methods: Callable[[str], Iterable[str]],
+    ) -> None:
+        self._edges = edges
+        self._overrides = overrides
+        self._methods = methods
+        once = set(once)
+        once_reached, started = self._walk(once, by_name=False)
+        # ``FastAPI(lifespan=lifespan)`` passes the lifespan on, but it is known to run once.
+        served_reached, _ = self._walk([*served, *(started - once)], by_name=True)
+        self.served = served_reached
+        self.once = self._only_once_callers(functions, once, once_reached - served_reached)
+
+    def _only_once_callers(self, functions: Iterable[str], entries: set[str], candidates: set[str]) -> set[str]:
+        """The candidates every caller of which is once-only too (callers followed back to
+        the entry points): one caller that no entry point reaches (a background job the
+        index cannot trace, a plugin hook) keeps a function checked, and so does being
+        passed on by reference anywhere."""
+        callers: dict[str, set[str]] = {}
+        callees: dict[str, set[str]] = {}
+        passed: set[str] = set()
+        for caller in functions:
+            if _is_test(caller):
+                continue  # tests call startup code on purpose; they serve nothing
+            runs, spawns, unknown = self._edges(caller)
+            passed.update(spawns)
+            targets = [*runs]
+            for method in unknown:
+                targets += self._methods(method)
+            for target in list(targets):
+                targets += self._overrides(target)
+            for target in targets:
+                if target in candidates:
+                    callers.setdefault(target, set()).add(caller)
+                    callees.setdefault(caller, set()).add(target)
+        once = {name for name in candidates if name in entries or name not in passed}
+        pending = deque(once - entries)
+        while pending:
+            name = pending.popleft()
+            if name not in once or all(caller in once for caller in callers.get(name, ())):
+                continue
+            once.discard(name)
+            pending.extend(callee for callee in callees.get(name, ()) if callee in once and callee not in entries)
+        return once
+
+    def _walk(self, seeds: Iterable[str], by_name: bool) -> tuple[set[str], set[str]]:
+        """Every function reached from ``seeds``; without ``by_name``, tasks started along
+        the way are returned apart (they run while serving). Methods called on objects of
+        unknown type count as reached by name only when ``by_name``: the served side is
+        over-approximated, so a function is once-only only when serving surely misses it."""
+        seen = set(seeds)
+        queue = deque(seen)
+        started: set[str] = set()
+        while queue:
+            name = queue.popleft()
+            runs, spawns, unknown = self._edges(name)
+            targets = [*runs]
+            if by_name:
+                targets += spawns
+                for method in unknown:
+                    targets += self._methods(method)
+            else:
+                started.update(spawns)
+            for target in list(targets):
+                targets += self._overrides(target)
+            for target in targets:
+                if target not in seen:
+                    seen.add(target)
+                    queue.append(target)
+        return seen, started
