@@ -12,6 +12,7 @@ from fastlint import (
     await_allowed,
     awaited,
     awaited_as,
+    offload_to_threadpool,
     walk_local,
 )
 
@@ -94,8 +95,12 @@ class BlockingFileIoInAsync(BlockingCallRule):
     built in place becomes `await anyio.Path(p).read_text()`. `import anyio` is added
     (anyio ships with FastAPI). It is unsafe: other requests now run while the file is read,
     and code that relied on the read finishing before anything else ran may interleave;
-    anyio runs each operation in a worker thread, so it also takes threadpool slots. Other
-    blocking file calls (`os.listdir`, `shutil`...) get no fix.
+    anyio runs each operation in a worker thread, so it also takes threadpool slots. The
+    other blocking file calls (`os.remove(p)`, `shutil.rmtree(p)`, `path.unlink()`, a read
+    on a file held by a name) are offloaded as FL104's are: `await run_in_threadpool(os.remove, p)`,
+    unsafe for the same reasons (the call runs in a worker thread, sharing objects with the
+    requests on the loop); not where an `await` cannot keep the meaning, and not an `open`
+    outside a `with`.
 
     ## References
     - [AnyIO: Asynchronous file I/O](https://anyio.readthedocs.io/en/stable/fileio.html)
@@ -107,6 +112,10 @@ class BlockingFileIoInAsync(BlockingCallRule):
 
     def fix(self, ctx: ModuleContext, site: BlockingSite) -> Fix | None:
         """anyio's file API in place of the blocking one, for the two forms the Fix safety names."""
+        anyio_path = _is_anyio_path_call(ctx, site.call)
+        if site.name not in _OPENERS and not anyio_path:
+            # ``os.remove(p)``, ``shutil.rmtree(p)``, ``path.unlink()``: offloaded as FL104 does.
+            return offload_to_threadpool(ctx, site.call, site.function)
         usable, import_edit = add_import(ctx, "anyio")
         if not usable:
             return None
@@ -114,7 +123,8 @@ class BlockingFileIoInAsync(BlockingCallRule):
             edits = _open_file_edits(ctx, site)
             message = "Use `async with await anyio.open_file(...)`, awaiting the file's methods"
         else:
-            edits = _path_edits(ctx, site)
+            edit = awaited(ctx, site.call, site.function, callee="anyio.Path")
+            edits = [edit] if edit is not None else None
             message = "Use `await anyio.Path(...)`"
         if not edits:
             return None
@@ -507,9 +517,10 @@ def _open_file_edits(ctx: ModuleContext, site: BlockingSite) -> list[Edit] | Non
         for node in ast.walk(function)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _ASYNC_FILE_METHODS
     }
+    rebound = _rebinding_scopes(function, statement, name)
     uses = []
     for node in ast.walk(function):
-        if not (isinstance(node, ast.Name) and node.id == name) or node is statement.items[0].optional_vars:
+        if not (isinstance(node, ast.Name) and node.id == name) or node is statement.items[0].optional_vars or id(node) in rebound:
             continue
         use = methods.get(id(node))
         if use is None or id(node) not in inside or await_allowed(function, use) is None:
@@ -523,13 +534,42 @@ def _open_file_edits(ctx: ModuleContext, site: BlockingSite) -> list[Edit] | Non
     return [Edit(start, start, "async "), opened, *rewritten]  # type: ignore[list-item]
 
 
-def _path_edits(ctx: ModuleContext, site: BlockingSite) -> list[Edit] | None:
-    """``Path(p).read_text()`` -> ``await anyio.Path(p).read_text()``."""
-    call = site.call
+def _is_anyio_path_call(ctx: ModuleContext, call: ast.Call) -> bool:
+    """``Path(p).read_text()``-style: a read or write on a ``Path`` built in place, which
+    becomes ``await anyio.Path(p).read_text()``."""
     if not isinstance(call.func, ast.Attribute) or call.func.attr not in _ASYNC_PATH_METHODS:
-        return None
+        return False
     receiver = call.func.value
-    if not isinstance(receiver, ast.Call) or ctx.names.qualified_name(receiver.func) != "pathlib.Path":
-        return None
-    edit = awaited(ctx, call, site.function, callee="anyio.Path")
-    return [edit] if edit is not None else None
+    return isinstance(receiver, ast.Call) and ctx.names.qualified_name(receiver.func) == "pathlib.Path"
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _rebinding_scopes(function: ast.AsyncFunctionDef, statement: ast.With, name: str) -> set[int]:
+    """The ``name`` nodes that mean another variable than the file ``statement`` opens:
+    in a comprehension, lambda or nested function that binds ``name`` itself (its own
+    scope), and in another ``with ... as name:`` (outside ``statement``) with its block."""
+    found: set[int] = set()
+    ours = {id(node) for node in ast.walk(statement)}
+    for node in ast.walk(function):
+        if node is function:
+            continue
+        if isinstance(node, _COMPREHENSIONS):
+            targets = [target for generator in node.generators for target in ast.walk(generator.target)]
+            inner = [part for part in ast.walk(node) if part is not node.generators[0].iter and not _inside(part, node.generators[0].iter)]
+        elif isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef)):
+            targets = [arg for arg in ast.walk(node.args) if isinstance(arg, ast.arg)]
+            inner = list(ast.walk(node))
+        elif isinstance(node, ast.With) and id(node) not in ours:
+            targets = [item.optional_vars for item in node.items if item.optional_vars is not None]
+            inner = list(ast.walk(node))
+        else:
+            continue
+        if any(getattr(target, "id", getattr(target, "arg", None)) == name for target in targets):
+            found.update(id(part) for part in inner if isinstance(part, ast.Name))
+    return found
+
+
+def _inside(node: ast.AST, root: ast.AST) -> bool:
+    return any(child is node for child in ast.walk(root))

@@ -262,7 +262,6 @@ FILES = "from pathlib import Path\n\n\nasync def handler(p, items):\n"
         pytest.param("    with open(p) as f:\n        return [f.readline() for _ in items]\n", id="in-a-comprehension"),
         pytest.param("    with open(p) as f, open(p) as g:\n        return f.read(), g.read()\n", id="two-items"),
         pytest.param("    with open(p) as f:\n        return f.fileno()\n", id="no-async-method"),
-        pytest.param("    path = Path(p)\n    return path.read_text()\n", id="path-held-by-a-name"),
     ],
 )
 def test_no_anyio_fix(body: str):
@@ -348,3 +347,22 @@ def test_display_only_suggestions(source: str, before: str, after: str):
     shown = apply_edits("import uuid\n" + source, [edit for finding in findings for edit in finding.fix.edits])
     assert before in source and after in shown
     assert fix_source("import uuid\n" + source, ["FL302"]) == "import uuid\n" + source
+
+
+def test_other_blocking_file_calls_are_offloaded():
+    source = "import json\n" + FILES + "    path = Path(p)\n    os.remove(p)\n    return path.read_text()\n"
+    fixed = fix_source("import os\n" + source, ["FL103"])
+    assert "    await run_in_threadpool(os.remove, p)\n    return await run_in_threadpool(path.read_text)\n" in fixed
+
+
+def test_anyio_fix_beside_other_variables_of_the_same_name():
+    source = (
+        "import os\n\n\nasync def handler(paths, data):\n"
+        "    names = [f for f in paths]\n"
+        "    with open('a', 'wb') as f:\n        f.write(data)\n"
+        "    with open('b') as f:\n        return names, f.read()\n"
+    )
+    fixed = fix_source(source, ["FL103"])
+    assert "    names = [f for f in paths]\n" in fixed
+    assert "    async with await anyio.open_file('a', 'wb') as f:\n        await f.write(data)\n" in fixed
+    assert "    async with await anyio.open_file('b') as f:\n        return names, await f.read()\n" in fixed

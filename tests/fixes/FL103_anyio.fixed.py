@@ -1,7 +1,9 @@
 import json
+import os
 
 import anyio
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 app = FastAPI()
 
@@ -34,3 +36,9 @@ async def settings():
 @app.put("/settings")
 async def put_settings(body: dict):
     await anyio.Path("settings.json").write_text(json.dumps(body))
+
+
+@app.delete("/reports/{name}")
+async def delete_report(name: str):
+    await run_in_threadpool(os.remove, f"/data/{name}.csv")  # the export only
+    return {"left": len(await run_in_threadpool(os.listdir, "/data"))}

@@ -1,4 +1,5 @@
 import json
+import os
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -34,3 +35,9 @@ async def settings():
 @app.put("/settings")
 async def put_settings(body: dict):
     Path("settings.json").write_text(json.dumps(body))
+
+
+@app.delete("/reports/{name}")
+async def delete_report(name: str):
+    os.remove(f"/data/{name}.csv")  # the export only
+    return {"left": len(os.listdir("/data"))}
