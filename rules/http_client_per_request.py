@@ -79,7 +79,9 @@ class HttpClientPerRequest(PerRequestClientRule):
     the lifespan that creates the client, a `Request` parameter and any per-request settings
     the constructor was given are for a person to write, so `--fix` never applies it, the
     review bot shows it as a plain block and not as a one-click suggestion, and
-    `--show-fixes` prints it under the findings.
+    `--show-fixes` prints it under the findings. A client built by a project function that
+    request-scoped code calls (the finding at the call) gets no suggestion: the change
+    belongs in that function.
 
     ## References
     - [FastAPI: Lifespan events](https://fastapi.tiangolo.com/advanced/events/)
