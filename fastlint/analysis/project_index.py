@@ -112,6 +112,10 @@ class ProjectIndex:
             self._registered = self._by_short_name = None  # what every module adds, asked again
         return summary
 
+    def stop_loading(self) -> None:
+        """A partial index answers from the modules loaded so far from now on."""
+        self._loader = None
+
     def replace_module(self, module: str, summary: ModuleSummary | None) -> None:
         """Put ``summary`` in place of ``module``'s (None: the module is gone), forgetting
         only the answers that rest on it: the editor re-checks a buffer after each

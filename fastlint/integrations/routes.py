@@ -135,6 +135,8 @@ def finding_routes(session: Session, files: Sequence[Path], result: RunResult, f
     settings = session.settings
     if result.partial_index is not None:  # the routes the import closure holds, never cached
         index = result.index()
+        if index is not None:
+            index.stop_loading()  # the routes of the modules the check loaded, not more
         closure = route_map(session, files, index, result.sources, within=index.parsed_files if index is not None else ())
         return _routes_by_finding([(route.label, list(route.spans)) for route in closure], findings)
     project = sorted({str(path) for path in session.discover([settings.project_root]).files} | {str(path) for path in files})
