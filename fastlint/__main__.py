@@ -1,3 +1,4 @@
 from fastlint.cli import main
 
-main(prog_name="fastlint")
+if __name__ == "__main__":  # not when a spawned worker imports the main module again
+    main(prog_name="fastlint")

@@ -66,7 +66,7 @@ def _holders_elsewhere(ctx: ModuleContext, factories: set[str]) -> list[str]:
         return []
     targets = {f"{ctx.module}.{name}" for name in factories}
     holders = []
-    for module in sorted(project.modules):
+    for module in project.module_names():
         if module == ctx.module:
             continue
         roles = project.registered_roles(module)

@@ -956,6 +956,8 @@ class Accounts:
                 chain = project.blocking_chain(canonical, ctx.enabled_codes)
                 if chain is not None:
                     by_root.setdefault((chain.root, chain.blocking), []).append((node, chain))
+            if by_root and ctx.reached_only_once(function):
+                continue  # only startup, CLI or import-time code reaches it
             for (root, blocking), sites in by_root.items():  # in the order of their first calls
                 node, chain = sites[0]
                 others = len(sites) - 1

@@ -146,17 +146,16 @@ class OutboundCallWithoutTimeout(Rule):
             if not candidates:
                 continue
             scope = ctx.inference.scope(owner)
-            once = _runs_once(ctx, owner)
             for node in candidates:
                 callee = callee_of(ctx, node.func, scope)
                 entry = TIMEOUT_CALLS.get(callee or "")
                 if entry is None or (socket_default and entry.name.startswith(SOCKET_BASED)):
                     continue
-                if once and not _builds_client(entry.name):
-                    continue  # a request made once, at import or startup, holds no worker per request
                 if entry.name.startswith("requests.Session.") and dotted_text(_receiver(node)) in mounted:
                     continue
                 problem = self._problem(ctx, node, entry, scope, owner)
+                if problem and not _builds_client(entry.name) and _runs_once(ctx, owner):
+                    continue  # a request made once, at import or startup, holds no worker per request
                 if problem:
                     message = f"{describe_call(ctx, node.func, entry.name)}{_where(ctx, owner)} {problem}"
                     fix = self._fix(ctx, node, entry)

@@ -7,7 +7,9 @@ A manual soundness run for the fixer (tests never read outside the repository)::
 For each Python file (up to ``--per-member`` per top-level directory, files that parse),
 the planted block (a route with a blocking sleep, HTTP call without timeout, subprocess,
 urlopen, an aiohttp session without timeout, a settings object per request, an unbounded
-tenacity retry, ``FastAPI(debug=True)``, an N+1 relationship read) is appended to the
+tenacity retry, ``FastAPI(debug=True)``, an N+1 relationship read, a response model that
+lazy-loads, an ``on_event`` startup handler, ``with open(...)`` and ``Path(...).read_text()``
+in a route) is appended to the
 file's text; the file is written in five variants (as is, CRLF, UTF-8 with BOM, latin-1
 with a coding cookie, tab-indented block) and fixed with every fix, unsafe ones too.
 Each fixed text must compile, keep the variant's encoding, BOM and line endings, change
@@ -39,7 +41,9 @@ import subprocess as _pl_subprocess
 import requests as _pl_requests
 import aiohttp as _pl_aiohttp
 import urllib.request as _pl_urllib
+from pathlib import Path as _PlPath
 from fastapi import Depends as _PlDepends, FastAPI as _PlFastAPI
+from pydantic import BaseModel as _PlBaseModel
 from pydantic_settings import BaseSettings as _PlBaseSettings
 from sqlalchemy import ForeignKey as _PlForeignKey, select as _pl_select
 from sqlalchemy.orm import DeclarativeBase as _PlBase, Mapped as _PlMapped, Session as _PlSession, mapped_column as _pl_column, relationship as _pl_relationship
@@ -70,7 +74,26 @@ class _PlBook(_PlModel):
     author_id: _PlMapped[int] = _pl_column(_PlForeignKey("pl_authors.id"))
 
 
+class _PlBookOut(_PlBaseModel):
+    id: int
+
+
+class _PlAuthorOut(_PlBaseModel):
+    id: int
+    books: list[_PlBookOut]
+
+
 _pl_app = _PlFastAPI(debug=True)
+
+
+@_pl_app.on_event("startup")  # planted
+async def _pl_startup():
+    _pl_app.state.ready = True
+
+
+@_pl_app.get("/planted-authors", response_model=list[_PlAuthorOut])
+def _pl_authors(session: _PlSession = _PlDepends(_pl_get_settings)):
+    return session.scalars(_pl_select(_PlAuthor)).all()
 
 
 @_pl_retry
@@ -90,7 +113,10 @@ async def _pl_route(url: str, settings: _PlSettings = _PlDepends(_pl_get_setting
     _pl_urllib.urlopen(url)
     async with _pl_aiohttp.ClientSession() as session:
         await session.get(url, timeout=5)
-    return reply.json()
+    with open(__file__, encoding="utf-8") as _pl_file:
+        _pl_file.readline()
+    _pl_size = len(_PlPath(__file__).read_text(encoding="utf-8"))
+    return reply.json(), _pl_size
 '''
 
 

@@ -86,6 +86,13 @@ def test_a_warm_run_parses_nothing_and_reports_the_same(project: Project):
     assert warm.sources == cold.sources
 
 
+def test_pass_1_checks_the_files_that_rest_on_no_other_module_and_pass_2_the_others(project: Project):
+    # routes.py's finding comes from app.rates: checked against its own summary alone it
+    # would be missing, so that file is parsed again and checked against the whole index.
+    assert lines(project.check(tuple(FILES), cache=False)) == [(10, "FL107")]
+    assert project.parsed == Counter({"app/__init__.py": 1, "app/other.py": 1, "app/rates.py": 1, "app/routes.py": 2})
+
+
 def test_one_changed_file_is_the_only_summary_recomputed(project: Project):
     project.check()
     project.write("app/other.py", "def unrelated():\n    return 2\n")

@@ -301,7 +301,7 @@ def test_roles_registered_in_another_module_reach_the_function(shop: ProjectInde
         assert roles["get_user"][0].endpoint == "POST /me"
     assert consulted == {"<roles>:shop.deps"}
     digests = shop.fact_digests()
-    assert set(digests) == {"<orm-registry>", "<request-state>", *(f"<{fact}>:{module}" for module in SHOP for fact in ("roles", "reach"))}
+    assert set(digests) == {"<orm-registry>", "<request-state>", "<modules>", *(f"<{fact}>:{module}" for module in SHOP for fact in ("roles", "reach"))}
 
 
 def test_replacing_a_module_forgets_exactly_the_answers_resting_on_it(index: ProjectIndex):
@@ -332,6 +332,17 @@ def test_replacing_a_module_renews_the_facts_every_module_gives():
     assert index.orm_model("Book") is None
     index.replace_module("app.models", summary_of("app.models", models))
     assert index.orm_model("Book") is not None
+
+
+def test_going_through_every_module_rests_on_which_modules_exist(shop: ProjectIndex):
+    with shop.recording() as consulted:
+        assert "shop.deps" in shop.module_names()
+    assert consulted == {"<modules>"}
+    with shop.recording() as consulted:
+        shop.capacity("workers")
+    assert "<modules>" in consulted
+    grown = ProjectIndex([*shop.modules.values(), ModuleSummary("shop.extra", False)], shop.knowledge)
+    assert grown.fact_digests()["<modules>"] != shop.fact_digests()["<modules>"]
 
 
 SERVING = {

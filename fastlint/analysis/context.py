@@ -97,18 +97,24 @@ class ModuleContext:
         return nodes_of(self.tree, ast.AsyncFunctionDef)
 
     def runs_on_loop(self, function: FunctionNode) -> bool:
-        """Async code that runs while the server serves (startup only with ``check-startup``)."""
+        """Async code that may run while the server serves (startup only with
+        ``check-startup``), as this module shows it: ask ``reached_only_once`` too before
+        reporting, which rests on the whole project."""
         if not isinstance(function, ast.AsyncFunctionDef):
             return False
-        return self.settings.check_startup or not self.runs_only_once(function)
+        return self.settings.check_startup or not self.model.runs_only_once(function)
 
     def runs_only_once(self, function: FunctionNode) -> bool:
         """Lifespan, startup and shutdown code, and code that only they (or CLI commands, or
         import-time code) reach, through any module (``fastlint.analysis.reachability``).
         A function FastAPI runs per request is never once-only, wherever it is defined."""
-        if self.model.runs_only_once(function):
-            return True
-        if self.project is None or any(not role.once for role in self.model.roles_of(function)):
+        return self.model.runs_only_once(function) or self.reached_only_once(function)
+
+    def reached_only_once(self, function: FunctionNode) -> bool:
+        """Whether only once-only code reaches ``function`` (never with ``check-startup``).
+        The answer rests on every module of the project: rules ask it of a function they
+        have something to report in, so that the other files settle without it."""
+        if self.settings.check_startup or self.project is None or any(not role.once for role in self.model.roles_of(function)):
             return False
         local = self._top_level_names.get(function) or self._caller_top_level(function)
         return local is not None and self.project.reach(self.module).get(local) == ONCE

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastlint.analysis.names import NameTable
-from fastlint.analysis.syntax import FunctionNode, all_parameters, keyword, nodes_of, walk_local
+from fastlint.analysis.syntax import FunctionNode, all_parameters, descendants, keyword, nodes_of, walk_local
 from fastlint.knowledge import sdk, types as known
 from fastlint.knowledge.fastapi import ANNOTATED, DEPENDS, ITERATOR_TYPES, OPTIONAL
 
@@ -45,12 +45,32 @@ class Scope:
         self.bindings.setdefault(name, []).append(binding)
 
 
+# The nodes that bind a name in the scope they run in.
+_BINDERS = frozenset({
+    ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.comprehension,
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+})
+
+
 def build_scope(node: ast.AST) -> Scope:
+    """The bindings of ``node``'s body, kept on the node: the summary (pass 1) and the rules
+    of a file checked in the same pass ask for the same scopes."""
+    cached: Scope | None = getattr(node, "_fastlint_scope", None)
+    if cached is None:
+        cached = _build_scope(node)
+        node._fastlint_scope = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _build_scope(node: ast.AST) -> Scope:
     scope = Scope(node)
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         for arg, default in all_parameters(node.args):
             scope.bind(arg.arg, Binding("param", arg, default))
+    binders = _BINDERS
     for child in walk_local(node):
+        if child.__class__ not in binders:
+            continue
         if isinstance(child, ast.Assign):
             for target in child.targets:
                 _bind_target(scope, target, child.value)
@@ -462,7 +482,7 @@ def _is_none(node: ast.AST) -> bool:
 
 
 def _has_call(node: ast.AST) -> bool:
-    return any(isinstance(child, ast.Call) for child in ast.walk(node))
+    return any(child.__class__ is ast.Call for child in descendants((node,)))
 
 
 def _makes_async_sessions(call: ast.Call, names: NameTable) -> bool:

@@ -27,9 +27,13 @@ def find_blocking_calls(ctx: ModuleContext) -> list[BlockingSite]:
         if not ctx.runs_on_loop(function):
             continue
         bodies: list[FunctionNode] = [function, *nested_calls(function)]
-        for body in bodies:
-            for call, entry, name in blocking_calls_of(body, ctx.inference, ctx.knowledge):
-                sites.append(BlockingSite(call, function, entry, name, body.name if body is not function else None))
+        found = [
+            BlockingSite(call, function, entry, name, body.name if body is not function else None)
+            for body in bodies
+            for call, entry, name in blocking_calls_of(body, ctx.inference, ctx.knowledge)
+        ]
+        if found and not ctx.reached_only_once(function):
+            sites += found
     return sites
 
 

@@ -9,7 +9,7 @@ from collections.abc import Container
 from functools import cache
 from pathlib import Path
 
-from fastlint.analysis.syntax import module_statements, nodes_of, walk_local
+from fastlint.analysis.syntax import descendants, module_statements, nodes_of, walk_local
 from fastlint.knowledge.types import canonical_name
 
 _BUILTINS = frozenset(dir(builtins))
@@ -125,10 +125,9 @@ class NameTable:
                 continue
             for name, target in bound.items():
                 fallback.setdefault(name, set()).add(target)
-            for statement in function.body:
-                for child in ast.walk(statement):
-                    if isinstance(child, ast.Name) and child.id in bound:
-                        self._scoped[id(child)] = bound[child.id]
+            for child in descendants(function.body):
+                if child.__class__ is ast.Name and child.id in bound:
+                    self._scoped[id(child)] = bound[child.id]
         for name, targets in fallback.items():
             if len(targets) == 1 and name not in self.imports and name not in self.definitions and name not in self.assigned:
                 self.imports[name] = targets.pop()

@@ -33,7 +33,7 @@ import ast
 from collections.abc import Iterable, Iterator
 
 from fastlint.analysis.names import NameTable
-from fastlint.analysis.syntax import FunctionNode, walk_local
+from fastlint.analysis.syntax import FunctionNode, descendants, walk_local
 from fastlint.knowledge.clients import CACHING_DECORATORS
 
 _INSTANCE = "self"
@@ -83,7 +83,7 @@ def _local_names(function: FunctionNode) -> tuple[set[str], set[str]]:
 
 def process_level(node: ast.expr, local: set[str]) -> bool:
     """Built from constants and module-level names only (no parameter, no local, no ``self``)."""
-    for child in ast.walk(node):
+    for child in descendants((node,)):
         if isinstance(child, ast.Name) and (child.id in local or child.id == _INSTANCE):
             return False
         if isinstance(child, (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)):

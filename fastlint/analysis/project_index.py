@@ -12,7 +12,8 @@ Two answers rest on facts that any module may add, not on modules one can name i
 advance: the roles other modules give to a module's functions, the ORM models of the
 whole registry (``relationship("Book")``) and what modules store on ``request.state``.
 They are noted as the pseudo-modules ``ROLES + module``, ``REGISTRY`` and ``STATE``,
-whose digests ``fact_digests`` computes.
+whose digests ``fact_digests`` computes. An answer that goes through every module rests
+on which modules exist too: the pseudo-module ``MODULES``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ T = TypeVar("T")
 ROLES = "<roles>:"
 REGISTRY = "<orm-registry>"
 STATE = "<request-state>"
+MODULES = "<modules>"
 REACH = "<reach>:"
 
 
@@ -403,7 +405,7 @@ class ProjectIndex:
         """Digests of the pseudo-modules (see the module docstring) for the findings cache."""
         registry = sorted(name for summary in self.modules.values() for name in summary.models)
         state = sorted((module, sorted(summary.state.items())) for module, summary in self.modules.items() if summary.state)
-        digests = {REGISTRY: value_digest(registry), STATE: value_digest(state)}
+        digests = {REGISTRY: value_digest(registry), STATE: value_digest(state), MODULES: value_digest(sorted(self.modules))}
         reach = self._reachability()
         for module in list(self.modules):
             digests[ROLES + module] = value_digest(sorted(self._registrations().get(module, {}).items()))
@@ -415,7 +417,7 @@ class ProjectIndex:
     def app_factory_calls(self, canonical: str) -> list[tuple[str, bool]]:
         """Each module that calls the app factory ``canonical`` (``create_app``), and whether
         its calls may set the docs. The answer rests on every module: any may call it."""
-        self._note(list(self.modules))
+        self._note([MODULES, *self.modules])
         if self._app_callers is None:
             self._app_callers = {}
             for summary in list(self.modules.values()):  # resolving may load modules (a partial index)
@@ -519,7 +521,7 @@ class ProjectIndex:
     def capacity(self, kind: str) -> list[tuple[str, int]]:
         """Every ``kind`` fact of the project (``threadpool``, ``workers``), with its module.
         The answer rests on every module: any of them may set the number."""
-        self._note(list(self.modules))
+        self._note([MODULES, *self.modules])
         return [(summary.module, value) for summary in list(self.modules.values()) for fact, value in summary.capacity if fact == kind]
 
     # -- blocking chains ---------------------------------------------------------------
@@ -596,9 +598,15 @@ class ProjectIndex:
         without a cached index), which cannot tell."""
         if self._loader is not None:
             return None
-        self._note(self.modules)
+        self._note([MODULES, *self.modules])
         module = name.rpartition(".")[0]
         return sorted(summary.module for summary in self.modules.values() if {name, module} & set(summary.imports.values()) and summary.module != module)
+
+    def module_names(self) -> list[str]:
+        """Every module of the project: an answer that goes through them all rests on which
+        modules exist (the pseudo-module ``MODULES``), not only on the ones it reads."""
+        self._note((MODULES,))
+        return sorted(self.modules)
 
     # -- what was consulted ------------------------------------------------------------
 
@@ -639,3 +647,25 @@ def _reach_signature(summary: ModuleSummary | None) -> object:
 
 def _role_order(role: Role) -> tuple[int, str]:
     return list(RoleKind).index(role.kind), role.endpoint or ""
+
+
+class ConsultsOthers(BaseException):
+    """A check against ``OwnIndex`` asked about another module of the project.
+
+    A BaseException, so that no ``except Exception`` on the way turns it into a finding."""
+
+
+class OwnIndex(ProjectIndex):
+    """The index of one module alone, for checking a file in pass 1 while its tree is at
+    hand: once ``others`` (the project's other modules) is set, a question about one of them
+    (or about every module) stops the check, which pass 2 then runs against the whole index."""
+
+    others: frozenset[str] = frozenset()
+
+    def _note(self, modules: Iterable[str]) -> None:
+        if not self._stack:
+            return
+        names = tuple(modules)
+        self._stack[-1].update(names)  # noted first: whatever catches the stop, the check is not used
+        if self.others and any(name in self.others or name == MODULES for name in names):
+            raise ConsultsOthers

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -57,6 +57,28 @@ def nodes_of(tree: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
         buckets[kinds] = [node for node in buckets[None] if isinstance(node, kinds)]
     combined: list = buckets[kinds]  # type: ignore[type-arg]
     return combined
+
+
+# What the analysis keeps on nodes (``walk_local``, ``nodes_of``, names, scopes, once-only
+# facts, parents): several of these refer back to the node they sit on.
+_CACHES = ("_fastlint_local", "_fastlint_calls", "_fastlint_scope", "_fastlint_once", "_fastlint_once_names",
+           "_fastlint_singleton", "_fastlint_parents")
+
+
+def release(tree: ast.AST) -> None:
+    """Drop what the analysis kept on ``tree``'s scope nodes and on ``tree``: those caches
+    form reference cycles (the tree lists itself, a scope holds its function), which would
+    keep a whole tree alive until the cyclic collector traverses it; without them the tree
+    is freed as soon as the file is done."""
+    buckets = tree.__dict__.pop("_fastlint_buckets", None)
+    tree.__dict__.pop("_fastlint_names", None)
+    if buckets is None:
+        return
+    for kind in (ast.Module, *SCOPE_NODES):
+        for node in buckets.get(kind, ()):
+            fields = node.__dict__
+            for name in _CACHES:
+                fields.pop(name, None)
 
 
 def _walk_local(node: ast.AST) -> Iterator[ast.AST]:
@@ -130,6 +152,32 @@ def _node_fields(kind: type) -> tuple[str, ...]:
     """The fields of ``kind`` that can hold nodes, last first."""
     fields = _NODE_FIELDS[kind] = tuple(reversed([name for name in kind._fields if name not in _LEAF_FIELDS]))  # type: ignore[attr-defined]
     return fields
+
+
+def descendants(nodes: Iterable[ast.AST]) -> list[ast.AST]:
+    """``nodes`` and every node below them: what ``ast.walk`` over each yields, in another
+    order, without the ``ctx`` markers, and several times faster (the field table of
+    ``_index_tree``)."""
+    found: list[ast.AST] = []
+    stack = list(nodes)
+    push, pop, listed = stack.append, stack.pop, found.append
+    node_fields = _NODE_FIELDS
+    node_type = ast.AST
+    while stack:
+        node = pop()
+        listed(node)
+        fields = node_fields.get(node.__class__)
+        if fields is None:
+            fields = _node_fields(node.__class__)
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        push(item)
+            elif isinstance(value, node_type):
+                push(value)
+    return found
 
 
 def _enclosing_parts(node: ast.AST) -> list[ast.AST]:

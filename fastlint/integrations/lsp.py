@@ -12,10 +12,13 @@ from __future__ import annotations
 import ast
 import asyncio
 import dataclasses
+import itertools
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -42,6 +45,7 @@ from fastlint.run.session import Session
 from fastlint.settings import Settings
 from fastlint.source import SourceFile
 
+T = TypeVar("T")
 SOURCE = "fastlint"
 # Typing pauses this long (seconds) before the text is checked.
 DEBOUNCE = 0.1
@@ -372,6 +376,12 @@ class FastlintServer(LanguageServer):
         self.pull = False
         # One worker: the engine's state (index memos, summaries) is touched by one check at a time.
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="fastlint-check")
+        # Projects whose whole index is being built (or failed to build) in the background.
+        self._indexing: set[int] = set()
+        self._background: set[asyncio.Future[None]] = set()
+        self._progress_tokens = itertools.count(1)
+        # Set by the shutdown request: an index under way stops at its next file.
+        self.stopping = threading.Event()
 
     # -- projects ----------------------------------------------------------------------
 
@@ -381,7 +391,9 @@ class FastlintServer(LanguageServer):
         key = (find_project_root(path), editor.configuration or find_config_file(path))
         if key not in self.projects:
             try:
-                self.projects[key] = OpenProject(load_settings([path], editor.configuration, dict(editor.overrides)))
+                # Not indexed yet: the first check answers from a lazy index at once, and the
+                # whole index is built in the background (``index_in_background``).
+                self.projects[key] = OpenProject(load_settings([path], editor.configuration, dict(editor.overrides)), index=False)
             except ConfigError as error:
                 self.projects[key] = error
         found = self.projects[key]
@@ -422,7 +434,9 @@ class FastlintServer(LanguageServer):
             await asyncio.sleep(delay)
         await self.check(uri)
 
-    async def check(self, uri: str) -> None:
+    async def check(self, uri: str, only_changes: bool = False) -> None:
+        """Check a document and publish its findings (``only_changes``: only when they
+        differ from those last published for that version)."""
         document = self.workspace.get_text_document(uri)
         if document.path is None:
             return
@@ -438,12 +452,92 @@ class FastlintServer(LanguageServer):
             findings, project = [], None
         if uri not in self.workspace.text_documents or self.workspace.get_text_document(uri).version != version:
             return  # closed, or changed meanwhile: a newer check publishes
+        if self.stopping.is_set():
+            return  # shutting down: the stream may be closed
+        previous = self.results.get(uri)
         self.results[uri] = (version, findings, project)
+        if project is not None and not project.indexed:
+            self.index_in_background(project)
+        if only_changes and previous is not None and previous[0] == version and previous[1] == findings:
+            return
         if not self.pull:
             lines = Lines(text, self.workspace.position_codec)
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=[diagnostic(f, lines, project.rules if project else RULES) for f in findings], version=version)
             )
+
+    # -- the whole index, in the background ----------------------------------------------
+
+    def index_in_background(self, project: OpenProject) -> None:
+        """Build ``project``'s whole index on a thread of its own, once: checks go on
+        meanwhile against the lazy index, on the check worker; the event loop only waits."""
+        if id(project) in self._indexing:
+            return
+        self._indexing.add(id(project))
+        task = asyncio.ensure_future(self._index(project))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _index(self, project: OpenProject) -> None:
+        loop = asyncio.get_running_loop()
+        token = await self._begin_progress(f"indexing {project.settings.project_root}")
+        shown = [-1]
+
+        def progress(phase: str, done: int, total: int) -> None:  # on the indexing thread
+            if self.stopping.is_set():
+                raise IndexingStopped
+            percentage = done * 100 // total if total else 100
+            if token is not None and percentage != shown[0]:
+                shown[0] = percentage
+                message = f"{done:,} of {total:,} files"
+                _call_soon(loop, self._progress, token, types.WorkDoneProgressReport(message=message, percentage=percentage))
+
+        try:
+            summaries = await _on_thread(loop, project.index_all, progress)
+            await loop.run_in_executor(self._worker, project.adopt, summaries)
+        except IndexingStopped:
+            return
+        except Exception as error:  # noqa: BLE001 - the lazy index goes on answering
+            self._report(f"fastlint: indexing {project.settings.project_root} failed: {type(error).__name__}: {error}", types.MessageType.Error)
+            return
+        finally:
+            if token is not None:
+                self._progress(token, types.WorkDoneProgressEnd(message="indexed"))
+        if project not in self.projects.values() or self.stopping.is_set():
+            return  # the configuration changed meanwhile: its replacement indexes itself
+        # What needed the whole project (roles given by other modules...) is published now.
+        for uri in list(self.workspace.text_documents):
+            if self.results.get(uri, (None, None, None))[2] is project:
+                task = asyncio.ensure_future(self.check(uri, only_changes=True))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+        workspace = self.client_capabilities.workspace
+        if self.pull and workspace and workspace.diagnostics and workspace.diagnostics.refresh_support:
+            self.workspace_diagnostic_refresh(None)
+
+    def _progress(self, token: str, value: types.WorkDoneProgressReport | types.WorkDoneProgressEnd) -> None:
+        """A ``$/progress`` report or end; nothing once the client asked to shut down (the
+        stream may be closed: pygls reports a failed send by sending again)."""
+        if self.stopping.is_set():
+            return
+        if isinstance(value, types.WorkDoneProgressEnd):
+            self.work_done_progress.end(token, value)
+        else:
+            self.work_done_progress.report(token, value)
+
+    async def _begin_progress(self, title: str) -> str | None:
+        """A work done progress the client shows (``window/workDoneProgress/create``, then
+        ``$/progress`` begin); None when the client does not support it or declines."""
+        window = self.client_capabilities.window
+        if not (window and window.work_done_progress):
+            return None
+        token = f"fastlint-index-{next(self._progress_tokens)}"
+        try:
+            await asyncio.wait_for(self.work_done_progress.create_async(token), 10)
+        except Exception:  # noqa: BLE001 - declined, or no answer: index without progress
+            return None
+        self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title="fastlint", message=title, percentage=0))
+        return token
 
     async def pulled(self, uri: str) -> types.RelatedFullDocumentDiagnosticReport:
         """``textDocument/diagnostic``: the document's findings, checked now if stale."""
@@ -462,8 +556,8 @@ class FastlintServer(LanguageServer):
         self._report(message, types.MessageType.Warning)
 
     def _report(self, message: str, kind: types.MessageType) -> None:
-        """Show a message once (until a configuration file is saved)."""
-        if message not in self._reported:
+        """Show a message once (until a configuration file is saved); none after shutdown."""
+        if message not in self._reported and not self.stopping.is_set():
             self._reported.add(message)
             self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
@@ -519,6 +613,41 @@ class FastlintServer(LanguageServer):
         return actions
 
 
+class IndexingStopped(Exception):
+    """The server shuts down: the background index is abandoned (its worker processes
+    are terminated by the engine's pool)."""
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, function: Callable[..., object], *args: object) -> None:
+    """Run ``function`` on the event loop's thread; nothing once the loop is closed."""
+    try:
+        loop.call_soon_threadsafe(function, *args)
+    except RuntimeError:
+        pass
+
+
+async def _on_thread(loop: asyncio.AbstractEventLoop, function: Callable[..., T], *args: object) -> T:
+    """``function(*args)`` on a daemon thread of its own: the server exits without waiting
+    for an index of a large project to finish."""
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(outcome: Callable[[], None]) -> None:
+        if not future.done():
+            outcome()
+
+    def run() -> None:
+        try:
+            result = function(*args)
+        except BaseException as error:  # noqa: BLE001 - handed to the awaiting task
+            failure = error
+            _call_soon(loop, settle, lambda: future.set_exception(failure))
+        else:
+            _call_soon(loop, settle, lambda: future.set_result(result))
+
+    threading.Thread(target=run, name="fastlint-index", daemon=True).start()
+    return await future
+
+
 def create_server() -> FastlintServer:
     server = FastlintServer()
 
@@ -571,6 +700,10 @@ def create_server() -> FastlintServer:
     )
     async def pull_diagnostics(ls: FastlintServer, params: types.DocumentDiagnosticParams) -> types.RelatedFullDocumentDiagnosticReport:
         return await ls.pulled(params.text_document.uri)
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: FastlintServer, params: None) -> None:
+        ls.stopping.set()
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: FastlintServer, params: types.DidCloseTextDocumentParams) -> None:

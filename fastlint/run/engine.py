@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from fastlint.finding import Finding, Position
 from fastlint.rule_meta import UNPARSEABLE, UNUSED_NOQA
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from fastlint.analysis.module_summary import ModuleSummary
     from fastlint.analysis.project_index import ProjectIndex
     from fastlint.knowledge.tables import Knowledge
+    from fastlint.rule import Rule
     from fastlint.run.cache import Cache, CachedSummary
 
 _T = TypeVar("_T")
@@ -129,12 +130,15 @@ class Checker:
 
     def _check_source(self, source: SourceFile, result: FileResult, parsed: ast.Module | None = None) -> None:
         from fastlint.analysis.names import module_name_for
+        from fastlint.analysis.syntax import release
         from fastlint.run.parsing import ParseError, parse_module
-        from fastlint.run.suppression import is_suppressed
 
         if self._unreported(self.settings, source.path) is not None:
             # Test and tooling code: only parsed, because a broken file is never silent.
-            self._parse_only(source, result)
+            if parsed is None:
+                self._parse_only(source, result)
+            else:
+                result.parsed = True
             return
         module, is_package = module_name_for(source.path, self.settings.project_root)
         ignored = self._per_file_ignored(self.settings, source.path, self._known) if self.settings.per_file_ignores else frozenset()
@@ -143,30 +147,49 @@ class Checker:
         # module registers its functions (``Depends(deps.get_client)``).
         registered = self.index is not None and any(rule.role_triggered for rule in candidates) and bool(self.index.registered_roles(module))
         rules = [rule for rule in candidates if _triggered(rule.triggers, source.data) or (registered and rule.role_triggered)]
-        # Parsed even when no rule is triggered: a broken file is never silent.
-        try:
-            tree = parsed if parsed is not None else parse_module(source)
-        except ParseError as error:
-            result.findings.append(unparseable(source.path, str(error), error.line, error.column))
-            return
+        # Parsed even when no rule is triggered, a broken file is never silent, unless pass 1
+        # parsed these bytes already.
+        tree = parsed
+        if tree is None and (rules or self.index is None or _key(source.path) not in self.index.parsed_files):
+            try:
+                tree = parse_module(source)
+            except ParseError as error:
+                result.findings.append(unparseable(source.path, str(error), error.line, error.column))
+                return
         result.parsed = True
+        try:
+            self._run_rules(source, result, tree, rules, candidates, module, is_package, ignored)
+        finally:
+            if tree is not None and parsed is None:  # whoever parsed the tree releases it
+                release(tree)
+
+    def _run_rules(self, source: SourceFile, result: FileResult, tree: ast.Module | None, rules: list[Rule], candidates: list[Rule],
+                   module: str, is_package: bool, ignored: frozenset[str]) -> None:
+        from fastlint.run.suppression import is_suppressed
+
         suppressed: list[Finding] = []
         if rules:
             try:
                 ctx = self._context(source, tree, module, is_package, self._configured - ignored)
             except Exception as error:  # noqa: BLE001 - contained() re-raises what is no input problem
                 result.findings.append(unparseable(source.path, contained(error, "analysis")))
-                rules = []
-            for rule in rules:
-                try:
-                    found = list(rule.check(ctx))
-                except Exception as error:  # noqa: BLE001 - contained() re-raises what is no input problem
-                    # The file is too deep or too big for one rule (or its fix): the other
-                    # rules' findings stand, and the file is reported as not fully analysed.
-                    result.findings.append(unparseable(source.path, contained(error, f"{rule.code}'s analysis")))
-                    continue
-                for finding in found:
-                    (suppressed if is_suppressed(finding, source) else result.findings).append(finding)
+                rules, ctx = [], None
+            try:
+                for rule in rules:
+                    try:
+                        found = list(rule.check(ctx))
+                    except Exception as error:  # noqa: BLE001 - contained() re-raises what is no input problem
+                        # The file is too deep or too big for one rule (or its fix): the other
+                        # rules' findings stand, and the file is reported as not fully analysed.
+                        result.findings.append(unparseable(source.path, contained(error, f"{rule.code}'s analysis")))
+                        continue
+                    for finding in found:
+                        (suppressed if is_suppressed(finding, source) else result.findings).append(finding)
+            finally:
+                # The rules' shared facts can refer back to the context (a cycle that would
+                # keep the tree alive until the next collection): the file is done with it.
+                if ctx is not None:
+                    vars(ctx).clear()
         if UNUSED_NOQA.code in self.plan.codes and UNUSED_NOQA.code not in ignored:
             from fastlint.run.suppression import unused_suppressions
 
@@ -260,7 +283,14 @@ def _init_worker(plan: CheckPlan, project: ProjectIndex | None = None) -> None:
 def _check_in_worker(task: tuple[Path, bytes | None]) -> FileResult:
     assert _worker is not None
     _collect_now_and_then()
-    return _worker.check_file(*task)
+    return _sendable(_worker.check_file(*task))
+
+
+def _sendable(result: FileResult) -> FileResult:
+    """What goes back to the parent: the text only where findings need it."""
+    if not result.findings:
+        result.text = None
+    return result
 
 
 def check_files(
@@ -304,10 +334,15 @@ def _check_files(
     if cache is not None and reused is not None:
         return _warm_run(paths, plan, reused, cache, files)
     closure_of = [_key(path) for path in paths] if closure and (cache is None or not cache.has_summaries()) else None
-    project = build_index(files, plan.settings, cache, progress, closure_of)
+    # Pass 1 also checks the files to check against their own summary alone; such a result
+    # stands when the whole index has the same digest for every name it consulted.
+    speculated: dict[str, Speculation] = {}
+    to_check = frozenset(_key(path) for path in paths if unreported_path(plan.settings, path) is None) if closure_of is None else frozenset()
+    project = build_index(files, plan.settings, cache, progress, closure_of, (plan, to_check, speculated))
     if not project.complete:
         return _partial_run(paths, plan, jobs, progress, project, cache, files)
     results: list[FileResult] = []
+    settled: list[FileResult] = []
     quiet: list[FileResult] = []
     pending: list[tuple[Path, bytes | None]] = []
     for path in paths:
@@ -318,13 +353,15 @@ def _check_files(
         elif _key(path) in project.parsed_files and unreported_path(plan.settings, path) is not None:
             # Test and tooling code that pass 1 parsed has nothing to report: not even parsed again.
             quiet.append(FileResult(str(path), parsed=True))
+        elif _key(path) in speculated and speculated[_key(path)].holds(project):
+            settled.append(speculated[_key(path)].result)
         else:
             # Each file is read once: pass 2 checks the bytes that pass 1 summarised and the cache keys.
             pending.append((path, file.data if file is not None else None))
     fingerprints = _fingerprints(files)  # a file read only now may have changed since its stat
     stats = {key: file.stat for key, file in files.items() if file.stat is not None}
-    del files
-    fresh = [*quiet, *_check(pending, plan, project, jobs, progress)]
+    del files, speculated
+    fresh = [*quiet, *_check(pending, plan, project, jobs, progress, settled)]
     for result in fresh:
         module = fingerprints.get(_key(Path(result.path)))
         if cache is not None and module is not None:
@@ -379,26 +416,32 @@ def _warm_run(paths: Sequence[Path], plan: CheckPlan, reused: list[list[Finding]
     return run
 
 
-def _check(tasks: Sequence[tuple[Path, bytes | None]], plan: CheckPlan, project: ProjectIndex, jobs: int | None, progress: ProgressCallback) -> list[FileResult]:
+def _check(
+    tasks: Sequence[tuple[Path, bytes | None]], plan: CheckPlan, project: ProjectIndex, jobs: int | None, progress: ProgressCallback,
+    settled: Sequence[FileResult] = (),
+) -> list[FileResult]:
+    """Pass 2 over ``tasks``; ``settled`` are the files pass 1 checked (counted as done)."""
     jobs = jobs or os.cpu_count() or 1
+    total = len(tasks) + len(settled)
     if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
         ordered = sorted(tasks, key=lambda task: len(task[1]) if task[1] is not None else 0, reverse=True)
         with _pool(jobs, _init_worker, (plan, project)) as pool:
-            return _counted(pool.map(_check_in_worker, ordered, chunksize=8), "checking", len(ordered), progress)
+            return _counted(pool.map(_check_in_worker, ordered, chunksize=8), "checking", total, progress, settled)
     if not tasks:
-        return []
+        return _counted((), "checking", total, progress, settled)
     checker = Checker(plan, project)
-    return _counted((checker.check_file(*task) for task in tasks), "checking", len(tasks), progress)
+    return _counted((checker.check_file(*task) for task in tasks), "checking", total, progress, settled)
 
 
 # What the run is doing, for the message of an interrupted run (``fastlint: interrupted ...``).
 activity = ["starting"]
 
 
-def _counted(results: Iterable[_T], phase: str, total: int, progress: ProgressCallback) -> list[_T]:
+def _counted(results: Iterable[_T], phase: str, total: int, progress: ProgressCallback, before: Sequence[_T] = ()) -> list[_T]:
+    """``before`` (done already: the files pass 1 checked) counts first."""
     done: list[_T] = []
     activity[0] = f"{phase} ({0} of {total:,} files done)"
-    for result in results:
+    for result in [*before, *results]:
         done.append(result)
         activity[0] = f"{phase} ({len(done):,} of {total:,} files done)"
         progress(phase, len(done), total)
@@ -409,10 +452,21 @@ def _counted(results: Iterable[_T], phase: str, total: int, progress: ProgressCa
 def _pool(jobs: int, initializer: Callable[..., None], initargs: tuple[object, ...]) -> Iterator[Executor]:
     """A process pool whose workers never outlive the run: each dies with its parent (even
     one killed by SIGKILL), ignores SIGINT (the parent handles it), and is terminated when
-    the parent stops early (an interrupt, an error)."""
+    the parent stops early (an interrupt, an error).
+
+    Off the main thread (the language server indexes in the background) the workers come
+    from a fork server: forking a process whose other threads may hold a lock (an import,
+    a stream) can leave the child waiting on it forever."""
+    import threading
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(os.getpid(), initializer, initargs))
+    context = None
+    if threading.current_thread() is not threading.main_thread() and sys.platform.startswith("linux"):
+        import multiprocessing
+
+        context = multiprocessing.get_context("forkserver")
+    parent = os.getpid() if context is None else None
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(parent, initializer, initargs))
     try:
         yield pool
     except BaseException:
@@ -427,12 +481,16 @@ def _pool(jobs: int, initializer: Callable[..., None], initargs: tuple[object, .
         pool.shutdown(wait=True)
 
 
-def _start_worker(parent: int, initializer: Callable[..., None], initargs: tuple[object, ...]) -> None:
+def _start_worker(parent: int | None, initializer: Callable[..., None], initargs: tuple[object, ...]) -> None:
+    """``parent``: the pid of the process that forked this worker; None when a fork server
+    did (it exits with the run's process, and this worker with it)."""
     import signal
     import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
+    if parent is None:
+        parent = os.getppid()
 
     def watch() -> None:  # where prctl is missing, and for a parent that died before it ran
         import time
@@ -545,6 +603,7 @@ def build_index(
     cache: Cache | None,
     progress: ProgressCallback = no_progress,
     closure_of: Sequence[str] | None = None,
+    speculate: tuple[CheckPlan, frozenset[str], dict[str, Speculation]] | None = None,
 ) -> ProjectIndex:
     """Pass 1: a summary of every file (from the cache when its bytes are unchanged).
 
@@ -553,13 +612,16 @@ def build_index(
     those files rest on (their import closure, as far as the checks follow it), not the
     whole project. The index is then partial (``complete`` is False): facts that any
     module may add (roles given elsewhere, the ORM registry, ``request.state``, capacity)
-    may be missing."""
+    may be missing.
+
+    With ``speculate`` (the plan, keys of the files to check, and a dict to fill), pass 1
+    checks those files too on the way (see ``Speculation``)."""
     from fastlint.analysis.project_index import ProjectIndex
     from fastlint.knowledge.tables import Knowledge
 
     knowledge = Knowledge.from_settings(settings)
     if closure_of is None:
-        entries = _summary_entries(list(files), files, settings, cache, progress)
+        entries = _summary_entries(list(files), files, settings, cache, progress, speculate)
         loader = None
     else:
         entries = _summary_entries([key for key in dict.fromkeys(closure_of) if key in files], files, settings, cache, progress)
@@ -633,10 +695,15 @@ def _module_loader(
 
 
 def _summary_entries(
-    keys: Sequence[str], files: Mapping[str, ReadFile], settings: Settings, cache: Cache | None, progress: ProgressCallback
+    keys: Sequence[str],
+    files: Mapping[str, ReadFile],
+    settings: Settings,
+    cache: Cache | None,
+    progress: ProgressCallback,
+    speculate: tuple[CheckPlan, frozenset[str], dict[str, Speculation]] | None = None,
 ) -> dict[str, CachedSummary]:
     """The summaries of ``keys`` (a file that does not parse has none)."""
-    from fastlint.run.cache import CachedSummary, summary_digest
+    from fastlint.run.cache import CachedSummary
 
     entries: dict[str, CachedSummary] = {}
     missing: list[ReadFile] = []
@@ -647,18 +714,47 @@ def _summary_entries(
             missing.append(file)
         else:
             entries[key] = entry
-    for file, summary in zip(missing, _summaries(missing, settings, progress)):
+    plan, checked, speculated = speculate if speculate is not None and speculate[1] else (None, frozenset(), {})
+    modules = frozenset(file.module for file in files.values()) if plan is not None else frozenset()
+    for file, (summary, digest, speculation) in zip(missing, _summaries(missing, settings, progress, plan, checked, modules)):
         if summary is None:
             continue
-        entry = CachedSummary(file.content, file.module, summary, summary_digest(summary))
+        entry = CachedSummary(file.content, file.module, summary, digest)
         if cache is not None:
             cache.put_summary(_key(file.path), entry)
         entries[_key(file.path)] = entry
+        if speculation is not None:
+            speculated[_key(file.path)] = speculation
     return entries
 
 
-def _summaries(missing: list[ReadFile], settings: Settings, progress: ProgressCallback) -> list[ModuleSummary | None]:
-    """Summaries of the files the cache could not answer, over all cores when they are many.
+class Speculation(NamedTuple):
+    """A file checked in pass 1 against an index of its own summary alone (``OwnIndex``),
+    and the digest each name the check consulted had there (None: not in that index)."""
+
+    result: FileResult
+    rests_on: dict[str, str | None]
+
+    def holds(self, index: ProjectIndex) -> bool:
+        """The whole index has the same digest for every consulted name, so the check would
+        run the same against it (the rule the findings cache relies on)."""
+        return all(index.digests.get(name) == digest for name, digest in self.rests_on.items())
+
+
+_Summarized = tuple["ModuleSummary | None", str, "Speculation | None"]
+
+
+def _summaries(
+    missing: list[ReadFile],
+    settings: Settings,
+    progress: ProgressCallback,
+    plan: CheckPlan | None = None,
+    speculate: frozenset[str] = frozenset(),
+    modules: frozenset[str] = frozenset(),
+) -> list[_Summarized]:
+    """Summaries (and their digests) of the files the cache could not answer, over all
+    cores when they are many; with ``plan``, the files of ``speculate`` (keys) checked too,
+    unless the check asks about another of the project's ``modules``.
 
     Workers get the bytes that were hashed, so a file edited meanwhile is never cached
     under the digest of its old content.
@@ -666,39 +762,92 @@ def _summaries(missing: list[ReadFile], settings: Settings, progress: ProgressCa
     jobs = os.cpu_count() or 1
     limit = settings.max_file_size if settings.max_file_size > 0 else None
     # A file above max-file-size gets no summary (pass 2 reports it as not analysed).
-    tasks = [(file.path, file.data if limit is None or len(file.data) <= limit else None, file.module, file.is_package) for file in missing]
+    tasks = [
+        (file.path, file.data if limit is None or len(file.data) <= limit else None, file.module, file.is_package, _key(file.path) in speculate)
+        for file in missing
+    ]
     if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
-        with _pool(jobs, _init_summarizer_in_pool, (settings,)) as pool:
-            return _counted(pool.map(_summarize_in_worker, tasks, chunksize=16), "indexing", len(tasks), progress)
-    _init_summarizer(settings)
+        # Largest first, as in pass 2: the last chunks are small and the workers end together.
+        order = sorted(range(len(tasks)), key=lambda i: len(tasks[i][1] or b""), reverse=True)
+        with _pool(jobs, _init_summarizer_in_pool, (settings, plan, modules)) as pool:
+            done = _counted(pool.map(_summarize_in_worker, [tasks[i] for i in order], chunksize=8), "indexing", len(tasks), progress)
+        results: list[_Summarized] = [(None, "", None)] * len(tasks)
+        for i, result in zip(order, done):
+            results[i] = result
+        return results
+    _init_summarizer(settings, plan, modules)
     return _counted((_summarize_in_worker(task) for task in tasks), "indexing", len(tasks), progress)
 
 
 _summary_knowledge: Knowledge | None = None
+_speculator: Checker | None = None
+_project_modules: frozenset[str] = frozenset()
 
 
-def _init_summarizer(settings: Settings) -> None:
+def _init_summarizer(settings: Settings, plan: CheckPlan | None = None, modules: frozenset[str] = frozenset()) -> None:
     from fastlint.knowledge.tables import Knowledge
 
-    global _summary_knowledge
+    global _summary_knowledge, _speculator, _project_modules
     _summary_knowledge = Knowledge.from_settings(settings)
+    _speculator = Checker(plan) if plan is not None else None
+    _project_modules = modules
 
 
-def _init_summarizer_in_pool(settings: Settings) -> None:
-    _init_summarizer(settings)
+def _init_summarizer_in_pool(settings: Settings, plan: CheckPlan | None = None, modules: frozenset[str] = frozenset()) -> None:
+    _init_summarizer(settings, plan, modules)
     gc.freeze()
 
 
-def _summarize_in_worker(task: tuple[Path, bytes | None, str, bool]) -> ModuleSummary | None:
-    path, data, module, is_package = task
+def _summarize_in_worker(task: tuple[Path, bytes | None, str, bool, bool]) -> _Summarized:
+    from fastlint.analysis.module_summary import summarize
+    from fastlint.analysis.syntax import release
+    from fastlint.run.cache import summary_digest
+    from fastlint.run.parsing import ParseError, parse_module
+
+    path, data, module, is_package, speculate = task
     assert _summary_knowledge is not None
     _collect_now_and_then()
-    return summarize_file(path, data, module, is_package, _summary_knowledge)
+    if data is None:
+        return None, "", None
+    try:
+        source = decode_source(path, data)
+        tree = parse_module(source)
+        summary = summarize(tree, module, is_package, _summary_knowledge)
+    except (SourceError, ParseError, RecursionError, MemoryError):
+        return None, "", None  # pass 2 reports the file
+    try:
+        digest = summary_digest(summary)
+        if not speculate or _speculator is None:
+            return summary, digest, None
+        return summary, digest, _speculate(_speculator, source, tree, summary, digest)
+    finally:
+        release(tree)
+
+
+def _speculate(checker: Checker, source: SourceFile, tree: ast.Module, summary: ModuleSummary, digest: str) -> Speculation | None:
+    """Check ``source`` (whose ``tree`` pass 1 just summarised) against its own summary;
+    None as soon as the check asks about another module of the project."""
+    from fastlint.analysis.project_index import ConsultsOthers, OwnIndex
+
+    own = OwnIndex([summary], checker.knowledge, checker.settings.max_call_depth)
+    own.digests = {summary.module: digest}
+    own.digests.update(own.fact_digests())
+    own.parsed_files = frozenset({_key(source.path)})
+    own.others = _project_modules - {summary.module}
+    checker.index = own
+    try:
+        result = checker.check_source(source, tree)
+    except ConsultsOthers:
+        return None
+    finally:
+        checker.index = None
+    return Speculation(_sendable(result), {name: own.digests.get(name) for name in result.consulted})
 
 
 def summarize_file(path: Path, data: bytes | None, module: str, is_package: bool, knowledge: Knowledge) -> ModuleSummary | None:
     """One file's summary; None when it cannot be read or parsed (pass 2 reports that)."""
     from fastlint.analysis.module_summary import summarize
+    from fastlint.analysis.syntax import release
     from fastlint.run.parsing import ParseError, parse_module
     from fastlint.source import decode_source
 
@@ -706,9 +855,14 @@ def summarize_file(path: Path, data: bytes | None, module: str, is_package: bool
         return None
     try:
         tree = parse_module(decode_source(path, data))
-        return summarize(tree, module, is_package, knowledge)
     except (SourceError, ParseError, RecursionError, MemoryError):
         return None  # pass 2 reports the file
+    try:
+        return summarize(tree, module, is_package, knowledge)
+    except (RecursionError, MemoryError):
+        return None
+    finally:
+        release(tree)
 
 
 def _project_files(paths: Sequence[Path], settings: Settings, discovered: Sequence[Path] | None = None) -> list[Path]:
