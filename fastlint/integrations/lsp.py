@@ -506,14 +506,20 @@ class FastlintServer(LanguageServer):
         if project not in self.projects.values() or self.stopping.is_set():
             return  # the configuration changed meanwhile: its replacement indexes itself
         # What needed the whole project (roles given by other modules...) is published now.
+        checks = []
         for uri in list(self.workspace.text_documents):
             if self.results.get(uri, (None, None, None))[2] is project:
                 task = asyncio.ensure_future(self.check(uri, only_changes=True))
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
+                checks.append(task)
         workspace = self.client_capabilities.workspace
         if self.pull and workspace and workspace.diagnostics and workspace.diagnostics.refresh_support:
-            self.workspace_diagnostic_refresh(None)
+            # Pulled again only once the checks against the whole index are done: a pull
+            # answered before them would still hold the lazy index's findings.
+            await asyncio.gather(*checks, return_exceptions=True)
+            if not self.stopping.is_set():
+                self.workspace_diagnostic_refresh(None)
 
     def _progress(self, token: str, value: types.WorkDoneProgressReport | types.WorkDoneProgressEnd) -> None:
         """A ``$/progress`` report or end; nothing once the client asked to shut down (the
