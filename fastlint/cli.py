@@ -559,6 +559,7 @@ def rules_command(output_format: str) -> None:
 @click.option("--repo", "repository", metavar="OWNER/NAME", help="With --post: the repository (default: GITHUB_REPOSITORY).")
 @click.option("--pr", "pull_number", type=int, metavar="NUMBER", help="With --post: the pull request (default: from GITHUB_EVENT_PATH).")
 @click.option("--commit", metavar="SHA", help="With --post: the head commit to comment on (default: from GITHUB_EVENT_PATH).")
+@click.option("--baseline", "baseline", type=click.Path(path_type=Path, dir_okay=False), help="Leave out the findings this baseline file lists, as check --baseline does.")
 def review(
     paths: tuple[Path, ...],
     base: str | None,
@@ -574,6 +575,7 @@ def review(
     repository: str | None,
     pull_number: int | None,
     commit: str | None,
+    baseline: Path | None,
 ) -> None:
     """Report the findings on the changed lines of a pull request, as a review (see README)."""
     from fastlint.integrations.review import ReviewError, run_review
@@ -598,6 +600,7 @@ def review(
             overrides={"select": _split_codes(select), "ignore": _split_codes(ignore), "cache": False if no_cache else None},
             config_path=config_path,
             cwd=Path.cwd(),
+            baseline=baseline,
         )
         if target is not None:
             from fastlint.integrations.review_post import post_review

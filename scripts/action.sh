@@ -8,6 +8,7 @@
 #                       INPUT_SARIF is true); the exit code is kept for `finish`
 #   action.sh review    on pull_request events, fastlint review --post; on a fork's pull
 #                       request (read-only token) the annotations of `check` stand instead
+# With INPUT_BASELINE, check and review both leave out the findings that baseline lists.
 #   action.sh finish    fail the job when `check` found something (unless INPUT_FAIL_ON_FINDINGS=false)
 set -uo pipefail
 
@@ -50,10 +51,15 @@ install() {
     echo "fastlint installed from $spec into $venv"
 }
 
+baseline=()
+if [ -n "${INPUT_BASELINE:-}" ]; then
+    baseline=(--baseline "$INPUT_BASELINE")
+fi
+
 check() {
     local rc
     # shellcheck disable=SC2086  # INPUT_ARGS is the user's argument list
-    fastlint check --output-format github ${INPUT_ARGS:-.}
+    fastlint check --output-format github ${baseline[@]+"${baseline[@]}"} ${INPUT_ARGS:-.}
     rc=$?
     echo "$rc" > "$state/check-exit"
     if [ "$rc" -ge 2 ]; then
@@ -61,7 +67,7 @@ check() {
     fi
     if [ "${INPUT_SARIF:-false}" = "true" ]; then
         # shellcheck disable=SC2086
-        fastlint check --exit-zero --quiet --output-format sarif -o "${INPUT_SARIF_FILE:-fastlint.sarif}" ${INPUT_ARGS:-.} || return 2
+        fastlint check --exit-zero --quiet --output-format sarif -o "${INPUT_SARIF_FILE:-fastlint.sarif}" ${baseline[@]+"${baseline[@]}"} ${INPUT_ARGS:-.} || return 2
         echo "sarif-file=${INPUT_SARIF_FILE:-fastlint.sarif}" >> "${GITHUB_OUTPUT:-/dev/null}"
     fi
     echo "exit-code=$rc" >> "${GITHUB_OUTPUT:-/dev/null}"
@@ -84,7 +90,7 @@ review() {
     fi
     err="$state/review-stderr"
     # shellcheck disable=SC2086
-    fastlint review --base "$base" --post ${INPUT_REVIEW_ARGS:-} > "$state/review.json" 2> "$err"
+    fastlint review --base "$base" --post ${baseline[@]+"${baseline[@]}"} ${INPUT_REVIEW_ARGS:-} > "$state/review.json" 2> "$err"
     rc=$?
     cat "$err" >&2
     if [ "$rc" -ge 2 ]; then

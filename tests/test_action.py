@@ -162,3 +162,32 @@ def test_no_review_outside_pull_requests_and_errors_fail(runner, github: FakeGit
     check = step("check", env, args="--no-such-option")
     assert check.returncode == 2
     assert step("finish", env).returncode == 2
+
+
+def test_a_baseline_keeps_check_and_review_to_new_findings(runner, github: FakeGitHub, repo: Path, tmp_path: Path):
+    """`baseline:` reaches both steps: with every finding but the new route's recorded, the
+    check annotates and the review posts that one finding only."""
+    from fastlint.run.baseline import line_hash
+
+    env = pull_request_env(runner, github, tmp_path)
+    written = subprocess.run([str(BIN / "fastlint"), "check", "--no-cache", "--write-baseline", "base line.json", "."], cwd=repo, env=env)
+    assert written.returncode == 0
+    baseline = json.loads((repo / "base line.json").read_text())
+    baseline["entries"].remove({"code": "FL102", "path": "app.py", "hash": line_hash("time.sleep(2)"), "count": 1})
+    (repo / "base line.json").write_text(json.dumps(baseline))
+    check = step("check", env, args="--no-cache .", baseline="base line.json", sarif="true", sarif_file="out.sarif")
+    assert check.returncode == 0, check.stderr
+    assert [line.split("::")[1].split(",")[:2] for line in check.stdout.splitlines()] == [["warning file=app.py", "line=16"]]
+    [result] = json.loads((repo / "out.sarif").read_text())["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 16
+    review = step("review", env, review_args="--no-cache", baseline="base line.json")
+    assert review.returncode == 0, review.stdout + review.stderr
+    [body] = github.posted()
+    assert body["comments"] == EXPECTED_COMMENTS[:1]
+    assert step("finish", env).returncode == 1
+    # Everything recorded: a clean check, and nothing to post.
+    subprocess.run([str(BIN / "fastlint"), "check", "--no-cache", "--write-baseline", "base line.json", "."], cwd=repo, env=env, check=True)
+    assert step("check", env, args="--no-cache .", baseline="base line.json").stdout == ""
+    assert step("finish", env).returncode == 0
+    assert step("review", env, review_args="--no-cache", baseline="base line.json").returncode == 0
+    assert len(github.posted()) == 1

@@ -23,6 +23,7 @@ from fastlint.integrations.review import (
     suggestion,
 )
 from fastlint.rule_meta import RuleMeta
+from fastlint.run.baseline import line_hash
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 FL102_URL = "https://github.com/fastlint/fastlint/blob/main/docs/rules/FL102.md"
@@ -342,3 +343,54 @@ def test_a_display_only_fix_is_shown_never_suggested(tmp_path: Path) -> None:
     # With suggestions off, nothing of the fix is shown.
     off = github_review([(shown, where)], {str(path): TEXT}, RULES, SuggestionPolicy(False, POLICY.fix))
     assert "display-only" not in off["comments"][0]["body"]
+
+
+# -- the baseline of check --------------------------------------------------------------
+
+
+def test_the_baseline_that_check_honours_is_honoured(repo: Path) -> None:
+    written = CliRunner().invoke(main, ["check", "--no-cache", "--write-baseline", "fastlint-baseline.json", "."])
+    assert written.exit_code == 0, written.output
+    clean = review("--base", "main", "--baseline", "fastlint-baseline.json")
+    assert clean.exit_code == 0, clean.output
+    assert json.loads(clean.stdout)["comments"] == []
+    # Without the entry of the new route's sleep, that one finding is new again.
+    baseline = json.loads((repo / "fastlint-baseline.json").read_text())
+    new_sleep = {"code": "FL102", "path": "app.py", "hash": line_hash("    time.sleep(2)"), "count": 1}
+    assert new_sleep in baseline["entries"]
+    baseline["entries"].remove(new_sleep)
+    (repo / "fastlint-baseline.json").write_text(json.dumps(baseline))
+    one = review("--base", "main", "--baseline", "fastlint-baseline.json")
+    assert one.exit_code == 1, one.output
+    assert json.loads(one.stdout)["comments"] == [EXPECTED_COMMENTS[0]]
+
+
+def test_an_equal_finding_added_above_a_baselined_one_is_the_new_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The baseline counts one `time.sleep(1)` in app.py; the pull request adds a second,
+    above it. The entry belongs to the old line, so the review comments on the added one."""
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "config", "user.email", "dev@example.com")
+    git(tmp_path, "config", "user.name", "dev")
+    write(tmp_path / "app.py", BASE_APP)
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "base")
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(main, ["check", "--no-cache", "--write-baseline", "baseline.json", "."]).exit_code == 0
+    git(tmp_path, "checkout", "-qb", "feature")
+    source = (tmp_path / "app.py").read_text()
+    added = '@app.get("/first")\nasync def first():\n    time.sleep(1)\n\n\n'
+    (tmp_path / "app.py").write_text(source.replace('@app.get("/old")', added + '@app.get("/old")'))
+    result = review("--base", "main", "--baseline", "baseline.json", "--format", "text")
+    assert result.exit_code == 1, result.output
+    assert [line.split(" ")[:2] for line in result.stdout.splitlines()[:-1]] == [["app.py:10:5:", "FL102"]]
+    assert "async route handler GET /first" in result.stdout
+    # check --baseline reports one finding too; which of the two equal lines it names is not
+    # known to a run without a diff.
+    check = CliRunner().invoke(main, ["check", "--no-cache", "--baseline", "baseline.json", "--output-format", "json", "."])
+    assert [item["code"] for item in json.loads(check.stdout)] == ["FL102"]
+
+
+def test_a_missing_baseline_is_an_error(repo: Path) -> None:
+    result = review("--base", "main", "--baseline", "nowhere.json")
+    assert result.exit_code == 2
+    assert "no such baseline file: nowhere.json (write one with --write-baseline)" in result.stderr

@@ -17,13 +17,16 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastlint.finding import Applicability, Finding
 from fastlint.fixing.edits import Offsets
 from fastlint.fixing.fixer import FixPolicy, apply_edits
 from fastlint.integrations.diff import FileDiff, Hunk, parse_unified_diff
 from fastlint.rule_meta import RuleMeta
+
+if TYPE_CHECKING:
+    from fastlint.run.baseline import Baseline
 
 __all__ = ["REVIEW_FORMATS", "ReviewError", "git_diff", "on_changed_lines", "render_review", "repository_root"]
 
@@ -267,11 +270,18 @@ def run_review(
     overrides: Mapping[str, object],
     config_path: Path | None,
     cwd: Path,
+    baseline: Path | None = None,
 ) -> ReviewRun:
     """Check the changed files among ``paths`` (the index still covers the whole project) and
-    report the findings on changed lines. Raises ReviewError (and ConfigError) for exit 2."""
+    report the findings on changed lines that ``baseline`` (when given) does not list, as
+    ``check --baseline`` would. Raises ReviewError (and ConfigError) for exit 2."""
+    from fastlint.run.baseline import Baseline, BaselineError
     from fastlint.run.session import Session
 
+    try:
+        recorded = Baseline.read(baseline) if baseline is not None else None  # before the work: a typo fails at once
+    except BaselineError as error:
+        raise ReviewError(str(error)) from None
     if base is not None:
         root, diff_text = git_diff(base, cwd)
     else:
@@ -286,14 +296,29 @@ def run_review(
     files = [path for path in found.files if os.path.realpath(path) in changed]
     result = session.check(files) if files else None
     findings = result.findings if result else []
-    kept = on_changed_lines(findings, changed)
     given = result.sources if result else {}
+    if recorded is not None:
+        findings = not_in_baseline(findings, recorded, given, session.settings.project_root, changed)
+    kept = on_changed_lines(findings, changed)
     sources = {finding.path: _source_text(finding.path, given) for finding, _ in kept}
     policy = SuggestionPolicy(suggestions, session.fix_policy)
     rules = session.rules
     review = github_review(kept, sources, rules, policy)
     report = review_json(review) if fmt == "github-review" else render_review(kept, fmt, rules=rules, root=root, sources=sources, policy=policy)
     return ReviewRun(report, len(kept), [*session.warnings, *found.warnings, *(result.warnings if result else [])], review)
+
+
+def not_in_baseline(findings: Sequence[Finding], recorded: Baseline, sources: Mapping[str, str], root: Path, changed: Mapping[str, FileDiff]) -> list[Finding]:
+    """The findings ``recorded`` does not account for, matched as ``check --baseline``
+    matches them (rule, file, line content, counted). When a file holds more equal findings
+    than the baseline counts, the ones on unchanged lines use up its entries first: the pull
+    request added the others, so those are the new ones to report. Stale entries are
+    ``check``'s to report (FL003), not a review's."""
+    touched = {id(finding) for finding, _ in on_changed_lines(findings, changed)}
+    unchanged_first = sorted(findings, key=lambda finding: id(finding) in touched)  # stable
+    kept, _ = recorded.apply(unchanged_first, sources, root)
+    order = {id(finding): number for number, finding in enumerate(findings)}
+    return sorted(kept, key=lambda finding: order[id(finding)])
 
 
 def _source_text(path: str, given: Mapping[str, str]) -> str | None:
