@@ -487,7 +487,8 @@ def test_python_dash_m_fastlint(project: Path):
     assert version.stdout.startswith("fastlint, version ")
 
 
-# Run fastlint in a fresh interpreter and list, on stderr, the modules it imported.
+# Run fastlint in a fresh interpreter and list, on stderr, where fastlint was imported from,
+# then the modules it imported.
 IMPORTS_PROBE = """
 import runpy, sys
 sys.argv = ["fastlint", *sys.argv[1:]]
@@ -495,7 +496,7 @@ try:
     runpy.run_module("fastlint", run_name="__main__")
 except SystemExit:
     pass
-print(" ".join(sorted(sys.modules)), file=sys.stderr)
+print(sys.modules["fastlint"].__file__, " ".join(sorted(sys.modules)), file=sys.stderr)
 """
 # Needed only to build summaries, run rules or apply fixes: a run the cache answers whole
 # pays for none of them (issue 6: startup).
@@ -503,13 +504,34 @@ ANALYSIS_MODULES = ("libcst", "fastlint.rules.", "fastlint.analysis.module_summa
                     "fastlint.analysis.fastapi_model", "fastlint.analysis.orm_models", "fastlint.analysis.context")
 
 
+@pytest.fixture(scope="module")
+def frozen_fastlint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of fastlint's source, laid out as the wheel installs it, for runs in other
+    processes that must see the same code. The cache is keyed on a digest of that code
+    (cache.code_digest), so an edit of the checkout between a cold and a warm run (a merge
+    fast-forwarding the checkout while the suite runs) rightly makes the warm run cold:
+    that, not the machine's load, made the warm-run test below fail now and then."""
+    import shutil
+
+    site = tmp_path_factory.mktemp("frozen-fastlint")
+    root = Path(__file__).resolve().parents[1]
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(root / "fastlint", site / "fastlint", ignore=ignore)
+    shutil.copytree(root / "rules", site / "fastlint" / "rules", ignore=ignore)
+    return site
+
+
 @pytest.mark.parametrize("output_format", ["text", "json"])
-def test_a_warm_run_imports_no_rule_and_no_analysis_module(project: Path, output_format: str):
+def test_a_warm_run_imports_no_rule_and_no_analysis_module(project: Path, output_format: str, frozen_fastlint: Path):
+    import os
+
     argv = [sys.executable, "-c", IMPORTS_PROBE, "check", ".", "--output-format", output_format]
-    cold = subprocess.run(argv, capture_output=True, text=True, cwd=project)
-    warm = subprocess.run(argv, capture_output=True, text=True, cwd=project)
+    env = {**os.environ, "PYTHONPATH": str(frozen_fastlint)}  # before the editable install's finder
+    cold = subprocess.run(argv, capture_output=True, text=True, cwd=project, env=env)
+    warm = subprocess.run(argv, capture_output=True, text=True, cwd=project, env=env)
     assert warm.stdout == cold.stdout and "FL101" in warm.stdout
-    cold_modules, warm_modules = cold.stderr.split(), warm.stderr.split()
+    (cold_from, *cold_modules), (warm_from, *warm_modules) = cold.stderr.split(), warm.stderr.split()
+    assert cold_from == warm_from == str(frozen_fastlint / "fastlint" / "__init__.py")
     assert any(name.startswith(ANALYSIS_MODULES) for name in cold_modules)  # the probe sees imports
     assert [name for name in warm_modules if name.startswith(ANALYSIS_MODULES)] == []
 
