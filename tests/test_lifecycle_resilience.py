@@ -116,3 +116,63 @@ def test_the_message_names_the_request_and_the_decorator():
 )
 def test_timeouts(code: str, expected: list[int]):
     assert [finding.start.line for finding in lint_source(code, ["FL301"])] == expected
+
+
+ROUTED = '''\
+import httpx
+import requests
+from fastapi import APIRouter, FastAPI
+from tenacity import AsyncRetrying, retry, stop_after_attempt
+
+app = FastAPI()
+router = APIRouter(prefix="/payments")
+
+
+@app.get("/rates/{currency}")
+def rates(currency: str):
+    return requests.get("https://rates.example.com/" + currency).json()
+
+
+@router.post("/charges")
+async def charge(amount: int):
+    async with httpx.AsyncClient(timeout=5) as client:
+        async for attempt in AsyncRetrying(stop=stop_after_attempt(3)):
+            with attempt:
+                return (await client.post("https://pay.example.com/charges", json={"amount": amount})).json()
+
+
+@app.get("/status")
+async def status():
+    async for attempt in AsyncRetrying():
+        with attempt:
+            return {"ok": True}
+
+
+@app.post("/webhooks")
+@retry
+async def webhook():
+    async with httpx.AsyncClient(timeout=5) as client:
+        await client.post("https://hooks.example.com", json={})
+
+
+@retry(stop=stop_after_attempt(3))
+def refresh_token():
+    return requests.post("https://auth.example.com/token", timeout=5)
+'''
+
+
+def test_fl3xx_messages_name_the_function_and_the_route_as_fl1xx_messages_do():
+    """Route handlers by method and full path (router prefix joined), other code by function."""
+    found = [(f.code, f.start.line, f.message.split(":")[0]) for f in lint_source(ROUTED, ["FL301", "FL302", "FL303"], path="app.py")]
+    assert found == [
+        ("FL301", 12, "`requests.get` in route handler GET /rates/{currency} has no timeout and requests has no default"),
+        ("FL302", 20, 'POST to "https'),
+        ("FL303", 25, "`tenacity.AsyncRetrying` in async route handler GET /status with no `stop` retries forever"),
+        ("FL303", 31, "`tenacity.retry` on async route handler POST /webhooks with no `stop` retries forever"),
+        ("FL302", 34, 'POST to "https'),
+        ("FL302", 39, 'POST to "https'),
+    ]
+    messages = {f.start.line: f.message for f in lint_source(ROUTED, ["FL302"], path="app.py")}
+    assert '(`httpx.AsyncClient.post`) in async route handler POST /payments/charges retried by `tenacity.AsyncRetrying` without' in messages[20]
+    assert '(`httpx.AsyncClient.post`) in async route handler POST /webhooks retried by `tenacity.retry` without' in messages[34]
+    assert '(`requests.post`) in function `refresh_token` retried by `tenacity.retry` without' in messages[39]
