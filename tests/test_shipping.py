@@ -92,11 +92,28 @@ def test_readme_local_pre_commit_hook_is_the_published_one():
     assert local[0]["language"] == "system"
 
 
-def test_changelog_names_the_version_pyproject_builds():
+def test_every_version_agrees():
+    """CHANGELOG.md's top section is the version every manifest builds; the README's snippets
+    name the newest released tag (the top version before the first release)."""
+    import json
+
+    import fastlint
+
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
-    top = re.search(r"^## \[(\d+\.\d+\.\d+)\] - (Unreleased|\d{4}-\d{2}-\d{2})$", changelog, re.M)
-    assert top is not None
-    assert top.group(1) == pyproject()["project"]["version"]
+    sections = re.findall(r"^## \[(\d+\.\d+\.\d+)\] - (Unreleased|\d{4}-\d{2}-\d{2})$", changelog, re.M)
+    assert sections, "CHANGELOG.md has no version section"
+    top = sections[0][0]
+    assert [date for _, date in sections[1:] if date == "Unreleased"] == [], "only the top section may be unreleased"
+    assert pyproject()["project"]["version"] == top
+    assert fastlint.__version__ == top
+    extension = json.loads((ROOT / "editors" / "vscode" / "package.json").read_text(encoding="utf-8"))
+    lock = json.loads((ROOT / "editors" / "vscode" / "package-lock.json").read_text(encoding="utf-8"))
+    assert extension["version"] == lock["version"] == lock["packages"][""]["version"] == top
+    released = next((version for version, date in sections if date != "Unreleased"), top)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    tags = re.findall(r"rev: (v\S+)", readme) + re.findall(r"uses: fastlint/fastlint@(v\S+)", readme)
+    assert len(tags) == 2 and set(tags) == {f"v{released}"}, tags
+    assert "[CHANGELOG.md](CHANGELOG.md)" in readme
 
 
 def test_docs_base_url_moves_every_link(tmp_path, monkeypatch):
@@ -120,3 +137,31 @@ def test_docs_base_url_moves_every_link(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["check", "--no-cache", "--output-format", "sarif", "app.py"])
     rules = json.loads(result.output)["runs"][0]["tool"]["driver"]["rules"]
     assert {rule["helpUri"] for rule in rules} == {f"https://docs.example.com/fastlint/rules/{rule['id']}.md" for rule in rules}
+
+
+def test_docs_base_url_moves_the_review_and_editor_links_too(tmp_path, monkeypatch):
+    """The review's comments and the language server's diagnostics link under the same base."""
+    import json
+
+    from click.testing import CliRunner
+    from test_lsp import Editor, session
+
+    from fastlint.cli import main
+
+    base = "https://docs.example.com/fastlint/rules"
+    (tmp_path / "pyproject.toml").write_text(f'[tool.fastlint]\ndocs-base-url = "{base}"\n', encoding="utf-8")
+    app = "import time\nfrom fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/')\nasync def home():\n    time.sleep(1)\n"
+    (tmp_path / "app.py").write_text(app, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    diff = "--- a/app.py\n+++ b/app.py\n@@ -7 +7 @@\n-    pass\n+    time.sleep(1)\n"
+    result = CliRunner().invoke(main, ["review", "--no-cache", "--diff", "-"], input=diff)
+    assert result.exit_code == 1, result.output
+    [comment] = json.loads(result.stdout)["comments"]
+    assert comment["body"].startswith(f"**[FL102]({base}/FL102.md)** (blocking-sleep-in-async)")
+
+    async def scenario(editor: Editor) -> None:
+        [diagnostic] = (await editor.open(tmp_path / "app.py", app)).diagnostics
+        assert diagnostic.code == "FL102"
+        assert diagnostic.code_description is not None and diagnostic.code_description.href == f"{base}/FL102.md"
+
+    assert session(tmp_path, scenario) == 0
