@@ -20,7 +20,8 @@ export function serverSettings(config: { get<T>(key: string): T | undefined }): 
   return settings;
 }
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+// The client of the running server; replaced when `fastlint.path` changes.
+function startClient(watcher: vscode.FileSystemWatcher): Promise<void> {
   const config = vscode.workspace.getConfiguration("fastlint");
   const command = config.get<string>("path") || "fastlint";
   const serverOptions: ServerOptions = { command, args: ["server"] };
@@ -29,19 +30,28 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     initializationOptions: { settings: serverSettings(config) },
     synchronize: {
       configurationSection: "fastlint",
-      fileEvents: vscode.workspace.createFileSystemWatcher("**/{*.py,pyproject.toml,fastlint.toml}"),
+      fileEvents: watcher,
     },
   };
   client = new LanguageClient("fastlint", "fastlint", serverOptions, clientOptions);
+  return client.start();
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  // Files changed outside the editor (a checkout) refresh the server's index.
+  const watcher = vscode.workspace.createFileSystemWatcher("**/{*.py,pyproject.toml,fastlint.toml}");
+  // Other settings reach the running server (didChangeConfiguration); a new executable
+  // needs a new server. One watcher and one listener for the extension's lifetime.
   context.subscriptions.push(
+    watcher,
     vscode.workspace.onDidChangeConfiguration(async (event) => {
-      if (event.affectsConfiguration("fastlint.path") && client) {
-        await client.stop();
-        await activate(context);
+      if (event.affectsConfiguration("fastlint.path")) {
+        await client?.stop();
+        await startClient(watcher);
       }
     }),
   );
-  await client.start();
+  await startClient(watcher);
 }
 
 export async function deactivate(): Promise<void> {
