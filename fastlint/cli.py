@@ -47,13 +47,27 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         """Ctrl-C exits 130 and says what was interrupted (click's Abort would exit 1,
         which means "findings")."""
+        earlier = _abandoned_pools()
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
             from fastlint.run.engine import activity
 
             click.echo(f"\nfastlint: interrupted while {activity[0]}; nothing was reported", err=True)
+            if _abandoned_pools() > earlier:
+                # Interpreter shutdown joins the process pool's manager thread, which can wait
+                # forever on a worker terminated in the middle of a message (seen under load).
+                # The workers are gone and nothing is left to write: leave at once.
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(EXIT_INTERRUPTED)
             sys.exit(EXIT_INTERRUPTED)
+
+
+def _abandoned_pools() -> int:
+    """How many process pools this process gave up on (none before the engine is imported)."""
+    engine = sys.modules.get("fastlint.run.engine")
+    return len(engine.abandoned_pools) if engine is not None else 0
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -81,3 +81,44 @@ def test_ctrl_c_exits_130_and_says_what_was_interrupted(busy_project: Path):
     assert "fastlint: interrupted while indexing" in stderr or "fastlint: interrupted while checking" in stderr
     assert "Traceback" not in stderr and "Aborted" not in stderr
     assert wait_gone(workers) == set()
+
+
+# fastlint run in a process that sends itself SIGINT from inside its first os.fork, as a
+# Ctrl-C landing while the pool forks its workers does. At exit, the interpreter would then
+# wait forever, as it waits on a pool's manager thread stuck on a worker terminated in the
+# middle of a message.
+INTERRUPT_AT_FORK = """
+import os, runpy, signal, sys, threading, time
+fired = []
+def interrupt():
+    if not fired:
+        fired.append(True)
+        os.kill(os.getpid(), signal.SIGINT)
+os.register_at_fork(after_in_parent=interrupt)
+threading._register_atexit(lambda: time.sleep(3600))
+sys.argv = ["fastlint", *sys.argv[1:]]
+runpy.run_module("fastlint", run_name="__main__")
+"""
+
+
+def test_ctrl_c_while_the_workers_are_forked_is_not_lost(busy_project: Path):
+    """CPython swallows what a signal handler raises inside os.fork's at-fork hooks: the
+    interrupt was lost and the run went on (or hung on logging's lock). It is held back
+    until the workers are forked, then stops the run, which leaves without waiting on
+    threads at exit."""
+    process = subprocess.run([sys.executable, "-c", INTERRUPT_AT_FORK, "check", "--no-cache", "."], cwd=busy_project,
+                             capture_output=True, text=True, timeout=60)
+    assert process.returncode == 130, process.stderr
+    assert process.stderr == "\nfastlint: interrupted while indexing (0 of 400 files done); nothing was reported\n"
+    assert process.stdout == ""
+
+
+def test_an_interrupt_held_back_is_delivered_when_the_block_ends():
+    from fastlint.run.engine import _interrupts_deferred
+
+    reached = False
+    with pytest.raises(KeyboardInterrupt), _interrupts_deferred():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # delivered at once if it were not held back
+        reached = True
+    assert reached

@@ -425,8 +425,11 @@ def _check(
     total = len(tasks) + len(settled)
     if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
         ordered = sorted(tasks, key=lambda task: len(task[1]) if task[1] is not None else 0, reverse=True)
+        _begin("checking", total)
         with _pool(jobs, _init_worker, (plan, project)) as pool:
-            return _counted(pool.map(_check_in_worker, ordered, chunksize=8), "checking", total, progress, settled)
+            with _interrupts_deferred():  # the workers are forked here
+                results = pool.map(_check_in_worker, ordered, chunksize=8)
+            return _counted(results, "checking", total, progress, settled)
     if not tasks:
         return _counted((), "checking", total, progress, settled)
     checker = Checker(plan, project)
@@ -437,15 +440,45 @@ def _check(
 activity = ["starting"]
 
 
+def _begin(phase: str, total: int) -> None:
+    activity[0] = f"{phase} (0 of {total:,} files done)"
+
+
 def _counted(results: Iterable[_T], phase: str, total: int, progress: ProgressCallback, before: Sequence[_T] = ()) -> list[_T]:
     """``before`` (done already: the files pass 1 checked) counts first."""
     done: list[_T] = []
-    activity[0] = f"{phase} ({0} of {total:,} files done)"
+    _begin(phase, total)
     for result in [*before, *results]:
         done.append(result)
         activity[0] = f"{phase} ({len(done):,} of {total:,} files done)"
         progress(phase, len(done), total)
     return done
+
+
+# Pools whose workers were terminated (an interrupt, an error): their manager thread may
+# never end, so the command line does not wait for it at exit.
+abandoned_pools: list[Executor] = []
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C back while the pool forks its workers, and deliver it right after.
+
+    CPython runs a signal's handler between bytecodes, also inside os.fork's at-fork hooks,
+    and swallows what they raise ("Exception ignored in: <function _releaseLock>"): the
+    KeyboardInterrupt is lost, logging's lock stays held, and the run neither stops nor
+    ends (seen under load: 1 run in 15 hung past 60 s after Ctrl-C).
+    """
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no fork either
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextlib.contextmanager
@@ -470,6 +503,7 @@ def _pool(jobs: int, initializer: Callable[..., None], initargs: tuple[object, .
     try:
         yield pool
     except BaseException:
+        abandoned_pools.append(pool)
         processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
@@ -769,8 +803,11 @@ def _summaries(
     if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
         # Largest first, as in pass 2: the last chunks are small and the workers end together.
         order = sorted(range(len(tasks)), key=lambda i: len(tasks[i][1] or b""), reverse=True)
+        _begin("indexing", len(tasks))
         with _pool(jobs, _init_summarizer_in_pool, (settings, plan, modules)) as pool:
-            done = _counted(pool.map(_summarize_in_worker, [tasks[i] for i in order], chunksize=8), "indexing", len(tasks), progress)
+            with _interrupts_deferred():  # the workers are forked here
+                summarized = pool.map(_summarize_in_worker, [tasks[i] for i in order], chunksize=8)
+            done = _counted(summarized, "indexing", len(tasks), progress)
         results: list[_Summarized] = [(None, "", None)] * len(tasks)
         for i, result in zip(order, done):
             results[i] = result
