@@ -421,3 +421,24 @@ def test_a_caller_added_in_another_module_rechecks_code_that_ran_only_at_startup
     assert project.parsed == Counter({"app/admin.py": 1, "app/boot.py": 1})
     (project.root / "app/admin.py").unlink()
     assert lines(project.check(("app/boot.py",))) == []
+
+
+def test_an_edit_that_changes_no_summary_reuses_the_recorded_fact_digests(project: Project, monkeypatch: pytest.MonkeyPatch):
+    from fastlint.analysis.project_index import ProjectIndex
+
+    computed: list[int] = []
+    original = ProjectIndex.fact_digests
+
+    def counting(index: ProjectIndex) -> dict[str, str]:
+        computed.append(1)
+        return original(index)
+
+    monkeypatch.setattr(ProjectIndex, "fact_digests", counting)
+    assert lines(project.check()) == [(10, "FL107")]
+    cold = len(computed)
+    project.write("app/rates.py", textwrap.dedent(FILES["app/rates.py"]) + "\n# a comment changes no summary\n")
+    assert lines(project.check()) == [(10, "FL107")]
+    assert len(computed) == cold  # every summary digest as recorded: so are the facts'
+    project.write("app/other.py", "def unrelated():\n    return 2\n\ndef more():\n    return 3\n")
+    assert lines(project.check()) == [(10, "FL107")]
+    assert len(computed) > cold  # a summary changed: computed again

@@ -43,6 +43,11 @@ MODULES = "<modules>"
 REACH = "<reach>:"
 
 
+def is_pseudo_module(name: str) -> bool:
+    """The pseudo-modules above start with ``<``, which no module name can."""
+    return name.startswith("<")
+
+
 @dataclass(frozen=True)
 class Chain:
     """``functions[0]() -> ... -> functions[-1]() -> blocking`` (``code``)."""

@@ -665,8 +665,23 @@ def build_index(
     index.parsed_files = frozenset(entries)
     index.complete = loader is None or len(entries) == len(files)
     if index.complete:
-        index.digests.update(index.fact_digests())  # roles from other modules, the ORM registry
+        index.digests.update(_fact_digests(index, cache))  # roles from other modules, the ORM registry
     return index
+
+
+def _fact_digests(index: ProjectIndex, cache: Cache | None) -> dict[str, str]:
+    """The digests of the facts every module may give (roles, the ORM registry,
+    ``request.state``, reachability...). They are a function of the summaries alone: when
+    every module's summary digest is the one the last check recorded (an edit that changed
+    no summary: a comment, a function's body), the recorded fact digests are reused, and
+    the project-wide answers (reachability costs a second on prefect) are not computed."""
+    from fastlint.analysis.project_index import is_pseudo_module
+
+    recorded = cache.recorded_digests() if cache is not None else {}
+    facts = {name: value for name, value in recorded.items() if is_pseudo_module(name)}
+    if facts and len(recorded) - len(facts) == len(index.digests) and all(recorded.get(name) == value for name, value in index.digests.items()):
+        return facts
+    return index.fact_digests()
 
 
 def lazy_index(files: Iterable[Path], settings: Settings) -> ProjectIndex:
