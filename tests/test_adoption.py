@@ -91,6 +91,53 @@ def test_stale_baseline_entries_are_fl003_and_fix_removes_them(project: Path):
     assert check("--baseline", "base.json", "--ignore", "FL003", "app.py")[0] == 0
 
 
+THREE = "import time\nfrom fastapi import FastAPI\n\napp = FastAPI(openapi_url=None)\n\n\n@app.get('/')\nasync def home():\n" + "".join(
+    f"    time.sleep({n})\n" for n in (1, 1, 2, 3)
+) + "    return None\n"
+
+
+@pytest.mark.parametrize(
+    "removed",
+    [
+        pytest.param(["    time.sleep(1)\n"], id="count-lowered"),
+        pytest.param(["    time.sleep(2)\n"], id="one-entry"),
+        pytest.param(["    time.sleep(3)\n"], id="another-entry"),
+        pytest.param(["    time.sleep(1)\n", "    time.sleep(1)\n"], id="the-twice-counted-entry"),
+        pytest.param(["    time.sleep(2)\n", "    time.sleep(3)\n"], id="two-entries"),
+        pytest.param(["    time.sleep(1)\n", "    time.sleep(1)\n", "    time.sleep(2)\n", "    time.sleep(3)\n"], id="every-entry"),
+    ],
+)
+def test_the_fl003_fix_is_the_edit_fix_makes(project: Path, removed: list[str]):
+    """FL003 carries the edit of the baseline file that --fix makes (reporters and editors
+    show it, and the summary counts it as fixable); applied, it gives the file --fix writes."""
+    from fastlint.finding import Edit, Position
+    from fastlint.fixing.fixer import apply_edits
+
+    (project / "app.py").write_text(THREE, encoding="utf-8")
+    CliRunner().invoke(main, ["check", "--no-cache", "--write-baseline", "base.json", "app.py"])
+    recorded = (project / "base.json").read_text(encoding="utf-8")
+    assert len(json.loads(recorded)["entries"]) == 3
+    changed = THREE
+    for line in removed:
+        changed = changed.replace(line, "", 1)
+    (project / "app.py").write_text(changed, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--baseline", "base.json", "--output-format", "json", "app.py"])
+    stale = [item for item in json.loads(result.stdout) if item["code"] == "FL003"]
+    assert stale and all(item["fix"]["applicability"] == "safe" for item in stale)
+    edits = [
+        Edit(Position(e["location"]["row"], e["location"]["column"]), Position(e["end_location"]["row"], e["end_location"]["column"]), e["content"])
+        for item in stale for e in item["fix"]["edits"]
+    ]
+    shown = apply_edits(recorded, edits)
+    text = CliRunner().invoke(main, ["check", "--no-cache", "--baseline", "base.json", "app.py"])
+    assert f"[*] {len(stale)} fixable with the `--fix` option" in text.stdout
+    fixed = CliRunner().invoke(main, ["check", "--no-cache", "--baseline", "base.json", "--fix", "app.py"])
+    assert fixed.exit_code == 0, fixed.output
+    written = (project / "base.json").read_text(encoding="utf-8")
+    assert shown == written
+    json.loads(written)
+
+
 def test_a_missing_baseline_is_an_error(project: Path):
     result = CliRunner().invoke(main, ["check", "--no-cache", "--baseline", "nope.json", "app.py"])
     assert result.exit_code == 2

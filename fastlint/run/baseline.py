@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastlint.finding import Finding, Position
+from fastlint.finding import Applicability, Edit, Finding, Fix, Position
 from fastlint.rule_meta import STALE_BASELINE, UNPARSEABLE, UNUSED_NOQA
 from fastlint.source import SourceFile
 
@@ -96,8 +96,8 @@ class Baseline:
             for (code, path, digest), count in sorted(self.entries.items(), key=lambda item: (item[0][1], item[0][0], item[0][2]))
             if count > 0
         ]
-        body = ",\n".join(lines)
-        return f'{{\n  "{FORMAT_KEY}": {VERSION},\n  "entries": [\n{body}\n  ]\n}}\n' if lines else f'{{\n  "{FORMAT_KEY}": {VERSION},\n  "entries": []\n}}\n'
+        body = "".join(f"{line},\n" for line in lines[:-1]) + "".join(f"{line}\n" for line in lines[-1:])
+        return f'{{\n  "{FORMAT_KEY}": {VERSION},\n  "entries": [\n{body}  ]\n}}\n'
 
     def write(self, path: Path) -> None:
         path.write_text(self.render(), encoding="utf-8")
@@ -128,24 +128,70 @@ def judged(stale: Counter[Key], checked: Iterable[str], root: Path) -> Counter[K
 
 
 def stale_findings(stale: Counter[Key], baseline_path: Path, root: Path) -> list[Finding]:
-    """FL003 at each stale entry's line of the baseline file."""
+    """FL003 at each stale entry's line of the baseline file, with the edit ``--fix`` makes
+    there (reporters show it, and the summary counts it as fixable)."""
     try:
         lines = baseline_path.read_text(encoding="utf-8").splitlines()
     except OSError:
         lines = []
+    where = {key: _line_of_entry(lines, key) for key in stale}
+    edits = _removals(lines, {number: count for key, count in stale.items() if (number := where[key]) is not None})
     findings = []
-    for (code, path, digest), count in sorted(stale.items()):
-        number = next((i for i, line in enumerate(lines, 1) if f'"hash": "{digest}"' in line and f'"code": "{code}"' in line), 1)
+    for key, count in sorted(stale.items()):
+        code, path, _ = key
+        number = where[key] or 1
         width = len(lines[number - 1]) if lines else 1
         gone = "" if Path(root, path).exists() else " (the file is gone)"
+        fix = Fix(edits[number], Applicability.SAFE, "Remove the stale entry from the baseline") if number in edits else None
         findings.append(Finding(
             code=STALE_BASELINE.code,
             message=f"Stale baseline entry: {count} {code} finding{'s' if count > 1 else ''} in {path}{gone} no longer found; `--baseline {baseline_path} --fix` removes it",
             path=str(baseline_path),
             start=Position(number, 1),
             end=Position(number, max(width, 1) + 1),
+            fix=fix,
         ))
     return findings
+
+
+def _line_of_entry(lines: Sequence[str], key: Key) -> int | None:
+    code, path, digest = key
+    needles = (f'"code": {json.dumps(code)}', f'"path": {json.dumps(path)}', f'"hash": {json.dumps(digest)}')
+    return next((number for number, line in enumerate(lines, 1) if all(needle in line for needle in needles)), None)
+
+
+def _removals(lines: Sequence[str], stale: Mapping[int, int]) -> dict[int, tuple[Edit, ...]]:
+    """By line of a stale entry, the edits that together turn the file (as ``render`` wrote
+    it) into what ``--fix`` writes: a count lowered, or the entry's line removed, and the
+    comma after the last entry kept removed with the first line removed below it."""
+    entries = [number for number, line in enumerate(lines, 1) if line.startswith("    {")]
+    parsed: dict[int, dict[str, object]] = {}
+    for number in stale:
+        try:
+            value = json.loads(lines[number - 1].strip().rstrip(","))
+        except ValueError:
+            continue
+        if isinstance(value, dict) and isinstance(value.get("count", 1), int):
+            parsed[number] = value
+    if len(parsed) != len(stale):  # not the file render() writes: no edit rather than a wrong one
+        return {}
+    edits: dict[int, list[Edit]] = {}
+    removed = set()
+    for number, count in stale.items():
+        entry, line = parsed[number], lines[number - 1]
+        left = int(entry.get("count", 1)) - count  # type: ignore[call-overload]
+        if left > 0:
+            start = line.index("{") + 1
+            edits[number] = [Edit(Position(number, start), Position(number, len(line.rstrip(",")) + 1), json.dumps({**entry, "count": left}))]
+        else:
+            edits[number] = [Edit(Position(number, 1), Position(number + 1, 1), "")]
+            removed.add(number)
+    kept = [number for number in entries if number not in removed]
+    if kept and lines[kept[-1] - 1].endswith(",") and removed and max(removed) > kept[-1]:
+        first_below = min(number for number in removed if number > kept[-1])
+        comma = len(lines[kept[-1] - 1])
+        edits[first_below].insert(0, Edit(Position(kept[-1], comma), Position(kept[-1], comma + 1), ""))
+    return {number: tuple(found) for number, found in edits.items()}
 
 
 def without_stale(baseline: Baseline, stale: Counter[Key]) -> Baseline:
