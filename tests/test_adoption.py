@@ -138,6 +138,17 @@ def test_the_fl003_fix_is_the_edit_fix_makes(project: Path, removed: list[str]):
     json.loads(written)
 
 
+def test_equal_lines_in_two_files_are_two_entries_each_reported_at_its_own_line(project: Path):
+    (project / "other.py").write_text(THREE, encoding="utf-8")
+    (project / "app.py").write_text(THREE, encoding="utf-8")
+    CliRunner().invoke(main, ["check", "--no-cache", "--write-baseline", "base.json", "app.py", "other.py"])
+    for name in ("app.py", "other.py"):
+        (project / name).write_text(THREE.replace("    time.sleep(3)\n", ""), encoding="utf-8")
+    code, found = check("--baseline", "base.json", "app.py", "other.py")
+    lines = (project / "base.json").read_text(encoding="utf-8").splitlines()
+    assert code == 1 and [(rule, json.loads(lines[row - 1].rstrip(","))["path"]) for rule, row, _ in found] == [("FL003", "app.py"), ("FL003", "other.py")]
+
+
 def test_a_missing_baseline_is_an_error(project: Path):
     result = CliRunner().invoke(main, ["check", "--no-cache", "--baseline", "nope.json", "app.py"])
     assert result.exit_code == 2
