@@ -332,18 +332,23 @@ class ProjectIndex:
         """Whether any module of the project maps a class (rests on the registry's digest);
         a partial index (one file checked) cannot tell, and says it may."""
         self._note((REGISTRY,))
-        return self._loader is not None or any(summary.models for summary in self.modules.values())
+        return self._loader is not None or bool(self._models_by_short_name())
 
     def _registry_name(self, short: str) -> str | None:
         """The one mapped class of the project named ``short`` (None when none or several)."""
         self._note((REGISTRY,))
+        found = self._models_by_short_name().get(short, [])
+        return found[0] if len(found) == 1 else None
+
+    def _models_by_short_name(self) -> dict[str, list[str]]:
+        """Every mapped class of the project, by class name (built once: the ORM rules ask
+        on every file)."""
         if self._by_short_name is None:
             self._by_short_name = {}
             for summary in list(self.modules.values()):
                 for name in summary.models:
                     self._by_short_name.setdefault(name.rpartition(".")[2], []).append(name)
-        found = self._by_short_name.get(short, [])
-        return found[0] if len(found) == 1 else None
+        return self._by_short_name
 
     # -- request.state ----------------------------------------------------------------
 

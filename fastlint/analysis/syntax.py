@@ -54,7 +54,13 @@ def nodes_of(tree: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
         found: list = buckets.get(kinds[0], [])  # type: ignore[type-arg]
         return found
     if kinds not in buckets:
-        buckets[kinds] = [node for node in buckets[None] if isinstance(node, kinds)]
+        # The node types the tree holds that are among ``kinds``: one of them is its bucket.
+        present = [kind for kind in buckets if isinstance(kind, type) and issubclass(kind, kinds)]
+        if len(present) <= 1:
+            buckets[kinds] = buckets[present[0]] if present else []
+        else:
+            wanted = frozenset(present)
+            buckets[kinds] = [node for node in buckets[None] if node.__class__ in wanted]
     combined: list = buckets[kinds]  # type: ignore[type-arg]
     return combined
 

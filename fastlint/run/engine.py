@@ -249,7 +249,12 @@ def oversized(path: Path, settings: Settings, size: int | None = None) -> str | 
 
 
 def _triggered(triggers: tuple[bytes, ...], data: bytes) -> bool:
-    return not triggers or any(trigger in data for trigger in triggers)
+    if not triggers:
+        return True
+    for trigger in triggers:  # a loop, not any(): asked for every rule of every file
+        if trigger in data:
+            return True
+    return False
 
 
 def unparseable(path: Path, message: str, line: int = 1, column: int = 1) -> Finding:
@@ -816,6 +821,10 @@ def _summaries(
         for file in missing
     ]
     if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
+        if plan is not None:
+            from fastlint.run.registry import all_rules
+
+            all_rules()  # imported once, here: the workers of both passes are forked from this process
         # Largest first, as in pass 2: the last chunks are small and the workers end together.
         order = sorted(range(len(tasks)), key=lambda i: len(tasks[i][1] or b""), reverse=True)
         _begin("indexing", len(tasks))
