@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import pickle
 import textwrap
+from dataclasses import replace
 
 import pytest
 
@@ -301,7 +302,7 @@ def test_roles_registered_in_another_module_reach_the_function(shop: ProjectInde
         assert roles["get_user"][0].endpoint == "POST /me"
     assert consulted == {"<roles>:shop.deps"}
     digests = shop.fact_digests()
-    assert set(digests) == {"<orm-registry>", "<request-state>", "<modules>", *(f"<{fact}>:{module}" for module in SHOP for fact in ("roles", "reach"))}
+    assert set(digests) == {"<orm-registry>", "<orm-any>", "<request-state>", "<modules>", *(f"<{fact}>:{module}" for module in SHOP for fact in ("roles", "reach"))}
 
 
 def test_replacing_a_module_forgets_exactly_the_answers_resting_on_it(index: ProjectIndex):
@@ -435,3 +436,13 @@ def test_served_and_once_only_functions_are_told_apart():
     assert index.reach("svc.wallets") == {"Wallet.stream": "served", "Strike.stream": "served", "get_wallet": "once"}
     assert index.reach("svc.main") == {"lifespan": "once", "status": "served"}
     assert index.reach("svc.cli") == {"config": "once"}
+
+
+def test_whether_the_project_maps_any_class_rests_on_that_alone(shop: ProjectIndex):
+    with shop.recording() as consulted:
+        assert shop.has_orm_models()
+    assert consulted == {"<orm-any>"}  # not the registry: a model renamed elsewhere changes nothing here
+    renamed = [replace(summary, models={f"{name}2": model for name, model in summary.models.items()}) for summary in shop.modules.values()]
+    assert ProjectIndex(renamed, shop.knowledge).fact_digests()["<orm-any>"] == shop.fact_digests()["<orm-any>"]
+    bare = [replace(summary, models={}) for summary in shop.modules.values()]
+    assert ProjectIndex(bare, shop.knowledge).fact_digests()["<orm-any>"] != shop.fact_digests()["<orm-any>"]

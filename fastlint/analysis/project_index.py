@@ -40,6 +40,9 @@ ROLES = "<roles>:"
 REGISTRY = "<orm-registry>"
 STATE = "<request-state>"
 MODULES = "<modules>"
+# Whether the project maps any class at all: most files ask only that (no read is lazy
+# without a model), and its digest changes far less often than the registry's.
+ORM_ANY = "<orm-any>"
 REACH = "<reach>:"
 
 
@@ -329,9 +332,9 @@ class ProjectIndex:
         return self._registry_name(target) or target
 
     def has_orm_models(self) -> bool:
-        """Whether any module of the project maps a class (rests on the registry's digest);
-        a partial index (one file checked) cannot tell, and says it may."""
-        self._note((REGISTRY,))
+        """Whether any module of the project maps a class (rests on ``ORM_ANY``); a partial
+        index (one file checked) cannot tell, and says it may."""
+        self._note((ORM_ANY,))
         return self._loader is not None or bool(self._models_by_short_name())
 
     def _registry_name(self, short: str) -> str | None:
@@ -415,7 +418,8 @@ class ProjectIndex:
         """Digests of the pseudo-modules (see the module docstring) for the findings cache."""
         registry = sorted(name for summary in self.modules.values() for name in summary.models)
         state = sorted((module, sorted(summary.state.items())) for module, summary in self.modules.items() if summary.state)
-        digests = {REGISTRY: value_digest(registry), STATE: value_digest(state), MODULES: value_digest(sorted(self.modules))}
+        digests = {REGISTRY: value_digest(registry), STATE: value_digest(state), MODULES: value_digest(sorted(self.modules)),
+                   ORM_ANY: value_digest(self._loader is not None or bool(registry))}
         reach = self._reachability()
         for module in list(self.modules):
             digests[ROLES + module] = value_digest(sorted(self._registrations().get(module, {}).items()))
@@ -671,6 +675,18 @@ class OwnIndex(ProjectIndex):
     (or about every module) stops the check, which pass 2 then runs against the whole index."""
 
     others: frozenset[str] = frozenset()
+    # Whether other modules of the project likely map classes (the engine guesses from
+    # their bytes); a wrong guess only sends the file to pass 2, through ``ORM_ANY``'s digest.
+    orm_elsewhere: bool = False
+
+    def has_orm_models(self) -> bool:
+        self._note((ORM_ANY,))
+        return self.orm_elsewhere or bool(self._models_by_short_name())
+
+    def fact_digests(self) -> dict[str, str]:
+        digests = super().fact_digests()
+        digests[ORM_ANY] = value_digest(self.orm_elsewhere or bool(self._models_by_short_name()))
+        return digests
 
     def _note(self, modules: Iterable[str]) -> None:
         if not self._stack:

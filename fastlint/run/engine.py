@@ -770,7 +770,8 @@ def _summary_entries(
             entries[key] = entry
     plan, checked, speculated = speculate if speculate is not None and speculate[1] else (None, frozenset(), {})
     modules = frozenset(file.module for file in files.values()) if plan is not None else frozenset()
-    for file, (summary, digest, speculation) in zip(missing, _summaries(missing, settings, progress, plan, checked, modules)):
+    orm = plan is not None and (any(entry.summary.models for entry in entries.values()) or any(_maps_classes(file.data) for file in missing))
+    for file, (summary, digest, speculation) in zip(missing, _summaries(missing, settings, progress, plan, checked, modules, orm)):
         if summary is None:
             continue
         entry = CachedSummary(file.content, file.module, summary, digest)
@@ -805,6 +806,7 @@ def _summaries(
     plan: CheckPlan | None = None,
     speculate: frozenset[str] = frozenset(),
     modules: frozenset[str] = frozenset(),
+    orm: bool = False,
 ) -> list[_Summarized]:
     """Summaries (and their digests) of the files the cache could not answer, over all
     cores when they are many; with ``plan``, the files of ``speculate`` (keys) checked too,
@@ -828,7 +830,7 @@ def _summaries(
         # Largest first, as in pass 2: the last chunks are small and the workers end together.
         order = sorted(range(len(tasks)), key=lambda i: len(tasks[i][1] or b""), reverse=True)
         _begin("indexing", len(tasks))
-        with _pool(jobs, _init_summarizer_in_pool, (settings, plan, modules)) as pool:
+        with _pool(jobs, _init_summarizer_in_pool, (settings, plan, modules, orm)) as pool:
             with _interrupts_deferred():  # the workers are forked here
                 summarized = pool.map(_summarize_in_worker, [tasks[i] for i in order], chunksize=8)
             done = _counted(summarized, "indexing", len(tasks), progress)
@@ -836,26 +838,34 @@ def _summaries(
         for i, result in zip(order, done):
             results[i] = result
         return results
-    _init_summarizer(settings, plan, modules)
+    _init_summarizer(settings, plan, modules, orm)
     return _counted((_summarize_in_worker(task) for task in tasks), "indexing", len(tasks), progress)
 
 
 _summary_knowledge: Knowledge | None = None
 _speculator: Checker | None = None
 _project_modules: frozenset[str] = frozenset()
+_orm_elsewhere = False
+# Bytes of a module that maps classes (declarative models, SQLModel tables): a guess for
+# the pass-1 checks, which ask whether the project has any model (see ``OwnIndex``).
+_ORM_MARKERS = (b"__tablename__", b"DeclarativeBase", b"declarative_base", b"Mapped[", b"relationship(")
 
 
-def _init_summarizer(settings: Settings, plan: CheckPlan | None = None, modules: frozenset[str] = frozenset()) -> None:
+def _maps_classes(data: bytes) -> bool:
+    return any(marker in data for marker in _ORM_MARKERS) or (b"table=True" in data and b"SQLModel" in data)
+
+
+def _init_summarizer(settings: Settings, plan: CheckPlan | None = None, modules: frozenset[str] = frozenset(), orm: bool = False) -> None:
     from fastlint.knowledge.tables import Knowledge
 
-    global _summary_knowledge, _speculator, _project_modules
+    global _summary_knowledge, _speculator, _project_modules, _orm_elsewhere
     _summary_knowledge = Knowledge.from_settings(settings)
     _speculator = Checker(plan) if plan is not None else None
-    _project_modules = modules
+    _project_modules, _orm_elsewhere = modules, orm
 
 
-def _init_summarizer_in_pool(settings: Settings, plan: CheckPlan | None = None, modules: frozenset[str] = frozenset()) -> None:
-    _init_summarizer(settings, plan, modules)
+def _init_summarizer_in_pool(settings: Settings, plan: CheckPlan | None = None, modules: frozenset[str] = frozenset(), orm: bool = False) -> None:
+    _init_summarizer(settings, plan, modules, orm)
     gc.freeze()
 
 
@@ -891,6 +901,7 @@ def _speculate(checker: Checker, source: SourceFile, tree: ast.Module, summary: 
     from fastlint.analysis.project_index import ConsultsOthers, OwnIndex
 
     own = OwnIndex([summary], checker.knowledge, checker.settings.max_call_depth)
+    own.orm_elsewhere = _orm_elsewhere
     own.digests = {summary.module: digest}
     own.digests.update(own.fact_digests())
     own.parsed_files = frozenset({_key(source.path)})
