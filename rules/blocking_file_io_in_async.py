@@ -31,10 +31,12 @@ class BlockingFileIoInAsync(BlockingCallRule):
     """
     ## What it does
     Checks for synchronous file I/O in code that runs on the event loop: calls that read,
-    write, open, list, copy or delete files. `open`, `pathlib.Path` reads and writes,
-    `iterdir`/`glob`/`rglob`, `os.listdir`/`scandir`/`walk`, `os.remove`, `shutil`
+    write, open, list or copy files, or remove a directory tree. `open`, `pathlib.Path`
+    reads and writes, `iterdir`/`glob`/`rglob`, `os.listdir`/`scandir`/`walk`, `shutil`
     copies, moves and `rmtree`, temporary files (`mkstemp`, which only creates an empty
-    one, is FL108's), `json.load` and `pickle.load` on files.
+    one, is FL108's, and so is a `TemporaryDirectory()` outside a `with` block), `json.load` and `pickle.load` on files. Deleting one file
+    (`os.remove`, `Path.unlink`) is FL108's: a directory entry, and on the ecosystem check
+    mostly a temporary, lock or socket file.
 
     Metadata-only calls (`exists`, `is_file`, `stat`, `resolve`, `mkdir`, `getsize`...)
     cost microseconds on a local disk: they are FL108, a preview rule for services on
@@ -96,8 +98,8 @@ class BlockingFileIoInAsync(BlockingCallRule):
     (anyio ships with FastAPI). It is unsafe: other requests now run while the file is read,
     and code that relied on the read finishing before anything else ran may interleave;
     anyio runs each operation in a worker thread, so it also takes threadpool slots. The
-    other blocking file calls (`os.remove(p)`, `shutil.rmtree(p)`, `path.unlink()`, a read
-    on a file held by a name) are offloaded as FL104's are: `await run_in_threadpool(os.remove, p)`,
+    other blocking file calls (`shutil.rmtree(p)`, `os.listdir(p)`, a read on a file held by
+    a name) are offloaded as FL104's are: `await run_in_threadpool(shutil.rmtree, p)`,
     unsafe for the same reasons (the call runs in a worker thread, sharing objects with the
     requests on the loop); not where an `await` cannot keep the meaning, and not an `open`
     outside a `with`.
@@ -114,7 +116,7 @@ class BlockingFileIoInAsync(BlockingCallRule):
         """anyio's file API in place of the blocking one, for the two forms the Fix safety names."""
         anyio_path = _is_anyio_path_call(ctx, site.call)
         if site.name not in _OPENERS and not anyio_path:
-            # ``os.remove(p)``, ``shutil.rmtree(p)``, ``path.unlink()``: offloaded as FL104 does.
+            # ``shutil.rmtree(p)``, ``os.listdir(p)``: offloaded as FL104 does.
             return offload_to_threadpool(ctx, site.call, site.function)
         usable, import_edit = add_import(ctx, "anyio")
         if not usable:
@@ -131,6 +133,24 @@ class BlockingFileIoInAsync(BlockingCallRule):
         return Fix(tuple(sorted([*edits, *([import_edit] if import_edit else [])], key=lambda edit: edit.start)), Applicability.UNSAFE, message)
 
     VALID = (
+        # Deleting one file is a directory entry (FL108's; reduced from dstack's SSH control
+        # socket), and a TemporaryDirectory outside a with block is created empty (reduced from
+        # mlflow's artifact download, which cleans it up after the response).
+        Valid(
+            """
+import tempfile
+from pathlib import Path
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.get("/artifacts/{path}")
+async def download_artifact(path: str, socket_path: str):
+    Path(socket_path).unlink(missing_ok=True)
+    tmp_dir = tempfile.TemporaryDirectory()
+    return {"dir": tmp_dir.name}
+"""
+        ),
         # Awaited only from startup (reduced from lnbits' ``check_admin_settings``, which the
         # app's startup awaits and a CLI command runs): startup code runs once.
         Valid(
@@ -323,6 +343,21 @@ async def import_contacts(upload: UploadFile, tags: list[str]):
         ),
     )
     INVALID = (
+        # A TemporaryDirectory block removes the tree at its end; rmtree walks it.
+        Invalid(
+            """
+import shutil
+import tempfile
+
+async def extract_anchors(pages: list[bytes]):
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        for index, page in enumerate(pages):
+            pass
+    shutil.rmtree("/var/cache/app/anchors", ignore_errors=True)
+""",
+            expected=((6, 10, 6, 37), (9, 5, 9, 18)),
+            message="`tempfile.TemporaryDirectory` blocks the event loop in async function `extract_anchors`",
+        ),
         # The same helper, awaited by a route too: it runs per request.
         Invalid(
             """

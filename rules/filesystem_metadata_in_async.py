@@ -9,9 +9,11 @@ class FilesystemMetadataInAsync(BlockingCallRule):
     Checks for synchronous file-system metadata calls in code that runs on the event
     loop: `os.path.exists`/`isfile`/`isdir`/`getsize`/`getmtime`/`realpath`, `os.stat`,
     `os.mkdir`/`makedirs`/`rename`/`chmod`, `pathlib.Path.exists`/`is_file`/`is_dir`/
-    `stat`/`resolve`/`mkdir`/`touch`/`rename`, `tempfile.mkdtemp`/`mkstemp` (an empty
-    directory or file) and `shutil.disk_usage`. They read or change a file's metadata and move no data. Calls
-    that read, write, open, list or copy files are FL103's.
+    `stat`/`resolve`/`mkdir`/`touch`/`rename`, deleting one file (`os.remove`/`unlink`,
+    `Path.unlink`), `tempfile.mkdtemp`/`mkstemp` (an empty directory or file) and
+    `shutil.disk_usage`.
+    They read or change a file's metadata and move no data. Calls that read, write, open,
+    list or copy files, and removing a directory tree (`shutil.rmtree`), are FL103's.
 
     This is a preview rule, off by default: select `FL108` by its exact code. Turn it on
     when the service's files live on a network file system (NFS, SMB, EFS, a FUSE mount
@@ -143,5 +145,18 @@ class LeaseStorage:
 """,
             expected=((9, 16, 9, 56),),
             message="`pathlib.Path.is_file` blocks the event loop in async function `LeaseStorage.has`; use `anyio.Path` (awaited)",
+        ),
+        # Deleting one file (reduced from dstack's SSH control socket and prefect's lease files).
+        Invalid(
+            """
+import os
+from pathlib import Path
+
+async def close_tunnel(control_socket: Path, lease_file: str):
+    control_socket.unlink(missing_ok=True)
+    os.remove(lease_file)
+""",
+            expected=((6, 5, 6, 26), (7, 5, 7, 14)),
+            message="`control_socket.unlink` (`pathlib.Path.unlink`) blocks the event loop in async function `close_tunnel`",
         ),
     )

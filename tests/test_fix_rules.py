@@ -350,9 +350,9 @@ def test_display_only_suggestions(source: str, before: str, after: str):
 
 
 def test_other_blocking_file_calls_are_offloaded():
-    source = "import json\n" + FILES + "    path = Path(p)\n    os.remove(p)\n    return path.read_text()\n"
+    source = "import json\n" + FILES + "    path = Path(p)\n    os.truncate(p, 0)\n    return path.read_text()\n"
     fixed = fix_source("import os\n" + source, ["FL103"])
-    assert "    await run_in_threadpool(os.remove, p)\n    return await run_in_threadpool(path.read_text)\n" in fixed
+    assert "    await run_in_threadpool(os.truncate, p, 0)\n    return await run_in_threadpool(path.read_text)\n" in fixed
 
 
 def test_anyio_fix_beside_other_variables_of_the_same_name():

@@ -96,6 +96,8 @@ def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledg
             continue
         if name in NO_HANG_OPTIONS and _polls(node, NO_HANG_OPTIONS[name]):
             continue
+        if name == _TEMPORARY_DIRECTORY and id(node) not in _with_items(function):
+            continue  # created empty (mkdtemp, FL108's); only a ``with`` block removes the tree here
         found.append((node, entry, name or entry.name))
     for node, name in iterations:
         entry = knowledge.blocking_call(name)
@@ -107,6 +109,11 @@ def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledg
 
 
 _WAITING_CODES = frozenset({"FL109", "FL110"})
+_TEMPORARY_DIRECTORY = "tempfile.TemporaryDirectory"
+
+
+def _with_items(function: FunctionNode) -> set[int]:
+    return {id(item.context_expr) for node in walk_local(function) if isinstance(node, (ast.With, ast.AsyncWith)) for item in node.items}
 
 
 def _waits(inference: TypeInference, call: ast.Call, name: str, scope: Scope) -> bool:
@@ -238,7 +245,7 @@ def _from_reported_call(inference: TypeInference, knowledge: Knowledge, receiver
         if callee is None:
             return False
         connects = callee in CONNECTING_CONSTRUCTORS and _connects(value, CONNECTING_CONSTRUCTORS[callee])
-        if not (connects or callee in _OPENERS or knowledge.blocking_call(callee) is not None):
+        if not (connects or callee in _OPENERS or _reported_code(knowledge, callee)):
             return False
     return True
 
@@ -260,4 +267,11 @@ def _is_reported(inference: TypeInference, knowledge: Knowledge, node: ast.AST |
     if not isinstance(node, ast.Call):
         return False
     callee = inference.callee(node.func, scope)
-    return callee is not None and (callee in _OPENERS or knowledge.blocking_call(callee) is not None)
+    return callee is not None and (callee in _OPENERS or _reported_code(knowledge, callee))
+
+
+def _reported_code(knowledge: Knowledge, name: str) -> bool:
+    """A blocking call reported by default: not a metadata call (FL108, a preview rule), so
+    the reads and writes through a temporary file are reported on their own."""
+    entry = knowledge.blocking_call(name)
+    return entry is not None and entry.code != "FL108"

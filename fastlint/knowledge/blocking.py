@@ -49,8 +49,8 @@ BLOCKING_CALLS: tuple[BlockingCall, ...] = tuple(
         *_family("FL103", "`anyio.open_file` or `run_in_threadpool`", "builtins.", "open"),
         *_family("FL103", "`anyio.open_file` or `run_in_threadpool`", "io.", "open open_code"),
         *_family("FL103", "`anyio.open_file` or `run_in_threadpool`", "codecs.", "open"),
-        *_family("FL103", "`anyio.Path` (awaited)", "pathlib.Path.", "open read_text read_bytes write_text write_bytes unlink iterdir glob rglob walk"),
-        *_family("FL103", "`anyio.Path` or `run_in_threadpool`", "os.", "listdir scandir walk remove unlink truncate fsync"),
+        *_family("FL103", "`anyio.Path` (awaited)", "pathlib.Path.", "open read_text read_bytes write_text write_bytes iterdir glob rglob walk"),
+        *_family("FL103", "`anyio.Path` or `run_in_threadpool`", "os.", "listdir scandir walk truncate fsync"),
         *_family("FL103", "`run_in_threadpool`", "shutil.", "copy copy2 copyfile copyfileobj copytree move rmtree make_archive unpack_archive"),
         *_family("FL103", "`run_in_threadpool`", "tempfile.", "NamedTemporaryFile TemporaryFile SpooledTemporaryFile TemporaryDirectory"),
         *_family("FL103", "`anyio.open_file` (awaited) or `run_in_threadpool`", "typing.IO.", _FILE_METHODS),
@@ -58,12 +58,13 @@ BLOCKING_CALLS: tuple[BlockingCall, ...] = tuple(
         *_family("FL103", "`run_in_threadpool`", "json.", "load dump"),
         *_family("FL103", "`run_in_threadpool`", "pickle.", "load dump"),
         # FL108 (preview): file-system metadata only, microseconds on a local disk; slow on
-        # network file systems. Deleting a file stays FL103: freeing its blocks grows with its size.
+        # network file systems. Deleting one file is a directory entry and an extent list (on
+        # the ecosystem, mostly temporary, lock and socket files); a tree (``rmtree``) stays FL103.
         *_family(
             "FL108",
             "`anyio.Path` (awaited)",
             "pathlib.Path.",
-            "exists is_file is_dir is_symlink is_mount stat lstat mkdir rmdir rename replace touch resolve "
+            "exists is_file is_dir is_symlink is_mount stat lstat mkdir rmdir rename replace touch resolve unlink "
             "chmod samefile readlink owner group",
         ),
         *_family(
@@ -76,7 +77,7 @@ BLOCKING_CALLS: tuple[BlockingCall, ...] = tuple(
             "FL108",
             "`anyio.Path` or `run_in_threadpool`",
             "os.",
-            "stat lstat rename renames replace mkdir makedirs rmdir removedirs chmod chown link symlink readlink utime",
+            "stat lstat rename renames replace mkdir makedirs rmdir removedirs chmod chown link symlink readlink utime remove unlink",
         ),
         *_family("FL108", "`run_in_threadpool`", "shutil.", "disk_usage"),
         *_family("FL108", "`run_in_threadpool`", "tempfile.", "mkdtemp mkstemp"),  # an empty directory or file

@@ -40,5 +40,5 @@ async def put_settings(body: dict):
 
 @app.delete("/reports/{name}")
 async def delete_report(name: str):
-    await run_in_threadpool(os.remove, f"/data/{name}.csv")  # the export only
+    await run_in_threadpool(os.truncate, f"/data/{name}.csv", 0)  # the export only
     return {"left": len(await run_in_threadpool(os.listdir, "/data"))}
