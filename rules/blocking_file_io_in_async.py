@@ -133,6 +133,16 @@ class BlockingFileIoInAsync(BlockingCallRule):
         return Fix(tuple(sorted([*edits, *([import_edit] if import_edit else [])], key=lambda edit: edit.start)), Applicability.UNSAFE, message)
 
     VALID = (
+        # A spooled temporary file starts in memory (reduced from litellm's batch guardrail scan).
+        Valid(
+            """
+import tempfile
+
+async def scan_batch_input_file(max_bytes: int):
+    redactions = tempfile.SpooledTemporaryFile(max_size=max_bytes)
+    return redactions
+"""
+        ),
         # Deleting one file is a directory entry (FL108's; reduced from dstack's SSH control
         # socket), and a TemporaryDirectory outside a with block is created empty (reduced from
         # mlflow's artifact download, which cleans it up after the response).

@@ -52,7 +52,8 @@ BLOCKING_CALLS: tuple[BlockingCall, ...] = tuple(
         *_family("FL103", "`anyio.Path` (awaited)", "pathlib.Path.", "open read_text read_bytes write_text write_bytes iterdir glob rglob walk"),
         *_family("FL103", "`anyio.Path` or `run_in_threadpool`", "os.", "listdir scandir walk truncate fsync"),
         *_family("FL103", "`run_in_threadpool`", "shutil.", "copy copy2 copyfile copyfileobj copytree move rmtree make_archive unpack_archive"),
-        *_family("FL103", "`run_in_threadpool`", "tempfile.", "NamedTemporaryFile TemporaryFile SpooledTemporaryFile TemporaryDirectory"),
+        # ``SpooledTemporaryFile()`` starts in memory: only its reads and writes may touch a disk.
+        *_family("FL103", "`run_in_threadpool`", "tempfile.", "NamedTemporaryFile TemporaryFile TemporaryDirectory"),
         *_family("FL103", "`anyio.open_file` (awaited) or `run_in_threadpool`", "typing.IO.", _FILE_METHODS),
         *_family("FL103", "`await upload.read()` (UploadFile's async methods) or `run_in_threadpool`", "tempfile.SpooledTemporaryFile.", _FILE_METHODS),
         *_family("FL103", "`run_in_threadpool`", "json.", "load dump"),
