@@ -94,6 +94,9 @@ def suppressing_lines(finding: Finding, source: SourceFile) -> list[int]:
 
 
 _FL_CODE = re.compile(r"FL[0-9]+", re.I)
+# A noqa comment whose codes include an FL code: other tools' codes (E501 and the like) are
+# common, and finding the comments means tokenizing the whole file.
+_FL_NOQA = re.compile(r"noqa:[^\n]*FL[0-9]", re.I)
 
 
 def unused_suppressions(
@@ -104,8 +107,8 @@ def unused_suppressions(
     from fastlint.finding import Applicability, Edit, Fix, Position
     from fastlint.rule_meta import UNUSED_NOQA
 
-    if not _has_suppression_comment(source.text):
-        return []
+    if not _has_suppression_comment(source.text) or ("fastlint:" not in source.text and _FL_NOQA.search(source.text) is None):
+        return []  # only a fastlint directive or a noqa naming an FL code can be reported
     used: dict[int, set[str]] = {}
     for finding in suppressed:
         for line in suppressing_lines(finding, source):
