@@ -485,6 +485,13 @@ class ProjectIndex:
                     if resolved:
                         subclasses.setdefault(resolved, []).append(f"{summary.module}.{name}")
         edges: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
+        named: dict[str, str | None] = {}
+
+        def function_named(call: str) -> str | None:
+            # The same callees (a project helper, a library call) recur across functions.
+            if call not in named:
+                named[call] = self._function_named(call)
+            return named[call]
 
         def edges_of(name: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
             if name not in edges:
@@ -493,12 +500,20 @@ class ProjectIndex:
                     edges[name] = ((), (), ())
                 else:
                     summary = found[1]
-                    runs = tuple(filter(None, (self._function_named(call) for call in (*summary.calls, *summary.reaches))))
-                    spawns = tuple(filter(None, (self._function_named(call) for call in summary.spawns)))
+                    runs = tuple(filter(None, (function_named(call) for call in (*summary.calls, *summary.reaches))))
+                    spawns = tuple(filter(None, (function_named(call) for call in summary.spawns)))
                     edges[name] = (runs, spawns, summary.unknown_methods)
             return edges[name]
 
+        overridden: dict[str, list[str]] = {}
+
         def overrides(name: str) -> list[str]:
+            # Asked for every call target of every function: answered once per name.
+            if name not in overridden:
+                overridden[name] = find_overrides(name)
+            return overridden[name]
+
+        def find_overrides(name: str) -> list[str]:
             owner, _, method = name.rpartition(".")
             found: list[str] = []
             pending = list(subclasses.get(owner, ()))
