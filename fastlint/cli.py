@@ -15,7 +15,8 @@ from fastlint import __version__
 
 if TYPE_CHECKING:
     from fastlint.finding import Finding
-    from fastlint.fixing.fixer import FixPolicy, FixRun
+    from fastlint.fixing.fixer import FixRun
+    from fastlint.fixing.policy import FixPolicy
     from fastlint.run.engine import Checker, RunResult
     from fastlint.run.progress import ProgressLine
     from fastlint.run.session import Session
@@ -176,7 +177,6 @@ def _check(
     adoption: _Adoption | None = None,
     stdin_filename: Path | None = None,
 ) -> int:
-    from fastlint.fixing.fixer import fix_run, write_atomically
     from fastlint.fixing.report import fix_counts, offered_fixes, show_fixes
     from fastlint.output import render
     from fastlint.run.config import ConfigError
@@ -238,6 +238,8 @@ def _check(
             _warn(newer_syntax)
     findings, sources, fixes = _without_unfixable(result.findings, policy), result.sources, None
     if fixing.fix or fixing.diff:
+        from fastlint.fixing.fixer import fix_run, write_atomically
+
         checkers: list[Checker] = []  # built on the first re-check: it may need the index
 
         def recheck(source: SourceFile) -> list[Finding]:

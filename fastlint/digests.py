@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
-import pickle
+try:  # what hashlib.blake2b is; importing hashlib also loads OpenSSL (2 ms of a warm run)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python built without it
+    from hashlib import blake2b
 
 
 def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 def value_digest(value: object) -> str:
@@ -19,6 +20,9 @@ def value_digest(value: object) -> str:
     are shared differently, would differ, and every finding resting on them would be
     recomputed. The pickler's fast mode keeps no memo, so only the values count.
     """
+    import io
+    import pickle
+
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.fast = True  # no memo: no back-references (the data holds no cycles)

@@ -98,9 +98,21 @@ touches no source file, so the fix is safe.""",
 
 
 def doc_section(documentation: str, title: str) -> str | None:
-    """The text under ``## title`` in a rule's (cleaned) docstring, or None."""
-    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", documentation, re.M | re.S)
-    return match.group(1).strip() if match else None
+    """The text under ``## title`` in a rule's (cleaned) docstring, or None: from that
+    heading's line to the next line that opens with ``## `` (string searches: every run
+    reads the summaries of all rules from their source)."""
+    header = f"## {title}\n"
+    if documentation.startswith(header):
+        start = 0
+    else:
+        start = documentation.find("\n" + header) + 1
+        if start == 0:
+            return None
+    body = start + len(header)
+    if documentation.startswith("## ", body):
+        return ""
+    end = documentation.find("\n## ", body)
+    return documentation[body:end + 1 if end >= 0 else len(documentation)].strip()
 
 
 def summary_of(documentation: str) -> str:

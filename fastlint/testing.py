@@ -37,7 +37,8 @@ def fix_source(
     path: str = "example.py",
 ) -> str:
     """``code`` after the fixer applied the fixes of ``codes`` (unsafe ones too by default)."""
-    from fastlint.fixing.fixer import FixPolicy, fix_file
+    from fastlint.fixing.fixer import fix_file
+    from fastlint.fixing.policy import FixPolicy
 
     root = Path.cwd()
     settings = dataclasses.replace(Settings(project_root=root), cache=False, **dict(options or {}))  # type: ignore[arg-type]

@@ -27,7 +27,8 @@ from collections import Counter
 from pathlib import Path
 
 from fastlint.finding import Finding
-from fastlint.fixing.fixer import FixPolicy, encode, fix_file
+from fastlint.fixing.fixer import encode, fix_file
+from fastlint.fixing.policy import FixPolicy
 from fastlint.run.engine import Checker, CheckPlan
 from fastlint.run.registry import known_codes
 from fastlint.settings import Settings

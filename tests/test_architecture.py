@@ -134,5 +134,5 @@ def test_the_graph_sees_function_level_type_checking_and_relative_imports() -> N
     """The test above would pass on an empty graph: show that it sees every kind of import."""
     assert "fastlint.analysis.context" in GRAPH["fastlint.rule"]  # under TYPE_CHECKING
     assert "fastlint.rules._blocking" in GRAPH["fastlint.rules.blocking_http_call_in_async"]  # relative
-    assert "fastlint.run.config" in GRAPH["fastlint.fixing.fixer"]  # inside a function
+    assert "fastlint.run.config" in GRAPH["fastlint.fixing.policy"]  # inside a function
     assert "fastlint" in GRAPH["fastlint.rules.blocking_http_call_in_async"]

@@ -306,7 +306,7 @@ def test_display_only_suggestion_is_shown_by_show_fixes_and_never_applied(tmp_pa
 def test_display_only_suggestion_is_no_quick_fix_in_the_editor():
     from lsprotocol import types
 
-    from fastlint.fixing.fixer import FixPolicy
+    from fastlint.fixing.policy import FixPolicy
     from fastlint.integrations.lsp import Lines, code_actions
 
     class Units:

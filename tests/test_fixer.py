@@ -18,7 +18,8 @@ from click.testing import CliRunner, Result
 
 from fastlint.cli import main
 from fastlint.finding import Applicability, Edit, Finding, Fix, Position
-from fastlint.fixing.fixer import MAX_ROUNDS, FixPolicy, apply_edits, choose, fix_file
+from fastlint.fixing.fixer import MAX_ROUNDS, apply_edits, choose, fix_file
+from fastlint.fixing.policy import FixPolicy
 from fastlint.source import decode_source
 from fastlint.testing import fix_source, lint_source
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from fastlint.cli import main
 from fastlint.finding import Applicability, Edit, Finding, Fix, Position
-from fastlint.fixing.fixer import FixPolicy
+from fastlint.fixing.policy import FixPolicy
 from fastlint.integrations.diff import parse_unified_diff
 from fastlint.integrations.review import (
     Placement,

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from fastlint.finding import Applicability, Finding
-from fastlint.fixing.fixer import FixPolicy, FixRun
+from fastlint.fixing.policy import FixPolicy
 from fastlint.output._common import FixCounts, display_path
 from fastlint.rule_meta import RuleMeta
+
+if TYPE_CHECKING:
+    from fastlint.fixing.fixer import FixRun
 
 
 def _errors(n: int) -> str:

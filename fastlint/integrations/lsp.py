@@ -29,7 +29,8 @@ from fastlint.analysis.module_summary import ModuleSummary
 from fastlint.analysis.project_index import ProjectIndex
 from fastlint.finding import Applicability, Edit, Finding, Position
 from fastlint.fixing.edits import Offsets
-from fastlint.fixing.fixer import FixPolicy, apply_edits
+from fastlint.fixing.fixer import apply_edits
+from fastlint.fixing.policy import FixPolicy
 from fastlint.rule_meta import UNPARSEABLE, RuleMeta
 from fastlint.run.config import (
     PROJECT_MARKERS,

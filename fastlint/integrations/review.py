@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from fastlint.finding import Applicability, Finding
 from fastlint.fixing.edits import Offsets
-from fastlint.fixing.fixer import FixPolicy, apply_edits
+from fastlint.fixing.fixer import apply_edits
+from fastlint.fixing.policy import FixPolicy
 from fastlint.integrations.diff import FileDiff, Hunk, parse_unified_diff
 from fastlint.rule_meta import RuleMeta
 

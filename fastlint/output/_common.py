@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -124,6 +123,8 @@ def fingerprints(findings: Sequence[Finding], root: Path, sources: Sources) -> l
     lines are added above it (code scanning and GitLab then track it instead of reopening it),
     and two identical findings still differ (GitLab merges equal fingerprints).
     """
+    from hashlib import md5  # loads OpenSSL: only the formats with fingerprints pay for it
+
     seen: dict[tuple[str, str, str], int] = {}
     result = []
     for finding in findings:
@@ -133,7 +134,7 @@ def fingerprints(findings: Sequence[Finding], root: Path, sources: Sources) -> l
         index = seen.get(key, 0)
         seen[key] = index + 1
         payload = "\0".join((*key, str(index))).encode("utf-8", "surrogatepass")
-        result.append(hashlib.md5(payload, usedforsecurity=False).hexdigest())
+        result.append(md5(payload, usedforsecurity=False).hexdigest())
     return result
 
 

@@ -383,22 +383,33 @@ def code_files() -> list[tuple[Path, Path]]:
     and ``fastlint.rules`` (installed from ``rules/``)."""
     import importlib.util
 
-    roots = {Path(__file__).resolve().parents[1]}  # fastlint/
+    roots = {os.path.dirname(os.path.dirname(os.path.realpath(__file__)))}  # fastlint/
     rules = importlib.util.find_spec("fastlint.rules")  # finds it without running it
     if rules is not None and rules.submodule_search_locations:
-        roots.update(Path(location).resolve() for location in rules.submodule_search_locations)
-    return [(root, path) for root in sorted(roots) for path in sorted(root.rglob("*.py"))]
+        roots.update(os.path.realpath(location) for location in rules.submodule_search_locations)
+    found: list[tuple[str, str]] = []
+    for root in sorted(roots):
+        for directory, folders, names in os.walk(root):
+            folders.sort()
+            found.extend((root, os.path.join(directory, name)) for name in sorted(names) if name.endswith(".py"))
+    return [(Path(root), Path(path)) for root, path in sorted(found)]
 
 
 def code_digest() -> str:
     """A digest of the code that computes summaries and findings: every source file of the
     installed fastlint package (analysis, rules, knowledge...) and the libcst version, so a
-    changed checkout never serves what older code computed. Reads the files, imports none."""
+    changed checkout never serves what older code computed. Imports none of the files and
+    reads none: their names and stats (size, modification and change times, inode) stand
+    for their content, as a project file's do. Any write or reinstall changes a file's
+    change time, which no tool can set back; hashing the ~150 files cost a warm run 6 ms."""
     global _code_digest
     if _code_digest is None:
-        parts = [str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() for root, path in code_files()]
-        parts.append(f"libcst {libcst_version()}".encode())
-        _code_digest = digest(b"\0\0".join(parts))
+        parts = []
+        for root, path in code_files():
+            info = os.stat(path)
+            parts.append(f"{path.relative_to(root)}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_ino}")
+        parts.append(f"libcst {libcst_version()}")
+        _code_digest = digest("\0\0".join(parts).encode("utf-8", "surrogateescape"))
     return _code_digest
 
 

@@ -93,15 +93,19 @@ def _read_meta(source: str) -> RuleMeta | None:
     # The rule class is the last class opened before its code.
     docstring = next(reversed(list(_DOCSTRING.finditer(source, 0, code.start()))), None)
     found: dict[str, str] = {}
-    for match in _ATTRIBUTE.finditer(source, docstring.end() if docstring else 0):
+    # The class attributes come before its first method.
+    start = docstring.end() if docstring else 0
+    methods = source.find("\n    def ", max(start, code.end()))
+    for match in _ATTRIBUTE.finditer(source, start, methods if methods >= 0 else len(source)):
         found.setdefault(match[1] or match[3], match[2] or "True")
     if "name" not in found:
         return None
+    documentation = inspect.cleandoc(docstring[1]) if docstring else ""
     return RuleMeta(
         code=code[1],
         name=found["name"],
-        summary=summary_of(inspect.cleandoc(docstring[1])) if docstring else "",
+        summary=summary_of(documentation) if docstring else "",
         fixable="fixable" in found,
         preview="preview" in found,
-        fix_safety=fix_safety_of(inspect.cleandoc(docstring[1])) if docstring and "fixable" in found else None,
+        fix_safety=fix_safety_of(documentation) if docstring and "fixable" in found else None,
     )

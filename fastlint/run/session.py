@@ -18,7 +18,7 @@ from fastlint.settings import Settings
 
 if TYPE_CHECKING:
     from fastlint.analysis.project_index import ProjectIndex
-    from fastlint.fixing.fixer import FixPolicy
+    from fastlint.fixing.policy import FixPolicy
     from fastlint.rule_meta import RuleMeta
     from fastlint.run.discovery import Discovery
     from fastlint.run.engine import Checker, CheckPlan, RunResult
@@ -58,7 +58,7 @@ class Session:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, unsafe_fixes: bool = False) -> Session:
-        from fastlint.fixing.fixer import FixPolicy, fixable_codes, safety_overrides
+        from fastlint.fixing.policy import FixPolicy, fixable_codes, safety_overrides
         from fastlint.run.config import resolve_selection
         from fastlint.run.engine import CheckPlan
         from fastlint.run.registry import known_codes
