@@ -449,3 +449,53 @@ def test_editor_settings_are_parsed_like_ruffs():
     assert nested.configuration == Path("~/lint.toml").expanduser()
     assert EditorSettings.parse(None) == (EditorSettings(), [])
     assert EditorSettings.parse(["select"])[1] == ["fastlint: editor settings must be an object, not list"]
+
+
+def test_a_check_begun_before_a_settings_change_publishes_nothing(tmp_path: Path):
+    """The whole index's recheck of a document (begun under the old settings) ran after
+    the editor's settings changed: it published the new findings, then the recheck the
+    change scheduled published them again, and an editor waiting for the next change read
+    that stale copy (the race of test_editor_settings_select_rules_..., forced here)."""
+    import threading
+
+    from pygls.workspace import Workspace
+
+    from fastlint.integrations.lsp import create_server
+
+    root = project(tmp_path)
+    app = root / "app.py"
+    app.write_text(APP, encoding="utf-8")
+    (root / "strict.toml").write_text('select = ["FL1"]\nextend-select = ["FL501"]\n', encoding="utf-8")
+    server = create_server()
+    server.protocol._workspace = Workspace(root.as_uri(), types.TextDocumentSyncKind.Full)
+    server.protocol.client_capabilities = types.ClientCapabilities()
+    server.workspace.put_text_document(types.TextDocumentItem(uri=app.as_uri(), language_id="python", version=1, text=APP))
+    server.editor_settings, _ = server.editor_settings.parse({"select": ["FL102"]})
+    published: list[list[str]] = []
+    server.text_document_publish_diagnostics = lambda params: published.append([d.code for d in params.diagnostics])  # type: ignore[method-assign]
+    entered, release = threading.Event(), threading.Event()
+    run = server._run
+
+    def held_run(path: Path, text: str):  # type: ignore[no-untyped-def]
+        if server.results:  # every check after the first (the recheck) waits for the test
+            entered.set()
+            assert release.wait(TIMEOUT)
+        return run(path, text)
+
+    server._run = held_run  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        await server.check(app.as_uri())
+        assert await asyncio.to_thread(entered.wait, TIMEOUT)  # the recheck holds the worker
+        configured = asyncio.ensure_future(server.configure({"configuration": str(root / "strict.toml")}))
+        while server.editor_settings.configuration is None:
+            await asyncio.sleep(0)  # until the change is taken (its first step)
+        release.set()
+        await asyncio.wait_for(configured, TIMEOUT)
+        await asyncio.wait_for(server._pending[app.as_uri()], TIMEOUT)
+        while server._background:
+            await asyncio.wait_for(asyncio.gather(*server._background), TIMEOUT)
+
+    asyncio.run(scenario())
+    server.stopping.set()
+    assert published == [["FL102"], ["FL501", "FL101", "FL102"]]

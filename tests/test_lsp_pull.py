@@ -53,6 +53,8 @@ def test_pull_diagnostics(tmp_path: Path):
             types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=app.as_uri(), language_id="python", version=1, text=APP))
         )
         assert await pull(app) == ["FL101", "FL102"]
+        editor.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"fastlint": {"ignore": ["FL107"]}}))
+        assert await pull(api) == ["FL102"]  # the next pull is answered under the new settings
         assert all(queue.empty() for queue in editor.diagnostics.values())  # nothing pushed
 
     capabilities = types.ClientCapabilities(

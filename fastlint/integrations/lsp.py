@@ -383,6 +383,9 @@ class FastlintServer(LanguageServer):
         self._progress_tokens = itertools.count(1)
         # Set by the shutdown request: an index under way stops at its next file.
         self.stopping = threading.Event()
+        # Bumped when the settings change: a check begun under older settings publishes
+        # nothing (the one the change schedules does), or the editor would see stale findings.
+        self.generation = 0
 
     # -- projects ----------------------------------------------------------------------
 
@@ -435,11 +438,13 @@ class FastlintServer(LanguageServer):
             await asyncio.sleep(delay)
         await self.check(uri)
 
-    async def check(self, uri: str, only_changes: bool = False) -> None:
+    async def check(self, uri: str, only_changes: bool = False, generation: int | None = None) -> None:
         """Check a document and publish its findings (``only_changes``: only when they
-        differ from those last published for that version)."""
+        differ from those last published for that version; ``generation``: only under the
+        settings of that generation, by default the current one)."""
+        generation = self.generation if generation is None else generation
         document = self.workspace.get_text_document(uri)
-        if document.path is None:
+        if document.path is None or generation != self.generation:
             return
         text, version = document.source, document.version
         loop = asyncio.get_running_loop()
@@ -455,10 +460,12 @@ class FastlintServer(LanguageServer):
             return  # closed, or changed meanwhile: a newer check publishes
         if self.stopping.is_set():
             return  # shutting down: the stream may be closed
+        if generation != self.generation:
+            return  # checked under settings changed meanwhile: the check the change scheduled publishes
         previous = self.results.get(uri)
         self.results[uri] = (version, findings, project)
         if project is not None and not project.indexed:
-            self.index_in_background(project)
+            self.index_in_background(project, generation)
         if only_changes and previous is not None and previous[0] == version and previous[1] == findings:
             return
         if not self.pull:
@@ -469,17 +476,18 @@ class FastlintServer(LanguageServer):
 
     # -- the whole index, in the background ----------------------------------------------
 
-    def index_in_background(self, project: OpenProject) -> None:
+    def index_in_background(self, project: OpenProject, generation: int) -> None:
         """Build ``project``'s whole index on a thread of its own, once: checks go on
-        meanwhile against the lazy index, on the check worker; the event loop only waits."""
+        meanwhile against the lazy index, on the check worker; the event loop only waits.
+        ``generation``: the settings ``project`` was built with."""
         if id(project) in self._indexing:
             return
         self._indexing.add(id(project))
-        task = asyncio.ensure_future(self._index(project))
+        task = asyncio.ensure_future(self._index(project, generation))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _index(self, project: OpenProject) -> None:
+    async def _index(self, project: OpenProject, generation: int) -> None:
         loop = asyncio.get_running_loop()
         token = await self._begin_progress(f"indexing {project.settings.project_root}")
         shown = [-1]
@@ -504,13 +512,13 @@ class FastlintServer(LanguageServer):
         finally:
             if token is not None:
                 self._progress(token, types.WorkDoneProgressEnd(message="indexed"))
-        if project not in self.projects.values() or self.stopping.is_set():
+        if generation != self.generation or project not in self.projects.values() or self.stopping.is_set():
             return  # the configuration changed meanwhile: its replacement indexes itself
         # What needed the whole project (roles given by other modules...) is published now.
         checks = []
         for uri in list(self.workspace.text_documents):
             if self.results.get(uri, (None, None, None))[2] is project:
-                task = asyncio.ensure_future(self.check(uri, only_changes=True))
+                task = asyncio.ensure_future(self.check(uri, only_changes=True, generation=generation))
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
                 checks.append(task)
@@ -546,13 +554,23 @@ class FastlintServer(LanguageServer):
         self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title="fastlint", message=title, percentage=0))
         return token
 
+    async def checked(self, uri: str) -> tuple[int | None, list[Finding], OpenProject | None] | None:
+        """The last check of the document, checked now if it is stale (again when the
+        settings change meanwhile)."""
+        document = self.workspace.get_text_document(uri)
+        result = self.results.get(uri)
+        while result is None or result[0] != document.version:
+            generation = self.generation
+            await self.check(uri)
+            result = self.results.get(uri)
+            if generation == self.generation:
+                break
+        return result
+
     async def pulled(self, uri: str) -> types.RelatedFullDocumentDiagnosticReport:
         """``textDocument/diagnostic``: the document's findings, checked now if stale."""
         document = self.workspace.get_text_document(uri)
-        result = self.results.get(uri)
-        if result is None or result[0] != document.version:
-            await self.check(uri)
-            result = self.results.get(uri)
+        result = await self.checked(uri)
         if result is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
         lines = Lines(document.source, self.workspace.position_codec)
@@ -571,6 +589,8 @@ class FastlintServer(LanguageServer):
     async def files_changed(self, uris: list[str]) -> None:
         """Files saved in the editor or changed on disk (``workspace/didChangeWatchedFiles``)."""
         paths = [Path(path) for path in map(to_fs_path, uris) if path is not None]
+        if any(path.name in CONFIG_FILES for path in paths):
+            self._settings_changed()
         await asyncio.get_running_loop().run_in_executor(self._worker, self._changed, paths)
         if any(path.name in CONFIG_FILES for path in paths):
             self._reported.clear()
@@ -586,10 +606,17 @@ class FastlintServer(LanguageServer):
         if settings == self.editor_settings:
             return
         self.editor_settings = settings
+        self._settings_changed()
         await asyncio.get_running_loop().run_in_executor(self._worker, self.projects.clear)
         self._reported.clear()
         for open_uri in list(self.workspace.text_documents):
             self.schedule(open_uri)
+
+    def _settings_changed(self) -> None:
+        """What was checked under the old settings is void: checks under way publish
+        nothing, and pulls and code actions check again."""
+        self.generation += 1
+        self.results.clear()
 
     def closed(self, uri: str) -> None:
         waiting = self._pending.pop(uri, None)
@@ -601,10 +628,7 @@ class FastlintServer(LanguageServer):
     async def actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
         document = self.workspace.get_text_document(uri)
-        result = self.results.get(uri)
-        if result is None or result[0] != document.version:
-            await self.check(uri)
-            result = self.results.get(uri)
+        result = await self.checked(uri)
         if result is None or result[2] is None:
             return []
         only = params.context.only
