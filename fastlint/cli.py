@@ -292,11 +292,8 @@ def _check(
 
 
 def _partial_notice(indexed: int, project: int) -> str:
-    return (f"partial result: with no cache, only the import closure of the files named was indexed ({indexed:,} of the "
-            f"project's {project:,} files); findings that rest on other modules may be missing (a function another module "
-            f"registers with Depends, request.state set by a middleware, ORM models named by class, capacity settings) or "
-            f"reported in code that only the whole project shows to run once (called from startup elsewhere). "
-            f"A run on the whole project (`fastlint check`) indexes it all and caches the index.")
+    return (f"partial result: no cached index, so only {indexed:,} of the project's {project:,} files were indexed; "
+            f"run `fastlint check` on the whole project once for the full result")
 
 
 def _running_python() -> tuple[int, int]:
