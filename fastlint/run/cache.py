@@ -110,6 +110,10 @@ class _ConsultedStore:
     consulted: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
 
+# The place of ``findings`` in the stored list of _FindingsStore's fields.
+_FINDINGS_FIELD = [item.name for item in fields(_FindingsStore)].index("findings")
+
+
 class Cache:
     def __init__(self, directory: Path, settings: Settings, codes: frozenset[str]) -> None:
         self.directory = directory
@@ -119,8 +123,12 @@ class Cache:
         self.consulted_path = directory / f"{stem}.consulted.json"
         self.findings_key = _findings_key(settings, codes)
         self.warnings: list[str] = []
-        store = self._load(self.findings_path, _FindingsStore)
-        self._findings = store if store is not None and store.findings_key == self.findings_key else _FindingsStore(self.findings_key)
+        plain: list[Any] = []
+        store = self._load(self.findings_path, _FindingsStore, plain)
+        fits = store is not None and store.findings_key == self.findings_key
+        self._findings = store if store is not None and fits else _FindingsStore(self.findings_key)
+        # The JSON data of each file's findings as loaded: what is unchanged is written back as it is.
+        self._findings_plain: dict[str, Any] = plain[0][_FINDINGS_FIELD] if fits else {}
         self._summaries: dict[str, CachedSummary] | None = None  # loaded on first use
         self._summaries_plain: dict[str, Any] = {}  # the JSON data of the loaded, unchanged ones
         self._consulted: dict[str, dict[str, str | None]] | None = None  # likewise
@@ -141,9 +149,10 @@ class Cache:
             return None
         return cls(directory, settings, codes)
 
-    def _load(self, path: Path, kind: object, raw: dict[str, Any] | None = None) -> Any:
+    def _load(self, path: Path, kind: object, raw: dict[str, Any] | list[Any] | None = None) -> Any:
         """The file at ``path`` decoded as ``kind``; its plain JSON data goes into ``raw``
-        (when given and valid), so that what is unchanged is written back without encoding."""
+        (when given and valid: a dict's items, or appended to a list), so that what is
+        unchanged is written back without encoding."""
         try:
             data = _read_no_follow(path)
         except FileNotFoundError:
@@ -154,8 +163,10 @@ class Cache:
         try:
             plain = json.loads(data)
             value = decode(kind, plain)
-            if raw is not None and isinstance(plain, dict):
+            if isinstance(raw, dict) and isinstance(plain, dict):
                 raw.update(plain)
+            elif isinstance(raw, list):
+                raw.append(plain)
             return value
         except (InvalidData, ValueError, RecursionError) as error:
             reason = "not JSON" if isinstance(error, json.JSONDecodeError) or not isinstance(error, InvalidData) else "unexpected content"
@@ -228,6 +239,7 @@ class Cache:
 
     def put_findings(self, path: str, entry: CachedFindings) -> None:
         self._findings.findings[path] = _StoredFindings(entry.content, entry.module, entry.findings)
+        self._findings_plain.pop(path, None)
         self._consulted_entries()[path] = entry.consulted
         self._findings_dirty = True
 
@@ -275,8 +287,12 @@ class Cache:
         store.generation = os.urandom(8).hex()
         self._consulted = {path: consulted[path] for path in kept}
         # The consulted file first: a findings file always has its consulted file beside it.
-        self._write(self.consulted_path, _ConsultedStore(self.findings_key, store.generation, self._consulted))
-        self._write(self.findings_path, store)
+        # Both are written from plain data: the consulted summaries are plain already, and
+        # the findings of unchanged files are the JSON data they were loaded from.
+        self._write(self.consulted_path, [self.findings_key, store.generation, self._consulted], encoded=True)
+        plain = self._findings_plain
+        findings = {path: plain[path] if path in plain else encode(entry) for path, entry in kept.items()}
+        self._write(self.findings_path, [findings if item.name == "findings" else encode(getattr(store, item.name)) for item in fields(store)], encoded=True)
 
     def _write(self, path: Path, store: object, encoded: bool = False) -> None:
         """Write atomically. Files of other fastlint versions are left alone: two versions

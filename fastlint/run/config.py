@@ -670,7 +670,12 @@ def _compiled_per_file(
 
 def _relative_posix(path: Path, root: Path) -> str:
     """The path as the patterns see it; resolved only when the plain form is not under root."""
-    absolute = Path(os.path.abspath(path))
+    text, base = os.path.abspath(path), str(root)
+    # A normalised path below the root: the relative part as it is (a run asks for every
+    # file; building Paths cost an edited project's re-check 20 ms).
+    if os.sep == "/" and base.startswith("/") and not base.startswith("//") and text.startswith(base.rstrip("/") + "/"):
+        return text[len(base.rstrip("/")) + 1:]
+    absolute = Path(text)
     for candidate in (absolute, None):
         try:
             return (candidate or absolute.resolve()).relative_to(root).as_posix()
