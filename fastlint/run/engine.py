@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import sys
@@ -28,9 +29,18 @@ if TYPE_CHECKING:
     from fastlint.run.cache import Cache, CachedSummary
 
 _T = TypeVar("_T")
+_A = TypeVar("_A")
 
-# Below this many files a process pool costs more to start than it saves.
+# Below this many files a process pool costs more to start than it saves, unless they
+# are large: the few files pass 2 checks are often a project's largest (gradio: 40 files,
+# 1.4 MB, 0.8 s of work).
 _PARALLEL_THRESHOLD = 48
+_PARALLEL_BYTES = 200_000
+# Work goes to the workers in chunks of about this many bytes (at most _CHUNK_FILES files):
+# with a fixed number of files per chunk, largest first, one worker took the 8 largest
+# files of a project while the other finished the rest and waited.
+_CHUNK_BYTES = 64_000
+_CHUNK_FILES = 8
 
 
 @dataclass
@@ -428,17 +438,44 @@ def _check(
     """Pass 2 over ``tasks``; ``settled`` are the files pass 1 checked (counted as done)."""
     jobs = jobs or os.cpu_count() or 1
     total = len(tasks) + len(settled)
-    if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
-        ordered = sorted(tasks, key=lambda task: len(task[1]) if task[1] is not None else 0, reverse=True)
+    sizes = [len(task[1]) if task[1] is not None else 0 for task in tasks]
+    if jobs > 1 and _pays_for_pool(sizes):
         _begin("checking", total)
         with _pool(jobs, _init_worker, (plan, project)) as pool:
             with _interrupts_deferred():  # the workers are forked here
-                results = pool.map(_check_in_worker, ordered, chunksize=8)
-            return _counted(results, "checking", total, progress, settled)
+                results = _map_largest_first(pool, _check_in_worker, tasks, sizes)
+            return _counted((result for _, result in results), "checking", total, progress, settled)
     if not tasks:
         return _counted((), "checking", total, progress, settled)
     checker = Checker(plan, project)
     return _counted((checker.check_file(*task) for task in tasks), "checking", total, progress, settled)
+
+
+def _pays_for_pool(sizes: Sequence[int]) -> bool:
+    """Whether files of these sizes are work enough for a process pool."""
+    return len(sizes) >= _PARALLEL_THRESHOLD or (len(sizes) > 1 and sum(sizes) >= _PARALLEL_BYTES)
+
+
+def _map_largest_first(pool: Executor, function: Callable[[_A], _T], tasks: Sequence[_A], sizes: Sequence[int]) -> Iterator[tuple[int, _T]]:
+    """(index in ``tasks``, ``function(task)``) for each task, over the pool, as they come.
+    The largest files go first, alone or in small chunks, so that the last chunks are small
+    and the workers end together."""
+    order = sorted(range(len(tasks)), key=sizes.__getitem__, reverse=True)
+    chunks: list[list[int]] = [[]]
+    weight = 0
+    for i in order:
+        if len(chunks[-1]) >= _CHUNK_FILES or weight >= _CHUNK_BYTES:
+            chunks.append([])
+            weight = 0
+        chunks[-1].append(i)
+        weight += sizes[i]
+    # Submitted now (the pool forks its workers here, inside the caller's block), read lazily.
+    done = pool.map(functools.partial(_each, function), [[tasks[i] for i in chunk] for chunk in chunks])
+    return ((i, result) for chunk, found in zip(chunks, done) for i, result in zip(chunk, found))
+
+
+def _each(function: Callable[[_A], _T], chunk: list[_A]) -> list[_T]:
+    return [function(task) for task in chunk]
 
 
 # What the run is doing, for the message of an interrupted run (``fastlint: interrupted ...``).
@@ -822,20 +859,19 @@ def _summaries(
         (file.path, file.data if limit is None or len(file.data) <= limit else None, file.module, file.is_package, _key(file.path) in speculate)
         for file in missing
     ]
-    if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
+    sizes = [len(task[1] or b"") for task in tasks]
+    if jobs > 1 and _pays_for_pool(sizes):
         if plan is not None:
             from fastlint.run.registry import all_rules
 
             all_rules()  # imported once, here: the workers of both passes are forked from this process
-        # Largest first, as in pass 2: the last chunks are small and the workers end together.
-        order = sorted(range(len(tasks)), key=lambda i: len(tasks[i][1] or b""), reverse=True)
         _begin("indexing", len(tasks))
         with _pool(jobs, _init_summarizer_in_pool, (settings, plan, modules, orm)) as pool:
             with _interrupts_deferred():  # the workers are forked here
-                summarized = pool.map(_summarize_in_worker, [tasks[i] for i in order], chunksize=8)
+                summarized = _map_largest_first(pool, _summarize_in_worker, tasks, sizes)
             done = _counted(summarized, "indexing", len(tasks), progress)
         results: list[_Summarized] = [(None, "", None)] * len(tasks)
-        for i, result in zip(order, done):
+        for i, result in done:
             results[i] = result
         return results
     _init_summarizer(settings, plan, modules, orm)
