@@ -56,6 +56,11 @@ def test_noqa_on_another_line_does_not_suppress():
     assert found(handler("# noqa: FL101", GET)) == [(7, "FL101")]
 
 
+def test_noqa_on_a_later_statement_does_not_reach_back():
+    # A later comment that would suppress: the statement's end is looked up, and is not it.
+    assert found(handler(GET, "value = 1  # noqa: FL101")) == [(6, "FL101")]
+
+
 def test_noqa_on_the_last_line_of_a_multi_line_call():
     # Where black leaves a trailing comment when it splits a long call.
     source = handler(

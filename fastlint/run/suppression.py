@@ -8,7 +8,7 @@ import tokenize
 from functools import lru_cache
 
 from fastlint.finding import Finding
-from fastlint.source import SourceFile
+from fastlint.source import SourceFile, tokenizer_lines
 
 UNSUPPRESSIBLE = "FL001"
 _CODE = r"[A-Z]+[0-9]+"
@@ -41,11 +41,27 @@ def is_suppressed(finding: Finding, source: SourceFile) -> bool:
     if finding.code == UNSUPPRESSIBLE or not _has_suppression_comment(source.text):
         return False
     codes = {finding.code, *finding.suppressed_by}
-    for line in (finding.start.line, finding.end.line, _statement_end(source.text, finding.end.line)):
-        suppressed = line_suppressions(source.line(line))
-        if suppressed is not None and (not suppressed or suppressed & codes):
-            return True
-    return False
+    if _suppresses(source.line(finding.start.line), codes) or _suppresses(source.line(finding.end.line), codes):
+        return True
+    # The statement ends on the finding's last line or after it. Finding where means
+    # tokenizing the file: only when a later line has a comment that would suppress it.
+    if not any(_suppresses(source.line(line), codes) for line in _comment_lines(source.text) if line > finding.end.line):
+        return False
+    return _suppresses(source.line(_statement_end(source.text, finding.end.line)), codes)
+
+
+def _suppresses(line: str, codes: set[str]) -> bool:
+    suppressed = line_suppressions(line)
+    return suppressed is not None and (not suppressed or bool(suppressed & codes))
+
+
+_MAY_SUPPRESS = re.compile("noqa|fastlint:", re.I)
+
+
+@lru_cache(maxsize=4)
+def _comment_lines(text: str) -> tuple[int, ...]:
+    """The numbers of the lines that may hold a suppression comment (a superset)."""
+    return tuple(number for number, line in enumerate(tokenizer_lines(text), 1) if "#" in line and _MAY_SUPPRESS.search(line))
 
 
 def _has_suppression_comment(text: str) -> bool:
