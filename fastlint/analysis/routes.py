@@ -24,14 +24,14 @@ Nothing here imports or runs the analysed code.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fastlint.analysis.fastapi_model import build_model
 from fastlint.analysis.names import NameTable, dotted_text
-from fastlint.analysis.syntax import FunctionNode, all_parameters, keyword, nodes_of, string_value, walk_local
-from fastlint.knowledge.fastapi import ANNOTATED, BASE_HTTP_MIDDLEWARE, HTTP_METHODS, MIDDLEWARE_ENTRIES
+from fastlint.analysis.syntax import FunctionNode, all_parameters, keyword, nodes_of, release, string_value, walk_local
+from fastlint.knowledge.fastapi import ANNOTATED, APP_CONSTRUCTORS, BASE_HTTP_MIDDLEWARE, HTTP_METHODS, MIDDLEWARE_ENTRIES
 
 if TYPE_CHECKING:
     from fastlint.analysis.project_index import ProjectIndex
@@ -51,6 +51,13 @@ _STREAMING = frozenset({
 # Library callables that FastAPI awaits: the security schemes' ``__call__`` is ``async def``.
 _ASYNC_LIBRARY_PREFIXES = ("fastapi.security.",)
 _MAX_DEPTH = 12
+# How much source (characters) the map keeps parsed at a time, beyond the modules of the
+# route at hand: a tree costs ~30 bytes a character, and a map that kept every module it
+# parsed peaked at 500 MB on litellm's proxy. A module dropped is parsed again when needed.
+_TREE_BUDGET = 3_000_000
+# A module can construct an application or a router only if it names the class (an import
+# alias names it too): the others are not parsed to look for one.
+_APP_WORDS = tuple(sorted({name.rsplit(".", 1)[1] for name in APP_CONSTRUCTORS}))
 Span = tuple[str, int, int]  # filename, first line, last line
 _Reference = ast.expr | ast.FunctionDef | ast.AsyncFunctionDef  # a decorated function stands for itself
 
@@ -120,6 +127,8 @@ class ModuleSource:
     text: str
     _tree: ast.Module | None = None
     _names: NameTable | None = None
+    _parsed: _Parsed | None = field(default=None, repr=False, compare=False)  # the route map's record of the trees it holds
+    _places: dict[type, dict[tuple[int, int, int | None, int | None], ast.AST]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def tree(self) -> ast.Module:
@@ -128,7 +137,27 @@ class ModuleSource:
                 self._tree = ast.parse(self.text, filename=self.path)
             except (SyntaxError, ValueError):  # reported as FL001 by the check
                 self._tree = ast.Module(body=[], type_ignores=[])
+            if self._parsed is not None:
+                self._parsed.used(self)
         return self._tree
+
+    def node_at(self, place: _Place) -> ast.AST:
+        """The node of this module's tree at ``place`` (the first in ``ast.walk`` order)."""
+        if self._parsed is not None:
+            self._parsed.used(self)
+        if self._places is None:
+            self._places = {}
+        if place.kind not in self._places:
+            found: dict[tuple[int, int, int | None, int | None], ast.AST] = {}
+            for node in nodes_of(self.tree, place.kind):
+                found.setdefault(_span(node), node)
+            self._places[place.kind] = found
+        return self._places[place.kind][place.span]
+
+    def drop_tree(self) -> None:
+        if self._tree is not None:
+            release(self._tree)
+        self._tree, self._names, self._places = None, None, None
 
     @property
     def registers(self) -> bool:
@@ -142,6 +171,55 @@ class ModuleSource:
         return self._names
 
 
+def _span(node: ast.AST) -> tuple[int, int, int | None, int | None]:
+    return node.lineno, node.col_offset, node.end_lineno, node.end_col_offset  # type: ignore[attr-defined]
+
+
+class _Place:
+    """A node of a module by its type and source range. What the map keeps of the modules
+    it has read is places, not nodes (a node holds its whole subtree: the handlers'
+    bodies), so that their trees can be dropped and parsed again."""
+
+    __slots__ = ("module", "kind", "span")
+
+    def __init__(self, module: ModuleSource, node: ast.AST) -> None:
+        self.module, self.kind, self.span = module, type(node), _span(node)
+
+    @property
+    def lineno(self) -> int:
+        return self.span[0]
+
+    def node(self) -> ast.AST:
+        return self.module.node_at(self)
+
+    def expr(self) -> ast.expr:
+        node = self.node()
+        assert isinstance(node, ast.expr)  # a place made of an expression
+        return node
+
+
+class _Parsed:
+    """The modules whose trees are held, least recently used first; ``trim`` drops the
+    oldest beyond the budget (only between routes, when no node of a dropped tree is in use)."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.modules: dict[int, ModuleSource] = {}
+
+    def used(self, source: ModuleSource) -> None:
+        self.modules.pop(id(source), None)
+        self.modules[id(source)] = source
+
+    def trim(self) -> None:
+        held = sum(len(source.text) for source in self.modules.values())
+        for key in list(self.modules):
+            if held <= self.budget:
+                break
+            source = self.modules.pop(key)
+            held -= len(source.text)
+            source.drop_tree()
+
+
 # -- what the modules register -----------------------------------------------------------
 
 
@@ -150,12 +228,11 @@ class _AppObject:
     key: str
     kind: str  # app | router
     prefix: str
-    call: ast.Call | None
     module: ModuleSource | None
-    dependencies: list[ast.expr] = field(default_factory=list)
-    middleware: list[tuple[ModuleSource, _Reference]] = field(default_factory=list)  # constructor order
-    added_middleware: list[tuple[ModuleSource, _Reference]] = field(default_factory=list)  # add order
-    exception_handlers: list[tuple[ModuleSource, _Reference]] = field(default_factory=list)
+    dependencies: list[_Place] = field(default_factory=list)
+    middleware: list[tuple[ModuleSource, _Place]] = field(default_factory=list)  # constructor order
+    added_middleware: list[tuple[ModuleSource, _Place]] = field(default_factory=list)  # add order
+    exception_handlers: list[tuple[ModuleSource, _Place]] = field(default_factory=list)
     routes: list[_Registration] = field(default_factory=list)
     includes: list[_Include] = field(default_factory=list)
     included: bool = False
@@ -167,8 +244,8 @@ class _Registration:
     methods: tuple[str, ...]
     path: str
     kind: str
-    endpoint: ast.expr | FunctionNode  # the decorated function, or the reference passed
-    call: ast.Call
+    endpoint: _Place  # the decorated function, or the reference passed
+    call: _Place
     line: int
 
 
@@ -177,8 +254,15 @@ class _Include:
     module: ModuleSource
     child: str
     prefix: str
-    dependencies: list[ast.expr]
-    call: ast.Call
+    dependencies: list[_Place]
+
+
+_OwnerKey = tuple[str, str | None]  # a receiver's key in its module, its canonical name if imported
+_Registering = tuple[_OwnerKey, Callable[[_AppObject], None]]
+
+
+def _nothing(owner: _AppObject) -> None:
+    pass
 
 
 @dataclass
@@ -201,16 +285,28 @@ class RouteMap:
     def __init__(self, modules: Iterable[ModuleSource], index: ProjectIndex | None = None) -> None:
         self.modules = {source.module: source for source in modules}
         self.index = index
+        self._parsed = _Parsed(_TREE_BUDGET)
+        for source in self.modules.values():
+            source._parsed = self._parsed
         self.apps: dict[str, _AppObject] = {}
         self._spans: dict[str, Span] = {}
 
     # -- public --------------------------------------------------------------------------
 
     def routes(self) -> list[Route]:
+        # One pass reads each module (its applications, and what it registers on which
+        # receiver), and its tree is dropped; the registrations are then given to their
+        # owners in the same order as if every application had been known from the start.
+        recorded: list[list[_Registering]] = []
         for source in self.modules.values():
             self._collect_apps(source)
-        for source in self.modules.values():
-            self._collect_registrations(source)
+            recorded.append(self._collect_registrations(source))
+            self._parsed.trim()
+        for registering in recorded:
+            for owner_key, act in registering:
+                owner = self._owner_of(owner_key)
+                if owner is not None:
+                    act(owner)
         found: list[Route] = []
         roots = [app for app in self.apps.values() if app.kind == "app"]
         roots += [app for app in self.apps.values() if app.kind == "router" and not app.included and app.routes + app.includes]
@@ -222,92 +318,128 @@ class RouteMap:
     # -- modules: applications, routers, registrations ------------------------------------
 
     def _collect_apps(self, source: ModuleSource) -> None:
-        if not source.registers:
+        if not source.registers or not any(word in source.text for word in _APP_WORDS):
             return
         names = source.names
         if not any(target.split(".", 1)[0] in ("fastapi", "starlette") for target in names.imports.values()):
             return
         for text, app in build_model(source.tree, names).apps.items():
             key = f"{source.module}.{text}"
-            deps = _elements(keyword(app.call, "dependencies"))
-            obj = _AppObject(key, app.kind, app.prefix, app.call, source, deps)
+            deps = [_Place(source, dep) for dep in _elements(keyword(app.call, "dependencies"))]
+            obj = _AppObject(key, app.kind, app.prefix, source, deps)
             for entry in _elements(keyword(app.call, "middleware")):
                 if isinstance(entry, ast.Call) and names.qualified_name(entry.func) in MIDDLEWARE_ENTRIES and entry.args:
-                    obj.middleware.append((source, entry.args[0]))
+                    obj.middleware.append((source, _Place(source, entry.args[0])))
             handlers = keyword(app.call, "exception_handlers")
             if isinstance(handlers, ast.Dict):
-                obj.exception_handlers.extend((source, value) for value in handlers.values)
+                obj.exception_handlers.extend((source, _Place(source, value)) for value in handlers.values)
             self.apps[key] = obj
 
-    def _owner(self, source: ModuleSource, receiver: ast.expr) -> _AppObject | None:
+    def _owner_key(self, source: ModuleSource, receiver: ast.expr) -> _OwnerKey | None:
+        """What decides which application or router ``receiver`` is, known from its module
+        alone: its key if the module made it, and its canonical name if imported."""
         text = dotted_text(receiver)
         if text is None:
             return None
-        local = self.apps.get(f"{source.module}.{text}")
-        if local is not None:
-            return local
+        canonical = None
         if text.split(".")[0] in source.names.imports:
             qualified = source.names.qualified_name(receiver)
             canonical = self._canonical(qualified) if qualified else None
-            if canonical in self.apps:
-                return self.apps[canonical]
-            if canonical and canonical.rsplit(".", 1)[-1] in ("app", "router"):
-                return self.apps.setdefault(canonical, _AppObject(canonical, "router", "", None, None))
+        return f"{source.module}.{text}", canonical
+
+    def _owner_of(self, key: _OwnerKey | None) -> _AppObject | None:
+        """The application or router of a receiver, once every module's are known; an
+        imported ``app`` or ``router`` the project does not make is entered as a router."""
+        if key is None:
+            return None
+        local_key, canonical = key
+        local = self.apps.get(local_key)
+        if local is not None:
+            return local
+        if canonical in self.apps:
+            return self.apps[canonical]
+        if canonical and canonical.rsplit(".", 1)[-1] in ("app", "router"):
+            return self.apps.setdefault(canonical, _AppObject(canonical, "router", "", None))
         return None
 
-    def _collect_registrations(self, source: ModuleSource) -> None:
+    def _collect_registrations(self, source: ModuleSource) -> list[_Registering]:
+        """Each call on a possible application or router, in order: the receiver's key and
+        what to do with its owner. Calls whose receiver can be no owner are left out."""
         if not source.registers:
-            return
+            return []
         names = source.names
         if not any(target.split(".", 1)[0] in ("fastapi", "starlette") for target in names.imports.values()):
-            return
+            return []
+        found: list[_Registering] = []
         for node in nodes_of(source.tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.Call):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 for decorator in node.decorator_list:
                     if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute):
-                        owner = self._owner(source, decorator.func.value)
-                        if owner is not None:
-                            self._decorator(owner, source, node, decorator)
+                        self._record(found, self._owner_key(source, decorator.func.value), self._decorator(source, node, decorator))
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                owner = self._owner(source, node.func.value)
-                if owner is not None:
-                    self._method_call(owner, source, node)
+                self._record(found, self._owner_key(source, node.func.value), self._method_call(source, node))
+        return found
 
-    def _decorator(self, owner: _AppObject, source: ModuleSource, function: FunctionNode, decorator: ast.Call) -> None:
+    @staticmethod
+    def _record(found: list[_Registering], key: _OwnerKey | None, act: Callable[[_AppObject], None] | None) -> None:
+        if key is None:
+            return
+        if act is None:  # nothing to register; kept if looking the owner up enters a router
+            canonical = key[1]
+            if not (canonical and canonical.rsplit(".", 1)[-1] in ("app", "router")):
+                return
+            act = _nothing
+        found.append((key, act))
+
+    def _decorator(self, source: ModuleSource, function: FunctionNode, decorator: ast.Call) -> Callable[[_AppObject], None] | None:
         attr = decorator.func.attr  # type: ignore[attr-defined]
         path = string_value(decorator.args[0] if decorator.args else keyword(decorator, "path"))
+        endpoint, call = _Place(source, function), _Place(source, decorator)
         if attr in HTTP_METHODS and path is not None:
-            owner.routes.append(_Registration(source, (attr.upper(),), path, "http", function, decorator, function.lineno))
+            registration = _Registration(source, (attr.upper(),), path, "http", endpoint, call, function.lineno)
         elif attr in ("api_route", "route") and path is not None:
-            owner.routes.append(_Registration(source, _methods(decorator), path, "http", function, decorator, function.lineno))
+            registration = _Registration(source, _methods(decorator), path, "http", endpoint, call, function.lineno)
         elif attr in ("websocket", "websocket_route") and path is not None:
-            owner.routes.append(_Registration(source, (), path, "websocket", function, decorator, function.lineno))
+            registration = _Registration(source, (), path, "websocket", endpoint, call, function.lineno)
         elif attr == "middleware":
-            owner.added_middleware.append((source, function))
+            return lambda owner: owner.added_middleware.append((source, endpoint))
         elif attr == "exception_handler":
-            owner.exception_handlers.append((source, function))
+            return lambda owner: owner.exception_handlers.append((source, endpoint))
+        else:
+            return None
+        return lambda owner: owner.routes.append(registration)
 
-    def _method_call(self, owner: _AppObject, source: ModuleSource, call: ast.Call) -> None:
+    def _method_call(self, source: ModuleSource, call: ast.Call) -> Callable[[_AppObject], None] | None:
         method, args = call.func.attr, call.args  # type: ignore[attr-defined]
         if method == "include_router" and args:
-            child = self._owner(source, args[0])
-            if child is not None:
-                prefix = string_value(keyword(call, "prefix")) or ""
-                owner.includes.append(_Include(source, child.key, prefix, _elements(keyword(call, "dependencies")), call))
-                child.included = True
-        elif method == "add_api_route" and len(args) >= 2:
-            path = string_value(args[0]) or ""
-            owner.routes.append(_Registration(source, _methods(call), path, "http", args[1], call, call.lineno))
-        elif method in ("add_api_websocket_route", "add_websocket_route") and len(args) >= 2:
-            owner.routes.append(_Registration(source, (), string_value(args[0]) or "", "websocket", args[1], call, call.lineno))
-        elif method == "add_middleware" and args:
-            owner.added_middleware.append((source, args[0]))
-        elif method == "add_exception_handler" and len(args) >= 2:
-            owner.exception_handlers.append((source, args[1]))
+            child_key = self._owner_key(source, args[0])
+            prefix = string_value(keyword(call, "prefix")) or ""
+            deps = [_Place(source, dep) for dep in _elements(keyword(call, "dependencies"))]
+
+            def include(owner: _AppObject) -> None:
+                child = self._owner_of(child_key)
+                if child is not None:
+                    owner.includes.append(_Include(source, child.key, prefix, deps))
+                    child.included = True
+
+            return include
+        if method == "add_api_route" and len(args) >= 2:
+            registration = _Registration(source, _methods(call), string_value(args[0]) or "", "http", _Place(source, args[1]), _Place(source, call), call.lineno)
+            return lambda owner: owner.routes.append(registration)
+        if method in ("add_api_websocket_route", "add_websocket_route") and len(args) >= 2:
+            registration = _Registration(source, (), string_value(args[0]) or "", "websocket", _Place(source, args[1]), _Place(source, call), call.lineno)
+            return lambda owner: owner.routes.append(registration)
+        if method == "add_middleware" and args:
+            middleware = (source, _Place(source, args[0]))
+            return lambda owner: owner.added_middleware.append(middleware)
+        if method == "add_exception_handler" and len(args) >= 2:
+            handler = (source, _Place(source, args[1]))
+            return lambda owner: owner.exception_handlers.append(handler)
+        return None
 
     # -- composing routes --------------------------------------------------------------
 
-    def _walk(self, root: _AppObject, node: _AppObject, prefix: str, deps: list[tuple[ModuleSource, ast.expr, str]], seen: set[str]) -> Iterator[Route]:
+    def _walk(self, root: _AppObject, node: _AppObject, prefix: str, deps: list[tuple[ModuleSource, _Place, str]], seen: set[str]) -> Iterator[Route]:
         if node.key in seen:
             return
         seen = seen | {node.key}
@@ -322,11 +454,12 @@ class RouteMap:
                 extra = [(include.module, dep, "include") for dep in include.dependencies]
                 yield from self._walk(root, child, prefix + include.prefix, deps + extra, seen)
 
-    def _route(self, root: _AppObject, registration: _Registration, prefix: str, deps: list[tuple[ModuleSource, ast.expr, str]]) -> Route:
+    def _route(self, root: _AppObject, registration: _Registration, prefix: str, deps: list[tuple[ModuleSource, _Place, str]]) -> Route:
+        self._parsed.trim()  # before any node is taken from a tree: none of the last route's is in use
         source = registration.module
-        endpoint = registration.endpoint
+        endpoint: _Reference = registration.endpoint.node()  # type: ignore[assignment]
         target = self._resolve(source, endpoint, 0)
-        call = registration.call
+        call: ast.Call = registration.call.node()  # type: ignore[assignment]
         spans: list[Span] = []
         name = string_value(keyword(call, "name")) or (target.function.name if target.function else target.name)
         route = Route(
@@ -344,7 +477,8 @@ class RouteMap:
         if target.function is not None and target.module is not None:
             spans.append(self._function_span(target.module, target.function))
         spans.append((source.path, call.lineno, call.end_lineno or call.lineno))
-        for dep_source, dep, origin in [*deps, *((source, d, "route") for d in _elements(keyword(call, "dependencies")))]:
+        given = [(dep_source, place.expr(), origin) for dep_source, place, origin in deps]
+        for dep_source, dep, origin in [*given, *((source, d, "route") for d in _elements(keyword(call, "dependencies")))]:
             found = self._dependency(dep_source, dep, origin, 0, spans)
             if found is not None:
                 route.dependencies.append(found)
@@ -360,8 +494,8 @@ class RouteMap:
         if app is not None:
             added = sorted(app.added_middleware, key=lambda item: (item[0].path, item[1].lineno))
             stack = [*reversed(added), *app.middleware]
-            route.middleware.extend(self._middleware(module, reference, spans) for module, reference in stack)
-            route.exception_handlers.extend(self._callee(module, reference, "exception handler", None) for module, reference in app.exception_handlers)
+            route.middleware.extend(self._middleware(module, place.node(), spans) for module, place in stack)  # type: ignore[arg-type]
+            route.exception_handlers.extend(self._callee(module, place.node(), "exception handler", None) for module, place in app.exception_handlers)  # type: ignore[arg-type]
         route.spans = self._reachable(spans, route)
         return route
 
