@@ -495,8 +495,73 @@ class Accounts:
         await run_in_threadpool(self.mailer.send, email)
 """
         ),
+        # A loop thread started when first needed, or when found dead (reduced from prefect's
+        # global loop): waiting for it to start happens once per process.
+        Valid(
+            """
+import concurrent.futures
+import threading
+from typing import Optional
+
+class LoopThread:
+    def __init__(self) -> None:
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self._ready = concurrent.futures.Future()
+
+    def _run(self) -> None:
+        self._ready.set_result(True)
+
+    def start(self) -> None:
+        self.thread.start()
+        self._ready.result()
+
+_loop: Optional[LoopThread] = None
+
+def get_loop() -> LoopThread:
+    global _loop
+    if _loop is None or not _loop.thread.is_alive():
+        _loop = LoopThread()
+        _loop.start()
+    return _loop
+
+async def submit_in_loop_thread(job):
+    return get_loop()
+"""
+        ),
     )
     INVALID = (
+        # Its look-alike starting a loop thread on every call.
+        Invalid(
+            """
+import concurrent.futures
+import threading
+
+class LoopThread:
+    def __init__(self) -> None:
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self._ready = concurrent.futures.Future()
+
+    def _run(self) -> None:
+        self._ready.set_result(True)
+
+    def start(self) -> None:
+        self.thread.start()
+        self._ready.result()
+
+def new_loop() -> LoopThread:
+    loop = LoopThread()
+    loop.start()
+    return loop
+
+async def submit_in_loop_thread(job):
+    return new_loop()
+""",
+            expected=((23, 12, 23, 20),),
+            message=(
+                "new_loop() -> LoopThread.start() -> concurrent.futures.Future.result (FL109) blocks the event loop "
+                "(async function `submit_in_loop_thread`): call `new_loop` through `run_in_threadpool`, or make the chain async"
+            ),
+        ),
         # A parser handed the upload's sync file: it reads as it iterates.
         Invalid(
             """

@@ -13,7 +13,8 @@ One notion for the blocking rules (FL101-FL106), the call chains of the project 
   ``cached_property`` is per object, so neither counts.
 - **Lazy initialisation of a process-level value.** The body of
   ``if _client is None:`` (``if not _client``, ``if KEY not in CACHE``,
-  ``if CACHE.get(KEY) is None``) that assigns that value, where the value is a
+  ``if CACHE.get(KEY) is None``; also ``or not _loop.is_alive()``, a test that the value is
+  still usable, rebuilt only when not) that assigns that value, where the value is a
   ``global`` name, an attribute of a module-level object or class (``cls._instance``),
   or an entry of one under a key made of constants and module-level names; and the rest
   of a block after ``if _client is not None: return _client`` that assigns it; a
@@ -32,7 +33,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Iterator
 
-from fastlint.analysis.names import NameTable
+from fastlint.analysis.names import NameTable, dotted_text
 from fastlint.analysis.syntax import FunctionNode, descendants, walk_local
 from fastlint.knowledge.clients import CACHING_DECORATORS
 
@@ -204,7 +205,12 @@ def _tested(test: ast.expr, local: set[str], shared: set[str], negated: bool) ->
         if not isinstance(test.op, wanted):
             return []
         parts = [_tested(value, local, shared, negated) for value in test.values]
-        return [text for part in parts for text in part] if all(parts) else []
+        found = [text for part in parts for text in part]
+        # ``if _loop is None or not _loop.is_alive():``: a part that only asks whether a value
+        # found unset is still usable (a dead thread, a closed client) rebuilds it only then.
+        if found and all(part or _only_about(value, found) for part, value in zip(parts, test.values)):
+            return found
+        return []
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return _tested(test.operand, local, shared, not negated)
     if isinstance(test, ast.NamedExpr):
@@ -229,6 +235,14 @@ def _tested(test: ast.expr, local: set[str], shared: set[str], negated: bool) ->
         return [entry] if entry else []
     target = _target(test, local, shared)
     return [target] if target else []
+
+
+def _only_about(test: ast.AST, targets: list[str]) -> bool:
+    """Every name and attribute chain ``test`` reads is one of ``targets`` or part of one."""
+    text = dotted_text(test) if isinstance(test, (ast.Name, ast.Attribute)) else None
+    if text is not None:
+        return any(text == target or text.startswith(f"{target}.") for target in targets)
+    return all(_only_about(child, targets) for child in ast.iter_child_nodes(test))
 
 
 def _target(node: ast.expr, local: set[str], shared: set[str]) -> str | None:
