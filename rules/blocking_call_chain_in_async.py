@@ -90,7 +90,7 @@ class BlockingCallChainInAsync(Rule):
     that is called with constants and module-level values only; the body of a lazy
     initialisation (`global _client; if _client is None: _client = ...`,
     `if KEY not in CACHE: CACHE[KEY] = ...` with a constant key, `cls._instance`, with or
-    without a lock; `if _translations: return` then filling that module-level dict); `if not self.running: self.running = True; ...` in a singleton class
+    without a lock, also `if _loop is None or not _loop.is_alive():`; `if _translations: return` then filling that module-level dict); `if not self.running: self.running = True; ...` in a singleton class
     (its `__new__` returns `cls._instance` or `cls._instances[key]`). A cache keyed on request data (`get_secret(user_id)`, `CACHE[url]`),
     `cached_property` and `self._data` on a per-request object still run per request and
     are reported. Nor is code followed that only lifespan, startup and shutdown hooks,
@@ -104,7 +104,11 @@ class BlockingCallChainInAsync(Rule):
     on module-level instances and on objects built from project classes. It does not
     follow dynamic dispatch (a method of a subclass, a function picked from a dict) or
     calls through untyped parameters. `async def` helpers are not followed: their own
-    blocking calls are reported inside them.
+    blocking calls are reported inside them. Waits that end a thread's life (`join`,
+    `shutdown`) and a `Future.result()` or `Event.wait()` after the helper started a
+    thread (most often a handshake with a thread starting its own event loop) are not
+    followed either: a helper that starts a thread and waits for all of its work is
+    missed.
 
     ## Fix safety
     The fix offloads the first call of the chain: `convert(amount)` becomes
@@ -495,72 +499,104 @@ class Accounts:
         await run_in_threadpool(self.mailer.send, email)
 """
         ),
-        # A loop thread started when first needed, or when found dead (reduced from prefect's
-        # global loop): waiting for it to start happens once per process.
+        # A loop thread started on first use (reduced from prefect's EventLoopThread): the
+        # wait after `thread.start()` is the handshake with the thread coming up.
         Valid(
             """
 import concurrent.futures
 import threading
-from typing import Optional
 
 class LoopThread:
     def __init__(self) -> None:
         self.thread = threading.Thread(target=self._run, daemon=True)
-        self._ready = concurrent.futures.Future()
+        self._ready: concurrent.futures.Future[bool] = concurrent.futures.Future()
+        self._loop = None
 
     def _run(self) -> None:
         self._ready.set_result(True)
 
     def start(self) -> None:
-        self.thread.start()
-        self._ready.result()
+        if self._loop is None:
+            self.thread.start()
+            self._ready.result()
 
-_loop: Optional[LoopThread] = None
-
-def get_loop() -> LoopThread:
-    global _loop
-    if _loop is None or not _loop.thread.is_alive():
-        _loop = LoopThread()
-        _loop.start()
-    return _loop
+    def submit(self, job) -> None:
+        if self._loop is None:
+            self.start()
 
 async def submit_in_loop_thread(job):
-    return get_loop()
+    LoopThread().submit(job)
+"""
+        ),
+        # A process-level poller started when missing, and again only when found dead.
+        Valid(
+            """
+import threading
+import requests
+
+_poller = None
+
+def _poll() -> None: ...
+
+def poller() -> threading.Thread:
+    global _poller
+    if _poller is None or not _poller.is_alive():
+        requests.get("https://config.example.com/ping", timeout=5)
+        _poller = threading.Thread(target=_poll, daemon=True)
+        _poller.start()
+    return _poller
+
+async def handler():
+    return poller()
 """
         ),
     )
     INVALID = (
-        # Its look-alike starting a loop thread on every call.
+        # Look-alikes: a thread started to wait for its results; a poller restarted on a
+        # test that is not about it (every call may restart it).
         Invalid(
             """
-import concurrent.futures
+import queue
 import threading
 
-class LoopThread:
-    def __init__(self) -> None:
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self._ready = concurrent.futures.Future()
+def crunch(job) -> int:
+    results: queue.Queue[int] = queue.Queue()
+    threading.Thread(target=lambda: results.put(job * 2)).start()
+    return results.get()
 
-    def _run(self) -> None:
-        self._ready.set_result(True)
-
-    def start(self) -> None:
-        self.thread.start()
-        self._ready.result()
-
-def new_loop() -> LoopThread:
-    loop = LoopThread()
-    loop.start()
-    return loop
-
-async def submit_in_loop_thread(job):
-    return new_loop()
+async def handler(job):
+    return crunch(job)
 """,
-            expected=((23, 12, 23, 20),),
+            expected=((11, 12, 11, 18),),
             message=(
-                "new_loop() -> LoopThread.start() -> concurrent.futures.Future.result (FL109) blocks the event loop "
-                "(async function `submit_in_loop_thread`): call `new_loop` through `run_in_threadpool`, or make the chain async"
+                "crunch() -> queue.Queue.get (FL109) blocks the event loop (async function `handler`): "
+                "call `crunch` through `run_in_threadpool`, or make the chain async"
             ),
+        ),
+        Invalid(
+            """
+import threading
+import requests
+
+_poller = None
+
+def _poll() -> None: ...
+
+def stale() -> bool:
+    return True
+
+def poller() -> threading.Thread:
+    global _poller
+    if _poller is None or stale():
+        requests.get("https://config.example.com/ping", timeout=5)
+        _poller = threading.Thread(target=_poll, daemon=True)
+        _poller.start()
+    return _poller
+
+async def handler():
+    return poller()
+""",
+            expected=((21, 12, 21, 18),),
         ),
         # A parser handed the upload's sync file: it reads as it iterates.
         Invalid(

@@ -117,6 +117,21 @@ async def relay(chunk: bytes):
     chunks.put(chunk, block=False)
 """
         ),
+        # Subscripted annotations name the class: an asyncio queue is awaited, a thread
+        # queue read without waiting.
+        Valid(
+            """
+import asyncio
+import queue
+from typing import Optional
+
+async def drain(inbox: asyncio.Queue[bytes], backlog: "queue.Queue[int]", spare: Optional[queue.Queue[str]]):
+    item = await inbox.get()
+    count = backlog.get_nowait()
+    label = spare.get(block=False) if spare else ""
+    return item, count, label
+"""
+        ),
     )
     INVALID = (
         Invalid(
@@ -175,5 +190,21 @@ async def relay(chunk: bytes):
 """,
             expected=((7, 5, 7, 15),),
             message="`chunks.put` (`queue.Queue.put`) blocks the event loop in async function `relay`",
+        ),
+        Invalid(
+            # The same thread queues, annotated with their item types (``Queue[bytes] | None``,
+            # a string annotation, ``Union[..., None]``).
+            """
+import queue
+from queue import Queue
+from typing import Union
+
+async def relay(inbox: Queue[bytes] | None, backlog: "queue.Queue[int]", spare: Union[Queue[str], None]):
+    data = inbox.get()
+    backlog.join()
+    return data, spare.get(timeout=5)
+""",
+            expected=((7, 12, 7, 21), (8, 5, 8, 17), (9, 18, 9, 27)),
+            message="`inbox.get` (`queue.Queue.get`) blocks the event loop in async function `relay`",
         ),
     )

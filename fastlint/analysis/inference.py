@@ -18,6 +18,10 @@ from fastlint.knowledge import sdk, types as known
 from fastlint.knowledge.fastapi import ANNOTATED, DEPENDS, ITERATOR_TYPES, OPTIONAL
 
 _MAX_DEPTH = 24
+UNION = frozenset({"typing.Union", "typing_extensions.Union"})
+# Subscripted forms that are not a class's instance: builtin containers, typing's and
+# collections.abc's generics (``Optional``, ``Annotated``... are read above).
+_GENERIC_FORMS = ("builtins.", "typing.", "typing_extensions.", "collections.")
 # Pass 1 writes what a function of another module returns symbolically (``app.f()``, see
 # ``module_summary.called``); a path division of it is ``app.f()/``, a ``Path`` only if
 # the project index finds that ``app.f`` returns one.
@@ -452,9 +456,14 @@ class TypeInference:
             arguments = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             if origin in ANNOTATED or origin in OPTIONAL or origin in ITERATOR_TYPES:
                 return self.annotation_type(arguments[0])
+            if origin in UNION:  # ``Union[Queue, None]``
+                sides = [side for side in arguments if not _is_none(side)]
+                return self.annotation_type(sides[0]) if len(sides) == 1 else None
             if origin == "typing.IO":  # ``IO[bytes]``
                 return origin
-            return None
+            if origin is None or origin.startswith(_GENERIC_FORMS):
+                return None  # ``list[Model]``, ``type[Repo]``: not an instance of a class with methods of its own
+            return self.annotation_type(node.value, depth + 1)  # ``queue.Queue[bytes]``: the generic class
         if isinstance(node, ast.Name) and depth < _MAX_DEPTH:
             alias = self.module_scope.bindings.get(node.id, [])
             if len(alias) == 1 and alias[0].kind == "value" and isinstance(alias[0].node, ast.expr):

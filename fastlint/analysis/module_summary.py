@@ -25,7 +25,7 @@ from fastlint.analysis.queries import WRITE_METHODS, read_query, returned_rows
 from fastlint.analysis.reachability import entry_points, function_reach
 from fastlint.analysis.schemas import SchemaClass, schema_classes
 from fastlint.analysis.syntax import FunctionNode, is_sync_generator, iterated_calls, local_calls, module_statements, nodes_of, walk_local
-from fastlint.knowledge.blocking import LIFECYCLE_WAITS
+from fastlint.knowledge.blocking import LIFECYCLE_WAITS, STARTUP_WAITS, THREAD_STARTS
 from fastlint.knowledge.tables import Knowledge
 
 # An instance derived from another module's (see ``ProjectIndex._module_instance``).
@@ -131,7 +131,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
         summaries[local] = FunctionSummary(
             name=local,
             is_async=isinstance(function, ast.AsyncFunctionDef),
-            blocking=tuple((name, entry.code) for _, entry, name in blocking if name not in LIFECYCLE_WAITS),
+            blocking=tuple((name, entry.code) for call, entry, name in blocking if name not in LIFECYCLE_WAITS and not _after_thread_start(call, name, function, inference)),
             calls=calls,
             returns=inference.function_result(function),
             offloaded=any(_decorator_name(d, names) in knowledge.offload_wrappers for d in function.decorator_list),
@@ -279,6 +279,18 @@ def _runs_query(function: FunctionNode, inference: TypeInference) -> bool:
         return False
     scope = inference.scope(function)
     return any(read_query(call, scope, inference) for call in calls)
+
+
+def _after_thread_start(call: ast.Call, name: str, function: FunctionNode, inference: TypeInference) -> bool:
+    """A wait of ``STARTUP_WAITS`` after ``function`` started a thread (``THREAD_STARTS``)."""
+    if name not in STARTUP_WAITS:
+        return False
+    scope = inference.scope(function)
+    return any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "start"
+        and (node.lineno, node.col_offset) < (call.lineno, call.col_offset) and inference.callee(node.func, scope) in THREAD_STARTS
+        for node in walk_local(function)
+    )
 
 
 def _decorator_name(decorator: ast.expr, names: NameTable) -> str | None:

@@ -217,3 +217,9 @@ LIFECYCLE_WAITS = frozenset(
         "concurrent.futures.ProcessPoolExecutor.shutdown",
     }
 )
+
+# Waits that follow the start of a thread in the same function: mostly a handshake with
+# the thread just started (``thread.start(); ready.result()``: its event loop is up), so
+# FL107 does not follow them into chains either; directly on the loop they are FL109.
+STARTUP_WAITS = frozenset({"concurrent.futures.Future.result", "threading.Event.wait"})
+THREAD_STARTS = frozenset({"threading.Thread.start", "multiprocessing.Process.start"})
