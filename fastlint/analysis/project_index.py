@@ -94,21 +94,37 @@ class ProjectIndex:
         self._by_short_name: dict[str, list[str]] | None = None  # ORM model names by class name
         self._app_callers: dict[str, list[tuple[str, bool]]] | None = None  # app factory -> may its callers set docs
         self._reach: dict[str, dict[str, str]] | None = None
+        # name -> (the module names it tried, ``_split``'s answer): asked ~100,000 times
+        # on a large project, mostly for the same names.
+        self._splits: dict[str, tuple[tuple[str, ...], tuple[ModuleSummary, list[str]] | None]] = {}
 
     # -- names -------------------------------------------------------------------------
 
     def _split(self, name: str) -> tuple[ModuleSummary, list[str]] | None:
         """The project module that ``name`` lies in, and the rest of the name."""
-        parts = name.split(".")
-        for end in range(len(parts), 0, -1):
-            prefix = ".".join(parts[:end])
+        known = self._splits.get(name)
+        if known is not None:  # the prefixes it tried are noted again: the answer rests on them
+            self._note(known[0])
+            return known[1]
+        tried: list[str] = []
+        prefix = name
+        while True:
+            tried.append(prefix)
             self._note((prefix,))
             summary = self.modules.get(prefix)
             if summary is None and self._loader is not None:
                 summary = self._load(prefix)
             if summary is not None:
-                return summary, parts[end:]
-        return None
+                found = summary, (name[len(prefix) + 1 :].split(".") if len(prefix) < len(name) else [])
+                break
+            cut = prefix.rfind(".")
+            if cut < 0:
+                found = None
+                break
+            prefix = prefix[:cut]
+        if self._loader is None:  # a partial index may load a module of that name later
+            self._splits[name] = (tuple(tried), found)
+        return found
 
     def _load(self, module: str) -> ModuleSummary | None:
         if module in self._absent:
@@ -138,6 +154,7 @@ class ProjectIndex:
         else:
             self.modules[module] = summary
         self._absent.discard(module)
+        self._splits = {}
         changed = {module}
         if old is None or summary is None or old.models != summary.models:
             changed.add(REGISTRY)
