@@ -107,6 +107,7 @@ class ProjectIndex:
             self._note(known[0])
             return known[1]
         tried: list[str] = []
+        found: tuple[ModuleSummary, list[str]] | None = None
         prefix = name
         while True:
             tried.append(prefix)
@@ -119,7 +120,6 @@ class ProjectIndex:
                 break
             cut = prefix.rfind(".")
             if cut < 0:
-                found = None
                 break
             prefix = prefix[:cut]
         if self._loader is None:  # a partial index may load a module of that name later
