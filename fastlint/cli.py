@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -435,7 +435,7 @@ def _add_noqa(findings: list[Finding], quiet: bool) -> int:
     return EXIT_CLEAN
 
 
-def _apply_baseline(path: Path, findings: list[Finding], sources: dict[str, str], checked: list[Path], session: Session, *, fix: bool, quiet: bool) -> list[Finding]:
+def _apply_baseline(path: Path, findings: list[Finding], sources: Mapping[str, str], checked: list[Path], session: Session, *, fix: bool, quiet: bool) -> list[Finding]:
     from fastlint.finding import Finding
     from fastlint.rule_meta import STALE_BASELINE
     from fastlint.run.baseline import Baseline, BaselineError, judged, stale_findings, without_stale

@@ -57,7 +57,7 @@ class FileResult:
 class RunResult:
     findings: list[Finding]
     files_checked: int
-    sources: dict[str, str]
+    sources: Mapping[str, str]
     warnings: list[str] = field(default_factory=list)
     # The index the run checked against: the fixer re-checks fixed files with it. A run
     # the cache answered whole built none; ``index()`` builds it on demand.
@@ -417,11 +417,8 @@ def _warm_run(paths: Sequence[Path], plan: CheckPlan, reused: list[list[Finding]
     """Every finding from the cache: no summary loaded, no index built (until a fix asks)."""
     from fastlint.run.cache import Cache
 
-    def text(path: Path) -> str | None:
-        file = files.get(_key(path))
-        return _text(path, file.data if file is not None else None)
-
-    run = collect((FileResult(str(path), list(found), text=text(path) if found else None) for path, found in zip(paths, reused)), len(paths))
+    run = collect((FileResult(str(path), list(found)) for path, found in zip(paths, reused)), len(paths))
+    run.sources = _Texts({str(path): (path, files.get(_key(path))) for path, found in zip(paths, reused) if found})
     stats = {key: file.stat for key, file in files.items() if file.stat is not None}
     if stats != cache.known_stats():  # files hashed this time (edited lately) are stat'ed next time
         cache.record_project(_fingerprints(files), cache.recorded_digests(), stats)
@@ -1008,6 +1005,34 @@ def _text(path: Path, data: bytes | None) -> str | None:
         return (decode_source(path, data) if data is not None else read_source(path)).text
     except SourceError:
         return None
+
+
+class _Texts(Mapping[str, str]):
+    """The texts of the files with findings, each read and decoded when first asked for:
+    the text report asks for none (a warm run of prefect read 27 files for nothing), other
+    formats convert columns with them, a fix edits them."""
+
+    def __init__(self, files: dict[str, tuple[Path, ReadFile | None]]) -> None:
+        self._files = files
+        self._texts: dict[str, str | None] = {}
+
+    def _text(self, key: str) -> str | None:
+        if key not in self._texts:
+            path, file = self._files[key]
+            self._texts[key] = _text(path, file.data if file is not None else None)
+        return self._texts[key]
+
+    def __getitem__(self, key: str) -> str:
+        text = self._text(key) if key in self._files else None
+        if text is None:
+            raise KeyError(key)
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in self._files if self._text(key) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def collect(results: Iterable[FileResult], files_checked: int) -> RunResult:
