@@ -226,3 +226,81 @@ def test_a_source_package_named_build_is_checked_and_build_output_is_not(root: P
     (root / ".gitignore").write_text("app/build/\n")
     assert found(root) == ["app/__init__.py"]
     assert "build/lib/app/main.py" in found(root, exclude=())
+
+
+# -- replaying the last walk (Session.discover) ------------------------------------------------
+
+
+def _age(root: Path) -> None:
+    """Set every path of the tree a minute back: a change made now shows in its stat."""
+    old = os.stat(root).st_mtime_ns - 60_000_000_000
+    for directory, folders, names in os.walk(root):
+        for name in [*folders, *names]:
+            os.utime(os.path.join(directory, name), ns=(old, old), follow_symlinks=False)
+    os.utime(root, ns=(old, old))
+
+
+@pytest.fixture
+def walks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the real walks of the sessions below; their own changes are trusted at once."""
+    import fastlint.run.discovery as discovery
+
+    monkeypatch.setattr(discovery, "_RACY_NS", 0)  # the test's changes are seconds old at most
+    walked = discovery.discover
+    counted: list[int] = []
+
+    def counting(paths: list[Path], settings: Settings) -> Discovery:
+        counted.append(1)
+        return walked(paths, settings)
+
+    monkeypatch.setattr(discovery, "discover", counting)
+    return counted
+
+
+def _session_files(root: Path, **settings: object) -> list[str]:
+    """The files a new command's session discovers under ``root``."""
+    from fastlint.run.session import Session
+
+    session = Session.from_settings(Settings(project_root=root, **settings))  # type: ignore[arg-type]
+    return relative(root, session.discover([root]))
+
+
+def test_an_unchanged_tree_is_replayed_and_any_change_walked_again(root: Path, walks: list[int]) -> None:
+    make(root, "app/__init__.py", "app/main.py", "lib/util.py", "link_target/x.txt", ".gitignore")
+    (root / "app" / "alias.py").symlink_to(root / "lib" / "util.py")
+    _age(root)
+    first = _session_files(root)
+    assert first == ["app/__init__.py", "app/alias.py", "app/main.py", "lib/util.py"] and len(walks) == 1
+    _age(root)  # the cache directory the first command made changed the root
+    assert _session_files(root) == first and len(walks) == 2
+    assert _session_files(root) == first and len(walks) == 2  # replayed: no walk
+
+    make(root, "lib/deep/new.py")  # a new folder and file: lib/ changed
+    assert "lib/deep/new.py" in _session_files(root) and len(walks) == 3
+    _age(root)
+    (root / ".gitignore").write_text("lib/\n", encoding="utf-8")  # only the .gitignore's own stat changes
+    assert _session_files(root) == ["app/__init__.py", "app/alias.py", "app/main.py"] and len(walks) == 4
+    _age(root)
+    (root / "lib" / "util.py").unlink()  # the link in app/ dangles; app/ itself did not change
+    assert _session_files(root) == ["app/__init__.py", "app/main.py"] and len(walks) == 5
+    _age(root)
+    assert _session_files(root) == ["app/__init__.py", "app/main.py"]
+    assert _session_files(root) == ["app/__init__.py", "app/main.py"] and len(walks) == 6
+
+
+def test_a_walk_is_not_replayed_under_other_settings_or_a_damaged_record(root: Path, walks: list[int]) -> None:
+    import fastlint.run.cache as cache
+
+    make(root, "app/main.py", "build/out.py")
+    _age(root)
+    assert _session_files(root) == ["app/main.py"]
+    _age(root)
+    _session_files(root)
+    assert len(walks) == 2
+    assert cache.recorded_walk(Settings(project_root=root, extend_exclude=("app",)), [str(root)]) is None
+    record = next((root / cache.CACHE_DIR).glob("*.walk.json"))
+    record.write_text('{"not": "a walk"}', encoding="utf-8")
+    assert _session_files(root) == ["app/main.py"] and len(walks) == 3
+    _age(root)
+    make(root, "build/__init__.py")  # build/ becomes a package: checked, though excluded as output before
+    assert _session_files(root) == ["app/main.py", "build/__init__.py", "build/out.py"]

@@ -114,6 +114,55 @@ class _ConsultedStore:
 _FINDINGS_FIELD = [item.name for item in fields(_FindingsStore)].index("findings")
 
 
+@dataclass
+class _Walk:
+    """The last walk of the project (``discovery.replay``): the files it found and the stat
+    of every path they rest on, for the roots and settings of ``key``."""
+
+    key: str
+    files: list[str]
+    looked: dict[str, tuple[int, int, int, int] | None]
+    present: dict[str, bool]
+
+
+def _walk_path(settings: Settings) -> Path | None:
+    """Where the walk is recorded; None when the cache is off or its directory unsafe."""
+    if not settings.cache:
+        return None
+    directory = cache_directory(settings)
+    return None if unsafe_directory(directory, settings) is not None else directory / f"v{_FORMAT}.walk.json"
+
+
+def _walk_key(settings: Settings, roots: Sequence[str]) -> str:
+    return _findings_key(settings, frozenset(roots))
+
+
+def recorded_walk(
+    settings: Settings, roots: Sequence[str]
+) -> tuple[list[str], dict[str, tuple[int, int, int, int] | None], dict[str, bool]] | None:
+    """The files and stats the last walk of ``roots`` recorded under these settings and this
+    code, if any. A file that does not decode is ignored: the tree is walked again."""
+    path = _walk_path(settings)
+    if path is None:
+        return None
+    try:
+        walk = decode(_Walk, json.loads(_read_no_follow(path)))
+    except (OSError, InvalidData, ValueError, RecursionError):
+        return None
+    return (walk.files, walk.looked, walk.present) if walk.key == _walk_key(settings, roots) else None
+
+
+def record_walk(
+    settings: Settings, roots: Sequence[str], files: Sequence[str], looked: Mapping[str, tuple[int, int, int, int] | None], present: Mapping[str, bool]
+) -> None:
+    path = _walk_path(settings)
+    if path is not None:
+        try:
+            _write_file(path.parent, path, encode(_Walk(_walk_key(settings, roots), list(files), dict(looked), dict(present))))
+        except OSError:
+            pass  # a walk not recorded is only walked again
+
+
 class Cache:
     def __init__(self, directory: Path, settings: Settings, codes: frozenset[str]) -> None:
         self.directory = directory
@@ -298,28 +347,32 @@ class Cache:
         """Write atomically. Files of other fastlint versions are left alone: two versions
         used side by side (pre-commit's and the editor's) would otherwise delete each
         other's cache on every run. ``fastlint clean`` removes them."""
-        import tempfile
-
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            if self.directory.is_symlink():  # made a link since the run started
-                raise OSError(f"{self.directory} is a symbolic link")
-            ignore = self.directory / ".gitignore"
-            if not os.path.lexists(ignore):
-                descriptor = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
-                with os.fdopen(descriptor, "w", encoding="utf-8") as marker:
-                    marker.write(f"{_MARKER}\n*\n")
-            handle = tempfile.NamedTemporaryFile(dir=self.directory, prefix=".tmp-", suffix=".json", delete=False)
-            try:
-                with handle:
-                    handle.write(json.dumps(store if encoded else encode(store), separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-                os.replace(handle.name, path)  # replaces a link at ``path``, never its target
-            except BaseException:
-                os.unlink(handle.name)
-                raise
-
+            _write_file(self.directory, path, store if encoded else encode(store))
         except OSError as error:
             self.warnings.append(f"could not write the cache {path}: {error.strerror or error}")
+
+
+def _write_file(directory: Path, path: Path, plain: object) -> None:
+    """Write ``plain`` as JSON to ``path`` in the cache ``directory``, atomically."""
+    import tempfile
+
+    directory.mkdir(parents=True, exist_ok=True)
+    if directory.is_symlink():  # made a link since the run started
+        raise OSError(f"{directory} is a symbolic link")
+    ignore = directory / ".gitignore"
+    if not os.path.lexists(ignore):
+        descriptor = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as marker:
+            marker.write(f"{_MARKER}\n*\n")
+    handle = tempfile.NamedTemporaryFile(dir=directory, prefix=".tmp-", suffix=".json", delete=False)
+    try:
+        with handle:
+            handle.write(json.dumps(plain, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+        os.replace(handle.name, path)  # replaces a link at ``path``, never its target
+    except BaseException:
+        os.unlink(handle.name)
+        raise
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

@@ -9,7 +9,6 @@ their existence in :func:`resolve_selection`, once the registry knows the codes.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import os
 import re
@@ -20,10 +19,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pathspec import GitIgnoreSpec
-
 from fastlint.rule_meta import UNPARSEABLE
 from fastlint.settings import BlockingCallEntry, Settings
+
+if typing.TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -378,6 +378,8 @@ def _toml_type(value: object) -> str:
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
+    import difflib
+
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
 
@@ -495,6 +497,8 @@ def _check_patterns(field_name: str, value: object) -> None:
         if _unterminated_class(pattern):
             raise _Invalid(f"has invalid pattern '{pattern}': '[' opens a character class that no ']' closes")
         try:
+            from pathspec import GitIgnoreSpec  # a run with no patterns set never imports it
+
             GitIgnoreSpec.from_lines([pattern])
         except (ValueError, re.error) as exc:
             raise _Invalid(f"has invalid pattern '{pattern}': {exc}") from None
@@ -652,6 +656,8 @@ def unreported_path(settings: Settings, path: Path) -> str | None:
 
 @lru_cache(maxsize=32)
 def _compiled_paths(patterns: tuple[str, ...]) -> GitIgnoreSpec:
+    from pathspec import GitIgnoreSpec
+
     return GitIgnoreSpec.from_lines(list(patterns))
 
 
@@ -660,6 +666,8 @@ def _compiled_per_file(
     items: tuple[tuple[str, tuple[str, ...]], ...]
 ) -> list[tuple[bool, GitIgnoreSpec, tuple[str, ...]]]:
     """Compile the patterns once per configuration, not once per file."""
+    from pathspec import GitIgnoreSpec
+
     compiled = []
     for pattern, selectors in items:
         negated = pattern.startswith("!")

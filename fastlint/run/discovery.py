@@ -10,15 +10,18 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from pathspec import GitIgnoreSpec
+from typing import TYPE_CHECKING
 
 from fastlint.settings import Settings
 
-__all__ = ["DEFAULT_EXCLUDE", "PYTHON_SUFFIXES", "Discovery", "discover"]
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
+
+__all__ = ["DEFAULT_EXCLUDE", "PYTHON_SUFFIXES", "Discovery", "discover", "replay"]
 
 DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".git", ".hg", ".svn", ".venv", "venv", "node_modules", "dist", "__pycache__",
@@ -35,12 +38,25 @@ VENV_MARKER = "pyvenv.cfg"
 BUILD_OUTPUT = "build"
 
 
+# A path's stat as the walk saw it (size, modification and change times, inode); None: absent.
+Stat = tuple[int, int, int, int]
+# A directory changed this recently may change again within the file system's timestamp
+# granularity without its stat changing: such a walk is not recorded for replay.
+_RACY_NS = 2_000_000_000
+
+
 @dataclass
 class Discovery:
     """The files to check (absolute, sorted, unique) and what could not be looked at."""
 
     files: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Every path the walk's answer rests on, with its stat: the directories it listed, the
+    # .gitignore files it read (or looked for), the files that are symbolic links; and the
+    # ``.git`` entries whose presence it asked about. The same stats give the same files
+    # (``replay``). None when the walk warned, or saw a change in the last 2 seconds.
+    looked: dict[str, Stat | None] | None = field(default=None, repr=False, compare=False)
+    present: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
 
 
 def discover(paths: Sequence[Path], settings: Settings) -> Discovery:
@@ -50,7 +66,27 @@ def discover(paths: Sequence[Path], settings: Settings) -> Discovery:
         walker.add(Path(path))
     # Sorting strings by their parts gives Path order without building Paths to compare.
     keys = sorted(walker.files, key=lambda key: key.split("/"))
-    return Discovery([Path(key) for key in keys], walker.warnings)
+    return Discovery([Path(key) for key in keys], walker.warnings, walker.replayable(), walker.present)
+
+
+def replay(files: Sequence[str], looked: Mapping[str, Stat | None], present: Mapping[str, bool]) -> Discovery | None:
+    """The files an earlier walk found, when every path it looked at has the same stat
+    (a directory's listing changes its modification time, as git's untracked cache relies
+    on); None when one differs. An unchanged tree is stat'ed, not walked, and no pattern
+    is compiled."""
+    if not looked or any(_stat(path) != seen for path, seen in looked.items()):
+        return None
+    if any(os.path.lexists(path) != seen for path, seen in present.items()):
+        return None
+    return Discovery([Path(key) for key in files], [], dict(looked), dict(present))
+
+
+def _stat(path: str) -> Stat | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
 
 
 def _posix(path: str) -> str:
@@ -104,6 +140,8 @@ class _Matcher:
         return _Matcher(base, self.spec)
 
     def without_matches_for(self, key: str) -> _Matcher:
+        from pathspec import GitIgnoreSpec
+
         """Drop the patterns that exclude ``key`` itself.
 
         Gitignore patterns match everything below a matching directory, so for a directory
@@ -111,6 +149,7 @@ class _Matcher:
         match it would otherwise exclude its whole content.
         """
         rel = self.relative(key, is_dir=True)
+
         kept = [p for p in self.spec.patterns if not (p.include and p.match_file(rel))]
         return _Matcher(self.base, GitIgnoreSpec(kept))
 
@@ -142,6 +181,8 @@ def _prefilter(spec: GitIgnoreSpec) -> re.Pattern[str] | None:
 
 def _compile_gitignore(lines: list[str]) -> GitIgnoreSpec:
     """Compile a .gitignore; like git, skip the lines that are not valid patterns."""
+    from pathspec import GitIgnoreSpec
+
     try:
         return GitIgnoreSpec.from_lines(lines)
     except (ValueError, re.error):
@@ -149,6 +190,8 @@ def _compile_gitignore(lines: list[str]) -> GitIgnoreSpec:
 
 
 def _valid_pattern(line: str) -> bool:
+    from pathspec import GitIgnoreSpec
+
     try:
         GitIgnoreSpec.from_lines([line])
     except (ValueError, re.error):
@@ -164,6 +207,8 @@ class _Walker:
     """State shared by all the roots of one run: caches, visited directories, results."""
 
     def __init__(self, settings: Settings) -> None:
+        from pathspec import GitIgnoreSpec  # imported by walks only: a replayed one compiles nothing
+
         self.root = _posix(os.path.realpath(settings.project_root))
         self._root_prefix = self.root.rstrip("/") + "/"
         patterns = DEFAULT_EXCLUDE if settings.exclude is None else settings.exclude
@@ -179,11 +224,26 @@ class _Walker:
         self._gitignores: dict[str, _Matcher | None] = {}
         self._git_tops: dict[str, bool] = {}
         self._venvs: dict[str, bool] = {}
+        self._looked: dict[str, Stat | None] = {}
+        self.present: dict[str, bool] = {}
+        self._trusted_before = time.time_ns() - _RACY_NS
+        self._racy = False
+
+    def _look(self, path: str) -> None:
+        """Record the stat of a path the answer rests on (before looking at it)."""
+        if path not in self._looked:
+            seen = self._looked[path] = _stat(path)
+            if seen is not None and max(seen[1], seen[2]) >= self._trusted_before:
+                self._racy = True
+
+    def replayable(self) -> dict[str, Stat | None] | None:
+        return None if self.warnings or self._racy else self._looked
 
     # ----------------------------------------------------------------- command-line paths
 
     def add(self, path: Path) -> None:
         """A path from the command line: a directory is walked, a file is always checked."""
+        self._look(os.path.abspath(path))
         try:
             mode = os.stat(path).st_mode
         except FileNotFoundError:
@@ -285,6 +345,7 @@ class _Walker:
         Also loads the directory's ``.gitignore`` and drops a virtualenv's content (its
         ``pyvenv.cfg`` shows in the listing we already have, so detection is free).
         """
+        self._look(directory)
         try:
             with os.scandir(directory) as iterator:
                 entries = list(iterator)
@@ -303,6 +364,8 @@ class _Walker:
                     found.append((entry.name, True, entry.is_symlink()))
                 elif entry.name.endswith(PYTHON_SUFFIXES) and entry.is_file():
                     found.append((entry.name, False, False))
+                    if entry.is_symlink():  # its target may go without this directory changing
+                        self._look(_child(directory, entry.name))
             except OSError:
                 continue
         return found
@@ -318,11 +381,10 @@ class _Walker:
 
     def _is_build_output(self, key: str) -> bool:
         """A ``build`` directory that is no package, with the default excludes only."""
-        return (
-            self.detect_venvs
-            and key.rpartition("/")[2] == BUILD_OUTPUT
-            and not os.path.exists(_child(key, "__init__.py"))
-        )
+        if not (self.detect_venvs and key.rpartition("/")[2] == BUILD_OUTPUT):
+            return False
+        self._look(_child(key, "__init__.py"))
+        return not os.path.exists(_child(key, "__init__.py"))
 
     def _ignored(self, key: str, is_dir: bool, chain: tuple[_Matcher, ...]) -> bool:
         """The deepest .gitignore with a matching pattern decides, as in git."""
@@ -344,6 +406,7 @@ class _Walker:
     def _load_gitignore(self, directory: str) -> _Matcher | None:
         if directory in self._gitignores:
             return self._gitignores[directory]
+        self._look(_child(directory, ".gitignore"))
         matcher = None
         try:
             with open(_child(directory, ".gitignore"), encoding="utf-8", errors="replace") as f:
@@ -376,13 +439,15 @@ class _Walker:
 
     def _is_git_top(self, directory: str) -> bool:
         if directory not in self._git_tops:
-            self._git_tops[directory] = os.path.lexists(_child(directory, ".git"))
+            marker = _child(directory, ".git")
+            self._git_tops[directory] = self.present[marker] = os.path.lexists(marker)
         return self._git_tops[directory]
 
     def _inside_venv(self, directory: str) -> bool:
         """Whether ``directory`` or an ancestor up to the project root is a virtualenv."""
         while True:
             if directory not in self._venvs:
+                self._look(_child(directory, VENV_MARKER))
                 self._venvs[directory] = os.path.exists(_child(directory, VENV_MARKER))
             if self._venvs[directory]:
                 return True

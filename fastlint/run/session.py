@@ -86,8 +86,23 @@ class Session:
         lives longer than one command, the language server, walks with ``fresh_discovery``)."""
         key = tuple(os.path.abspath(path) for path in paths)
         if key not in self._discovered:
-            self._discovered[key] = self.fresh_discovery(paths)
+            self._discovered[key] = self._replay_or_walk(paths, key)
         return self._discovered[key]
+
+    def _replay_or_walk(self, paths: Sequence[Path], roots: tuple[str, ...]) -> Discovery:
+        """The last walk's files when nothing it looked at changed, else a walk (recorded
+        in the cache for the next command)."""
+        from fastlint.run.cache import record_walk, recorded_walk
+        from fastlint.run.discovery import discover, replay
+
+        recorded = recorded_walk(self.settings, roots)
+        replayed = replay(*recorded) if recorded is not None else None
+        if replayed is not None:
+            return replayed
+        found = discover(paths, self.settings)
+        if found.looked is not None:
+            record_walk(self.settings, roots, [str(path) for path in found.files], found.looked, found.present)
+        return found
 
     def fresh_discovery(self, paths: Sequence[Path]) -> Discovery:
         from fastlint.run.discovery import discover
