@@ -47,7 +47,23 @@ class Root:
     call: str  # qualified: ``builtins.open``
 
     def describe(self) -> str:
-        return f"`{self.function}` -> `{self.call}`"
+        call = shown_call(self.call)
+        return f"`{self.function}` -> {call if call != self.call else f'`{call}`'}"
+
+
+# ``for line in f`` is recorded as a call of the file's ``__iter__`` (``typing.IO.__iter__``).
+_ITERATION = ".__iter__"
+
+
+def shown_call(name: str) -> str:
+    """A blocking call as a message names it: iteration in the user's words, not ``typing.IO.__iter__``."""
+    return "iterating a file object" if name.endswith(_ITERATION) else name
+
+
+def shown_function(name: str) -> str:
+    """A project function as a message names it: the class (``Client``) for its constructor
+    ``Client.__init__``, as the call is written."""
+    return name.removesuffix(".__init__")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from fastlint import (
     cache_key,
     callee_name,
     constant_arguments,
+    dotted_text,
     iterated_calls,
     offload_to_threadpool,
     once_nodes,
@@ -528,6 +529,21 @@ async def submit_in_loop_thread(job):
     LoopThread().submit(job)
 """
         ),
+        # The constructor that reads a key file, offloaded.
+        Valid(
+            """
+from starlette.concurrency import run_in_threadpool
+
+class Tunnel:
+    def __init__(self, host: str) -> None:
+        self.host = host
+        with open("/etc/tunnel/id_ed25519") as key:
+            self.key = key.read()
+
+async def connect(host: str):
+    return await run_in_threadpool(Tunnel, host)
+"""
+        ),
         # A process-level poller started when missing, and again only when found dead.
         Valid(
             """
@@ -598,6 +614,28 @@ async def handler():
 """,
             expected=((21, 12, 21, 18),),
         ),
+        # A constructor that reads a key file (reduced from dstack's SSH tunnel): the chain
+        # names the class as the call is written (a subclass here), not the `__init__` it runs.
+        Invalid(
+            """
+class Tunnel:
+    def __init__(self, host: str) -> None:
+        self.host = host
+        with open("/etc/tunnel/id_ed25519") as key:
+            self.key = key.read()
+
+class JumpTunnel(Tunnel):
+    pass
+
+async def connect(host: str):
+    return JumpTunnel(host)
+""",
+            expected=((12, 12, 12, 22),),
+            message=(
+                "JumpTunnel() -> builtins.open (FL103) blocks the event loop (async function `connect`): "
+                "call `JumpTunnel` through `run_in_threadpool`, or make the chain async"
+            ),
+        ),
         # A parser handed the upload's sync file: it reads as it iterates.
         Invalid(
             """
@@ -614,7 +652,7 @@ async def import_rows(upload: UploadFile):
     return {"rows": count_rows(upload.file)}
 """,
             expected=((12, 21, 12, 31),),
-            message="count_rows() -> typing.IO.__iter__ (FL103) blocks the event loop (async route handler POST /imports)",
+            message="count_rows() -> iterating a file object (FL103) blocks the event loop (async route handler POST /imports)",
         ),
         # A listener the lifespan starts as a task runs on the loop while the app serves
         # (reduced from lnbits' invoice listener).
@@ -1062,16 +1100,17 @@ class Accounts:
             for (root, blocking), sites in by_root.items():  # in the order of their first calls
                 node, chain = sites[0]
                 others = len(sites) - 1
-                message = f"{chain.describe()} blocks the event loop ({ctx.model.describe(function)})"
+                entry = chain.entry(dotted_text(node.func))
+                message = f"{chain.describe(entry)} blocks the event loop ({ctx.model.describe(function)})"
                 if others:
                     message += f"; {others} other call{'s' if others > 1 else ''} here reach{'' if others > 1 else 'es'} it too"
                 # What to do, as FL101-FL106 say it: offload the first call, or go async end to end.
-                message += f": call `{chain.functions[0]}` through `run_in_threadpool`, or make the chain async"
+                message += f": call `{entry}` through `run_in_threadpool`, or make the chain async"
                 yield ctx.finding(
                     self.code,
                     node.func,
                     message,
-                    fix_title=f"Offload `{chain.functions[0]}` with `run_in_threadpool`",
+                    fix_title=f"Offload `{entry}` with `run_in_threadpool`",
                     fix=offload_to_threadpool(ctx, node, function),
                     suppressed_by=(chain.code,),
                     root=Root(root, blocking),

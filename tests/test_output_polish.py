@@ -70,6 +70,50 @@ def test_sarif_carries_the_chain_as_a_code_flow(chain_project: Path):
     assert all("codeFlows" not in r for r in others)
 
 
+IMPORTER = '''\
+from typing import IO
+
+
+def count_rows(stream: IO[str]) -> int:
+    return sum(1 for line in stream if line.strip())
+
+
+class Importer:
+    def __init__(self, stream: IO[str]) -> None:
+        self.rows = count_rows(stream)
+'''
+IMPORTS = '''\
+from fastapi import APIRouter, UploadFile
+
+from app.services import Importer
+
+router = APIRouter()
+
+
+@router.post("/imports")
+async def import_rows(upload: UploadFile):
+    return {"rows": Importer(upload.file).rows}
+'''
+
+
+def test_a_chain_through_a_constructor_to_a_file_iterated_in_the_users_words(chain_project: Path):
+    (chain_project / "app" / "services.py").write_text(IMPORTER, encoding="utf-8")
+    (chain_project / "app" / "routes.py").write_text(IMPORTS, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--output-format", "sarif", "app/routes.py"])
+    [chain] = [r for r in json.loads(result.stdout)["runs"][0]["results"] if r["ruleId"] == "FL107"]
+    assert chain["message"]["text"] == (
+        "Importer() -> count_rows() -> iterating a file object (FL103) blocks the event loop (async route handler "
+        "POST /imports): call `Importer` through `run_in_threadpool`, or make the chain async"
+    )
+    hops = [hop["location"] for hop in chain["codeFlows"][0]["threadFlows"][0]["locations"]]
+    assert [(hop["message"]["text"], hop.get("physicalLocation", {}).get("region", {}).get("startLine")) for hop in hops] == [
+        ("calls `Importer()`", 10),
+        ("`Importer()`", 9),  # its __init__
+        ("`count_rows()`", 4),
+        ("iterating a file object blocks the event loop (FL103)", None),
+    ]
+
+
 def many_findings(tmp_path: Path, count: int) -> Path:
     body = "".join(f"    time.sleep({i})  # step {i} | pipe\n" for i in range(count))
     (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
@@ -122,3 +166,10 @@ def test_the_summary_stays_under_one_mebibyte(tmp_path: Path):
     assert len(text.encode("utf-8")) <= SUMMARY_LIMIT
     assert "more: the step's log lists every finding." in text
     assert "x \\| " in text  # table cells escape pipes
+
+
+def test_the_roots_summary_names_file_iteration_in_the_users_words():
+    from fastlint.finding import Root
+
+    assert Root("app.services.count_rows", "typing.IO.__iter__").describe() == "`app.services.count_rows` -> iterating a file object"
+    assert Root("app.services.fetch", "requests.get").describe() == "`app.services.fetch` -> `requests.get`"

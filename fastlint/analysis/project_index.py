@@ -31,6 +31,7 @@ from fastlint.analysis.orm_models import ModelInfo
 from fastlint.analysis.reachability import ONCE, SERVED, Reachability
 from fastlint.analysis.schemas import SchemaClass
 from fastlint.digests import value_digest
+from fastlint.finding import shown_call, shown_function
 from fastlint.knowledge import types as known
 from fastlint.knowledge.tables import Knowledge
 
@@ -60,8 +61,19 @@ class Chain:
     code: str
     root: str = ""  # the canonical name of ``functions[-1]``
 
-    def describe(self) -> str:
-        return " -> ".join([*(f"{name}()" for name in self.functions), f"{self.blocking} ({self.code})"])
+    def describe(self, entry: str | None = None) -> str:
+        """``fetch() -> requests.get (FL101)``, in the names the user wrote (``Client()`` for
+        ``Client.__init__``, "iterating a file object" for ``for line in f``); ``entry``:
+        the first function as its call is written (see ``entry``)."""
+        names = [entry or shown_function(self.functions[0]), *map(shown_function, self.functions[1:])]
+        return " -> ".join([*(f"{name}()" for name in names), f"{shown_call(self.blocking)} ({self.code})"])
+
+    def entry(self, written: str | None) -> str:
+        """The first function as the caller's call ``written`` names it: a constructor is
+        named by the class called (a subclass inherits its base's ``__init__``)."""
+        if written and self.functions[0].endswith(".__init__"):
+            return written
+        return shown_function(self.functions[0])
 
 
 class ProjectIndex:

@@ -80,7 +80,7 @@ def _replacement(path: str, edit: Edit, ctx: Context) -> dict[str, Any]:
 
 
 # FL107's message starts with its chain, as ``Chain.describe`` writes it.
-_CHAIN = re.compile(r"^((?:[\w.]+\(\) -> )+)([\w.]+) \((FL\d+)\)")
+_CHAIN = re.compile(r"^((?:[\w.]+\(\) -> )+)([\w. ]+?) \((FL\d+)\)")
 
 
 def _code_flow(finding: Finding, artifact: dict[str, str], ctx: Context) -> dict[str, Any] | None:
@@ -111,10 +111,10 @@ def _code_flow(finding: Finding, artifact: dict[str, str], ctx: Context) -> dict
         location["logicalLocations"] = [{"fullyQualifiedName": qualified if found else name, "kind": "function"}]
         hops.append({"location": location})
     final: dict[str, Any] = {
-        "message": {"text": f"`{blocking}` blocks the event loop ({code})"},
+        "message": {"text": f"{blocking if ' ' in blocking else f'`{blocking}`'} blocks the event loop ({code})"},
         "logicalLocations": [{"fullyQualifiedName": finding.root.call, "kind": "function"}],
     }
-    call = _call_in(last[1], blocking) if last is not None else None
+    call = _call_in(last[1], blocking) if last is not None and " " not in blocking else None
     if last is not None and call is not None:
         final["physicalLocation"] = {"artifactLocation": _artifact(last[0], ctx), "region": {"startLine": call.lineno}}
     hops.append({"location": final})
@@ -151,6 +151,8 @@ def _definition(qualified: str, ctx: Context) -> tuple[str, ast.FunctionDef | as
                     if node is None:
                         return None
                     body = getattr(node, "body", [])
+                if isinstance(node, ast.ClassDef):  # ``Client()`` in a chain: its ``__init__``
+                    node = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
                 if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     return None
                 return str(candidate), node
