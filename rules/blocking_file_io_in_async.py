@@ -84,8 +84,9 @@ class BlockingFileIoInAsync(BlockingCallRule):
     `pathlib.Path` receivers are recognised when built with `Path(...)`, `/`, or typed
     parameters; paths returned by other libraries are not. A parameter annotated `IO` is
     taken to be a real file, though an `io.BytesIO` also fits the annotation. Iterating a
-    file (`for line in f`, also through `enumerate` or `csv.reader`) is reported like a
-    read; iterating it through other wrappers (`itertools.islice(f, 10)`) is not.
+    file (`for line in f`, also through `enumerate`, `csv.reader` or `itertools.islice`) is
+    reported like a read; iterating it through other wrappers, or consuming it whole
+    (`list(f)`, `next(f)`), is not.
 
     ## Fix safety
     Two forms are fixed. `with open(...) as f:` becomes
@@ -351,8 +352,43 @@ async def import_contacts(upload: UploadFile, tags: list[str]):
     return count, rows
 """
         ),
+        Valid(
+            # islice over what is not a file: the lines of an upload read asynchronously.
+            """
+from itertools import islice
+from fastapi import FastAPI, UploadFile
+
+app = FastAPI()
+
+@app.post("/contacts/preview")
+async def preview(upload: UploadFile):
+    lines = (await upload.read()).decode().splitlines()
+    return [line for line in islice(lines, 5)]
+"""
+        ),
     )
     INVALID = (
+        Invalid(
+            # The first lines of a sync file, through itertools.islice (issue 12: a preview of
+            # an uploaded CSV).
+            """
+import itertools
+from itertools import islice
+from fastapi import FastAPI, UploadFile
+
+app = FastAPI()
+
+@app.post("/contacts/preview")
+async def preview(upload: UploadFile):
+    head = [line for line in islice(upload.file, 5)]
+    for line in itertools.islice(upload.file, 5, 10):
+        head.append(line)
+    return head
+""",
+            expected=((10, 37, 10, 48), (11, 34, 11, 45)),
+            message="iterating `upload.file` (`tempfile.SpooledTemporaryFile`) blocks the event loop in async route handler "
+            "POST /contacts/preview; use `await upload.read()` (UploadFile's async methods) or `run_in_threadpool`",
+        ),
         # A TemporaryDirectory block removes the tree at its end; rmtree walks it.
         Invalid(
             """

@@ -196,7 +196,7 @@ def _is_object_method(name: str) -> bool:
 
 
 def _file_iterations(function: FunctionNode, inference: TypeInference, once: frozenset[int]) -> list[tuple[ast.Call, str]]:
-    """``for line in f`` (also in a comprehension, through ``enumerate`` or ``csv.reader``)
+    """``for line in f`` (also in a comprehension, through ``enumerate``, ``csv.reader`` or ``islice``)
     over a sync file object: each step reads. The iteration is returned as a call of
     ``f`` (``typing.IO.__iter__``) placed on ``f``, so that it is reported like ``f.read()``."""
     found: list[tuple[ast.Call, str]] = []
@@ -218,7 +218,7 @@ def _file_iterations(function: FunctionNode, inference: TypeInference, once: fro
 
 
 ITERATION = ".__iter__"
-_ITERATING = frozenset({"builtins.enumerate", "csv.reader", "csv.DictReader"})
+_ITERATING = frozenset({"builtins.enumerate", "csv.reader", "csv.DictReader", "itertools.islice"})
 _ITERABLE_FILES = frozenset({"typing.IO", "tempfile.SpooledTemporaryFile"})
 
 
