@@ -84,9 +84,9 @@ class BlockingFileIoInAsync(BlockingCallRule):
     `pathlib.Path` receivers are recognised when built with `Path(...)`, `/`, or typed
     parameters; paths returned by other libraries are not. A parameter annotated `IO` is
     taken to be a real file, though an `io.BytesIO` also fits the annotation. Iterating a
-    file (`for line in f`, also through `enumerate`, `csv.reader` or `itertools.islice`) is
-    reported like a read; iterating it through other wrappers, or consuming it whole
-    (`list(f)`, `next(f)`), is not.
+    file (`for line in f`, `list(f)`, `next(f)`, also through `enumerate`, `csv.reader` or
+    `itertools.islice`) is reported like a read; iterating it through other wrappers
+    (`map`, `zip`, `str.join`) is not.
 
     ## Fix safety
     Two forms are fixed. `with open(...) as f:` becomes
@@ -363,7 +363,8 @@ app = FastAPI()
 @app.post("/contacts/preview")
 async def preview(upload: UploadFile):
     lines = (await upload.read()).decode().splitlines()
-    return [line for line in islice(lines, 5)]
+    header = next(iter(lines))
+    return header, [line for line in islice(lines, 5)], list(islice(lines, 5, 10))
 """
         ),
     )
@@ -383,9 +384,11 @@ async def preview(upload: UploadFile):
     head = [line for line in islice(upload.file, 5)]
     for line in itertools.islice(upload.file, 5, 10):
         head.append(line)
-    return head
+    more = list(islice(upload.file, 10, 15))
+    header = next(upload.file)
+    return header, head, more
 """,
-            expected=((10, 37, 10, 48), (11, 34, 11, 45)),
+            expected=((10, 37, 10, 48), (11, 34, 11, 45), (13, 24, 13, 35), (14, 19, 14, 30)),
             message="iterating `upload.file` (`tempfile.SpooledTemporaryFile`) blocks the event loop in async route handler "
             "POST /contacts/preview; use `await upload.read()` (UploadFile's async methods) or `run_in_threadpool`",
         ),

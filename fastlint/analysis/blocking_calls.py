@@ -196,15 +196,22 @@ def _is_object_method(name: str) -> bool:
 
 
 def _file_iterations(function: FunctionNode, inference: TypeInference, once: frozenset[int]) -> list[tuple[ast.Call, str]]:
-    """``for line in f`` (also in a comprehension, through ``enumerate``, ``csv.reader`` or ``islice``)
-    over a sync file object: each step reads. The iteration is returned as a call of
-    ``f`` (``typing.IO.__iter__``) placed on ``f``, so that it is reported like ``f.read()``."""
+    """``for line in f`` (also in a comprehension, through ``enumerate``, ``csv.reader`` or
+    ``islice``), and ``list(f)``, ``next(f)`` (also ``list(islice(f, 5))``), over a sync file
+    object: each step reads. The iteration is returned as a call of ``f``
+    (``typing.IO.__iter__``) placed on ``f``, so that it is reported like ``f.read()``."""
     found: list[tuple[ast.Call, str]] = []
     scope = inference.scope(function)
     for node in walk_local(function):
-        if not (isinstance(node, ast.For) or (isinstance(node, ast.comprehension) and not node.is_async)):
+        if isinstance(node, ast.For) or (isinstance(node, ast.comprehension) and not node.is_async):
+            iterated = node.iter
+        elif (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _CONSUMER_NAMES and len(node.args) >= 1
+            and inference.names.qualified_name(node.func) in _CONSUMING
+        ):
+            iterated = node.args[0]
+        else:
             continue
-        iterated = node.iter
         while isinstance(iterated, ast.Call) and len(iterated.args) >= 1 and inference.names.qualified_name(iterated.func) in _ITERATING:
             iterated = iterated.args[0]
         if isinstance(iterated, ast.Call) or id(iterated) in once:
@@ -220,6 +227,9 @@ def _file_iterations(function: FunctionNode, inference: TypeInference, once: fro
 ITERATION = ".__iter__"
 _ITERATING = frozenset({"builtins.enumerate", "csv.reader", "csv.DictReader", "itertools.islice"})
 _ITERABLE_FILES = frozenset({"typing.IO", "tempfile.SpooledTemporaryFile"})
+# Calls that iterate their argument on the spot: every line (``list(f)``) or the next one.
+_CONSUMING = frozenset({"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.next"})
+_CONSUMER_NAMES = frozenset(name.rpartition(".")[2] for name in _CONSUMING)
 
 
 def _through_reported_object(inference: TypeInference, knowledge: Knowledge, call: ast.Call, name: str, scope: Scope) -> bool:
