@@ -13,6 +13,7 @@ from fastlint.analysis.syntax import descendants, module_statements, nodes_of, w
 from fastlint.knowledge.types import canonical_name
 
 _BUILTINS = frozenset(dir(builtins))
+_UNKNOWN = object()
 
 
 def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
@@ -105,6 +106,7 @@ class NameTable:
         self.assigned: set[str] = set()
         # id(Name node) -> qualified name, for names a function-level import binds
         self._scoped: dict[int, str] = {}
+        self._attributes: dict[ast.AST, str | None] = {}
         for node in module_statements(tree):
             self._collect_top_level(node)
         functions = nodes_of(tree, ast.FunctionDef, ast.AsyncFunctionDef)
@@ -176,8 +178,15 @@ class NameTable:
             scoped = self._scoped.get(id(node))
             return canonical_name(scoped) if scoped is not None else self.resolve_name(node.id)
         if isinstance(node, ast.Attribute):
+            # Asked again and again of the same calls (the summary, then each rule): kept
+            # by node, which the entry keeps alive.
+            known = self._attributes.get(node, _UNKNOWN)
+            if known is not _UNKNOWN:
+                return known  # type: ignore[return-value]
             base = self.qualified_name(node.value)
-            return canonical_name(f"{base}.{node.attr}") if base else None
+            found = canonical_name(f"{base}.{node.attr}") if base else None
+            self._attributes[node] = found
+            return found
         return None
 
 
