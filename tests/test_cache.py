@@ -93,6 +93,26 @@ def test_pass_1_checks_the_files_that_rest_on_no_other_module_and_pass_2_the_oth
     assert project.parsed == Counter({"app/__init__.py": 1, "app/other.py": 1, "app/rates.py": 1, "app/routes.py": 2})
 
 
+def test_a_summary_unchanged_by_an_edit_is_written_with_the_next_write(project: Project):
+    """Rewriting every summary for a comment is put off while few files are out of date."""
+    project.check()
+    (summaries,) = (project.root / CACHE_DIR).glob("*.summaries.json")
+    written = summaries.read_bytes()
+    project.write("app/other.py", "def unrelated():\n    return 1  # a comment\n")
+    assert lines(project.check()) == [(10, "FL107")]
+    assert project.parsed == Counter({"app/other.py": 1}) and summaries.read_bytes() == written
+    assert lines(project.check()) == [(10, "FL107")] and project.parsed == Counter()  # the findings record the edit
+    project.write("app/rates.py", FILES["app/rates.py"] + "\n        # another comment\n")
+    assert lines(project.check()) == [(10, "FL107")]
+    assert project.parsed == Counter({"app/other.py": 1, "app/rates.py": 1}) and summaries.read_bytes() == written
+    for number in range(4):
+        project.write(f"app/extra_{number}.py", "")
+    project.check()  # new files: written, with the two summaries put off
+    project.write("app/routes.py", FILES["app/routes.py"] + "\n        # changes no fact either\n")
+    assert lines(project.check()) == [(10, "FL107")]
+    assert project.parsed == Counter({"app/routes.py": 2})
+
+
 def test_one_changed_file_is_the_only_summary_recomputed(project: Project):
     project.check()
     project.write("app/other.py", "def unrelated():\n    return 2\n")
