@@ -468,6 +468,10 @@ _code_digest: str | None = None
 def code_files() -> list[tuple[Path, Path]]:
     """(root, file) for every source file of the installed fastlint package: ``fastlint/``
     and ``fastlint.rules`` (installed from ``rules/``)."""
+    return [(Path(root), Path(path)) for root, path in _code_files()]
+
+
+def _code_files() -> list[tuple[str, str]]:
     import importlib.util
 
     roots = {os.path.dirname(os.path.dirname(os.path.realpath(__file__)))}  # fastlint/
@@ -479,7 +483,7 @@ def code_files() -> list[tuple[Path, Path]]:
         for directory, folders, names in os.walk(root):
             folders.sort()
             found.extend((root, os.path.join(directory, name)) for name in sorted(names) if name.endswith(".py"))
-    return [(Path(root), Path(path)) for root, path in sorted(found)]
+    return sorted(found)
 
 
 def code_digest() -> str:
@@ -492,9 +496,9 @@ def code_digest() -> str:
     global _code_digest
     if _code_digest is None:
         parts = []
-        for root, path in code_files():
+        for root, path in _code_files():
             info = os.stat(path)
-            parts.append(f"{path.relative_to(root)}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_ino}")
+            parts.append(f"{os.path.relpath(path, root)}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_ino}")
         parts.append(f"libcst {libcst_version()}")
         _code_digest = digest("\0\0".join(parts).encode("utf-8", "surrogateescape"))
     return _code_digest
