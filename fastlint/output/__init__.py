@@ -61,7 +61,7 @@ def render(
     ctx = Context(
         rules=rules,
         root=root,
-        sources=Sources(sources or {}),
+        sources=Sources(sources if sources is not None else {}),  # not bool(): it would read them all
         color=color,
         statistics=statistics,
         files_checked=files_checked,
