@@ -566,6 +566,34 @@ async def handler():
     return poller()
 """
         ),
+        # A name set to ``None`` first is a placeholder: the method called on it is the
+        # manager's, which only the lifespan runs (reduced from dstack's server config).
+        Valid(
+            """
+import os
+from contextlib import asynccontextmanager
+from fastapi import FastAPI
+
+class ConfigManager:
+    def _save_config(self) -> None:
+        with open("/etc/app/config.yml", "w") as f:
+            f.write("projects: []")
+
+    async def init_config(self) -> None:
+        self._save_config()
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    manager = None
+    if os.environ.get("APP_CONFIG"):
+        manager = ConfigManager()
+    if manager is not None:
+        await manager.init_config()
+    yield
+
+app = FastAPI(lifespan=lifespan)
+"""
+        ),
     )
     INVALID = (
         # Look-alikes: a thread started to wait for its results; a poller restarted on a

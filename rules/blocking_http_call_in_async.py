@@ -239,6 +239,24 @@ async def replay(hook_id: str):
         ),
     )
     INVALID = (
+        # ``client = None`` first, then the SMTP connection: the calls on it block too
+        # (reduced from skyvern's email block).
+        Invalid(
+            """
+import smtplib
+
+async def send_email(host: str, message) -> None:
+    smtp_client = None
+    try:
+        smtp_client = smtplib.SMTP(host, 587, timeout=10)
+        smtp_client.send_message(message)
+    finally:
+        if smtp_client:
+            smtp_client.quit()
+""",
+            expected=((7, 23, 7, 35), (8, 9, 8, 33), (11, 13, 11, 29)),
+            message="`smtplib.SMTP` blocks the event loop in async function `send_email`",
+        ),
         Invalid(
             """
 import requests

@@ -255,6 +255,9 @@ class TypeInference:
             if name in self.names.imports and self._external_instance is not None:
                 return self._external_instance(self.names.imports[name])  # ``from app.config import UPLOADS``
             return None
+        # ``manager = None`` then ``manager = Manager()``: a placeholder, not a second type
+        # (calling a method on the name means it holds the other one by then).
+        bindings = [binding for binding in bindings if not _none_placeholder(binding)] or bindings
         found = {self._binding_type(binding, owner, depth + 1) for binding in bindings}
         if len(found) == 1:
             return found.pop()
@@ -484,6 +487,10 @@ def _attribute_result(receiver: str, attr: str) -> str | None:
 
 def _is_self_attribute(node: ast.AST) -> bool:
     return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+
+
+def _none_placeholder(binding: Binding) -> bool:
+    return binding.kind == "value" and binding.node is not None and _is_none(binding.node)
 
 
 def _is_none(node: ast.AST) -> bool:
