@@ -109,7 +109,9 @@ class BlockingCallChainInAsync(Rule):
     `shutdown`) and a `Future.result()` or `Event.wait()` after the helper started a
     thread (most often a handshake with a thread starting its own event loop) are not
     followed either: a helper that starts a thread and waits for all of its work is
-    missed.
+    missed. Async functions that no entry point is known to reach (a library's public
+    async API, a framework's client SDK or worker code shipped beside its server) are
+    checked like served code; turn the rule off for such paths with `per-file-ignores`.
 
     ## Fix safety
     The fix offloads the first call of the chain: `convert(amount)` becomes

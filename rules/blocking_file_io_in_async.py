@@ -88,6 +88,13 @@ class BlockingFileIoInAsync(BlockingCallRule):
     `itertools.islice`) is reported like a read; iterating it through other wrappers
     (`map`, `zip`, `str.join`) is not.
 
+    Async code that no entry point is known to reach is reported like served code: a
+    library's public async API, or the client SDK, workers and runners that a framework
+    ships in the same package as its server (on prefect, 15 of the rule's 17 findings
+    are such client code, which the server imports but never runs). Code that only
+    lifespan, startup, CLI commands or import-time code reaches is left alone. Turn the
+    rule off for such paths with `per-file-ignores`.
+
     ## Fix safety
     Two forms are fixed. `with open(...) as f:` becomes
     `async with await anyio.open_file(...) as f:` (the same arguments) with every use of
