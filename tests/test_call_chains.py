@@ -183,7 +183,7 @@ def test_a_chain_through_namespace_portions_of_a_package(tmp_path: Path):
 
 
 def test_module_names_of_packages_namespace_portions_and_scripts(tmp_path: Path):
-    from fastlint.analysis.names import module_name_for, package_parts_cache_clear
+    from fastlint.analysis.module_names import module_name_for, package_parts_cache_clear
 
     for name in ("shop/__init__.py", "shop/search/web/utils.py", "shop/api/__init__.py", "scripts/tool.py", "top.py"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)

@@ -127,7 +127,7 @@ class OpenProject:
     def refresh(self, path: Path) -> None:
         """A saved (created, deleted) file's summary replaces the one in the index; a file
         that cannot be read or parsed leaves the index, as in a run."""
-        from fastlint.analysis.names import module_name_for
+        from fastlint.analysis.module_names import module_name_for
         from fastlint.run.engine import summarize_file
 
         module, is_package = module_name_for(path, self.settings.project_root)
@@ -147,8 +147,8 @@ class OpenProject:
 
     def check(self, path: Path, text: str) -> list[Finding]:
         """Findings of the unsaved ``text`` of ``path`` against the project's index."""
+        from fastlint.analysis.module_names import module_name_for
         from fastlint.analysis.module_summary import summarize
-        from fastlint.analysis.names import module_name_for
         from fastlint.run.parsing import ParseError, parse_module
 
         source = SourceFile(path=path, data=text.encode("utf-8", "surrogatepass"), text=text, encoding="utf-8", bom=False)

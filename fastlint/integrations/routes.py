@@ -58,7 +58,7 @@ def family_counts(findings: Iterable[Finding]) -> dict[str, int]:
 def parse_modules(files: Iterable[Path], root: Path, sources: Mapping[str, str] | None = None) -> list[ModuleSource]:
     """Every file that can be read, as a module of the project, parsed when first needed
     (a file that does not read or parse is FL001's)."""
-    from fastlint.analysis.names import module_name_for
+    from fastlint.analysis.module_names import module_name_for
     from fastlint.analysis.routes import ModuleSource
     from fastlint.source import SourceError, read_source
 

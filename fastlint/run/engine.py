@@ -139,7 +139,7 @@ class Checker:
         return result
 
     def _check_source(self, source: SourceFile, result: FileResult, parsed: ast.Module | None = None) -> None:
-        from fastlint.analysis.names import module_name_for
+        from fastlint.analysis.module_names import module_name_for
         from fastlint.analysis.syntax import release
         from fastlint.run.parsing import ParseError, parse_module
 
@@ -634,7 +634,7 @@ def read_files(files: Iterable[Path | ReadFile], settings: Settings, cache: Cach
     stat is the one the cache recorded keeps the digest recorded with it, unread."""
     import time
 
-    from fastlint.analysis.names import module_name_for, package_parts_cache_clear
+    from fastlint.analysis.module_names import module_name_for, package_parts_cache_clear
     from fastlint.digests import digest
 
     package_parts_cache_clear()  # a long-lived server sees packages created since its last index
@@ -726,7 +726,7 @@ def _fact_digests(index: ProjectIndex, cache: Cache | None) -> dict[str, str]:
 def lazy_index(files: Iterable[Path], settings: Settings) -> ProjectIndex:
     """An index of ``files`` that summarises a module (from disk, without the cache) when a
     question first names it; partial (``complete`` is False) since nothing else is read."""
-    from fastlint.analysis.names import module_name_for
+    from fastlint.analysis.module_names import module_name_for
     from fastlint.analysis.project_index import ProjectIndex
     from fastlint.knowledge.tables import Knowledge
 
