@@ -478,7 +478,7 @@ def _stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class _Fixing:
     fix: bool = False
     unsafe: bool = False
@@ -486,7 +486,7 @@ class _Fixing:
     show_fixes: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class _Adoption:
     add_noqa: bool = False
     write_baseline: Path | None = None

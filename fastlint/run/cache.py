@@ -81,14 +81,14 @@ class CachedFindings:
     findings: list[Finding]
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _StoredFindings:
     content: str
     module: str
     findings: list[Finding]
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _FindingsStore:
     """The findings file: what the warm path reads. Every entry is valid against
     ``digests`` (``save`` drops the others), so the warm path checks no consulted summary."""
@@ -105,7 +105,7 @@ class _FindingsStore:
     stats: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _ConsultedStore:
     """The summaries each cached finding rests on: read only when the index is built."""
 
@@ -118,7 +118,7 @@ class _ConsultedStore:
 _FINDINGS_FIELD = [item.name for item in fields(_FindingsStore)].index("findings")
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _Walk:
     """The last walk of the project (``discovery.replay``): the files it found and the stat
     of every path they rest on, for the roots and settings of ``key``."""

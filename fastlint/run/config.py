@@ -94,7 +94,7 @@ def find_config_file(start: Path) -> Path | None:
     return found.path if found else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class _ConfigText:
     """A configuration file already read: its table, its text and where the table is."""
 
@@ -341,7 +341,7 @@ _CONVERTERS: dict[object, Converter] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class _Option:
     field: str
     key: str
