@@ -18,9 +18,12 @@ if TYPE_CHECKING:
     from fastlint.rule import Rule
 
 # A rule module's class attributes, as the rules are written (one rule per module).
-_CODE = re.compile(r'^    code = "(FL\d{3})"$', re.M)
-_ATTRIBUTE = re.compile(r'^    (?:(name) = "([^"]+)"|(fixable|preview) = True)$', re.M)
-_DOCSTRING = re.compile(r'^class \w+\(.*?\):\n    """(.*?)"""', re.M | re.S)
+# Each line start is a "\n": the patterns are searched in "\n" + source, and opening with
+# a literal the regex engine skips ahead to it (a pattern opening with "^" is tried at
+# every position: reading the 30 rules' metadata was 8% of a run the cache answered).
+_CODE = re.compile(r'\n    code = "(FL\d{3})"$', re.M)
+_ATTRIBUTE = re.compile(r'\n    (?:(name) = "([^"]+)"|(fixable|preview) = True)$', re.M)
+_DOCSTRING = re.compile(r'\nclass \w+\(.*?\):\n    """(.*?)"""', re.M | re.S)
 
 
 @lru_cache(maxsize=1)
@@ -87,16 +90,17 @@ def _all_metadata() -> dict[str, RuleMeta]:
 def _read_meta(source: str) -> RuleMeta | None:
     import inspect
 
-    code = _CODE.search(source)
+    text = "\n" + source  # a position in text is one past the same place in source
+    code = _CODE.search(text)
     if code is None:
         return None
     # The rule class is the last class opened before its code.
-    docstring = next(reversed(list(_DOCSTRING.finditer(source, 0, code.start()))), None)
+    docstring = next(reversed(list(_DOCSTRING.finditer(text, 0, code.start() + 1))), None)
     found: dict[str, str] = {}
     # The class attributes come before its first method.
-    start = docstring.end() if docstring else 0
-    methods = source.find("\n    def ", max(start, code.end()))
-    for match in _ATTRIBUTE.finditer(source, start, methods if methods >= 0 else len(source)):
+    start = docstring.end() - 1 if docstring else 0
+    methods = source.find("\n    def ", max(start, code.end() - 1))
+    for match in _ATTRIBUTE.finditer(text, start + 1, (methods if methods >= 0 else len(source)) + 1):
         found.setdefault(match[1] or match[3], match[2] or "True")
     if "name" not in found:
         return None
