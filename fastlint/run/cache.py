@@ -65,7 +65,7 @@ def summary_digest(summary: ModuleSummary) -> str:
     return value_digest(summary)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class CachedSummary:
     content: str  # digest of the file's bytes
     module: str
@@ -73,7 +73,7 @@ class CachedSummary:
     digest: str
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class CachedFindings:
     content: str
     module: str

@@ -45,7 +45,7 @@ Stat = tuple[int, int, int, int]
 _RACY_NS = 2_000_000_000
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Discovery:
     """The files to check (absolute, sorted, unique) and what could not be looked at."""
 

@@ -43,7 +43,7 @@ _CHUNK_BYTES = 64_000
 _CHUNK_FILES = 8
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class FileResult:
     path: str
     findings: list[Finding] = field(default_factory=list)
@@ -53,7 +53,7 @@ class FileResult:
     consulted: frozenset[str] = frozenset()
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class RunResult:
     findings: list[Finding]
     files_checked: int
