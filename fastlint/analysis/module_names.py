@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 
-def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
+def module_name_for(path: Path | str, root: Path) -> tuple[str, bool]:
     """The dotted module name of ``path`` and whether it is a package ``__init__``.
 
     Packages are found by walking up through ``__init__.py`` files, so a ``src/``

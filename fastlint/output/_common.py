@@ -71,7 +71,7 @@ def rule_url(code: str, rules: Mapping[str, RuleMeta]) -> str | None:
     return meta.url if meta else None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Sources:
     """Lines of the reported files, read at most once, to convert character columns.
 
@@ -148,7 +148,7 @@ class FixCounts:
     unsafe_enabled: bool = False  # ``--unsafe-fixes``: ``--fix`` applies unsafe fixes too
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Context:
     """What a reporter may need besides the findings."""
 

@@ -648,7 +648,7 @@ def read_files(files: Iterable[Path | ReadFile], settings: Settings, cache: Cach
             stat = file_stat(os.stat(key))
         except OSError:
             continue
-        module, is_package = module_name_for(path, settings.project_root)
+        module, is_package = module_name_for(key, settings.project_root)  # the key: a str, normalised
         seen = known.get(key)
         if seen is not None and seen[0] == stat:
             read[key] = ReadFile(path, seen[1], module, is_package, stat)
