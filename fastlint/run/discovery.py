@@ -55,8 +55,8 @@ class Discovery:
     # .gitignore files it read (or looked for), the files that are symbolic links; and the
     # ``.git`` entries whose presence it asked about. The same stats give the same files
     # (``replay``). None when the walk warned, or saw a change in the last 2 seconds.
-    looked: dict[str, Stat | None] | None = field(default=None, repr=False, compare=False)
-    present: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
+    looked: dict[str, Stat | None] | None = field(default=None)
+    present: dict[str, bool] = field(default_factory=dict)
 
 
 def discover(paths: Sequence[Path], settings: Settings) -> Discovery:
@@ -140,16 +140,15 @@ class _Matcher:
         return _Matcher(base, self.spec)
 
     def without_matches_for(self, key: str) -> _Matcher:
-        from pathspec import GitIgnoreSpec
-
         """Drop the patterns that exclude ``key`` itself.
 
         Gitignore patterns match everything below a matching directory, so for a directory
         named on the command line despite matching (``fastlint build/``) the patterns that
         match it would otherwise exclude its whole content.
         """
-        rel = self.relative(key, is_dir=True)
+        from pathspec import GitIgnoreSpec
 
+        rel = self.relative(key, is_dir=True)
         kept = [p for p in self.spec.patterns if not (p.include and p.match_file(rel))]
         return _Matcher(self.base, GitIgnoreSpec(kept))
 
@@ -222,7 +221,6 @@ class _Walker:
         self.warnings: list[str] = []
         self._visited: set[str] = set()
         self._gitignores: dict[str, _Matcher | None] = {}
-        self._git_tops: dict[str, bool] = {}
         self._venvs: dict[str, bool] = {}
         self._looked: dict[str, Stat | None] = {}
         self.present: dict[str, bool] = {}
@@ -438,10 +436,11 @@ class _Walker:
         return tuple(m for m in matchers if m is not None)
 
     def _is_git_top(self, directory: str) -> bool:
-        if directory not in self._git_tops:
-            marker = _child(directory, ".git")
-            self._git_tops[directory] = self.present[marker] = os.path.lexists(marker)
-        return self._git_tops[directory]
+        # ``present`` answers it again, and records the answer for the walk's replay.
+        marker = _child(directory, ".git")
+        if marker not in self.present:
+            self.present[marker] = os.path.lexists(marker)
+        return self.present[marker]
 
     def _inside_venv(self, directory: str) -> bool:
         """Whether ``directory`` or an ancestor up to the project root is a virtualenv."""
