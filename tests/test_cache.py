@@ -176,6 +176,61 @@ def test_a_corrupt_findings_cache_is_discarded_with_a_warning(project: Project):
     assert project.check().warnings == []
 
 
+def _findings_file_variants() -> list:
+    """Findings files that are JSON but not what fastlint writes (``_decode_findings_store``):
+    each mangles one column of a real file."""
+
+    def column(index: int, value: object):  # type: ignore[no-untyped-def]
+        def change(data: list) -> object:
+            data[index] = value(data[index]) if callable(value) else value
+            return data
+        return change
+
+    return [
+        pytest.param(lambda data: {"findings": data}, id="an-object"),
+        pytest.param(lambda data: data[:7], id="a-column-missing"),
+        pytest.param(column(0, 7), id="key-not-a-string"),
+        pytest.param(column(2, lambda paths: paths[:-1]), id="a-path-missing"),
+        pytest.param(column(2, lambda paths: [paths[0]] * len(paths)), id="a-path-twice"),
+        pytest.param(column(3, lambda contents: [*contents[:-1], None]), id="a-digest-not-a-string"),
+        pytest.param(column(5, lambda stats: stats[:-1]), id="a-stat-short"),
+        pytest.param(column(5, lambda stats: [*stats[:-1], "0"]), id="a-stat-not-an-integer"),
+        pytest.param(column(6, lambda found: [{"code": "FL101"} if item is not None else None for item in found]), id="findings-not-a-list"),
+        pytest.param(column(6, lambda found: [[["FL101"]] if item is not None else None for item in found]), id="a-finding-of-another-shape"),
+        pytest.param(column(7, lambda digests: dict.fromkeys(digests, 1)), id="a-summary-digest-not-a-string"),
+    ]
+
+
+@pytest.mark.parametrize("mangle", _findings_file_variants())
+def test_a_findings_cache_of_another_shape_is_discarded_with_a_warning(project: Project, mangle):
+    """The cache lives in the analysed tree: a planted or damaged findings file that is valid
+    JSON is discarded like one that is not, and never crashes the run nor changes its result."""
+    import json
+
+    project.check()
+    path = cache_file(project, "findings")
+    path.write_text(json.dumps(mangle(json.loads(path.read_text()))))
+    result = project.check()
+    assert lines(result) == [(10, "FL107")]
+    assert len(result.warnings) == 1 and "discarded the unreadable cache" in result.warnings[0] and "unexpected content" in result.warnings[0]
+    assert project.check().warnings == []
+
+
+def test_the_findings_cache_keeps_each_file_in_one_row(project: Project):
+    """The warm path's file in columns: every file of the project once, its fingerprint, its
+    stat, and its findings when they are cached (the routes module's FL107 here)."""
+    import json
+
+    project.check()
+    key, generation, paths, contents, modules, stats, findings, digests = json.loads(cache_file(project, "findings").read_text())
+    root = str(project.root.resolve())
+    assert [Path(path).relative_to(root).as_posix() for path in paths] == sorted(FILES)
+    assert modules == ["app", "app.other", "app.rates", "app.routes"]
+    assert len(contents) == 4 and len(stats) == 16 and all(isinstance(value, int) for value in stats)
+    assert [len(found) if found is not None else None for found in findings] == [None, None, None, 1]
+    assert findings[3][0][0] == "FL107" and "app.routes" in digests
+
+
 def test_a_corrupt_summaries_cache_is_discarded_with_a_warning(project: Project):
     project.check()
     cache_file(project, "summaries").write_bytes(b"\x80\x05not JSON")

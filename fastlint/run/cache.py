@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".fastlint_cache"
 _MARKER = "# Created by fastlint."  # the first line of the cache directory's .gitignore
-_FORMAT = 13  # the layout of the files (12: JSON; 13: file stats); what they mean is keyed on the code itself (code_digest)
+_FORMAT = 14  # the layout of the files (12: JSON; 13: file stats; 14: the findings file in columns); what they mean is keyed on the code itself (code_digest)
 _MAX_BYTES = 1 << 30  # a larger cache file is not read: it was not written by fastlint
 # Files whose summary came out the same after an edit that changed no fact (a comment, a
 # function's body) are not worth rewriting the whole summaries file for (8 MB on LARGE, 40%
@@ -105,6 +105,67 @@ class _FindingsStore:
     stats: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
 
 
+# The findings file is one JSON list in columns, one row per file of the project:
+#   [findings_key, generation, paths, contents, modules, stats, findings, digests]
+# ``contents`` and ``modules`` are the fingerprint of each path; ``stats`` holds four
+# integers per path (a size of -1: no stat recorded); ``findings`` holds each path's
+# findings, or null when none are cached; ``digests`` maps module names to summary digests.
+# Every file of the project is a warm run's question, and columns of strings and integers
+# are checked in bulk: a file of objects keyed by path, with a record per file, cost
+# prefect's warm run 15-25 ms to read; these columns cost 2.
+_NO_STAT = (-1, 0, 0, 0)
+
+
+def _strings(values: object, count: int | None = None) -> list[str]:
+    if type(values) is not list or (count is not None and len(values) != count) or not {str}.issuperset(map(type, values)):
+        raise InvalidData("expected a list of strings")
+    return values
+
+
+def _decode_findings_store(data: object, plain: dict[str, Any]) -> _FindingsStore:
+    """The findings file's data as a store; the JSON data of each file's findings goes into
+    ``plain`` (written back as it is while the file is unchanged). Raises InvalidData."""
+    if type(data) is not list or len(data) != 8:
+        raise InvalidData("expected the 8 columns of a findings file")
+    key, generation, paths, contents, modules, stats, findings, digests = data
+    if type(key) is not str or type(generation) is not str:
+        raise InvalidData("expected the key and generation as strings")
+    count = len(_strings(paths))
+    _strings(contents, count)
+    _strings(modules, count)
+    if type(stats) is not list or len(stats) != 4 * count or not {int}.issuperset(map(type, stats)):
+        raise InvalidData("expected four integers per file")
+    if type(findings) is not list or len(findings) != count:
+        raise InvalidData("expected the findings of each file")
+    if type(digests) is not dict or not {str}.issuperset(map(type, digests.values())):
+        raise InvalidData("expected a summary digest per module")
+    project = dict(zip(paths, zip(contents, modules)))
+    if len(project) != count:
+        raise InvalidData("a path appears twice")
+    quads = iter(stats)
+    recorded = {path: stat for path, stat in zip(paths, zip(quads, quads, quads, quads)) if stat[0] >= 0}
+    stored: dict[str, _StoredFindings] = {}
+    for path, content, module, found in zip(paths, contents, modules, findings):
+        if found is None:
+            continue
+        if type(found) is not list:
+            raise InvalidData("expected a list of findings")
+        stored[path] = _StoredFindings(content, module, decode(list[Finding], found) if found else [])
+        plain[path] = found
+    return _FindingsStore(key, generation, stored, project, digests, recorded)
+
+
+def _encode_findings_store(store: _FindingsStore, plain: Mapping[str, Any]) -> list[object]:
+    """The columns of the findings file (see ``_decode_findings_store``); the findings of
+    ``store`` must all be of files of its project, with the fingerprints recorded there."""
+    paths = sorted(store.project)
+    fingerprints = [store.project[path] for path in paths]
+    stats = [value for path in paths for value in store.stats.get(path, _NO_STAT)]
+    findings = [(plain[path] if path in plain else encode(store.findings[path].findings)) if path in store.findings else None for path in paths]
+    return [store.findings_key, store.generation, paths, [content for content, _ in fingerprints], [module for _, module in fingerprints],
+            stats, findings, dict(store.digests)]
+
+
 @dataclass(eq=False, repr=False)
 class _ConsultedStore:
     """The summaries each cached finding rests on: read only when the index is built."""
@@ -112,10 +173,6 @@ class _ConsultedStore:
     findings_key: str = ""
     generation: str = ""
     consulted: dict[str, dict[str, str | None]] = field(default_factory=dict)
-
-
-# The place of ``findings`` in the stored list of _FindingsStore's fields.
-_FINDINGS_FIELD = [item.name for item in fields(_FindingsStore)].index("findings")
 
 
 @dataclass(eq=False, repr=False)
@@ -176,12 +233,12 @@ class Cache:
         self.consulted_path = directory / f"{stem}.consulted.json"
         self.findings_key = _findings_key(settings, codes)
         self.warnings: list[str] = []
-        plain: list[Any] = []
-        store = self._load(self.findings_path, _FindingsStore, plain)
+        # The JSON data of each file's findings as loaded: what is unchanged is written back as it is.
+        plain: dict[str, Any] = {}
+        store = self._load(self.findings_path, lambda data: _decode_findings_store(data, plain))
         fits = store is not None and store.findings_key == self.findings_key
         self._findings = store if store is not None and fits else _FindingsStore(self.findings_key)
-        # The JSON data of each file's findings as loaded: what is unchanged is written back as it is.
-        self._findings_plain: dict[str, Any] = plain[0][_FINDINGS_FIELD] if fits else {}
+        self._findings_plain = plain if fits else {}
         self._summaries: dict[str, CachedSummary] | None = None  # loaded on first use
         self._summaries_plain: dict[str, Any] = {}  # the JSON data of the loaded, unchanged ones
         self._consulted: dict[str, dict[str, str | None]] | None = None  # likewise
@@ -204,10 +261,10 @@ class Cache:
             return None
         return cls(directory, settings, codes)
 
-    def _load(self, path: Path, kind: object, raw: dict[str, Any] | list[Any] | None = None) -> Any:
-        """The file at ``path`` decoded as ``kind``; its plain JSON data goes into ``raw``
-        (when given and valid: a dict's items, or appended to a list), so that what is
-        unchanged is written back without encoding."""
+    def _load(self, path: Path, read: Callable[[Any], Any], raw: dict[str, Any] | None = None) -> Any:
+        """The file at ``path`` as ``read`` decodes its JSON data (raising InvalidData when it
+        does not fit); the plain data goes into ``raw`` (when given and valid: a dict's
+        items), so that what is unchanged is written back without encoding."""
         try:
             data = _read_no_follow(path)
         except FileNotFoundError:
@@ -217,11 +274,9 @@ class Cache:
             return None
         try:
             plain = json.loads(data)
-            value = decode(kind, plain)
+            value = read(plain)
             if isinstance(raw, dict) and isinstance(plain, dict):
                 raw.update(plain)
-            elif isinstance(raw, list):
-                raw.append(plain)
             return value
         except (InvalidData, ValueError, RecursionError) as error:
             reason = "not JSON" if isinstance(error, json.JSONDecodeError) or not isinstance(error, InvalidData) else "unexpected content"
@@ -259,7 +314,7 @@ class Cache:
     def _summary_entries(self) -> dict[str, CachedSummary]:
         if self._summaries is None:
             _import_summary_types()
-            loaded = self._load(self.summaries_path, dict[str, CachedSummary], self._summaries_plain)
+            loaded = self._load(self.summaries_path, lambda data: decode(dict[str, CachedSummary], data), self._summaries_plain)
             self._summaries = loaded if loaded is not None else {}
         return self._summaries
 
@@ -287,7 +342,7 @@ class Cache:
 
     def _consulted_entries(self) -> dict[str, dict[str, str | None]]:
         if self._consulted is None:
-            store = self._load(self.consulted_path, _ConsultedStore)
+            store = self._load(self.consulted_path, lambda data: decode(_ConsultedStore, data))
             fits = store is not None and (store.findings_key, store.generation) == (self.findings_key, self._findings.generation)
             self._consulted = store.consulted if store is not None and fits else {}
         return self._consulted
@@ -357,9 +412,7 @@ class Cache:
         # Both are written from plain data: the consulted summaries are plain already, and
         # the findings of unchanged files are the JSON data they were loaded from.
         self._write(self.consulted_path, [self.findings_key, store.generation, self._consulted], encoded=True)
-        plain = self._findings_plain
-        findings = {path: plain[path] if path in plain else encode(entry) for path, entry in kept.items()}
-        self._write(self.findings_path, [findings if item.name == "findings" else encode(getattr(store, item.name)) for item in fields(store)], encoded=True)
+        self._write(self.findings_path, _encode_findings_store(store, self._findings_plain), encoded=True)
 
     def _write(self, path: Path, store: object, encoded: bool = False) -> None:
         """Write atomically. Files of other fastlint versions are left alone: two versions
