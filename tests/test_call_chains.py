@@ -195,6 +195,17 @@ def test_module_names_of_packages_namespace_portions_and_scripts(tmp_path: Path)
     assert module_name_for(tmp_path / "top.py", tmp_path) == ("top", False)
 
 
+@pytest.mark.parametrize("path", ["/srv/app/main.py", "/srv/.venvs/app/main.py", "/srv/app/..main.py", "/srv/./app/main.py", "/srv/x/../app/main.py",
+                                  "/srv//app/main.py", "/srv/app/", "/srv/app/.", "/srv/app/..", "/", "app/main.py", "../app/main.py"])
+def test_a_path_is_made_absolute_as_os_path_abspath_makes_it(path: str):
+    """Discovery's paths skip normalising (most are normal already), a dot-folder too."""
+    import os
+
+    from fastlint.analysis.module_names import absolute
+
+    assert absolute(path) == os.path.abspath(path)
+
+
 def test_a_chain_between_functions_defined_inside_a_module_level_if(tmp_path: Path):
     write_files(tmp_path, {
         "registry.py": """

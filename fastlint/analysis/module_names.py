@@ -7,6 +7,7 @@ and imports nothing else of the analysis.
 from __future__ import annotations
 
 import os
+import re
 from functools import cache
 from pathlib import Path
 
@@ -18,13 +19,26 @@ def module_name_for(path: Path | str, root: Path) -> tuple[str, bool]:
     layout and scripts outside packages both get the name they are imported by.
     """
     # String operations: a warm run names every file of the project, and Paths cost 3x.
-    directory, filename = os.path.split(os.path.abspath(path))
+    directory, filename = os.path.split(absolute(path))
     stem = os.path.splitext(filename)[0]
     is_package = stem == "__init__"
     parts = [*_package_parts(directory, str(root)), *([] if is_package else [stem])]
     if not parts:
         parts.append(os.path.basename(directory) or "__main__")
     return ".".join(parts), is_package
+
+
+def absolute(path: Path | str) -> str:
+    """``path`` absolute and normalised; a string that is so already (discovery yields
+    such paths) is returned as it is, without the cost of ``os.path.abspath``."""
+    text = os.fspath(path)
+    if os.sep == "/" and text.startswith("/") and not _ABNORMAL.search(text):
+        return text
+    return os.path.abspath(text)
+
+
+# What normalising would change: an empty, "." or ".." segment, or a trailing separator.
+_ABNORMAL = re.compile(r"//|/\.\.?(?:/|$)|./$")
 
 
 def package_parts_cache_clear() -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
+from fastlint.analysis.module_names import absolute
 from fastlint.finding import Finding, Position
 from fastlint.rule_meta import UNPARSEABLE, UNUSED_NOQA
 from fastlint.run.progress import ProgressCallback, no_progress
@@ -992,11 +993,7 @@ def _project_files(paths: Sequence[Path], settings: Settings, discovered: Sequen
 
 
 def _key(path: Path) -> str:
-    text = os.fspath(path)
-    # Discovery yields normalised absolute paths: only others pay for normalising.
-    if text.startswith(os.sep) and "/." not in text and "//" not in text and os.sep == "/":
-        return text
-    return os.path.abspath(text)
+    return absolute(path)  # discovery yields normalised absolute paths: only others pay for normalising
 
 
 def _text(path: Path, data: bytes | None) -> str | None:
