@@ -191,7 +191,7 @@ def test_module_names_of_packages_namespace_portions_and_scripts(tmp_path: Path)
     package_parts_cache_clear()
     assert module_name_for(tmp_path / "shop/search/web/utils.py", tmp_path) == ("shop.search.web.utils", False)
     assert module_name_for(tmp_path / "shop/api/__init__.py", tmp_path) == ("shop.api", True)
-    assert module_name_for(tmp_path / "scripts/tool.py", tmp_path) == ("tool", False)
+    assert module_name_for(tmp_path / "scripts/tool.py", tmp_path) == ("scripts.tool", False)
     assert module_name_for(tmp_path / "top.py", tmp_path) == ("top", False)
 
 

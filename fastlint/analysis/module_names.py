@@ -1,4 +1,5 @@
-"""A module's dotted name from its path and the ``__init__.py`` files above it.
+"""A module's dotted name from its path and the ``__init__.py`` files above it, and the
+other names Python imports it by.
 
 Apart from ``names.py``: a run answered from the cache names every file of the project
 and imports nothing else of the analysis.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -16,13 +18,16 @@ def module_name_for(path: Path | str, root: Path) -> tuple[str, bool]:
     """The dotted module name of ``path`` and whether it is a package ``__init__``.
 
     Packages are found by walking up through ``__init__.py`` files, so a ``src/``
-    layout and scripts outside packages both get the name they are imported by.
+    layout gets the name its package is imported by. A file in no package is named from
+    the project root (``app/routers/users.py`` is ``app.routers.users`` when no folder has
+    an ``__init__.py``): its stem alone would name ``app/models/users.py`` the same.
     """
     # String operations: a warm run names every file of the project, and Paths cost 3x.
     directory, filename = os.path.split(absolute(path))
     stem = os.path.splitext(filename)[0]
     is_package = stem == "__init__"
-    parts = [*_package_parts(directory, str(root)), *([] if is_package else [stem])]
+    root_text = str(root)
+    parts = [*(_package_parts(directory, root_text) or _folder_parts(directory, root_text)), *([] if is_package else [stem])]
     if not parts:
         parts.append(os.path.basename(directory) or "__main__")
     return ".".join(parts), is_package
@@ -41,8 +46,53 @@ def absolute(path: Path | str) -> str:
 _ABNORMAL = re.compile(r"//|/\.\.?(?:/|$)|./$")
 
 
+def module_aliases(files: Iterable[tuple[str, str, bool]], root: Path) -> dict[str, str]:
+    """The other names of the project's modules, each to its module's own name, from the
+    files' ``(path, module name, is package)``.
+
+    Python imports a module by a name that starts at any folder on ``sys.path``. With the
+    project root (or its ``src/``) there, the folders above a file's top package are
+    namespace portions: ``litellm/proxy/utils.py`` is ``proxy.utils`` (only ``proxy/``
+    has an ``__init__.py``) and ``litellm.proxy.utils`` as well. A file in no package is
+    imported from its own folder too (``uvicorn main:app`` run inside ``app/``):
+    ``app/routers/users.py`` is ``routers.users`` and ``users`` as well. A name that two
+    modules could have, or that is a module's own name, is nobody's alias: fastlint does
+    not guess which one the import means.
+    """
+    root_text = str(root)
+    own: set[str] = set()
+    claimed: dict[str, str | None] = {}
+    for path, module, is_package in files:
+        own.add(module)
+        for alias in _other_names(path, root_text, module, is_package):
+            claimed[alias] = module if claimed.get(alias, module) == module else None
+    return {alias: module for alias, module in claimed.items() if module is not None and alias not in own}
+
+
+def _other_names(path: str, root: str, module: str, is_package: bool) -> list[str]:
+    """The dotted names of ``path`` from each folder between it and ``root`` (identifiers
+    only), but ``module``: those longer than ``module`` for a file in a package (a name
+    cannot start inside a package), those shorter for a file in none."""
+    directory, filename = os.path.split(absolute(path))
+    if directory != root and not directory.startswith(_below(root)):
+        return []
+    folders = directory[len(_below(root)):].split(os.sep) if directory != root else []
+    parts = folders if is_package else [*folders, os.path.splitext(filename)[0]]
+    start = len(parts)
+    while start > 0 and parts[start - 1].isidentifier():
+        start -= 1
+    names = [".".join(parts[index:]) for index in range(start, len(parts))]
+    in_package = _top_package(directory, root) is not None
+    return [name for name in names if name != module and (len(name) > len(module)) == in_package]
+
+
+def _below(root: str) -> str:
+    return root if root.endswith(os.sep) else root + os.sep
+
+
 def package_parts_cache_clear() -> None:
     _package_parts.cache_clear()
+    _folder_parts.cache_clear()
     _top_package.cache_clear()
 
 
@@ -59,6 +109,17 @@ def _package_parts(directory: str, root: str) -> tuple[str, ...]:
     if top is None:
         return ()
     return tuple(os.path.relpath(directory, os.path.dirname(top)).split(os.sep))
+
+
+@cache
+def _folder_parts(directory: str, root: str) -> tuple[str, ...]:
+    """The folders from ``root`` (excluded) down to ``directory`` for a file in no package,
+    from the highest one from which Python could import it (its name and those below are
+    identifiers); none outside ``root``."""
+    if directory == root or not directory.startswith(_below(root)):
+        return ()
+    name = os.path.basename(directory)
+    return (*_folder_parts(os.path.dirname(directory), root), name) if name.isidentifier() else ()
 
 
 @cache

@@ -19,7 +19,7 @@ on which modules exist too: the pseudo-module ``MODULES``.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -76,6 +76,12 @@ class Chain:
         return shown_function(self.functions[0])
 
 
+def alias_digests(aliases: Mapping[str, str]) -> dict[str, str]:
+    """What an alias stands for, as the findings cache compares it with the digest it had
+    when a check consulted it (None: no module had that name then)."""
+    return {alias: f"={module}" for alias, module in aliases.items()}
+
+
 class ProjectIndex:
     def __init__(
         self,
@@ -83,8 +89,12 @@ class ProjectIndex:
         knowledge: Knowledge,
         max_depth: int = 8,
         loader: Callable[[str], ModuleSummary | None] | None = None,
+        aliases: Mapping[str, str] | None = None,
     ) -> None:
         self.modules = {summary.module: summary for summary in summaries}
+        # The other names Python imports modules by (``litellm.proxy.utils`` for
+        # ``proxy.utils``), each to its module's name (``module_names.module_aliases``).
+        self.aliases: Mapping[str, str] = aliases or {}
         # A partial index summarises a module of the project when a question first names it
         # (``loader``: its summary, or None when the project has no such module); the
         # questions across every module then see those loaded so far.
@@ -113,7 +123,8 @@ class ProjectIndex:
     # -- names -------------------------------------------------------------------------
 
     def _split(self, name: str) -> tuple[ModuleSummary, list[str]] | None:
-        """The project module that ``name`` lies in, and the rest of the name."""
+        """The project module that ``name`` lies in (by its name or an alias), and the rest
+        of the name."""
         known = self._splits.get(name)
         if known is not None:  # the prefixes it tried are noted again: the answer rests on them
             self._note(known[0])
@@ -125,7 +136,14 @@ class ProjectIndex:
             tried.append(prefix)
             self._note((prefix,))
             summary = self.modules.get(prefix)
-            if summary is None and self._loader is not None:
+            if summary is None and prefix in self.aliases:
+                module = self.aliases[prefix]
+                tried.append(module)  # the answer rests on the module too, not only on its alias
+                self._note((module,))
+                summary = self.modules.get(module)
+                if summary is None and self._loader is not None:
+                    summary = self._load(module)
+            elif summary is None and self._loader is not None:
                 summary = self._load(prefix)
             if summary is not None:
                 found = summary, (name[len(prefix) + 1 :].split(".") if len(prefix) < len(name) else [])
@@ -137,6 +155,11 @@ class ProjectIndex:
         if self._loader is None:  # a partial index may load a module of that name later
             self._splits[name] = (tuple(tried), found)
         return found
+
+    def _spelled(self, name: str, summary: ModuleSummary, rest: list[str]) -> str:
+        """``name`` spelled from its module's own name: an alias names the same module
+        otherwise, and answers (memos, chains, ORM models) are keyed on one spelling."""
+        return ".".join([summary.module, *rest]) if self.aliases else name
 
     def _load(self, module: str) -> ModuleSummary | None:
         if module in self._absent:
@@ -205,7 +228,7 @@ class ProjectIndex:
             return name
         summary, rest = split
         if not rest or rest[0] in summary.classes or rest[0] in summary.functions:
-            return name
+            return self._spelled(name, summary, rest)
         tail = "".join(f".{part}" for part in rest[1:])
         if rest[0] in summary.instances:
             instance = self._module_instance(summary, rest[0], depth + 1)
@@ -284,14 +307,14 @@ class ProjectIndex:
             return None
         summary, rest = split
         if len(rest) == 1 and rest[0] in summary.functions:
-            return canonical, summary.functions[rest[0]]
+            return self._spelled(canonical, summary, rest), summary.functions[rest[0]]
         if len(rest) == 1 and rest[0] in summary.classes:
             return self.function(f"{canonical}.__init__", depth + 1)
         if len(rest) != 2 or rest[0] not in summary.classes:
             return None
         local = f"{rest[0]}.{rest[1]}"
         if local in summary.functions:
-            return canonical, summary.functions[local]
+            return self._spelled(canonical, summary, rest), summary.functions[local]
         for base in summary.classes[rest[0]]:
             resolved = self.resolve(base, depth + 1)
             found = self.function(f"{resolved}.{rest[1]}", depth + 1) if resolved else None
@@ -657,8 +680,10 @@ class ProjectIndex:
         if self._loader is not None:
             return None
         self._note([MODULES, *self.modules])
-        module = name.rpartition(".")[0]
-        return sorted(summary.module for summary in self.modules.values() if {name, module} & set(summary.imports.values()) and summary.module != module)
+        module, _, local = name.rpartition(".")
+        spellings = [module, *(alias for alias, target in self.aliases.items() if target == module)]
+        wanted = {*spellings, *(f"{spelling}.{local}" for spelling in spellings)}
+        return sorted(summary.module for summary in self.modules.values() if wanted & set(summary.imports.values()) and summary.module != module)
 
     def module_names(self) -> list[str]:
         """Every module of the project: an answer that goes through them all rests on which

@@ -86,23 +86,25 @@ class OpenProject:
         self.indexed = not self.indexable
         self.index = ProjectIndex([], self.knowledge, settings.max_call_depth)
         if self.indexable and index:
-            self.adopt(self.index_all())
+            self.adopt(*self.index_all())
         elif self.indexable:
             self.index = self.session.lazy_index()
 
-    def index_all(self, progress: ProgressCallback = no_progress) -> dict[str, ModuleSummary]:
+    def index_all(self, progress: ProgressCallback = no_progress) -> tuple[dict[str, ModuleSummary], Mapping[str, str]]:
         """Pass 1 over the whole project, through the cache: safe on another thread than
-        the checks (it reads files and the cache, and touches nothing of this object)."""
-        return dict(self.session.index_project(progress).modules)
+        the checks (it reads files and the cache, and touches nothing of this object).
+        Returns the summaries and the modules' aliases."""
+        index = self.session.index_project(progress)
+        return dict(index.modules), index.aliases
 
-    def adopt(self, summaries: dict[str, ModuleSummary]) -> None:
-        """The whole project's summaries replace the lazy index; files saved meanwhile
-        keep the summary of their saved text."""
+    def adopt(self, summaries: dict[str, ModuleSummary], aliases: Mapping[str, str]) -> None:
+        """The whole project's summaries (and the other names of its modules) replace the
+        lazy index; files saved meanwhile keep the summary of their saved text."""
         merged = {**summaries, **self.summaries}
         for module in self._gone:
             merged.pop(module, None)
         self.summaries = merged
-        self.index = ProjectIndex(self.summaries.values(), self.knowledge, self.settings.max_call_depth)
+        self.index = ProjectIndex(self.summaries.values(), self.knowledge, self.settings.max_call_depth, aliases=aliases)
         self.indexed = True
         self._overlay = None
         self._checker = None
@@ -502,8 +504,8 @@ class FastlintServer(LanguageServer):
                 _call_soon(loop, self._progress, token, types.WorkDoneProgressReport(message=message, percentage=percentage))
 
         try:
-            summaries = await _on_thread(loop, project.index_all, progress)
-            await loop.run_in_executor(self._worker, project.adopt, summaries)
+            summaries, aliases = await _on_thread(loop, project.index_all, progress)
+            await loop.run_in_executor(self._worker, project.adopt, summaries, aliases)
         except IndexingStopped:
             return
         except Exception as error:  # noqa: BLE001 - the lazy index goes on answering

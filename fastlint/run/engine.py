@@ -690,18 +690,21 @@ def build_index(
 
     With ``speculate`` (the plan, keys of the files to check, and a dict to fill), pass 1
     checks those files too on the way (see ``Speculation``)."""
-    from fastlint.analysis.project_index import ProjectIndex
+    from fastlint.analysis.module_names import module_aliases
+    from fastlint.analysis.project_index import ProjectIndex, alias_digests
     from fastlint.knowledge.tables import Knowledge
 
     knowledge = Knowledge.from_settings(settings)
+    aliases = module_aliases(((key, file.module, file.is_package) for key, file in files.items()), settings.project_root)
     if closure_of is None:
-        entries = _summary_entries(list(files), files, settings, cache, progress, speculate)
+        entries = _summary_entries(list(files), files, settings, cache, progress, speculate, aliases)
         loader = None
     else:
         entries = _summary_entries([key for key in dict.fromkeys(closure_of) if key in files], files, settings, cache, progress)
         loader = _module_loader(files, entries, knowledge, cache, settings.max_file_size)
-    index = ProjectIndex((entry.summary for entry in entries.values()), knowledge, settings.max_call_depth, loader)
+    index = ProjectIndex((entry.summary for entry in entries.values()), knowledge, settings.max_call_depth, loader, aliases)
     index.digests = {entry.module: entry.digest for entry in entries.values()}
+    index.digests.update(alias_digests(aliases))
     index.parsed_files = frozenset(entries)
     index.complete = loader is None or len(entries) == len(files)
     if index.complete:
@@ -727,7 +730,7 @@ def _fact_digests(index: ProjectIndex, cache: Cache | None) -> dict[str, str]:
 def lazy_index(files: Iterable[Path], settings: Settings) -> ProjectIndex:
     """An index of ``files`` that summarises a module (from disk, without the cache) when a
     question first names it; partial (``complete`` is False) since nothing else is read."""
-    from fastlint.analysis.module_names import module_name_for
+    from fastlint.analysis.module_names import module_aliases, module_name_for
     from fastlint.analysis.project_index import ProjectIndex
     from fastlint.knowledge.tables import Knowledge
 
@@ -736,6 +739,7 @@ def lazy_index(files: Iterable[Path], settings: Settings) -> ProjectIndex:
     for path in files:
         module, is_package = module_name_for(path, settings.project_root)
         by_module[module] = (path, is_package)
+    aliases = module_aliases(((str(path), module, is_package) for module, (path, is_package) in by_module.items()), settings.project_root)
 
     def load(module: str) -> ModuleSummary | None:
         found = by_module.get(module)
@@ -749,7 +753,7 @@ def lazy_index(files: Iterable[Path], settings: Settings) -> ProjectIndex:
             return None
         return summarize_file(path, data if limit <= 0 or len(data) <= limit else None, module, is_package, knowledge)
 
-    index = ProjectIndex([], knowledge, settings.max_call_depth, load)
+    index = ProjectIndex([], knowledge, settings.max_call_depth, load, aliases)
     index.complete = False
     return index
 
@@ -790,8 +794,10 @@ def _summary_entries(
     cache: Cache | None,
     progress: ProgressCallback,
     speculate: tuple[CheckPlan, frozenset[str], dict[str, Speculation]] | None = None,
+    aliases: Mapping[str, str] | None = None,
 ) -> dict[str, CachedSummary]:
-    """The summaries of ``keys`` (a file that does not parse has none)."""
+    """The summaries of ``keys`` (a file that does not parse has none); ``aliases``: the
+    modules' other names, which a pass-1 check must not take for names outside the project."""
     from fastlint.run.cache import CachedSummary
 
     entries: dict[str, CachedSummary] = {}
@@ -804,7 +810,7 @@ def _summary_entries(
         else:
             entries[key] = entry
     plan, checked, speculated = speculate if speculate is not None and speculate[1] else (None, frozenset(), {})
-    modules = frozenset(file.module for file in files.values()) if plan is not None else frozenset()
+    modules = frozenset([*(file.module for file in files.values()), *(aliases or ())]) if plan is not None else frozenset()
     orm = plan is not None and (any(entry.summary.models for entry in entries.values()) or any(_maps_classes(file.data) for file in missing))
     for file, (summary, digest, speculation) in zip(missing, _summaries(missing, settings, progress, plan, checked, modules, orm)):
         if summary is None:
