@@ -9,8 +9,8 @@ analysis, and a run answered from the cache never loads it.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING
+# Not typing.TYPE_CHECKING: importing typing costs every run, the replayed answer's too (type checkers know this name).
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -184,5 +184,7 @@ if TYPE_CHECKING:
 
 def __getattr__(name: str) -> object:
     if name in _EXPORTS:
+        import importlib
+
         return getattr(importlib.import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'fastlint' has no attribute {name!r}")

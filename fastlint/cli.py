@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from fastlint.finding import Finding
     from fastlint.fixing.fixer import FixRun
     from fastlint.fixing.policy import FixPolicy
+    from fastlint.run import answer
     from fastlint.run.engine import Checker, RunResult
     from fastlint.run.progress import ProgressLine
     from fastlint.run.session import Session
@@ -152,6 +153,7 @@ def check(
             show_files=show_files,
             adoption=_Adoption(add_noqa, write_baseline, baseline),
             stdin_filename=stdin_filename,
+            exit_zero=exit_zero,
         )
     except SystemExit:
         raise
@@ -176,6 +178,7 @@ def _check(
     show_files: bool = False,
     adoption: _Adoption | None = None,
     stdin_filename: Path | None = None,
+    exit_zero: bool = False,
 ) -> int:
     from fastlint.fixing.report import fix_counts, offered_fixes, show_fixes
     from fastlint.output import render
@@ -192,6 +195,16 @@ def _check(
         if fixing.fix or fixing.diff or show_files or adoption.add_noqa or adoption.write_baseline or adoption.baseline:
             _fail("standard input is only checked: drop --fix, --diff, --show-files and the baseline options")
     _check_named_paths([] if stdin else paths)
+    plain = not (stdin or stdin_filename or output_file or show_files or fixing.fix or fixing.diff or fixing.show_fixes
+                 or adoption.add_noqa or adoption.write_baseline or adoption.baseline or overrides.get("cache") is False)
+    # What the answer rests on is stat'ed before it is read: a change made meanwhile shows next time.
+    record = _answer_record(paths, config_path) if plain and output_format in _REPLAYABLE_FORMATS else None
+    said: list[str] = []  # the warnings printed, for the record
+
+    def warn(message: str) -> None:
+        said.append(f"fastlint: warning: {message}\n")
+        _warn(message)
+
     try:
         session = Session.load([stdin_filename] if stdin and stdin_filename else paths, config_path, overrides, unsafe_fixes=fixing.unsafe)
     except ConfigError as error:
@@ -201,7 +214,7 @@ def _check(
     if not quiet:
         newer = _requires_newer_python(settings.project_root)
         if newer is not None:
-            _warn(newer)
+            warn(newer)
     if output_file is not None:
         problem = _output_problem(output_file)
         if problem is not None:  # found before any file is fixed
@@ -218,7 +231,7 @@ def _check(
         _fail(f"no Python files to check in {', '.join(map(str, paths))} (none there, or all excluded)")
     if not quiet:
         for warning in [*session.warnings, *found.warnings]:
-            _warn(warning)
+            warn(warning)
     if show_files:  # as ruff's ``--show-files``: what the excludes leave, absolute and sorted
         click.echo("".join(f"{path}\n" for path in found.files), nl=False)
         return EXIT_CLEAN
@@ -230,12 +243,12 @@ def _check(
             progress.close()
     if not quiet:
         for warning in result.warnings:
-            _warn(warning)
+            warn(warning)
         if result.partial_index is not None:
-            _warn(_partial_notice(*result.partial_index))
+            warn(_partial_notice(*result.partial_index))
         newer_syntax = _newer_syntax_summary(result.findings)
         if newer_syntax is not None:
-            _warn(newer_syntax)
+            warn(newer_syntax)
     findings, sources, fixes = _without_unfixable(result.findings, policy), result.sources, None
     if fixing.fix or fixing.diff:
         from fastlint.fixing.fixer import fix_run, write_atomically
@@ -288,7 +301,69 @@ def _check(
         output_file.write_text(report, encoding="utf-8")
     else:
         click.echo(report, nl=False)
-    return EXIT_FINDINGS if findings else EXIT_CLEAN
+    code = EXIT_FINDINGS if findings else EXIT_CLEAN
+    if record is not None:
+        _record_answer(record, session, result, report, "".join(said), EXIT_CLEAN if exit_zero else code)
+    return code
+
+
+# Formats whose report is a function of the findings and the checked files alone (SARIF reads
+# other files of the project; GitHub's also writes the step summary): a run in one of them
+# may be answered again from the record of the last one (``run/answer.py``).
+_REPLAYABLE_FORMATS = ("text", "json", "json-lines", "gitlab", "junit", "rdjson", "rdjsonl")
+
+
+def _answer_record(paths: Sequence[Path], config_path: Path | None) -> answer.Record | None:
+    """The start of the record of what this run's answer rests on; None when the program
+    was not started from its command (a test calling it in-process), or the paths lie
+    outside the working directory (the only place an answer is looked for)."""
+    from fastlint.run import answer
+
+    if answer.arguments is None:
+        return None
+    here = os.getcwd()
+    within = here.rstrip(os.sep) + os.sep
+    if not all(real == here or real.startswith(within) for real in map(os.path.realpath, paths)):
+        return None
+    first = os.path.realpath(paths[0])
+    start = first if os.path.isdir(first) else os.path.dirname(first)
+    record = answer.Record()
+    configs, markers = answer.config_candidates(start)
+    for path in configs:
+        record.stat(path)
+    for path in markers:
+        record.presence(path, os.path.exists(path), lexical=False)
+    if config_path is not None:
+        record.stat(os.path.abspath(config_path))
+    for named in paths:
+        record.stat(os.path.abspath(named), follow=False)
+    return record
+
+
+def _record_answer(record: answer.Record, session: Session, result: RunResult, report: str, warnings: str, exit_code: int) -> None:
+    """Record this run's answer when the cache gave all of it, in the default cache
+    directory of a project rooted at the working directory, and nothing was walked afresh."""
+    from fastlint.run import answer
+
+    settings = session.settings
+    discoveries = session.discoveries()
+    if (result.rested_on is None or result.warnings or result.partial_index is not None or not settings.cache or settings.cache_dir is not None
+            or os.path.realpath(settings.project_root) != os.getcwd() or any(found.looked is None or found.warnings for found in discoveries)):
+        return
+    if not all(_utf8(stream) for stream in (sys.stdout, sys.stderr)):
+        return  # click may re-encode what it prints to other streams
+    for found in discoveries:
+        assert found.looked is not None
+        record.seen(found.looked)
+        for path, present in found.present.items():
+            record.presence(path, present, lexical=True)
+    record.seen(result.rested_on)
+    assert answer.arguments is not None
+    record.write(answer.arguments, report, warnings, exit_code)
+
+
+def _utf8(stream: TextIO | None) -> bool:
+    return stream is not None and str(getattr(stream, "encoding", "")).lower().replace("_", "-") in ("utf-8", "utf8")
 
 
 def _partial_notice(indexed: int, project: int) -> str:

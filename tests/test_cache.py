@@ -385,19 +385,19 @@ def test_equal_summaries_have_equal_digests_however_their_strings_are_shared():
 
 
 def test_the_cache_key_covers_every_source_file_of_fastlint_and_its_rules():
-    import fastlint.run.cache as cache
+    from fastlint.run import code_version
 
-    hashed = {path.relative_to(root).as_posix() for root, path in cache.code_files()}
+    hashed = {path.relative_to(root).as_posix() for root, path in code_version.code_files()}
     for expected in ("run/cache.py", "analysis/module_summary.py", "analysis/project_index.py", "knowledge/blocking.py",
                      "knowledge/types.py", "blocking_sleep_in_async.py", "_blocking.py", "fixing/edits.py"):
         assert expected in hashed
 
 
 def test_other_code_never_reuses_the_cache(project: Project, monkeypatch: pytest.MonkeyPatch):
-    import fastlint.run.cache as cache
+    from fastlint.run import code_version
 
     project.check()
-    monkeypatch.setattr(cache, "_code_digest", "a checkout with an edited rule")
+    monkeypatch.setattr(code_version, "_code_digest", "a checkout with an edited rule")
     assert lines(project.check()) == [(10, "FL107")]
     assert set(project.parsed) == {"app/__init__.py", "app/other.py", "app/rates.py", "app/routes.py"}
 
@@ -405,14 +405,14 @@ def test_other_code_never_reuses_the_cache(project: Project, monkeypatch: pytest
 def test_the_libcst_version_is_part_of_the_key(monkeypatch: pytest.MonkeyPatch):
     import importlib.metadata
 
-    import fastlint.run.cache as cache
+    from fastlint.run import code_version
 
-    assert cache.libcst_version() == importlib.metadata.version("libcst")  # read from its _version.py
-    monkeypatch.setattr(cache, "_code_digest", None)
-    before = cache.code_digest()
-    monkeypatch.setattr(cache, "_code_digest", None)
-    monkeypatch.setattr(cache, "libcst_version", lambda: "0.0.1")
-    assert cache.code_digest() != before
+    assert code_version.libcst_version() == importlib.metadata.version("libcst")  # read from its _version.py
+    monkeypatch.setattr(code_version, "_code_digest", None)
+    before = code_version.code_digest()
+    monkeypatch.setattr(code_version, "_code_digest", None)
+    monkeypatch.setattr(code_version, "libcst_version", lambda: "0.0.1")
+    assert code_version.code_digest() != before
 
 
 @pytest.fixture

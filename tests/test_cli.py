@@ -508,7 +508,7 @@ ANALYSIS_MODULES = ("libcst", "fastlint.rules.", "fastlint.analysis.module_summa
 def frozen_fastlint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of fastlint's source, laid out as the wheel installs it, for runs in other
     processes that must see the same code. The cache is keyed on a digest of that code
-    (cache.code_digest), so an edit of the checkout between a cold and a warm run (a merge
+    (code_version.code_digest), so an edit of the checkout between a cold and a warm run (a merge
     fast-forwarding the checkout while the suite runs) rightly makes the warm run cold:
     that, not the machine's load, made the warm-run test below fail now and then."""
     import shutil

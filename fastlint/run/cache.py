@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastlint.digests import digest, value_digest
 from fastlint.finding import Finding
+from fastlint.run.code_version import code_digest
 from fastlint.run.datacodec import InvalidData, decode, encode
 
 if TYPE_CHECKING:
@@ -513,72 +514,6 @@ def _findings_key(settings: Settings, codes: frozenset[str]) -> str:
     neutral = replace(settings, cache=True, cache_dir=None)
     values = [repr(getattr(neutral, item.name)) for item in fields(neutral)]
     return digest(repr((code_digest(), sys.version_info[:2], values, sorted(codes))).encode())
-
-
-_code_digest: str | None = None
-
-
-def code_files() -> list[tuple[Path, Path]]:
-    """(root, file) for every source file of the installed fastlint package: ``fastlint/``
-    and ``fastlint.rules`` (installed from ``rules/``)."""
-    return [(Path(root), Path(path)) for root, path in _code_files()]
-
-
-def _code_files() -> list[tuple[str, str]]:
-    import importlib.util
-
-    roots = {os.path.dirname(os.path.dirname(os.path.realpath(__file__)))}  # fastlint/
-    rules = importlib.util.find_spec("fastlint.rules")  # finds it without running it
-    if rules is not None and rules.submodule_search_locations:
-        roots.update(os.path.realpath(location) for location in rules.submodule_search_locations)
-    found: list[tuple[str, str]] = []
-    for root in sorted(roots):
-        for directory, folders, names in os.walk(root):
-            folders.sort()
-            found.extend((root, os.path.join(directory, name)) for name in sorted(names) if name.endswith(".py"))
-    return sorted(found)
-
-
-def code_digest() -> str:
-    """A digest of the code that computes summaries and findings: every source file of the
-    installed fastlint package (analysis, rules, knowledge...) and the libcst version, so a
-    changed checkout never serves what older code computed. Imports none of the files and
-    reads none: their names and stats (size, modification and change times, inode) stand
-    for their content, as a project file's do. Any write or reinstall changes a file's
-    change time, which no tool can set back; hashing the ~150 files cost a warm run 6 ms."""
-    global _code_digest
-    if _code_digest is None:
-        parts = []
-        for root, path in _code_files():
-            info = os.stat(path)
-            parts.append(f"{os.path.relpath(path, root)}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_ino}")
-        parts.append(f"libcst {libcst_version()}")
-        _code_digest = digest("\0\0".join(parts).encode("utf-8", "surrogateescape"))
-    return _code_digest
-
-
-def libcst_version() -> str:
-    """The installed libcst's version, read from its ``_version.py`` (importing
-    ``importlib.metadata`` costs a warm run 10 ms); the metadata when that file is missing."""
-    import importlib.util
-    import re
-
-    spec = importlib.util.find_spec("libcst")
-    if spec is None or spec.origin is None:
-        return "none"
-    try:
-        text = (Path(spec.origin).parent / "_version.py").read_text(encoding="utf-8")
-        found = re.search(r"^__version__\s*=\s*(?:version\s*=\s*)?['\"]([^'\"]+)['\"]", text, re.MULTILINE)
-    except OSError:
-        found = None
-    if found is not None:
-        return found.group(1)
-    from importlib import metadata
-
-    try:
-        return metadata.version("libcst")
-    except metadata.PackageNotFoundError:
-        return "none"
 
 
 def clear(settings: Settings) -> Path | None:

@@ -67,6 +67,9 @@ class RunResult:
     # (modules indexed, files in the project) when only the checked files' import closure
     # was indexed: findings that rest on the rest of the project may be missing.
     partial_index: tuple[int, int] | None = None
+    # When the cache answered the run whole, wrote nothing and trusted every file's stat:
+    # those stats, the files the answer rests on (``answer.py`` may record it); else None.
+    rested_on: dict[str, tuple[int, int, int, int]] | None = None
 
     def index(self) -> ProjectIndex | None:
         if self.project_index is None and self.index_loader is not None:
@@ -424,6 +427,8 @@ def _warm_run(paths: Sequence[Path], plan: CheckPlan, reused: list[list[Finding]
     if stats != cache.known_stats():  # files hashed this time (edited lately) are stat'ed next time
         cache.record_project(_fingerprints(files), cache.recorded_digests(), stats)
         cache.save()
+    elif len(stats) == len(files):
+        run.rested_on = stats
     run.warnings.extend(cache.warnings)
     run.index_loader = lambda: index_project(list(files.values()), plan.settings, Cache.for_settings(plan.settings, plan.codes))[0]
     return run

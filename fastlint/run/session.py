@@ -104,6 +104,10 @@ class Session:
             record_walk(self.settings, roots, [str(path) for path in found.files], found.looked, found.present)
         return found
 
+    def discoveries(self) -> list[Discovery]:
+        """Every walk (or replayed walk) this session made."""
+        return list(self._discovered.values())
+
     def fresh_discovery(self, paths: Sequence[Path]) -> Discovery:
         from fastlint.run.discovery import discover
 

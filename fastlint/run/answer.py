@@ -1,0 +1,213 @@
+"""The last answer of ``fastlint check``, printed again when nothing it rests on changed.
+
+A run that the cache answers whole still starts the command line, loads the configuration,
+replays the walk and stats every file: on prefect's 864 files most of its time went to
+importing and building what cannot change its answer. So once such a run has answered, what
+it printed is recorded beside the cache (``answer.json``) with everything it rested on: the
+command line, the working directory, the terminal and the variables that choose colours,
+fastlint's own code (``code_digest``), and the stat of every configuration file the search for
+one could read, of every directory and ``.gitignore`` the walk rested on, of every path named
+and of every file checked (with the presence of each project marker and ``.git`` asked about).
+The next run of the same command compares them, one ``os.stat`` each (the comparison the walk
+replay and the findings cache make, on the same stats), and prints the recorded answer with its
+exit code; anything different, or anything unexpected in the file, runs the command in full,
+which records the answer again when it can.
+
+The file lives in the analysed tree, which fastlint does not trust: it is JSON, checked
+field by field; it is read only from ``.fastlint_cache`` in the working directory (the project
+root), never through a symbolic link; and all it can do is print text and choose an exit code
+of 0, 1 or 2, as the findings file it stands for could already.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Not typing.TYPE_CHECKING: importing typing costs every run, the replayed answer's too (type checkers know this name).
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+CACHE_DIR = ".fastlint_cache"  # the default (``cache.CACHE_DIR``): a configured ``cache-dir`` records no answer
+ANSWER = "answer.json"
+_FORMAT = 1
+_MAX_BYTES = 64 << 20
+# What the configuration search and the project root search look for in each directory.
+CONFIG_NAMES = ("fastlint.toml", "pyproject.toml")
+MARKERS = ("pyproject.toml", "fastlint.toml", ".git")
+# A stat this recent may not show a change made within the file system's timestamp
+# granularity (as ``discovery._RACY_NS``): such an answer is not recorded.
+_RACY_NS = 2_000_000_000
+# The command line as the program was started (``fastlint.__main__``); None in a test
+# that calls the command line in-process, which records nothing.
+arguments: list[str] | None = None
+
+
+def situation(argv: list[str]) -> list[object]:
+    """Everything besides the files that a check's answer depends on: the command, where it
+    runs, the code that runs it, and what decides colours and encodings."""
+    from fastlint.run.code_version import code_digest
+
+    streams = [(stream.isatty(), stream.encoding) if stream is not None else None for stream in (sys.stdout, sys.stderr)]
+    return [_FORMAT, argv, os.getcwd(), list(sys.version_info[:3]), code_digest(), "NO_COLOR" in os.environ,
+            os.environ.get("TERM"), [list(stream) if stream else None for stream in streams]]
+
+
+def replay(argv: list[str]) -> int | None:
+    """Print the recorded answer of ``argv`` and return its exit code, when everything it
+    rests on is as recorded; else None (run the command)."""
+    if not argv or argv[0] != "check" or os.path.islink(CACHE_DIR):
+        return None
+    try:
+        recorded = _Recorded(_read(os.path.join(CACHE_DIR, ANSWER)))
+        if recorded.situation != situation(argv) or not recorded.unchanged():
+            return None
+    except (OSError, ValueError, TypeError, RecursionError):
+        return None
+    # In the order the command prints them: its warnings, then the report.
+    sys.stderr.write(recorded.stderr)
+    sys.stderr.flush()
+    sys.stdout.write(recorded.stdout)
+    sys.stdout.flush()
+    return recorded.exit
+
+
+def _read(path: str) -> object:
+    import json
+
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        import stat
+
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode) or status.st_size > _MAX_BYTES:
+            raise ValueError("not an answer fastlint wrote")
+        return json.loads(handle.read())
+
+
+def _stat(path: str, follow: bool = True) -> tuple[int, int, int, int] | None:
+    try:
+        info = os.stat(path) if follow else os.lstat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
+
+
+class _Recorded:
+    """An answer file's content, checked: ``ValueError`` or ``TypeError`` when it is not
+    what ``record`` writes."""
+
+    def __init__(self, data: object) -> None:
+        if type(data) is not list or len(data) != 6:
+            raise ValueError("not an answer")
+        self.situation, stats, presence, stdout, stderr, exit_code = data
+        if type(self.situation) is not list or type(stdout) is not str or type(stderr) is not str or type(exit_code) is not int or exit_code not in (0, 1, 2):
+            raise ValueError("not an answer")
+        self.stdout: str = stdout
+        self.stderr: str = stderr
+        self.exit: int = exit_code
+        # [paths, four integers per path (a size of -1: absent), whether each is a symbolic link's own stat]
+        if type(stats) is not list or len(stats) != 3:
+            raise ValueError("not an answer")
+        self.paths, self.numbers, self.links = stats
+        if not (_strings(self.paths) and type(self.numbers) is list and len(self.numbers) == 4 * len(self.paths) and {int}.issuperset(map(type, self.numbers))
+                and _strings(self.links)):
+            raise ValueError("not an answer")
+        # [paths, whether each exists, the paths asked about without following a final symbolic link]
+        if type(presence) is not list or len(presence) != 3 or not _strings(presence[0]) or type(presence[1]) is not list or len(presence[1]) != len(presence[0]):
+            raise ValueError("not an answer")
+        self.present, self.exists, self.lexical = presence
+        if not {bool}.issuperset(map(type, self.exists)) or not _strings(self.lexical):
+            raise ValueError("not an answer")
+
+    def unchanged(self) -> bool:
+        links = set(self.links)
+        numbers = iter(self.numbers)
+        for path, expected in zip(self.paths, zip(numbers, numbers, numbers, numbers)):
+            if (_stat(path, follow=path not in links) or (-1, 0, 0, 0)) != expected:
+                return False
+        lexical = set(self.lexical)
+        return all((os.path.lexists(path) if path in lexical else os.path.exists(path)) == exists for path, exists in zip(self.present, self.exists))
+
+
+def _strings(values: object) -> bool:
+    return type(values) is list and {str}.issuperset(map(type, values))
+
+
+class Record:
+    """What a run rested on, gathered as it goes: each path's stat (None: absent), with the
+    paths stat'ed without following a final symbolic link, and each path's presence, with
+    those asked about by ``os.path.lexists``."""
+
+    def __init__(self) -> None:
+        self.stats: dict[str, tuple[int, int, int, int] | None] = {}
+        self.links: set[str] = set()
+        self.present: dict[str, bool] = {}
+        self.lexical: set[str] = set()
+
+    def stat(self, path: str, follow: bool = True) -> None:
+        """Stat ``path`` now: before the run reads it, so that a change during the run shows."""
+        self.stats[path] = _stat(path, follow)
+        if not follow:
+            self.links.add(path)
+
+    def seen(self, stats: Mapping[str, tuple[int, int, int, int] | None]) -> None:
+        """Stats the run took itself (the walk's, the checked files')."""
+        for path, stat in stats.items():
+            self.stats.setdefault(path, (stat[0], stat[1], stat[2], stat[3]) if stat is not None else None)
+
+    def presence(self, path: str, value: bool, lexical: bool) -> None:
+        self.present[path] = value
+        if lexical:
+            self.lexical.add(path)
+
+    def write(self, argv: list[str], stdout: str, stderr: str, exit_code: int) -> None:
+        """Record the answer of ``argv`` (see ``replay``) in the working directory's cache,
+        unless a stat is too recent to vouch for its file; a failed write only costs the
+        next run its shortcut."""
+        import time
+
+        trusted_before = time.time_ns() - _RACY_NS
+        if any(stat is not None and max(stat[1], stat[2]) >= trusted_before for stat in self.stats.values()):
+            return
+        paths, present = sorted(self.stats), sorted(self.present)
+        numbers = [number for path in paths for number in (self.stats[path] or (-1, 0, 0, 0))]
+        _write([situation(argv), [paths, numbers, sorted(self.links)], [present, [self.present[path] for path in present], sorted(self.lexical)],
+                stdout, stderr, exit_code])
+
+
+def _write(data: object) -> None:
+    import json
+    import tempfile
+
+    if os.path.islink(CACHE_DIR) or not os.path.isdir(CACHE_DIR):
+        return
+    try:
+        handle = tempfile.NamedTemporaryFile(dir=CACHE_DIR, prefix=".tmp-", suffix=".json", delete=False)
+        try:
+            with handle:
+                handle.write(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+            os.replace(handle.name, os.path.join(CACHE_DIR, ANSWER))
+        except BaseException:
+            os.unlink(handle.name)
+            raise
+    except (OSError, UnicodeEncodeError):
+        pass
+
+
+def config_candidates(start: str) -> tuple[list[str], list[str]]:
+    """The configuration files whose stat, and the project markers whose presence, can
+    change the settings of a run started from the directory ``start``: each name in ``start``
+    and every directory above it (more than the search reads: a superset only costs a replay)."""
+    files: list[str] = []
+    markers: list[str] = []
+    directory = start
+    while True:
+        files.extend(os.path.join(directory, name) for name in CONFIG_NAMES)
+        markers.append(os.path.join(directory, ".git"))
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return files, markers
+        directory = parent
