@@ -28,12 +28,17 @@ def code_files() -> list[tuple[Path, Path]]:
 
 
 def _code_files() -> list[tuple[str, str]]:
-    import importlib.util
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # fastlint/
+    roots = {package}
+    # A wheel installs the rules in fastlint/rules/; an editable install maps ``fastlint.rules``
+    # to the checkout's rules/ through an import hook, which only importlib.util asks (its
+    # import costs a run the cache answers more than the rest of this digest).
+    if not os.path.isfile(os.path.join(package, "rules", "__init__.py")):
+        import importlib.util
 
-    roots = {os.path.dirname(os.path.dirname(os.path.realpath(__file__)))}  # fastlint/
-    rules = importlib.util.find_spec("fastlint.rules")  # finds it without running it
-    if rules is not None and rules.submodule_search_locations:
-        roots.update(os.path.realpath(location) for location in rules.submodule_search_locations)
+        rules = importlib.util.find_spec("fastlint.rules")  # finds it without running it
+        if rules is not None and rules.submodule_search_locations:
+            roots.update(os.path.realpath(location) for location in rules.submodule_search_locations)
     found: list[tuple[str, str]] = []
     for root in sorted(roots):
         for directory, folders, names in os.walk(root):
@@ -63,10 +68,10 @@ def code_digest() -> str:
 def libcst_version() -> str:
     """The installed libcst's version, read from its ``_version.py`` (importing
     ``importlib.metadata`` costs a warm run 10 ms); the metadata when that file is missing."""
-    import importlib.util
     import re
+    from importlib.machinery import PathFinder  # what importlib.util.find_spec asks for a top-level package, lighter to import
 
-    spec = importlib.util.find_spec("libcst")
+    spec = PathFinder.find_spec("libcst")
     if spec is None or spec.origin is None:
         return "none"
     try:
