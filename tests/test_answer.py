@@ -230,3 +230,24 @@ def test_the_answer_lives_in_the_cache_that_fastlint_clean_removes(command: Comm
     assert not path.exists()
     command.ran("check", ".")
 
+
+
+def test_a_closed_pipe_is_reported_as_the_command_reports_it(command: Command):
+    """The command catches a failed write as any error of the run: exit 2, one line on stderr."""
+    settle(command, "check", ".")
+
+    class ClosedPipe:
+        encoding = sys.stdout.encoding
+
+        def isatty(self) -> bool:
+            return False
+
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self) -> None:
+            pass
+
+    command.monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert answer.replay(["check", "."]) == 2
+    assert command.capsys.readouterr().err.endswith("fastlint: error: internal error: BrokenPipeError: [Errno 32] Broken pipe (set FASTLINT_DEBUG=1 for the traceback)\n")

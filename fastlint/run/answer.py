@@ -67,10 +67,15 @@ def replay(argv: list[str]) -> int | None:
     except (OSError, ValueError, TypeError, RecursionError):
         return None
     # In the order the command prints them: its warnings, then the report.
-    sys.stderr.write(recorded.stderr)
-    sys.stderr.flush()
-    sys.stdout.write(recorded.stdout)
-    sys.stdout.flush()
+    try:
+        sys.stderr.write(recorded.stderr)
+        sys.stderr.flush()
+        sys.stdout.write(recorded.stdout)
+        sys.stdout.flush()
+    except OSError as error:  # a closed pipe: reported as the command reports it
+        sys.stdout = open(os.devnull, "w")  # nothing more to flush at exit
+        sys.stderr.write(f"fastlint: error: internal error: {type(error).__name__}: {error} (set FASTLINT_DEBUG=1 for the traceback)\n")
+        return 2
     return recorded.exit
 
 
