@@ -11,10 +11,16 @@ class BlockingCallRule(Rule):
     """Shared check of FL101-FL106: each reports the blocking calls of its own code."""
 
     triggers = (b"async def",)
+    # The knowledge table's code of the calls reported, when not the rule's own.
+    entry_code: str | None = None
+    # Which code: only what the project serves (True), only async code that none of what
+    # it serves reaches (False), or both (None).
+    served: bool | None = None
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
+        code = self.entry_code or self.code
         for site in ctx.fact("blocking-calls", find_blocking_calls):
-            if site.entry.code != self.code:
+            if site.entry.code != code or (self.served is not None and site.served != self.served):
                 continue
             via = f", through nested `{site.nested}()`" if site.nested else ""
             hint = f"; use {site.entry.use_instead}" if site.entry.use_instead else ""

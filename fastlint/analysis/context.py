@@ -119,6 +119,15 @@ class ModuleContext:
         local = self._top_level_names.get(function) or self._caller_top_level(function)
         return local is not None and self.project.reach(self.module).get(local) == ONCE
 
+    def unserved(self, function: FunctionNode) -> bool:
+        """Whether the whole project is indexed, serves something, and none of what it
+        serves reaches ``function`` (``ProjectIndex.unserved``): never for a function
+        FastAPI runs per request, nor without a project index."""
+        if self.project is None or any(not role.once for role in self.model.roles_of(function)):
+            return False
+        local = self._top_level_names.get(function) or self._caller_top_level(function)
+        return local is not None and self.project.unserved(self.module, local)
+
     @cached_property
     def _top_level_names(self) -> dict[ast.AST, str]:
         """Module-level functions and methods by the local name summaries give them."""

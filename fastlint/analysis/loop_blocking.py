@@ -19,6 +19,7 @@ class BlockingSite:
     entry: BlockingCall
     name: str
     nested: str | None = None  # the nested ``def`` the call is in, which ``function`` calls
+    served: bool = True  # False: the whole project serves something, and none of it reaches ``function``
 
 
 def find_blocking_calls(ctx: ModuleContext) -> list[BlockingSite]:
@@ -28,12 +29,13 @@ def find_blocking_calls(ctx: ModuleContext) -> list[BlockingSite]:
             continue
         bodies: list[FunctionNode] = [function, *nested_calls(function)]
         found = [
-            BlockingSite(call, function, entry, name, body.name if body is not function else None)
+            (call, entry, name, body.name if body is not function else None)
             for body in bodies
             for call, entry, name in blocking_calls_of(body, ctx.inference, ctx.knowledge)
         ]
         if found and not ctx.reached_only_once(function):
-            sites += found
+            served = not ctx.unserved(function)
+            sites += [BlockingSite(call, function, entry, name, nested, served) for call, entry, name, nested in found]
     return sites
 
 

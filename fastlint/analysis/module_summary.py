@@ -108,7 +108,10 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             functions.append((node.name, node))
         elif isinstance(node, ast.ClassDef):
-            classes[node.name] = tuple(filter(None, (names.qualified_name(base) for base in node.bases)))
+            # ``BaseRepository[User]`` derives from ``BaseRepository``: a generic base's
+            # methods are the subclass's too.
+            bases = (base.value if isinstance(base, ast.Subscript) else base for base in node.bases)
+            classes[node.name] = tuple(filter(None, (names.qualified_name(base) for base in bases)))
             for item in node.body:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     owners[item] = node

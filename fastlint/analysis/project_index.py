@@ -45,6 +45,10 @@ MODULES = "<modules>"
 # without a model), and its digest changes far less often than the registry's.
 ORM_ANY = "<orm-any>"
 REACH = "<reach>:"
+# The most unrelated project classes (methods that override none of the others) a method
+# name may be defined by for a call of it on an object of unknown type to reach them all
+# while serving (``Reachability``).
+_BY_NAME_DEFINITIONS = 4
 
 
 def is_pseudo_module(name: str) -> bool:
@@ -116,6 +120,7 @@ class ProjectIndex:
         self._by_short_name: dict[str, list[str]] | None = None  # ORM model names by class name
         self._app_callers: dict[str, list[tuple[str, bool]]] | None = None  # app factory -> may its callers set docs
         self._reach: dict[str, dict[str, str]] | None = None
+        self._serves = False  # whether any served entry point is known (set with ``_reach``)
         # name -> (the module names it tried, ``_split``'s answer): asked ~100,000 times
         # on a large project, mostly for the same names.
         self._splits: dict[str, tuple[tuple[str, ...], tuple[ModuleSummary, list[str]] | None]] = {}
@@ -475,7 +480,7 @@ class ProjectIndex:
         reach = self._reachability()
         for module in list(self.modules):
             digests[ROLES + module] = value_digest(sorted(self._registrations().get(module, {}).items()))
-            digests[REACH + module] = value_digest(sorted(reach.get(module, {}).items()))
+            digests[REACH + module] = value_digest((self._serves, sorted(reach.get(module, {}).items())))
         return digests
 
     # -- app factories -----------------------------------------------------------------
@@ -501,6 +506,15 @@ class ProjectIndex:
         (``fastlint.analysis.reachability``)."""
         self._note((REACH + module,))
         return self._reachability().get(module, {})
+
+    def unserved(self, module: str, local: str) -> bool:
+        """Whether the whole project is indexed, serves something (a route, a dependency,
+        middleware...), and none of what it serves reaches ``module``'s function ``local``:
+        a library's public API, or the client SDK, workers and runners a framework ships
+        beside its server. Never for a partial index, which cannot tell."""
+        self._note((REACH + module,))
+        reach = self._reachability()
+        return self.complete and self._loader is None and self._serves and local not in reach.get(module, {})
 
     def _reachability(self) -> dict[str, dict[str, str]]:
         if self._loader is not None:
@@ -552,10 +566,21 @@ class ProjectIndex:
                     edges[name] = ((), (), ())
                 else:
                     summary = found[1]
-                    runs = tuple(filter(None, (function_named(call) for call in (*summary.calls, *summary.reaches))))
+                    calls = (*summary.calls, *summary.reaches)
+                    runs = tuple(filter(None, (function_named(call) for call in calls)))
                     spawns = tuple(filter(None, (function_named(call) for call in summary.spawns)))
-                    edges[name] = (runs, spawns, summary.unknown_methods)
+                    unknown = (*summary.unknown_methods, *filter(None, (project_attribute(call) for call in calls)))
+                    edges[name] = (runs, spawns, unknown)
             return edges[name]
+
+        def project_attribute(call: str) -> str | None:
+            # ``app.STORAGE.delete_profile()`` through a module-level proxy, or
+            # ``self.backend.fetch()`` on an attribute of unknown type: a project object the
+            # index cannot type, whose method may be any project method of that name.
+            if "." not in call or function_named(call) is not None:
+                return None
+            split = self._split(call)
+            return call.rpartition(".")[2] if split is not None and len(split[1]) > 1 else None
 
         overridden: dict[str, list[str]] = {}
 
@@ -581,8 +606,24 @@ class ProjectIndex:
                     found.append(own[0])
             return found
 
+        by_name: dict[str, list[str]] = {}
+
+        def served_by_name(short: str) -> list[str]:
+            # A name that many unrelated classes define (``run``, ``start``, ``wait``,
+            # ``__aexit__``) says nothing about which method an object of unknown type
+            # runs: on prefect, following them all made its client SDK, workers and
+            # runners "served" through its server's ``process.wait()``. Overrides of one
+            # base method count once.
+            if short not in by_name:
+                names = methods.get(short, [])
+                overriding = {override for name in names for override in overrides(name)}
+                unrelated = [name for name in names if name not in overriding]
+                by_name[short] = names if len(unrelated) <= _BY_NAME_DEFINITIONS else []
+            return by_name[short]
+
         functions = [f"{summary.module}.{local}" for summary in list(self.modules.values()) for local in summary.functions]
-        walk = Reachability(functions, served, once, edges_of, overrides, lambda short: methods.get(short, ()))
+        walk = Reachability(functions, served, once, edges_of, overrides, lambda short: methods.get(short, ()), served_by_name)
+        self._serves = bool(walk.served)
         result: dict[str, dict[str, str]] = {}
         for kind, names in ((SERVED, walk.served), (ONCE, walk.once)):
             for name in names:

@@ -144,8 +144,10 @@ class Reachability:
     """The served and once-only functions of a project, by canonical name.
 
     ``edges(name)`` gives (runs, spawns, unknown methods) of a function, already resolved
-    to canonical function names; ``methods(short)`` the project methods of that name;
-    ``overrides(name)`` the methods of project subclasses that override a method.
+    to canonical function names; ``methods(short)`` the project methods of that name, and
+    ``served_methods(short)`` those a call on an object of unknown type reaches while
+    serving (none for a name too many unrelated classes define); ``overrides(name)`` the
+    methods of project subclasses that override a method.
     """
 
     def __init__(
@@ -156,10 +158,12 @@ class Reachability:
         edges: Callable[[str], tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]],
         overrides: Callable[[str], Iterable[str]],
         methods: Callable[[str], Iterable[str]],
+        served_methods: Callable[[str], Iterable[str]] | None = None,
     ) -> None:
         self._edges = edges
         self._overrides = overrides
         self._methods = methods
+        self._served_methods = served_methods or methods
         once = set(once)
         once_reached, started = self._walk(once, by_name=False)
         # ``FastAPI(lifespan=lifespan)`` passes the lifespan on, but it is known to run once.
@@ -214,7 +218,7 @@ class Reachability:
             if by_name:
                 targets += spawns
                 for method in unknown:
-                    targets += self._methods(method)
+                    targets += self._served_methods(method)
             else:
                 started.update(spawns)
             for target in list(targets):
