@@ -251,3 +251,11 @@ def test_a_closed_pipe_is_reported_as_the_command_reports_it(command: Command):
     command.monkeypatch.setattr(sys, "stdout", ClosedPipe())
     assert answer.replay(["check", "."]) == 2
     assert command.capsys.readouterr().err.endswith("fastlint: error: internal error: BrokenPipeError: [Errno 32] Broken pipe (set FASTLINT_DEBUG=1 for the traceback)\n")
+
+
+def test_a_run_without_the_cache_does_not_read_the_record(command: Command, monkeypatch: pytest.MonkeyPatch):
+    answer_file(command)
+    opened: list[str] = []
+    monkeypatch.setattr(answer, "_read", lambda path: opened.append(path))
+    command.ran("check", "--no-cache", ".")
+    assert opened == []

@@ -34,9 +34,9 @@ CACHE_DIR = ".fastlint_cache"  # the default (``cache.CACHE_DIR``): a configured
 ANSWER = "answer.json"
 _FORMAT = 1
 _MAX_BYTES = 64 << 20
-# What the configuration search and the project root search look for in each directory.
+# The configuration files the search for one reads in each directory (the project root
+# search looks for them too, and for ``.git``).
 CONFIG_NAMES = ("fastlint.toml", "pyproject.toml")
-MARKERS = ("pyproject.toml", "fastlint.toml", ".git")
 # A stat this recent may not show a change made within the file system's timestamp
 # granularity (as ``discovery._RACY_NS``): such an answer is not recorded.
 _RACY_NS = 2_000_000_000
@@ -58,8 +58,8 @@ def situation(argv: list[str]) -> list[object]:
 def replay(argv: list[str]) -> int | None:
     """Print the recorded answer of ``argv`` and return its exit code, when everything it
     rests on is as recorded; else None (run the command)."""
-    if not argv or argv[0] != "check" or os.path.islink(CACHE_DIR):
-        return None
+    if not argv or argv[0] != "check" or "--no-cache" in argv or os.path.islink(CACHE_DIR):
+        return None  # (a run without the cache reads none of it, this record included)
     try:
         recorded = _Recorded(_read(os.path.join(CACHE_DIR, ANSWER)))
         if recorded.situation != situation(argv) or not recorded.unchanged():
@@ -113,7 +113,8 @@ class _Recorded:
         self.stdout: str = stdout
         self.stderr: str = stderr
         self.exit: int = exit_code
-        # [paths, four integers per path (a size of -1: absent), whether each is a symbolic link's own stat]
+        # [paths, four integers per path (a size of -1: absent), the paths whose own stat is
+        # recorded rather than that of the file a symbolic link there leads to]
         if type(stats) is not list or len(stats) != 3:
             raise ValueError("not an answer")
         self.paths, self.numbers, self.links = stats
