@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from projects import check_paths, write_files
 
+import fastlint.run.engine
 import fastlint.run.parsing
 from fastlint.analysis.module_summary import FunctionSummary, ModuleSummary
 from fastlint.cli import main
@@ -79,16 +80,25 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
 def test_a_warm_run_parses_nothing_and_reports_the_same(project: Project):
     cold = project.check()
     assert lines(cold) == [(10, "FL107")]
-    assert project.parsed == Counter({"app/__init__.py": 1, "app/other.py": 1, "app/rates.py": 1, "app/routes.py": 2})
+    assert project.parsed == Counter({"app/__init__.py": 1, "app/other.py": 1, "app/rates.py": 1, "app/routes.py": 1})
     warm = project.check()
     assert project.parsed == Counter()
     assert warm.findings == cold.findings
     assert warm.sources == cold.sources
 
 
-def test_pass_1_checks_the_files_that_rest_on_no_other_module_and_pass_2_the_others(project: Project):
+def test_pass_2_checks_the_trees_pass_1_kept(project: Project):
+    # routes.py's finding comes from app.rates, which pass 1 summarised after or before
+    # it: its tree waits for the whole index, and no file is parsed twice.
+    assert lines(project.check(tuple(FILES), cache=False)) == [(10, "FL107")]
+    assert project.parsed == Counter({"app/__init__.py": 1, "app/other.py": 1, "app/rates.py": 1, "app/routes.py": 1})
+    assert not fastlint.run.engine._kept  # released, including those of files not checked
+
+
+def test_beyond_the_tree_budget_pass_1_checks_the_files_that_rest_on_no_other_module(project: Project, monkeypatch: pytest.MonkeyPatch):
     # routes.py's finding comes from app.rates: checked against its own summary alone it
     # would be missing, so that file is parsed again and checked against the whole index.
+    monkeypatch.setattr(fastlint.run.engine, "_TREE_BUDGET", 0)
     assert lines(project.check(tuple(FILES), cache=False)) == [(10, "FL107")]
     assert project.parsed == Counter({"app/__init__.py": 1, "app/other.py": 1, "app/rates.py": 1, "app/routes.py": 2})
 
@@ -110,7 +120,7 @@ def test_a_summary_unchanged_by_an_edit_is_written_with_the_next_write(project: 
     project.check()  # new files: written, with the two summaries put off
     project.write("app/routes.py", FILES["app/routes.py"] + "\n        # changes no fact either\n")
     assert lines(project.check()) == [(10, "FL107")]
-    assert project.parsed == Counter({"app/routes.py": 2})
+    assert project.parsed == Counter({"app/routes.py": 1})  # summarised and checked on one tree
 
 
 def test_one_changed_file_is_the_only_summary_recomputed(project: Project):

@@ -127,3 +127,68 @@ def test_an_interrupt_held_back_is_delivered_when_the_block_ends():
         assert signal.SIGINT in signal.sigpending()  # held back, not lost
         reached = True  # not reached if it were delivered at once
     assert reached
+
+
+ROUTES = """
+import time
+
+from fastapi import APIRouter
+
+from app import helpers_{n}
+
+router = APIRouter()
+
+
+@router.get("/rates/{n}")
+async def rates_{n}():
+    return helpers_{n}.fetch_{n}("https://example.com/{n}")
+
+
+@router.get("/wait/{n}")
+async def wait_{n}():
+    time.sleep(1)
+"""
+HELPERS = "import requests\n\n\ndef fetch_{n}(url):\n    return requests.get(url, timeout=5)\n"
+
+
+def test_workers_check_each_file_on_the_tree_they_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Both passes run in the same workers: each file is parsed once, by the worker that
+    checks it, and the findings are those of one process, or of workers that keep no tree."""
+    import dataclasses
+
+    import fastlint.run.engine
+    import fastlint.run.parsing
+    from fastlint.run.config import resolve_selection
+    from fastlint.run.engine import CheckPlan, check_files
+    from fastlint.run.registry import known_codes
+    from fastlint.settings import Settings
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("", encoding="utf-8")
+    for n in range(40):
+        (tmp_path / "app" / f"routes_{n}.py").write_text(ROUTES.replace("{n}", str(n)), encoding="utf-8")
+        (tmp_path / "app" / f"helpers_{n}.py").write_text(HELPERS.replace("{n}", str(n)), encoding="utf-8")
+    log = tmp_path / "parsed.log"
+    original = fastlint.run.parsing.parse_module
+
+    def logged(source):  # type: ignore[no-untyped-def]
+        with log.open("a", encoding="utf-8") as out:  # one short line per write: appends do not interleave
+            out.write(f"{Path(source.path).name}\n")
+        return original(source)
+
+    monkeypatch.setattr(fastlint.run.parsing, "parse_module", logged)
+    settings = dataclasses.replace(Settings(project_root=tmp_path), cache=False)
+    plan = CheckPlan(settings, resolve_selection(settings, known_codes())[0])
+    paths = sorted((tmp_path / "app").glob("*.py"))
+
+    def check(jobs: int) -> list[tuple[str, int, str]]:
+        log.unlink(missing_ok=True)
+        return [(Path(f.path).name, f.start.line, f.code) for f in check_files(paths, plan, jobs=jobs).findings]
+
+    in_workers = check(2)
+    assert sorted(log.read_text(encoding="utf-8").split()) == sorted(path.name for path in paths)
+    assert ("routes_7.py", 13, "FL107") in in_workers and ("routes_7.py", 18, "FL102") in in_workers
+    assert len(in_workers) == 80
+    assert check(1) == in_workers
+    monkeypatch.setattr(fastlint.run.engine, "_TREE_BUDGET", 0)  # pass 2's workers forked with the index
+    assert check(2) == in_workers

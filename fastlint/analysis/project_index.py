@@ -125,6 +125,14 @@ class ProjectIndex:
         # on a large project, mostly for the same names.
         self._splits: dict[str, tuple[tuple[str, ...], tuple[ModuleSummary, list[str]] | None]] = {}
 
+    def __getstate__(self) -> dict[str, object]:
+        """What a worker process gets (the engine sends the index to the workers that kept
+        pass 1's trees): the summaries and the answers about the whole project computed so
+        far, not the caches by name, which each process fills as it asks."""
+        if self._loader is not None or self._stack:
+            raise TypeError("only a complete index, outside a recording, is sent to another process")
+        return {**vars(self), "_memo": {}, "_splits": {}}
+
     # -- names -------------------------------------------------------------------------
 
     def _split(self, name: str) -> tuple[ModuleSummary, list[str]] | None:

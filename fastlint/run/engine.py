@@ -21,7 +21,7 @@ from fastlint.source import SourceError, SourceFile, decode_source, read_source
 
 if TYPE_CHECKING:
     import ast
-    from concurrent.futures import Executor
+    from concurrent.futures import Executor, Future
 
     from fastlint.analysis.module_summary import ModuleSummary
     from fastlint.analysis.project_index import ProjectIndex
@@ -299,10 +299,11 @@ def _init_worker(plan: CheckPlan, project: ProjectIndex | None = None) -> None:
     gc.freeze()
 
 
-def _check_in_worker(task: tuple[Path, bytes | None]) -> FileResult:
-    assert _worker is not None
-    _collect_now_and_then()
-    return _sendable(_worker.check_file(*task))
+def _adopt_index(plan: CheckPlan, index: bytes) -> None:
+    """Pass 2 in a worker of pass 1: the index the parent built, pickled."""
+    import pickle
+
+    _init_worker(plan, pickle.loads(index))
 
 
 def _sendable(result: FileResult) -> FileResult:
@@ -336,6 +337,7 @@ def check_files(
     try:
         return _check_files(paths, plan, jobs, progress, project_files, closure)
     finally:
+        _drop_kept()
         if was_enabled:
             gc.enable()
 
@@ -353,34 +355,38 @@ def _check_files(
     if cache is not None and reused is not None:
         return _warm_run(paths, plan, reused, cache, files)
     closure_of = [_key(path) for path in paths] if closure and (cache is None or not cache.has_summaries()) else None
-    # Pass 1 also checks the files to check against their own summary alone; such a result
-    # stands when the whole index has the same digest for every name it consulted.
-    speculated: dict[str, Speculation] = {}
     to_check = frozenset(_key(path) for path in paths if unreported_path(plan.settings, path) is None) if closure_of is None else frozenset()
-    project = build_index(files, plan.settings, cache, progress, closure_of, (plan, to_check, speculated))
-    if not project.complete:
-        return _partial_run(paths, plan, jobs, progress, project, cache, files)
-    results: list[FileResult] = []
-    settled: list[FileResult] = []
-    quiet: list[FileResult] = []
-    pending: list[tuple[Path, bytes | None]] = []
-    for path in paths:
-        file = files.get(_key(path))
-        cached = cache.findings(_key(path), file.content, file.module, project.digests) if cache and file else None
-        if cached is not None:
-            results.append(FileResult(str(path), list(cached), text=_text(path, file.data) if cached and file else None))
-        elif _key(path) in project.parsed_files and unreported_path(plan.settings, path) is not None:
-            # Test and tooling code that pass 1 parsed has nothing to report: not even parsed again.
-            quiet.append(FileResult(str(path), parsed=True))
-        elif _key(path) in speculated and speculated[_key(path)].holds(project):
-            settled.append(speculated[_key(path)].result)
-        else:
-            # Each file is read once: pass 2 checks the bytes that pass 1 summarised and the cache keys.
-            pending.append((path, file.data if file is not None else None))
-    fingerprints = _fingerprints(files)  # a file read only now may have changed since its stat
-    stats = {key: file.stat for key, file in files.items() if file.stat is not None}
-    del files, speculated
-    fresh = [*quiet, *_check(pending, plan, project, jobs, progress, settled)]
+    with contextlib.ExitStack() as stack:
+        # One set of workers for both passes: pass 1 keeps trees of the files to check in
+        # them, or checks those files against their own summary alone (a result that stands
+        # when the whole index has the same digest for every name it consulted).
+        ahead = Ahead(plan, to_check, _Workers(jobs or os.cpu_count() or 1, stack))
+        project = build_index(files, plan.settings, cache, progress, closure_of, ahead)
+        if not project.complete:
+            return _partial_run(paths, plan, jobs, progress, project, cache, files)
+        results: list[FileResult] = []
+        settled: list[FileResult] = []
+        quiet: list[FileResult] = []
+        pending: list[tuple[Path, bytes | None]] = []
+        speculated = ahead.speculated
+        for path in paths:
+            file = files.get(_key(path))
+            cached = cache.findings(_key(path), file.content, file.module, project.digests) if cache and file else None
+            if cached is not None:
+                results.append(FileResult(str(path), list(cached), text=_text(path, file.data) if cached and file else None))
+            elif _key(path) in project.parsed_files and unreported_path(plan.settings, path) is not None:
+                # Test and tooling code that pass 1 parsed has nothing to report: not even parsed again.
+                quiet.append(FileResult(str(path), parsed=True))
+            elif _key(path) in speculated and speculated[_key(path)].holds(project):
+                settled.append(speculated[_key(path)].result)
+            else:
+                # Each file is read once: pass 2 checks the bytes that pass 1 summarised and the cache keys.
+                pending.append((path, file.data if file is not None else None))
+        fingerprints = _fingerprints(files)  # a file read only now may have changed since its stat
+        stats = {key: file.stat for key, file in files.items() if file.stat is not None}
+        del files, speculated  # what pass 2 does not need is freed before it
+        ahead.speculated = {}
+        fresh = [*quiet, *_check(pending, plan, project, jobs, progress, settled, ahead)]
     for result in fresh:
         module = fingerprints.get(_key(Path(result.path)))
         if cache is not None and module is not None:
@@ -436,22 +442,63 @@ def _warm_run(paths: Sequence[Path], plan: CheckPlan, reused: list[list[Finding]
 
 def _check(
     tasks: Sequence[tuple[Path, bytes | None]], plan: CheckPlan, project: ProjectIndex, jobs: int | None, progress: ProgressCallback,
-    settled: Sequence[FileResult] = (),
+    settled: Sequence[FileResult] = (), ahead: Ahead | None = None,
 ) -> list[FileResult]:
-    """Pass 2 over ``tasks``; ``settled`` are the files pass 1 checked (counted as done)."""
-    jobs = jobs or os.cpu_count() or 1
+    """Pass 2 over ``tasks``; ``settled`` are the files pass 1 checked (counted as done).
+    A file whose tree pass 1 kept is checked by the process that holds it."""
     total = len(tasks) + len(settled)
     sizes = [len(task[1]) if task[1] is not None else 0 for task in tasks]
-    if jobs > 1 and _pays_for_pool(sizes):
-        _begin("checking", total)
-        with _pool(jobs, _init_worker, (plan, project)) as pool:
-            with _interrupts_deferred():  # the workers are forked here
-                results = _map_largest_first(pool, _check_in_worker, tasks, sizes)
-            return _counted((result for _, result in results), "checking", total, progress, settled)
+    holders = [ahead.held.get(_key(task[0]), -1) for task in tasks] if ahead is not None else [-1] * len(tasks)
+    with contextlib.ExitStack() as stack:
+        workers: _Workers | None = ahead.workers if ahead is not None else None
+        if workers is None:
+            workers = _Workers(jobs or os.cpu_count() or 1, stack)
+        prelude = None
+        if workers.started and any(holder >= 0 for holder in holders):
+            # The workers of pass 1 hold trees: they get the index (its summaries and the
+            # answers about the whole project computed so far), about a tenth of a second.
+            import pickle
+
+            prelude = functools.partial(_adopt_index, plan, pickle.dumps(project, protocol=pickle.HIGHEST_PROTOCOL))
+        elif workers.jobs > 1 and _pays_for_pool(sizes):
+            # Fresh workers share the index with this process (forked with it) instead of
+            # each holding a copy, and pass 1's workers give their memory back first.
+            workers.stop()
+            workers.start(_init_worker, (plan, project))
+        else:
+            workers = None
+        if workers is not None:
+            _begin("checking", total)
+            groups: dict[int | None, list[int]] = {}
+            for i, holder in enumerate(holders):
+                groups.setdefault(holder if holder >= 0 else None, []).append(i)
+            chunks = [(holder, [indices[j] for j in chunk]) for holder, indices in groups.items() for chunk in _chunks([sizes[i] for i in indices])]
+            checked = workers.run(_each_checked, [(holder, [tasks[i] for i in chunk]) for holder, chunk in chunks], prelude)
+            stream = ((i, result) for c, _, found in checked for i, result in zip(chunks[c][1], found))
+            done = _counted(stream, "checking", total, progress, [(-1, result) for result in settled])
+            results: list[FileResult | None] = [None] * len(tasks)
+            for i, result in done:
+                if i >= 0:
+                    results[i] = result
+            return [*settled, *(result for result in results if result is not None)]
     if not tasks:
         return _counted((), "checking", total, progress, settled)
     checker = Checker(plan, project)
-    return _counted((checker.check_file(*task) for task in tasks), "checking", total, progress, settled)
+    return _counted((_check_task(checker, task) for task in tasks), "checking", total, progress, settled)
+
+
+def _check_task(checker: Checker, task: tuple[Path, bytes | None]) -> FileResult:
+    """Pass 2 for one file, on the tree pass 1 kept when this process holds it."""
+    from fastlint.analysis.syntax import release
+
+    path, data = task
+    kept = _kept.pop(_key(path), None)
+    if kept is None:
+        return checker.check_file(path, data)
+    try:
+        return checker.check_source(*kept)
+    finally:
+        release(kept[1])
 
 
 def _pays_for_pool(sizes: Sequence[int]) -> bool:
@@ -459,12 +506,11 @@ def _pays_for_pool(sizes: Sequence[int]) -> bool:
     return len(sizes) >= _PARALLEL_THRESHOLD or (len(sizes) > 1 and sum(sizes) >= _PARALLEL_BYTES)
 
 
-def _map_largest_first(pool: Executor, function: Callable[[_A], _T], tasks: Sequence[_A], sizes: Sequence[int]) -> Iterator[tuple[int, _T]]:
-    """(index in ``tasks``, ``function(task)``) for each task, over the pool, as they come.
-    The largest files go first, alone or in small chunks, so that the last chunks are small
-    and the workers end together."""
-    order = sorted(range(len(tasks)), key=sizes.__getitem__, reverse=True)
-    chunks: list[list[int]] = [[]]
+def _chunks(sizes: Sequence[int]) -> list[list[int]]:
+    """Indices into ``sizes``, in chunks: the largest files go first, alone or in small
+    chunks, so that the last chunks are small and the workers end together."""
+    order = sorted(range(len(sizes)), key=sizes.__getitem__, reverse=True)
+    chunks: list[list[int]] = [[]] if order else []
     weight = 0
     for i in order:
         if len(chunks[-1]) >= _CHUNK_FILES or weight >= _CHUNK_BYTES:
@@ -472,13 +518,90 @@ def _map_largest_first(pool: Executor, function: Callable[[_A], _T], tasks: Sequ
             weight = 0
         chunks[-1].append(i)
         weight += sizes[i]
-    # Submitted now (the pool forks its workers here, inside the caller's block), read lazily.
-    done = pool.map(functools.partial(_each, function), [[tasks[i] for i in chunk] for chunk in chunks])
-    return ((i, result) for chunk, found in zip(chunks, done) for i, result in zip(chunk, found))
+    return chunks
 
 
-def _each(function: Callable[[_A], _T], chunk: list[_A]) -> list[_T]:
-    return [function(task) for task in chunk]
+class _Workers:
+    """The worker processes of one run, each a pool of one process, so that work can go to
+    a given worker: pass 1 hands each chunk to whichever worker is free, and pass 2 checks a
+    file whose tree pass 1 kept in the worker that holds it. They are forked when a pass
+    first pays for them, and both passes use them."""
+
+    # Chunks submitted to a worker ahead of its results, so that it never waits for the next.
+    _AHEAD = 2
+
+    def __init__(self, jobs: int, stack: contextlib.ExitStack) -> None:
+        self.jobs = jobs
+        self._stack = stack.enter_context(contextlib.ExitStack())
+        self.pools: list[Executor] = []
+
+    @property
+    def started(self) -> bool:
+        return bool(self.pools)
+
+    def start(self, initializer: Callable[..., None], initargs: tuple[object, ...]) -> None:
+        self.pools = [self._stack.enter_context(_pool(1, initializer, initargs)) for _ in range(self.jobs)]
+
+    def stop(self) -> None:
+        """End the workers (they finish what they were given)."""
+        self._stack.close()
+        self.pools = []
+
+    def run(
+        self, function: Callable[[_A], _T], chunks: Sequence[tuple[int | None, _A]], prelude: Callable[[], None] | None = None
+    ) -> Iterator[tuple[int, int, _T]]:
+        """(index in ``chunks``, worker, ``function(chunk)``) for each chunk, as they come.
+        A chunk routed to a worker (an int) goes to it, the others (None) to whichever is
+        free; a worker with nothing left takes the last chunk routed to another (whose
+        tree it then parses again) rather than wait. ``prelude`` runs first on each."""
+        from collections import deque
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        own: list[deque[int]] = [deque() for _ in self.pools]
+        shared: deque[int] = deque()
+        for i, (worker, _) in enumerate(chunks):
+            (shared if worker is None else own[worker]).append(i)
+        in_flight: dict[Future[object], tuple[int | None, int]] = {}
+        queued = [0] * len(self.pools)
+
+        def feed(worker: int) -> None:
+            while queued[worker] < self._AHEAD:
+                if own[worker]:
+                    i = own[worker].popleft()
+                elif shared:
+                    i = shared.popleft()
+                else:
+                    longest = max(own, key=len)
+                    if len(longest) < 2:
+                        return
+                    i = longest.pop()
+                in_flight[self.pools[worker].submit(function, chunks[i][1])] = (i, worker)
+                queued[worker] += 1
+
+        with _interrupts_deferred():  # the workers are forked on their first task
+            for worker, pool in enumerate(self.pools):
+                if prelude is not None:
+                    in_flight[pool.submit(prelude)] = (None, worker)
+                feed(worker)
+        while in_flight:
+            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            for future in done:
+                index, worker = in_flight.pop(future)
+                result = future.result()
+                if index is None:
+                    continue
+                queued[worker] -= 1
+                feed(worker)
+                yield index, worker, result  # type: ignore[misc]  # a chunk's future holds function's result
+
+
+def _each_checked(chunk: list[tuple[Path, bytes | None]]) -> list[FileResult]:
+    assert _worker is not None
+    found = []
+    for task in chunk:
+        _collect_now_and_then()
+        found.append(_sendable(_check_task(_worker, task)))
+    return found
 
 
 # What the run is doing, for the message of an interrupted run (``fastlint: interrupted ...``).
@@ -617,6 +740,13 @@ class ReadFile:
         self._data = data
 
     @property
+    def size(self) -> int:
+        """The size in bytes, without reading the file when its stat is known."""
+        if self._data is None and self.stat is not None:
+            return self.stat[0]
+        return len(self.data)
+
+    @property
     def data(self) -> bytes:
         if self._data is None:
             from fastlint.digests import digest
@@ -682,7 +812,7 @@ def build_index(
     cache: Cache | None,
     progress: ProgressCallback = no_progress,
     closure_of: Sequence[str] | None = None,
-    speculate: tuple[CheckPlan, frozenset[str], dict[str, Speculation]] | None = None,
+    ahead: Ahead | None = None,
 ) -> ProjectIndex:
     """Pass 1: a summary of every file (from the cache when its bytes are unchanged).
 
@@ -693,8 +823,8 @@ def build_index(
     module may add (roles given elsewhere, the ORM registry, ``request.state``, capacity)
     may be missing.
 
-    With ``speculate`` (the plan, keys of the files to check, and a dict to fill), pass 1
-    checks those files too on the way (see ``Speculation``)."""
+    With ``ahead``, pass 1 keeps the trees of the files pass 2 checks, or checks them
+    against their own summary (see ``Ahead``)."""
     from fastlint.analysis.module_names import module_aliases
     from fastlint.analysis.project_index import ProjectIndex, alias_digests
     from fastlint.knowledge.tables import Knowledge
@@ -702,7 +832,7 @@ def build_index(
     knowledge = Knowledge.from_settings(settings)
     aliases = module_aliases(((key, file.module, file.is_package) for key, file in files.items()), settings.project_root)
     if closure_of is None:
-        entries = _summary_entries(list(files), files, settings, cache, progress, speculate, aliases)
+        entries = _summary_entries(list(files), files, settings, cache, progress, ahead, aliases)
         loader = None
     else:
         entries = _summary_entries([key for key in dict.fromkeys(closure_of) if key in files], files, settings, cache, progress)
@@ -798,7 +928,7 @@ def _summary_entries(
     settings: Settings,
     cache: Cache | None,
     progress: ProgressCallback,
-    speculate: tuple[CheckPlan, frozenset[str], dict[str, Speculation]] | None = None,
+    ahead: Ahead | None = None,
     aliases: Mapping[str, str] | None = None,
 ) -> dict[str, CachedSummary]:
     """The summaries of ``keys`` (a file that does not parse has none); ``aliases``: the
@@ -814,18 +944,23 @@ def _summary_entries(
             missing.append(file)
         else:
             entries[key] = entry
-    plan, checked, speculated = speculate if speculate is not None and speculate[1] else (None, frozenset(), {})
-    modules = frozenset([*(file.module for file in files.values()), *(aliases or ())]) if plan is not None else frozenset()
-    orm = plan is not None and (any(entry.summary.models for entry in entries.values()) or any(_maps_classes(file.data) for file in missing))
-    for file, (summary, digest, speculation) in zip(missing, _summaries(missing, settings, progress, plan, checked, modules, orm)):
+    if ahead is not None and ahead.to_check:
+        ahead.modules = frozenset([*(file.module for file in files.values()), *(aliases or ())])
+        ahead.project_bytes = sum(file.size for file in files.values())
+        ahead.orm = any(entry.summary.models for entry in entries.values()) or any(_maps_classes(file.data) for file in missing)
+    for file, (summary, digest, speculation, holder) in zip(missing, _summaries(missing, settings, progress, ahead)):
         if summary is None:
             continue
         entry = CachedSummary(file.content, file.module, summary, digest)
         if cache is not None:
             cache.put_summary(_key(file.path), entry)
         entries[_key(file.path)] = entry
+        if ahead is None:
+            continue
         if speculation is not None:
-            speculated[_key(file.path)] = speculation
+            ahead.speculated[_key(file.path)] = speculation
+        if holder is not None:
+            ahead.held[_key(file.path)] = holder
     return entries
 
 
@@ -842,58 +977,76 @@ class Speculation(NamedTuple):
         return all(index.digests.get(name) == digest for name, digest in self.rests_on.items())
 
 
-_Summarized = tuple["ModuleSummary | None", str, "Speculation | None"]
+# A summary, its digest, the check made on the way (``Speculation``), and which process
+# kept the tree for pass 2 (the worker's number, -1 for this process; None: not kept).
+_Summarized = tuple["ModuleSummary | None", str, "Speculation | None", "int | None"]
 
 
-def _summaries(
-    missing: list[ReadFile],
-    settings: Settings,
-    progress: ProgressCallback,
-    plan: CheckPlan | None = None,
-    speculate: frozenset[str] = frozenset(),
-    modules: frozenset[str] = frozenset(),
-    orm: bool = False,
-) -> list[_Summarized]:
+@dataclass(eq=False, repr=False)
+class Ahead:
+    """What pass 1 does for pass 2 on the way, for the files pass 2 will check (``to_check``,
+    keys): it keeps their trees, within ``_TREE_BUDGET``, in the process that parsed them
+    (``held``: key -> worker, -1 for this process), and checks the others against their own
+    summary alone (``speculated``). ``workers`` serve both passes."""
+
+    plan: CheckPlan
+    to_check: frozenset[str]
+    workers: _Workers | None = None
+    modules: frozenset[str] = frozenset()  # every module of the project (see ``OwnIndex``)
+    project_bytes: int = 0
+    orm: bool = False  # whether other modules likely map classes (see ``OwnIndex``)
+    speculated: dict[str, Speculation] = field(default_factory=dict)
+    held: dict[str, int] = field(default_factory=dict)
+
+
+def _summaries(missing: list[ReadFile], settings: Settings, progress: ProgressCallback, ahead: Ahead | None = None) -> list[_Summarized]:
     """Summaries (and their digests) of the files the cache could not answer, over all
-    cores when they are many; with ``plan``, the files of ``speculate`` (keys) checked too,
-    unless the check asks about another of the project's ``modules``.
+    cores when they are many; with ``ahead``, what pass 1 does for pass 2 on the way.
 
     Workers get the bytes that were hashed, so a file edited meanwhile is never cached
     under the digest of its old content.
     """
-    jobs = os.cpu_count() or 1
     limit = settings.max_file_size if settings.max_file_size > 0 else None
+    to_check = ahead.to_check if ahead is not None else frozenset()
     # A file above max-file-size gets no summary (pass 2 reports it as not analysed).
     tasks = [
-        (file.path, file.data if limit is None or len(file.data) <= limit else None, file.module, file.is_package, _key(file.path) in speculate)
+        (file.path, file.data if limit is None or len(file.data) <= limit else None, file.module, file.is_package, _key(file.path) in to_check)
         for file in missing
     ]
     sizes = [len(task[1] or b"") for task in tasks]
-    if jobs > 1 and _pays_for_pool(sizes):
-        if plan is not None:
-            from fastlint.run.registry import all_rules
+    plan = ahead.plan if ahead is not None and to_check else None
+    budget = _tree_budget(ahead.project_bytes) if plan is not None and ahead is not None else 0
+    initargs = (settings, plan, ahead.modules, ahead.orm, budget) if plan is not None and ahead is not None else (settings,)
+    with contextlib.ExitStack() as stack:
+        workers = ahead.workers if ahead is not None and ahead.workers is not None else _Workers(os.cpu_count() or 1, stack)
+        if workers.jobs > 1 and _pays_for_pool(sizes):
+            if plan is not None:
+                from fastlint.run.registry import all_rules
 
-            all_rules()  # imported once, here: the workers of both passes are forked from this process
-            _load_fix_library()
-        _begin("indexing", len(tasks))
-        with _pool(jobs, _init_summarizer_in_pool, (settings, plan, modules, orm)) as pool:
-            with _interrupts_deferred():  # the workers are forked here
-                summarized = _map_largest_first(pool, _summarize_in_worker, tasks, sizes)
-            done = _counted(summarized, "indexing", len(tasks), progress)
-        results: list[_Summarized] = [(None, "", None)] * len(tasks)
-        for i, result in done:
-            results[i] = result
-        return results
-    _init_summarizer(settings, plan, modules, orm)
+                all_rules()  # imported once, here: the workers of both passes are forked from this process
+                if not budget:
+                    _load_fix_library()
+            _begin("indexing", len(tasks))
+            workers.start(_init_summarizer_in_pool, initargs)
+            order = _chunks(sizes)
+            chunks = [(None, [tasks[i] for i in chunk]) for chunk in order]
+            summarized = ((i, worker, result) for c, worker, found in workers.run(_each_summarized, chunks) for i, result in zip(order[c], found))
+            done = _counted(((i, _held_by(result, worker)) for i, worker, result in summarized), "indexing", len(tasks), progress)
+            results: list[_Summarized] = [(None, "", None, None)] * len(tasks)
+            for i, result in done:
+                results[i] = result
+            return results
+    _init_summarizer(*initargs)
     return _counted((_summarize_in_worker(task) for task in tasks), "indexing", len(tasks), progress)
 
 
-def _load_fix_library() -> None:
-    """libcst, which the rules' fixes build on, imported before the workers are forked: a
-    process takes 0.2 s to import it, and each worker of both passes did (four imports)
-    on any project with a fixable finding."""
-    with contextlib.suppress(ImportError):
-        import libcst  # noqa: F401
+def _held_by(result: _Summarized, worker: int) -> _Summarized:
+    """``result`` from ``worker``: a tree kept there is held by that worker."""
+    return result if result[3] is None else (*result[:3], worker)
+
+
+def _each_summarized(chunk: list[tuple[Path, bytes | None, str, bool, bool]]) -> list[_Summarized]:
+    return [_summarize_in_worker(task) for task in chunk]
 
 
 _summary_knowledge: Knowledge | None = None
@@ -909,17 +1062,17 @@ def _maps_classes(data: bytes) -> bool:
     return any(marker in data for marker in _ORM_MARKERS) or (b"table=True" in data and b"SQLModel" in data)
 
 
-def _init_summarizer(settings: Settings, plan: CheckPlan | None = None, modules: frozenset[str] = frozenset(), orm: bool = False) -> None:
+def _init_summarizer(settings: Settings, plan: CheckPlan | None = None, modules: frozenset[str] = frozenset(), orm: bool = False, budget: int = 0) -> None:
     from fastlint.knowledge.tables import Knowledge
 
-    global _summary_knowledge, _speculator, _project_modules, _orm_elsewhere
+    global _summary_knowledge, _speculator, _project_modules, _orm_elsewhere, _kept_budget
     _summary_knowledge = Knowledge.from_settings(settings)
     _speculator = Checker(plan) if plan is not None else None
-    _project_modules, _orm_elsewhere = modules, orm
+    _project_modules, _orm_elsewhere, _kept_budget = modules, orm, budget
 
 
-def _init_summarizer_in_pool(settings: Settings, plan: CheckPlan | None = None, modules: frozenset[str] = frozenset(), orm: bool = False) -> None:
-    _init_summarizer(settings, plan, modules, orm)
+def _init_summarizer_in_pool(settings: Settings, plan: CheckPlan | None = None, modules: frozenset[str] = frozenset(), orm: bool = False, budget: int = 0) -> None:
+    _init_summarizer(settings, plan, modules, orm, budget)
     gc.freeze()
 
 
@@ -929,24 +1082,76 @@ def _summarize_in_worker(task: tuple[Path, bytes | None, str, bool, bool]) -> _S
     from fastlint.run.cache import summary_digest
     from fastlint.run.parsing import ParseError, parse_module
 
-    path, data, module, is_package, speculate = task
+    path, data, module, is_package, to_check = task
     assert _summary_knowledge is not None
     _collect_now_and_then()
     if data is None:
-        return None, "", None
+        return None, "", None, None
     try:
         source = decode_source(path, data)
         tree = parse_module(source)
         summary = summarize(tree, module, is_package, _summary_knowledge)
     except (SourceError, ParseError, RecursionError, MemoryError):
-        return None, "", None  # pass 2 reports the file
+        return None, "", None, None  # pass 2 reports the file
+    kept = False
     try:
         digest = summary_digest(summary)
-        if not speculate or _speculator is None:
-            return summary, digest, None
-        return summary, digest, _speculate(_speculator, source, tree, summary, digest)
+        if not to_check or _speculator is None:
+            return summary, digest, None, None
+        kept = _keep(source, tree)
+        if kept:
+            return summary, digest, None, -1
+        return summary, digest, _speculate(_speculator, source, tree, summary, digest), None
     finally:
+        if not kept:
+            release(tree)
+
+
+# Pass 1 keeps the trees of the files pass 2 checks, up to this many bytes of their source
+# per process, so that pass 2 neither parses them again nor redoes what the analysis keeps
+# on them (names, walks): on airflow and prefect that was a quarter of the work. A tree
+# with those caches takes about 30 times its source's bytes, and each worker that holds
+# trees gets a copy of the index (1.5 to 2 times the project's source): in a project of
+# more than _KEEP_UP_TO bytes no tree is kept, and pass 2's workers are forked with the
+# index instead, sharing it (litellm, 18 MB: 285 MiB against 220).
+_TREE_BUDGET = 1_500_000
+_KEEP_UP_TO = 10_000_000
+_kept: dict[str, tuple[SourceFile, ast.Module]] = {}
+_kept_bytes = 0
+_kept_budget = 0
+
+
+def _tree_budget(project_bytes: int) -> int:
+    return _TREE_BUDGET if project_bytes <= _KEEP_UP_TO else 0
+
+
+def _keep(source: SourceFile, tree: ast.Module) -> bool:
+    global _kept_bytes
+    if not _kept_budget or _kept_bytes + len(source.data) > _kept_budget:
+        return False
+    _kept[_key(source.path)] = (source, tree)
+    _kept_bytes += len(source.data)
+    return True
+
+
+def _drop_kept() -> None:
+    """Release the trees pass 2 did not take (findings from the cache, an error)."""
+    from fastlint.analysis.syntax import release
+
+    global _kept_bytes, _kept_budget
+    for _, tree in _kept.values():
         release(tree)
+    _kept.clear()
+    _kept_bytes = _kept_budget = 0
+
+
+def _load_fix_library() -> None:
+    """libcst, which the rules' fixes build on, imported before the workers are forked when
+    they do not keep trees (a large project): a process takes 0.13 s and 10 MB to import
+    it, and each worker of both passes did on any project with a fixable finding. Workers
+    that keep trees serve both passes and import it, each once, if a fix needs it."""
+    with contextlib.suppress(ImportError):
+        import libcst  # noqa: F401
 
 
 def _speculate(checker: Checker, source: SourceFile, tree: ast.Module, summary: ModuleSummary, digest: str) -> Speculation | None:
