@@ -145,6 +145,36 @@ class BlockingCallChainInAsync(Rule):
     triggers = (b"async def",)
 
     VALID = (
+        # Dual-mode helpers (reduced from prefect's ``drain_all``): with a loop running they
+        # return an awaitable, and wait only in the branch that runs without one.
+        Valid(
+            """
+import asyncio
+import concurrent.futures
+import time
+from fastapi import FastAPI
+
+app = FastAPI()
+
+def drain_all(futures: list):
+    if asyncio._get_running_loop() is not None:
+        return asyncio.wait([asyncio.wrap_future(f) for f in futures])
+    return concurrent.futures.wait(futures)
+
+def pause(seconds: float):
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        time.sleep(seconds)
+        return None
+    return asyncio.sleep(seconds)
+
+@app.post("/drain")
+async def drain(futures: list):
+    await drain_all(futures)
+    await pause(0.1)
+"""
+        ),
         # Awaited only at startup (reduced from litellm's ``ProxyConfig.load_config``, which
         # the proxy's startup event awaits to start ``ollama serve`` once).
         Valid(

@@ -7,6 +7,7 @@ import ast
 from collections.abc import Iterator
 
 from fastlint.analysis.inference import Scope, TypeInference
+from fastlint.analysis.loop_free import loop_free_nodes
 from fastlint.analysis.names import may_resolve_to
 from fastlint.analysis.once import cache_key, once_nodes
 from fastlint.analysis.syntax import FunctionNode, local_calls, module_statements, walk_local
@@ -66,7 +67,7 @@ def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledg
     methods = knowledge.blocking_methods
     if cache_key(function, inference.names) == "fixed":
         return
-    once = once_nodes(function, inference.class_of(function))
+    once = once_nodes(function, inference.class_of(function)) | loop_free_nodes(function)
     # Any method may be a request of an SDK client (``client.chat.completions.create``).
     candidates = [
         node

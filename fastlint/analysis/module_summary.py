@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from fastlint.analysis.capacity import capacity_facts
 from fastlint.analysis.fastapi_model import Role, build_model
 from fastlint.analysis.inference import CALLED, DIVIDED, Scope, TypeInference
+from fastlint.analysis.loop_free import loop_free_nodes
 from fastlint.analysis.names import NameTable
 from fastlint.analysis.once import cache_key, constant_arguments, once_nodes
 from fastlint.analysis.orm_models import ModelInfo, orm_models
@@ -197,7 +198,7 @@ def _project_calls(
     run once per process, are left out), those of them every call passes constant or
     module-level arguments, and those some call of which is iterated on the spot."""
     scope = inference.scope(function)
-    once = once_nodes(function, inference.class_of(function))
+    once = once_nodes(function, inference.class_of(function)) | loop_free_nodes(function)
     consumed = iterated_calls(function)
     found: dict[str, bool] = {}
     iterated: dict[str, None] = {}

@@ -1,0 +1,118 @@
+"""Code that runs only when no event loop runs in the thread: the sync branch of a
+dual-mode function.
+
+A function that serves both sync and async callers (prefect's ``drain_all``, "returns an
+awaitable if called from an async context") asks whether a loop runs and, when one does,
+returns an awaitable instead of waiting::
+
+    if get_running_loop() is not None:
+        return asyncio.wait(futures)
+    return concurrent.futures.wait(futures)  # only without a loop
+
+Called from a coroutine, it never reaches the blocking wait. Recognised tests: a call of
+``get_running_loop`` or ``_get_running_loop`` (``asyncio``'s, or a project helper that
+returns None without a loop), directly or through a name assigned from one, truthy or
+compared with None; and ``try: asyncio.get_running_loop()`` whose ``except RuntimeError``
+handler is the loop-free branch. The analysed code is never run: these are syntactic
+facts about one function.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from fastlint.analysis.syntax import FunctionNode, walk_local
+
+_LOOP_CHECKS = frozenset({"get_running_loop", "_get_running_loop"})
+
+
+def loop_free_nodes(function: FunctionNode) -> frozenset[int]:
+    """The ids of the nodes of ``function`` that run only without a running event loop."""
+    cached: frozenset[int] | None = getattr(function, "_fastlint_loop_free", None)
+    if cached is None:
+        found: set[int] = set()
+        if any(_is_loop_check(node) for node in walk_local(function) if isinstance(node, ast.Call)):
+            loops = {
+                target.id
+                for node in walk_local(function)
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and _is_loop_check(node.value)
+                for target in node.targets
+                if isinstance(target, ast.Name)
+            }
+            _scan(function.body, loops, found)
+        cached = frozenset(found)
+        function._fastlint_loop_free = cached  # type: ignore[union-attr]
+    return cached
+
+
+def _scan(body: list[ast.stmt], loops: set[str], found: set[int]) -> None:
+    for index, statement in enumerate(body):
+        if isinstance(statement, ast.If):
+            running = _loop_running(statement.test, loops)
+            if running is True:
+                _mark(statement.orelse, found)
+                if statement.body and isinstance(statement.body[-1], (ast.Return, ast.Raise)):
+                    _mark(body[index + 1 :], found)
+                    return
+                _scan(statement.body, loops, found)
+                continue
+            if running is False:
+                _mark(statement.body, found)
+                _scan(statement.orelse, loops, found)
+                continue
+        if isinstance(statement, ast.Try) and _checks_loop(statement.body, loops):
+            for handler in statement.handlers:
+                if _catches_runtime_error(handler.type):
+                    _mark(handler.body, found)
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(statement, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt) and not isinstance(statement, ast.If):
+                _scan(inner, loops, found)
+        if isinstance(statement, ast.If):
+            _scan(statement.body, loops, found)
+            _scan(statement.orelse, loops, found)
+
+
+def _loop_running(test: ast.expr, loops: set[str]) -> bool | None:
+    """True when ``test`` holds only with a running loop, False only without one."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _loop_running(test.operand, loops)
+        return None if inner is None else not inner
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and _is_none(test.comparators[0]) and _is_loop(test.left, loops):
+        if isinstance(test.ops[0], ast.IsNot):
+            return True
+        if isinstance(test.ops[0], ast.Is):
+            return False
+        return None
+    return True if _is_loop(test, loops) else None
+
+
+def _is_loop(node: ast.expr, loops: set[str]) -> bool:
+    return (isinstance(node, ast.Call) and _is_loop_check(node)) or (isinstance(node, ast.Name) and node.id in loops)
+
+
+def _is_loop_check(call: ast.Call) -> bool:
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    return name in _LOOP_CHECKS and not call.args and not call.keywords
+
+
+def _checks_loop(body: list[ast.stmt], loops: set[str]) -> bool:
+    return any(isinstance(node, ast.Call) and _is_loop_check(node) for statement in body for node in ast.walk(statement))
+
+
+def _catches_runtime_error(node: ast.expr | None) -> bool:
+    names = node.elts if isinstance(node, ast.Tuple) else [node]
+    return any(
+        isinstance(name, (ast.Name, ast.Attribute)) and (name.id if isinstance(name, ast.Name) else name.attr) == "RuntimeError" for name in names
+    )
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _mark(statements: list[ast.stmt], found: set[int]) -> None:
+    for statement in statements:
+        found.add(id(statement))
+        found.update(id(node) for node in walk_local(statement))
