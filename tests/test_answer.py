@@ -174,16 +174,25 @@ def mangled(data: list, index: int, value: object) -> list:
     return data
 
 
+def rested_on(index: int, value: object):  # type: ignore[no-untyped-def]
+    """Replace the values of one column of what the answer rests on."""
+    def change(data: list) -> bytes:
+        data[1][index][1] = value(data[1][index][1]) if callable(value) else value
+        return json.dumps(data).encode()
+    return change
+
+
 @pytest.mark.parametrize("mangle", [
     pytest.param(lambda data: b"\x80 not JSON", id="not-json"),
     pytest.param(lambda data: json.dumps({"answer": data}).encode(), id="an-object"),
-    pytest.param(lambda data: json.dumps(data[:5]).encode(), id="a-field-missing"),
-    pytest.param(lambda data: json.dumps(mangled(data, 5, 7)).encode(), id="exit-code-7"),
-    pytest.param(lambda data: json.dumps(mangled(data, 5, True)).encode(), id="exit-code-true"),
-    pytest.param(lambda data: json.dumps(mangled(data, 4, ["warning"])).encode(), id="stderr-not-text"),
-    pytest.param(lambda data: json.dumps(mangled(data, 1, [data[1][0], data[1][1][:-1], data[1][2]])).encode(), id="a-stat-short"),
-    pytest.param(lambda data: json.dumps(mangled(data, 1, [data[1][0], [str(n) for n in data[1][1]], data[1][2]])).encode(), id="stats-not-integers"),
-    pytest.param(lambda data: json.dumps(mangled(data, 2, [data[2][0], [1] * len(data[2][1]), data[2][2]])).encode(), id="presence-not-booleans"),
+    pytest.param(lambda data: json.dumps(data[:4]).encode(), id="a-field-missing"),
+    pytest.param(lambda data: json.dumps(mangled(data, 4, 7)).encode(), id="exit-code-7"),
+    pytest.param(lambda data: json.dumps(mangled(data, 4, True)).encode(), id="exit-code-true"),
+    pytest.param(lambda data: json.dumps(mangled(data, 3, ["warning"])).encode(), id="stderr-not-text"),
+    pytest.param(lambda data: json.dumps(mangled(data, 1, data[1][:3])).encode(), id="a-column-missing"),
+    pytest.param(rested_on(0, lambda numbers: numbers[:-1]), id="a-stat-short"),
+    pytest.param(rested_on(0, lambda numbers: [str(n) for n in numbers]), id="stats-not-integers"),
+    pytest.param(rested_on(2, lambda values: [1] * len(values)), id="presence-not-booleans"),
     pytest.param(lambda data: json.dumps(mangled(data, 0, [*data[0][:-1], "another terminal"])).encode(), id="another-situation"),
 ])
 def test_an_answer_file_of_another_shape_runs_the_command(command: Command, mangle):  # type: ignore[no-untyped-def]
@@ -198,8 +207,8 @@ def test_an_answer_whose_stats_were_forged_for_a_changed_tree_is_not_written_by_
     findings cache it stands for. A record naming a stat that does not match is ignored."""
     path = answer_file(command)
     data = json.loads(path.read_bytes())
-    data[1][1][0] += 1  # one stat off
-    data[3] = "planted\n"
+    data[1][0][1][0] += 1  # one stat off
+    data[2] = "planted\n"
     path.write_text(json.dumps(data))
     code, out, _ = command.ran("check", ".")
     assert code == 1 and "planted" not in out
@@ -259,3 +268,21 @@ def test_a_run_without_the_cache_does_not_read_the_record(command: Command, monk
     monkeypatch.setattr(answer, "_read", lambda path: opened.append(path))
     command.ran("check", "--no-cache", ".")
     assert opened == []
+
+
+def test_a_checked_symbolic_link_whose_target_changes_runs_the_command_again(command: Command):
+    """The link's own stat and its target's are both recorded: an edit of the target shows,
+    though no walk looks at it (the link and its target are in excluded folders)."""
+    with (command.root / "pyproject.toml").open("a") as config:
+        config.write('extend-exclude = ["vendored", "elsewhere"]\n')
+    (command.root / "elsewhere").mkdir()
+    target = command.root / "elsewhere" / "client.py"
+    target.write_text(APP)
+    (command.root / "vendored").mkdir()
+    (command.root / "vendored" / "client.py").symlink_to(target)
+    command.ran("check", ".")
+    before = command("check", "vendored/client.py")  # cold or warm, then recorded by the run after at most
+    assert command("check", "vendored/client.py") == before
+    assert command.replayed("check", "vendored/client.py") == before and "FL102" in before[1]
+    target.write_text(APP.replace("time.sleep(1)", "await asyncio.sleep(1)").replace("import time", "import asyncio"))
+    assert command.ran("check", "vendored/client.py") != before

@@ -102,40 +102,35 @@ def _stat(path: str, follow: bool = True) -> tuple[int, int, int, int] | None:
 
 class _Recorded:
     """An answer file's content, checked: ``ValueError`` or ``TypeError`` when it is not
-    what ``record`` writes."""
+    what ``Record.write`` writes."""
 
     def __init__(self, data: object) -> None:
-        if type(data) is not list or len(data) != 6:
+        if type(data) is not list or len(data) != 5:
             raise ValueError("not an answer")
-        self.situation, stats, presence, stdout, stderr, exit_code = data
+        self.situation, rested_on, stdout, stderr, exit_code = data
         if type(self.situation) is not list or type(stdout) is not str or type(stderr) is not str or type(exit_code) is not int or exit_code not in (0, 1, 2):
             raise ValueError("not an answer")
         self.stdout: str = stdout
         self.stderr: str = stderr
         self.exit: int = exit_code
-        # [paths, four integers per path (a size of -1: absent), the paths whose own stat is
-        # recorded rather than that of the file a symbolic link there leads to]
-        if type(stats) is not list or len(stats) != 3:
+        # Four columns, each [paths, values]: stats following symbolic links (four integers
+        # per path; a size of -1: absent), the paths' own stats, existence, and lexical existence.
+        if type(rested_on) is not list or len(rested_on) != 4 or not all(type(column) is list and len(column) == 2 and _strings(column[0]) for column in rested_on):
             raise ValueError("not an answer")
-        self.paths, self.numbers, self.links = stats
-        if not (_strings(self.paths) and type(self.numbers) is list and len(self.numbers) == 4 * len(self.paths) and {int}.issuperset(map(type, self.numbers))
-                and _strings(self.links)):
-            raise ValueError("not an answer")
-        # [paths, whether each exists, the paths asked about without following a final symbolic link]
-        if type(presence) is not list or len(presence) != 3 or not _strings(presence[0]) or type(presence[1]) is not list or len(presence[1]) != len(presence[0]):
-            raise ValueError("not an answer")
-        self.present, self.exists, self.lexical = presence
-        if not {bool}.issuperset(map(type, self.exists)) or not _strings(self.lexical):
-            raise ValueError("not an answer")
+        self.stats, self.own_stats, self.exists, self.lexists = rested_on
+        for (paths, numbers), width, kind in zip(rested_on, (4, 4, 1, 1), (int, int, bool, bool)):
+            if type(numbers) is not list or len(numbers) != width * len(paths) or not {kind}.issuperset(map(type, numbers)):
+                raise ValueError("not an answer")
 
     def unchanged(self) -> bool:
-        links = set(self.links)
-        numbers = iter(self.numbers)
-        for path, expected in zip(self.paths, zip(numbers, numbers, numbers, numbers)):
-            if (_stat(path, follow=path not in links) or (-1, 0, 0, 0)) != expected:
+        for (paths, numbers), follow in ((self.stats, True), (self.own_stats, False)):
+            values = iter(numbers)
+            if any((_stat(path, follow) or _ABSENT) != expected for path, expected in zip(paths, zip(values, values, values, values))):
                 return False
-        lexical = set(self.lexical)
-        return all((os.path.lexists(path) if path in lexical else os.path.exists(path)) == exists for path, exists in zip(self.present, self.exists))
+        return all(os.path.exists(path) == value for path, value in zip(*self.exists)) and all(os.path.lexists(path) == value for path, value in zip(*self.lexists))
+
+
+_ABSENT = (-1, 0, 0, 0)
 
 
 def _strings(values: object) -> bool:
@@ -143,31 +138,27 @@ def _strings(values: object) -> bool:
 
 
 class Record:
-    """What a run rested on, gathered as it goes: each path's stat (None: absent), with the
-    paths stat'ed without following a final symbolic link, and each path's presence, with
-    those asked about by ``os.path.lexists``."""
+    """What a run rested on, gathered as it goes: stats following symbolic links, the own
+    stats of paths that may be links, and which paths exist (``os.path.exists``) or have an
+    entry (``os.path.lexists``). A stat of None: absent."""
 
     def __init__(self) -> None:
         self.stats: dict[str, tuple[int, int, int, int] | None] = {}
-        self.links: set[str] = set()
-        self.present: dict[str, bool] = {}
-        self.lexical: set[str] = set()
+        self.own_stats: dict[str, tuple[int, int, int, int] | None] = {}
+        self.exists: dict[str, bool] = {}
+        self.lexists: dict[str, bool] = {}
 
     def stat(self, path: str, follow: bool = True) -> None:
         """Stat ``path`` now: before the run reads it, so that a change during the run shows."""
-        self.stats[path] = _stat(path, follow)
-        if not follow:
-            self.links.add(path)
+        (self.stats if follow else self.own_stats)[path] = _stat(path, follow)
 
     def seen(self, stats: Mapping[str, tuple[int, int, int, int] | None]) -> None:
-        """Stats the run took itself (the walk's, the checked files')."""
-        for path, stat in stats.items():
+        """Stats (following links) that the run took itself: the walk's, the checked files'."""
+        for path, stat in stats.items():  # a stat taken before the run stands: it is the older
             self.stats.setdefault(path, (stat[0], stat[1], stat[2], stat[3]) if stat is not None else None)
 
     def presence(self, path: str, value: bool, lexical: bool) -> None:
-        self.present[path] = value
-        if lexical:
-            self.lexical.add(path)
+        (self.lexists if lexical else self.exists)[path] = value
 
     def write(self, argv: list[str], stdout: str, stderr: str, exit_code: int) -> None:
         """Record the answer of ``argv`` (see ``replay``) in the working directory's cache,
@@ -176,12 +167,16 @@ class Record:
         import time
 
         trusted_before = time.time_ns() - _RACY_NS
-        if any(stat is not None and max(stat[1], stat[2]) >= trusted_before for stat in self.stats.values()):
+        if any(stat is not None and max(stat[1], stat[2]) >= trusted_before for stat in [*self.stats.values(), *self.own_stats.values()]):
             return
-        paths, present = sorted(self.stats), sorted(self.present)
-        numbers = [number for path in paths for number in (self.stats[path] or (-1, 0, 0, 0))]
-        _write([situation(argv), [paths, numbers, sorted(self.links)], [present, [self.present[path] for path in present], sorted(self.lexical)],
-                stdout, stderr, exit_code])
+        columns: list[object] = []
+        for stats in (self.stats, self.own_stats):
+            paths = sorted(stats)
+            columns.append([paths, [number for path in paths for number in (stats[path] or _ABSENT)]])
+        for present in (self.exists, self.lexists):
+            paths = sorted(present)
+            columns.append([paths, [present[path] for path in paths]])
+        _write([situation(argv), columns, stdout, stderr, exit_code])
 
 
 def _write(data: object) -> None:
