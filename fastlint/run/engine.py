@@ -529,6 +529,9 @@ class _Workers:
 
     # Chunks submitted to a worker ahead of its results, so that it never waits for the next.
     _AHEAD = 2
+    # A worker with nothing left takes another's last chunk when that one has this many
+    # left (the tree is parsed again, rather than a core waiting for a slower worker).
+    steal_from = 2
 
     def __init__(self, jobs: int, stack: contextlib.ExitStack) -> None:
         self.jobs = jobs
@@ -572,7 +575,7 @@ class _Workers:
                     i = shared.popleft()
                 else:
                     longest = max(own, key=len)
-                    if len(longest) < 2:
+                    if len(longest) < self.steal_from:
                         return
                     i = longest.pop()
                 in_flight[self.pools[worker].submit(function, chunks[i][1])] = (i, worker)
