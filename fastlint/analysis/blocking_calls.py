@@ -10,7 +10,7 @@ from fastlint.analysis.inference import Scope, TypeInference
 from fastlint.analysis.loop_free import loop_free_nodes
 from fastlint.analysis.names import may_resolve_to
 from fastlint.analysis.once import cache_key, once_nodes
-from fastlint.analysis.syntax import FunctionNode, local_calls, module_statements, walk_local
+from fastlint.analysis.syntax import FunctionNode, local_calls, local_nodes_of, module_statements, walk_local
 from fastlint.knowledge.blocking import BOUNDED_ONLY, NO_HANG_OPTIONS, NON_WAITING, BlockingCall
 from fastlint.knowledge.sdk import CONNECTING_CONSTRUCTORS, SDK_BY_TYPE, sdk_of
 from fastlint.knowledge.tables import Knowledge
@@ -28,8 +28,8 @@ def nested_calls(function: FunctionNode, depth: int = 0) -> list[ast.FunctionDef
     called, and a generator's body does not run when it is called."""
     nested = {
         child.name: child
-        for child in walk_local(function)
-        if isinstance(child, ast.FunctionDef) and not _is_generator(child)
+        for child in local_nodes_of(function, ast.FunctionDef)
+        if not _is_generator(child)
     }
     if not nested or depth > 3:
         return []
@@ -46,7 +46,7 @@ def nested_calls(function: FunctionNode, depth: int = 0) -> list[ast.FunctionDef
 def _is_generator(function: ast.FunctionDef) -> bool:
     """Calling a generator function runs none of its body (``StreamingResponse(chunks())``
     iterates a sync generator in the threadpool)."""
-    return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in walk_local(function))
+    return bool(local_nodes_of(function, ast.Yield) or local_nodes_of(function, ast.YieldFrom))
 
 
 def blocking_calls_in(function: FunctionNode, inference: TypeInference, knowledge: Knowledge) -> Iterator[tuple[ast.Call, BlockingCall, str]]:
@@ -80,7 +80,7 @@ def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledg
         return
     # ``await session.execute(...)`` returns an awaitable, so it is no sync call, whatever
     # the annotation says (``session: Session`` holding an ``AsyncSession``).
-    awaited = {id(node.value) for node in walk_local(function) if isinstance(node, ast.Await)}
+    awaited = {id(node.value) for node in local_nodes_of(function, ast.Await)}
     candidates = [node for node in candidates if id(node) not in awaited]
     scope = inference.scope(function)
     found: list[tuple[ast.Call, BlockingCall, str]] = []
@@ -114,7 +114,7 @@ _TEMPORARY_DIRECTORY = "tempfile.TemporaryDirectory"
 
 
 def _with_items(function: FunctionNode) -> set[int]:
-    return {id(item.context_expr) for node in walk_local(function) if isinstance(node, (ast.With, ast.AsyncWith)) for item in node.items}
+    return {id(item.context_expr) for node in local_nodes_of(function, ast.With, ast.AsyncWith) for item in node.items}
 
 
 def _waits(inference: TypeInference, call: ast.Call, name: str, scope: Scope) -> bool:
@@ -203,7 +203,7 @@ def _file_iterations(function: FunctionNode, inference: TypeInference, once: fro
     (``typing.IO.__iter__``) placed on ``f``, so that it is reported like ``f.read()``."""
     found: list[tuple[ast.Call, str]] = []
     scope = inference.scope(function)
-    for node in walk_local(function):
+    for node in local_nodes_of(function, ast.For, ast.comprehension, ast.Call):
         if isinstance(node, ast.For) or (isinstance(node, ast.comprehension) and not node.is_async):
             iterated = node.iter
         elif (

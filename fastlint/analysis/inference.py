@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastlint.analysis.names import NameTable
-from fastlint.analysis.syntax import FunctionNode, all_parameters, descendants, keyword, nodes_of, walk_local
+from fastlint.analysis.syntax import FunctionNode, all_parameters, descendants, keyword, local_nodes_of, nodes_of, walk_local
 from fastlint.knowledge import sdk, types as known
 from fastlint.knowledge.fastapi import ANNOTATED, DEPENDS, ITERATOR_TYPES, OPTIONAL
 
@@ -337,8 +337,8 @@ class TypeInference:
         scope = self.scope(function)
         values = [
             node.value
-            for node in walk_local(function)
-            if isinstance(node, (ast.Return, ast.Yield)) and node.value is not None
+            for node in local_nodes_of(function, ast.Return, ast.Yield)
+            if node.value is not None
         ]
         found = {self.type_of(value, scope, depth + 1) for value in values}
         if len(found) == 1:

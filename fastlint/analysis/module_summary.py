@@ -25,7 +25,7 @@ from fastlint.analysis.orm_models import ModelInfo, orm_models
 from fastlint.analysis.queries import WRITE_METHODS, read_query, returned_rows
 from fastlint.analysis.reachability import entry_points, function_reach
 from fastlint.analysis.schemas import SchemaClass, schema_classes
-from fastlint.analysis.syntax import FunctionNode, is_sync_generator, iterated_calls, local_calls, module_statements, nodes_of, walk_local
+from fastlint.analysis.syntax import FunctionNode, is_sync_generator, iterated_calls, local_calls, local_nodes_of, module_statements, nodes_of
 from fastlint.knowledge.blocking import LIFECYCLE_WAITS, STARTUP_WAITS, THREAD_STARTS
 from fastlint.knowledge.tables import Knowledge
 
@@ -202,8 +202,8 @@ def _project_calls(
     consumed = iterated_calls(function)
     found: dict[str, bool] = {}
     iterated: dict[str, None] = {}
-    for node in walk_local(function):
-        if not isinstance(node, ast.Call) or id(node) in direct or id(node) in once:
+    for node in local_calls(function):
+        if id(node) in direct or id(node) in once:
             continue
         name = callee_name(node.func, scope, inference, owner)
         if name and name.split(".", 1)[0] not in _NOT_PROJECT and name not in knowledge.offload_wrappers:
@@ -232,8 +232,8 @@ def _per_call_clients(function: FunctionNode, inference: TypeInference, knowledg
     cached = _cache_hit_line(function, scope, inference.module_scope)
     once = once_nodes(function)
     found: dict[str, None] = {}
-    for node in walk_local(function):
-        if not isinstance(node, (ast.With, ast.AsyncWith)) or (cached is not None and node.lineno > cached):
+    for node in local_nodes_of(function, ast.With, ast.AsyncWith):
+        if cached is not None and node.lineno > cached:
             continue
         for item in node.items:
             call = item.context_expr
@@ -253,8 +253,7 @@ def _cache_hit_line(function: FunctionNode, scope: Scope, module: Scope) -> int 
     what follows it runs once per key (and TTL), not on every call."""
     caches = {
         target.value.id
-        for node in walk_local(function)
-        if isinstance(node, ast.Assign)
+        for node in local_nodes_of(function, ast.Assign)
         for target in node.targets
         if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id in module.bindings
     }
@@ -271,7 +270,7 @@ def _cache_hit_line(function: FunctionNode, scope: Scope, module: Scope) -> int 
             return bool(bindings) and all(b.kind == "value" and reads_cache(b.node, depth + 1) for b in bindings)  # type: ignore[arg-type]
         return False
 
-    hits = [node.lineno for node in walk_local(function) if isinstance(node, ast.Return) and reads_cache(node.value)]
+    hits = [node.lineno for node in local_nodes_of(function, ast.Return) if reads_cache(node.value)]
     return min(hits) if hits else None
 
 
@@ -291,9 +290,9 @@ def _after_thread_start(call: ast.Call, name: str, function: FunctionNode, infer
         return False
     scope = inference.scope(function)
     return any(
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "start"
+        isinstance(node.func, ast.Attribute) and node.func.attr == "start"
         and (node.lineno, node.col_offset) < (call.lineno, call.col_offset) and inference.callee(node.func, scope) in THREAD_STARTS
-        for node in walk_local(function)
+        for node in local_calls(function)
     )
 
 

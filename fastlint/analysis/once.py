@@ -34,7 +34,7 @@ import ast
 from collections.abc import Iterable, Iterator
 
 from fastlint.analysis.names import NameTable, dotted_text
-from fastlint.analysis.syntax import FunctionNode, descendants, walk_local
+from fastlint.analysis.syntax import FunctionNode, descendants, local_nodes_of, walk_local
 from fastlint.knowledge.clients import CACHING_DECORATORS
 
 _INSTANCE = "self"
@@ -74,10 +74,10 @@ def cache_key(function: FunctionNode, names: NameTable) -> str | None:
 
 def _local_names(function: FunctionNode) -> tuple[set[str], set[str]]:
     """The names local to ``function`` (parameters and assigned names) and its ``global``s."""
-    shared = {name for node in walk_local(function) if isinstance(node, (ast.Global, ast.Nonlocal)) for name in node.names}
+    shared = {name for node in local_nodes_of(function, ast.Global, ast.Nonlocal) for name in node.names}
     local = set(_parameters(function))
-    for node in walk_local(function):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+    for node in local_nodes_of(function, ast.Name):
+        if isinstance(node.ctx, ast.Store):
             local.add(node.id)
     return local - shared, shared
 

@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from fastlint.analysis.inference import Scope, TypeInference
 from fastlint.analysis.names import NameTable
-from fastlint.analysis.syntax import FunctionNode, local_calls, string_value, walk_local
+from fastlint.analysis.syntax import FunctionNode, local_calls, local_nodes_of, string_value
 from fastlint.knowledge.orm import LOADER_OPTIONS, ROW_SEQUENCES, SELECT_FUNCTIONS
 
 SESSION_TYPES = frozenset(
@@ -208,7 +208,7 @@ def returned_rows(function: FunctionNode, inference: TypeInference) -> tuple[str
     if not entities:
         return None
     scope = inference.scope(function)
-    returned = [node.value for node in walk_local(function) if isinstance(node, ast.Return) and node.value is not None]
+    returned = [node.value for node in local_nodes_of(function, ast.Return) if node.value is not None]
     found = {_rows(value, scope, names, 0) for value in returned}
     model = found.pop() if len(found) == 1 else None
     if model is None and function.returns is not None:

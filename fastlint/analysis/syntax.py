@@ -26,6 +26,37 @@ def walk_local(node: ast.AST) -> list[ast.AST]:
     return cached
 
 
+def local_nodes_of(node: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
+    """The nodes of ``walk_local(node)`` whose type is one of ``kinds``, in walk order.
+
+    The summary and the rules scan each function's body about ten times for one kind or
+    two (returns, awaits, loops, yields, nested functions, ``with`` blocks): one pass
+    buckets the body by type, kept on the node as ``walk_local``'s list is.
+    """
+    buckets = getattr(node, "_fastlint_kinds", None)
+    if buckets is None:
+        buckets = {}
+        for child in walk_local(node):
+            bucket = buckets.get(child.__class__)
+            if bucket is None:
+                buckets[child.__class__] = [child]
+            else:
+                bucket.append(child)
+        node._fastlint_kinds = buckets  # type: ignore[attr-defined]
+    if len(kinds) == 1:
+        found: list = buckets.get(kinds[0], [])  # type: ignore[type-arg]
+        return found
+    if kinds not in buckets:
+        present = [kind for kind in kinds if kind in buckets]
+        if len(present) <= 1:
+            buckets[kinds] = buckets[present[0]] if present else []
+        else:
+            wanted = frozenset(present)
+            buckets[kinds] = [child for child in walk_local(node) if child.__class__ in wanted]
+    combined: list = buckets[kinds]  # type: ignore[type-arg]
+    return combined
+
+
 def local_calls(node: ast.AST) -> list[ast.Call]:
     """The calls of ``walk_local(node)``, also kept on the node."""
     cached = getattr(node, "_fastlint_calls", None)
@@ -67,7 +98,7 @@ def nodes_of(tree: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
 
 # What the analysis keeps on nodes (``walk_local``, ``nodes_of``, names, scopes, once-only
 # facts, parents): several of these refer back to the node they sit on.
-_CACHES = ("_fastlint_local", "_fastlint_calls", "_fastlint_scope", "_fastlint_once", "_fastlint_once_names",
+_CACHES = ("_fastlint_local", "_fastlint_calls", "_fastlint_kinds", "_fastlint_scope", "_fastlint_once", "_fastlint_once_names",
            "_fastlint_singleton", "_fastlint_parents")
 
 
@@ -268,7 +299,7 @@ _CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "dict", "sorted", "
 
 def is_sync_generator(function: ast.AST) -> bool:
     """A ``def`` whose body yields: calling it runs nothing until the result is iterated."""
-    return isinstance(function, ast.FunctionDef) and any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in walk_local(function))
+    return isinstance(function, ast.FunctionDef) and bool(local_nodes_of(function, ast.Yield) or local_nodes_of(function, ast.YieldFrom))
 
 
 def iterated_calls(function: ast.AST) -> set[int]:
@@ -277,7 +308,7 @@ def iterated_calls(function: ast.AST) -> set[int]:
     ``*f()``. A generator called anywhere else (``StreamingResponse(f())``) runs where its
     result is iterated, not here."""
     found: set[int] = set()
-    for node in walk_local(function):
+    for node in local_nodes_of(function, ast.For, ast.comprehension, ast.YieldFrom, ast.Starred, ast.Call):
         if isinstance(node, (ast.For, ast.comprehension)):
             found.add(id(node.iter))
         elif isinstance(node, (ast.YieldFrom, ast.Starred)):
