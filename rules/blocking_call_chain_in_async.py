@@ -88,7 +88,8 @@ class BlockingCallChainInAsync(Rule):
 
     Paths that run once per process are not followed: a function memoised with
     `functools.cache`/`lru_cache` (or `async_lru`, `cachetools`) that takes no argument, or
-    that is called with constants and module-level values only; the body of a lazy
+    that is called with constants and module-level values only, directly or through helpers
+    that pass them on unchanged (`channel.js("adorn")` calling a memoised `load_js(name)`); the body of a lazy
     initialisation (`global _client; if _client is None: _client = ...`,
     `if KEY not in CACHE: CACHE[KEY] = ...` with a constant key, `cls._instance`, with or
     without a lock, also `if _loop is None or not _loop.is_alive():`; `if _translations: return` then filling that module-level dict); `if not self.running: self.running = True; ...` in a singleton class
@@ -422,6 +423,36 @@ DEFAULT_PROVIDER = "openai"
 
 async def completion(prompt: str):
     return await get_client(DEFAULT_PROVIDER).post("/v1/completions", json={"prompt": prompt})
+"""
+        ),
+        # Reduced from skyvern's CdpChannel.js("name") and litellm's session keys derived
+        # from the proxy's master key: helpers that pass the constant on to a memoised function.
+        Valid(
+            """
+import functools
+import hashlib
+
+from app.config import MASTER_KEY
+
+@functools.lru_cache(maxsize=None)
+def load_js_asset(file_name):
+    with open(f"js/{file_name}.js", encoding="utf-8") as f:
+        return f.read()
+
+@functools.lru_cache(maxsize=8)
+def session_key(master_key):
+    return hashlib.scrypt(master_key.encode(), salt=b"session", n=2**15, r=8, p=1, maxmem=2**26)
+
+class Channel:
+    def js(self, file_name):
+        return load_js_asset(file_name)
+
+def signing_keys(master_key):
+    return session_key(master_key)
+
+async def install(channel: Channel, page):
+    await page.add_init_script(channel.js("exfiltrate"))
+    return signing_keys(MASTER_KEY)
 """
         ),
         Valid(
@@ -961,6 +992,24 @@ async def handler(user_id: str):
         ),
         Invalid(
             """
+from functools import lru_cache
+
+@lru_cache(maxsize=1024)
+def load_template(name):
+    with open(f"templates/{name}.html") as f:
+        return f.read()
+
+def render(name):
+    return load_template(name)
+
+async def page(name: str):
+    return {"home": render("home"), "page": render(name)}
+""",
+            expected=((13, 45, 13, 51),),
+            message="render() -> load_template() -> builtins.open (FL103)",
+        ),
+        Invalid(
+            """
 import requests
 
 PAGES = {}
@@ -1148,11 +1197,14 @@ class Accounts:
                 if name is None or ctx.knowledge.blocking_call(name) or name in ctx.knowledge.offload_wrappers:
                     continue
                 canonical = project.resolve(name)
-                if canonical is None or (project.runs_once_when_called(canonical) and constant_arguments(node, function)):
-                    continue  # ``get_client("default")`` memoised: once per process
-                if project.is_sync_generator(canonical) and id(node) not in iterated:
+                if canonical is None or (project.is_sync_generator(canonical) and id(node) not in iterated):
                     continue  # ``StreamingResponse(chunks())``: Starlette iterates it in the threadpool
                 chain = project.blocking_chain(canonical, ctx.enabled_codes)
+                if chain is not None and constant_arguments(node, function):
+                    # ``get_client("default")`` memoised, or a memoised function the chain
+                    # reaches through calls that pass the constants on: once per process.
+                    memoised = project.runs_once_when_called(canonical)
+                    chain = None if memoised else project.blocking_chain(canonical, ctx.enabled_codes, process_level=True)
                 if chain is not None:
                     by_root.setdefault((chain.root, chain.blocking), []).append((node, chain))
             if by_root and ctx.reached_only_once(function):

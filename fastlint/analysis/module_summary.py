@@ -20,7 +20,7 @@ from fastlint.analysis.fastapi_model import Role, build_model
 from fastlint.analysis.inference import CALLED, DIVIDED, Scope, TypeInference
 from fastlint.analysis.loop_free import loop_free_nodes
 from fastlint.analysis.names import NameTable
-from fastlint.analysis.once import cache_key, constant_arguments, once_nodes
+from fastlint.analysis.once import cache_key, constant_arguments, forwarding_arguments, once_nodes
 from fastlint.analysis.orm_models import ModelInfo, orm_models
 from fastlint.analysis.queries import WRITE_METHODS, read_query, returned_rows
 from fastlint.analysis.reachability import entry_points, function_reach
@@ -49,6 +49,9 @@ class FunctionSummary:
     # module-level arguments runs it once per process (see ``fastlint.analysis.once``).
     keyed_cache: bool = False
     constant_calls: tuple[str, ...] = ()  # callees of ``calls`` that every call passes such arguments
+    # Callees of ``calls`` (not in ``constant_calls``) that every call passes such arguments or
+    # this function's own parameters unchanged: process-level when its caller's arguments are.
+    forwarded_calls: tuple[str, ...] = ()
     # A sync generator runs its body where its result is iterated, not where it is called:
     # a chain goes on into it only from the callers that iterate the call on the spot.
     generator: bool = False
@@ -125,8 +128,8 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
         direct = {id(call) for call, _, _ in blocking}
         owner = owners.get(function)
         key = cache_key(function, names)
-        calls, constant, iterated = (
-            ((), (), ())
+        calls, constant, forwarded, iterated = (
+            ((), (), (), ())
             if key == "fixed"  # the body runs once per process
             else _project_calls(function, inference, knowledge, direct, f"{module}.{owner.name}" if owner else None)
         )
@@ -141,6 +144,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
             offloaded=any(_decorator_name(d, names) in knowledge.offload_wrappers for d in function.decorator_list),
             keyed_cache=key == "keyed",
             constant_calls=constant,
+            forwarded_calls=forwarded,
             generator=is_sync_generator(function),
             iterated_calls=iterated,
             clients=() if key == "fixed" else _per_call_clients(function, inference, knowledge),
@@ -193,24 +197,28 @@ def _app_calls(tree: ast.Module, names: NameTable) -> dict[str, bool]:
 
 def _project_calls(
     function: FunctionNode, inference: TypeInference, knowledge: Knowledge, direct: set[int], owner: str | None
-) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Callees that may be project functions (offloaded and library calls, and calls that
     run once per process, are left out), those of them every call passes constant or
-    module-level arguments, and those some call of which is iterated on the spot."""
+    module-level arguments, the others every call passes such arguments or the function's
+    own parameters, and those some call of which is iterated on the spot."""
     scope = inference.scope(function)
     once = once_nodes(function, inference.class_of(function)) | loop_free_nodes(function)
     consumed = iterated_calls(function)
     found: dict[str, bool] = {}
+    forwarded: dict[str, bool] = {}
     iterated: dict[str, None] = {}
     for node in local_calls(function):
         if id(node) in direct or id(node) in once:
             continue
         name = callee_name(node.func, scope, inference, owner)
         if name and name.split(".", 1)[0] not in _NOT_PROJECT and name not in knowledge.offload_wrappers:
-            found[name] = found.get(name, True) and constant_arguments(node, function)
+            constant = constant_arguments(node, function)
+            found[name] = found.get(name, True) and constant
+            forwarded[name] = forwarded.get(name, True) and (constant or forwarding_arguments(node, function))
             if id(node) in consumed:
                 iterated[name] = None
-    return tuple(found), tuple(name for name, constant in found.items() if constant), tuple(iterated)
+    return tuple(found), tuple(name for name, value in found.items() if value), tuple(name for name, value in forwarded.items() if value and not found[name]), tuple(iterated)
 
 
 def _namer(inference: TypeInference, owner: str | None) -> Callable[[ast.expr, FunctionNode], str | None]:

@@ -7,7 +7,9 @@ One notion for the blocking rules (FL101-FL106), the call chains of the project 
   ``lru_cache``, ``async_lru.alru_cache``, ``cachetools`` (``CACHING_DECORATORS``) that
   takes no argument (``cls`` aside) runs once. One that takes arguments runs once per
   distinct key: once per process when a caller passes constants or module-level values
-  (``get_client("default")``, ``get_client(settings)``), but once per request when the
+  (``get_client("default")``, ``get_client(settings)``), also through helpers that pass
+  their own parameters on unchanged (``channel.js("adorn")`` calling ``load_js(name)``: a
+  chain's calls carry whether their arguments are process-level), but once per request when the
   key is request data (a user, a tenant, a URL), so those calls still count. An
   instance method is keyed on ``self`` (a per-request object has its own cache), and
   ``cached_property`` is per object, so neither counts.
@@ -96,6 +98,19 @@ def constant_arguments(call: ast.Call, function: FunctionNode) -> bool:
     """Every argument of ``call`` is a constant or a module-level value (no argument at all too)."""
     local = _locals(function)
     return all(process_level(arg, local) for arg in (*call.args, *(k.value for k in call.keywords)))
+
+
+def forwarding_arguments(call: ast.Call, function: FunctionNode) -> bool:
+    """Every argument of ``call`` is a constant, a module-level value or a parameter of
+    ``function`` passed on unchanged (never assigned in its body; ``self`` aside): when
+    the caller of ``function`` passes process-level values, so does ``call``
+    (``js(self, name)`` calling ``_load_asset(name)``)."""
+    unforwarded: set[str] | None = getattr(function, "_fastlint_unforwarded", None)
+    if unforwarded is None:  # kept on the node: asked for each call of the function's body
+        assigned = {node.id for node in walk_local(function) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+        unforwarded = _locals(function) - (set(_parameters(function)) - {_INSTANCE} - assigned)
+        function._fastlint_unforwarded = unforwarded  # type: ignore[union-attr]
+    return all(process_level(arg, unforwarded) for arg in (*call.args, *(k.value for k in call.keywords)))
 
 
 def _locals(function: FunctionNode) -> set[str]:

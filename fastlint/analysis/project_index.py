@@ -656,29 +656,32 @@ class ProjectIndex:
 
     # -- blocking chains ---------------------------------------------------------------
 
-    def blocking_chain(self, canonical: str, enabled: frozenset[str] | None = None) -> Chain | None:
+    def blocking_chain(self, canonical: str, enabled: frozenset[str] | None = None, process_level: bool = False) -> Chain | None:
         """The shortest chain from the sync project function ``canonical`` to a blocking
-        call whose code is enabled, at most ``max_depth`` functions long."""
-        return self._memoized(("chain", (canonical, enabled)), lambda: self._shortest_chain(canonical, enabled))
+        call whose code is enabled, at most ``max_depth`` functions long. ``process_level``:
+        the call passes constants or module-level values, so a memoised function it reaches
+        through calls that pass them on runs once per process, and ends no chain."""
+        key = ("chain", (canonical, enabled, process_level))
+        return self._memoized(key, lambda: self._shortest_chain(canonical, enabled, process_level))
 
-    def _shortest_chain(self, start: str, enabled: frozenset[str] | None) -> Chain | None:
+    def _shortest_chain(self, start: str, enabled: frozenset[str] | None, process_level: bool) -> Chain | None:
         first = self.function(start)
         if first is None or first[1].is_async or first[1].offloaded:
             return None
-        queue: deque[tuple[str, tuple[str, ...]]] = deque([(first[0], (first[1].name,))])
-        seen = {first[0]}
+        queue: deque[tuple[str, bool, tuple[str, ...]]] = deque([(first[0], process_level, (first[1].name,))])
+        seen = {(first[0], process_level)}
         while queue:
-            name, path = queue.popleft()
-            blocking, callees = self._links(name)
+            name, constant, path = queue.popleft()
+            blocking, callees = self._links(name, constant)
             for blocked, code in blocking:
                 if enabled is None or code in enabled:
                     return Chain(path, blocked, code, name)
             if len(path) >= self.max_depth:
                 continue
-            for callee, display in callees:
-                if callee not in seen:
-                    seen.add(callee)
-                    queue.append((callee, (*path, display)))
+            for callee, display, passed in callees:
+                if (callee, passed) not in seen:
+                    seen.add((callee, passed))
+                    queue.append((callee, passed, (*path, display)))
         return None
 
     def is_sync_generator(self, canonical: str) -> bool:
@@ -692,29 +695,32 @@ class ProjectIndex:
         found = self.function(canonical)
         return found is not None and found[1].keyed_cache
 
-    def _links(self, canonical: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-        """What a project function blocks on directly, and the sync project functions it calls."""
-        return self._memoized(("links", canonical), lambda: self._compute_links(canonical))
+    def _links(self, canonical: str, process_level: bool = False) -> tuple[list[tuple[str, str]], list[tuple[str, str, bool]]]:
+        """What a project function blocks on directly, and the sync project functions it
+        calls, each with whether that call passes process-level arguments (``process_level``:
+        this function's own arguments are)."""
+        return self._memoized(("links", (canonical, process_level)), lambda: self._compute_links(canonical, process_level))
 
-    def _compute_links(self, canonical: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    def _compute_links(self, canonical: str, process_level: bool) -> tuple[list[tuple[str, str]], list[tuple[str, str, bool]]]:
         found = self.function(canonical)
         if found is None:
             return [], []
         summary = found[1]
         blocking = list(summary.blocking)
-        callees: list[tuple[str, str]] = []
+        callees: list[tuple[str, str, bool]] = []
         for call in summary.calls:
             resolved = self.resolve(call)
             if resolved is None or resolved in self.knowledge.offload_wrappers:
                 continue
             target = self.function(resolved)
             if target is not None:
-                if target[1].keyed_cache and call in summary.constant_calls:
+                passed = call in summary.constant_calls or (process_level and call in summary.forwarded_calls)
+                if target[1].keyed_cache and passed:
                     continue  # ``get_client("default")`` memoised: once per process
                 if target[1].generator and call not in summary.iterated_calls:
                     continue  # ``StreamingResponse(chunks())``: iterated elsewhere (the threadpool)
                 if not (target[1].is_async or target[1].offloaded):
-                    callees.append((target[0], target[1].name))
+                    callees.append((target[0], target[1].name, passed))
                 continue
             entry = self.knowledge.blocking_call(resolved)
             if entry is not None:

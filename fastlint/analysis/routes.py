@@ -24,7 +24,7 @@ Nothing here imports or runs the analysed code.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -282,14 +282,20 @@ class _Target:
 class RouteMap:
     """Builds the routes of the project made of ``modules``."""
 
-    def __init__(self, modules: Iterable[ModuleSource], index: ProjectIndex | None = None) -> None:
+    def __init__(self, modules: Iterable[ModuleSource], index: ProjectIndex | None = None, span_files: Collection[str] | None = None) -> None:
         self.modules = {source.module: source for source in modules}
         self.index = index
+        # The files whose functions' spans the routes need (those holding findings); None: all.
+        # A route of a large project reaches thousands of functions (a thousand routes
+        # reached 1.2 M spans in litellm's proxy), and each span's module must be parsed.
+        self.span_files = None if span_files is None else frozenset(span_files)
         self._parsed = _Parsed(_TREE_BUDGET)
         for source in self.modules.values():
             source._parsed = self._parsed
         self.apps: dict[str, _AppObject] = {}
         self._spans: dict[str, Span] = {}
+        self._module_spans: dict[str, dict[str, Span]] = {}  # module -> its functions' spans, by canonical name
+        self._closures: dict[str, list[Span]] = {}  # a start -> the spans of what it reaches
 
     # -- public --------------------------------------------------------------------------
 
@@ -807,14 +813,27 @@ class RouteMap:
     def _reachable(self, spans: list[Span], route: Route) -> list[Span]:
         """The spans given, plus every project function reachable from the functions
         among them through the project index's call graph."""
-        result = list(dict.fromkeys(spans))
+        result = dict.fromkeys(spans)
         if self.index is None:
-            return result
+            return list(result)
         starts = [route.function]
         starts += list(_qualified_names(route.dependencies))
         starts += [callee.qualified for callee in [*route.middleware, *route.background_tasks] if callee.qualified]
+        for start in dict.fromkeys(starts):
+            if start:
+                result.update(dict.fromkeys(self._closure(start)))
+        return list(result)
+
+    def _closure(self, start: str) -> list[Span]:
+        """The spans of the project functions ``start`` reaches (itself included), computed
+        once per start: routes share their dependencies (an auth dependency reaches the
+        same thousand functions from every route of litellm's proxy)."""
+        if start in self._closures:
+            return self._closures[start]
+        assert self.index is not None
+        found_spans: dict[Span, None] = {}
         seen: set[str] = set()
-        queue = [name for name in starts if name]
+        queue = [start]
         while queue:
             name = queue.pop()
             if name in seen or len(seen) > 5000:
@@ -825,21 +844,49 @@ class RouteMap:
                 continue
             canonical, summary = found
             span = self._span_of(canonical)
-            if span is not None and span not in result:
-                result.append(span)
+            if span is not None:
+                found_spans[span] = None
             for call in summary.calls:
                 resolved = self.index.resolve(call)
                 if resolved and resolved not in seen:
                     target = self.index.function(resolved)
                     if target is not None:
                         queue.append(target[0])
-        return result
+        self._closures[start] = list(found_spans)
+        return self._closures[start]
 
     def _span_of(self, canonical: str) -> Span | None:
         if canonical not in self._spans:
-            found = self._lookup_function(canonical)
-            self._spans[canonical] = self._function_span(*found) if found else None  # type: ignore[assignment]
+            module, _, local = canonical.rpartition(".")
+            owner, _, method = module.rpartition(".")
+            source = self.modules.get(module) or self.modules.get(owner)
+            if self.span_files is not None and (source is None or source.path not in self.span_files):
+                self._spans[canonical] = None  # type: ignore[assignment]
+                return None
+            # The spans of a module's functions and methods are read in one pass over its
+            # tree: looking each up alone parsed large modules again and again.
+            span = self._spans_in(module).get(local) or (self._spans_in(owner).get(f"{method}.{local}") if owner else None)
+            if span is None:
+                found = self._lookup_function(canonical)  # a re-export, an inherited method
+                span = self._function_span(*found) if found else None
+            self._spans[canonical] = span  # type: ignore[assignment]
         return self._spans[canonical]
+
+    def _spans_in(self, module: str) -> dict[str, Span]:
+        """The spans of ``module``'s functions and of its classes' methods, by local name."""
+        if module not in self._module_spans:
+            source = self.modules.get(module)
+            table: dict[str, Span] = {}
+            if source is not None:
+                for node in source.tree.body:
+                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        table[node.name] = self._function_span(source, node)
+                    elif isinstance(node, ast.ClassDef):
+                        for item in node.body:
+                            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                                table[f"{node.name}.{item.name}"] = self._function_span(source, item)
+            self._module_spans[module] = table
+        return self._module_spans[module]
 
 
 # -- helpers ---------------------------------------------------------------------------------

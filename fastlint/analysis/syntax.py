@@ -99,6 +99,7 @@ def nodes_of(tree: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
 # What the analysis keeps on nodes (``walk_local``, ``nodes_of``, names, scopes, once-only
 # facts, parents): several of these refer back to the node they sit on.
 _CACHES = ("_fastlint_local", "_fastlint_calls", "_fastlint_kinds", "_fastlint_scope", "_fastlint_once", "_fastlint_once_names",
+           "_fastlint_unforwarded",
            "_fastlint_singleton", "_fastlint_parents")
 
 

@@ -76,7 +76,12 @@ def parse_modules(files: Iterable[Path], root: Path, sources: Mapping[str, str] 
 
 
 def route_map(
-    session: Session, files: Sequence[Path], index: ProjectIndex | None, sources: Mapping[str, str] | None = None, within: Iterable[str] | None = None
+    session: Session,
+    files: Sequence[Path],
+    index: ProjectIndex | None,
+    sources: Mapping[str, str] | None = None,
+    within: Iterable[str] | None = None,
+    span_files: Iterable[str] | None = None,
 ) -> list[Route]:
     """The routes of the project ``files`` belong to, limited to those whose endpoint or
     application lies in ``files``, outside test and tooling code. ``within``: the only
@@ -94,7 +99,7 @@ def route_map(
     modules = parse_modules(project.values(), root, sources)
     from fastlint.run.config import unreported_path
 
-    routes = RouteMap(modules, index).routes()
+    routes = RouteMap(modules, index, None if span_files is None else set(span_files)).routes()
     by_module = {module.module: module.path for module in modules}
     # Test and tooling code (``test-paths``, ``tooling-paths``) serves no one: left out
     # unless ``check-test-paths``, as for findings.
@@ -137,14 +142,17 @@ def finding_routes(session: Session, files: Sequence[Path], result: RunResult, f
         index = result.index()
         if index is not None:
             index.stop_loading()  # the routes of the modules the check loaded, not more
-        closure = route_map(session, files, index, result.sources, within=index.parsed_files if index is not None else ())
+        within = index.parsed_files if index is not None else ()
+        closure = route_map(session, files, index, result.sources, within=within, span_files=[finding.path for finding in findings])
         return _routes_by_finding([(route.label, list(route.spans)) for route in closure], findings)
     project = sorted({str(path) for path in session.discover([settings.project_root]).files} | {str(path) for path in files})
     cache_file = (settings.cache_dir or settings.project_root / ".fastlint_cache") / _SPANS_FILE if settings.cache else None
-    key = _spans_key(project, files)
+    # Only the spans in the files that hold findings are mapped (and cached, under their names too).
+    span_files = sorted({finding.path for finding in findings})
+    key = _spans_key(project, files, span_files)
     spans = _read_spans(cache_file, key) if cache_file is not None else None
     if spans is None:
-        routes = route_map(session, files, result.index(), result.sources)
+        routes = route_map(session, files, result.index(), result.sources, span_files=span_files)
         spans = [(route.label, list(route.spans)) for route in routes]
         if cache_file is not None:
             _write_spans(cache_file, key, spans)
@@ -162,7 +170,7 @@ def _routes_by_finding(spans: list[tuple[str, list[tuple[str, int, int]]]], find
     }
 
 
-def _spans_key(project: Sequence[str], files: Sequence[Path]) -> str:
+def _spans_key(project: Sequence[str], files: Sequence[Path], span_files: Sequence[str] = ()) -> str:
     from fastlint import __version__
     from fastlint.digests import value_digest
 
@@ -173,7 +181,7 @@ def _spans_key(project: Sequence[str], files: Sequence[Path]) -> str:
         except OSError:
             continue
         stats.append((path, info.st_size, info.st_mtime_ns))
-    return value_digest([__version__, stats, sorted(str(path) for path in files)])
+    return value_digest([__version__, stats, sorted(str(path) for path in files), list(span_files)])
 
 
 def _read_spans(cache_file: Path, key: str) -> list[tuple[str, list[tuple[str, int, int]]]] | None:
@@ -199,7 +207,7 @@ def _write_spans(cache_file: Path, key: str, spans: list[tuple[str, list[tuple[s
 def build_report(session: Session, paths: Sequence[Path]) -> RouteReport:
     found = session.discover(paths)
     result = session.check(found.files)
-    routes = route_map(session, found.files, result.index(), result.sources)
+    routes = route_map(session, found.files, result.index(), result.sources, span_files=[finding.path for finding in result.findings])
     return RouteReport(
         routes,
         attach(routes, result.findings),
