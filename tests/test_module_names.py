@@ -206,3 +206,40 @@ def test_the_editor_resolves_aliases_in_both_of_its_indexes(tmp_path: Path, inde
     assert project.indexed is indexed
     findings = project.check(routes, routes.read_text(encoding="utf-8"))
     assert [(f.start.line, f.code, f.message.startswith(HASH_CHAIN)) for f in findings] == [(9, "FL107", True)]
+
+
+def test_route_spans_are_kept_only_in_the_files_that_hold_findings(tmp_path: Path):
+    from fastlint.integrations.routes import route_map
+    from fastlint.run.session import Session
+
+    write_files(tmp_path, {
+        **NAMESPACE,
+        "svc/api/audit.py": "def record(password):\n    return len(password)\n",
+        "svc/api/users.py": """
+            from fastapi import APIRouter
+
+            from svc.api.audit import record
+            from svc.api.keys import hash_password
+
+            router = APIRouter()
+
+            @router.post("/users")
+            async def create_user(password: str):
+                record(password)
+                return {"hash": hash_password(password)}
+            """,
+    })
+    session = Session.from_settings(dataclasses.replace(Settings(project_root=tmp_path), cache=False))
+    files = session.discover([tmp_path]).files
+    result = session.check(files)
+    users, keys, audit = (str(tmp_path / "svc/api" / name) for name in ("users.py", "keys.py", "audit.py"))
+
+    def spans_of(routes: list) -> list[tuple[str, int, int]]:  # type: ignore[type-arg]
+        [route] = [route for route in routes if route.function and route.function.endswith("users.create_user")]
+        return sorted((Path(path).name, start, end) for path, start, end in route.spans)
+
+    everything = spans_of(route_map(session, files, result.index(), result.sources))
+    assert everything == [("audit.py", 1, 2), ("keys.py", 3, 4), ("users.py", 8, 8), ("users.py", 8, 11)]
+    # A route still holds its own code (the handler), and what it reaches only in the files asked for.
+    assert spans_of(route_map(session, files, result.index(), result.sources, span_files=[keys])) == [("keys.py", 3, 4), ("users.py", 8, 8), ("users.py", 8, 11)]
+    assert spans_of(route_map(session, files, result.index(), result.sources, span_files=[users, audit])) == [("audit.py", 1, 2), ("users.py", 8, 8), ("users.py", 8, 11)]
