@@ -113,6 +113,11 @@ class BlockingCallChainInAsync(Rule):
     missed. Async functions that no entry point is known to reach (a library's public
     async API, a framework's client SDK or worker code shipped beside its server) are
     checked like served code; turn the rule off for such paths with `per-file-ignores`.
+    The chain does not track argument values: a branch that runs only for an argument no
+    caller passes (`if config_file_path is None: raise`, then a remote load) is followed
+    all the same (on the ecosystem check, 28 of litellm's findings through
+    `get_instance_fn`), and so is a debug dump that returns at once unless an environment
+    variable is set.
 
     ## Fix safety
     The fix offloads the first call of the chain: `convert(amount)` becomes
