@@ -113,11 +113,12 @@ class BlockingCallChainInAsync(Rule):
     missed. Async functions that no entry point is known to reach (a library's public
     async API, a framework's client SDK or worker code shipped beside its server) are
     checked like served code; turn the rule off for such paths with `per-file-ignores`.
-    The chain does not track argument values: a branch that runs only for an argument no
-    caller passes (`if config_file_path is None: raise`, then a remote load) is followed
-    all the same (on the ecosystem check, 28 of litellm's findings through
-    `get_instance_fn`), and so is a debug dump that returns at once unless an environment
-    variable is set.
+    Of argument values the chain knows one thing: work that runs only when a parameter
+    that defaults to None is given (after `if p is None: raise` or `return`, or inside
+    `if p:` / `if p is not None:`) is not followed from calls that leave it out (litellm's
+    `get_instance_fn` loads remote code only with `config_file_path`). Other values are
+    not tracked: a debug dump that returns at once unless an environment variable is set
+    is followed all the same.
 
     ## Fix safety
     The fix offloads the first call of the chain: `convert(amount)` becomes
@@ -151,6 +152,32 @@ class BlockingCallChainInAsync(Rule):
     triggers = (b"async def",)
 
     VALID = (
+        # Work that runs only with an optional argument no caller on the chain gives (reduced
+        # from litellm's get_instance_fn: remote loading needs config_file_path).
+        Valid(
+            """
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+
+def load(value: str, config_path: str | None = None):
+    if value.startswith("s3://"):
+        if config_path is None:
+            raise ValueError("remote loading needs a config file")
+        return requests.get(value, timeout=5)
+    if config_path:
+        requests.get(f"https://config.internal/{value}", timeout=5)
+    return value
+
+def build_route(target: str):
+    return load(target)
+
+@app.get("/proxy")
+async def proxy(target: str):
+    return build_route(target)
+"""
+        ),
         # Dual-mode helpers (reduced from prefect's ``drain_all``): with a loop running they
         # return an awaitable, and wait only in the branch that runs without one.
         Valid(
@@ -664,6 +691,31 @@ app = FastAPI(lifespan=lifespan)
         ),
     )
     INVALID = (
+        # The same helper given the optional argument: the guarded request runs.
+        Invalid(
+            """
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+
+def load(value: str, config_path: str | None = None):
+    if value.startswith("s3://"):
+        if config_path is None:
+            raise ValueError("remote loading needs a config file")
+        return requests.get(value, timeout=5)
+    return value
+
+def build_route(target: str):
+    return load(target, config_path="/etc/app.yaml")
+
+@app.get("/proxy")
+async def proxy(target: str):
+    return build_route(target)
+""",
+            expected=((19, 12, 19, 23),),
+            message="build_route() -> load() -> requests.get (FL101) blocks the event loop",
+        ),
         # Look-alikes: a thread started to wait for its results; a poller restarted on a
         # test that is not about it (every call may restart it).
         Invalid(
@@ -1204,12 +1256,15 @@ class Accounts:
                 canonical = project.resolve(name)
                 if canonical is None or (project.is_sync_generator(canonical) and id(node) not in iterated):
                     continue  # ``StreamingResponse(chunks())``: Starlette iterates it in the threadpool
-                chain = project.blocking_chain(canonical, ctx.enabled_codes)
+                # Work that needs an optional argument this call leaves out does not run.
+                positional = 1_000 if any(isinstance(arg, ast.Starred) for arg in node.args) else len(node.args)
+                unset = project.left_out(canonical, positional, tuple(keyword.arg or "**" for keyword in node.keywords))
+                chain = project.blocking_chain(canonical, ctx.enabled_codes, unset=unset)
                 if chain is not None and constant_arguments(node, function):
                     # ``get_client("default")`` memoised, or a memoised function the chain
                     # reaches through calls that pass the constants on: once per process.
                     memoised = project.runs_once_when_called(canonical)
-                    chain = None if memoised else project.blocking_chain(canonical, ctx.enabled_codes, process_level=True)
+                    chain = None if memoised else project.blocking_chain(canonical, ctx.enabled_codes, process_level=True, unset=unset)
                 if chain is not None:
                     by_root.setdefault((chain.root, chain.blocking), []).append((node, chain))
             if by_root and ctx.reached_only_once(function):

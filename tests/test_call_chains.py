@@ -298,3 +298,60 @@ def test_one_finding_per_root_and_caller_and_the_roots_in_the_summary(tmp_path: 
     as_json = json.loads(CliRunner().invoke(main, ["check", "app", "--no-cache", "--output-format", "json"]).stdout)
     assert [item["root"] for item in as_json] == [{"function": "app.secrets.get_secret", "call": "builtins.open"}] * 3
     assert [(item["location"], item["end_location"]) for item in as_json][1] == ({"row": 12, "column": 12}, {"row": 12, "column": 22})
+
+
+def test_work_that_needs_an_optional_argument_left_out_along_the_chain_is_not_followed():
+    # Reduced from litellm: the route leaves ``config_file_path`` out, the helper passes its
+    # own (None) on, and only with it given does ``get_instance_fn`` load remote code.
+    source = '''
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+
+def get_instance_fn(value: str, config_file_path: str | None = None):
+    if value.startswith("s3://"):
+        if config_file_path is None:
+            raise ValueError("remote loading needs a config file")
+        return requests.get(value, timeout=5)
+    return value
+
+def create_route(target: str, config_file_path: str | None = None):
+    return get_instance_fn(value=target, config_file_path=config_file_path)
+
+@app.post("/passthrough")
+async def passthrough(target: str):
+    return create_route(target)
+
+@app.post("/configured")
+async def configured(target: str):
+    return create_route(target, config_file_path="/etc/proxy.yaml")
+'''
+    from fastlint.testing import lint_source
+
+    assert [(f.code, f.start.line, f.start.column) for f in lint_source(source, ["FL107"])] == [("FL107", 23, 12)]
+
+
+def test_an_optional_parameter_the_body_assigns_guards_nothing():
+    # Reduced from khoj's commit_conversation_trace: the parameter is replaced by an
+    # environment variable before the test, so leaving it out says nothing.
+    source = '''
+import os
+from fastapi import FastAPI
+
+app = FastAPI()
+
+def commit_trace(text: str, repo_path: str | None = None):
+    repo_path = repo_path or os.getenv("TRACE_DIR")
+    if not repo_path:
+        return None
+    with open(os.path.join(repo_path, "trace.txt"), "a") as trace:
+        trace.write(text)
+
+@app.post("/chat")
+async def chat(text: str):
+    commit_trace(text)
+'''
+    from fastlint.testing import lint_source
+
+    assert [(f.code, f.start.line, f.start.column) for f in lint_source(source, ["FL107"])] == [("FL107", 16, 5)]

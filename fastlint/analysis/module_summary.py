@@ -26,6 +26,7 @@ from fastlint.analysis.queries import WRITE_METHODS, read_query, returned_rows
 from fastlint.analysis.reachability import entry_points, function_reach
 from fastlint.analysis.schemas import SchemaClass, schema_classes
 from fastlint.analysis.syntax import FunctionNode, is_sync_generator, iterated_calls, local_calls, local_nodes_of, module_statements, nodes_of
+from fastlint.analysis.unset_arguments import argument_facts
 from fastlint.knowledge.blocking import LIFECYCLE_WAITS, STARTUP_WAITS, THREAD_STARTS
 from fastlint.knowledge.tables import Knowledge
 
@@ -68,6 +69,13 @@ class FunctionSummary:
     reaches: tuple[str, ...] = ()
     spawns: tuple[str, ...] = ()
     unknown_methods: tuple[str, ...] = ()
+    # Arguments (``fastlint.analysis.unset_arguments``): the parameters a caller fills by
+    # position; (call or blocking name, parameter) where every such call runs only when that
+    # parameter, None by default, is given; and per callee the most positional arguments
+    # any call passes and the keywords (``**``: any) calls pass.
+    params: tuple[str, ...] = ()
+    needs: tuple[tuple[str, str], ...] = ()
+    passes: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
         )
         owner_name = f"{module}.{owner.name}" if owner else None
         reaches, spawns, unknown = function_reach(function, _namer(inference, owner_name))
+        arguments = argument_facts(function, owner is not None, _namer(inference, owner_name), [(call, name) for call, _, name in blocking])
         summaries[local] = FunctionSummary(
             name=local,
             is_async=isinstance(function, ast.AsyncFunctionDef),
@@ -153,6 +162,9 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
             reaches=reaches,
             spawns=spawns,
             unknown_methods=unknown,
+            params=arguments.params,
+            needs=arguments.needs,
+            passes=arguments.passes,
         )
     model = build_model(tree, names) if _may_register(names) else None
     module_scope = inference.module_scope

@@ -30,6 +30,7 @@ from fastlint.analysis.module_summary import DERIVED, PATH, FunctionSummary, Mod
 from fastlint.analysis.orm_models import ModelInfo
 from fastlint.analysis.reachability import ONCE, SERVED, Reachability
 from fastlint.analysis.schemas import SchemaClass
+from fastlint.analysis.unset_arguments import guarding_parameters, unset_parameters
 from fastlint.digests import value_digest
 from fastlint.finding import shown_call, shown_function
 from fastlint.knowledge import types as known
@@ -656,32 +657,42 @@ class ProjectIndex:
 
     # -- blocking chains ---------------------------------------------------------------
 
-    def blocking_chain(self, canonical: str, enabled: frozenset[str] | None = None, process_level: bool = False) -> Chain | None:
+    def left_out(self, canonical: str, positional: int, keywords: tuple[str, ...]) -> frozenset[str]:
+        """The None-defaulted parameters of ``canonical`` that guard some of its work and that
+        a call with ``positional`` arguments and ``keywords`` leaves out."""
+        found = self.function(canonical)
+        needed = guarding_parameters(found[1].needs, found[1].passes) if found is not None else frozenset()
+        return unset_parameters(found[1].params, needed, (positional, keywords)) if found is not None and needed else frozenset()
+
+    def blocking_chain(
+        self, canonical: str, enabled: frozenset[str] | None = None, process_level: bool = False, unset: frozenset[str] = frozenset()
+    ) -> Chain | None:
         """The shortest chain from the sync project function ``canonical`` to a blocking
         call whose code is enabled, at most ``max_depth`` functions long. ``process_level``:
         the call passes constants or module-level values, so a memoised function it reaches
-        through calls that pass them on runs once per process, and ends no chain."""
-        key = ("chain", (canonical, enabled, process_level))
-        return self._memoized(key, lambda: self._shortest_chain(canonical, enabled, process_level))
+        through calls that pass them on runs once per process, and ends no chain. ``unset``:
+        the parameters of ``canonical`` the call leaves out (``left_out``)."""
+        key = ("chain", (canonical, enabled, process_level, unset))
+        return self._memoized(key, lambda: self._shortest_chain(canonical, enabled, process_level, unset))
 
-    def _shortest_chain(self, start: str, enabled: frozenset[str] | None, process_level: bool) -> Chain | None:
+    def _shortest_chain(self, start: str, enabled: frozenset[str] | None, process_level: bool, unset: frozenset[str]) -> Chain | None:
         first = self.function(start)
         if first is None or first[1].is_async or first[1].offloaded:
             return None
-        queue: deque[tuple[str, bool, tuple[str, ...]]] = deque([(first[0], process_level, (first[1].name,))])
-        seen = {(first[0], process_level)}
+        queue: deque[tuple[str, bool, frozenset[str], tuple[str, ...]]] = deque([(first[0], process_level, unset, (first[1].name,))])
+        seen = {(first[0], process_level, unset)}
         while queue:
-            name, constant, path = queue.popleft()
-            blocking, callees = self._links(name, constant)
+            name, constant, unset, path = queue.popleft()
+            blocking, callees = self._links(name, constant, unset)
             for blocked, code in blocking:
                 if enabled is None or code in enabled:
                     return Chain(path, blocked, code, name)
             if len(path) >= self.max_depth:
                 continue
-            for callee, display, passed in callees:
-                if (callee, passed) not in seen:
-                    seen.add((callee, passed))
-                    queue.append((callee, passed, (*path, display)))
+            for callee, display, passed, left_out in callees:
+                if (callee, passed, left_out) not in seen:
+                    seen.add((callee, passed, left_out))
+                    queue.append((callee, passed, left_out, (*path, display)))
         return None
 
     def is_sync_generator(self, canonical: str) -> bool:
@@ -695,20 +706,31 @@ class ProjectIndex:
         found = self.function(canonical)
         return found is not None and found[1].keyed_cache
 
-    def _links(self, canonical: str, process_level: bool = False) -> tuple[list[tuple[str, str]], list[tuple[str, str, bool]]]:
+    def _links(
+        self, canonical: str, process_level: bool = False, unset: frozenset[str] = frozenset()
+    ) -> tuple[list[tuple[str, str]], list[tuple[str, str, bool, frozenset[str]]]]:
         """What a project function blocks on directly, and the sync project functions it
         calls, each with whether that call passes process-level arguments (``process_level``:
         this function's own arguments are)."""
-        return self._memoized(("links", (canonical, process_level)), lambda: self._compute_links(canonical, process_level))
+        return self._memoized(("links", (canonical, process_level, unset)), lambda: self._compute_links(canonical, process_level, unset))
 
-    def _compute_links(self, canonical: str, process_level: bool) -> tuple[list[tuple[str, str]], list[tuple[str, str, bool]]]:
+    def _compute_links(
+        self, canonical: str, process_level: bool, unset: frozenset[str]
+    ) -> tuple[list[tuple[str, str]], list[tuple[str, str, bool, frozenset[str]]]]:
+        """``unset``: this function's parameters that the call leading here leaves out
+        (``fastlint.analysis.unset_arguments``): what runs only with one of them given is
+        left out, and each callee gets those of its own that this function's calls leave out."""
         found = self.function(canonical)
         if found is None:
             return [], []
         summary = found[1]
-        blocking = list(summary.blocking)
-        callees: list[tuple[str, str, bool]] = []
+        skipped = {name for name, parameter in summary.needs if parameter in unset}
+        passes = {name: (most, keywords) for name, most, keywords in summary.passes}
+        blocking = [entry for entry in summary.blocking if entry[0] not in skipped]
+        callees: list[tuple[str, str, bool, frozenset[str]]] = []
         for call in summary.calls:
+            if call in skipped:
+                continue
             resolved = self.resolve(call)
             if resolved is None or resolved in self.knowledge.offload_wrappers:
                 continue
@@ -720,7 +742,9 @@ class ProjectIndex:
                 if target[1].generator and call not in summary.iterated_calls:
                     continue  # ``StreamingResponse(chunks())``: iterated elsewhere (the threadpool)
                 if not (target[1].is_async or target[1].offloaded):
-                    callees.append((target[0], target[1].name, passed))
+                    needed = guarding_parameters(target[1].needs, target[1].passes)
+                    left_out = unset_parameters(target[1].params, needed, passes.get(call), unset) if needed else frozenset()
+                    callees.append((target[0], target[1].name, passed, left_out))
                 continue
             entry = self.knowledge.blocking_call(resolved)
             if entry is not None:

@@ -1,0 +1,170 @@
+"""Calls that run only when an optional argument is given.
+
+A helper often takes a parameter that defaults to None and does its costly work only when
+a caller gives it (litellm's ``get_instance_fn(value, config_file_path=None)`` raises
+unless ``config_file_path`` is given, and only then loads code from remote storage). When
+every call of the helper on a chain leaves that parameter out, the guarded work never runs
+there, and FL107's chains do not go through it.
+
+Pass 1 records, per function, the parameters a caller fills by position, which of its calls
+and blocking calls need a None-defaulted parameter to be given (``if p is None: raise`` or
+``return`` before them, or inside ``if p:`` / ``if p is not None:``), and, per callee, what
+its calls pass. The project index combines them along a chain (``ProjectIndex._links``).
+The analysed code is never run: these are syntactic facts about one function.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from fastlint.analysis.syntax import FunctionNode, walk_local
+
+ANY_KEYWORD = "**"  # a call that passes ``**kwargs``: it may give any parameter
+_MANY = 1_000  # positional arguments of a call that passes ``*args``
+
+
+@dataclass(frozen=True)
+class ArgumentFacts:
+    params: tuple[str, ...]
+    needs: tuple[tuple[str, str], ...]
+    passes: tuple[tuple[str, int, tuple[str, ...]], ...]
+
+
+def argument_facts(
+    function: FunctionNode,
+    is_method: bool,
+    callee: Callable[[ast.expr, FunctionNode], str | None],
+    blocking: Iterable[tuple[ast.Call, str]],
+) -> ArgumentFacts:
+    arguments = function.args
+    positional = [arg.arg for arg in (*arguments.posonlyargs, *arguments.args)]
+    if is_method and not _is_static(function) and positional:
+        positional = positional[1:]  # ``self`` or ``cls``: bound, never passed
+    # A parameter the body assigns (``path = path or os.getenv(...)``) no longer says what the caller gave.
+    assigned = {node.id for node in walk_local(function) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    optional = _none_defaulted(arguments) - assigned
+    guards: dict[int, frozenset[str]] = {}
+    if optional:
+        _scan(function.body, frozenset(), optional, guards)
+    needs: dict[str, set[str] | None] = {}
+    passes: dict[str, tuple[int, set[str]]] = {}
+
+    def note(name: str, call: ast.Call) -> None:
+        needed = guards.get(id(call), frozenset())
+        needs[name] = set(needed) if name not in needs else (needs[name] or set()) & needed
+
+    for node in walk_local(function):
+        if not isinstance(node, ast.Call):
+            continue
+        name = callee(node.func, function)
+        if not name:
+            continue
+        note(name, node)
+        count = _MANY if any(isinstance(arg, ast.Starred) for arg in node.args) else len(node.args)
+        keywords = {_keyword(keyword, optional) for keyword in node.keywords}
+        most, given = passes.get(name, (0, set()))
+        passes[name] = (max(most, count), given | keywords)
+    for call, name in blocking:
+        note(name, call)
+    return ArgumentFacts(
+        tuple(positional),
+        tuple((name, parameter) for name, needed in needs.items() for parameter in sorted(needed or ())),
+        tuple((name, most, tuple(sorted(given))) for name, (most, given) in passes.items()),
+    )
+
+
+def unset_parameters(
+    params: tuple[str, ...], needed: Iterable[str], passed: tuple[int, tuple[str, ...]] | None, unset: frozenset[str] = frozenset()
+) -> frozenset[str]:
+    """The ``needed`` parameters that no call recorded in ``passed`` (most positional
+    arguments, keywords) gives. A keyword that only passes on the caller's own parameter
+    (``config_file_path=config_file_path``) gives nothing when that one is ``unset``."""
+    if passed is None:
+        return frozenset()
+    most, keywords = passed
+    if ANY_KEYWORD in keywords:
+        return frozenset()
+    given = {keyword.partition("=")[0] for keyword in keywords if "=" not in keyword or keyword.partition("=")[2] not in unset}
+    return frozenset(name for name in needed if name not in given and not (name in params and params.index(name) < most))
+
+
+def _keyword(keyword: ast.keyword, optional: frozenset[str]) -> str:
+    """``name``, or ``name=param`` when the value is the function's own None-defaulted parameter."""
+    if keyword.arg is None:
+        return ANY_KEYWORD
+    value = keyword.value
+    return f"{keyword.arg}={value.id}" if isinstance(value, ast.Name) and value.id in optional else keyword.arg
+
+
+def guarding_parameters(needs: tuple[tuple[str, str], ...], passes: tuple[tuple[str, int, tuple[str, ...]], ...]) -> frozenset[str]:
+    """The None-defaulted parameters whose absence matters: those some work needs, and
+    those passed on to a callee (``config_file_path=config_file_path``)."""
+    forwarded = {keyword.partition("=")[2] for _, _, keywords in passes for keyword in keywords if "=" in keyword}
+    return frozenset({parameter for _, parameter in needs} | forwarded)
+
+
+def _is_static(function: FunctionNode) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list)
+
+
+def _none_defaulted(arguments: ast.arguments) -> frozenset[str]:
+    positional = [*arguments.posonlyargs, *arguments.args]
+    pairs = [*zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults), *zip(arguments.kwonlyargs, arguments.kw_defaults)]
+    return frozenset(arg.arg for arg, default in pairs if isinstance(default, ast.Constant) and default.value is None)
+
+
+def _scan(body: list[ast.stmt], needed: frozenset[str], optional: frozenset[str], guards: dict[int, frozenset[str]]) -> None:
+    for statement in body:
+        if isinstance(statement, ast.If):
+            given, missing = _tested(statement.test, optional)
+            if missing and statement.body and isinstance(statement.body[-1], (ast.Raise, ast.Return)) and not statement.orelse:
+                # ``if p is None: raise``: what follows runs only with ``p`` given
+                _scan(statement.body, needed, optional, guards)
+                needed = needed | {missing}
+                continue
+            _scan(statement.body, needed | ({given} if given else set()), optional, guards)
+            _scan(statement.orelse, needed | ({missing} if missing else set()), optional, guards)
+            _mark(statement.test, needed, guards)
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(statement, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                _scan(inner, needed, optional, guards)
+        for handler in getattr(statement, "handlers", ()):
+            _scan(handler.body, needed, optional, guards)
+        for child in ast.iter_child_nodes(statement):
+            if isinstance(child, ast.expr):
+                _mark(child, needed, guards)
+            elif isinstance(child, ast.withitem):
+                _mark(child.context_expr, needed, guards)
+
+
+def _mark(node: ast.AST, needed: frozenset[str], guards: dict[int, frozenset[str]]) -> None:
+    if not needed:
+        return
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Call):
+            guards[id(inner)] = needed
+
+
+def _tested(test: ast.expr, optional: frozenset[str]) -> tuple[str | None, str | None]:
+    """(the parameter ``test`` holds only when given, the one it holds only when missing)."""
+    if isinstance(test, ast.Name) and test.id in optional:
+        return test.id, None
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name) and test.operand.id in optional:
+        return None, test.operand.id
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.left, ast.Name)
+        and test.left.id in optional
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        if isinstance(test.ops[0], ast.IsNot):
+            return test.left.id, None
+        if isinstance(test.ops[0], ast.Is):
+            return None, test.left.id
+    return None, None
