@@ -1256,9 +1256,7 @@ class Accounts:
                 canonical = project.resolve(name)
                 if canonical is None or (project.is_sync_generator(canonical) and id(node) not in iterated):
                     continue  # ``StreamingResponse(chunks())``: Starlette iterates it in the threadpool
-                # Work that needs an optional argument this call leaves out does not run.
-                positional = 1_000 if any(isinstance(arg, ast.Starred) for arg in node.args) else len(node.args)
-                unset = project.left_out(canonical, positional, tuple(keyword.arg or "**" for keyword in node.keywords))
+                unset = project.left_out(canonical, node)  # work needing an optional argument it leaves out does not run
                 chain = project.blocking_chain(canonical, ctx.enabled_codes, unset=unset)
                 if chain is not None and constant_arguments(node, function):
                     # ``get_client("default")`` memoised, or a memoised function the chain

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ast
 
-from fastlint.analysis.syntax import FunctionNode, walk_local
+from fastlint.analysis.syntax import FunctionNode, mark_statements, walk_local
 
 _LOOP_CHECKS = frozenset({"get_running_loop", "_get_running_loop"})
 
@@ -50,27 +50,24 @@ def _scan(body: list[ast.stmt], loops: set[str], found: set[int]) -> None:
         if isinstance(statement, ast.If):
             running = _loop_running(statement.test, loops)
             if running is True:
-                _mark(statement.orelse, found)
+                mark_statements(statement.orelse, found)
                 if statement.body and isinstance(statement.body[-1], (ast.Return, ast.Raise)):
-                    _mark(body[index + 1 :], found)
+                    mark_statements(body[index + 1 :], found)
                     return
                 _scan(statement.body, loops, found)
                 continue
             if running is False:
-                _mark(statement.body, found)
+                mark_statements(statement.body, found)
                 _scan(statement.orelse, loops, found)
                 continue
-        if isinstance(statement, ast.Try) and _checks_loop(statement.body, loops):
+        if isinstance(statement, ast.Try) and _checks_loop(statement.body):
             for handler in statement.handlers:
                 if _catches_runtime_error(handler.type):
-                    _mark(handler.body, found)
+                    mark_statements(handler.body, found)
         for field in ("body", "orelse", "finalbody"):
             inner = getattr(statement, field, None)
-            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt) and not isinstance(statement, ast.If):
+            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
                 _scan(inner, loops, found)
-        if isinstance(statement, ast.If):
-            _scan(statement.body, loops, found)
-            _scan(statement.orelse, loops, found)
 
 
 def _loop_running(test: ast.expr, loops: set[str]) -> bool | None:
@@ -97,7 +94,7 @@ def _is_loop_check(call: ast.Call) -> bool:
     return name in _LOOP_CHECKS and not call.args and not call.keywords
 
 
-def _checks_loop(body: list[ast.stmt], loops: set[str]) -> bool:
+def _checks_loop(body: list[ast.stmt]) -> bool:
     return any(isinstance(node, ast.Call) and _is_loop_check(node) for statement in body for node in ast.walk(statement))
 
 
@@ -111,8 +108,3 @@ def _catches_runtime_error(node: ast.expr | None) -> bool:
 def _is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
-
-def _mark(statements: list[ast.stmt], found: set[int]) -> None:
-    for statement in statements:
-        found.add(id(statement))
-        found.update(id(node) for node in walk_local(statement))

@@ -33,10 +33,10 @@ The analysed code is never run: these are syntactic facts about one function.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from fastlint.analysis.names import NameTable, dotted_text
-from fastlint.analysis.syntax import FunctionNode, descendants, local_nodes_of, walk_local
+from fastlint.analysis.syntax import FunctionNode, descendants, local_nodes_of, mark_statements, walk_local
 from fastlint.knowledge.clients import CACHING_DECORATORS
 
 _INSTANCE = "self"
@@ -179,7 +179,7 @@ def _scan(body: list[ast.stmt], local: set[str], shared: set[str], found: set[in
         if isinstance(statement, ast.If):
             unset = _tested(statement.test, local, shared, negated=True)
             if unset and _assigns(statement.body, unset):
-                _mark(statement.body, found)
+                mark_statements(statement.body, found)
                 _scan(statement.orelse, local, shared, found)
                 continue
             is_set = _tested(statement.test, local, shared, negated=False)
@@ -187,7 +187,7 @@ def _scan(body: list[ast.stmt], local: set[str], shared: set[str], found: set[in
             if is_set and statement.body and isinstance(statement.body[-1], (ast.Return, ast.Raise)) and _assigns(
                 [*statement.orelse, *rest], is_set
             ):
-                _mark([*statement.orelse, *rest], found)
+                mark_statements([*statement.orelse, *rest], found)
                 return
         for child in _blocks(statement):
             _scan(child, local, shared, found)
@@ -205,11 +205,6 @@ def _blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
     for case in getattr(statement, "cases", ()):
         yield case.body
 
-
-def _mark(statements: Iterable[ast.stmt], found: set[int]) -> None:
-    for statement in statements:
-        found.add(id(statement))
-        found.update(id(node) for node in walk_local(statement))
 
 
 def _tested(test: ast.expr, local: set[str], shared: set[str], negated: bool) -> list[str]:

@@ -18,6 +18,7 @@ on which modules exist too: the pseudo-module ``MODULES``.
 
 from __future__ import annotations
 
+import ast
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ from fastlint.analysis.module_summary import DERIVED, PATH, FunctionSummary, Mod
 from fastlint.analysis.orm_models import ModelInfo
 from fastlint.analysis.reachability import ONCE, SERVED, Reachability
 from fastlint.analysis.schemas import SchemaClass
-from fastlint.analysis.unset_arguments import guarding_parameters, unset_parameters
+from fastlint.analysis.unset_arguments import call_arguments, guarding_parameters, unset_parameters
 from fastlint.digests import value_digest
 from fastlint.finding import shown_call, shown_function
 from fastlint.knowledge import types as known
@@ -657,12 +658,14 @@ class ProjectIndex:
 
     # -- blocking chains ---------------------------------------------------------------
 
-    def left_out(self, canonical: str, positional: int, keywords: tuple[str, ...]) -> frozenset[str]:
+    def left_out(self, canonical: str, call: ast.Call) -> frozenset[str]:
         """The None-defaulted parameters of ``canonical`` that guard some of its work and that
-        a call with ``positional`` arguments and ``keywords`` leaves out."""
+        ``call`` leaves out (``fastlint.analysis.unset_arguments``)."""
         found = self.function(canonical)
-        needed = guarding_parameters(found[1].needs, found[1].passes) if found is not None else frozenset()
-        return unset_parameters(found[1].params, needed, (positional, keywords)) if found is not None and needed else frozenset()
+        if found is None:
+            return frozenset()
+        needed = guarding_parameters(found[1].needs, found[1].passes)
+        return unset_parameters(found[1].params, needed, call_arguments(call)) if needed else frozenset()
 
     def blocking_chain(
         self, canonical: str, enabled: frozenset[str] | None = None, process_level: bool = False, unset: frozenset[str] = frozenset()

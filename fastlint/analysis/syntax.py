@@ -192,6 +192,14 @@ def _node_fields(kind: type) -> tuple[str, ...]:
     return fields
 
 
+def mark_statements(statements: Iterable[ast.stmt], found: set[int]) -> None:
+    """Add the ids of ``statements`` and of every node in them (nested functions aside,
+    as ``walk_local``) to ``found``."""
+    for statement in statements:
+        found.add(id(statement))
+        found.update(id(node) for node in walk_local(statement))
+
+
 def descendants(nodes: Iterable[ast.AST]) -> list[ast.AST]:
     """``nodes`` and every node below them: what ``ast.walk`` over each yields, in another
     order, without the ``ctx`` markers, and several times faster (the field table of

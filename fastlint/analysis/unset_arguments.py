@@ -62,10 +62,9 @@ def argument_facts(
         if not name:
             continue
         note(name, node)
-        count = _MANY if any(isinstance(arg, ast.Starred) for arg in node.args) else len(node.args)
-        keywords = {_keyword(keyword, optional) for keyword in node.keywords}
+        count, keywords = call_arguments(node, optional)
         most, given = passes.get(name, (0, set()))
-        passes[name] = (max(most, count), given | keywords)
+        passes[name] = (max(most, count), given | set(keywords))
     for call, name in blocking:
         note(name, call)
     return ArgumentFacts(
@@ -88,6 +87,14 @@ def unset_parameters(
         return frozenset()
     given = {keyword.partition("=")[0] for keyword in keywords if "=" not in keyword or keyword.partition("=")[2] not in unset}
     return frozenset(name for name in needed if name not in given and not (name in params and params.index(name) < most))
+
+
+def call_arguments(call: ast.Call, optional: frozenset[str] = frozenset()) -> tuple[int, tuple[str, ...]]:
+    """How many arguments ``call`` passes by position (``*args``: any number) and the
+    keywords it passes (``**``: any; ``name=param`` when the value is one of the caller's
+    ``optional`` parameters, passed on)."""
+    count = _MANY if any(isinstance(arg, ast.Starred) for arg in call.args) else len(call.args)
+    return count, tuple(_keyword(keyword, optional) for keyword in call.keywords)
 
 
 def _keyword(keyword: ast.keyword, optional: frozenset[str]) -> str:
