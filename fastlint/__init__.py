@@ -59,6 +59,7 @@ _EXPORTS = {
     "cache_key": "fastlint.analysis.once",
     "constant_arguments": "fastlint.analysis.once",
     "once_nodes": "fastlint.analysis.once",
+    "off_path_nodes": "fastlint.analysis.off_path",
     "add_argument": "fastlint.fixing.arguments",
     "add_import": "fastlint.fixing.edits",
     "add_from_import": "fastlint.fixing.edits",
@@ -110,6 +111,7 @@ if TYPE_CHECKING:
         dotted_text as dotted_text,
         may_resolve_to as may_resolve_to,
     )
+    from fastlint.analysis.off_path import off_path_nodes as off_path_nodes
     from fastlint.analysis.once import (
         cache_key as cache_key,
         constant_arguments as constant_arguments,

@@ -16,8 +16,8 @@ from fastlint import (
     constant_arguments,
     dotted_text,
     iterated_calls,
+    off_path_nodes,
     offload_to_threadpool,
-    once_nodes,
     walk_local,
 )
 
@@ -116,9 +116,15 @@ class BlockingCallChainInAsync(Rule):
     Of argument values the chain knows one thing: work that runs only when a parameter
     that defaults to None is given (after `if p is None: raise` or `return`, or inside
     `if p:` / `if p is not None:`) is not followed from calls that leave it out (litellm's
-    `get_instance_fn` loads remote code only with `config_file_path`). Other values are
-    not tracked: a debug dump that returns at once unless an environment variable is set
-    is followed all the same.
+    `get_instance_fn` loads remote code only with `config_file_path`). A capture behind
+    a debug or dump switch is not followed either (`if not os.getenv("COPILOT_DUMP_DIR"): return`,
+    `if settings.DEBUG:`): the switch is known by the words `debug` or `dump` in the name
+    of its environment variable, setting or variable, or of a function without arguments
+    that reads one (`frontier_dump_root()`). Other values are not tracked: work behind a
+    feature flag or an environment variable with another name is followed, as production
+    may turn it on. A helper that only opens a file for its caller (`return
+    tempfile.NamedTemporaryFile(...)`) does not block by itself; the caller's writes to
+    the file are reported where they happen (FL103).
 
     ## Fix safety
     The fix offloads the first call of the chain: `convert(amount)` becomes
@@ -176,6 +182,49 @@ def build_route(target: str):
 @app.get("/proxy")
 async def proxy(target: str):
     return build_route(target)
+"""
+        ),
+        # Debug captures that return at once unless their dump switch is on (reduced from
+        # skyvern's ``write_packet`` and download-visibility dump), and a helper that only
+        # creates a temporary file for its caller (skyvern's ``create_named_temporary_file``).
+        Valid(
+            """
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from fastapi import FastAPI
+
+app = FastAPI()
+DOWNLOAD_VISIBILITY_DUMP_ENV = "APP_DOWNLOAD_VISIBILITY_DUMP"
+
+def frontier_dump_root() -> Path | None:
+    root = os.getenv("COPILOT_DUMP_FRONTIER_PROVENANCE")
+    return Path(root).expanduser() if root else None
+
+def write_packet(kind: str, payload: dict) -> None:
+    root = frontier_dump_root()
+    if root is None:
+        return
+    (root / f"{kind}-{time.time_ns()}.json").write_text(json.dumps(payload))
+
+def dump_download_visibility_inputs(name: str, payload: dict) -> None:
+    dump_dir = os.environ.get(DOWNLOAD_VISIBILITY_DUMP_ENV)
+    if not dump_dir or os.environ.get("ENV") != "local":
+        return
+    with open(os.path.join(dump_dir, f"{name}.jsonl"), "a") as handle:
+        handle.write(json.dumps(payload))
+
+def create_named_temporary_file(delete: bool = True):
+    return tempfile.NamedTemporaryFile(dir="/var/tmp/app", delete=delete)
+
+@app.post("/plan")
+async def plan(kind: str, payload: dict):
+    write_packet(kind, payload)
+    dump_download_visibility_inputs(kind, payload)
+    archive = create_named_temporary_file()
+    return {"archive": archive.name}
 """
         ),
         # Dual-mode helpers (reduced from prefect's ``drain_all``): with a loop running they
@@ -691,6 +740,40 @@ app = FastAPI(lifespan=lifespan)
         ),
     )
     INVALID = (
+        # Look-alikes: a helper that writes the temporary file it made (skyvern's
+        # ``unzip_bytes_to_temp_directory``), and an export behind a setting that names no debug
+        # switch: production may turn it on.
+        Invalid(
+            """
+import os
+import tempfile
+from fastapi import FastAPI
+
+app = FastAPI()
+
+def create_named_temporary_file(delete: bool = True):
+    return tempfile.NamedTemporaryFile(dir="/var/tmp/app", delete=delete)
+
+def unzip_bytes_to_temp_directory(zip_bytes: bytes) -> str:
+    with create_named_temporary_file(delete=False) as temp_zip_file:
+        temp_zip_file.write(zip_bytes)
+        return temp_zip_file.name
+
+def export_usage(payload: str) -> None:
+    export_dir = os.environ.get("USAGE_EXPORT_DIR")
+    if not export_dir:
+        return
+    with open(os.path.join(export_dir, "usage.jsonl"), "a") as handle:
+        handle.write(payload)
+
+@app.post("/profiles")
+async def retrieve_profile(data: bytes):
+    export_usage("profile")
+    return unzip_bytes_to_temp_directory(data)
+""",
+            expected=((25, 5, 25, 17), (26, 12, 26, 41)),
+            message="blocks the event loop (async route handler POST /profiles)",
+        ),
         # The same helper given the optional argument: the guarded request runs.
         Invalid(
             """
@@ -1244,7 +1327,7 @@ class Accounts:
             owner = ctx.model.owners.get(function)
             # One finding per root cause in this function, at its first call; the others are counted.
             by_root: dict[tuple[str, str], list] = {}  # type: ignore[type-arg]
-            once = once_nodes(function, owner)  # lazy initialisation: runs once per process
+            once = off_path_nodes(function, owner)  # lazy initialisation, debug-only captures
             iterated = iterated_calls(function)
             calls = sorted(
                 (n for n in walk_local(function) if isinstance(n, ast.Call) and id(n) not in once), key=lambda n: (n.lineno, n.col_offset)

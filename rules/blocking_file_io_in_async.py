@@ -21,8 +21,11 @@ class BlockingFileIoInAsync(FileIoRule):
     Reads and writes of sync file objects (`read`, `write`, `readlines`, `for line in f`,
     ...) opened elsewhere are reported too: parameters annotated `IO`, `TextIO`, `BinaryIO`,
     `TextIOWrapper` or `BufferedReader`, attributes and module-level files, and FastAPI's
-    `upload.file`. A file opened in the same function is reported once, at its `open`:
-    the reads of `with open(path) as f: f.read()` are not reported again.
+    `upload.file`, and files a project helper returns (`temp = make_temp_file()`,
+    `temp.write(data)`). A file opened in the same function is reported once, at its `open`:
+    the reads of `with open(path) as f: f.read()` are not reported again. An `open` (or
+    `NamedTemporaryFile()`) whose file the function only returns is not reported: opening
+    costs what creating an empty file does, and the reads and writes are the caller's.
 
     ## Why is this bad?
     Disk and network-file-system I/O blocks the calling thread. On a local SSD a small
@@ -71,7 +74,11 @@ class BlockingFileIoInAsync(FileIoRule):
     code reached only through a dict of handlers, `getattr`, or a method name that many
     unrelated classes define; select FL111 to see it. A partial index (a pre-commit run on
     a few files, the editor's first answer) cannot tell, and reports it here. Code that
-    only lifespan, startup, CLI commands or import-time code reaches is left alone.
+    only lifespan, startup, CLI commands or import-time code reaches is left alone, and so
+    is a capture behind a debug or dump switch: code after `if not os.getenv("APP_DUMP_DIR"): return`,
+    or inside `if settings.DEBUG:`, runs only while debugging. A switch is recognised by
+    the words `debug` or `dump` in the name of its environment variable, setting or
+    variable; other environment variables are configuration that production may turn on.
 
     ## Fix safety
     Two forms are fixed. `with open(...) as f:` becomes
@@ -126,6 +133,34 @@ async def download_artifact(path: str, socket_path: str):
     Path(socket_path).unlink(missing_ok=True)
     tmp_dir = tempfile.TemporaryDirectory()
     return {"dir": tmp_dir.name}
+"""
+        ),
+        # A capture behind a debug or dump switch runs only while debugging (reduced from
+        # skyvern's copilot actor-dispatch capture, inert unless COPILOT_DUMP_MODEL_INPUTS is set).
+        Valid(
+            """
+import json
+import os
+from pathlib import Path
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.post("/dispatch")
+async def dispatch(turn_id: str, record: dict):
+    root = os.environ.get("COPILOT_DUMP_MODEL_INPUTS")
+    if not root:
+        return {"ok": True}
+    directory = Path(root) / turn_id
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "record.json").write_text(json.dumps(record))
+    return {"ok": True}
+
+@app.get("/trace")
+async def trace(settings, payload: str):
+    if settings.DEBUG and payload:
+        with open("/tmp/trace.log", "a") as log:
+            log.write(payload)
 """
         ),
         # Awaited only from startup (reduced from lnbits' ``check_admin_settings``, which the
@@ -357,6 +392,33 @@ async def preview(upload: UploadFile):
             expected=((10, 37, 10, 48), (11, 34, 11, 45), (13, 24, 13, 35), (14, 19, 14, 30)),
             message="iterating `upload.file` (`tempfile.SpooledTemporaryFile`) blocks the event loop in async route handler "
             "POST /contacts/preview; use `await upload.read()` (UploadFile's async methods) or `run_in_threadpool`",
+        ),
+        # A helper that hands out a new temporary file only creates it; the writes happen
+        # here, on a file the inference types (reduced from skyvern's browser-session upload).
+        # An environment variable that names no debug switch is configuration, checked.
+        Invalid(
+            """
+import os
+import tempfile
+from fastapi import FastAPI
+
+app = FastAPI()
+
+def create_named_temporary_file(delete: bool = True):
+    return tempfile.NamedTemporaryFile(dir="/var/tmp/app", delete=delete)
+
+@app.post("/sessions/{session_id}/files")
+async def upload(session_id: str, data: bytes):
+    temp_file = create_named_temporary_file(delete=False)
+    temp_file.write(data)
+    upload_dir = os.environ.get("UPLOAD_DIR")
+    if not upload_dir:
+        return temp_file.name
+    with open(os.path.join(upload_dir, session_id), "wb") as out:
+        out.write(data)
+""",
+            expected=((14, 5, 14, 20), (18, 10, 18, 14)),
+            message="`temp_file.write` (`typing.IO.write`) blocks the event loop in async route handler POST /sessions/{session_id}/files",
         ),
         # A TemporaryDirectory block removes the tree at its end; rmtree walks it.
         Invalid(

@@ -7,9 +7,9 @@ import ast
 from collections.abc import Iterator
 
 from fastlint.analysis.inference import Scope, TypeInference
-from fastlint.analysis.loop_free import loop_free_nodes
 from fastlint.analysis.names import may_resolve_to
-from fastlint.analysis.once import cache_key, once_nodes
+from fastlint.analysis.off_path import off_path_nodes
+from fastlint.analysis.once import cache_key
 from fastlint.analysis.syntax import FunctionNode, local_calls, local_nodes_of, module_statements, walk_local
 from fastlint.knowledge.blocking import BOUNDED_ONLY, NO_HANG_OPTIONS, NON_WAITING, BlockingCall
 from fastlint.knowledge.sdk import CONNECTING_CONSTRUCTORS, SDK_BY_TYPE, sdk_of
@@ -58,7 +58,7 @@ def blocking_calls_in(function: FunctionNode, inference: TypeInference, knowledg
 
 
 def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledge: Knowledge) -> Iterator[tuple[ast.Call, BlockingCall, str]]:
-    """The known blocking calls in ``function``'s own body, leaving out those that run once per process (``fastlint.analysis.once``).
+    """The known blocking calls in ``function``'s own body, leaving out those off a served request's path (``fastlint.analysis.off_path``).
 
     A request through an object whose creation is reported already in this function (the
     methods of ``with smtplib.SMTP(host) as smtp:``, the reads of ``with open(p) as f:``)
@@ -67,7 +67,7 @@ def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledg
     methods = knowledge.blocking_methods
     if cache_key(function, inference.names) == "fixed":
         return
-    once = once_nodes(function, inference.class_of(function)) | loop_free_nodes(function)
+    once = off_path_nodes(function, inference.class_of(function))
     # Any method may be a request of an SDK client (``client.chat.completions.create``).
     candidates = [
         node
@@ -99,6 +99,8 @@ def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledg
             continue
         if name == _TEMPORARY_DIRECTORY and id(node) not in _with_items(function):
             continue  # created empty (mkdtemp, FL108's); only a ``with`` block removes the tree here
+        if name in _HANDED_OUT and id(node) in _returned(function):
+            continue  # opened for the caller, whose reads and writes on the file are checked there
         found.append((node, entry, name or entry.name))
     for node, name in iterations:
         entry = knowledge.blocking_call(name)
@@ -111,6 +113,26 @@ def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledg
 
 _WAITING_CODES = frozenset({"FL109", "FL110"})
 _TEMPORARY_DIRECTORY = "tempfile.TemporaryDirectory"
+# Opening a file costs what creating an empty one does (FL108's ``mkstemp``): a helper that
+# returns the new file (skyvern's ``create_named_temporary_file()``) moves no data itself.
+_HANDED_OUT = _OPENERS | {"os.fdopen", "tempfile.NamedTemporaryFile", "tempfile.TemporaryFile"}
+
+
+def _returned(function: FunctionNode) -> set[int]:
+    """The calls whose value ``function`` returns untouched: ``return open(p)``, or a name
+    assigned from one that nothing but a ``return`` reads, alone or wrapped
+    (``return Wrapper(file, path)``); ``f = open(p, "w"); f.write(data); return f`` writes here."""
+    values = [node.value for node in local_nodes_of(function, ast.Return) if node.value is not None]
+    returned = {id(value) for value in values}
+    in_returns = {id(inner) for value in values for inner in ast.walk(value)}
+    loads: dict[str, bool] = {}
+    for node in walk_local(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            loads[node.id] = loads.get(node.id, True) and id(node) in in_returns
+    for node in local_nodes_of(function, ast.Assign):
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and loads.get(node.targets[0].id):
+            returned.add(id(node.value))
+    return returned
 
 
 def _with_items(function: FunctionNode) -> set[int]:

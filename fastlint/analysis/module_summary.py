@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from fastlint.analysis.capacity import capacity_facts
 from fastlint.analysis.fastapi_model import Role, build_model
 from fastlint.analysis.inference import CALLED, DIVIDED, Scope, TypeInference
-from fastlint.analysis.loop_free import loop_free_nodes
 from fastlint.analysis.names import NameTable
+from fastlint.analysis.off_path import off_path_nodes
 from fastlint.analysis.once import cache_key, constant_arguments, forwarding_arguments, once_nodes
 from fastlint.analysis.orm_models import ModelInfo, orm_models
 from fastlint.analysis.queries import WRITE_METHODS, read_query, returned_rows
@@ -215,7 +215,7 @@ def _project_calls(
     module-level arguments, the others every call passes such arguments or the function's
     own parameters, and those some call of which is iterated on the spot."""
     scope = inference.scope(function)
-    once = once_nodes(function, inference.class_of(function)) | loop_free_nodes(function)
+    once = off_path_nodes(function, inference.class_of(function))
     consumed = iterated_calls(function)
     found: dict[str, bool] = {}
     forwarded: dict[str, bool] = {}

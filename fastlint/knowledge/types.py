@@ -67,6 +67,7 @@ CANONICAL_PREFIXES: dict[str, str] = {
     "io.BufferedWriter": "typing.IO",
     "io.BufferedRandom": "typing.IO",
     "io.FileIO": "typing.IO",
+    "tempfile._TemporaryFileWrapper": "typing.IO",  # what NamedTemporaryFile returns
     "_io.": "typing.IO",
     "fastapi.datastructures.UploadFile": "fastapi.UploadFile",
     "starlette.datastructures.UploadFile": "fastapi.UploadFile",
@@ -180,7 +181,7 @@ CONSTRUCTORS: dict[str, str] = {
         "threading.Event threading.Thread threading.Barrier threading.Condition threading.Lock threading.RLock "
         "threading.Semaphore threading.BoundedSemaphore multiprocessing.Process"
     ).split()},
-    **dict.fromkeys("builtins.open io.open codecs.open os.fdopen tempfile.NamedTemporaryFile tempfile.TemporaryFile".split(), "typing.IO"),
+    **dict.fromkeys("builtins.open io.open codecs.open os.fdopen tempfile.NamedTemporaryFile tempfile.TemporaryFile tempfile._TemporaryFileWrapper".split(), "typing.IO"),
     "queue.LifoQueue": "queue.Queue",
     "queue.PriorityQueue": "queue.Queue",
     "multiprocessing.Pool": "multiprocessing.pool.Pool",
