@@ -184,6 +184,38 @@ async def proxy(target: str):
     return build_route(target)
 """
         ),
+        # The same through a constructor's ``**kwargs`` (reduced from litellm's
+        # ``LiteLLM_JWTAuth``: ``custom_validate`` is loaded only when given, and remotely only
+        # with the ``config_file_path`` that startup passes).
+        Valid(
+            """
+from typing import Final
+
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+
+def get_instance_fn(value: str, config_file_path: str | None = None):
+    if value.startswith("s3://"):
+        if config_file_path is None:
+            raise ValueError("remote loading needs the config file")
+        return requests.get(value, timeout=5)
+    return value
+
+class JWTAuth:
+    def __init__(self, **kwargs):
+        config_file_path: Final = kwargs.pop("config_file_path", None)
+        custom_validate: Final = kwargs.get("custom_validate")
+        if custom_validate is not None:
+            self.custom_validate = get_instance_fn(custom_validate, config_file_path=config_file_path)
+        self.fields = kwargs
+
+@app.get("/sso/callback")
+async def callback(team_field: str):
+    return JWTAuth(team_ids_jwt_field=team_field).fields
+"""
+        ),
         # Debug captures that return at once unless their dump switch is on (reduced from
         # skyvern's ``write_packet`` and download-visibility dump), and a helper that only
         # creates a temporary file for its caller (skyvern's ``create_named_temporary_file``).
@@ -773,6 +805,31 @@ async def retrieve_profile(data: bytes):
 """,
             expected=((25, 5, 25, 17), (26, 12, 26, 41)),
             message="blocks the event loop (async route handler POST /profiles)",
+        ),
+        # The constructor given the keyword its work needs: the load runs.
+        Invalid(
+            """
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+
+def get_instance_fn(value: str):
+    return requests.get(value, timeout=5)
+
+class JWTAuth:
+    def __init__(self, **kwargs):
+        custom_validate = kwargs.get("custom_validate")
+        if custom_validate is not None:
+            self.custom_validate = get_instance_fn(custom_validate)
+
+@app.get("/sso/callback")
+async def callback(validator: str):
+    return JWTAuth(custom_validate=validator)
+"""
+            ,
+            expected=((18, 12, 18, 19),),
+            message="JWTAuth() -> get_instance_fn() -> requests.get (FL101)",
         ),
         # The same helper given the optional argument: the guarded request runs.
         Invalid(

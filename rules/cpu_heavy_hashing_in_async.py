@@ -8,7 +8,9 @@ class CpuHeavyHashingInAsync(BlockingCallRule):
     ## What it does
     Checks for password hashing and key derivation in code that runs on the event loop:
     `bcrypt`, passlib's `CryptContext` and hash handlers, pwdlib, argon2-cffi,
-    `hashlib.pbkdf2_hmac` and `hashlib.scrypt`.
+    `hashlib.pbkdf2_hmac` and `hashlib.scrypt`. A `pbkdf2_hmac` with a literal iteration
+    count under 5,000 is not reported: 2,048 rounds (BIP-39 seeds, derived wallet keys)
+    take about a millisecond, where a password hash's 600,000 take a fifth of a second.
 
     ## Why is this bad?
     Password hashes are slow on purpose: a bcrypt or argon2 verify costs 50 to 500 ms of
@@ -78,6 +80,18 @@ async def digest(data: bytes):
     return hashlib.sha256(data).hexdigest()
 """
         ),
+        # A key derived with few rounds (reduced from lnbits' ``fake_privkey``, 2,048 rounds).
+        Valid(
+            """
+from hashlib import pbkdf2_hmac
+
+async def fake_privkey(secret: str) -> str:
+    return pbkdf2_hmac("sha256", secret.encode(), b"FakeWallet", 2048, 32).hex()
+
+async def seed(mnemonic: bytes, passphrase: bytes) -> bytes:
+    return pbkdf2_hmac("sha512", mnemonic, b"mnemonic" + passphrase, iterations=2048)
+"""
+        ),
         Valid(
             """
 import bcrypt
@@ -127,6 +141,19 @@ async def register(password: str):
 """,
             expected=((12, 13, 12, 26), (13, 14, 13, 25), (14, 13, 14, 31), (15, 11, 15, 30)),
             message="`bcrypt.hashpw` blocks the event loop in async function `register`",
+        ),
+        # Rounds that are not a literal may be a password hash's.
+        Invalid(
+            """
+import hashlib
+
+ROUNDS = 2048
+
+async def derive(secret: bytes, salt: bytes, rounds: int):
+    return hashlib.pbkdf2_hmac("sha256", secret, salt, rounds), hashlib.pbkdf2_hmac("sha256", secret, salt, iterations=ROUNDS)
+""",
+            expected=((7, 12, 7, 31), (7, 65, 7, 84)),
+            message="`hashlib.pbkdf2_hmac` blocks the event loop in async function `derive`",
         ),
         Invalid(
             """

@@ -11,7 +11,7 @@ from fastlint.analysis.names import may_resolve_to
 from fastlint.analysis.off_path import off_path_nodes
 from fastlint.analysis.once import cache_key
 from fastlint.analysis.syntax import FunctionNode, local_calls, local_nodes_of, module_statements, walk_local
-from fastlint.knowledge.blocking import BOUNDED_ONLY, NO_HANG_OPTIONS, NON_WAITING, BlockingCall
+from fastlint.knowledge.blocking import BOUNDED_ONLY, CHEAP_BELOW, NO_HANG_OPTIONS, NON_WAITING, BlockingCall
 from fastlint.knowledge.sdk import CONNECTING_CONSTRUCTORS, SDK_BY_TYPE, sdk_of
 from fastlint.knowledge.tables import Knowledge
 
@@ -97,6 +97,8 @@ def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledg
             continue
         if name in NO_HANG_OPTIONS and _polls(node, NO_HANG_OPTIONS[name]):
             continue
+        if name in CHEAP_BELOW and _cheap(node, *CHEAP_BELOW[name]):
+            continue
         if name == _TEMPORARY_DIRECTORY and id(node) not in _with_items(function):
             continue  # created empty (mkdtemp, FL108's); only a ``with`` block removes the tree here
         if name in _HANDED_OUT and id(node) in _returned(function):
@@ -164,6 +166,12 @@ def _polls(call: ast.Call, position: int) -> bool:
         (isinstance(node, ast.Attribute) and node.attr == "WNOHANG") or (isinstance(node, ast.Name) and node.id == "WNOHANG")
         for node in ast.walk(options)
     )
+
+
+def _cheap(call: ast.Call, position: int, keyword: str, floor: int) -> bool:
+    """``pbkdf2_hmac("sha256", secret, salt, 2048)``: a literal work count below ``floor``."""
+    count = _argument(call, keyword, position)
+    return isinstance(count, ast.Constant) and isinstance(count.value, int) and not isinstance(count.value, bool) and count.value < floor
 
 
 def _argument(call: ast.Call, keyword: str, position: int) -> ast.expr | None:

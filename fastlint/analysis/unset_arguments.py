@@ -4,7 +4,9 @@ A helper often takes a parameter that defaults to None and does its costly work 
 a caller gives it (litellm's ``get_instance_fn(value, config_file_path=None)`` raises
 unless ``config_file_path`` is given, and only then loads code from remote storage). When
 every call of the helper on a chain leaves that parameter out, the guarded work never runs
-there, and FL107's chains do not go through it.
+there, and FL107's chains do not go through it. A keyword read once from ``**kwargs`` that
+is None when left out (``kwargs.get("custom_validate")``, ``kwargs.pop("path", None)``) is
+such a parameter too.
 
 Pass 1 records, per function, the parameters a caller fills by position, which of its calls
 and blocking calls need a None-defaulted parameter to be given (``if p is None: raise`` or
@@ -16,7 +18,7 @@ The analysed code is never run: these are syntactic facts about one function.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from fastlint.analysis.syntax import FunctionNode, walk_local
@@ -43,16 +45,22 @@ def argument_facts(
     if is_method and not _is_static(function) and positional:
         positional = positional[1:]  # ``self`` or ``cls``: bound, never passed
     # A parameter the body assigns (``path = path or os.getenv(...)``) no longer says what the caller gave.
-    assigned = {node.id for node in walk_local(function) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
-    optional = _none_defaulted(arguments) - assigned
+    stores: dict[str, int] = {}
+    for node in walk_local(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            stores[node.id] = stores.get(node.id, 0) + 1
+    # Local name -> the parameter a caller gives: itself, or the keyword read once from ``**kwargs``.
+    optional = {name: name for name in _none_defaulted(arguments) if name not in stores}
+    if arguments.kwarg is not None:
+        optional.update((local, key) for local, key in _keyword_reads(function, arguments.kwarg.arg).items() if stores.get(local) == 1)
     guards: dict[int, frozenset[str]] = {}
     if optional:
-        _scan(function.body, frozenset(), optional, guards)
+        _scan(function.body, frozenset(), frozenset(optional), guards)
     needs: dict[str, set[str] | None] = {}
     passes: dict[str, tuple[int, set[str]]] = {}
 
     def note(name: str, call: ast.Call) -> None:
-        needed = guards.get(id(call), frozenset())
+        needed = frozenset(optional[local] for local in guards.get(id(call), ()))
         needs[name] = set(needed) if name not in needs else (needs[name] or set()) & needed
 
     for node in walk_local(function):
@@ -89,20 +97,55 @@ def unset_parameters(
     return frozenset(name for name in needed if name not in given and not (name in params and params.index(name) < most))
 
 
-def call_arguments(call: ast.Call, optional: frozenset[str] = frozenset()) -> tuple[int, tuple[str, ...]]:
+def call_arguments(call: ast.Call, optional: Mapping[str, str] | None = None) -> tuple[int, tuple[str, ...]]:
     """How many arguments ``call`` passes by position (``*args``: any number) and the
     keywords it passes (``**``: any; ``name=param`` when the value is one of the caller's
-    ``optional`` parameters, passed on)."""
+    ``optional`` parameters, by local name, passed on)."""
     count = _MANY if any(isinstance(arg, ast.Starred) for arg in call.args) else len(call.args)
-    return count, tuple(_keyword(keyword, optional) for keyword in call.keywords)
+    return count, tuple(_keyword(keyword, optional or {}) for keyword in call.keywords)
 
 
-def _keyword(keyword: ast.keyword, optional: frozenset[str]) -> str:
-    """``name``, or ``name=param`` when the value is the function's own None-defaulted parameter."""
+def _keyword(keyword: ast.keyword, optional: Mapping[str, str]) -> str:
+    """``name``, or ``name=param`` when the value is the function's own optional parameter."""
     if keyword.arg is None:
         return ANY_KEYWORD
     value = keyword.value
-    return f"{keyword.arg}={value.id}" if isinstance(value, ast.Name) and value.id in optional else keyword.arg
+    return f"{keyword.arg}={optional[value.id]}" if isinstance(value, ast.Name) and value.id in optional else keyword.arg
+
+
+def _keyword_reads(function: FunctionNode, kwargs: str) -> dict[str, str]:
+    """Locals bound to a keyword read from ``**kwargs`` that is None when the caller leaves
+    it out: ``custom_validate = kwargs.get("custom_validate")``, ``kwargs.pop("path", None)``
+    (litellm's ``LiteLLM_JWTAuth.__init__`` loads ``custom_validate`` only when given)."""
+    found: dict[str, str] = {}
+    for node in walk_local(function):
+        target: ast.expr
+        call: ast.expr | None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, call = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign):  # ``custom_validate: Final = kwargs.get(...)``
+            target, call = node.target, node.value
+        else:
+            continue
+        if (
+            isinstance(target, ast.Name)
+            and isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr in ("get", "pop")
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == kwargs
+            and not call.keywords
+            and call.args
+            and isinstance(call.args[0], ast.Constant)
+            and isinstance(call.args[0].value, str)
+            and (len(call.args) == 1 and call.func.attr == "get" or len(call.args) == 2 and _is_none(call.args[1]))
+        ):
+            found[target.id] = call.args[0].value
+    return found
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def guarding_parameters(needs: tuple[tuple[str, str], ...], passes: tuple[tuple[str, int, tuple[str, ...]], ...]) -> frozenset[str]:

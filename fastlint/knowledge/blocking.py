@@ -193,6 +193,11 @@ NON_WAITING: dict[str, tuple[str, int]] = {
 # position of the options argument (``os.waitpid(pid, os.WNOHANG)`` polls).
 NO_HANG_OPTIONS: dict[str, int] = {"os.waitpid": 1, "os.wait4": 1, "os.waitid": 2}
 
+# Key derivations whose cost is an argument (name -> its position, keyword, and the literal
+# count below which the call is cheap): PBKDF2 with 2,048 rounds (BIP-39 seeds, lnbits'
+# fake wallet keys) takes about a millisecond, a password hash's 600,000 rounds 0.2 s.
+CHEAP_BELOW: dict[str, tuple[int, str, int]] = {"hashlib.pbkdf2_hmac": (3, "iterations", 5_000)}
+
 # Methods that wait only on a bounded object: ``put`` on a queue built with a positive ``maxsize``.
 BOUNDED_ONLY: dict[str, str] = {
     "queue.Queue.put": "maxsize",
