@@ -205,6 +205,194 @@ def test_a_method_name_many_classes_define_does_not_make_them_served(tmp_path: P
     assert findings(tmp_path, files, extend_select=("FL111",)) == [("srv/worker.py", 3, 14, "FL103")]
 
 
+_STARTS = "\n".join(f"class Runner{i}:\n    async def start(self): ...\n" for i in range(5))
+
+
+def test_a_common_method_name_called_in_a_class_means_that_class_s_own(tmp_path: Path):
+    # Reduced from prefect's ``Service.running``: it starts ``service.start()`` on each
+    # enabled service class. Five unrelated classes define ``start``, so the name alone
+    # says nothing; called in ``Service``, it is ``Service.start`` and its overrides.
+    write_files(
+        tmp_path,
+        {
+            "srv/__init__.py": "",
+            "srv/runners.py": _STARTS,
+            "srv/services.py": """
+                import asyncio
+
+                class Service:
+                    @classmethod
+                    def enabled(cls):
+                        return cls.__subclasses__()
+
+                    @classmethod
+                    async def running(cls):
+                        for service_class in cls.enabled():
+                            service = service_class()
+                            asyncio.create_task(service.start())
+
+                    async def start(self): ...
+
+                class Actions(Service):
+                    async def start(self):
+                        with open("/var/lib/actions/queue.json") as queue:
+                            return queue.read()
+
+                class Agent:
+                    async def start(self):
+                        with open("/var/lib/agent/state.json") as state:
+                            return state.read()
+                """,
+            "srv/main.py": """
+                from contextlib import asynccontextmanager
+
+                from fastapi import FastAPI
+
+                from srv.services import Service
+
+                def create_app() -> FastAPI:
+                    @asynccontextmanager
+                    async def lifespan(app):
+                        await Service.running()
+                        yield
+
+                    app = FastAPI(lifespan=lifespan)
+
+                    @app.get("/health")
+                    async def health():
+                        return {"ok": True}
+
+                    return app
+                """,
+        },
+    )
+    files = ["srv/main.py", "srv/runners.py", "srv/services.py"]
+    assert findings(tmp_path, files, extend_select=("FL111",)) == [
+        ("srv/services.py", 18, 14, "FL103"),
+        ("srv/services.py", 23, 14, "FL111"),
+    ]
+
+
+def test_methods_only_reflection_calls_on_an_object_served_code_builds_are_served(tmp_path: Path):
+    # Reduced from lnbits's WASM extensions: a route builds the host API and dispatches a
+    # method picked by name with ``getattr``; no call in the project names the method
+    # (a test's does not count). Built only in what a CLI command passes on (a thread's
+    # target), such an object's methods stay unserved.
+    write_files(
+        tmp_path,
+        {
+            "ext/__init__.py": "",
+            "ext/host.py": """
+                class HostAPI:
+                    def __init__(self, ext_id: str):
+                        self.ext_id = ext_id
+
+                    async def storage_get(self, table: str):
+                        with open(f"/data/{self.ext_id}/{table}.json") as schema:
+                            return schema.read()
+
+                class Exporter:
+                    async def export_all(self, target: str):
+                        with open(target, "w") as out:
+                            out.write("{}")
+
+                def resolve(api, name: str):
+                    return getattr(api, name)
+                """,
+            "ext/routes.py": """
+                from fastapi import FastAPI
+
+                from ext.host import HostAPI, resolve
+
+                app = FastAPI()
+
+                @app.post("/ext/{ext_id}/{method}")
+                async def invoke(ext_id: str, method: str, table: str):
+                    api = HostAPI(ext_id)
+                    return await resolve(api, method)(table)
+                """,
+            "ext/cli.py": """
+                import asyncio
+                import threading
+
+                import typer
+
+                from ext.host import Exporter, resolve
+
+                cli = typer.Typer()
+
+                def export_to(target: str):
+                    asyncio.run(resolve(Exporter(), "export_all")(target))
+
+                @cli.command()
+                def export(target: str):
+                    threading.Thread(target=export_to, args=(target,)).start()
+                """,
+            "tests/test_host.py": """
+                from ext.host import HostAPI
+
+                async def test_storage_get():
+                    assert await HostAPI("demo").storage_get("rows")
+                """,
+        },
+    )
+    files = ["ext/cli.py", "ext/host.py", "ext/routes.py", "tests/test_host.py"]
+    assert findings(tmp_path, files, extend_select=("FL111",)) == [
+        ("ext/host.py", 6, 14, "FL103"),
+        ("ext/host.py", 11, 14, "FL111"),
+    ]
+
+
+def test_a_cast_receiver_and_the_functions_a_decorator_is_given_are_followed(tmp_path: Path):
+    # Reduced from prefect's automations: the server casts the block it loads to
+    # ``NotificationBlock`` and calls ``notify``, whose ``@async_dispatch(anotify)`` runs the
+    # subclass's ``anotify`` on the loop.
+    write_files(
+        tmp_path,
+        {
+            "flow/__init__.py": "",
+            "flow/dispatch.py": """
+                def async_dispatch(async_impl):
+                    def decorator(sync_fn):
+                        def wrapper(*args, **kwargs):
+                            return async_impl(*args, **kwargs)
+                        return wrapper
+                    return decorator
+                """,
+            "flow/blocks.py": """
+                from flow.dispatch import async_dispatch
+
+                class NotificationBlock:
+                    def notify(self, body: str): ...
+
+                class CustomWebhook(NotificationBlock):
+                    async def anotify(self, body: str):
+                        with open("/etc/flow/webhook-allowlist") as allowed:
+                            return allowed.read()
+
+                    @async_dispatch(anotify)
+                    def notify(self, body: str): ...
+                """,
+            "flow/server.py": """
+                from typing import cast
+
+                from fastapi import FastAPI
+
+                from flow.blocks import NotificationBlock
+
+                app = FastAPI()
+
+                @app.post("/automations/{name}/fire")
+                async def fire(name: str, request):
+                    block = cast(NotificationBlock, await request.app.state.blocks.load(name))
+                    await block.notify(f"{name} fired")
+                """,
+        },
+    )
+    files = ["flow/blocks.py", "flow/dispatch.py", "flow/server.py"]
+    assert findings(tmp_path, files, extend_select=("FL111",)) == [("flow/blocks.py", 8, 14, "FL103")]
+
+
 def _messages(root: Path, path: str) -> list[tuple[int, str, str]]:
     result = check_paths(root, [path], cache=False)
     return [(f.start.line, f.code, f.message) for f in result.findings]

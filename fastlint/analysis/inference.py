@@ -296,6 +296,8 @@ class TypeInference:
                 return "sqlalchemy.ext.asyncio.async_sessionmaker"
             if constructed:
                 return constructed
+            if callee == "typing.cast" and call.args:  # ``cast(NotificationBlock, block)`` is one
+                return self.annotation_type(call.args[0])
             if callee == "sqlalchemy.inspect" and len(call.args) == 1:  # an Inspector only on an engine or connection
                 bound = self.type_of(call.args[0], scope, depth + 1)
                 return _INSPECTOR if bound in _ENGINE_BOUND else None

@@ -29,7 +29,7 @@ from fastlint.analysis.fastapi_model import Role, RoleKind
 from fastlint.analysis.inference import CALLED, DIVIDED
 from fastlint.analysis.module_summary import DERIVED, PATH, FunctionSummary, ModuleSummary
 from fastlint.analysis.orm_models import ModelInfo
-from fastlint.analysis.reachability import ONCE, SERVED, Reachability
+from fastlint.analysis.reachability import ONCE, SERVED, Reachability, is_test
 from fastlint.analysis.schemas import SchemaClass
 from fastlint.analysis.unset_arguments import call_arguments, guarding_parameters, unset_parameters
 from fastlint.digests import value_digest
@@ -616,23 +616,71 @@ class ProjectIndex:
                     found.append(own[0])
             return found
 
-        by_name: dict[str, list[str]] = {}
+        by_name: dict[str, list[str] | None] = {}
+        in_family: dict[tuple[str, str], list[str]] = {}
 
-        def served_by_name(short: str) -> list[str]:
+        def served_by_name(short: str, caller: str) -> list[str]:
             # A name that many unrelated classes define (``run``, ``start``, ``wait``,
             # ``__aexit__``) says nothing about which method an object of unknown type
             # runs: on prefect, following them all made its client SDK, workers and
             # runners "served" through its server's ``process.wait()``. Overrides of one
-            # base method count once.
+            # base method count once. Called in a method of a class that has a method of
+            # that name, it means that one and its overrides (``Service.running`` starting
+            # each ``service.start()``).
             if short not in by_name:
                 names = methods.get(short, [])
                 overriding = {override for name in names for override in overrides(name)}
                 unrelated = [name for name in names if name not in overriding]
-                by_name[short] = names if len(unrelated) <= _BY_NAME_DEFINITIONS else []
-            return by_name[short]
+                by_name[short] = names if len(unrelated) <= _BY_NAME_DEFINITIONS else None
+            found = by_name[short]
+            if found is not None:
+                return found
+            owner = caller.rpartition(".")[0]
+            if (owner, short) not in in_family:
+                own = self.function(f"{owner}.{short}") if self._is_class(owner) else None
+                in_family[(owner, short)] = [own[0], *overrides(own[0])] if own is not None else []
+            return in_family[(owner, short)]
+
+        called: set[str] = set()  # the last part of every name a call or entry point names, tests aside
+        for summary in self.modules.values():
+            for local, function in summary.functions.items():
+                if is_test(f"{summary.module}.{local}"):
+                    continue  # a test calls what the app runs by reflection
+                called.update(call.rpartition(".")[2] for call in (*function.calls, *function.reaches, *function.spawns))
+                called.update(function.unknown_methods)
+            called.update(name.rpartition(".")[2] for _, name in summary.entries)
+        uncalled: dict[str, list[str]] = {}
+        reflective: dict[str, list[str]] = {}
+
+        def reflected(name: str) -> list[str]:
+            # An object served code builds may have methods that no call names: what runs
+            # them is reflection (lnbits dispatches its WASM host API with ``getattr`` on the
+            # ``ExtensionHostAPI`` a route builds), so they run while serving too.
+            if name not in reflective:
+                found = self.function(name)
+                reflective[name] = []
+                for call in found[1].calls if found is not None else ():
+                    if call not in uncalled:
+                        cls = self.resolve(call)
+                        uncalled[call] = uncalled_methods(cls) if cls is not None and self._is_class(cls) else []
+                    reflective[name] += uncalled[call]
+            return reflective[name]
+
+        def uncalled_methods(cls: str) -> list[str]:
+            split = self._split(cls)
+            if split is None:
+                return []
+            summary, (owner,) = split
+            return [
+                f"{summary.module}.{local}"
+                for local in summary.functions
+                if local.startswith(f"{owner}.") and local.count(".") == 1 and local.rpartition(".")[2] not in called
+            ]
 
         functions = [f"{summary.module}.{local}" for summary in list(self.modules.values()) for local in summary.functions]
-        walk = Reachability(functions, served, once, edges_of, overrides, lambda short: methods.get(short, ()), served_by_name)
+        walk = Reachability(
+            functions, served, once, edges_of, overrides, lambda short: methods.get(short, ()), served_by_name, reflected
+        )
         self._serves = bool(walk.served)
         result: dict[str, dict[str, str]] = {}
         for kind, names in ((SERVED, walk.served), (ONCE, walk.once)):

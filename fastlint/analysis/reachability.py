@@ -10,7 +10,8 @@ tasks), and code that runs once (lifespan, startup and shutdown hooks, ``asyncio
 targets, CLI commands, calls made at import or under ``if __name__ == "__main__"``).
 
 The project index then walks the call graph from both kinds of entry points
-(``Reachability``): a function reached from a served entry point is served; one reached
+(``Reachability``), with the functions a function's decorators are given
+(``@async_dispatch(anotify)``) as its calls: a function reached from a served entry point is served; one reached
 only from once-only code is once-only, and the rules leave its blocking calls alone
 (startup code runs once, before or beside serving). What once-only code passes on (a
 listener the lifespan starts as a task, a callback it registers) runs while the app
@@ -51,6 +52,8 @@ def function_reach(
     runs: dict[str, None] = {}
     passed: dict[str, None] = {}
     unknown: dict[str, None] = {}
+    for given in _decorator_arguments(function, callee):
+        runs[given] = None
     bodies: list[tuple[ast.AST, bool]] = [(function, True)]
     index = 0
     while index < len(bodies):
@@ -83,6 +86,28 @@ def function_reach(
                     if name:
                         passed[name] = None
     return tuple(runs), tuple(passed), tuple(unknown)
+
+
+def _decorator_arguments(function: FunctionNode, callee: Callable[[ast.expr, FunctionNode], str | None]) -> Iterable[str]:
+    """The functions a decorator of ``function`` is given (``@async_dispatch(anotify)``,
+    ``@retry(before=log_attempt)``): the wrapper it returns runs them when ``function`` is
+    called. In a class body a bare name may be a method of the class: both readings are
+    kept, and the index drops the one that names no project function."""
+    for decorator in function.decorator_list:
+        if not isinstance(decorator, ast.Call):
+            continue
+        for argument in [*decorator.args, *(k.value for k in decorator.keywords)]:
+            if isinstance(argument, ast.Name):
+                sibling = ast.Attribute(value=ast.Name(id="self", ctx=ast.Load()), attr=argument.id, ctx=ast.Load())
+                candidates: list[ast.expr] = [argument, sibling]
+            elif isinstance(argument, ast.Attribute):
+                candidates = [argument]
+            else:
+                continue
+            for candidate in candidates:
+                name = callee(candidate, function)
+                if name:
+                    yield name
 
 
 def _spawner(call: ast.Call) -> bool:
@@ -133,7 +158,7 @@ def _is_cli_decorator(decorator: ast.expr) -> bool:
     return isinstance(func, ast.Attribute) and func.attr in _CLI_DECORATORS
 
 
-def _is_test(name: str) -> bool:
+def is_test(name: str) -> bool:
     """A function of a test module (``tests.unit.test_users.test_x``, ``conftest``), as
     the default ``test-paths`` name them."""
     parts = name.split(".")
@@ -145,9 +170,11 @@ class Reachability:
 
     ``edges(name)`` gives (runs, spawns, unknown methods) of a function, already resolved
     to canonical function names; ``methods(short)`` the project methods of that name, and
-    ``served_methods(short)`` those a call on an object of unknown type reaches while
-    serving (none for a name too many unrelated classes define); ``overrides(name)`` the
-    methods of project subclasses that override a method.
+    ``served_methods(short, caller)`` those a call in ``caller`` on an object of unknown
+    type reaches while serving; ``overrides(name)`` the methods of project subclasses that
+    override a method; ``reflected(name)`` the methods that only reflection can call (no
+    call names them) of the project objects a function builds, which serving reaches when
+    it builds them (a dispatch by ``getattr``, a registry of decorated methods).
     """
 
     def __init__(
@@ -158,16 +185,23 @@ class Reachability:
         edges: Callable[[str], tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]],
         overrides: Callable[[str], Iterable[str]],
         methods: Callable[[str], Iterable[str]],
-        served_methods: Callable[[str], Iterable[str]] | None = None,
+        served_methods: Callable[[str, str], Iterable[str]] | None = None,
+        reflected: Callable[[str], Iterable[str]] | None = None,
     ) -> None:
         self._edges = edges
         self._overrides = overrides
         self._methods = methods
-        self._served_methods = served_methods or methods
+        self._served_methods = served_methods or (lambda short, _caller: methods(short))
+        self._reflected = reflected or (lambda _name: ())
         once = set(once)
         once_reached, started = self._walk(once, by_name=False)
         # ``FastAPI(lifespan=lifespan)`` passes the lifespan on, but it is known to run once.
-        served_reached, _ = self._walk([*served, *(started - once)], by_name=True)
+        # Reflection is followed from what FastAPI runs, not from what startup, CLI or
+        # import-time code passes on: on prefect, a CLI runner passing a flow loader on
+        # made the public API of every ``Flow`` (``from_source``, ``deploy``) served.
+        served_reached, _ = self._walk(served, by_name=True, reflect=True)
+        passed_on, _ = self._walk(started - once - served_reached, by_name=True, reflect=False, seen=served_reached)
+        served_reached |= passed_on
         self.served = served_reached
         self.once = self._only_once_callers(functions, once, once_reached - served_reached)
 
@@ -180,7 +214,7 @@ class Reachability:
         callees: dict[str, set[str]] = {}
         passed: set[str] = set()
         for caller in functions:
-            if _is_test(caller):
+            if is_test(caller):
                 continue  # tests call startup code on purpose; they serve nothing
             runs, spawns, unknown = self._edges(caller)
             passed.update(spawns)
@@ -203,13 +237,18 @@ class Reachability:
             pending.extend(callee for callee in callees.get(name, ()) if callee in once and callee not in entries)
         return once
 
-    def _walk(self, seeds: Iterable[str], by_name: bool) -> tuple[set[str], set[str]]:
-        """Every function reached from ``seeds``; without ``by_name``, tasks started along
-        the way are returned apart (they run while serving). Methods called on objects of
-        unknown type count as reached by name only when ``by_name``: the served side is
-        over-approximated, so a function is once-only only when serving surely misses it."""
-        seen = set(seeds)
-        queue = deque(seen)
+    def _walk(
+        self, seeds: Iterable[str], by_name: bool, reflect: bool = False, seen: set[str] | None = None
+    ) -> tuple[set[str], set[str]]:
+        """Every function reached from ``seeds`` that ``seen`` does not hold yet; without
+        ``by_name``, tasks started along the way are returned apart (they run while
+        serving). Methods called on objects of unknown type count as reached only when
+        ``by_name``, and the methods only reflection calls on objects built along the way
+        only with ``reflect`` too: the served side is over-approximated, so a function is
+        once-only only when serving surely misses it."""
+        queue = deque(set(seeds) - (seen or set()))
+        seen = {*queue, *(seen or ())}
+        reached = set(queue)
         started: set[str] = set()
         while queue:
             name = queue.popleft()
@@ -218,7 +257,9 @@ class Reachability:
             if by_name:
                 targets += spawns
                 for method in unknown:
-                    targets += self._served_methods(method)
+                    targets += self._served_methods(method, name)
+                if reflect:
+                    targets += self._reflected(name)
             else:
                 started.update(spawns)
             for target in list(targets):
@@ -226,5 +267,6 @@ class Reachability:
             for target in targets:
                 if target not in seen:
                     seen.add(target)
+                    reached.add(target)
                     queue.append(target)
-        return seen, started
+        return reached, started
