@@ -12,6 +12,21 @@ def digest(data: bytes) -> str:
     return blake2b(data, digest_size=16).hexdigest()
 
 
+def file_digest(path: str, block: int = 1 << 16) -> tuple[str, int]:
+    """``digest`` of a file's bytes, and their number, read a block at a time: a file too
+    big to analyse is hashed without holding it (its 20 MB read at once also made the
+    allocator keep every later block up to that size on its heap, never given back)."""
+    hasher = blake2b(digest_size=16)
+    size = 0
+    buffer = bytearray(block)
+    view = memoryview(buffer)
+    with open(path, "rb") as file:
+        while count := file.readinto(buffer):
+            hasher.update(view[:count])
+            size += count
+    return hasher.hexdigest(), size
+
+
 def value_digest(value: object) -> str:
     """The digest of plain, acyclic data (summaries, registries), equal for equal values.
 

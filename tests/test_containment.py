@@ -107,6 +107,32 @@ def test_a_file_above_max_file_size_is_reported_as_not_analysed(root: Path):
     assert found(root, "app/big.py", max_file_size=0) == [("big.py", 30_004, "FL102")]
 
 
+def test_a_file_above_max_file_size_is_hashed_but_its_bytes_are_not_kept(root: Path):
+    from fastlint.digests import digest, file_digest
+    from fastlint.run.engine import ReadFile, read_files
+    from fastlint.settings import Settings
+
+    big = ("x = 1\n" * 30_000).encode()
+    (root / "app/big.py").write_bytes(big)
+    assert file_digest(str(root / "app/big.py"), block=4096) == (digest(big), 180_000)
+    files = read_files([root / "app/big.py", root / "app/sleeper.py"], Settings(project_root=root, max_file_size=150_000))
+    kept_out, small = files[str(root / "app/big.py")], files[str(root / "app/sleeper.py")]
+    assert (kept_out.content, kept_out.size, kept_out.analysed(150_000)) == (digest(big), 180_000, None)
+    assert small.analysed(150_000) == (root / "app/sleeper.py").read_bytes()
+    # Asked for all the same (the text of a cached finding), the bytes are read again.
+    assert kept_out.data == big and kept_out.analysed(0) == big and kept_out.analysed(180_000) == big
+    # Under the limit at the stat a cache trusted, over it when read: not analysed either.
+    unread = ReadFile(root / "app/big.py", "an older digest", "app.big", False, (100, 1, 1, 1))
+    assert unread.analysed(150_000) is None and unread.content == digest(big)
+
+
+def test_the_finding_of_a_file_above_max_file_size_is_cached_like_any_other(root: Path):
+    (root / "app/big.py").write_text("x = 1\n" * 30_000, encoding="utf-8")
+    for _ in range(2):
+        result = check_paths(root, ["app/big.py", "app/sleeper.py"], cache=True, max_file_size=150_000)
+        assert [(Path(f.path).name, f.start.line, f.code) for f in result.findings] == [("big.py", 1, "FL001"), ("sleeper.py", 4, "FL102")]
+
+
 @pytest.mark.parametrize(
     ("text", "version"),
     [

@@ -135,6 +135,14 @@ class ProjectIndex:
             raise TypeError("only a complete index, outside a recording, is sent to another process")
         return {**vars(self), "_memo": {}, "_splits": {}}
 
+    def forget_asked(self) -> None:
+        """Drop the answers by name (``_split``'s and the memoised ones), which each process
+        fills as it asks: pass 2's workers are forked with this index, and what computing
+        the project's facts asked here (27,000 names on litellm's proxy, 16 MB) would be
+        copied into each worker page by page as its lookups touch the entries."""
+        self._memo = {}
+        self._splits = {}
+
     # -- names -------------------------------------------------------------------------
 
     def _split(self, name: str) -> tuple[ModuleSummary, list[str]] | None:

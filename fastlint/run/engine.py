@@ -379,6 +379,9 @@ def _check_files(
                 quiet.append(FileResult(str(path), parsed=True))
             elif _key(path) in speculated and speculated[_key(path)].holds(project):
                 settled.append(speculated[_key(path)].result)
+            elif file is not None and (too_big := oversized(path, plan.settings, file.size)) is not None:
+                # Reported here, as a worker would: its bytes were not kept, nor are they sent.
+                quiet.append(FileResult(str(path), [unparseable(path, too_big)]))
             else:
                 # Each file is read once: pass 2 checks the bytes that pass 1 summarised and the cache keys.
                 pending.append((path, file.data if file is not None else None))
@@ -407,7 +410,7 @@ def _partial_run(
     """Pass 2 against the index of the import closure. The summaries are cached (a later
     run indexes the rest); the findings are not, nor is the project recorded: both
     belong to a run that saw the whole project."""
-    tasks = [(path, files[_key(path)].data if _key(path) in files else None) for path in paths]
+    tasks = [(path, files[_key(path)].analysed(plan.settings.max_file_size) if _key(path) in files else None) for path in paths]
     # One process: the modules that the checks load are summarised once, for all of them.
     run = collect(_check(tasks, plan, project, 1, progress), len(paths))
     run.project_index = project
@@ -463,6 +466,7 @@ def _check(
         elif workers.jobs > 1 and _pays_for_pool(sizes):
             # Fresh workers share the index with this process (forked with it) instead of
             # each holding a copy, and pass 1's workers give their memory back first.
+            project.forget_asked()
             workers.stop()
             workers.start(_init_worker, (plan, project))
         else:
@@ -730,24 +734,36 @@ _RACY_NS = 2_000_000_000
 class ReadFile:
     """One project file: its digest and module name, and its bytes, read on first use when
     its stat (size, modification and change times, inode) is the one recorded with that
-    digest by the last run: an unchanged project is stat'ed, not read and hashed."""
+    digest by the last run: an unchanged project is stat'ed, not read and hashed. The bytes
+    of a file above max-file-size are not kept once hashed: nothing analyses them."""
 
-    __slots__ = ("path", "content", "module", "is_package", "stat", "_data")
+    __slots__ = ("path", "content", "module", "is_package", "stat", "_data", "_size")
 
-    def __init__(self, path: Path, content: str, module: str, is_package: bool, stat: tuple[int, int, int, int] | None, data: bytes | None = None) -> None:
+    def __init__(self, path: Path, content: str, module: str, is_package: bool, stat: tuple[int, int, int, int] | None,
+                 data: bytes | None = None, size: int | None = None) -> None:
         self.path = path
         self.content = content  # digest of the bytes
         self.module = module
         self.is_package = is_package
         self.stat = stat  # recorded for the next run; None when too recent to trust
         self._data = data
+        self._size = size  # the size of the bytes hashed and not kept
 
     @property
     def size(self) -> int:
         """The size in bytes, without reading the file when its stat is known."""
+        if self._data is None and self._size is not None:
+            return self._size
         if self._data is None and self.stat is not None:
             return self.stat[0]
         return len(self.data)
+
+    def analysed(self, limit: int) -> bytes | None:
+        """The bytes to analyse: None above ``limit`` (max-file-size; 0: none), unread."""
+        if limit > 0 and self.size > limit:
+            return None
+        data = self.data
+        return data if limit <= 0 or len(data) <= limit else None
 
     @property
     def data(self) -> bytes:
@@ -758,6 +774,7 @@ class ReadFile:
                 self._data = self.path.read_bytes()
             except OSError:
                 self._data = b""  # gone since its stat: checked as empty, and not trusted next time
+            self._size = None
             content = digest(self._data)
             if content != self.content:  # changed since its stat: never cached under the old digest
                 self.content, self.stat = content, None
@@ -774,11 +791,12 @@ def read_files(files: Iterable[Path | ReadFile], settings: Settings, cache: Cach
     import time
 
     from fastlint.analysis.module_names import module_name_for, package_parts_cache_clear
-    from fastlint.digests import digest
+    from fastlint.digests import digest, file_digest
 
     package_parts_cache_clear()  # a long-lived server sees packages created since its last index
     known = cache.known_files() if cache is not None else {}
     trusted_before = time.time_ns() - _RACY_NS
+    limit = settings.max_file_size
     read: dict[str, ReadFile] = {}
     for item in files:
         path = item.path if isinstance(item, ReadFile) else item
@@ -792,11 +810,16 @@ def read_files(files: Iterable[Path | ReadFile], settings: Settings, cache: Cach
         if seen is not None and seen[0] == stat:
             read[key] = ReadFile(path, seen[1], module, is_package, stat)
             continue
+        recent = max(stat[1], stat[2]) >= trusted_before
         try:
+            if 0 < limit < stat[0]:  # not analysed: hashed, not kept (nor sent to a worker)
+                content, size = file_digest(key)
+                if size > limit:
+                    read[key] = ReadFile(path, content, module, is_package, None if recent else stat, size=size)
+                    continue
             data = path.read_bytes()
         except OSError:
             continue
-        recent = max(stat[1], stat[2]) >= trusted_before
         read[key] = ReadFile(path, digest(data), module, is_package, None if recent else stat, data)
     return read
 
@@ -911,9 +934,7 @@ def _module_loader(
         file = files[key]
         entry = cache.summary(key, file.content, file.module) if cache is not None else None
         if entry is None:
-            limit = size_limit
-            data = file.data if limit <= 0 or len(file.data) <= limit else None  # as pass 1 does
-            summary = summarize_file(file.path, data, file.module, file.is_package, knowledge)
+            summary = summarize_file(file.path, file.analysed(size_limit), file.module, file.is_package, knowledge)  # as pass 1 does
             if summary is None:
                 return None
             entry = CachedSummary(file.content, file.module, summary, summary_digest(summary))
@@ -950,7 +971,7 @@ def _summary_entries(
     if ahead is not None and ahead.to_check:
         ahead.modules = frozenset([*(file.module for file in files.values()), *(aliases or ())])
         ahead.project_bytes = sum(file.size for file in files.values())
-        ahead.orm = any(entry.summary.models for entry in entries.values()) or any(_maps_classes(file.data) for file in missing)
+        ahead.orm = any(entry.summary.models for entry in entries.values()) or any(_maps_classes(file.analysed(settings.max_file_size) or b"") for file in missing)
     for file, (summary, digest, speculation, holder) in zip(missing, _summaries(missing, settings, progress, ahead)):
         if summary is None:
             continue
@@ -1009,13 +1030,9 @@ def _summaries(missing: list[ReadFile], settings: Settings, progress: ProgressCa
     Workers get the bytes that were hashed, so a file edited meanwhile is never cached
     under the digest of its old content.
     """
-    limit = settings.max_file_size if settings.max_file_size > 0 else None
     to_check = ahead.to_check if ahead is not None else frozenset()
     # A file above max-file-size gets no summary (pass 2 reports it as not analysed).
-    tasks = [
-        (file.path, file.data if limit is None or len(file.data) <= limit else None, file.module, file.is_package, _key(file.path) in to_check)
-        for file in missing
-    ]
+    tasks = [(file.path, file.analysed(settings.max_file_size), file.module, file.is_package, _key(file.path) in to_check) for file in missing]
     sizes = [len(task[1] or b"") for task in tasks]
     plan = ahead.plan if ahead is not None and to_check else None
     budget = _tree_budget(ahead.project_bytes) if plan is not None and ahead is not None else 0
