@@ -27,7 +27,7 @@ from __future__ import annotations
 import ast
 import re
 
-from fastlint.analysis.syntax import FunctionNode, mark_statements, walk_local
+from fastlint.analysis.syntax import FunctionNode, mark_guarded, walk_local
 
 _SWITCH_WORDS = frozenset({"debug", "dump"})
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
@@ -47,33 +47,10 @@ def debug_only_nodes(function: FunctionNode) -> frozenset[int]:
             if isinstance(target, ast.Name)
         }
         if switches or any(isinstance(node, ast.If) and _switch_on(node.test, switches) is not None for node in walk_local(function)):
-            _scan(function.body, switches, found)
+            mark_guarded(function.body, lambda test: _switch_on(test, switches), found)
         cached = frozenset(found)
         function._fastlint_debug_only = cached  # type: ignore[union-attr]
     return cached
-
-
-def _scan(body: list[ast.stmt], switches: set[str], found: set[int]) -> None:
-    for index, statement in enumerate(body):
-        if isinstance(statement, ast.If):
-            on = _switch_on(statement.test, switches)
-            if on is True:
-                mark_statements(statement.body, found)
-                _scan(statement.orelse, switches, found)
-                continue
-            if on is False:
-                if statement.body and isinstance(statement.body[-1], (ast.Return, ast.Raise)) and not statement.orelse:
-                    mark_statements(body[index + 1 :], found)
-                    return
-                mark_statements(statement.orelse, found)
-                _scan(statement.body, switches, found)
-                continue
-        for field in ("body", "orelse", "finalbody"):
-            inner = getattr(statement, field, None)
-            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-                _scan(inner, switches, found)
-        for handler in getattr(statement, "handlers", ()):
-            _scan(handler.body, switches, found)
 
 
 def _switch_on(test: ast.expr, switches: set[str]) -> bool | None:

@@ -20,8 +20,9 @@ facts about one function.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
-from fastlint.analysis.syntax import FunctionNode, mark_statements, walk_local
+from fastlint.analysis.syntax import FunctionNode, mark_guarded, mark_statements, walk_local
 
 _LOOP_CHECKS = frozenset({"get_running_loop", "_get_running_loop"})
 
@@ -39,35 +40,29 @@ def loop_free_nodes(function: FunctionNode) -> frozenset[int]:
                 for target in node.targets
                 if isinstance(target, ast.Name)
             }
-            _scan(function.body, loops, found)
+            guards, also = _marker(loops, found)
+            mark_guarded(function.body, guards, found, also)
         cached = frozenset(found)
         function._fastlint_loop_free = cached  # type: ignore[union-attr]
     return cached
 
 
-def _scan(body: list[ast.stmt], loops: set[str], found: set[int]) -> None:
-    for index, statement in enumerate(body):
-        if isinstance(statement, ast.If):
-            running = _loop_running(statement.test, loops)
-            if running is True:
-                mark_statements(statement.orelse, found)
-                if statement.body and isinstance(statement.body[-1], (ast.Return, ast.Raise)):
-                    mark_statements(body[index + 1 :], found)
-                    return
-                _scan(statement.body, loops, found)
-                continue
-            if running is False:
-                mark_statements(statement.body, found)
-                _scan(statement.orelse, loops, found)
-                continue
+def _marker(loops: set[str], found: set[int]) -> tuple[Callable[[ast.expr], bool | None], Callable[[ast.stmt], None]]:
+    """For ``mark_guarded``: an ``if`` needs no loop in its body when its test holds only
+    without one, in its ``else`` when only with one; ``except RuntimeError`` after
+    ``try: asyncio.get_running_loop()`` runs only without one."""
+
+    def guards(test: ast.expr) -> bool | None:
+        running = _loop_running(test, loops)
+        return None if running is None else not running
+
+    def also(statement: ast.stmt) -> None:
         if isinstance(statement, ast.Try) and _checks_loop(statement.body):
             for handler in statement.handlers:
                 if _catches_runtime_error(handler.type):
                     mark_statements(handler.body, found)
-        for field in ("body", "orelse", "finalbody"):
-            inner = getattr(statement, field, None)
-            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-                _scan(inner, loops, found)
+
+    return guards, also
 
 
 def _loop_running(test: ast.expr, loops: set[str]) -> bool | None:

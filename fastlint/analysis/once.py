@@ -33,10 +33,9 @@ The analysed code is never run: these are syntactic facts about one function.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 
 from fastlint.analysis.names import NameTable, dotted_text
-from fastlint.analysis.syntax import FunctionNode, descendants, local_nodes_of, mark_statements, walk_local
+from fastlint.analysis.syntax import FunctionNode, child_blocks, descendants, local_nodes_of, mark_statements, walk_local
 from fastlint.knowledge.clients import CACHING_DECORATORS
 
 _INSTANCE = "self"
@@ -189,22 +188,8 @@ def _scan(body: list[ast.stmt], local: set[str], shared: set[str], found: set[in
             ):
                 mark_statements([*statement.orelse, *rest], found)
                 return
-        for child in _blocks(statement):
+        for child in child_blocks(statement):
             _scan(child, local, shared, found)
-
-
-def _blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
-    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return
-    for name in ("body", "orelse", "finalbody"):
-        block = getattr(statement, name, None)
-        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-            yield block
-    for handler in getattr(statement, "handlers", ()):
-        yield handler.body
-    for case in getattr(statement, "cases", ()):
-        yield case.body
-
 
 
 def _tested(test: ast.expr, local: set[str], shared: set[str], negated: bool) -> list[str]:

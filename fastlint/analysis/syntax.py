@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -198,6 +198,50 @@ def mark_statements(statements: Iterable[ast.stmt], found: set[int]) -> None:
     for statement in statements:
         found.add(id(statement))
         found.update(id(node) for node in walk_local(statement))
+
+
+def mark_guarded(
+    body: list[ast.stmt], guards: Callable[[ast.expr], bool | None], found: set[int], also: Callable[[ast.stmt], None] | None = None
+) -> None:
+    """Add to ``found`` the ids of the statements of ``body`` (and of blocks nested in it)
+    that run only under some condition, and of their nodes. ``guards(test)`` says where an
+    ``if`` needs it: True, its body; False, its ``else`` and, after a body that returns or
+    raises, what follows the ``if``; None, nowhere. ``also`` may mark more of a statement
+    (a ``try`` whose handler needs the condition)."""
+    for index, statement in enumerate(body):
+        if isinstance(statement, ast.If):
+            side = guards(statement.test)
+            if side is True:
+                mark_statements(statement.body, found)
+                mark_guarded(statement.orelse, guards, found, also)
+                continue
+            if side is False:
+                mark_statements(statement.orelse, found)
+                if statement.body and isinstance(statement.body[-1], (ast.Return, ast.Raise)):
+                    mark_statements(body[index + 1 :], found)
+                    return
+                mark_guarded(statement.body, guards, found, also)
+                continue
+        if also is not None:
+            also(statement)
+        for block in child_blocks(statement):
+            mark_guarded(block, guards, found, also)
+
+
+def child_blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
+    """The statement lists nested directly in ``statement`` that run with it: bodies,
+    ``else`` and ``finally`` blocks, exception handlers and ``match`` cases (not the body
+    of a nested function or class)."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return
+    for field in ("body", "orelse", "finalbody"):
+        inner = getattr(statement, field, None)
+        if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+            yield inner
+    for handler in getattr(statement, "handlers", ()):
+        yield handler.body
+    for case in getattr(statement, "cases", ()):
+        yield case.body
 
 
 def descendants(nodes: Iterable[ast.AST]) -> list[ast.AST]:

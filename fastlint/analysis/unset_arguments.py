@@ -21,7 +21,7 @@ import ast
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from fastlint.analysis.syntax import FunctionNode, walk_local
+from fastlint.analysis.syntax import FunctionNode, child_blocks, walk_local
 
 ANY_KEYWORD = "**"  # a call that passes ``**kwargs``: it may give any parameter
 _MANY = 1_000  # positional arguments of a call that passes ``*args``
@@ -178,12 +178,8 @@ def _scan(body: list[ast.stmt], needed: frozenset[str], optional: frozenset[str]
             _scan(statement.orelse, needed | ({missing} if missing else set()), optional, guards)
             _mark(statement.test, needed, guards)
             continue
-        for field in ("body", "orelse", "finalbody"):
-            inner = getattr(statement, field, None)
-            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-                _scan(inner, needed, optional, guards)
-        for handler in getattr(statement, "handlers", ()):
-            _scan(handler.body, needed, optional, guards)
+        for block in child_blocks(statement):
+            _scan(block, needed, optional, guards)
         for child in ast.iter_child_nodes(statement):
             if isinstance(child, ast.expr):
                 _mark(child, needed, guards)
