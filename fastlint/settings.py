@@ -52,7 +52,7 @@ class Settings:
     extend_client_constructors: tuple[str, ...] = ()
     extend_retry_decorators: tuple[str, ...] = ()
     extend_idempotency_key_headers: tuple[str, ...] = ()
-    max_call_depth: int = 8
+    max_call_depth: int = 2
     # Files larger than this many bytes are reported as not analysed (FL001); 0: no limit.
     max_file_size: int = 2_000_000
     # The most connections the database accepts from this service (FL602): PostgreSQL's default.

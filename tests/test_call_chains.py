@@ -74,6 +74,21 @@ def test_one_file_passed_is_checked_against_the_whole_project(tmp_path: Path, mo
     assert messages[26].startswith("geocode() -> requests.get (FL101)")
 
 
+def test_by_default_chains_end_after_two_project_functions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    copy = tmp_path / "chains"
+    shutil.copytree(CHAINS, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "fastlint.toml").unlink()
+    monkeypatch.chdir(copy)
+    result = CliRunner().invoke(main, ["check", "app/routes/orders.py", "--output-format", "json", "--no-cache"])
+    rows = {item["location"]["row"]: item["message"] for item in json.loads(result.stdout)}
+    assert 62 not in rows  # convert() -> fetch_rates() -> _download() -> requests.get
+    assert rows[26].startswith("geocode() -> requests.get (FL101)")
+    (copy / "fastlint.toml").write_text("max-call-depth = 3\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "app/routes/orders.py", "--output-format", "json", "--no-cache"])
+    rows = {item["location"]["row"]: item["message"] for item in json.loads(result.stdout)}
+    assert rows[62].startswith("convert() -> fetch_rates() -> _download() -> requests.get (FL101)")
+
+
 def test_the_message_names_the_chain_and_the_role(tmp_path: Path):
     write_files(tmp_path, SERVICES)
     assert run(tmp_path, ["app/routes.py"]) == [

@@ -516,7 +516,7 @@ def test_format_settings_is_toml_that_reads_back(tmp_path: Path) -> None:
     assert "# exclude is not set (default)" in text
     data = tomllib.loads(text)
     assert data["select"] == ["FL1"]
-    assert data["max-call-depth"] == 8
+    assert data["max-call-depth"] == 2
     assert data["respect-gitignore"] is True
     assert data["cache-dir"] == (tmp_path / "c").as_posix()
     assert data["per-file-ignores"] == {"tests/*": ["FL101"]}
