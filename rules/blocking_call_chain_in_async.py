@@ -189,6 +189,38 @@ async def proxy(target: str):
     return build_route(target)
 """
         ),
+        # A record read again only when its file changed (reduced from langflow's
+        # ``migration_pause.is_paused``: one stat per request, the read only on a change).
+        Valid(
+            """
+import json
+from pathlib import Path
+from fastapi import FastAPI
+
+app = FastAPI()
+_seen = None
+_paused = False
+
+def is_paused() -> bool:
+    global _seen, _paused
+    path = Path("/var/lib/app/migration.json")
+    try:
+        stat = path.stat()
+        seen = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if seen != _seen:
+            record = json.loads(path.read_bytes())
+            _seen, _paused = seen, bool(record.get("pause"))
+    except FileNotFoundError:
+        return False
+    return _paused
+
+@app.post("/flows")
+async def create_flow(flow: dict):
+    if is_paused():
+        return {"paused": True}
+    return flow
+"""
+        ),
         # The same through a constructor's ``**kwargs`` (reduced from litellm's
         # ``LiteLLM_JWTAuth``: ``custom_validate`` is loaded only when given, and remotely only
         # with the ``config_file_path`` that startup passes).
@@ -810,6 +842,31 @@ async def retrieve_profile(data: bytes):
 """,
             expected=((25, 5, 25, 17), (26, 12, 26, 41)),
             message="blocks the event loop (async route handler POST /profiles)",
+        ),
+        # A one-entry cache keyed on request data is stale whenever the user changes.
+        Invalid(
+            """
+import json
+from fastapi import FastAPI
+
+app = FastAPI()
+_last_user = None
+_profile = None
+
+def profile_of(user_id: str) -> dict:
+    global _last_user, _profile
+    if user_id != _last_user:
+        with open(f"/var/lib/app/profiles/{user_id}.json") as handle:
+            _last_user, _profile = user_id, json.load(handle)
+    return _profile
+
+@app.get("/me")
+async def me(user_id: str):
+    return profile_of(user_id)
+"""
+            ,
+            expected=((18, 12, 18, 22),),
+            message="profile_of() -> builtins.open (FL103)",
         ),
         # The constructor given the keyword its work needs: the load runs.
         Invalid(

@@ -26,6 +26,11 @@ One notion for the blocking rules (FL101-FL106), the call chains of the project 
   object and does not count, unless the class is a singleton: its ``__new__`` returns
   a class-level instance (``return cls._instance``, ``return cls._instances[port]``), so
   ``if not self.running: ...; self.running = True`` in its methods runs once per process.
+- **A cache validated against a file's stamp.** The body of ``if stamp != _seen:`` that
+  assigns the process-level ``_seen``, where ``stamp`` comes from the file's ``stat()``
+  (``st_ino``, ``st_mtime_ns``, ``st_size``) or ``os.path.getmtime``: the file is read
+  again only when it changed, and each call costs one stat (FL108's). A value compared
+  with anything else (``if user_id != _last_user:``) may change on every request and counts.
 
 The analysed code is never run: these are syntactic facts about one function.
 """
@@ -168,20 +173,20 @@ def once_nodes(function: FunctionNode, owner: ast.ClassDef | None = None) -> fro
         if shared_self:
             shared = shared | {_INSTANCE}
         found: set[int] = set()
-        _scan(function.body, local, shared, found)
+        _scan(function.body, local, shared, found, _file_stamps(function))
         cache[shared_self] = frozenset(found)
     return cache[shared_self]
 
 
-def _scan(body: list[ast.stmt], local: set[str], shared: set[str], found: set[int]) -> None:
+def _scan(body: list[ast.stmt], local: set[str], shared: set[str], found: set[int], stamps: frozenset[str]) -> None:
     for index, statement in enumerate(body):
         if isinstance(statement, ast.If):
-            unset = _tested(statement.test, local, shared, negated=True)
+            unset = _tested(statement.test, local, shared, negated=True, stamps=stamps)
             if unset and _assigns(statement.body, unset):
                 mark_statements(statement.body, found)
-                _scan(statement.orelse, local, shared, found)
+                _scan(statement.orelse, local, shared, found, stamps)
                 continue
-            is_set = _tested(statement.test, local, shared, negated=False)
+            is_set = _tested(statement.test, local, shared, negated=False, stamps=stamps)
             rest = body[index + 1 :]
             if is_set and statement.body and isinstance(statement.body[-1], (ast.Return, ast.Raise)) and _assigns(
                 [*statement.orelse, *rest], is_set
@@ -189,17 +194,17 @@ def _scan(body: list[ast.stmt], local: set[str], shared: set[str], found: set[in
                 mark_statements([*statement.orelse, *rest], found)
                 return
         for child in child_blocks(statement):
-            _scan(child, local, shared, found)
+            _scan(child, local, shared, found, stamps)
 
 
-def _tested(test: ast.expr, local: set[str], shared: set[str], negated: bool) -> list[str]:
+def _tested(test: ast.expr, local: set[str], shared: set[str], negated: bool, stamps: frozenset[str] = frozenset()) -> list[str]:
     """The process-level values that ``test`` finds unset (``negated``) or set, as source text."""
     if isinstance(test, ast.BoolOp):
         # ``if a is None or b is None:`` (unset) / ``if a and b:`` (set): each part counts.
         wanted = ast.Or if negated else ast.And
         if not isinstance(test.op, wanted):
             return []
-        parts = [_tested(value, local, shared, negated) for value in test.values]
+        parts = [_tested(value, local, shared, negated, stamps) for value in test.values]
         found = [text for part in parts for text in part]
         # ``if _loop is None or not _loop.is_alive():``: a part that only asks whether a value
         # found unset is still usable (a dead thread, a closed client) rebuilds it only then.
@@ -207,9 +212,9 @@ def _tested(test: ast.expr, local: set[str], shared: set[str], negated: bool) ->
             return found
         return []
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return _tested(test.operand, local, shared, not negated)
+        return _tested(test.operand, local, shared, not negated, stamps)
     if isinstance(test, ast.NamedExpr):
-        return _tested(test.value, local, shared, negated)
+        return _tested(test.value, local, shared, negated, stamps)
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, right = test.ops[0], test.comparators[0]
         if isinstance(right, ast.Constant) and right.value is None:
@@ -221,6 +226,10 @@ def _tested(test: ast.expr, local: set[str], shared: set[str], negated: bool) ->
         if isinstance(op, (ast.In, ast.NotIn)) and negated == isinstance(op, ast.NotIn):
             entry = _entry(right, test.left, local, shared)
             return [entry] if entry else []
+        if isinstance(op, (ast.Eq, ast.NotEq)) and negated == isinstance(op, ast.NotEq):
+            # ``if stamp != _seen:`` with ``stamp`` a file's (inode, mtime, size): stale only on a change.
+            sides = [(test.left, right), (right, test.left)]
+            return [target for stored, fresh in sides if _reads_stamp(fresh, stamps) and (target := _target(stored, local, shared))]
         return []
     if negated:
         return []
@@ -230,6 +239,31 @@ def _tested(test: ast.expr, local: set[str], shared: set[str], negated: bool) ->
         return [entry] if entry else []
     target = _target(test, local, shared)
     return [target] if target else []
+
+
+_STAMP_READS = frozenset({"stat", "lstat", "getmtime", "getmtime_ns", "getsize", "getctime"})
+
+
+def _file_stamps(function: FunctionNode) -> frozenset[str]:
+    """Locals assigned from a file's modification stamp: ``seen = (stat.st_ino, stat.st_mtime_ns)``,
+    ``mtime = os.path.getmtime(path)``, or a ``stat()`` result itself."""
+    found: set[str] = set()
+    for node in local_nodes_of(function, ast.Assign):
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _reads_stamp(node.value, found):
+            found.add(node.targets[0].id)
+    return frozenset(found)
+
+
+def _reads_stamp(node: ast.expr, stamps: set[str] | frozenset[str]) -> bool:
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Attribute) and inner.attr.startswith("st_"):
+            return True
+        if isinstance(inner, ast.Call) and isinstance(inner.func, (ast.Attribute, ast.Name)):
+            if (inner.func.attr if isinstance(inner.func, ast.Attribute) else inner.func.id) in _STAMP_READS:
+                return True
+        if isinstance(inner, ast.Name) and inner.id in stamps:
+            return True
+    return False
 
 
 def _only_about(test: ast.AST, targets: list[str]) -> bool:
