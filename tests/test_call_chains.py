@@ -273,10 +273,15 @@ SECRETS = {
             return api_key()
         """,
     "app/jobs.py": """
+        from fastapi import BackgroundTasks
+
         from app.secrets import get_secret
 
         async def job():
             return get_secret("JOB")
+
+        def schedule(tasks: BackgroundTasks):
+            tasks.add_task(job)
         """,
 }
 
@@ -290,7 +295,7 @@ def test_one_finding_per_root_and_caller_and_the_roots_in_the_summary(tmp_path: 
     result = CliRunner().invoke(main, ["check", "app", "--no-cache"])
     assert result.exit_code == 1, result.output
     assert result.output == (
-        "app/jobs.py:4:12: FL107 get_secret() -> builtins.open (FL103) blocks the event loop (async function `job`)"
+        "app/jobs.py:6:12: FL107 get_secret() -> builtins.open (FL103) blocks the event loop (async background task `job`)"
         f"{ADVICE.format('get_secret')}\n"
         "app/routes.py:12:12: FL107 get_secret() -> builtins.open (FL103) blocks the event loop "
         f"(async route handler GET /a); 2 other calls here reach it too{ADVICE.format('get_secret')}\n"

@@ -1,6 +1,7 @@
 """Async code that none of what a project serves reaches: FL103 leaves its file I/O to
-FL111 (preview) when the whole project is indexed, and the call graph's reach through
-objects of unknown type, generic bases and proxies."""
+FL111 (preview) and FL107 its blocking chains to FL112 (preview) when the whole project is
+indexed, and the call graph's reach through objects of unknown type, generic bases,
+proxies, reflection and decorators."""
 
 from __future__ import annotations
 
@@ -76,19 +77,64 @@ def test_a_partial_index_cannot_tell_and_keeps_fl103(tmp_path: Path):
     # Files named one by one with no cache (a pre-commit run): only their import closure
     # is indexed, which does not show what the project serves.
     write_files(tmp_path, SERVER_AND_CLIENT)
-    result = check_files([tmp_path / "pkg/client.py"], _plan(tmp_path), jobs=1, closure=True)
+    result = check_files([tmp_path / "pkg/client.py"], _plan(tmp_path, "FL111"), jobs=1, closure=True)
     assert [(f.start.line, f.code) for f in result.findings] == [(5, "FL103"), (9, "FL103")]
 
 
-def _plan(root: Path) -> CheckPlan:
+def _plan(root: Path, preview: str) -> CheckPlan:
     import dataclasses
 
     from fastlint.run.config import resolve_selection
     from fastlint.run.registry import known_codes
     from fastlint.settings import Settings
 
-    settings = dataclasses.replace(Settings(project_root=root), cache=False, extend_select=("FL111",))
+    settings = dataclasses.replace(Settings(project_root=root), cache=False, extend_select=(preview,))
     return CheckPlan(settings, resolve_selection(settings, known_codes())[0])
+
+
+CHAINS = {
+    "pkg/__init__.py": "",
+    "pkg/results.py": """
+        import requests
+
+        def read_result(key: str) -> bytes:
+            return requests.get(f"https://results.example.com/{key}", timeout=5).content
+        """,
+    "pkg/server.py": """
+        from fastapi import FastAPI
+
+        from pkg.results import read_result
+
+        app = FastAPI()
+
+        @app.get("/results/{key}")
+        async def result(key: str):
+            return read_result(key)
+        """,
+    "pkg/client.py": """
+        from pkg.results import read_result
+
+        class ResultStore:
+            async def aread(self, key: str) -> bytes:
+                return read_result(key)
+        """,
+}
+
+
+def test_chains_that_no_served_code_reaches_are_fl112s(tmp_path: Path):
+    write_files(tmp_path, CHAINS)
+    files = ["pkg/client.py", "pkg/results.py", "pkg/server.py"]
+    assert findings(tmp_path, files) == [("pkg/server.py", 9, 12, "FL107")]
+    assert findings(tmp_path, files, extend_select=("FL112",)) == [
+        ("pkg/client.py", 5, 16, "FL112"),
+        ("pkg/server.py", 9, 12, "FL107"),
+    ]
+    # A project that serves nothing, and a partial index, cannot tell: FL107's.
+    (tmp_path / "pkg/server.py").unlink()
+    assert findings(tmp_path, ["pkg/client.py", "pkg/results.py"], extend_select=("FL112",)) == [("pkg/client.py", 5, 16, "FL107")]
+    write_files(tmp_path, CHAINS)
+    result = check_files([tmp_path / "pkg/client.py"], _plan(tmp_path, "FL112"), jobs=1, closure=True)
+    assert [(f.start.line, f.code) for f in result.findings] == [(5, "FL107")]
 
 
 def test_methods_of_a_generic_base_are_the_subclass_s(tmp_path: Path):
