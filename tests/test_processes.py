@@ -194,3 +194,58 @@ def test_workers_check_each_file_on_the_tree_they_kept(tmp_path: Path, monkeypat
     assert check(1) == in_workers
     monkeypatch.setattr(fastlint.run.engine, "_TREE_BUDGET", 0)  # pass 2's workers forked with the index
     assert check(2) == in_workers
+
+
+def test_a_worker_of_pass_2_that_checked_a_large_file_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """What checking a large file leaves in a worker goes with it: the next file is checked
+    by a fresh process, forked with the index, and the findings are the same."""
+    import dataclasses
+
+    import fastlint.run.engine
+    from fastlint.run.config import resolve_selection
+    from fastlint.run.engine import CheckPlan, check_files
+    from fastlint.run.registry import known_codes
+    from fastlint.settings import Settings
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("", encoding="utf-8")
+    for n in range(30):
+        (tmp_path / "app" / f"routes_{n}.py").write_text(ROUTES.replace("{n}", str(n)), encoding="utf-8")
+        (tmp_path / "app" / f"helpers_{n}.py").write_text(HELPERS.replace("{n}", str(n)), encoding="utf-8")
+    large = ROUTES.replace("{n}", "30") + "".join(f"\n\ndef pad_{i}(values):\n    return sorted(values)[{i}]\n" for i in range(4_500))  # enough bytes for a pool
+    (tmp_path / "app" / "routes_30.py").write_text(large, encoding="utf-8")
+    (tmp_path / "app" / "helpers_30.py").write_text(HELPERS.replace("{n}", "30"), encoding="utf-8")
+    log = tmp_path / "checked.log"
+    original = fastlint.run.engine._check_task
+
+    def logged(checker, task):  # type: ignore[no-untyped-def]
+        with log.open("a", encoding="utf-8") as out:
+            out.write(f"{os.getpid()} {task[0].name}\n")
+        return original(checker, task)
+
+    monkeypatch.setattr(fastlint.run.engine, "_check_task", logged)
+    monkeypatch.setattr(fastlint.run.engine, "_TREE_BUDGET", 0)  # pass 2's workers forked with the index
+    settings = dataclasses.replace(Settings(project_root=tmp_path), cache=False)
+    plan = CheckPlan(settings, resolve_selection(settings, known_codes())[0])
+    paths = sorted((tmp_path / "app").glob("*.py"))
+
+    def check(jobs: int, renew_after: int) -> tuple[list[tuple[str, int, str]], dict[str, set[str]]]:
+        monkeypatch.setattr(fastlint.run.engine, "_RENEW_AFTER", renew_after)
+        log.unlink(missing_ok=True)
+        found = [(Path(f.path).name, f.start.line, f.code) for f in check_files(paths, plan, jobs=jobs).findings]
+        by_process: dict[str, set[str]] = {}
+        for line in log.read_text(encoding="utf-8").splitlines():
+            pid, name = line.split()
+            by_process.setdefault(pid, set()).add(name)
+        return found, by_process
+
+    alone, _ = check(1, 0)
+    assert ("routes_7.py", 18, "FL102") in alone and ("routes_30.py", 18, "FL102") in alone
+    renewed, by_process = check(2, len(large.encode()))
+    assert renewed == alone
+    assert {"routes_30.py"} in by_process.values()  # checked first (the largest), and its process then replaced
+    # Each chunk in a process of its own: the large file, then 30 files in chunks of 8.
+    renewed, by_process = check(2, 1)
+    assert renewed == alone and sorted(map(len, by_process.values())) == [1, 6, 8, 8, 8]
+    kept, by_process = check(2, 10**9)
+    assert kept == alone and len(by_process) == 2

@@ -7,7 +7,7 @@ import functools
 import gc
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
@@ -42,6 +42,9 @@ _PARALLEL_BYTES = 200_000
 # files of a project while the other finished the rest and waited.
 _CHUNK_BYTES = 64_000
 _CHUNK_FILES = 8
+# A worker of pass 2 forked with the index is replaced after checking a file this large:
+# its tree (about 30 times the source) leaves arenas that a few survivors keep from the system.
+_RENEW_AFTER = 256_000
 
 
 @dataclass(eq=False, repr=False)
@@ -457,6 +460,7 @@ def _check(
         if workers is None:
             workers = _Workers(jobs or os.cpu_count() or 1, stack)
         prelude = None
+        renewed = False
         if workers.started and any(holder >= 0 for holder in holders):
             # The workers of pass 1 hold trees: they get the index (its summaries and the
             # answers about the whole project computed so far), about a tenth of a second.
@@ -469,6 +473,7 @@ def _check(
             project.forget_asked()
             workers.stop()
             workers.start(_init_worker, (plan, project))
+            renewed = True
         else:
             workers = None
         if workers is not None:
@@ -477,7 +482,11 @@ def _check(
             for i, holder in enumerate(holders):
                 groups.setdefault(holder if holder >= 0 else None, []).append(i)
             chunks = [(holder, [indices[j] for j in chunk]) for holder, indices in groups.items() for chunk in _chunks([sizes[i] for i in indices])]
-            checked = workers.run(_each_checked, [(holder, [tasks[i] for i in chunk]) for holder, chunk in chunks], prelude)
+            # A worker that checked a large file is replaced (forked again with the index):
+            # what the check left behind stays with the old process (on litellm, 30 MB of
+            # syntax-node arenas pinned by a few survivors after its 970 KB proxy_server.py).
+            heavy = {c for c, (_, chunk) in enumerate(chunks) if renewed and max(sizes[i] for i in chunk) >= _RENEW_AFTER}
+            checked = workers.run(_each_checked, [(holder, [tasks[i] for i in chunk]) for holder, chunk in chunks], prelude, heavy)
             stream = ((i, result) for c, _, found in checked for i, result in zip(chunks[c][1], found))
             done = _counted(stream, "checking", total, progress, [(-1, result) for result in settled])
             results: list[FileResult | None] = [None] * len(tasks)
@@ -541,13 +550,20 @@ class _Workers:
         self.jobs = jobs
         self._stack = stack.enter_context(contextlib.ExitStack())
         self.pools: list[Executor] = []
+        self._init: tuple[Callable[..., None], tuple[object, ...]] = (_init_worker, ())
 
     @property
     def started(self) -> bool:
         return bool(self.pools)
 
     def start(self, initializer: Callable[..., None], initargs: tuple[object, ...]) -> None:
+        self._init = (initializer, initargs)
         self.pools = [self._stack.enter_context(_pool(1, initializer, initargs)) for _ in range(self.jobs)]
+
+    def _renew(self, worker: int) -> None:
+        """A fresh process in place of ``worker`` (idle), started as the others were."""
+        self.pools[worker].shutdown(wait=True)
+        self.pools[worker] = self._stack.enter_context(_pool(1, *self._init))
 
     def stop(self) -> None:
         """End the workers (they finish what they were given)."""
@@ -555,12 +571,15 @@ class _Workers:
         self.pools = []
 
     def run(
-        self, function: Callable[[_A], _T], chunks: Sequence[tuple[int | None, _A]], prelude: Callable[[], None] | None = None
+        self, function: Callable[[_A], _T], chunks: Sequence[tuple[int | None, _A]], prelude: Callable[[], None] | None = None,
+        renew_after: Collection[int] = (),
     ) -> Iterator[tuple[int, int, _T]]:
         """(index in ``chunks``, worker, ``function(chunk)``) for each chunk, as they come.
         A chunk routed to a worker (an int) goes to it, the others (None) to whichever is
         free; a worker with nothing left takes the last chunk routed to another (whose
-        tree it then parses again) rather than wait. ``prelude`` runs first on each."""
+        tree it then parses again) rather than wait. ``prelude`` runs first on each (not
+        on a renewed worker). The worker given a chunk of ``renew_after`` is given nothing
+        more, and replaced by a fresh process once that chunk is done."""
         from collections import deque
         from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -570,9 +589,10 @@ class _Workers:
             (shared if worker is None else own[worker]).append(i)
         in_flight: dict[Future[object], tuple[int | None, int]] = {}
         queued = [0] * len(self.pools)
+        renewing: set[int] = set()
 
         def feed(worker: int) -> None:
-            while queued[worker] < self._AHEAD:
+            while queued[worker] < self._AHEAD and worker not in renewing:
                 if own[worker]:
                     i = own[worker].popleft()
                 elif shared:
@@ -584,6 +604,8 @@ class _Workers:
                     i = longest.pop()
                 in_flight[self.pools[worker].submit(function, chunks[i][1])] = (i, worker)
                 queued[worker] += 1
+                if i in renew_after:
+                    renewing.add(worker)
 
         with _interrupts_deferred():  # the workers are forked on their first task
             for worker, pool in enumerate(self.pools):
@@ -598,7 +620,13 @@ class _Workers:
                 if index is None:
                     continue
                 queued[worker] -= 1
-                feed(worker)
+                if worker in renewing and not queued[worker]:
+                    self._renew(worker)
+                    renewing.discard(worker)
+                    with _interrupts_deferred():  # forked on its first task
+                        feed(worker)
+                else:
+                    feed(worker)
                 yield index, worker, result  # type: ignore[misc]  # a chunk's future holds function's result
 
 
