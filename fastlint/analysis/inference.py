@@ -29,6 +29,7 @@ CALLED, DIVIDED = "()", "/"
 _INSPECTOR = "sqlalchemy.engine.Inspector"
 _ENGINE_BOUND = frozenset({"sqlalchemy.engine.Engine", "sqlalchemy.engine.Connection"})
 _PROPERTIES = frozenset({"builtins.property", "functools.cached_property"})
+_UNASKED = object()
 
 
 @dataclass
@@ -140,6 +141,7 @@ class TypeInference:
         self._name_types: dict[tuple[int, str], str | None] = {}
         self._self_types: dict[tuple[int, str], str | None] = {}
         self._results: dict[int, str | None] = {}
+        self._callees: dict[tuple[ast.expr, ast.AST], str | None] = {}
         self._state_stores: dict[str, list[tuple[ast.expr, FunctionNode]]] | None = None
         self._external_result = external_result
         self._external_alias = external_alias
@@ -155,7 +157,21 @@ class TypeInference:
     # -- calls -------------------------------------------------------------------------
 
     def callee(self, func: ast.expr, scope: Scope, depth: int = 0) -> str | None:
-        """The qualified name of what a call calls: ``requests.get``, ``httpx.Client.get``."""
+        """The qualified name of what a call calls: ``requests.get``, ``httpx.Client.get``.
+
+        The summary's blocking calls, project calls, reach and argument facts, then the
+        rules, each ask it of the same calls: a question asked from outside (depth 0) is
+        answered once. Inside the inference (depth > 0) a name whose type is being computed
+        reads as unknown for the moment, so those answers are not kept."""
+        if depth:
+            return self._callee(func, scope, depth)
+        key = (func, scope.node)
+        known = self._callees.get(key, _UNASKED)
+        if known is _UNASKED:
+            known = self._callees[key] = self._callee(func, scope, 0)
+        return known  # type: ignore[return-value]
+
+    def _callee(self, func: ast.expr, scope: Scope, depth: int) -> str | None:
         if isinstance(func, ast.Attribute):
             receiver = func.value
             if self._is_module_reference(receiver, scope):

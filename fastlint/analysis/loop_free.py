@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from fastlint.analysis.syntax import FunctionNode, mark_guarded, mark_statements, walk_local
+from fastlint.analysis.syntax import FunctionNode, local_calls, mark_guarded, mark_statements, walk_local
 
 _LOOP_CHECKS = frozenset({"get_running_loop", "_get_running_loop"})
 
@@ -32,7 +32,7 @@ def loop_free_nodes(function: FunctionNode) -> frozenset[int]:
     cached: frozenset[int] | None = getattr(function, "_fastlint_loop_free", None)
     if cached is None:
         found: set[int] = set()
-        if any(_is_loop_check(node) for node in walk_local(function) if isinstance(node, ast.Call)):
+        if any(_is_loop_check(node) for node in local_calls(function)):
             loops = {
                 target.id
                 for node in walk_local(function)

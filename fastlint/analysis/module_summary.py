@@ -20,7 +20,7 @@ from fastlint.analysis.fastapi_model import Role, build_model
 from fastlint.analysis.inference import CALLED, DIVIDED, Scope, TypeInference
 from fastlint.analysis.names import NameTable
 from fastlint.analysis.off_path import off_path_nodes
-from fastlint.analysis.once import cache_key, constant_arguments, forwarding_arguments, once_nodes
+from fastlint.analysis.once import argument_levels, cache_key, once_nodes
 from fastlint.analysis.orm_models import ModelInfo, orm_models
 from fastlint.analysis.queries import WRITE_METHODS, read_query, returned_rows
 from fastlint.analysis.reachability import entry_points, function_reach
@@ -225,9 +225,9 @@ def _project_calls(
             continue
         name = callee_name(node.func, scope, inference, owner)
         if name and name.split(".", 1)[0] not in _NOT_PROJECT and name not in knowledge.offload_wrappers:
-            constant = constant_arguments(node, function)
+            constant, passed_on = argument_levels(node, function)
             found[name] = found.get(name, True) and constant
-            forwarded[name] = forwarded.get(name, True) and (constant or forwarding_arguments(node, function))
+            forwarded[name] = forwarded.get(name, True) and passed_on
             if id(node) in consumed:
                 iterated[name] = None
     return tuple(found), tuple(name for name, value in found.items() if value), tuple(name for name, value in forwarded.items() if value and not found[name]), tuple(iterated)

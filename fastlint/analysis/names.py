@@ -9,7 +9,7 @@ from collections.abc import Container
 # Re-exported: a module's name from its path lives apart, so that a run answered from the
 # cache names its files without importing the analysis.
 from fastlint.analysis.module_names import module_name_for as module_name_for, package_parts_cache_clear as package_parts_cache_clear
-from fastlint.analysis.syntax import descendants, module_statements, nodes_of, walk_local
+from fastlint.analysis.syntax import descendants, local_nodes_of, module_statements, nodes_of
 from fastlint.knowledge.types import canonical_name
 
 _BUILTINS = frozenset(dir(builtins))
@@ -60,17 +60,22 @@ class NameTable:
         # id(Name node) -> qualified name, for names a function-level import binds
         self._scoped: dict[int, str] = {}
         self._attributes: dict[ast.AST, str | None] = {}
+        top_imports = 0
         for node in module_statements(tree):
             self._collect_top_level(node)
-        functions = nodes_of(tree, ast.FunctionDef, ast.AsyncFunctionDef)
+            if node.__class__ is ast.Import or node.__class__ is ast.ImportFrom:
+                top_imports += 1
+        imports = nodes_of(tree, ast.Import, ast.ImportFrom)
+        # Only a module with imports below its top level (function-level ones) has
+        # functions worth scanning for them.
+        functions = nodes_of(tree, ast.FunctionDef, ast.AsyncFunctionDef) if len(imports) > top_imports else []
         owned: dict[int, dict[str, str]] = {}
         local_ids: set[int] = set()
         for function in functions:
-            for child in walk_local(function):
-                if isinstance(child, (ast.Import, ast.ImportFrom)):
-                    local_ids.add(id(child))
-                    self._bind_import(child, owned.setdefault(id(function), {}))
-        for node in nodes_of(tree, ast.Import, ast.ImportFrom):
+            for child in local_nodes_of(function, ast.Import, ast.ImportFrom):
+                local_ids.add(id(child))
+                self._bind_import(child, owned.setdefault(id(function), {}))
+        for node in imports:
             if id(node) not in local_ids:
                 self._bind_import(node, self.imports)
         fallback: dict[str, set[str]] = {}

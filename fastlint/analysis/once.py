@@ -40,7 +40,7 @@ from __future__ import annotations
 import ast
 
 from fastlint.analysis.names import NameTable, dotted_text
-from fastlint.analysis.syntax import FunctionNode, child_blocks, descendants, local_nodes_of, mark_statements, walk_local
+from fastlint.analysis.syntax import FunctionNode, child_blocks, descendants, local_nodes_of, mark_statements, stored_names, walk_local
 from fastlint.knowledge.clients import CACHING_DECORATORS
 
 _INSTANCE = "self"
@@ -81,11 +81,7 @@ def cache_key(function: FunctionNode, names: NameTable) -> str | None:
 def _local_names(function: FunctionNode) -> tuple[set[str], set[str]]:
     """The names local to ``function`` (parameters and assigned names) and its ``global``s."""
     shared = {name for node in local_nodes_of(function, ast.Global, ast.Nonlocal) for name in node.names}
-    local = set(_parameters(function))
-    for node in local_nodes_of(function, ast.Name):
-        if isinstance(node.ctx, ast.Store):
-            local.add(node.id)
-    return local - shared, shared
+    return (set(_parameters(function)) | stored_names(function)) - shared, shared
 
 
 def process_level(node: ast.expr, local: set[str]) -> bool:
@@ -93,9 +89,13 @@ def process_level(node: ast.expr, local: set[str]) -> bool:
     for child in descendants((node,)):
         if isinstance(child, ast.Name) and (child.id in local or child.id == _INSTANCE):
             return False
-        if isinstance(child, (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)):
+        if isinstance(child, _UNKNOWN_VALUES):
             return False
     return True
+
+
+# Expressions whose value is not known when the function is defined (nor process-level).
+_UNKNOWN_VALUES = (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)
 
 
 def constant_arguments(call: ast.Call, function: FunctionNode) -> bool:
@@ -109,12 +109,37 @@ def forwarding_arguments(call: ast.Call, function: FunctionNode) -> bool:
     ``function`` passed on unchanged (never assigned in its body; ``self`` aside): when
     the caller of ``function`` passes process-level values, so does ``call``
     (``js(self, name)`` calling ``_load_asset(name)``)."""
+    unforwarded = _unforwarded(function)
+    return all(process_level(arg, unforwarded) for arg in (*call.args, *(k.value for k in call.keywords)))
+
+
+def argument_levels(call: ast.Call, function: FunctionNode) -> tuple[bool, bool]:
+    """``constant_arguments(call, function)``, and whether that or ``forwarding_arguments``
+    holds, from one walk of the arguments (the summary asks both of every call)."""
+    arguments = [*call.args, *(k.value for k in call.keywords)]
+    if not arguments:
+        return True, True
+    names: set[str] = set()
+    for child in descendants(arguments):
+        kind = child.__class__
+        if kind is ast.Name:
+            names.add(child.id)  # type: ignore[attr-defined]
+        elif kind in _UNKNOWN_VALUES:
+            return False, False
+    if _INSTANCE in names:
+        return False, False
+    if names.isdisjoint(_locals(function)):
+        return True, True
+    return False, names.isdisjoint(_unforwarded(function))
+
+
+def _unforwarded(function: FunctionNode) -> set[str]:
+    """The locals of ``function`` that are not its parameters passed on unchanged."""
     unforwarded: set[str] | None = getattr(function, "_fastlint_unforwarded", None)
     if unforwarded is None:  # kept on the node: asked for each call of the function's body
-        assigned = {node.id for node in walk_local(function) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
-        unforwarded = _locals(function) - (set(_parameters(function)) - {_INSTANCE} - assigned)
+        unforwarded = _locals(function) - (set(_parameters(function)) - {_INSTANCE} - stored_names(function))
         function._fastlint_unforwarded = unforwarded  # type: ignore[union-attr]
-    return all(process_level(arg, unforwarded) for arg in (*call.args, *(k.value for k in call.keywords)))
+    return unforwarded
 
 
 def _locals(function: FunctionNode) -> set[str]:
@@ -168,6 +193,8 @@ def once_nodes(function: FunctionNode, owner: ast.ClassDef | None = None) -> fro
     if cache is None:
         cache = {}
         function._fastlint_once = cache  # type: ignore[union-attr]
+    if shared_self not in cache and not local_nodes_of(function, ast.If):
+        cache[shared_self] = frozenset()  # only the blocks of an ``if`` run once
     if shared_self not in cache:
         local, shared = _names_of(function)
         if shared_self:

@@ -66,6 +66,16 @@ def local_calls(node: ast.AST) -> list[ast.Call]:
     return cached
 
 
+def stored_names(node: ast.AST) -> frozenset[str]:
+    """The names ``walk_local(node)`` assigns (``ast.Name`` in a store context), kept on the
+    node: the once-only facts and the argument facts of the summary each ask."""
+    cached: frozenset[str] | None = getattr(node, "_fastlint_stored", None)
+    if cached is None:
+        cached = frozenset({name.id for name in local_nodes_of(node, ast.Name) if name.ctx.__class__ is ast.Store})
+        node._fastlint_stored = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def nodes_of(tree: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
     """Every node of the given kinds in ``tree``, in ``ast.walk`` order.
 

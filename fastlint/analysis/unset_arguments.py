@@ -21,7 +21,7 @@ import ast
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from fastlint.analysis.syntax import FunctionNode, child_blocks, walk_local
+from fastlint.analysis.syntax import FunctionNode, child_blocks, local_calls, local_nodes_of, walk_local
 
 ANY_KEYWORD = "**"  # a call that passes ``**kwargs``: it may give any parameter
 _MANY = 1_000  # positional arguments of a call that passes ``*args``
@@ -46,15 +46,15 @@ def argument_facts(
         positional = positional[1:]  # ``self`` or ``cls``: bound, never passed
     # A parameter the body assigns (``path = path or os.getenv(...)``) no longer says what the caller gave.
     stores: dict[str, int] = {}
-    for node in walk_local(function):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+    for node in local_nodes_of(function, ast.Name):
+        if node.ctx.__class__ is ast.Store:
             stores[node.id] = stores.get(node.id, 0) + 1
     # Local name -> the parameter a caller gives: itself, or the keyword read once from ``**kwargs``.
     optional = {name: name for name in _none_defaulted(arguments) if name not in stores}
     if arguments.kwarg is not None:
         optional.update((local, key) for local, key in _keyword_reads(function, arguments.kwarg.arg).items() if stores.get(local) == 1)
     guards: dict[int, frozenset[str]] = {}
-    if optional:
+    if optional and local_nodes_of(function, ast.If):  # only an ``if`` guards work on a parameter
         _scan(function.body, frozenset(), frozenset(optional), guards)
     needs: dict[str, set[str] | None] = {}
     passes: dict[str, tuple[int, set[str]]] = {}
@@ -63,9 +63,7 @@ def argument_facts(
         needed = frozenset(optional[local] for local in guards.get(id(call), ()))
         needs[name] = set(needed) if name not in needs else (needs[name] or set()) & needed
 
-    for node in walk_local(function):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in local_calls(function):
         name = callee(node.func, function)
         if not name:
             continue
