@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 
 from fastlint.analysis.fastapi_model import FastAPIModel, RoleKind
-from fastlint.analysis.syntax import FunctionNode, module_statements, walk_local
+from fastlint.analysis.syntax import FunctionNode, local_calls, local_nodes_of, module_statements
 
 SERVED, ONCE = "served", "once"
 # Roles whose code runs once (or per CLI invocation), not per request.
@@ -60,9 +60,8 @@ def function_reach(
         body, direct = bodies[index]
         index += 1
         scope_function = body if isinstance(body, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
-        local = walk_local(body)
-        called = {node.func.id for node in local if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
-        for node in local:
+        called = {node.func.id for node in local_calls(body) if isinstance(node.func, ast.Name)}
+        for node in local_nodes_of(body, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Call):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 bodies.append((node, direct and node.name in called))
                 continue
