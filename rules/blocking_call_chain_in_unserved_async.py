@@ -27,7 +27,7 @@ class BlockingCallChainInUnservedAsync(ChainRule):
     ## Why is this bad?
     A blocking chain in an async function blocks whichever event loop runs it. Here that
     is not the served app's loop as far as the call graph shows: on the ecosystem check,
-    21 of the 24 findings FL107 reported in such code were reviewed false for the server
+    21 of the 23 findings FL107 reported in such code were reviewed false for the server
     (prefect's client-side flow engine, result handling, locking, runners, workers,
     deployment steps and provisioners, which its server imports but never runs; startup
     code and functions nothing calls), so the finding is left to this rule.
@@ -84,12 +84,11 @@ class BlockingCallChainInUnservedAsync(ChainRule):
     called on an object of unknown type (when at most four unrelated classes define that
     name, or, in a method of a class that has a method of that name, that one and its
     overrides), tasks and callbacks that served or startup code starts, the functions a
-    decorator is given, subclasses' overrides, and the methods no call names of the
-    project objects served code builds (a dispatch by `getattr`). Code reached only
-    through what it cannot follow is reported here and not by FL107: on the ecosystem
-    check, a function a decorator puts in a registry that a library runs (prefect's
-    perpetual services) and a task started by a service that a locator returns, which the
-    index cannot type (langflow's `get_telemetry_writer_service().start()`).
+    decorator is given or puts in a module-level registry, subclasses' overrides, and the
+    methods no call names of the project objects served code builds (a dispatch by
+    `getattr`). Code reached only through what it cannot follow is reported here and not
+    by FL107: on the ecosystem check, a task started by a service that a locator returns,
+    which the index cannot type (langflow's `get_telemetry_writer_service().start()`).
 
     ## Fix safety
     As FL107's: the fix offloads the first call of the chain: `read_result(key)` becomes

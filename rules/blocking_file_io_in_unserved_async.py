@@ -67,11 +67,12 @@ class BlockingFileIoInUnservedAsync(FileIoRule):
     object of unknown type (when at most four unrelated classes define that name, or, in a
     method of a class that has a method of that name, that one and its overrides), tasks
     and callbacks that served or startup code starts, the functions a decorator is given
-    (`@async_dispatch(anotify)`), subclasses' overrides, and the methods no call names of
+    (`@async_dispatch(anotify)`) and those a decorator puts in a module-level registry
+    (`@perpetual_service(...)`), subclasses' overrides, and the methods no call names of
     the project objects served code builds (a dispatch by `getattr`). Code reached only
-    through what it cannot follow (a handler looked up in a dict, a function a decorator
-    puts in a registry, an object whose type the index cannot tell) is reported here and
-    not by FL103.
+    through what it cannot follow (a handler looked up in a dict, an object whose type
+    the index cannot tell, such as a service a locator returns) is reported here and not
+    by FL103.
 
     ## Fix safety
     As FL103's: `with open(...)` becomes `anyio.open_file`, `Path(p).read_text()`

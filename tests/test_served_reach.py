@@ -439,6 +439,67 @@ def test_a_cast_receiver_and_the_functions_a_decorator_is_given_are_followed(tmp
     assert findings(tmp_path, files, extend_select=("FL111",)) == [("flow/blocks.py", 8, 14, "FL103")]
 
 
+def test_a_function_a_decorator_puts_in_a_registry_is_served(tmp_path: Path):
+    # Reduced from prefect's perpetual services: ``@perpetual_service(...)`` appends the
+    # function to a module-level list that a task queue runs while the server serves. A
+    # decorator that only wraps the function registers nothing.
+    write_files(
+        tmp_path,
+        {
+            "srv/__init__.py": "",
+            "srv/registry.py": """
+                import functools
+
+                _PERPETUAL_SERVICES: list = []
+
+                class ServiceConfig:
+                    def __init__(self, function, enabled):
+                        self.function = function
+                        self.enabled = enabled
+
+                def perpetual_service(enabled=True):
+                    def decorator(func):
+                        _PERPETUAL_SERVICES.append(ServiceConfig(function=func, enabled=enabled))
+                        return func
+                    return decorator
+
+                def traced(func):
+                    @functools.wraps(func)
+                    async def wrapper(*args, **kwargs):
+                        return await func(*args, **kwargs)
+                    return wrapper
+                """,
+            "srv/leases.py": """
+                from srv.registry import perpetual_service, traced
+
+                @perpetual_service(enabled=True)
+                async def monitor_expired_leases():
+                    with open("/var/lib/leases/index.json") as index:
+                        return index.read()
+
+                @traced
+                async def export_leases(target: str):
+                    with open(target) as out:
+                        return out.read()
+                """,
+            "srv/main.py": """
+                from fastapi import FastAPI
+
+                app = FastAPI()
+
+                @app.get("/health")
+                async def health():
+                    return {"ok": True}
+                """,
+        },
+    )
+    files = ["srv/leases.py", "srv/main.py", "srv/registry.py"]
+    assert findings(tmp_path, files, extend_select=("FL111",)) == [
+        ("srv/leases.py", 5, 10, "FL103"),
+        ("srv/leases.py", 10, 10, "FL111"),
+    ]
+
+
 def _messages(root: Path, path: str) -> list[tuple[int, str, str]]:
     result = check_paths(root, [path], cache=False)
     return [(f.start.line, f.code, f.message) for f in result.findings]

@@ -23,7 +23,7 @@ from fastlint.analysis.off_path import off_path_nodes
 from fastlint.analysis.once import argument_levels, cache_key, once_nodes
 from fastlint.analysis.orm_models import ModelInfo, orm_models
 from fastlint.analysis.queries import WRITE_METHODS, read_query, returned_rows
-from fastlint.analysis.reachability import entry_points, function_reach
+from fastlint.analysis.reachability import entry_points, function_reach, module_level_names, stores_argument
 from fastlint.analysis.schemas import SchemaClass, schema_classes
 from fastlint.analysis.syntax import FunctionNode, is_sync_generator, iterated_calls, local_calls, local_nodes_of, module_statements, nodes_of
 from fastlint.analysis.unset_arguments import argument_facts
@@ -76,6 +76,11 @@ class FunctionSummary:
     params: tuple[str, ...] = ()
     needs: tuple[tuple[str, str], ...] = ()
     passes: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
+    # Its decorators that may be project functions, and, as a decorator, whether it (or the
+    # decorator it returns) puts the function it is given into a module-level registry
+    # (``fastlint.analysis.reachability.stores_argument``).
+    decorators: tuple[str, ...] = ()
+    stores_argument: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
     inference = TypeInference(names, tree, owners.get, called)
     summaries: dict[str, FunctionSummary] = {}
     local_names = {function: f"{module}.{local}" for local, function in functions}
+    registries = module_level_names(tree)
     for local, function in functions:
         blocking = list(blocking_calls_in(function, inference, knowledge))
         direct = {id(call) for call, _, _ in blocking}
@@ -165,6 +171,10 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
             params=arguments.params,
             needs=arguments.needs,
             passes=arguments.passes,
+            decorators=tuple(
+                name for name in (_decorator_name(d, names) for d in function.decorator_list) if name and name.split(".", 1)[0] not in _NOT_PROJECT
+            ),
+            stores_argument=bool(registries) and stores_argument(function, registries),
         )
     model = build_model(tree, names) if _may_register(names) else None
     module_scope = inference.module_scope

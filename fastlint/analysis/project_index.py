@@ -557,6 +557,15 @@ class ProjectIndex:
             for local, roles in by_local.items():
                 kinds = {SERVED if not role.once else ONCE for role in roles}
                 (served if SERVED in kinds else once).append(f"{module}.{local}")
+        for summary in self.modules.values():
+            for local, function in summary.functions.items():
+                # ``@perpetual_service(...)`` puts the function in a registry that a library
+                # runs while the app serves (prefect's docket services).
+                for decorator in function.decorators:
+                    decorating = self.function(self.resolve(decorator) or "")
+                    if decorating is not None and decorating[1].stores_argument:
+                        served.append(f"{summary.module}.{local}")
+                        break
         methods: dict[str, list[str]] = {}
         subclasses: dict[str, list[str]] = {}
         for summary in self.modules.values():

@@ -34,6 +34,9 @@ SERVED, ONCE = "served", "once"
 _ONCE_ROLES = frozenset({RoleKind.LIFESPAN, RoleKind.STARTUP, RoleKind.SHUTDOWN, RoleKind.ENTRYPOINT})
 # Calls that start their argument as a task or thread: it runs on after the caller returns.
 _SPAWNERS = frozenset({"create_task", "ensure_future", "start_soon", "run_coroutine_threadsafe", "Thread", "Process"})
+# Methods that put a value into a container: a decorator calling one on a module-level
+# registry with the function it is given registers that function.
+_STORES = frozenset({"append", "appendleft", "add", "insert", "extend", "setdefault", "update"})
 # CLI frameworks' command decorators (``@app.command()``, ``@click.command()``).
 _CLI_DECORATORS = frozenset({"command", "group"})
 
@@ -107,6 +110,37 @@ def _decorator_arguments(function: FunctionNode, callee: Callable[[ast.expr, Fun
                 name = callee(candidate, function)
                 if name:
                     yield name
+
+
+def module_level_names(tree: ast.Module) -> set[str]:
+    """The names module-level code binds (``_PERPETUAL_SERVICES: list = []``)."""
+    found: set[str] = set()
+    for statement in module_statements(tree):
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target] if isinstance(statement, ast.AnnAssign) else []
+        found.update(target.id for target in targets if isinstance(target, ast.Name))
+    return found
+
+
+def stores_argument(function: FunctionNode, registries: set[str]) -> bool:
+    """Whether ``function``, or a decorator it defines (a decorator factory's), puts a
+    parameter into a module-level container (``registries``): ``_SERVICES.append(Config(fn))``,
+    ``HANDLERS[name] = fn``. What it decorates then runs wherever the registry is used."""
+    bodies: list[FunctionNode] = [function]
+    while bodies:
+        body = bodies.pop()
+        bodies += local_nodes_of(body, ast.FunctionDef, ast.AsyncFunctionDef)
+        params = {arg.arg for arg in (*body.args.posonlyargs, *body.args.args, *body.args.kwonlyargs)}
+        for node in local_nodes_of(body, ast.Call, ast.Assign):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _STORES:
+                container, values = node.func.value, [*node.args, *(k.value for k in node.keywords)]
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Subscript):
+                container, values = node.targets[0].value, [node.value]
+            else:
+                continue
+            if isinstance(container, ast.Name) and container.id in registries and container.id not in params:
+                if any(isinstance(name, ast.Name) and name.id in params for value in values for name in ast.walk(value)):
+                    return True
+    return False
 
 
 def _spawner(call: ast.Call) -> bool:
