@@ -26,6 +26,8 @@ ASYNC_ENGINES = frozenset({"sqlalchemy.ext.asyncio.create_async_engine", "sqlmod
 # Pools that never make a caller wait for a connection (or hold one per thread).
 _UNQUEUED_POOLS = ("NullPool", "StaticPool", "SingletonThreadPool", "AssertionPool")
 _GETENV = frozenset({"os.getenv", "os.environ.get"})
+# The last part of the callees ``capacity_facts`` reads (``canonical_name`` keeps it).
+_CALL_METHODS = frozenset({"run", *(name.rpartition(".")[2] for name in _GETENV)})
 
 
 def _integer(node: ast.AST | None) -> int | None:
@@ -49,7 +51,17 @@ def capacity_facts(tree: ast.Module, names: NameTable) -> tuple[tuple[str, int],
         for target in node.targets
         if isinstance(target, ast.Name)
     }
-    for node in nodes_of(tree, ast.Assign, ast.Call):
+    assigns = nodes_of(tree, ast.Assign)
+    # Only calls that may be ``uvicorn.run`` or an environment read (a method of that name,
+    # or a plain name, which may be an import alias) give facts, and assignments only to
+    # ``total_tokens`` or ``workers``: both kinds are listed together, in source order,
+    # only in a module that has both (every call of the module asked for its name before).
+    calls = [call for call in nodes_of(tree, ast.Call) if not isinstance(call.func, ast.Attribute) or call.func.attr in _CALL_METHODS]
+    if any(_may_set_capacity(node) for node in assigns):
+        nodes = nodes_of(tree, ast.Assign, ast.Call) if calls else assigns
+    else:
+        nodes = calls
+    for node in nodes:
         if isinstance(node, ast.Assign):
             value = _integer(node.value)
             for target in node.targets:
@@ -72,6 +84,13 @@ def capacity_facts(tree: ast.Module, names: NameTable) -> tuple[tuple[str, int],
             if default is not None:
                 facts.append(("workers", default))
     return tuple(facts)
+
+
+def _may_set_capacity(node: ast.Assign) -> bool:
+    return any(
+        (isinstance(target, ast.Attribute) and target.attr == "total_tokens") or (isinstance(target, ast.Name) and target.id == "workers")
+        for target in node.targets
+    )
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import ast
 import re
 
-from fastlint.analysis.syntax import FunctionNode, mark_guarded, walk_local
+from fastlint.analysis.syntax import FunctionNode, local_nodes_of, mark_guarded
 
 _SWITCH_WORDS = frozenset({"debug", "dump"})
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
@@ -41,12 +41,12 @@ def debug_only_nodes(function: FunctionNode) -> frozenset[int]:
         found: set[int] = set()
         switches = {
             target.id
-            for node in walk_local(function)
-            if isinstance(node, ast.Assign) and _is_switch(node.value, set())
+            for node in local_nodes_of(function, ast.Assign)
+            if _is_switch(node.value, set())
             for target in node.targets
             if isinstance(target, ast.Name)
         }
-        if switches or any(isinstance(node, ast.If) and _switch_on(node.test, switches) is not None for node in walk_local(function)):
+        if switches or any(_switch_on(node.test, switches) is not None for node in local_nodes_of(function, ast.If)):
             mark_guarded(function.body, lambda test: _switch_on(test, switches), found)
         cached = frozenset(found)
         function._fastlint_debug_only = cached  # type: ignore[union-attr]

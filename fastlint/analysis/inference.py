@@ -409,11 +409,10 @@ class TypeInference:
         if self._state_stores is None:
             self._state_stores = {}
             for function in nodes_of(self.module_scope.node, ast.FunctionDef, ast.AsyncFunctionDef):
-                for node in walk_local(function):
-                    if isinstance(node, ast.Assign):
-                        for target in node.targets:
-                            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Attribute) and target.value.attr == "state":
-                                self._state_stores.setdefault(target.attr, []).append((node.value, function))
+                for node in local_nodes_of(function, ast.Assign):
+                    for target in node.targets:
+                        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Attribute) and target.value.attr == "state":
+                            self._state_stores.setdefault(target.attr, []).append((node.value, function))
         key = (-1, attr)
         if key not in self._self_types:
             self._self_types[key] = None

@@ -21,7 +21,7 @@ import ast
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from fastlint.analysis.syntax import FunctionNode, child_blocks, local_calls, local_nodes_of, walk_local
+from fastlint.analysis.syntax import FunctionNode, child_blocks, local_calls, local_nodes_of
 
 ANY_KEYWORD = "**"  # a call that passes ``**kwargs``: it may give any parameter
 _MANY = 1_000  # positional arguments of a call that passes ``*args``
@@ -116,7 +116,7 @@ def _keyword_reads(function: FunctionNode, kwargs: str) -> dict[str, str]:
     it out: ``custom_validate = kwargs.get("custom_validate")``, ``kwargs.pop("path", None)``
     (litellm's ``LiteLLM_JWTAuth.__init__`` loads ``custom_validate`` only when given)."""
     found: dict[str, str] = {}
-    for node in walk_local(function):
+    for node in local_nodes_of(function, ast.Assign, ast.AnnAssign):
         target: ast.expr
         call: ast.expr | None
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
