@@ -96,7 +96,7 @@ class BlockingCallChainInAsync(ChainRule):
     missed. When the whole project is indexed and serves something, async code that none
     of what it serves reaches (a library's public async API, or the client SDK, flow
     engine, workers and runners a framework ships in the same package as its server) is
-    FL112's, a preview rule: on the ecosystem check 21 of the 23 findings in such code
+    FL112's, a preview rule: on the ecosystem check 20 of the 22 findings in such code
     were reviewed false. The call graph misses code reached only through a service
     locator it cannot type or a dict of handlers; select FL112 to see it. A partial index (a pre-commit run on a few files, the editor's first
     answer) or a project that serves nothing cannot tell, and reports it here.

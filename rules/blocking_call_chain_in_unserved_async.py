@@ -27,7 +27,7 @@ class BlockingCallChainInUnservedAsync(ChainRule):
     ## Why is this bad?
     A blocking chain in an async function blocks whichever event loop runs it. Here that
     is not the served app's loop as far as the call graph shows: on the ecosystem check,
-    21 of the 23 findings FL107 reported in such code were reviewed false for the server
+    20 of the 22 findings FL107 reported in such code were reviewed false for the server
     (prefect's client-side flow engine, result handling, locking, runners, workers,
     deployment steps and provisioners, which its server imports but never runs; startup
     code and functions nothing calls), so the finding is left to this rule.
