@@ -225,6 +225,9 @@ def test_a_worker_of_pass_2_that_checked_a_large_file_is_replaced(tmp_path: Path
 
     monkeypatch.setattr(fastlint.run.engine, "_check_task", logged)
     monkeypatch.setattr(fastlint.run.engine, "_TREE_BUDGET", 0)  # pass 2's workers forked with the index
+    trims = []
+    give_back = fastlint.run.engine._give_back_freed
+    monkeypatch.setattr(fastlint.run.engine, "_give_back_freed", lambda: trims.append(give_back()))
     settings = dataclasses.replace(Settings(project_root=tmp_path), cache=False)
     plan = CheckPlan(settings, resolve_selection(settings, known_codes())[0])
     paths = sorted((tmp_path / "app").glob("*.py"))
@@ -241,8 +244,10 @@ def test_a_worker_of_pass_2_that_checked_a_large_file_is_replaced(tmp_path: Path
 
     alone, _ = check(1, 0)
     assert ("routes_7.py", 18, "FL102") in alone and ("routes_30.py", 18, "FL102") in alone
+    assert trims == []
     renewed, by_process = check(2, len(large.encode()))
     assert renewed == alone
+    assert trims == [None]  # the parent's free heap given back before pass 2's workers were forked
     assert {"routes_30.py"} in by_process.values()  # checked first (the largest), and its process then replaced
     # Each chunk in a process of its own: the large file, then 30 files in chunks of 8.
     renewed, by_process = check(2, 1)

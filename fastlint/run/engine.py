@@ -472,6 +472,7 @@ def _check(
             # each holding a copy, and pass 1's workers give their memory back first.
             project.forget_asked()
             workers.stop()
+            _give_back_freed()
             workers.start(_init_worker, (plan, project))
             renewed = True
         else:
@@ -738,6 +739,19 @@ def _start_worker(parent: int | None, initializer: Callable[..., None], initargs
 
     threading.Thread(target=watch, name="fastlint-parent-watch", daemon=True).start()
     initializer(*initargs)
+
+
+def _give_back_freed() -> None:
+    """glibc: return the free pages of the heap to the system before workers are forked
+    with it (what pass 1 read and received and no longer holds: 7 MB on litellm)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # another C library
+        pass
 
 
 def _die_with_parent() -> None:
