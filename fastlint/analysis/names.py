@@ -60,6 +60,7 @@ class NameTable:
         # id(Name node) -> qualified name, for names a function-level import binds
         self._scoped: dict[int, str] = {}
         self._attributes: dict[ast.AST, str | None] = {}
+        self._packages: dict[tuple[str, ...], bool] = {}
         top_imports = 0
         for node in module_statements(tree):
             self._collect_top_level(node)
@@ -116,6 +117,19 @@ class NameTable:
             if alias.name == "*":
                 continue
             into[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+
+    def may_name(self, packages: tuple[str, ...]) -> bool:
+        """Whether a name of this module can resolve into one of ``packages`` (``("sqlalchemy",
+        "sqlmodel")``): the module is in one, or imports from one. A quick test before asking
+        every call of a module whether it is one of their functions."""
+        known = self._packages.get(packages)
+        if known is None:
+            prefixes = tuple(package + "." for package in packages)
+            known = self._packages[packages] = any(
+                name in packages or name.startswith(prefixes)
+                for name in (self.module, *self.imports.values(), *self._scoped.values())
+            )
+        return known
 
     def is_imported(self, node: ast.Name) -> bool:
         """``node`` names an import, at module level or in its function."""

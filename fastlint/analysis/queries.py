@@ -45,6 +45,8 @@ _QUERY_TERMINALS = frozenset({"all", "first", "one", "one_or_none", "scalar", "c
 WRITE_METHODS = frozenset({"add", "add_all", "delete", "commit", "merge", "flush", "bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings"})
 _WRITES = frozenset({"insert", "update", "delete", "upsert"})
 _MAX_DEPTH = 6
+# Where the ``SELECT_FUNCTIONS`` live.
+_ORM_PACKAGES = tuple(sorted({name.split(".", 1)[0] for name in SELECT_FUNCTIONS}))
 _MAX_BINDINGS = 4
 
 IsModel = Callable[[ast.expr], bool]
@@ -194,9 +196,12 @@ def returned_rows(function: FunctionNode, inference: TypeInference) -> tuple[str
     that builds its objects, or takes them from elsewhere, returns no loaded rows.
     """
     names = inference.names
+    calls = local_calls(function)
+    if not names.may_name(_ORM_PACKAGES) and not any(isinstance(call.func, ast.Attribute) and call.func.attr == "query" and len(call.args) == 1 for call in calls):
+        return None  # neither a ``select`` nor a legacy ``query``: no rows
     entities = set()
     loaded = False
-    for call in local_calls(function):
+    for call in calls:
         if isinstance(call.func, ast.Attribute) and call.func.attr == "options" or any(k.arg == "options" for k in call.keywords):
             loaded = True
         qualified = names.qualified_name(call.func)
