@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 
 from fastlint.analysis.fastapi_model import FastAPIModel, RoleKind
-from fastlint.analysis.syntax import FunctionNode, local_calls, local_nodes_of, module_statements
+from fastlint.analysis.syntax import FunctionNode, calls_breadth_first, local_calls, local_nodes_of, module_statements
 
 SERVED, ONCE = "served", "once"
 # Roles whose code runs once (or per CLI invocation), not per request.
@@ -178,11 +178,10 @@ def entry_points(
     for statement in module_statements(tree):
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Call):
-                name = callee(node.func)
-                if name:
-                    found[(ONCE, name)] = None
+        for node in calls_breadth_first(statement):
+            name = callee(node.func)
+            if name:
+                found[(ONCE, name)] = None
     return tuple(found)
 
 

@@ -280,6 +280,21 @@ def descendants(nodes: Iterable[ast.AST]) -> list[ast.AST]:
     return found
 
 
+def calls_breadth_first(node: ast.AST) -> list[ast.Call]:
+    """The calls of ``ast.walk(node)``, in its order (breadth first), read through the
+    field table of ``children`` instead of ``ast.iter_child_nodes``."""
+    found: list[ast.Call] = []
+    level = [node]
+    while level:
+        following: list[ast.AST] = []
+        for current in level:
+            if current.__class__ is ast.Call:
+                found.append(current)
+            following.extend(children(current))
+        level = following
+    return found
+
+
 def _enclosing_parts(node: ast.AST) -> list[ast.AST]:
     """The parts of a function, lambda or class that run where it is defined."""
     parts: list[ast.AST | None]
