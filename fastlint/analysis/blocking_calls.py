@@ -84,6 +84,7 @@ def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledg
     candidates = [node for node in candidates if id(node) not in awaited]
     scope = inference.scope(function)
     found: list[tuple[ast.Call, BlockingCall, str]] = []
+    returned: set[int] | None = None  # the calls whose value the function returns, once asked
     for node in candidates:
         name = inference.callee(node.func, scope)
         entry = knowledge.blocking_call(name) if name else None
@@ -101,8 +102,10 @@ def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledg
             continue
         if name == _TEMPORARY_DIRECTORY and id(node) not in _with_items(function):
             continue  # created empty (mkdtemp, FL108's); only a ``with`` block removes the tree here
-        if name in _HANDED_OUT and id(node) in _returned(function):
-            continue  # opened for the caller, whose reads and writes on the file are checked there
+        if name in _HANDED_OUT:
+            returned = _returned(function) if returned is None else returned
+            if id(node) in returned:
+                continue  # opened for the caller, whose reads and writes on the file are checked there
         found.append((node, entry, name or entry.name))
     for node, name in iterations:
         entry = knowledge.blocking_call(name)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import ast
 import re
 
-from fastlint.analysis.syntax import FunctionNode, local_nodes_of, mark_guarded
+from fastlint.analysis.syntax import FunctionNode, is_none, local_nodes_of, mark_guarded
 
 _SWITCH_WORDS = frozenset({"debug", "dump"})
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
@@ -69,8 +69,7 @@ def _switch_on(test: ast.expr, switches: set[str]) -> bool | None:
     if (
         isinstance(test, ast.Compare)
         and len(test.ops) == 1
-        and isinstance(test.comparators[0], ast.Constant)
-        and test.comparators[0].value is None
+        and is_none(test.comparators[0])
         and _is_switch(test.left, switches)
     ):
         return True if isinstance(test.ops[0], ast.IsNot) else False if isinstance(test.ops[0], ast.Is) else None

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastlint.analysis.names import NameTable
-from fastlint.analysis.syntax import FunctionNode, all_parameters, descendants, keyword, local_nodes_of, nodes_of, walk_local
+from fastlint.analysis.syntax import FunctionNode, all_parameters, descendants, is_none, keyword, local_nodes_of, nodes_of, walk_local
 from fastlint.knowledge import sdk, types as known
 from fastlint.knowledge.fastapi import ANNOTATED, DEPENDS, ITERATOR_TYPES, OPTIONAL
 
@@ -469,7 +469,7 @@ class TypeInference:
                 return None
             return self.annotation_type(parsed)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-            sides = [side for side in (node.left, node.right) if not _is_none(side)]
+            sides = [side for side in (node.left, node.right) if not is_none(side)]
             return self.annotation_type(sides[0]) if len(sides) == 1 else None
         if isinstance(node, ast.Subscript):
             origin = self.names.qualified_name(node.value)
@@ -477,7 +477,7 @@ class TypeInference:
             if origin in ANNOTATED or origin in OPTIONAL or origin in ITERATOR_TYPES:
                 return self.annotation_type(arguments[0])
             if origin in UNION:  # ``Union[Queue, None]``
-                sides = [side for side in arguments if not _is_none(side)]
+                sides = [side for side in arguments if not is_none(side)]
                 return self.annotation_type(sides[0]) if len(sides) == 1 else None
             if origin == "typing.IO":  # ``IO[bytes]``
                 return origin
@@ -507,11 +507,8 @@ def _is_self_attribute(node: ast.AST) -> bool:
 
 
 def _none_placeholder(binding: Binding) -> bool:
-    return binding.kind == "value" and binding.node is not None and _is_none(binding.node)
+    return binding.kind == "value" and binding.node is not None and is_none(binding.node)
 
-
-def _is_none(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
 
 
 def _has_call(node: ast.AST) -> bool:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from fastlint.analysis.syntax import FunctionNode, local_calls, mark_guarded, mark_statements, walk_local
+from fastlint.analysis.syntax import FunctionNode, is_none, local_calls, mark_guarded, mark_statements, walk_local
 
 _LOOP_CHECKS = frozenset({"get_running_loop", "_get_running_loop"})
 
@@ -70,7 +70,7 @@ def _loop_running(test: ast.expr, loops: set[str]) -> bool | None:
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         inner = _loop_running(test.operand, loops)
         return None if inner is None else not inner
-    if isinstance(test, ast.Compare) and len(test.ops) == 1 and _is_none(test.comparators[0]) and _is_loop(test.left, loops):
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and is_none(test.comparators[0]) and _is_loop(test.left, loops):
         if isinstance(test.ops[0], ast.IsNot):
             return True
         if isinstance(test.ops[0], ast.Is):
@@ -99,7 +99,4 @@ def _catches_runtime_error(node: ast.expr | None) -> bool:
         isinstance(name, (ast.Name, ast.Attribute)) and (name.id if isinstance(name, ast.Name) else name.attr) == "RuntimeError" for name in names
     )
 
-
-def _is_none(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
 

@@ -76,6 +76,11 @@ def stored_names(node: ast.AST) -> frozenset[str]:
     return cached
 
 
+def is_none(node: ast.AST) -> bool:
+    """The literal ``None``."""
+    return isinstance(node, ast.Constant) and node.value is None
+
+
 def nodes_of(tree: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
     """Every node of the given kinds in ``tree``, in ``ast.walk`` order.
 

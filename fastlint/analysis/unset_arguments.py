@@ -21,7 +21,7 @@ import ast
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from fastlint.analysis.syntax import FunctionNode, child_blocks, local_calls, local_nodes_of
+from fastlint.analysis.syntax import FunctionNode, child_blocks, is_none, local_calls, local_nodes_of
 
 ANY_KEYWORD = "**"  # a call that passes ``**kwargs``: it may give any parameter
 _MANY = 1_000  # positional arguments of a call that passes ``*args``
@@ -136,14 +136,11 @@ def _keyword_reads(function: FunctionNode, kwargs: str) -> dict[str, str]:
             and call.args
             and isinstance(call.args[0], ast.Constant)
             and isinstance(call.args[0].value, str)
-            and (len(call.args) == 1 and call.func.attr == "get" or len(call.args) == 2 and _is_none(call.args[1]))
+            and (len(call.args) == 1 and call.func.attr == "get" or len(call.args) == 2 and is_none(call.args[1]))
         ):
             found[target.id] = call.args[0].value
     return found
 
-
-def _is_none(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
 
 
 def guarding_parameters(needs: tuple[tuple[str, str], ...], passes: tuple[tuple[str, int, tuple[str, ...]], ...]) -> frozenset[str]:
@@ -204,8 +201,7 @@ def _tested(test: ast.expr, optional: frozenset[str]) -> tuple[str | None, str |
         and len(test.ops) == 1
         and isinstance(test.left, ast.Name)
         and test.left.id in optional
-        and isinstance(test.comparators[0], ast.Constant)
-        and test.comparators[0].value is None
+        and is_none(test.comparators[0])
     ):
         if isinstance(test.ops[0], ast.IsNot):
             return test.left.id, None
