@@ -163,7 +163,8 @@ class Checker:
         # A module that never mentions FastAPI still has request-scoped code when another
         # module registers its functions (``Depends(deps.get_client)``).
         registered = self.index is not None and any(rule.role_triggered for rule in candidates) and bool(self.index.registered_roles(module))
-        rules = [rule for rule in candidates if _triggered(rule.triggers, source.data) or (registered and rule.role_triggered)]
+        searched: dict[bytes, bool] = {}
+        rules = [rule for rule in candidates if _triggered(rule.triggers, source.data, searched) or (registered and rule.role_triggered)]
         # Parsed even when no rule is triggered, a broken file is never silent, unless pass 1
         # parsed these bytes already.
         tree = parsed
@@ -265,11 +266,16 @@ def oversized(path: Path, settings: Settings, size: int | None = None) -> str | 
             f"raise max-file-size in the configuration to analyse it")
 
 
-def _triggered(triggers: tuple[bytes, ...], data: bytes) -> bool:
+def _triggered(triggers: tuple[bytes, ...], data: bytes, searched: dict[bytes, bool]) -> bool:
+    """Whether ``data`` holds one of ``triggers``; ``searched`` keeps each answer for the
+    file's other rules (ten rules share ``async def``, and a miss reads the whole file)."""
     if not triggers:
         return True
     for trigger in triggers:  # a loop, not any(): asked for every rule of every file
-        if trigger in data:
+        found = searched.get(trigger)
+        if found is None:
+            found = searched[trigger] = trigger in data
+        if found:
             return True
     return False
 
