@@ -25,12 +25,12 @@ from fastlint import (
     add_argument,
     add_from_import,
     keyword,
+    local_nodes_of,
     method_called,
     nodes_of,
     orm_models,
     returned_rows,
     string_value,
-    walk_local,
 )
 from fastlint.knowledge.orm import COLUMN_OPTIONS, EAGER_OPTIONS, LOADER_OPTIONS, PAGINATE_FUNCTIONS, QUIET_OPTIONS, SELECT_FUNCTIONS
 
@@ -325,7 +325,7 @@ class OrmQueries:
             active.add(id(definition))
             try:
                 helper = function_queries(self.ctx, definition)
-                returned = [node.value for node in walk_local(definition) if isinstance(node, ast.Return)]
+                returned = [node.value for node in local_nodes_of(definition, ast.Return)]
                 merged = _merge([helper.value(node) for node in returned]) if returned else None
             finally:
                 active.discard(id(definition))
@@ -400,7 +400,7 @@ class OrmQueries:
     def _bind_objects(self, bound: dict[str, BoundObject]) -> None:
         """Loop variables over query results and names bound to one loaded object."""
         # ``walk_local`` yields outer loops first, so ``for b in a.books`` finds ``a``.
-        for node in walk_local(self.function):
+        for node in local_nodes_of(self.function, *_BINDING_NODES):
             if isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, ast.Name):
                 self._bind_loop(bound, node.target.id, node.iter, node)
             elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
@@ -420,6 +420,27 @@ class OrmQueries:
         value = self.element(iterable)
         if value is not None:
             bound[name] = BoundObject(self, value, loop)
+
+
+_LOOPS = (ast.For, ast.AsyncFor)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+_BINDING_NODES = (*_LOOPS, *_COMPREHENSIONS, ast.Assign)
+
+
+def reads_loop_variable(function: FunctionNode) -> bool:
+    """Whether ``function`` reads an attribute of a name that one of its loops or
+    comprehensions binds: every read of an object per row (``for a in rows: a.books``) is
+    one, so a function without any needs no query followed."""
+    targets = {node.target.id for node in local_nodes_of(function, *_LOOPS) if isinstance(node.target, ast.Name)}
+    targets.update(
+        generator.target.id
+        for node in local_nodes_of(function, *_COMPREHENSIONS)
+        for generator in node.generators
+        if isinstance(generator.target, ast.Name)
+    )
+    return bool(targets) and any(
+        isinstance(node.value, ast.Name) and node.value.id in targets for node in local_nodes_of(function, ast.Attribute)
+    )
 
 
 def _called_name(func: ast.expr) -> str | None:
@@ -485,8 +506,8 @@ class LazyRead:
 def lazy_reads(queries: OrmQueries) -> list[LazyRead]:
     """Reads of lazily loaded relationships, not eager-loaded, on the function's objects."""
     found = []
-    for node in walk_local(queries.function):
-        if not (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load)):
+    for node in local_nodes_of(queries.function, ast.Attribute):
+        if not isinstance(node.ctx, ast.Load):
             continue
         owner = queries.object_of(node.value)
         if owner is None or not _inside(node, owner.loop):
