@@ -17,6 +17,7 @@ from fastlint import (
     Valid,
     add_argument,
     keyword,
+    local_calls,
     nodes_of,
     remove_argument,
     replace,
@@ -191,13 +192,15 @@ class RetriedNonIdempotentRequest(Rule):
         return "without an `Idempotency-Key` header"
 
     def _transport_retries(self, ctx: ModuleContext) -> Iterator[Finding]:
+        # Every name of URLLIB3_RETRY and RETRY_CLIENTS ends in ``Retry`` or ``RetryClient``,
+        # and a call resolves to one only through a name or attribute the module spells.
+        if b"Retry" not in ctx.source.data:
+            return
         owners: list[FunctionNode | ast.Module] = [ctx.tree]
         owners += nodes_of(ctx.tree, ast.FunctionDef, ast.AsyncFunctionDef)
         for owner in owners:
             scope = ctx.inference.scope(owner)
-            for node in walk_local(owner):
-                if not isinstance(node, ast.Call):
-                    continue
+            for node in local_calls(owner):
                 callee = ctx.inference.callee(node.func, scope)
                 if callee in URLLIB3_RETRY:
                     problem = None if _mounted_on_reading_session(ctx, node, owner) else _urllib3_problem(node)

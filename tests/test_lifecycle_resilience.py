@@ -176,3 +176,11 @@ def test_fl3xx_messages_name_the_function_and_the_route_as_fl1xx_messages_do():
     assert '(`httpx.AsyncClient.post`) in async route handler POST /payments/charges retried by `tenacity.AsyncRetrying` without' in messages[20]
     assert '(`httpx.AsyncClient.post`) in async route handler POST /webhooks retried by `tenacity.retry` without' in messages[34]
     assert '(`requests.post`) in function `refresh_token` retried by `tenacity.retry` without' in messages[39]
+
+
+def test_every_transport_retry_spells_retry():
+    """FL302 looks for transport retries (``Retry(...)``, ``RetryClient(...)``) only in a module
+    whose bytes hold ``Retry``: a name that does not would never be looked for."""
+    from fastlint.knowledge.resilience import RETRY_CLIENTS, URLLIB3_RETRY
+
+    assert all(name.rpartition(".")[2].startswith("Retry") for name in URLLIB3_RETRY | RETRY_CLIENTS)
