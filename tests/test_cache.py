@@ -106,7 +106,7 @@ def test_beyond_the_tree_budget_pass_1_checks_the_files_that_rest_on_no_other_mo
 def test_a_summary_unchanged_by_an_edit_is_written_with_the_next_write(project: Project):
     """Rewriting every summary for a comment is put off while few files are out of date."""
     project.check()
-    (summaries,) = (project.root / CACHE_DIR).glob("*.summaries.json")
+    (summaries,) = (project.root / CACHE_DIR).glob("*.summaries.jsonl")
     written = summaries.read_bytes()
     project.write("app/other.py", "def unrelated():\n    return 1  # a comment\n")
     assert lines(project.check()) == [(10, "FL107")]
@@ -168,11 +168,11 @@ def test_the_cache_directory_ignores_itself_and_leaves_no_temporary_files(projec
     directory = project.root / CACHE_DIR
     assert (directory / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
     names = sorted(path.name.split(".", 1)[1] for path in directory.iterdir() if path.name != ".gitignore")
-    assert names == ["consulted.json", "findings.json", "summaries.json"]
+    assert names == ["consulted.json", "findings.json", "summaries.jsonl"]
 
 
 def cache_file(project: Project, kind: str) -> Path:
-    [path] = (project.root / CACHE_DIR).glob(f"*.{kind}.json")
+    [path] = (project.root / CACHE_DIR).glob(f"*.{kind}.json*")  # summaries: .jsonl
     return path
 
 
@@ -258,7 +258,7 @@ def test_a_warm_run_of_an_unchanged_project_reads_no_summary(project: Project):
     warm = project.check()
     assert warm.findings == cold.findings and warm.project_index is None
     assert project.parsed == Counter()
-    assert not list((project.root / CACHE_DIR).glob("*.summaries.json"))  # nothing rewritten
+    assert not list((project.root / CACHE_DIR).glob("*.summaries.jsonl"))  # nothing rewritten
     assert warm.index() is not None and "app.rates" in warm.index().modules  # built on demand
 
 
@@ -529,3 +529,111 @@ def test_an_edit_that_changes_no_summary_reuses_the_recorded_fact_digests(projec
     project.write("app/other.py", "def unrelated():\n    return 2\n\ndef more():\n    return 3\n")
     assert lines(project.check()) == [(10, "FL107")]
     assert len(computed) > cold  # a summary changed: computed again
+
+
+DEPS = """
+    import requests
+
+    def get_client():
+        return requests.Session()
+    """
+DEPENDENT = """
+    from fastapi import APIRouter, Depends
+
+    from app import deps
+
+    router = APIRouter()
+
+    @router.get("/items")
+    async def items(client=Depends(deps.get_client)):
+        return client
+    """
+
+
+def _fresh_facts(index):  # type: ignore[no-untyped-def]
+    from fastlint.analysis.project_index import ProjectIndex
+
+    fresh = ProjectIndex(index.modules.made().values(), index.knowledge, index.max_depth, aliases=index.aliases)
+    return fresh.facts()
+
+
+def test_after_an_edit_the_index_reads_only_the_summaries_the_checks_ask_about(project: Project, monkeypatch: pytest.MonkeyPatch):
+    """The project-wide answers come with the summaries they rest on; the summaries are
+    decoded as the checks ask about them, and the answers are those of a cold run."""
+    from fastlint.analysis.project_index import ProjectIndex
+
+    project.write("app/deps.py", DEPS)
+    project.write("app/items.py", DEPENDENT)
+    cold = project.check(("app/routes.py", "app/deps.py"))
+    computed: list[str] = []
+    for name in ("_compute_reachability", "_collect_registrations"):
+        original = getattr(ProjectIndex, name)
+        monkeypatch.setattr(ProjectIndex, name, lambda index, original=original, name=name: computed.append(name) or original(index))
+    for name in ("app/routes.py", "app/deps.py"):  # the dependency's finding rests on roles given in items.py
+        project.write(name, textwrap.dedent(FILES.get(name, DEPS)) + "\n# a comment changes no summary\n")
+    edited = project.check(("app/routes.py", "app/deps.py"))
+    assert lines(edited) == lines(cold) == [(4, "FL201"), (10, "FL107")]
+    assert project.parsed == Counter({"app/routes.py": 1, "app/deps.py": 1})
+    index = edited.index()
+    assert computed == [] and 0 < index.modules.deferred() < len(index.modules)
+    assert _fresh_facts(index) == index.facts()  # adopted: what a cold index computes
+    assert index.modules.deferred() == 0
+
+
+def test_facts_are_computed_again_when_a_summary_changes(project: Project):
+    project.write("app/deps.py", DEPS)
+    project.write("app/items.py", DEPENDENT)
+    before = project.check().index()
+    assert before.registered_roles("app.deps")
+    project.write("app/items.py", DEPENDENT.replace("Depends(deps.get_client)", "None"))
+    after = project.check().index()
+    assert after.registered_roles("app.deps") == {}
+    assert _fresh_facts(after) == after.facts()
+
+
+def test_an_index_with_summaries_not_read_yet_is_sent_whole(project: Project):
+    import pickle
+
+    project.check()
+    project.write("app/routes.py", textwrap.dedent(FILES["app/routes.py"]) + "\n# a comment\n")
+    index = project.check().index()
+    assert index.modules.deferred()
+    sent = pickle.loads(pickle.dumps(index))
+    assert sent.modules.deferred() == 0 and dict(sent.modules) == dict(index.modules)
+
+
+def _summary_lines(project: Project) -> tuple[Path, list[bytes]]:
+    path = cache_file(project, "summaries")
+    return path, path.read_bytes().split(b"\n")
+
+
+def test_a_damaged_summary_is_made_again_from_its_file(project: Project):
+    import json
+
+    cold = project.check()
+    path, lines_ = _summary_lines(project)
+    paths = json.loads(lines_[0])[0]
+    rates = next(number for number, name in enumerate(paths) if name.endswith("rates.py"))
+    lines_[1 + rates] = b'["app.rates", 7]'
+    path.write_bytes(b"\n".join(lines_))
+    project.write("app/routes.py", textwrap.dedent(FILES["app/routes.py"]) + "\n# a comment\n")
+    result = project.check()
+    assert lines(result) == lines(cold)
+    assert len(result.warnings) == 1 and "unexpected content" in result.warnings[0]
+    assert project.parsed == Counter({"app/routes.py": 1, "app/rates.py": 1})
+    project.write("app/routes.py", textwrap.dedent(FILES["app/routes.py"]) + "\n# another\n")
+    assert project.check().warnings == [] and project.parsed == Counter({"app/routes.py": 1})  # written again
+
+
+def test_damaged_facts_are_computed_again(project: Project):
+    project.check()
+    path, lines_ = _summary_lines(project)
+    lines_[-2] = b'[{"x": 1}]'
+    path.write_bytes(b"\n".join(lines_))
+    project.write("app/routes.py", textwrap.dedent(FILES["app/routes.py"]) + "\n# a comment\n")
+    result = project.check()
+    assert lines(result) == [(10, "FL107")]
+    assert len(result.warnings) == 1 and "unexpected content" in result.warnings[0]
+    assert _fresh_facts(result.index()) == result.index().facts()
+    project.write("app/routes.py", textwrap.dedent(FILES["app/routes.py"]) + "\n# another\n")
+    assert project.check().warnings == []

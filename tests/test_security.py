@@ -81,7 +81,7 @@ def test_valid_json_with_junk_entries_is_discarded_with_one_warning_and_rebuilt(
 
 def test_junk_summaries_are_discarded_and_rebuilt(repo: Path):
     codes(repo)
-    [summaries] = (repo / CACHE_DIR).glob("*.summaries.json")
+    [summaries] = (repo / CACHE_DIR).glob("*.summaries.jsonl")
     summaries.write_text(json.dumps({str(repo / "app/main.py"): ["x", "app.main", [1, 2, 3], "d"]}), encoding="utf-8")
     write_files(repo, {"app/other.py": "x = 1\n"})  # not a warm run: the summaries are read
     result = check_paths(repo, ["app/main.py"])

@@ -82,6 +82,81 @@ class Chain:
         return shown_function(self.functions[0])
 
 
+class Deferred:
+    """A summary made on first use (``load``): decoded from the cache's file, say."""
+
+    __slots__ = ("load",)
+
+    def __init__(self, load: Callable[[], ModuleSummary]) -> None:
+        self.load = load
+
+
+class Summaries(Mapping[str, ModuleSummary]):
+    """The project's summaries by module name, in the order given; a ``Deferred`` one is
+    made when first asked for. A run after an edit builds its index from the cache, and
+    its checks ask about a few modules: decoding all 1,542 summaries of LARGE took half
+    of that run. Iterating the values makes them all."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, entries: Mapping[str, ModuleSummary | Deferred] | None = None) -> None:
+        self._entries: dict[str, ModuleSummary | Deferred] = dict(entries or {})
+
+    def __getitem__(self, name: str) -> ModuleSummary:
+        found = self._entries[name]
+        return self._made(name, found) if found.__class__ is Deferred else found  # type: ignore[return-value]
+
+    def get(self, name: str, default: ModuleSummary | None = None) -> ModuleSummary | None:  # type: ignore[override]
+        found = self._entries.get(name)
+        if found is None:
+            return default
+        return self._made(name, found) if found.__class__ is Deferred else found  # type: ignore[return-value]
+
+    def _made(self, name: str, deferred: Deferred) -> ModuleSummary:
+        summary = self._entries[name] = deferred.load()  # in place: the order stays
+        return summary
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __setitem__(self, name: str, summary: ModuleSummary) -> None:
+        self._entries[name] = summary
+
+    def pop(self, name: str, default: ModuleSummary | None = None) -> ModuleSummary | None:
+        found = self._entries.pop(name, None)
+        if found is None:
+            return default
+        return found.load() if found.__class__ is Deferred else found  # type: ignore[return-value]
+
+    def made(self) -> dict[str, ModuleSummary]:
+        """Every summary, made now (what another process is sent)."""
+        return {name: self[name] for name in list(self._entries)}
+
+    def deferred(self) -> int:
+        """How many summaries are not made yet."""
+        return sum(1 for found in self._entries.values() if found.__class__ is Deferred)
+
+
+@dataclass
+class ProjectFacts:
+    """The answers about the whole project that cross-module questions share, as plain data:
+    a function of the summaries (and the modules' aliases) alone, so a later run over the
+    same summaries adopts them instead of reading every summary again."""
+
+    registered: dict[str, dict[str, tuple[Role, ...]]]  # ``_registrations``
+    registrations_read: frozenset[str]  # the modules resolving them looked at
+    reach: dict[str, dict[str, str]]  # ``_reachability``
+    serves: bool
+    models_by_name: dict[str, list[str]]  # ``_models_by_short_name``
+    state_writes: dict[str, list[str]]  # ``_state_writes``
+
+
 def alias_digests(aliases: Mapping[str, str]) -> dict[str, str]:
     """What an alias stands for, as the findings cache compares it with the digest it had
     when a check consulted it (None: no module had that name then)."""
@@ -91,13 +166,14 @@ def alias_digests(aliases: Mapping[str, str]) -> dict[str, str]:
 class ProjectIndex:
     def __init__(
         self,
-        summaries: Iterable[ModuleSummary],
+        summaries: Iterable[ModuleSummary] | Summaries,
         knowledge: Knowledge,
         max_depth: int = 8,
         loader: Callable[[str], ModuleSummary | None] | None = None,
         aliases: Mapping[str, str] | None = None,
     ) -> None:
-        self.modules = {summary.module: summary for summary in summaries}
+        # A ``Summaries`` given as it is may make some summaries when first asked for.
+        self.modules = summaries if isinstance(summaries, Summaries) else Summaries({summary.module: summary for summary in summaries})
         # The other names Python imports modules by (``litellm.proxy.utils`` for
         # ``proxy.utils``), each to its module's name (``module_names.module_aliases``).
         self.aliases: Mapping[str, str] = aliases or {}
@@ -120,6 +196,7 @@ class ProjectIndex:
         self._registered: dict[str, dict[str, tuple[Role, ...]]] | None = None
         self._registrations_read: set[str] = set()  # the modules resolving them looked at
         self._by_short_name: dict[str, list[str]] | None = None  # ORM model names by class name
+        self._state_written: dict[str, list[str]] | None = None  # request.state attribute -> types stored
         self._app_callers: dict[str, list[tuple[str, bool]]] | None = None  # app factory -> may its callers set docs
         self._reach: dict[str, dict[str, str]] | None = None
         self._serves = False  # whether any served entry point is known (set with ``_reach``)
@@ -133,7 +210,7 @@ class ProjectIndex:
         far, not the caches by name, which each process fills as it asks."""
         if self._loader is not None or self._stack:
             raise TypeError("only a complete index, outside a recording, is sent to another process")
-        return {**vars(self), "_memo": {}, "_splits": {}}
+        return {**vars(self), "modules": Summaries(self.modules.made()), "_memo": {}, "_splits": {}}
 
     def forget_asked(self) -> None:
         """Drop the answers by name (``_split``'s and the memoised ones), which each process
@@ -193,7 +270,7 @@ class ProjectIndex:
             self._absent.add(module)
         else:
             self.modules[module] = summary
-            self._registered = self._by_short_name = None  # what every module adds, asked again
+            self._registered = self._by_short_name = self._state_written = None  # what every module adds, asked again
         return summary
 
     def stop_loading(self) -> None:
@@ -219,6 +296,7 @@ class ProjectIndex:
             self._by_short_name = None
         if old is None or summary is None or old.state != summary.state:
             changed.add(STATE)
+            self._state_written = None
         roles = self._registered is not None and (
             old is None or summary is None or old.registers != summary.registers or module in self._registrations_read
         )
@@ -437,10 +515,20 @@ class ProjectIndex:
 
     def _state_type(self, attr: str) -> str | None:
         self._note((STATE,))
-        written = {summary.state[attr] for summary in list(self.modules.values()) if attr in summary.state}
+        written = self._state_writes().get(attr, [])
         if len(written) != 1 or "?" in written:
             return None
-        return self.resolve(written.pop())
+        return self.resolve(written[0])
+
+    def _state_writes(self) -> dict[str, list[str]]:
+        """Each attribute some module stores on ``request.state``, with the types stored."""
+        if self._state_written is None:
+            found: dict[str, set[str]] = {}
+            for summary in list(self.modules.values()):
+                for attr, written in summary.state.items():
+                    found.setdefault(attr, set()).add(written)
+            self._state_written = {attr: sorted(types) for attr, types in found.items()}
+        return self._state_written
 
     # -- roles given by other modules ------------------------------------------------
 
@@ -488,6 +576,19 @@ class ProjectIndex:
                 methods = []
             return [method for method in methods if method in owner.functions]
         return [local] if local in owner.functions else []
+
+    def facts(self) -> ProjectFacts:
+        """The project-wide answers, computed now (a complete index only)."""
+        reach = self._reachability()
+        return ProjectFacts(self._registrations(), frozenset(self._registrations_read), reach, self._serves,
+                            self._models_by_short_name(), self._state_writes())
+
+    def adopt_facts(self, facts: ProjectFacts) -> None:
+        """Answers that a run over the same summaries (and aliases) computed: the modules
+        are then read only as the checks ask about them."""
+        self._registered, self._registrations_read = facts.registered, set(facts.registrations_read)
+        self._reach, self._serves = facts.reach, facts.serves
+        self._by_short_name, self._state_written = facts.models_by_name, facts.state_writes
 
     def fact_digests(self) -> dict[str, str]:
         """Digests of the pseudo-modules (see the module docstring) for the findings cache."""

@@ -1,9 +1,11 @@
 """The content-hash cache in ``.fastlint_cache/``: module summaries and findings.
 
-Two JSON files per fastlint code, libcst version, Python version and knowledge configuration:
-- ``*.summaries.json``: summaries, keyed by path and valid while the file's bytes and
-  module name are the same;
-- ``*.findings.json``: findings, valid while the file is the same, the run's settings
+Files per fastlint code, libcst version, Python version and knowledge configuration:
+- ``*.summaries.jsonl``: summaries, keyed by path and valid while the file's bytes and
+  module name are the same, one JSON line each, decoded when first used (a run after an
+  edit asks about a few modules); and the answers about the whole project they give
+  (``ProjectFacts``);
+- ``*.findings.json`` (and ``*.consulted.json``): findings, valid while the file is the same, the run's settings
   and codes are the same, and every summary the check consulted (looked up, or looked for
   and missing) has the same digest. A finding that rests on another file is therefore
   never reused stale. Beside them, the project as the last check saw it: every file's
@@ -37,11 +39,12 @@ from fastlint.run.datacodec import InvalidData, decode, encode
 
 if TYPE_CHECKING:
     from fastlint.analysis.module_summary import ModuleSummary
+    from fastlint.analysis.project_index import ProjectFacts
     from fastlint.settings import Settings
 
 CACHE_DIR = ".fastlint_cache"
 _MARKER = "# Created by fastlint."  # the first line of the cache directory's .gitignore
-_FORMAT = 14  # the layout of the files (12: JSON; 13: file stats; 14: the findings file in columns); what they mean is keyed on the code itself (code_digest)
+_FORMAT = 15  # the layout of the files (12: JSON; 13: file stats; 14: the findings file in columns; 15: summaries in lines); what they mean is keyed on the code itself (code_digest)
 _MAX_BYTES = 1 << 30  # a larger cache file is not read: it was not written by fastlint
 # Files whose summary came out the same after an edit that changed no fact (a comment, a
 # function's body) are not worth rewriting the whole summaries file for (8 MB on LARGE, 40%
@@ -54,24 +57,50 @@ _SUMMARY_SETTINGS = ("extend_blocking_calls", "allow_blocking_calls", "extend_of
 Fingerprints = Mapping[str, tuple[str, str]]
 
 
-def _import_summary_types() -> None:
-    """Make ``ModuleSummary`` (imported for type checking only, so that a warm run loads no
-    analysis module) resolvable for the decoder of ``CachedSummary``."""
-    from fastlint.analysis.module_summary import ModuleSummary
-
-    globals().setdefault("ModuleSummary", ModuleSummary)
-
-
 def summary_digest(summary: ModuleSummary) -> str:
     return value_digest(summary)
 
 
-@dataclass(eq=False, repr=False)
 class CachedSummary:
-    content: str  # digest of the file's bytes
-    module: str
-    summary: ModuleSummary
-    digest: str
+    """A module's summary with what keys it (the digest of the file's bytes, the module
+    name) and its own digest. One read from the cache is decoded when first used
+    (``summary`` raises InvalidData when its line does not fit)."""
+
+    __slots__ = ("content", "module", "digest", "maps_classes", "_summary", "line")
+
+    def __init__(self, content: str, module: str, summary: ModuleSummary | None, digest: str,
+                 line: bytes | None = None, maps_classes: bool | None = None) -> None:
+        self.content = content
+        self.module = module
+        self.digest = digest
+        self._summary = summary
+        self.line = line  # the JSON line it was read from: written back as it is
+        # Whether the module maps classes (ORM models), known without decoding it.
+        self.maps_classes = bool(summary.models) if summary is not None else bool(maps_classes)
+
+    @property
+    def decoded(self) -> bool:
+        return self._summary is not None
+
+    @property
+    def summary(self) -> ModuleSummary:
+        if self._summary is None:
+            from fastlint.analysis.module_summary import ModuleSummary
+
+            assert self.line is not None
+            try:
+                self._summary = decode(ModuleSummary, json.loads(self.line))
+            except (ValueError, RecursionError) as error:  # InvalidData is a ValueError
+                raise InvalidData(str(error)) from None
+            if self._summary.module != self.module:
+                self._summary = None
+                raise InvalidData("a summary of another module")
+        return self._summary
+
+    def encoded(self) -> bytes:
+        if self.line is None:
+            self.line = json.dumps(encode(self.summary), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return self.line
 
 
 @dataclass(eq=False, repr=False)
@@ -229,7 +258,7 @@ class Cache:
     def __init__(self, directory: Path, settings: Settings, codes: frozenset[str]) -> None:
         self.directory = directory
         stem = f"v{_FORMAT}-{_summary_key(settings)}"
-        self.summaries_path = directory / f"{stem}.summaries.json"
+        self.summaries_path = directory / f"{stem}.summaries.jsonl"
         self.findings_path = directory / f"{stem}.findings.json"
         self.consulted_path = directory / f"{stem}.consulted.json"
         self.findings_key = _findings_key(settings, codes)
@@ -241,7 +270,9 @@ class Cache:
         self._findings = store if store is not None and fits else _FindingsStore(self.findings_key)
         self._findings_plain = plain if fits else {}
         self._summaries: dict[str, CachedSummary] | None = None  # loaded on first use
-        self._summaries_plain: dict[str, Any] = {}  # the JSON data of the loaded, unchanged ones
+        self._loaded: set[str] = set()  # the paths whose entry is the one in the file
+        # The project-wide answers the summaries give, under a key of them (``facts``).
+        self._facts: tuple[str, bytes | ProjectFacts] | None = None
         self._consulted: dict[str, dict[str, str | None]] | None = None  # likewise
         self._seen: set[str] = set()
         self._outdated: set[str] = set()  # files whose recorded summary is of other bytes
@@ -262,10 +293,10 @@ class Cache:
             return None
         return cls(directory, settings, codes)
 
-    def _load(self, path: Path, read: Callable[[Any], Any], raw: dict[str, Any] | None = None) -> Any:
-        """The file at ``path`` as ``read`` decodes its JSON data (raising InvalidData when it
-        does not fit); the plain data goes into ``raw`` (when given and valid: a dict's
-        items), so that what is unchanged is written back without encoding."""
+    def _load(self, path: Path, read: Callable[[Any], Any], parse: Callable[[bytes], Any] = json.loads) -> Any:
+        """The file at ``path`` as ``read`` decodes what ``parse`` makes of its bytes (JSON
+        data), raising InvalidData when it does not fit; None (with a warning) when it
+        cannot be read or does not fit."""
         try:
             data = _read_no_follow(path)
         except FileNotFoundError:
@@ -274,15 +305,16 @@ class Cache:
             self.warnings.append(f"discarded the unreadable cache {path} ({error.strerror or error})")
             return None
         try:
-            plain = json.loads(data)
-            value = read(plain)
-            if isinstance(raw, dict) and isinstance(plain, dict):
-                raw.update(plain)
-            return value
+            return read(parse(data))
         except (InvalidData, ValueError, RecursionError) as error:
-            reason = "not JSON" if isinstance(error, json.JSONDecodeError) or not isinstance(error, InvalidData) else "unexpected content"
-            self.warnings.append(f"discarded the unreadable cache {path} ({reason})")
+            self._discarded(path, error)
             return None
+
+    def _discarded(self, path: Path, error: Exception) -> None:
+        reason = "not JSON" if isinstance(error, json.JSONDecodeError) or not isinstance(error, InvalidData) else "unexpected content"
+        warning = f"discarded the unreadable cache {path} ({reason})"
+        if warning not in self.warnings:
+            self.warnings.append(warning)
 
     # -- the warm path -----------------------------------------------------------------
 
@@ -314,10 +346,76 @@ class Cache:
 
     def _summary_entries(self) -> dict[str, CachedSummary]:
         if self._summaries is None:
-            _import_summary_types()
-            loaded = self._load(self.summaries_path, lambda data: decode(dict[str, CachedSummary], data), self._summaries_plain)
+            loaded = self._load(self.summaries_path, self._read_summaries, lambda data: data.split(b"\n"))
             self._summaries = loaded if loaded is not None else {}
+            self._loaded = set(self._summaries)
         return self._summaries
+
+    def _read_summaries(self, lines: list[bytes]) -> dict[str, CachedSummary]:
+        """The summaries file (see ``_write_summaries``), its summaries and facts left undecoded."""
+        if len(lines) < 3 or lines[-1]:
+            raise InvalidData("expected a header, a line per summary and the facts")
+        header = json.loads(lines[0])
+        if type(header) is not list or len(header) != 6:
+            raise InvalidData("expected the 6 columns of a summaries file")
+        paths, contents, modules, digests, models, facts_key = header
+        count = len(_strings(paths))
+        _strings(contents, count)
+        _strings(modules, count)
+        _strings(digests, count)
+        if type(models) is not list or len(models) != count or not {bool}.issuperset(map(type, models)):
+            raise InvalidData("expected whether each module maps classes")
+        if type(facts_key) is not str:
+            raise InvalidData("expected the key of the facts")
+        if len(lines) != count + 3 or len(set(paths)) != count:
+            raise InvalidData("expected one line per path")
+        if facts_key:
+            self._facts = (facts_key, lines[count + 1])
+        return {path: CachedSummary(content, module, None, digest, line, flag)
+                for path, content, module, digest, flag, line in zip(paths, contents, modules, digests, models, lines[1:])}
+
+    def _write_summaries(self, entries: Mapping[str, CachedSummary]) -> None:
+        """One JSON line of columns (paths, contents, modules, digests, whether each module
+        maps classes, the key of the facts), one line per summary in that order, then the
+        facts (or null). A line read is written back as it is."""
+        paths = list(entries)
+        chosen = [entries[path] for path in paths]
+        facts_key, facts = self._facts if self._facts is not None else ("", b"null")
+        if not isinstance(facts, bytes):
+            facts = json.dumps(encode(facts), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        header = [paths, [entry.content for entry in chosen], [entry.module for entry in chosen], [entry.digest for entry in chosen],
+                  [entry.maps_classes for entry in chosen], facts_key]
+        lines = [json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), *(entry.encoded() for entry in chosen), facts]
+        try:
+            _write_file(self.directory, self.summaries_path, b"".join(line + b"\n" for line in lines))
+        except OSError as error:
+            self.warnings.append(f"could not write the cache {self.summaries_path}: {error.strerror or error}")
+
+    def facts(self, key: str) -> ProjectFacts | None:
+        """The project-wide answers recorded with the summaries, when recorded under ``key``
+        (a digest of every module's summary digest and alias: see ``ProjectFacts``)."""
+        self._summary_entries()
+        if self._facts is None or self._facts[0] != key:
+            return None
+        found = self._facts[1]
+        if isinstance(found, bytes):
+            from fastlint.analysis.project_index import ProjectFacts
+
+            try:
+                found = decode(ProjectFacts, json.loads(found))
+            except (InvalidData, ValueError, RecursionError) as error:
+                self._discarded(self.summaries_path, error)
+                self._facts = None
+                self._summaries_dirty = True
+                return None
+            self._facts = (key, found)
+        return found
+
+    def put_facts(self, key: str, facts: ProjectFacts) -> None:
+        self._summary_entries()
+        if self._facts is None or self._facts[0] != key:
+            self._facts = (key, facts)
+            self._summaries_dirty = True
 
     def summary(self, path: str, content: str, module: str) -> CachedSummary | None:
         self._seen.add(path)
@@ -328,15 +426,21 @@ class Cache:
             self._outdated.add(path)
         return None
 
+    def discard_summary(self, path: str, error: Exception) -> None:
+        """The entry of ``path`` did not decode: it is written again (``put_summary``)."""
+        self._discarded(self.summaries_path, error)
+        self._loaded.discard(path)
+        self._summaries_dirty = True
+
     def put_summary(self, path: str, entry: CachedSummary) -> None:
         self._seen.add(path)
         entries = self._summary_entries()
         old = entries.get(path)
         entries[path] = entry
-        if old is not None and (old.module, old.digest) == (entry.module, entry.digest) and path in self._summaries_plain:
+        if old is not None and (old.module, old.digest) == (entry.module, entry.digest) and path in self._loaded:
             self._deferred.add(path)  # written with the next write, or summarised again
             return
-        self._summaries_plain.pop(path, None)
+        self._loaded.discard(path)
         self._summaries_dirty = True
 
     # -- findings ----------------------------------------------------------------------
@@ -386,11 +490,7 @@ class Cache:
             stale = prune and not self._seen.issuperset(self._summaries)
             outdated = bool(self._deferred) and len(self._outdated | self._deferred) > _DEFERRED_SUMMARIES
             if self._summaries_dirty or stale or outdated or not self.summaries_path.exists():
-                plain = self._summaries_plain
-                for path in self._deferred:
-                    plain.pop(path, None)
-                kept = {path: plain[path] if path in plain else encode(entry) for path, entry in self._summaries.items() if not prune or path in self._seen}
-                self._write(self.summaries_path, kept, encoded=True)
+                self._write_summaries({path: entry for path, entry in self._summaries.items() if not prune or path in self._seen})
         if not prune:
             return
         if self._seen and not self._seen.issuperset(self._findings.findings):
@@ -426,7 +526,7 @@ class Cache:
 
 
 def _write_file(directory: Path, path: Path, plain: object) -> None:
-    """Write ``plain`` as JSON to ``path`` in the cache ``directory``, atomically."""
+    """Write ``plain`` as JSON (bytes as they are) to ``path`` in the cache ``directory``, atomically."""
     import tempfile
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -440,7 +540,7 @@ def _write_file(directory: Path, path: Path, plain: object) -> None:
     handle = tempfile.NamedTemporaryFile(dir=directory, prefix=".tmp-", suffix=".json", delete=False)
     try:
         with handle:
-            handle.write(json.dumps(plain, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+            handle.write(plain if isinstance(plain, bytes) else json.dumps(plain, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
         os.replace(handle.name, path)  # replaces a link at ``path``, never its target
     except BaseException:
         os.unlink(handle.name)

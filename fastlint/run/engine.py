@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
 
     from fastlint.analysis.module_summary import ModuleSummary
-    from fastlint.analysis.project_index import ProjectIndex
+    from fastlint.analysis.project_index import ProjectIndex, Summaries
     from fastlint.knowledge.tables import Knowledge
     from fastlint.rule import Rule
     from fastlint.run.cache import Cache, CachedSummary
@@ -911,7 +911,7 @@ def build_index(
     else:
         entries = _summary_entries([key for key in dict.fromkeys(closure_of) if key in files], files, settings, cache, progress)
         loader = _module_loader(files, entries, knowledge, cache, settings.max_file_size)
-    index = ProjectIndex((entry.summary for entry in entries.values()), knowledge, settings.max_call_depth, loader, aliases)
+    index = ProjectIndex(_index_summaries(entries, files, knowledge, cache, settings.max_file_size), knowledge, settings.max_call_depth, loader, aliases)
     index.digests = {entry.module: entry.digest for entry in entries.values()}
     index.digests.update(alias_digests(aliases))
     index.parsed_files = frozenset(entries)
@@ -921,19 +921,66 @@ def build_index(
     return index
 
 
+def _index_summaries(
+    entries: Mapping[str, CachedSummary], files: Mapping[str, ReadFile], knowledge: Knowledge, cache: Cache | None, size_limit: int
+) -> Summaries:
+    """The summaries of ``entries`` by module, those read from the cache decoded when the
+    index first asks for them; one that does not decode is made again from its file."""
+    from fastlint.analysis.project_index import Deferred, Summaries
+
+    def deferred(key: str, entry: CachedSummary) -> Deferred:
+        return Deferred(lambda: _decoded(key, entry, files[key], knowledge, cache, size_limit))
+
+    return Summaries({entry.module: entry.summary if entry.decoded else deferred(key, entry) for key, entry in entries.items()})
+
+
+def _decoded(key: str, entry: CachedSummary, file: ReadFile, knowledge: Knowledge, cache: Cache | None, size_limit: int) -> ModuleSummary:
+    """The summary of a cache entry; one whose line does not decode is made again from the
+    file's bytes (the same bytes as the entry's, by their digest: the same summary)."""
+    from fastlint.analysis.module_summary import ModuleSummary
+    from fastlint.run.cache import CachedSummary, summary_digest
+    from fastlint.run.datacodec import InvalidData
+
+    try:
+        return entry.summary
+    except InvalidData as error:
+        summary = summarize_file(file.path, file.analysed(size_limit), file.module, file.is_package, knowledge)
+        summary = summary or ModuleSummary(file.module, file.is_package)
+        if cache is not None:
+            cache.discard_summary(key, error)
+            cache.put_summary(key, CachedSummary(entry.content, entry.module, summary, summary_digest(summary)))
+        return summary
+
+
+def _facts_key(digests: Mapping[str, str]) -> str:
+    """What the project-wide answers rest on: every module's summary digest and alias."""
+    from fastlint.digests import value_digest
+
+    return value_digest(sorted(digests.items()))
+
+
 def _fact_digests(index: ProjectIndex, cache: Cache | None) -> dict[str, str]:
     """The digests of the facts every module may give (roles, the ORM registry,
     ``request.state``, reachability...). They are a function of the summaries alone: when
     every module's summary digest is the one the last check recorded (an edit that changed
     no summary: a comment, a function's body), the recorded fact digests are reused, and
-    the project-wide answers (reachability costs a second on prefect) are not computed."""
+    the project-wide answers (reachability costs a second on prefect) are not computed but
+    read from the cache, which keeps them with the summaries (``ProjectFacts``): the index
+    then reads only the summaries the checks ask about."""
     from fastlint.analysis.project_index import is_pseudo_module
 
+    key = _facts_key(index.digests) if cache is not None else ""
+    known = cache.facts(key) if cache is not None else None
+    if known is not None:
+        index.adopt_facts(known)
     recorded = cache.recorded_digests() if cache is not None else {}
     facts = {name: value for name, value in recorded.items() if is_pseudo_module(name)}
     if facts and len(recorded) - len(facts) == len(index.digests) and all(recorded.get(name) == value for name, value in index.digests.items()):
         return facts
-    return index.fact_digests()
+    digests = index.fact_digests()
+    if cache is not None and known is None:
+        cache.put_facts(key, index.facts())
+    return digests
 
 
 def lazy_index(files: Iterable[Path], settings: Settings) -> ProjectIndex:
@@ -989,7 +1036,7 @@ def _module_loader(
             if cache is not None:
                 cache.put_summary(key, entry)
         entries[key] = entry
-        return entry.summary
+        return _decoded(key, entry, file, knowledge, cache, size_limit)
 
     return load
 
@@ -1019,7 +1066,7 @@ def _summary_entries(
     if ahead is not None and ahead.to_check:
         ahead.modules = frozenset([*(file.module for file in files.values()), *(aliases or ())])
         ahead.project_bytes = sum(file.size for file in files.values())
-        ahead.orm = any(entry.summary.models for entry in entries.values()) or any(_maps_classes(file.analysed(settings.max_file_size) or b"") for file in missing)
+        ahead.orm = any(entry.maps_classes for entry in entries.values()) or any(_maps_classes(file.analysed(settings.max_file_size) or b"") for file in missing)
     for file, (summary, digest, speculation, holder) in zip(missing, _summaries(missing, settings, progress, ahead)):
         if summary is None:
             continue
