@@ -4,7 +4,6 @@ serves, FL112 the async code none of it reaches."""
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 
 from fastlint import (
@@ -17,9 +16,9 @@ from fastlint import (
     constant_arguments,
     dotted_text,
     iterated_calls,
+    local_calls,
     off_path_nodes,
     offload_to_threadpool,
-    walk_local,
 )
 
 
@@ -44,17 +43,21 @@ class ChainRule(Rule):
             # One finding per root cause in this function, at its first call; the others are counted.
             by_root: dict[tuple[str, str], list] = {}  # type: ignore[type-arg]
             once = off_path_nodes(function, owner)  # lazy initialisation, debug-only captures
-            iterated = iterated_calls(function)
+            iterated: set[int] | None = None  # asked of sync generators only
             calls = sorted(
-                (n for n in walk_local(function) if isinstance(n, ast.Call) and id(n) not in once), key=lambda n: (n.lineno, n.col_offset)
+                (n for n in local_calls(function) if id(n) not in once), key=lambda n: (n.lineno, n.col_offset)
             )
             for node in calls:
                 name = callee_name(node.func, scope, ctx.inference, f"{ctx.module}.{owner.name}" if owner else None)
                 if name is None or ctx.knowledge.blocking_call(name) or name in ctx.knowledge.offload_wrappers:
                     continue
                 canonical = project.resolve(name)
-                if canonical is None or (project.is_sync_generator(canonical) and id(node) not in iterated):
-                    continue  # ``StreamingResponse(chunks())``: Starlette iterates it in the threadpool
+                if canonical is None:
+                    continue
+                if project.is_sync_generator(canonical):
+                    iterated = iterated_calls(function) if iterated is None else iterated
+                    if id(node) not in iterated:
+                        continue  # ``StreamingResponse(chunks())``: Starlette iterates it in the threadpool
                 unset = project.left_out(canonical, node)  # work needing an optional argument it leaves out does not run
                 chain = project.blocking_chain(canonical, ctx.enabled_codes, unset=unset)
                 if chain is not None and constant_arguments(node, function):

@@ -407,7 +407,7 @@ class OrmQueries:
                 for generator in node.generators:
                     if isinstance(generator.target, ast.Name):
                         self._bind_loop(bound, generator.target.id, generator.iter, node)
-            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _may_be_object(node.value):
                 name = node.targets[0].id
                 if len(self.scope.bindings.get(name, ())) == 1:
                     value = self.value(node.value)
@@ -441,6 +441,14 @@ def reads_loop_variable(function: FunctionNode) -> bool:
     return bool(targets) and any(
         isinstance(node.value, ast.Name) and node.value.id in targets for node in local_nodes_of(function, ast.Attribute)
     )
+
+
+def _may_be_object(node: ast.expr) -> bool:
+    """Whether ``value`` can find one object in ``node``: only a name, or a call of one of
+    ``_RESULT_TO_OBJECT`` (``session.get(M, id)``, ``.first()``, ``.scalar()``), awaited or not."""
+    while isinstance(node, ast.Await):
+        node = node.value
+    return isinstance(node, ast.Name) or (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _RESULT_TO_OBJECT)
 
 
 def _called_name(func: ast.expr) -> str | None:

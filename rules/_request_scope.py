@@ -26,6 +26,8 @@ from fastlint import (
     cache_key,
     describe_call,
     dotted_text,
+    local_calls,
+    local_nodes_of,
     once_nodes,
     replace,
     unwrapped_with,
@@ -60,8 +62,8 @@ def _find_constructions(ctx: ModuleContext) -> list[Construction]:
     for function in request_scoped_functions(ctx):
         scope = ctx.inference.scope(function)
         kept = set(_kept_for_reuse(function)) | once_nodes(function, ctx.model.owners.get(function))
-        for node in walk_local(function):
-            if isinstance(node, ast.Call) and id(node) not in kept:
+        for node in local_calls(function):
+            if id(node) not in kept:
                 name = callee_of(ctx, node.func, scope)
                 if name:
                     found.append(Construction(node, function, name))
@@ -75,12 +77,11 @@ def _kept_for_reuse(function: FunctionNode) -> Iterator[int]:
     """
     shared = {
         name
-        for node in walk_local(function)
-        if isinstance(node, (ast.Global, ast.Nonlocal))
+        for node in local_nodes_of(function, ast.Global, ast.Nonlocal)
         for name in node.names
     }
-    for node in walk_local(function):
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+    for node in local_nodes_of(function, ast.Assign):
+        if isinstance(node.value, ast.Call):
             if any(_is_shared_target(target, shared) for target in node.targets):
                 yield id(node.value)
 

@@ -11,7 +11,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastlint import FunctionNode, ModuleContext, keyword, nodes_of, walk_local
+from fastlint import FunctionNode, ModuleContext, keyword, local_nodes_of, nodes_of, walk_local
 from fastlint.knowledge.resilience import EXCEPTION_CONDITIONS, PRE_SEND_EXCEPTIONS, RESULT_CONDITIONS, STATUS_EXCEPTIONS, RetryPolicy
 
 
@@ -38,15 +38,14 @@ def _find_retry_sites(ctx: ModuleContext) -> list[RetrySite]:
                 policy = _policy(ctx, decorator)
                 if policy is not None:
                     sites.append(RetrySite(policy, decorator, _as_call(decorator), owner, owner))
-        for node in walk_local(owner):
-            if isinstance(node, (ast.For, ast.AsyncFor)):
-                policy = _policy(ctx, node.iter)
-                if policy is not None and policy.loop:
-                    sites.append(RetrySite(policy, node.iter, _as_call(node.iter), node, owner))
-                else:
-                    retried = _hand_written_retry(ctx, node)
-                    if retried is not None:  # the ``try`` is what each attempt runs again
-                        sites.append(RetrySite(HAND_WRITTEN, node.iter, None, retried, owner))
+        for node in local_nodes_of(owner, ast.For, ast.AsyncFor):
+            policy = _policy(ctx, node.iter)
+            if policy is not None and policy.loop:
+                sites.append(RetrySite(policy, node.iter, _as_call(node.iter), node, owner))
+            else:
+                retried = _hand_written_retry(ctx, node)
+                if retried is not None:  # the ``try`` is what each attempt runs again
+                    sites.append(RetrySite(HAND_WRITTEN, node.iter, None, retried, owner))
     return sites
 
 

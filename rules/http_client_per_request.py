@@ -1,7 +1,7 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint import Finding, Invalid, ModuleContext, Valid, callee_name, constant_arguments, dotted_text, keyword, once_nodes, walk_local
+from fastlint import Finding, Invalid, ModuleContext, Valid, callee_name, constant_arguments, dotted_text, keyword, local_calls, once_nodes, walk_local
 
 from ._request_scope import Construction, PerRequestClientRule, per_request_advice, request_scoped_functions
 
@@ -445,8 +445,8 @@ async def read_view_content(view: str):
             scope = ctx.inference.scope(function)
             owner = ctx.model.owners.get(function)
             once = once_nodes(function)
-            for node in walk_local(function):
-                if not isinstance(node, ast.Call) or id(node) in once:
+            for node in local_calls(function):
+                if id(node) in once:
                     continue
                 name = callee_name(node.func, scope, ctx.inference, f"{ctx.module}.{owner.name}" if owner else None)
                 canonical = project.resolve(name) if name and name not in ctx.knowledge.clients else None

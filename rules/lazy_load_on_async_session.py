@@ -1,7 +1,7 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint import Finding, FunctionNode, Invalid, ModuleContext, Rule, Valid, all_parameters, keyword, walk_local
+from fastlint import Finding, FunctionNode, Invalid, ModuleContext, Rule, Valid, all_parameters, keyword, local_calls, local_nodes_of, walk_local
 from fastlint.knowledge.fastapi import DEPENDS
 
 from ._orm_queries import OrmQueries, eager_load_fix, function_queries, lazy_reads, model_lookup, suggested_option, where_loaded
@@ -126,9 +126,12 @@ class LazyLoadOnAsyncSession(Rule):
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
         for function in ctx.async_functions:
             queries = function_queries(ctx, function)
-            refreshed = _refreshed(queries)
+            refreshed: set[tuple[str | None, str]] | None = None  # looked for once there is a read
             for read in lazy_reads(queries):
-                if not read.owner.is_async or (_name(read.node.value), read.node.attr) in refreshed:
+                if not read.owner.is_async:
+                    continue
+                refreshed = _refreshed(queries) if refreshed is None else refreshed
+                if (_name(read.node.value), read.node.attr) in refreshed:
                     continue
                 relationship = f"{read.model.short_name}.{read.relationship.name}"
                 option = suggested_option(read)
@@ -378,12 +381,11 @@ def _orm_objects(ctx: ModuleContext, function: FunctionNode) -> set[str]:
 def _local_sessions(ctx: ModuleContext, function: FunctionNode) -> dict[str, ast.Call]:
     """Session names of the function, with the call that configured them, when visible."""
     found: dict[str, ast.Call] = {}
-    for node in walk_local(function):
-        if isinstance(node, ast.AsyncWith):
-            for item in node.items:
-                made_by = _session_construction(ctx, item.context_expr)
-                if made_by is not None and isinstance(item.optional_vars, ast.Name):
-                    found[item.optional_vars.id] = made_by
+    for node in local_nodes_of(function, ast.AsyncWith):
+        for item in node.items:
+            made_by = _session_construction(ctx, item.context_expr)
+            if made_by is not None and isinstance(item.optional_vars, ast.Name):
+                found[item.optional_vars.id] = made_by
     for arg, default in all_parameters(function.args):
         dependency = _dependency(ctx, arg, default)
         definition = ctx.names.definitions.get(dependency.id) if isinstance(dependency, ast.Name) else None
@@ -432,8 +434,8 @@ def _name(node: ast.expr) -> str | None:
 def _refreshed(queries: OrmQueries) -> set[tuple[str | None, str]]:
     """``(object name, relationship)`` loaded by ``await session.refresh(obj, ["rel"])``."""
     loaded = set()
-    for node in walk_local(queries.function):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "refresh":
+    for node in local_calls(queries.function):
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "refresh":
             names = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "attribute_names"), None)
             if node.args and isinstance(names, (ast.List, ast.Tuple)):
                 for element in names.elts:

@@ -16,8 +16,8 @@ from fastlint import (
     Valid,
     held_class,
     keyword,
+    local_nodes_of,
     schema_classes,
-    walk_local,
 )
 from fastlint.knowledge.fastapi import SCHEMA_BASES
 
@@ -180,8 +180,8 @@ class LazyRelationshipInResponseModel(Rule):
             if schema is None:
                 continue
             queries = function_queries(ctx, function)
-            for node in walk_local(function):
-                if isinstance(node, ast.Return) and node.value is not None:
+            for node in local_nodes_of(function, ast.Return):
+                if node.value is not None:
                     finding = self._check_return(ctx, schemas, queries, function, node, schema)
                     if finding is not None:
                         yield finding

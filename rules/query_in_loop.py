@@ -1,7 +1,7 @@
 import ast
 from collections.abc import Iterator
 
-from fastlint import Finding, Invalid, ModuleContext, Rule, Scope, Valid, cache_key, callee_name, read_query, walk_local
+from fastlint import Finding, Invalid, ModuleContext, Rule, Scope, Valid, cache_key, callee_name, local_nodes_of, read_query, walk_local
 
 from ._orm_queries import model_lookup
 
@@ -135,9 +135,7 @@ class QueryInLoop(Rule):
             owner = ctx.model.owners.get(function)
             owner_name = f"{ctx.module}.{owner.name}" if owner else None
             reported: set[int] = set()
-            for loop in walk_local(function):
-                if not isinstance(loop, _LOOPS):
-                    continue
+            for loop in local_nodes_of(function, *_LOOPS):
                 iterable, targets, body = _loop_parts(loop)
                 if _bounded(ctx, iterable, scope):
                     continue

@@ -283,12 +283,18 @@ def _bare_depends(ctx: ModuleContext, annotation: ast.expr, default: ast.expr | 
     if isinstance(annotation, ast.Subscript) and ctx.names.qualified_name(annotation.value) in ANNOTATED:
         elements = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
         annotation, markers = elements[0], [*elements[1:], default]
+    # The markers first: most parameters have none, and the class question asks the index.
+    depends = [
+        marker for marker in markers
+        if isinstance(marker, ast.Call) and not marker.args and not marker.keywords and ctx.names.qualified_name(marker.func) in DEPENDS
+    ]
+    if not depends:
+        return
     name = ctx.names.qualified_name(annotation)
     if name is None or name not in classes:
         return
-    for marker in markers:
-        if isinstance(marker, ast.Call) and not marker.args and not marker.keywords and ctx.names.qualified_name(marker.func) in DEPENDS:
-            yield marker, name
+    for marker in depends:
+        yield marker, name
 
 
 def _fix(ctx: ModuleContext, function: ast.AST) -> Fix | None:
