@@ -14,11 +14,21 @@ import ast
 
 from fastlint.analysis.debug_only import debug_only_nodes
 from fastlint.analysis.loop_free import loop_free_nodes
-from fastlint.analysis.once import once_nodes
+from fastlint.analysis.once import once_nodes, singleton_class
 from fastlint.analysis.syntax import FunctionNode
 
 
 def off_path_nodes(function: FunctionNode, owner: ast.ClassDef | None = None) -> frozenset[int]:
     """The ids of the nodes of ``function`` (a method of ``owner``, if given) that run once
-    per process, only without a running event loop, or only with a debug switch on."""
-    return once_nodes(function, owner) | loop_free_nodes(function) | debug_only_nodes(function)
+    per process, only without a running event loop, or only with a debug switch on.
+
+    Kept on the node, by whether ``owner`` is a singleton (all ``once_nodes`` depends on):
+    the summary asks twice per function and the rules again."""
+    cache: dict[bool, frozenset[int]] | None = getattr(function, "_fastlint_off_path", None)
+    if cache is None:
+        cache = function._fastlint_off_path = {}  # type: ignore[union-attr]
+    shared_self = singleton_class(owner)
+    found = cache.get(shared_self)
+    if found is None:
+        found = cache[shared_self] = once_nodes(function, owner) | loop_free_nodes(function) | debug_only_nodes(function)
+    return found

@@ -200,38 +200,53 @@ def once_nodes(function: FunctionNode, owner: ast.ClassDef | None = None) -> fro
         if shared_self:
             shared = shared | {_INSTANCE}
         found: set[int] = set()
-        _scan(function.body, local, shared, found, _file_stamps(function))
+        # Most functions test nothing process-level: one look at each ``if`` says so
+        # without walking every block of the body.
+        if any(_may_mark(statement, local, shared, function) for statement in local_nodes_of(function, ast.If)):
+            _scan(function.body, local, shared, found, function)
         cache[shared_self] = frozenset(found)
     return cache[shared_self]
 
 
-def _scan(body: list[ast.stmt], local: set[str], shared: set[str], found: set[int], stamps: frozenset[str]) -> None:
+def _may_mark(statement: ast.If, local: set[str], shared: set[str], function: FunctionNode) -> bool:
+    """Whether ``_scan`` could mark code for this ``if``: it tests a value unset and its body
+    assigns it, or tests it set and its body returns or raises."""
+    unset = _tested(statement.test, local, shared, negated=True, function=function)
+    if unset and _assigns(statement.body, unset):
+        return True
+    return _ends_early(statement) and bool(_tested(statement.test, local, shared, negated=False, function=function))
+
+
+def _ends_early(statement: ast.If) -> bool:
+    return bool(statement.body) and isinstance(statement.body[-1], (ast.Return, ast.Raise))
+
+
+def _scan(body: list[ast.stmt], local: set[str], shared: set[str], found: set[int], function: FunctionNode) -> None:
     for index, statement in enumerate(body):
         if isinstance(statement, ast.If):
-            unset = _tested(statement.test, local, shared, negated=True, stamps=stamps)
+            unset = _tested(statement.test, local, shared, negated=True, function=function)
             if unset and _assigns(statement.body, unset):
                 mark_statements(statement.body, found)
-                _scan(statement.orelse, local, shared, found, stamps)
+                _scan(statement.orelse, local, shared, found, function)
                 continue
-            is_set = _tested(statement.test, local, shared, negated=False, stamps=stamps)
-            rest = body[index + 1 :]
-            if is_set and statement.body and isinstance(statement.body[-1], (ast.Return, ast.Raise)) and _assigns(
-                [*statement.orelse, *rest], is_set
-            ):
-                mark_statements([*statement.orelse, *rest], found)
-                return
+            if _ends_early(statement):
+                is_set = _tested(statement.test, local, shared, negated=False, function=function)
+                rest = body[index + 1 :]
+                if is_set and _assigns([*statement.orelse, *rest], is_set):
+                    mark_statements([*statement.orelse, *rest], found)
+                    return
         for child in child_blocks(statement):
-            _scan(child, local, shared, found, stamps)
+            _scan(child, local, shared, found, function)
 
 
-def _tested(test: ast.expr, local: set[str], shared: set[str], negated: bool, stamps: frozenset[str] = frozenset()) -> list[str]:
+def _tested(test: ast.expr, local: set[str], shared: set[str], negated: bool, function: FunctionNode | None = None) -> list[str]:
     """The process-level values that ``test`` finds unset (``negated``) or set, as source text."""
     if isinstance(test, ast.BoolOp):
         # ``if a is None or b is None:`` (unset) / ``if a and b:`` (set): each part counts.
         wanted = ast.Or if negated else ast.And
         if not isinstance(test.op, wanted):
             return []
-        parts = [_tested(value, local, shared, negated, stamps) for value in test.values]
+        parts = [_tested(value, local, shared, negated, function) for value in test.values]
         found = [text for part in parts for text in part]
         # ``if _loop is None or not _loop.is_alive():``: a part that only asks whether a value
         # found unset is still usable (a dead thread, a closed client) rebuilds it only then.
@@ -239,9 +254,9 @@ def _tested(test: ast.expr, local: set[str], shared: set[str], negated: bool, st
             return found
         return []
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return _tested(test.operand, local, shared, not negated, stamps)
+        return _tested(test.operand, local, shared, not negated, function)
     if isinstance(test, ast.NamedExpr):
-        return _tested(test.value, local, shared, negated, stamps)
+        return _tested(test.value, local, shared, negated, function)
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, right = test.ops[0], test.comparators[0]
         if isinstance(right, ast.Constant) and right.value is None:
@@ -255,6 +270,7 @@ def _tested(test: ast.expr, local: set[str], shared: set[str], negated: bool, st
             return [entry] if entry else []
         if isinstance(op, (ast.Eq, ast.NotEq)) and negated == isinstance(op, ast.NotEq):
             # ``if stamp != _seen:`` with ``stamp`` a file's (inode, mtime, size): stale only on a change.
+            stamps = _file_stamps(function) if function is not None else frozenset()
             sides = [(test.left, right), (right, test.left)]
             return [target for stored, fresh in sides if _reads_stamp(fresh, stamps) and (target := _target(stored, local, shared))]
         return []
@@ -273,16 +289,20 @@ _STAMP_READS = frozenset({"stat", "lstat", "getmtime", "getmtime_ns", "getsize",
 
 def _file_stamps(function: FunctionNode) -> frozenset[str]:
     """Locals assigned from a file's modification stamp: ``seen = (stat.st_ino, stat.st_mtime_ns)``,
-    ``mtime = os.path.getmtime(path)``, or a ``stat()`` result itself."""
-    found: set[str] = set()
-    for node in local_nodes_of(function, ast.Assign):
-        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _reads_stamp(node.value, found):
-            found.add(node.targets[0].id)
-    return frozenset(found)
+    ``mtime = os.path.getmtime(path)``, or a ``stat()`` result itself. Kept on the node, and
+    only asked for by a comparison (``if stamp != _seen:``)."""
+    cached: frozenset[str] | None = getattr(function, "_fastlint_stamps", None)
+    if cached is None:
+        found: set[str] = set()
+        for node in local_nodes_of(function, ast.Assign):
+            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _reads_stamp(node.value, found):
+                found.add(node.targets[0].id)
+        cached = function._fastlint_stamps = frozenset(found)  # type: ignore[union-attr]
+    return cached
 
 
 def _reads_stamp(node: ast.expr, stamps: set[str] | frozenset[str]) -> bool:
-    for inner in ast.walk(node):
+    for inner in descendants((node,)):
         if isinstance(inner, ast.Attribute) and inner.attr.startswith("st_"):
             return True
         if isinstance(inner, ast.Call) and isinstance(inner.func, (ast.Attribute, ast.Name)):
