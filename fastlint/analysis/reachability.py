@@ -63,16 +63,12 @@ def function_reach(
         body, direct = bodies[index]
         index += 1
         scope_function = body if isinstance(body, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
-        called = {node.func.id for node in local_calls(body) if isinstance(node.func, ast.Name)}
-        for node in local_nodes_of(body, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Call):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                bodies.append((node, direct and node.name in called))
-                continue
-            if isinstance(node, ast.Lambda):
-                bodies.append((node, False))
-                continue
-            if not isinstance(node, ast.Call):
-                continue
+        calls = local_calls(body)
+        nested = local_nodes_of(body, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+        if nested:  # walked after this body, in the order they are defined
+            called = {node.func.id for node in calls if node.func.__class__ is ast.Name}
+            bodies += [(node, node.__class__ is not ast.Lambda and direct and node.name in called) for node in nested]
+        for node in calls:
             name = callee(node.func, scope_function)
             if body is not function and name:
                 (runs if direct else passed)[name] = None
@@ -130,7 +126,7 @@ def stores_argument(function: FunctionNode, registries: set[str]) -> bool:
         body = bodies.pop()
         bodies += local_nodes_of(body, ast.FunctionDef, ast.AsyncFunctionDef)
         params = {arg.arg for arg in (*body.args.posonlyargs, *body.args.args, *body.args.kwonlyargs)}
-        for node in local_nodes_of(body, ast.Call, ast.Assign):
+        for node in [*local_calls(body), *local_nodes_of(body, ast.Assign)]:  # any order: one is enough
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _STORES:
                 container, values = node.func.value, [*node.args, *(k.value for k in node.keywords)]
             elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Subscript):

@@ -58,21 +58,26 @@ def local_nodes_of(node: ast.AST, *kinds: type) -> list:  # type: ignore[type-ar
 
 
 def local_calls(node: ast.AST) -> list[ast.Call]:
-    """The calls of ``walk_local(node)``, also kept on the node."""
-    cached = getattr(node, "_fastlint_calls", None)
-    if cached is None:
-        cached = [child for child in walk_local(node) if isinstance(child, ast.Call)]
-        node._fastlint_calls = cached  # type: ignore[attr-defined]
-    return cached
+    """The calls of ``walk_local(node)``: its bucket of ``local_nodes_of``."""
+    calls: list[ast.Call] = local_nodes_of(node, ast.Call)
+    return calls
 
 
 def stored_names(node: ast.AST) -> frozenset[str]:
-    """The names ``walk_local(node)`` assigns (``ast.Name`` in a store context), kept on the
-    node: the once-only facts and the argument facts of the summary each ask."""
-    cached: frozenset[str] | None = getattr(node, "_fastlint_stored", None)
+    """The names ``walk_local(node)`` assigns (``ast.Name`` in a store context): the
+    once-only facts and the argument facts of the summary each ask."""
+    return frozenset(store_counts(node))
+
+
+def store_counts(node: ast.AST) -> dict[str, int]:
+    """How many times ``walk_local(node)`` assigns each name, kept on the node."""
+    cached: dict[str, int] | None = getattr(node, "_fastlint_stores", None)
     if cached is None:
-        cached = frozenset({name.id for name in local_nodes_of(node, ast.Name) if name.ctx.__class__ is ast.Store})
-        node._fastlint_stored = cached  # type: ignore[attr-defined]
+        cached = {}
+        for name in local_nodes_of(node, ast.Name):
+            if name.ctx.__class__ is ast.Store:
+                cached[name.id] = cached.get(name.id, 0) + 1
+        node._fastlint_stores = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -113,9 +118,9 @@ def nodes_of(tree: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
 
 # What the analysis keeps on nodes (``walk_local``, ``nodes_of``, names, scopes, once-only
 # facts, parents): several of these refer back to the node they sit on.
-_CACHES = ("_fastlint_local", "_fastlint_calls", "_fastlint_kinds", "_fastlint_scope", "_fastlint_once", "_fastlint_once_names",
+_CACHES = frozenset({"_fastlint_local", "_fastlint_stores", "_fastlint_kinds", "_fastlint_scope", "_fastlint_once", "_fastlint_once_names",
            "_fastlint_unforwarded",
-           "_fastlint_singleton", "_fastlint_parents")
+           "_fastlint_singleton", "_fastlint_parents"})
 
 
 def release(tree: ast.AST) -> None:
@@ -130,8 +135,8 @@ def release(tree: ast.AST) -> None:
     for kind in (ast.Module, *SCOPE_NODES):
         for node in buckets.get(kind, ()):
             fields = node.__dict__
-            for name in _CACHES:
-                fields.pop(name, None)
+            for name in _CACHES & fields.keys():  # the few a node holds, not every one
+                del fields[name]
 
 
 def _walk_local(node: ast.AST) -> Iterator[ast.AST]:
@@ -390,13 +395,12 @@ def iterated_calls(function: ast.AST) -> set[int]:
     ``for x in f()``, comprehensions, ``list(f())``, ``"".join(f())``, ``yield from f()``,
     ``*f()``. A generator called anywhere else (``StreamingResponse(f())``) runs where its
     result is iterated, not here."""
-    found: set[int] = set()
-    for node in local_nodes_of(function, ast.For, ast.comprehension, ast.YieldFrom, ast.Starred, ast.Call):
-        if isinstance(node, (ast.For, ast.comprehension)):
-            found.add(id(node.iter))
-        elif isinstance(node, (ast.YieldFrom, ast.Starred)):
-            found.add(id(node.value))
-        elif isinstance(node, ast.Call) and node.args:
+    found = {id(node.iter) for node in local_nodes_of(function, ast.For)}
+    found.update(id(node.iter) for node in local_nodes_of(function, ast.comprehension))
+    found.update(id(node.value) for node in local_nodes_of(function, ast.YieldFrom))
+    found.update(id(node.value) for node in local_nodes_of(function, ast.Starred))
+    for node in local_nodes_of(function, ast.Call):
+        if node.args:
             func = node.func
             if (isinstance(func, ast.Name) and func.id in _CONSUMERS) or (isinstance(func, ast.Attribute) and func.attr in ("join", "extend", "update")):
                 found.add(id(node.args[0]))

@@ -21,7 +21,7 @@ import ast
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from fastlint.analysis.syntax import FunctionNode, child_blocks, is_none, local_calls, local_nodes_of
+from fastlint.analysis.syntax import FunctionNode, child_blocks, is_none, local_calls, local_nodes_of, store_counts
 
 ANY_KEYWORD = "**"  # a call that passes ``**kwargs``: it may give any parameter
 _MANY = 1_000  # positional arguments of a call that passes ``*args``
@@ -45,10 +45,7 @@ def argument_facts(
     if is_method and not _is_static(function) and positional:
         positional = positional[1:]  # ``self`` or ``cls``: bound, never passed
     # A parameter the body assigns (``path = path or os.getenv(...)``) no longer says what the caller gave.
-    stores: dict[str, int] = {}
-    for node in local_nodes_of(function, ast.Name):
-        if node.ctx.__class__ is ast.Store:
-            stores[node.id] = stores.get(node.id, 0) + 1
+    stores = store_counts(function)
     # Local name -> the parameter a caller gives: itself, or the keyword read once from ``**kwargs``.
     optional = {name: name for name in _none_defaulted(arguments) if name not in stores}
     if arguments.kwarg is not None:

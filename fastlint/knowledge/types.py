@@ -112,9 +112,16 @@ CANONICAL_PREFIXES: dict[str, str] = {
 }
 
 
+# The prefixes by their first character, in the table's order: a name is compared with the
+# few that can match it, not with every one.
+_PREFIXES_BY_FIRST: dict[str, list[tuple[str, str]]] = {}
+for _prefix, _replacement in CANONICAL_PREFIXES.items():
+    _PREFIXES_BY_FIRST.setdefault(_prefix[0], []).append((_prefix, _replacement))
+
+
 @lru_cache(maxsize=65536)
 def canonical_name(name: str) -> str:
-    for prefix, replacement in CANONICAL_PREFIXES.items():
+    for prefix, replacement in _PREFIXES_BY_FIRST.get(name[:1], ()):
         if name.startswith(prefix):
             return replacement + name[len(prefix) :]
     return name
