@@ -75,7 +75,7 @@ def function_reach(
             elif name is None and isinstance(node.func, ast.Attribute):
                 unknown[node.func.attr] = None
             spawner = _spawner(node)
-            for argument in [*node.args, *(k.value for k in node.keywords)]:
+            for argument in node.args + [k.value for k in node.keywords] if node.keywords else node.args:
                 target = argument.func if spawner and isinstance(argument, ast.Call) else argument
                 if isinstance(target, ast.Starred):
                     target = target.value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -98,7 +99,11 @@ def nodes_of(tree: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
         order = _index_tree(tree)
         buckets = {}
         for node in order:
-            buckets.setdefault(type(node), []).append(node)
+            bucket = buckets.get(node.__class__)
+            if bucket is None:
+                buckets[node.__class__] = [node]
+            else:
+                bucket.append(node)
         buckets[None] = order
         tree._fastlint_buckets = buckets  # type: ignore[attr-defined]
     if len(kinds) == 1:
@@ -109,12 +114,18 @@ def nodes_of(tree: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
         present = [kind for kind in buckets if isinstance(kind, type) and issubclass(kind, kinds)]
         if len(present) <= 1:
             buckets[kinds] = buckets[present[0]] if present else []
+        elif all(issubclass(kind, ast.stmt) for kind in present):
+            # Statements are listed in source order (none starts inside another's header):
+            # their buckets merge by position instead of testing every node of the tree.
+            buckets[kinds] = sorted([node for kind in present for node in buckets[kind]], key=_START)
         else:
             wanted = frozenset(present)
             buckets[kinds] = [node for node in buckets[None] if node.__class__ in wanted]
     combined: list = buckets[kinds]  # type: ignore[type-arg]
     return combined
 
+
+_START = attrgetter("lineno", "col_offset")
 
 # What the analysis keeps on nodes (``walk_local``, ``nodes_of``, names, scopes, once-only
 # facts, parents): several of these refer back to the node they sit on.
@@ -154,61 +165,90 @@ def _index_tree(tree: ast.AST) -> list[ast.AST]:
     list of every function, lambda and class in it: one traversal instead of one per
     scope.
 
-    A scope node's decorators, defaults and bases run in the enclosing scope, so they
-    are listed there too, as ``_walk_local`` does.
-
-    Each of pass 1 and pass 2 runs this over every node of every file, so the loop is
-    written for speed: ``children`` inlined, only the fields that can hold nodes read.
+    Each scope's list is walked on its own (``_scope_walk``), and the tree's order is then
+    put together from them: a nested scope's own list goes where the scope is listed, in
+    place of its decorators, defaults and bases, which its enclosing list holds too (they
+    run there).
     """
+    tree_local, tree_nested = _scope_walk(children(tree), True)
+    scopes = [(tree, tree_local, tree_nested)]
+    own: dict[int, tuple[list[ast.AST], list[tuple[int, int, ast.AST]]]] = {id(tree): (tree_local, tree_nested)}
+    for _, _, nested in scopes:  # grows while it is read: every scope, parents first
+        for _, _, inner in nested:
+            local, inner_nested = _scope_walk(children(inner), True)
+            scopes.append((inner, local, inner_nested))
+            own[id(inner)] = local, inner_nested
+    for scope, local, _ in scopes:
+        scope._fastlint_local = local  # type: ignore[attr-defined]
     order: list[ast.AST] = [tree]
-    tree_local: list[ast.AST] = []
-    scopes: list[tuple[ast.AST, list[ast.AST]]] = [(tree, tree_local)]
-    # (node, the walk_local list of its scope, primary): a node is listed in ``order`` on
-    # its primary visit only.
-    stack: list[tuple[ast.AST, list[ast.AST], bool]] = [(child, tree_local, True) for child in reversed(children(tree))]
-    push, pop, listed = stack.append, stack.pop, order.append
-    node_fields = _NODE_FIELDS
-    node_type = ast.AST
-    while stack:
-        node, local, primary = pop()
-        local.append(node)
-        if primary:
-            listed(node)
-        kind = node.__class__
-        if kind in _SCOPE_TYPES:
-            if primary:
-                own: list[ast.AST] = []
-                scopes.append((node, own))
-                for child in reversed(children(node)):
-                    push((child, own, True))
-            for child in reversed(_enclosing_parts(node)):
-                push((child, local, False))
+    # (a scope's list, its nested scopes, the next of them, where its list goes on)
+    pending: list[tuple[list[ast.AST], list[tuple[int, int, ast.AST]], int, int]] = [(tree_local, tree_nested, 0, 0)]
+    while pending:
+        local, nested, next_scope, start = pending.pop()
+        if next_scope == len(nested):
+            order += local[start:]
             continue
-        fields = node_fields.get(kind)
-        if fields is None:
-            fields = _node_fields(kind)
-        for name in fields:  # last field first, each list backwards: popped in source order
-            value = getattr(node, name, None)
-            if value.__class__ is list:
-                for item in reversed(value):
-                    if isinstance(item, node_type):
-                        push((item, local, primary))
-            elif isinstance(value, node_type):
-                push((value, local, primary))
-    for scope, own in scopes:
-        scope._fastlint_local = own  # type: ignore[attr-defined]
+        position, parts, inner = nested[next_scope]
+        order += local[start : position + 1]
+        pending.append((local, nested, next_scope + 1, position + 1 + parts))
+        pending.append((*own[id(inner)], 0, 0))
     return order
 
 
+def _scope_walk(roots: list[ast.AST], primary: bool) -> tuple[list[ast.AST], list[tuple[int, int, ast.AST]]]:
+    """The ``walk_local`` list of the scope whose children are ``roots``, and for each scope
+    nested in it (when ``primary``: not in the parts of a nested scope, which are walked
+    again in it) its position in the list, how many entries its parts add after it, and
+    the scope.
+
+    Each of pass 1 and pass 2 runs this over every node of every file, so the loop is
+    written for speed: only the fields that can hold nodes are read, and lists of nodes go
+    onto the stack whole.
+    """
+    local: list[ast.AST] = []
+    nested: list[tuple[int, int, ast.AST]] = []
+    stack = roots[::-1]
+    push, pop, extend, listed = stack.append, stack.pop, stack.extend, local.append
+    node_fields = _NODE_FIELDS
+    while stack:  # popped in source order: the last field is pushed first, each list backwards
+        node = pop()
+        kind = node.__class__
+        fields = node_fields.get(kind)
+        if fields is None:
+            fields = _node_fields(kind)
+            if fields is None:
+                continue  # not a node: a dict's ``**`` key (None), a missing keyword default
+        listed(node)
+        if kind in _SCOPE_TYPES:
+            position = len(local) - 1
+            parts = _enclosing_parts(node)
+            if parts:
+                local += _scope_walk(parts, False)[0]
+            if primary:
+                nested.append((position, len(local) - 1 - position, node))
+            continue
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                if value:
+                    extend(value[::-1])
+            elif value is not None:
+                push(value)
+    return local, nested
+
+
 _SCOPE_TYPES = frozenset(SCOPE_NODES)
-# Fields that never hold a node (names, flags, ``ctx`` markers): not read by ``_index_tree``.
+# Fields that never hold a node (names, flags, ``ctx`` markers): not read by ``_scope_walk``.
 _LEAF_FIELDS = frozenset({"ctx", "id", "kind", "attr", "name", "arg", "module", "level", "asname", "is_async", "conversion", "type_comment", "lineno", "tag"})
 _NODE_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
 
 
-def _node_fields(kind: type) -> tuple[str, ...]:
-    """The fields of ``kind`` that can hold nodes, last first."""
-    fields = _NODE_FIELDS[kind] = tuple(reversed([name for name in kind._fields if name not in _LEAF_FIELDS]))  # type: ignore[attr-defined]
+def _node_fields(kind: type) -> tuple[str, ...] | None:
+    """The fields of ``kind`` that can hold nodes, last first; None when ``kind`` is no
+    node type (the None and strings that a few lists of nodes hold)."""
+    if not issubclass(kind, ast.AST):
+        return None
+    fields = _NODE_FIELDS[kind] = tuple(reversed([name for name in kind._fields if name not in _LEAF_FIELDS]))
     return fields
 
 
@@ -248,20 +288,29 @@ def mark_guarded(
             mark_guarded(block, guards, found, also)
 
 
-def child_blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
+def child_blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
     """The statement lists nested directly in ``statement`` that run with it: bodies,
     ``else`` and ``finally`` blocks, exception handlers and ``match`` cases (not the body
     of a nested function or class)."""
-    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return
+    if statement.__class__ in _WITHOUT_BLOCKS:
+        return []
+    blocks: list[list[ast.stmt]] = []
     for field in ("body", "orelse", "finalbody"):
         inner = getattr(statement, field, None)
         if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-            yield inner
-    for handler in getattr(statement, "handlers", ()):
-        yield handler.body
-    for case in getattr(statement, "cases", ()):
-        yield case.body
+            blocks.append(inner)
+    blocks += [handler.body for handler in getattr(statement, "handlers", ())]
+    blocks += [case.body for case in getattr(statement, "cases", ())]
+    return blocks
+
+
+# Statements that hold no block of their own (most of them: an assignment, a call, a
+# return), and definitions, whose bodies do not run with them.
+_WITHOUT_BLOCKS = frozenset(
+    kind
+    for kind in ast.stmt.__subclasses__()
+    if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef) or not {"body", "orelse", "finalbody", "handlers", "cases"} & set(kind._fields)
+)
 
 
 def descendants(nodes: Iterable[ast.AST]) -> list[ast.AST]:
@@ -270,22 +319,23 @@ def descendants(nodes: Iterable[ast.AST]) -> list[ast.AST]:
     ``_index_tree``)."""
     found: list[ast.AST] = []
     stack = list(nodes)
-    push, pop, listed = stack.append, stack.pop, found.append
+    push, pop, extend, listed = stack.append, stack.pop, stack.extend, found.append
     node_fields = _NODE_FIELDS
-    node_type = ast.AST
     while stack:
         node = pop()
-        listed(node)
-        fields = node_fields.get(node.__class__)
+        kind = node.__class__
+        fields = node_fields.get(kind)
         if fields is None:
-            fields = _node_fields(node.__class__)
+            fields = _node_fields(kind)
+            if fields is None:
+                continue
+        listed(node)
         for name in fields:
             value = getattr(node, name, None)
             if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, node_type):
-                        push(item)
-            elif isinstance(value, node_type):
+                if value:
+                    extend(value)
+            elif value is not None:
                 push(value)
     return found
 

@@ -96,8 +96,12 @@ def call_arguments(call: ast.Call, optional: Mapping[str, str] | None = None) ->
     """How many arguments ``call`` passes by position (``*args``: any number) and the
     keywords it passes (``**``: any; ``name=param`` when the value is one of the caller's
     ``optional`` parameters, by local name, passed on)."""
-    count = _MANY if any(isinstance(arg, ast.Starred) for arg in call.args) else len(call.args)
-    return count, tuple(_keyword(keyword, optional or {}) for keyword in call.keywords)
+    count = len(call.args)
+    for arg in call.args:
+        if arg.__class__ is ast.Starred:
+            count = _MANY
+            break
+    return count, tuple([_keyword(keyword, optional or {}) for keyword in call.keywords]) if call.keywords else ()
 
 
 def _keyword(keyword: ast.keyword, optional: Mapping[str, str]) -> str:
