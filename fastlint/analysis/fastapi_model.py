@@ -121,6 +121,10 @@ class FastAPIModel:
                 known.extend(role for role in roles if role not in known)
 
 
+# The methods of an app or router that register a function (``_collect_app_method_call``).
+_APP_METHODS = frozenset({
+    "add_api_route", "add_api_websocket_route", "add_websocket_route", "add_event_handler", "add_exception_handler", "add_middleware",
+})
 # Methods a service runs when the process starts or stops, not per request.
 SERVICE_LIFECYCLE = frozenset({"teardown", "shutdown", "on_shutdown", "startup", "on_startup"})
 
@@ -135,28 +139,22 @@ class _ModelBuilder:
         self.names = names
         self.model = FastAPIModel()
         self.classes: dict[str, ast.ClassDef] = {}
-        self.all_classes: list[ast.ClassDef] = []
-        self.functions: list[FunctionNode] = []
-        self.calls: list[ast.Call] = []
+        self.all_classes: list[ast.ClassDef] = nodes_of(tree, ast.ClassDef)
+        self.functions: list[FunctionNode] = nodes_of(tree, ast.FunctionDef, ast.AsyncFunctionDef)
 
     def build(self) -> FastAPIModel:
-        kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Call, ast.Assign, ast.AnnAssign)
-        for node in nodes_of(self.tree, *kinds):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.functions.append(node)
-            elif isinstance(node, ast.ClassDef):
-                self.classes.setdefault(node.name, node)
-                self.all_classes.append(node)
-                for item in node.body:
-                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                        self.model.owners[item] = node
-            elif isinstance(node, ast.Call):
-                self.calls.append(node)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
-                self._collect_app(node)
+        # Each kind from its own bucket of ``nodes_of`` (in the tree's walk order), not one
+        # walk over every node: the rules' context builds the model of every checked file.
+        for class_def in self.all_classes:
+            self.classes.setdefault(class_def.name, class_def)
+            for item in class_def.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.model.owners[item] = class_def
+        for assignment in self._app_assignments():
+            self._collect_app(assignment)
         for function in self.functions:
             self._collect_decorators(function)
-        for call in self.calls:
+        for call in nodes_of(self.tree, ast.Call):
             self._collect_registration(call)
         for class_def in self.classes.values():
             if any(self.names.qualified_name(base) == BASE_HTTP_MIDDLEWARE for base in class_def.bases):
@@ -165,26 +163,35 @@ class _ModelBuilder:
 
     # -- applications and routers ------------------------------------------------------
 
+    def _app_assignments(self) -> list[ast.Assign | ast.AnnAssign]:
+        """``app = FastAPI(...)``, ``router: APIRouter = APIRouter(...)``, in source order."""
+        found: list[ast.Assign | ast.AnnAssign] = [
+            node
+            for kind in (ast.Assign, ast.AnnAssign)
+            for node in nodes_of(self.tree, kind)
+            if isinstance(node.value, ast.Call) and APP_CONSTRUCTORS.get(self.names.qualified_name(node.value.func) or "")
+        ]
+        found.sort(key=_position)
+        return found
+
     def _collect_app(self, node: ast.Assign | ast.AnnAssign) -> None:
         call = node.value
         assert isinstance(call, ast.Call)
-        kind = APP_CONSTRUCTORS.get(self.names.qualified_name(call.func) or "")
-        if not kind:
-            return
+        kind = APP_CONSTRUCTORS[self.names.qualified_name(call.func) or ""]
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         prefix = string_value(keyword(call, "prefix")) or ""
         for target in targets:
             text = dotted_text(target)
             if text:
                 self.model.apps[text] = AppObject(kind, prefix, call)
-        self._add_function_role(keyword(call, "lifespan"), Role(RoleKind.LIFESPAN))
+        self._add_function_role(keyword(call, "lifespan"), Role(RoleKind.LIFESPAN), defined_before=node)
         for hook, kind_ in (("on_startup", RoleKind.STARTUP), ("on_shutdown", RoleKind.SHUTDOWN)):
             for element in _elements(keyword(call, hook)):
-                self._add_function_role(element, Role(kind_))
+                self._add_function_role(element, Role(kind_), defined_before=node)
         handlers = keyword(call, "exception_handlers")
         if isinstance(handlers, ast.Dict):
             for value in handlers.values:
-                self._add_function_role(value, Role(RoleKind.EXCEPTION_HANDLER))
+                self._add_function_role(value, Role(RoleKind.EXCEPTION_HANDLER), defined_before=node)
 
     def _app_prefix(self, receiver: ast.expr) -> str | None:
         """The prefix of a known app or router, or None when ``receiver`` is not one."""
@@ -242,12 +249,15 @@ class _ModelBuilder:
         if method == "add_task" and call.args:
             self._add_function_role(call.args[0], Role(RoleKind.BACKGROUND))
             return
+        if method not in _APP_METHODS:
+            return
         prefix = self._app_prefix(call.func.value)
         if prefix is None:
             return
         self._collect_app_method_call(method, call, prefix)
 
     def _collect_app_method_call(self, method: str, call: ast.Call, prefix: str) -> None:
+        """One of ``_APP_METHODS`` called on an app or router."""
         args = call.args
         if method == "add_api_route" and len(args) >= 2:
             path = prefix + (path_text(args[0]) or "")
@@ -287,7 +297,11 @@ class _ModelBuilder:
 
     # -- role bookkeeping --------------------------------------------------------------
 
-    def _add_function_role(self, reference: ast.expr | None, role: Role, site: ast.AST | None = None) -> None:
+    def _add_function_role(
+        self, reference: ast.expr | None, role: Role, site: ast.AST | None = None, defined_before: ast.stmt | None = None
+    ) -> None:
+        """``defined_before``: a nested function named by ``reference`` counts only if it is
+        defined before that statement (a hook of an app: ``FastAPI(lifespan=lifespan)``)."""
         if reference is None:
             return
         method = self._own_method(reference, site) if site is not None else None
@@ -299,7 +313,11 @@ class _ModelBuilder:
             if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self._add_role(definition, role)
                 return
-            nested = [f for f in self.functions if f.name == reference.id and f not in self.model.owners]
+            nested = [
+                f
+                for f in self.functions
+                if f.name == reference.id and f not in self.model.owners and (defined_before is None or _position(f) < _position(defined_before))
+            ]
             if len(nested) == 1:
                 self._add_role(nested[0], role)
                 return
@@ -334,6 +352,11 @@ class _ModelBuilder:
             if isinstance(definition, ast.ClassDef):
                 return definition
         return None
+
+
+def _position(node: ast.stmt) -> tuple[int, int]:
+    """Where a statement starts: statements come in this order in ``nodes_of``'s walk."""
+    return node.lineno, node.col_offset
 
 
 def _decorator_role(attr: str, decorator: ast.Call, prefix: str) -> Role | None:
