@@ -53,7 +53,8 @@ class Rule:
     name: ClassVar[str]
     preview: ClassVar[bool] = False
     fixable: ClassVar[bool] = False
-    # A file is analysed for this rule only if its bytes contain one of these...
+    # A file is analysed for this rule only if its bytes contain one of these (searched in
+    # order, the likeliest first: one that is absent costs a search of the whole file)...
     triggers: ClassVar[tuple[bytes, ...]] = ()
     # ...or, for a rule about request-scoped code, if another module gives its functions a role.
     role_triggered: ClassVar[bool] = False

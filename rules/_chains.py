@@ -52,8 +52,8 @@ class ChainRule(Rule):
                 if name is None or ctx.knowledge.blocking_call(name) or name in ctx.knowledge.offload_wrappers:
                     continue
                 canonical = project.resolve(name)
-                if canonical is None:
-                    continue
+                if canonical is None or project.function(canonical) is None:
+                    continue  # no project function: no chain starts here
                 if project.is_sync_generator(canonical):
                     iterated = iterated_calls(function) if iterated is None else iterated
                     if id(node) not in iterated:

@@ -431,10 +431,12 @@ def reads_loop_variable(function: FunctionNode) -> bool:
     """Whether ``function`` reads an attribute of a name that one of its loops or
     comprehensions binds: every read of an object per row (``for a in rows: a.books``) is
     one, so a function without any needs no query followed."""
-    targets = {node.target.id for node in local_nodes_of(function, *_LOOPS) if isinstance(node.target, ast.Name)}
+    # One kind at a time: a list of several kinds is built by walking the body again.
+    targets = {node.target.id for kind in _LOOPS for node in local_nodes_of(function, kind) if isinstance(node.target, ast.Name)}
     targets.update(
         generator.target.id
-        for node in local_nodes_of(function, *_COMPREHENSIONS)
+        for kind in _COMPREHENSIONS
+        for node in local_nodes_of(function, kind)
         for generator in node.generators
         if isinstance(generator.target, ast.Name)
     )

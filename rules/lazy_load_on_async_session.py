@@ -121,7 +121,7 @@ class LazyLoadOnAsyncSession(Rule):
     code = "FL402"
     name = "lazy-load-on-async-session"
     fixable = True
-    triggers = (b"AsyncSession", b"await")
+    triggers = (b"await", b"AsyncSession")
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
         for function in ctx.async_functions:

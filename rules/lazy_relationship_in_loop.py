@@ -117,7 +117,7 @@ class LazyRelationshipInLoop(Rule):
     name = "lazy-relationship-in-loop"
     fixable = True
     # ``for``: rows returned by a project function of another module (``returned_rows``).
-    triggers = (b"scalars", b".exec(", b".execute(", b".query(", b".get(", b"paginate(", b"for ")
+    triggers = (b"for ", b"scalars", b".exec(", b".execute(", b".query(", b".get(", b"paginate(")
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
         if not has_models(ctx):

@@ -169,7 +169,7 @@ class LazyRelationshipInResponseModel(Rule):
     code = "FL403"
     name = "lazy-relationship-in-response-model"
     fixable = True
-    triggers = (b"response_model", b"->")
+    triggers = (b"->", b"response_model")
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
         schemas = _Schemas(ctx)

@@ -135,7 +135,7 @@ class OutboundCallWithoutTimeout(Rule):
     name = "outbound-call-without-timeout"
     fixable = True
     # "http" also matches URLs, "session"/"client" receivers imported from other modules.
-    triggers = (b"http", b"requests", b"urllib", b"socket", b"smtplib", b"ftplib", b"imaplib", b"poplib", b"session", b"client")
+    triggers = (b"http", b"client", b"session", b"requests", b"urllib", b"socket", b"smtplib", b"ftplib", b"imaplib", b"poplib")
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
         socket_default = _sets_default_timeout(ctx)

@@ -142,7 +142,7 @@ class RetriedNonIdempotentRequest(Rule):
     code = "FL302"
     name = "retried-non-idempotent-request"
     fixable = True
-    triggers = (b"tenacity", b"backoff", b"stamina", b"Retry", b"retry", b"range(")
+    triggers = (b"range(", b"retry", b"Retry", b"tenacity", b"backoff", b"stamina")
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)

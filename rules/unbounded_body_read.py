@@ -70,7 +70,7 @@ class UnboundedBodyRead(Rule):
     code = "FL604"
     name = "unbounded-body-read"
     preview = True
-    triggers = (b"UploadFile", b"Request")
+    triggers = (b"Request", b"UploadFile")
     role_triggered = True
 
     def check(self, ctx: ModuleContext) -> list[Finding]:
