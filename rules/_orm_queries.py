@@ -427,10 +427,11 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 _BINDING_NODES = (*_LOOPS, *_COMPREHENSIONS, ast.Assign)
 
 
-def reads_loop_variable(function: FunctionNode) -> bool:
-    """Whether ``function`` reads an attribute of a name that one of its loops or
-    comprehensions binds: every read of an object per row (``for a in rows: a.books``) is
-    one, so a function without any needs no query followed."""
+def reads_bindable_name(function: FunctionNode, per_row: bool = False) -> bool:
+    """Whether ``function`` reads an attribute of a name that ``OrmQueries`` may bind to ORM
+    objects: a loop or comprehension variable, or (unless only reads ``per_row`` matter) a
+    name assigned what may be one object. Every lazy read is one, so a function without
+    any needs no query followed."""
     # One kind at a time: a list of several kinds is built by walking the body again.
     targets = {node.target.id for kind in _LOOPS for node in local_nodes_of(function, kind) if isinstance(node.target, ast.Name)}
     targets.update(
@@ -440,6 +441,12 @@ def reads_loop_variable(function: FunctionNode) -> bool:
         for generator in node.generators
         if isinstance(generator.target, ast.Name)
     )
+    if not per_row:
+        targets.update(
+            node.targets[0].id
+            for node in local_nodes_of(function, ast.Assign)
+            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _may_be_object(node.value)
+        )
     return bool(targets) and any(
         isinstance(node.value, ast.Name) and node.value.id in targets for node in local_nodes_of(function, ast.Attribute)
     )

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from fastlint import Finding, FunctionNode, Invalid, ModuleContext, Rule, Valid, all_parameters, keyword, local_calls, local_nodes_of, walk_local
 from fastlint.knowledge.fastapi import DEPENDS
 
-from ._orm_queries import OrmQueries, eager_load_fix, function_queries, lazy_reads, model_lookup, suggested_option, where_loaded
+from ._orm_queries import OrmQueries, eager_load_fix, function_queries, lazy_reads, model_lookup, reads_bindable_name, suggested_option, where_loaded
 
 _MODELS = """
 from fastapi import Depends, FastAPI
@@ -127,7 +127,8 @@ class LazyLoadOnAsyncSession(Rule):
         for function in ctx.async_functions:
             queries = function_queries(ctx, function)
             refreshed: set[tuple[str | None, str]] | None = None  # looked for once there is a read
-            for read in lazy_reads(queries):
+            reads = lazy_reads(queries) if reads_bindable_name(function) else []
+            for read in reads:
                 if not read.owner.is_async:
                     continue
                 refreshed = _refreshed(queries) if refreshed is None else refreshed

@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 from fastlint import Finding, Invalid, ModuleContext, Rule, Valid
 
-from ._orm_queries import eager_load_fix, function_queries, functions, has_models, lazy_reads, reads_loop_variable, suggested_option, where_loaded
+from ._orm_queries import eager_load_fix, function_queries, functions, has_models, lazy_reads, reads_bindable_name, suggested_option, where_loaded
 
 _MODELS = """
 from sqlalchemy import ForeignKey, select
@@ -123,7 +123,7 @@ class LazyRelationshipInLoop(Rule):
         if not has_models(ctx):
             return
         for function in functions(ctx):
-            if not reads_loop_variable(function):
+            if not reads_bindable_name(function, per_row=True):
                 continue
             for read in lazy_reads(function_queries(ctx, function)):
                 if read.owner.loop is None or read.owner.is_async:
