@@ -637,3 +637,48 @@ def test_damaged_facts_are_computed_again(project: Project):
     assert _fresh_facts(result.index()) == result.index().facts()
     project.write("app/routes.py", textwrap.dedent(FILES["app/routes.py"]) + "\n# another\n")
     assert project.check().warnings == []
+
+
+def test_the_consulted_file_holds_each_name_once_and_numbers_per_file(project: Project):
+    """The findings rest on the digests the findings file records: the consulted file needs
+    the names alone, each written once."""
+    import json
+
+    project.check()
+    key, generation, names, paths = json.loads(cache_file(project, "consulted").read_text())
+    assert len(names) == len(set(names)) and "app.rates" in names
+    [routes] = [numbers for path, numbers in paths.items() if path.endswith("routes.py")]
+    assert {"app.rates", "app.vendor"} <= {names[number] for number in routes}  # app.vendor: looked for, absent
+    project.write("app/other.py", "def unrelated():\n    return 2\n")
+    project.check(("app/other.py",))  # routes' findings are kept, numbers and all
+    _, _, after, after_paths = json.loads(cache_file(project, "consulted").read_text())
+    assert after[:len(names)] == names and [numbers for path, numbers in after_paths.items() if path.endswith("routes.py")] == [routes]
+    (project.root / "app/routes.py").unlink()
+    project.check(("app/other.py",))
+    _, _, names, paths = json.loads(cache_file(project, "consulted").read_text())
+    used = {number for numbers in paths.values() for number in numbers}
+    assert used == set(range(len(names))) and "app.vendor" not in names  # renumbered once most went unused
+
+
+@pytest.mark.parametrize("mangle", [
+    pytest.param(lambda data: {"consulted": data}, id="an-object"),
+    pytest.param(lambda data: data[:3], id="a-part-missing"),
+    pytest.param(lambda data: [*data[:2], [7] * len(data[2]), data[3]], id="a-name-not-a-string"),
+    pytest.param(lambda data: [*data[:2], [data[2][0]] * len(data[2]), data[3]], id="a-name-twice"),
+    pytest.param(lambda data: [*data[:3], {path: [len(data[2])] for path in data[3]}], id="a-number-beyond-the-names"),
+    pytest.param(lambda data: [*data[:3], {path: [-1] for path in data[3]}], id="a-negative-number"),
+    pytest.param(lambda data: [*data[:3], {path: ["0"] for path in data[3]}], id="a-number-as-a-string"),
+])
+def test_a_consulted_file_of_another_shape_is_discarded_with_a_warning(project: Project, mangle):
+    import json
+
+    project.check()
+    path = cache_file(project, "consulted")
+    path.write_text(json.dumps(mangle(json.loads(path.read_text()))))
+    project.write("app/other.py", "def unrelated():\n    return 2\n")  # the index is built: the file is read
+    result = project.check()
+    assert lines(result) == [(10, "FL107")]
+    assert len(result.warnings) == 1 and "unexpected content" in result.warnings[0]
+    assert project.parsed == Counter({"app/other.py": 1, "app/routes.py": 1})  # its findings were checked again
+    project.write("app/other.py", "def unrelated():\n    return 3\n")
+    assert project.check().warnings == [] and project.parsed == Counter({"app/other.py": 1})

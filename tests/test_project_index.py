@@ -305,6 +305,44 @@ def test_roles_registered_in_another_module_reach_the_function(shop: ProjectInde
     assert set(digests) == {"<orm-registry>", "<orm-any>", "<request-state>", "<modules>", *(f"<{fact}>:{module}" for module in SHOP for fact in ("roles", "reach"))}
 
 
+def test_the_digests_of_some_facts_are_those_of_all_facts(shop: ProjectIndex):
+    whole = dict(shop.fact_digests())
+    fresh = ProjectIndex(shop.modules.values(), shop.knowledge)
+    for only in (["<roles>:shop.deps"], ["<reach>:shop.deps", "<orm-any>"], ["<request-state>", "<modules>", "shop.deps"], ["<orm-registry>"], []):
+        assert fresh.fact_digests(only) == {name: whole[name] for name in only if name in whole}
+    roles_only = ProjectIndex(shop.modules.values(), shop.knowledge)
+    roles_only.fact_digests(["<roles>:shop.deps", "<modules>"])
+    assert roles_only._reach is None  # the call graph is walked only when asked about
+
+
+def test_a_module_checked_alone_computes_the_facts_it_consults_without_stopping():
+    """Served code walks into other modules (through what their functions return, here):
+    a check against one module's index that asks about it is not stopped, since it rests
+    on the digest of the answer, which the whole index's must match."""
+    from fastlint.analysis.project_index import ConsultsOthers, OwnIndex
+
+    routes = summary_of("svc.routes", """
+        from fastapi import FastAPI
+        from svc import clients
+
+        app = FastAPI()
+
+        @app.get("/")
+        async def root():
+            return clients.make().run()
+        """)
+    own = OwnIndex([routes], KNOWLEDGE)
+    own.others = frozenset({"svc", "svc.clients"})
+    with own.recording():
+        with pytest.raises(ConsultsOthers):
+            own.call_result("svc.clients.make")  # a question about another module stops the check
+        reach = own.reach("svc.routes")
+    alone = OwnIndex([routes], KNOWLEDGE)
+    assert reach == alone.reach("svc.routes") == {"root": "served"}
+    names = ["<reach>:svc.routes", "<roles>:svc.routes"]
+    assert own.fact_digests(names) == {name: digest for name, digest in alone.fact_digests().items() if name in names}
+
+
 def test_replacing_a_module_forgets_exactly_the_answers_resting_on_it(index: ProjectIndex):
     assert index.blocking_chain("app.routes.orders.via_factory") is not None
     assert index.resolve("app.services.geocode") == "app.services.geo.geocode"

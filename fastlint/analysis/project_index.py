@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ast
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -227,7 +227,8 @@ class ProjectIndex:
         of the name."""
         known = self._splits.get(name)
         if known is not None:  # the prefixes it tried are noted again: the answer rests on them
-            self._note(known[0])
+            if self._stack:  # (outside a recording, as ``_note`` would, at once: asked ~100,000 times)
+                self._note(known[0])
             return known[1]
         tried: list[str] = []
         found: tuple[ModuleSummary, list[str]] | None = None
@@ -590,17 +591,40 @@ class ProjectIndex:
         self._reach, self._serves = facts.reach, facts.serves
         self._by_short_name, self._state_written = facts.models_by_name, facts.state_writes
 
-    def fact_digests(self) -> dict[str, str]:
-        """Digests of the pseudo-modules (see the module docstring) for the findings cache."""
-        registry = sorted(name for summary in self.modules.values() for name in summary.models)
-        state = sorted((module, sorted(summary.state.items())) for module, summary in self.modules.items() if summary.state)
-        digests = {REGISTRY: value_digest(registry), STATE: value_digest(state), MODULES: value_digest(sorted(self.modules)),
-                   ORM_ANY: value_digest(self._loader is not None or bool(registry))}
-        reach = self._reachability()
-        for module in list(self.modules):
-            digests[ROLES + module] = value_digest(sorted(self._registrations().get(module, {}).items()))
-            digests[REACH + module] = value_digest((self._serves, sorted(reach.get(module, {}).items())))
-        return digests
+    def fact_digests(self, only: Collection[str] | None = None) -> dict[str, str]:
+        """Digests of the pseudo-modules (see the module docstring) for the findings cache;
+        ``only``: of those alone (what one check consulted: walking the call graph is most
+        of the cost, and most checks do not ask about it)."""
+        if only is None:
+            registry = sorted(name for summary in self.modules.values() for name in summary.models)
+            state = sorted((module, sorted(summary.state.items())) for module, summary in self.modules.items() if summary.state)
+            digests = {REGISTRY: value_digest(registry), STATE: value_digest(state), MODULES: value_digest(sorted(self.modules)),
+                       ORM_ANY: value_digest(self._loader is not None or bool(registry))}
+            reach = self._reachability()
+            for module in list(self.modules):
+                digests[ROLES + module] = value_digest(sorted(self._registrations().get(module, {}).items()))
+                digests[REACH + module] = value_digest((self._serves, sorted(reach.get(module, {}).items())))
+            return digests
+        wanted = {name for name in only if is_pseudo_module(name)}
+        if any(name not in (REGISTRY, STATE, MODULES, ORM_ANY) and not name.startswith((ROLES, REACH)) for name in wanted):
+            whole = self.fact_digests()  # a pseudo-module computed only with all the others
+            return {name: whole[name] for name in wanted if name in whole}
+        found: dict[str, str] = {}
+        if wanted & {REGISTRY, ORM_ANY}:
+            registry = sorted(name for summary in self.modules.values() for name in summary.models)
+            found[REGISTRY] = value_digest(registry)
+            found[ORM_ANY] = value_digest(self._loader is not None or bool(registry))
+        if STATE in wanted:
+            found[STATE] = value_digest(sorted((module, sorted(summary.state.items())) for module, summary in self.modules.items() if summary.state))
+        if MODULES in wanted:
+            found[MODULES] = value_digest(sorted(self.modules))
+        for name in wanted:
+            if name.startswith(ROLES) and name[len(ROLES):] in self.modules:
+                found[name] = value_digest(sorted(self._registrations().get(name[len(ROLES):], {}).items()))
+            elif name.startswith(REACH) and name[len(REACH):] in self.modules:
+                reach = self._reachability()
+                found[name] = value_digest((self._serves, sorted(reach.get(name[len(REACH):], {}).items())))
+        return {name: digest for name, digest in found.items() if name in wanted}
 
     # -- app factories -----------------------------------------------------------------
 
@@ -639,11 +663,13 @@ class ProjectIndex:
         if self._loader is not None:
             return {}  # a partial index cannot tell that nothing serving reaches a function
         if self._reach is None:
-            self._stack.append(set())  # the pseudo-module digests stand for what this reads
+            # Nothing is recorded meanwhile (the pseudo-module digests stand for what this
+            # reads), rather than into a set thrown away: 70,000 notes on airflow.
+            recording, self._stack = self._stack, []
             try:
                 self._reach = self._compute_reachability()
             finally:
-                self._stack.pop()
+                self._stack = recording
         return self._reach
 
     def _compute_reachability(self) -> dict[str, dict[str, str]]:
@@ -761,8 +787,9 @@ class ProjectIndex:
 
         called: set[str] = set()  # the last part of every name a call or entry point names, tests aside
         for summary in self.modules.values():
+            in_tests = is_test(f"{summary.module}.f")  # a method's class may make it a test's too
             for local, function in summary.functions.items():
-                if is_test(f"{summary.module}.{local}"):
+                if in_tests or ("." in local and is_test(f"{summary.module}.{local}")):
                     continue  # a test calls what the app runs by reflection
                 called.update(call.rpartition(".")[2] for call in (*function.calls, *function.reaches, *function.spawns))
                 called.update(function.unknown_methods)
@@ -1000,10 +1027,29 @@ class OwnIndex(ProjectIndex):
         self._note((ORM_ANY,))
         return self.orm_elsewhere or bool(self._models_by_short_name())
 
-    def fact_digests(self) -> dict[str, str]:
-        digests = super().fact_digests()
-        digests[ORM_ANY] = value_digest(self.orm_elsewhere or bool(self._models_by_short_name()))
+    def fact_digests(self, only: Collection[str] | None = None) -> dict[str, str]:
+        digests = super().fact_digests(only)
+        if only is None or ORM_ANY in only:
+            digests[ORM_ANY] = value_digest(self.orm_elsewhere or bool(self._models_by_short_name()))
         return digests
+
+    # The answers about every module are those of this one alone, whatever they look up on
+    # the way: a check that consults them rests on their digests, which the whole index's
+    # must match (``Speculation.holds``), so computing them never stops the check.
+
+    def _reachability(self) -> dict[str, dict[str, str]]:
+        others, self.others = self.others, frozenset()
+        try:
+            return super()._reachability()
+        finally:
+            self.others = others
+
+    def _registrations(self) -> dict[str, dict[str, tuple[Role, ...]]]:
+        others, self.others = self.others, frozenset()
+        try:
+            return super()._registrations()
+        finally:
+            self.others = others
 
     def _note(self, modules: Iterable[str]) -> None:
         if not self._stack:

@@ -241,8 +241,12 @@ class Reachability:
         callers: dict[str, set[str]] = {}
         callees: dict[str, set[str]] = {}
         passed: set[str] = set()
+        tests: dict[str, bool] = {}  # by the module or class a caller is defined in
         for caller in functions:
-            if is_test(caller):
+            owner = caller.rpartition(".")[0]
+            if owner not in tests:
+                tests[owner] = is_test(caller)
+            if tests[owner]:
                 continue  # tests call startup code on purpose; they serve nothing
             runs, spawns, unknown = self._edges(caller)
             passed.update(spawns)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".fastlint_cache"
 _MARKER = "# Created by fastlint."  # the first line of the cache directory's .gitignore
-_FORMAT = 15  # the layout of the files (12: JSON; 13: file stats; 14: the findings file in columns; 15: summaries in lines); what they mean is keyed on the code itself (code_digest)
+_FORMAT = 16  # the layout of the files (12: JSON; 13: file stats; 14: the findings file in columns; 15: summaries in lines; 16: consulted names without digests); what they mean is keyed on the code itself (code_digest)
 _MAX_BYTES = 1 << 30  # a larger cache file is not read: it was not written by fastlint
 # Files whose summary came out the same after an edit that changed no fact (a comment, a
 # function's body) are not worth rewriting the whole summaries file for (8 MB on LARGE, 40%
@@ -196,13 +196,70 @@ def _encode_findings_store(store: _FindingsStore, plain: Mapping[str, Any]) -> l
             stats, findings, dict(store.digests)]
 
 
-@dataclass(eq=False, repr=False)
-class _ConsultedStore:
-    """The summaries each cached finding rests on: read only when the index is built."""
+class _Consulted:
+    """What each cached finding rests on: the names its check consulted, read only when the
+    index is built. Every finding the findings file keeps is valid against the digests it
+    records (``save`` drops the others), so the file holds the names alone, as numbers into
+    one list of them: the digest each had is the recorded one (None: no such module). On
+    LARGE the file of names and digests was 2.3 MB, read and written again after any edit.
 
-    findings_key: str = ""
-    generation: str = ""
-    consulted: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    The file is ``[findings_key, generation, names, {path: [number, ...]}]``."""
+
+    def __init__(self, names: list[str], loaded: dict[str, list[int]], against: Mapping[str, str]) -> None:
+        self.names = names
+        self.loaded = loaded  # path -> numbers into ``names``, valid against ``against``
+        self.against = against  # the digests recorded when they were written
+        self.put: dict[str, dict[str, str | None]] = {}  # path -> name -> digest, checked this run
+        self._changed: tuple[Mapping[str, str], set[int]] | None = None
+
+    @classmethod
+    def read(cls, data: object, findings_key: str, generation: str, against: Mapping[str, str]) -> _Consulted | None:
+        """The consulted file's data; None when written with another findings file. Raises InvalidData."""
+        if type(data) is not list or len(data) != 4:
+            raise InvalidData("expected the 4 parts of a consulted file")
+        key, written_with, names, paths = data
+        count = len(_strings(names))
+        if len(set(names)) != count:
+            raise InvalidData("a name appears twice")
+        if type(paths) is not dict:
+            raise InvalidData("expected the names each path consulted")
+        for numbers in paths.values():
+            if type(numbers) is not list or not {int}.issuperset(map(type, numbers)) or (numbers and not 0 <= min(numbers) <= max(numbers) < count):
+                raise InvalidData("expected numbers of names")
+        return cls(names, paths, against) if (key, written_with) == (findings_key, generation) else None
+
+    def changed(self, digests: Mapping[str, str]) -> set[int]:
+        """The numbers of the names whose digest in ``digests`` is not the recorded one."""
+        if self._changed is None or self._changed[0] is not digests:
+            against = self.against
+            changed = set() if digests == against else {number for number, name in enumerate(self.names) if digests.get(name) != against.get(name)}
+            self._changed = (digests, changed)
+        return self._changed[1]
+
+    def valid(self, path: str, digests: Mapping[str, str]) -> bool:
+        """Whether ``path``'s findings rest only on names that have the same digest in ``digests``."""
+        put = self.put.get(path)
+        if put is not None:
+            return all(digests.get(name) == expected for name, expected in put.items())
+        numbers = self.loaded.get(path)
+        return numbers is not None and self.changed(digests).isdisjoint(numbers)
+
+    def data(self, paths: Iterable[str], findings_key: str, generation: str) -> list[object]:
+        """The file's data for ``paths`` (each valid against the digests recorded with it).
+        The names read keep their numbers (the numbers of unchanged files are written as they
+        were read), unless most of them are no longer used."""
+        numbering = {name: number for number, name in enumerate(self.names)}
+        by_path = {path: self.loaded[path] if path not in self.put else [numbering.setdefault(name, len(numbering)) for name in self.put[path]]
+                   for path in paths}
+        used: set[int] = set()
+        for numbers in by_path.values():
+            used.update(numbers)
+        if 2 * len(used) >= len(numbering):
+            return [findings_key, generation, list(numbering), by_path]
+        names = list(numbering)
+        renumbered: dict[int, int] = {}
+        by_path = {path: [renumbered.setdefault(number, len(renumbered)) for number in numbers] for path, numbers in by_path.items()}
+        return [findings_key, generation, [names[number] for number in renumbered], by_path]
 
 
 @dataclass(eq=False, repr=False)
@@ -273,7 +330,7 @@ class Cache:
         self._loaded: set[str] = set()  # the paths whose entry is the one in the file
         # The project-wide answers the summaries give, under a key of them (``facts``).
         self._facts: tuple[str, bytes | ProjectFacts] | None = None
-        self._consulted: dict[str, dict[str, str | None]] | None = None  # likewise
+        self._consulted: _Consulted | None = None  # likewise
         self._seen: set[str] = set()
         self._outdated: set[str] = set()  # files whose recorded summary is of other bytes
         self._deferred: set[str] = set()  # ... and came out the same, up to those bytes' digest
@@ -445,26 +502,23 @@ class Cache:
 
     # -- findings ----------------------------------------------------------------------
 
-    def _consulted_entries(self) -> dict[str, dict[str, str | None]]:
+    def _consulted_entries(self) -> _Consulted:
         if self._consulted is None:
-            store = self._load(self.consulted_path, lambda data: decode(_ConsultedStore, data))
-            fits = store is not None and (store.findings_key, store.generation) == (self.findings_key, self._findings.generation)
-            self._consulted = store.consulted if store is not None and fits else {}
+            store, against = self._findings, self._findings.digests
+            loaded = self._load(self.consulted_path, lambda data: _Consulted.read(data, self.findings_key, store.generation, against))
+            self._consulted = loaded if loaded is not None else _Consulted([], {}, against)
         return self._consulted
 
     def findings(self, path: str, content: str, module: str, digests: Mapping[str, str]) -> list[Finding] | None:
         entry = self._findings.findings.get(path)
         if entry is None or entry.content != content or entry.module != module:
             return None
-        consulted = self._consulted_entries().get(path)
-        if consulted is None or any(digests.get(name) != expected for name, expected in consulted.items()):
-            return None
-        return entry.findings
+        return entry.findings if self._consulted_entries().valid(path, digests) else None
 
     def put_findings(self, path: str, entry: CachedFindings) -> None:
         self._findings.findings[path] = _StoredFindings(entry.content, entry.module, entry.findings)
         self._findings_plain.pop(path, None)
-        self._consulted_entries()[path] = entry.consulted
+        self._consulted_entries().put[path] = entry.consulted
         self._findings_dirty = True
 
     def record_project(self, project: Fingerprints, digests: Mapping[str, str], stats: Mapping[str, tuple[int, int, int, int]] | None = None) -> None:
@@ -503,16 +557,16 @@ class Cache:
             for path, entry in store.findings.items()
             if (not self._seen or path in self._seen)
             and store.project.get(path) == (entry.content, entry.module)
-            and path in consulted
-            and all(digests.get(name) == expected for name, expected in consulted[path].items())
+            and consulted.valid(path, digests)
         }
         store.findings = kept
         store.generation = os.urandom(8).hex()
-        self._consulted = {path: consulted[path] for path in kept}
+        written = consulted.data(kept, self.findings_key, store.generation)
+        self._consulted = None  # read again (from what was written) if asked again
         # The consulted file first: a findings file always has its consulted file beside it.
-        # Both are written from plain data: the consulted summaries are plain already, and
-        # the findings of unchanged files are the JSON data they were loaded from.
-        self._write(self.consulted_path, [self.findings_key, store.generation, self._consulted], encoded=True)
+        # Both are written from plain data: the findings of unchanged files are the JSON data
+        # they were loaded from.
+        self._write(self.consulted_path, written, encoded=True)
         self._write(self.findings_path, _encode_findings_store(store, self._findings_plain), encoded=True)
 
     def _write(self, path: Path, store: object, encoded: bool = False) -> None:

@@ -647,7 +647,7 @@ def unreported_path(settings: Settings, path: Path) -> str | None:
     """
     if settings.check_test_paths or not (settings.test_paths or settings.tooling_paths):
         return None
-    relative = _relative_posix(Path(path), settings.project_root)
+    relative = _relative_posix(path, settings.project_root)
     for kind, patterns in (("test", settings.test_paths), ("tooling", settings.tooling_paths)):
         if patterns and _compiled_paths(patterns).match_file(relative):
             return kind
@@ -676,7 +676,7 @@ def _compiled_per_file(
     return compiled
 
 
-def _relative_posix(path: Path, root: Path) -> str:
+def _relative_posix(path: Path | str, root: Path) -> str:
     """The path as the patterns see it; resolved only when the plain form is not under root."""
     text, base = os.path.abspath(path), str(root)
     # A normalised path below the root: the relative part as it is (a run asks for every
