@@ -44,20 +44,20 @@ def _integer(node: ast.AST | None) -> int | None:
 def capacity_facts(tree: ast.Module, names: NameTable) -> tuple[tuple[str, int], ...]:
     """``("threadpool", N)`` and ``("workers", N)`` facts of one module, in source order."""
     facts: list[tuple[str, int]] = []
-    limiters = {
-        target.id
-        for node in nodes_of(tree, ast.Assign)
-        if isinstance(node.value, ast.Call) and names.qualified_name(node.value.func) == THREAD_LIMITER
-        for target in node.targets
-        if isinstance(target, ast.Name)
-    }
     assigns = nodes_of(tree, ast.Assign)
-    # Only calls that may be ``uvicorn.run`` or an environment read (a method of that name,
-    # or a plain name, which may be an import alias) give facts, and assignments only to
-    # ``total_tokens`` or ``workers``: both kinds are listed together, in source order,
-    # only in a module that has both (every call of the module asked for its name before).
-    calls = [call for call in nodes_of(tree, ast.Call) if not isinstance(call.func, ast.Attribute) or call.func.attr in _CALL_METHODS]
+    # Only calls that may be ``uvicorn.run`` or an environment read (``_may_give_workers``)
+    # give facts, and assignments only to ``total_tokens`` or ``workers``: both kinds are
+    # listed together, in source order, only in a module that has both.
+    calls = [call for call in nodes_of(tree, ast.Call) if _may_give_workers(call)]
+    limiters: set[str] = set()
     if any(_may_set_capacity(node) for node in assigns):
+        limiters = {
+            target.id
+            for node in assigns
+            if isinstance(node.value, ast.Call) and names.qualified_name(node.value.func) == THREAD_LIMITER
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
         nodes = nodes_of(tree, ast.Assign, ast.Call) if calls else assigns
     else:
         nodes = calls
@@ -84,6 +84,14 @@ def capacity_facts(tree: ast.Module, names: NameTable) -> tuple[tuple[str, int],
             if default is not None:
                 facts.append(("workers", default))
     return tuple(facts)
+
+
+def _may_give_workers(call: ast.Call) -> bool:
+    """Whether ``call`` may be ``uvicorn.run(..., workers=N)`` or ``os.getenv("WEB_CONCURRENCY", N)``,
+    by its method's name (a plain name may be an import alias) and its arguments."""
+    if isinstance(call.func, ast.Attribute) and call.func.attr not in _CALL_METHODS:
+        return False
+    return len(call.args) == 2 or any(item.arg == "workers" for item in call.keywords)
 
 
 def _may_set_capacity(node: ast.Assign) -> bool:

@@ -117,4 +117,5 @@ def _names_switch(key: ast.expr) -> bool:
 
 
 def _says_debug(identifier: str, *words: str) -> bool:
-    return any(word.lower() in words for word in _WORD.findall(identifier))
+    lowered = identifier.lower()  # every name of the tests and assignments is asked: split only a likely one
+    return any(word in lowered for word in words) and any(word.lower() in words for word in _WORD.findall(identifier))

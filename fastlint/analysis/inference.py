@@ -32,7 +32,7 @@ _PROPERTIES = frozenset({"builtins.property", "functools.cached_property"})
 _UNASKED = object()
 
 
-@dataclass
+@dataclass(slots=True)  # one per binding of every scope: slots make them cheaper to build
 class Binding:
     kind: str  # "value" | "enter" | "annotation" | "param" | "opaque"
     node: ast.AST | None = None
@@ -137,7 +137,6 @@ class TypeInference:
         self._scopes: dict[int, Scope] = {id(module): self.module_scope}
         self._class_of = class_of
         self.class_of = class_of  # the class a method belongs to (None for a plain function)
-        self._attributes: dict[int, dict[str, list[tuple[Binding, Scope]]]] = {}
         self._name_types: dict[tuple[int, str], str | None] = {}
         self._self_types: dict[tuple[int, str], str | None] = {}
         self._results: dict[int, str | None] = {}
@@ -149,10 +148,10 @@ class TypeInference:
         self._external_state = external_state
 
     def scope(self, node: ast.AST) -> Scope:
-        key = id(node)
-        if key not in self._scopes:
-            self._scopes[key] = build_scope(node)
-        return self._scopes[key]
+        found = self._scopes.get(id(node))
+        if found is None:
+            found = self._scopes[id(node)] = build_scope(node)
+        return found
 
     # -- calls -------------------------------------------------------------------------
 
@@ -431,10 +430,11 @@ class TypeInference:
         return {attr: self._state_attribute_type(attr, 0) or "?" for attr in self._state_stores}
 
     def _class_attributes(self, owner: ast.ClassDef) -> dict[str, list[tuple[Binding, Scope]]]:
-        """Every ``self.x = ...`` and class-level ``x = ...`` of a class, collected once."""
-        key = id(owner)
-        if key in self._attributes:
-            return self._attributes[key]
+        """Every ``self.x = ...`` and class-level ``x = ...`` of a class, collected once and kept
+        on the class, as scopes are: the summary's inference and the rules' ask the same."""
+        cached: dict[str, list[tuple[Binding, Scope]]] | None = getattr(owner, "_fastlint_attributes", None)
+        if cached is not None:
+            return cached
         attributes: dict[str, list[tuple[Binding, Scope]]] = {}
 
         def add(name: str, binding: Binding, scope: Scope) -> None:
@@ -456,7 +456,7 @@ class TypeInference:
                                 add(target.attr, Binding("value", node.value), method_scope)
                     elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Attribute) and _is_self_attribute(node.target):
                         add(node.target.attr, Binding("annotation", node.annotation), method_scope)
-        self._attributes[key] = attributes
+        owner._fastlint_attributes = attributes  # type: ignore[attr-defined]
         return attributes
 
     # -- annotations -------------------------------------------------------------------
