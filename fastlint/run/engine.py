@@ -949,7 +949,8 @@ def _decoded(key: str, entry: CachedSummary, file: ReadFile, knowledge: Knowledg
         summary = summary or ModuleSummary(file.module, file.is_package)
         if cache is not None:
             cache.discard_summary(key, error)
-            cache.put_summary(key, CachedSummary(entry.content, entry.module, summary, summary_digest(summary)))
+            if file.content == entry.content:  # not edited since its stat: these are the bytes the entry is of
+                cache.put_summary(key, CachedSummary(entry.content, entry.module, summary, summary_digest(summary)))
         return summary
 
 
