@@ -45,10 +45,16 @@ def capacity_facts(tree: ast.Module, names: NameTable) -> tuple[tuple[str, int],
     """``("threadpool", N)`` and ``("workers", N)`` facts of one module, in source order."""
     facts: list[tuple[str, int]] = []
     assigns = nodes_of(tree, ast.Assign)
-    # Only calls that may be ``uvicorn.run`` or an environment read (``_may_give_workers``)
-    # give facts, and assignments only to ``total_tokens`` or ``workers``: both kinds are
+    # Only calls that may be ``uvicorn.run(..., workers=N)`` or ``os.getenv("WEB_CONCURRENCY", N)``
+    # give facts (by the method's name: a plain name may be an import alias; and by the
+    # arguments), and assignments only to ``total_tokens`` or ``workers``: both kinds are
     # listed together, in source order, only in a module that has both.
-    calls = [call for call in nodes_of(tree, ast.Call) if _may_give_workers(call)]
+    calls = [
+        call
+        for call in nodes_of(tree, ast.Call)
+        if (call.func.__class__ is not ast.Attribute or call.func.attr in _CALL_METHODS)
+        and (len(call.args) == 2 or (call.keywords and _passes_workers(call)))
+    ]
     limiters: set[str] = set()
     if any(_may_set_capacity(node) for node in assigns):
         limiters = {
@@ -86,12 +92,8 @@ def capacity_facts(tree: ast.Module, names: NameTable) -> tuple[tuple[str, int],
     return tuple(facts)
 
 
-def _may_give_workers(call: ast.Call) -> bool:
-    """Whether ``call`` may be ``uvicorn.run(..., workers=N)`` or ``os.getenv("WEB_CONCURRENCY", N)``,
-    by its method's name (a plain name may be an import alias) and its arguments."""
-    if isinstance(call.func, ast.Attribute) and call.func.attr not in _CALL_METHODS:
-        return False
-    return len(call.args) == 2 or any(item.arg == "workers" for item in call.keywords)
+def _passes_workers(call: ast.Call) -> bool:
+    return any(item.arg == "workers" for item in call.keywords)
 
 
 def _may_set_capacity(node: ast.Assign) -> bool:

@@ -155,7 +155,8 @@ class _ModelBuilder:
         for function in self.functions:
             self._collect_decorators(function)
         for call in nodes_of(self.tree, ast.Call):
-            self._collect_registration(call)
+            if call.args or call.keywords:  # a call without arguments registers nothing
+                self._collect_registration(call)
         for class_def in self.classes.values():
             if any(self.names.qualified_name(base) == BASE_HTTP_MIDDLEWARE for base in class_def.bases):
                 self._add_method_role(class_def, "dispatch", Role(RoleKind.MIDDLEWARE))
