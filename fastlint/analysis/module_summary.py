@@ -155,14 +155,14 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
         direct = {id(call) for call, _, _ in blocking}
         owner = owners.get(function)
         key = cache_key(function, names)
+        namer = _namer(inference, f"{module}.{owner.name}" if owner else None)
         calls, constant, forwarded, iterated = (
             ((), (), (), ())
             if key == "fixed"  # the body runs once per process
-            else _project_calls(function, inference, knowledge, direct, f"{module}.{owner.name}" if owner else None)
+            else _project_calls(function, inference, knowledge, direct, namer)
         )
-        owner_name = f"{module}.{owner.name}" if owner else None
-        reaches, spawns, unknown = function_reach(function, _namer(inference, owner_name))
-        arguments = argument_facts(function, owner is not None, _namer(inference, owner_name), [(call, name) for call, _, name in blocking])
+        reaches, spawns, unknown = function_reach(function, namer)
+        arguments = argument_facts(function, owner is not None, namer, [(call, name) for call, _, name in blocking])
         summaries[local] = _function_summary(
             name=local,
             is_async=isinstance(function, ast.AsyncFunctionDef),
@@ -231,13 +231,12 @@ def _app_calls(tree: ast.Module, names: NameTable) -> dict[str, bool]:
 
 
 def _project_calls(
-    function: FunctionNode, inference: TypeInference, knowledge: Knowledge, direct: set[int], owner: str | None
+    function: FunctionNode, inference: TypeInference, knowledge: Knowledge, direct: set[int], namer: Callable[[ast.expr, FunctionNode], str | None]
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Callees that may be project functions (offloaded and library calls, and calls that
     run once per process, are left out), those of them every call passes constant or
     module-level arguments, the others every call passes such arguments or the function's
     own parameters, and those some call of which is iterated on the spot."""
-    scope = inference.scope(function)
     once = off_path_nodes(function, inference.class_of(function))
     consumed = iterated_calls(function)
     found: dict[str, bool] = {}
@@ -246,7 +245,7 @@ def _project_calls(
     for node in local_calls(function):
         if id(node) in direct or id(node) in once:
             continue
-        name = callee_name(node.func, scope, inference, owner)
+        name = namer(node.func, function)
         if name and name.split(".", 1)[0] not in _NOT_PROJECT and name not in knowledge.offload_wrappers:
             constant, passed_on = argument_levels(node, function)
             found[name] = found.get(name, True) and constant
@@ -257,8 +256,21 @@ def _project_calls(
 
 
 def _namer(inference: TypeInference, owner: str | None) -> Callable[[ast.expr, FunctionNode], str | None]:
-    """``callee_name`` in the scope of a given function, for ``function_reach``."""
-    return lambda expr, scope_function: callee_name(expr, inference.scope(scope_function), inference, owner)
+    """``callee_name`` in the scope of a given function, for ``function_reach`` and
+    ``argument_facts``, which ask it of the same calls: each answer is kept."""
+    known: dict[tuple[ast.expr, FunctionNode], str | None] = {}
+
+    def name(expr: ast.expr, scope_function: FunctionNode) -> str | None:
+        key = (expr, scope_function)
+        found = known.get(key, _UNASKED)
+        if found is _UNASKED:
+            found = known[key] = callee_name(expr, inference.scope(scope_function), inference, owner)
+        return found  # type: ignore[return-value]
+
+    return name
+
+
+_UNASKED = object()
 
 
 def callee_name(func: ast.expr, scope: Scope, inference: TypeInference, owner: str | None) -> str | None:
@@ -321,8 +333,9 @@ def _runs_query(function: FunctionNode, inference: TypeInference) -> bool:
     """Reads without writing: a helper that also adds, deletes or commits is a write per
     item, which FL404 leaves alone (``update_file(id)`` reads the row it updates)."""
     calls = local_calls(function)
-    if any(isinstance(call.func, ast.Attribute) and call.func.attr in WRITE_METHODS for call in calls):
-        return False
+    for call in calls:
+        if call.func.__class__ is ast.Attribute and call.func.attr in WRITE_METHODS:
+            return False
     scope = inference.scope(function)
     return any(read_query(call, scope, inference) for call in calls)
 
