@@ -61,6 +61,7 @@ class NameTable:
         self._scoped: dict[int, str] = {}
         self._attributes: dict[ast.AST, str | None] = {}
         self._packages: dict[tuple[str, ...], bool] = {}
+        self._resolved: dict[str, str | None] = {}
         top_imports = 0
         for node in module_statements(tree):
             self._collect_top_level(node)
@@ -136,6 +137,13 @@ class NameTable:
         return id(node) in self._scoped or node.id in self.imports
 
     def resolve_name(self, name: str) -> str | None:
+        """What a module-level ``name`` stands for (asked of every name of every call: kept)."""
+        known = self._resolved.get(name, _UNKNOWN)
+        if known is _UNKNOWN:
+            known = self._resolved[name] = self._resolve(name)
+        return known  # type: ignore[return-value]
+
+    def _resolve(self, name: str) -> str | None:
         if name in self.imports:
             return canonical_name(self.imports[name])
         if name in self.definitions:

@@ -45,9 +45,10 @@ def argument_facts(
     if is_method and not _is_static(function) and positional:
         positional = positional[1:]  # ``self`` or ``cls``: bound, never passed
     # A parameter the body assigns (``path = path or os.getenv(...)``) no longer says what the caller gave.
-    stores = store_counts(function)
+    defaulted = _none_defaulted(arguments)
+    stores = store_counts(function) if defaulted or arguments.kwarg is not None else {}  # only they ask
     # Local name -> the parameter a caller gives: itself, or the keyword read once from ``**kwargs``.
-    optional = {name: name for name in _none_defaulted(arguments) if name not in stores}
+    optional = {name: name for name in defaulted if name not in stores}
     if arguments.kwarg is not None:
         optional.update((local, key) for local, key in _keyword_reads(function, arguments.kwarg.arg).items() if stores.get(local) == 1)
     guards: dict[int, frozenset[str]] = {}
