@@ -595,36 +595,32 @@ class ProjectIndex:
         """Digests of the pseudo-modules (see the module docstring) for the findings cache;
         ``only``: of those alone (what one check consulted: walking the call graph is most
         of the cost, and most checks do not ask about it)."""
+        modules = list(self.modules)
         if only is None:
+            wanted = None
+            per_module = modules
+        else:
+            wanted = {name for name in only if is_pseudo_module(name)}
+            per_module = list(dict.fromkeys(name[len(prefix):] for name in wanted for prefix in (ROLES, REACH) if name.startswith(prefix)))
+        digests: dict[str, str] = {}
+        if wanted is None or wanted & {REGISTRY, ORM_ANY}:
             registry = sorted(name for summary in self.modules.values() for name in summary.models)
-            state = sorted((module, sorted(summary.state.items())) for module, summary in self.modules.items() if summary.state)
-            digests = {REGISTRY: value_digest(registry), STATE: value_digest(state), MODULES: value_digest(sorted(self.modules)),
-                       ORM_ANY: value_digest(self._loader is not None or bool(registry))}
-            reach = self._reachability()
-            for module in list(self.modules):
+            digests[REGISTRY] = value_digest(registry)
+            digests[ORM_ANY] = value_digest(self._loader is not None or bool(registry))
+        if wanted is None or STATE in wanted:
+            digests[STATE] = value_digest(sorted((module, sorted(summary.state.items())) for module, summary in self.modules.items() if summary.state))
+        if wanted is None or MODULES in wanted:
+            digests[MODULES] = value_digest(sorted(modules))
+        # Reachability first: it also decides ``_serves``, which each module's reach digest holds.
+        reach = self._reachability() if wanted is None or any(name.startswith(REACH) for name in wanted) else {}
+        for module in per_module:
+            if module not in self.modules:
+                continue
+            if wanted is None or ROLES + module in wanted:
                 digests[ROLES + module] = value_digest(sorted(self._registrations().get(module, {}).items()))
+            if wanted is None or REACH + module in wanted:
                 digests[REACH + module] = value_digest((self._serves, sorted(reach.get(module, {}).items())))
-            return digests
-        wanted = {name for name in only if is_pseudo_module(name)}
-        if any(name not in (REGISTRY, STATE, MODULES, ORM_ANY) and not name.startswith((ROLES, REACH)) for name in wanted):
-            whole = self.fact_digests()  # a pseudo-module computed only with all the others
-            return {name: whole[name] for name in wanted if name in whole}
-        found: dict[str, str] = {}
-        if wanted & {REGISTRY, ORM_ANY}:
-            registry = sorted(name for summary in self.modules.values() for name in summary.models)
-            found[REGISTRY] = value_digest(registry)
-            found[ORM_ANY] = value_digest(self._loader is not None or bool(registry))
-        if STATE in wanted:
-            found[STATE] = value_digest(sorted((module, sorted(summary.state.items())) for module, summary in self.modules.items() if summary.state))
-        if MODULES in wanted:
-            found[MODULES] = value_digest(sorted(self.modules))
-        for name in wanted:
-            if name.startswith(ROLES) and name[len(ROLES):] in self.modules:
-                found[name] = value_digest(sorted(self._registrations().get(name[len(ROLES):], {}).items()))
-            elif name.startswith(REACH) and name[len(REACH):] in self.modules:
-                reach = self._reachability()
-                found[name] = value_digest((self._serves, sorted(reach.get(name[len(REACH):], {}).items())))
-        return {name: digest for name, digest in found.items() if name in wanted}
+        return digests if wanted is None else {name: digest for name, digest in digests.items() if name in wanted}
 
     # -- app factories -----------------------------------------------------------------
 
