@@ -487,13 +487,137 @@ def test_python_dash_m_fastlint(project: Path):
     assert version.stdout.startswith("fastlint, version ")
 
 
+def test_the_program_leaves_after_a_check_with_its_whole_report_and_its_exit_code(project: Path):
+    """After a check, the program exits without the interpreter's teardown: what it printed
+    to a pipe (far more than the pipe holds) arrives whole, and the exit code is the check's."""
+    blocking = "".join(f"\n\n@app.get('/r{i}')\nasync def r{i}():\n    time.sleep(1)\n" for i in range(400))
+    (project / "many.py").write_text(f"import time\nfrom fastapi import FastAPI\n\napp = FastAPI(openapi_url=None)\n{blocking}")
+    for flags, exit_code in ((["--no-cache"], 1), (["--no-cache", "--exit-zero"], 0), ([], 1), ([], 1)):  # the last: the recorded answer
+        process = subprocess.run([sys.executable, "-m", "fastlint", "check", ".", *flags], capture_output=True, text=True, cwd=project)
+        assert process.returncode == exit_code, process.stderr
+        lines = process.stdout.splitlines()
+        assert len([line for line in lines if line.startswith("many.py:") and " FL102 " in line]) == 400
+        assert lines[-2:] == ["Found 402 errors.", "No fixes available (402 hidden fixes can be enabled with the `--unsafe-fixes` option)."]
+
+
+class _Left(Exception):
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+
+class _Streams:
+    """Standard streams that record being flushed (set in the test itself: pytest's capture
+    sets its own when a test starts)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.monkeypatch = monkeypatch
+        self.flushed: list[str] = []
+
+    def __call__(self) -> list[str]:
+        recorder = self
+
+        class Stream:
+            def __init__(self, name: str) -> None:
+                self.name = name
+
+            def flush(self) -> None:
+                recorder.flushed.append(self.name)
+
+        self.monkeypatch.setattr(sys, "stdout", Stream("stdout"))
+        self.monkeypatch.setattr(sys, "stderr", Stream("stderr"))
+        return self.flushed
+
+
+@pytest.fixture
+def leaving(monkeypatch: pytest.MonkeyPatch) -> _Streams:
+    """``os._exit`` raises ``_Left`` (with the status) instead of ending the test run."""
+    import os
+
+    def exit_now(status: int) -> None:
+        raise _Left(status)
+
+    monkeypatch.setattr(os, "_exit", exit_now)
+    return _Streams(monkeypatch)
+
+
+def test_leaving_flushes_the_streams_then_exits_at_once(leaving: _Streams):
+    from fastlint.__main__ import leave
+
+    flushed = leaving()
+    for code, status in ((1, 1), (None, 0), (0, 0), (2, 2)):
+        with pytest.raises(_Left) as left:
+            leave(code)
+        assert left.value.status == status
+    assert flushed == ["stdout", "stderr"] * 4
+
+
+def test_leaving_is_an_ordinary_exit_while_a_thread_would_be_waited_for(leaving: _Streams):
+    import threading
+
+    from fastlint.__main__ import leave
+
+    flushed = leaving()
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait)
+    worker.start()
+    try:
+        with pytest.raises(SystemExit) as exited:
+            leave(1)
+    finally:
+        release.set()
+        worker.join()
+    assert exited.value.code == 1 and flushed == []
+    daemon = threading.Thread(target=threading.Event().wait, daemon=True)  # not waited for at exit
+    daemon.start()
+    with pytest.raises(_Left):
+        leave(1)
+
+
+def test_leaving_is_an_ordinary_exit_when_a_stream_cannot_be_flushed_or_the_code_is_a_message(leaving: _Streams, monkeypatch: pytest.MonkeyPatch):
+    from fastlint.__main__ import leave
+
+    leaving()
+    with pytest.raises(SystemExit) as exited:
+        leave("fastlint: a message")
+    assert exited.value.code == "fastlint: a message"
+
+    class ClosedPipe:
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    with pytest.raises(SystemExit) as exited:
+        leave(1)
+    assert exited.value.code == 1
+
+
+def test_only_a_check_leaves_without_teardown_and_main_always_raises_system_exit(leaving: _Streams, monkeypatch: pytest.MonkeyPatch):
+    """Callers in this process (the suite, a wrapper script) call ``main``, which ends with
+    ``SystemExit`` as ever; ``run`` is the program's."""
+    import fastlint.__main__
+    from fastlint.run import answer
+
+    monkeypatch.setattr(answer, "arguments", None)
+    monkeypatch.setattr(fastlint.__main__, "main", lambda: sys.exit(1))
+    monkeypatch.setattr(sys, "argv", ["fastlint", "rules"])
+    leaving()
+    with pytest.raises(SystemExit) as exited:
+        fastlint.__main__.run()
+    assert exited.value.code == 1
+    monkeypatch.setattr(sys, "argv", ["fastlint", "check", "."])
+    with pytest.raises(_Left) as left:
+        fastlint.__main__.run()
+    assert left.value.status == 1
+
+
 # Run fastlint in a fresh interpreter and list, on stderr, where fastlint was imported from,
 # then the modules it imported.
 IMPORTS_PROBE = """
-import runpy, sys
+import sys
 sys.argv = ["fastlint", *sys.argv[1:]]
+from fastlint.__main__ import main  # what the program runs, which then leaves without teardown
 try:
-    runpy.run_module("fastlint", run_name="__main__")
+    main()
 except SystemExit:
     pass
 print(sys.modules["fastlint"].__file__, " ".join(sorted(sys.modules)), file=sys.stderr)

@@ -55,7 +55,7 @@ def test_console_script_entry_point(wheel: zipfile.ZipFile):
     (entry_points,) = [name for name in wheel.namelist() if name.endswith(".dist-info/entry_points.txt")]
     parser = configparser.ConfigParser()
     parser.read_string(wheel.read(entry_points).decode())
-    assert parser["console_scripts"]["fastlint"] == "fastlint.__main__:main"
+    assert parser["console_scripts"]["fastlint"] == "fastlint.__main__:run"
 
 
 def test_the_licence_is_in_the_wheel(wheel: zipfile.ZipFile):
