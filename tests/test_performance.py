@@ -53,16 +53,31 @@ def _plain_walk_local(node: ast.AST) -> list[ast.AST]:
     return list(syntax._walk_local(node))
 
 
+def _by_type(nodes: list[ast.AST]) -> dict[type, list[int]]:
+    found: dict[type, list[int]] = {}
+    for node in nodes:
+        found.setdefault(type(node), []).append(id(node))
+    return found
+
+
+def _preorder(node: ast.AST) -> list[ast.AST]:
+    return [node, *(inner for child in syntax.children(node) for inner in _preorder(child))]
+
+
 def test_one_traversal_lists_what_walking_each_scope_lists():
     tree = ast.parse(TRICKY.replace("\r\n", "\n").replace("\r", "\n"))
-    order = syntax._index_tree(tree)  # every node, and each scope's walk_local list kept on it
-    assert len(order) == len({id(node) for node in order})
+    buckets = syntax._index_tree(tree)  # every node, and each scope's walk_local list and buckets kept on it
+    order = buckets[None]
+    assert [id(node) for node in order] == [id(node) for node in _preorder(tree)]
     expected = [node for node in ast.walk(tree) if not isinstance(node, ast.expr_context)]
     assert {id(node) for node in order} == {id(node) for node in expected}
+    assert {kind: [id(node) for node in nodes] for kind, nodes in buckets.items() if kind is not None} == _by_type(order)
     scopes = [tree, *(node for node in ast.walk(tree) if isinstance(node, syntax.SCOPE_NODES))]
     assert len(scopes) == 6  # the module, C, m, inner and two lambdas
     for scope in scopes:
-        assert [id(node) for node in scope._fastlint_local] == [id(node) for node in _plain_walk_local(scope)], ast.dump(scope)[:60]
+        plain = _plain_walk_local(scope)
+        assert [id(node) for node in scope._fastlint_local] == [id(node) for node in plain], ast.dump(scope)[:60]
+        assert {kind: [id(node) for node in nodes] for kind, nodes in scope._fastlint_kinds.items()} == _by_type(plain), ast.dump(scope)[:60]
 
 
 def test_children_skip_fields_that_hold_no_node():

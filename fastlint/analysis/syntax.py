@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable, Iterator
 from operator import attrgetter
+from typing import Any
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -31,8 +32,9 @@ def local_nodes_of(node: ast.AST, *kinds: type) -> list:  # type: ignore[type-ar
     """The nodes of ``walk_local(node)`` whose type is one of ``kinds``, in walk order.
 
     The summary and the rules scan each function's body about ten times for one kind or
-    two (returns, awaits, loops, yields, nested functions, ``with`` blocks): one pass
-    buckets the body by type, kept on the node as ``walk_local``'s list is.
+    two (returns, awaits, loops, yields, nested functions, ``with`` blocks): the body is
+    bucketed by type once, kept on the node as ``walk_local``'s list is (for every scope
+    of a tree, by the walk of ``nodes_of``; for any other node, on the first question).
     """
     buckets = getattr(node, "_fastlint_kinds", None)
     if buckets is None:
@@ -88,24 +90,16 @@ def is_none(node: ast.AST) -> bool:
 
 
 def nodes_of(tree: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
-    """Every node of the given kinds in ``tree``, in ``ast.walk`` order.
+    """Every node of the given kinds in ``tree``, in preorder (a node before those inside
+    it, in source order).
 
     One walk lists the whole tree and buckets it by node type, kept on the tree: the
     names table, the FastAPI model, the ORM facts and several rules each need "every
     call" or "every function" of the same module.
     """
-    buckets = getattr(tree, "_fastlint_buckets", None)
+    buckets: dict[Any, list[Any]] | None = getattr(tree, "_fastlint_buckets", None)
     if buckets is None:
-        order = _index_tree(tree)
-        buckets = {}
-        for node in order:
-            bucket = buckets.get(node.__class__)
-            if bucket is None:
-                buckets[node.__class__] = [node]
-            else:
-                bucket.append(node)
-        buckets[None] = order
-        tree._fastlint_buckets = buckets  # type: ignore[attr-defined]
+        buckets = tree._fastlint_buckets = _index_tree(tree)  # type: ignore[attr-defined]
     if len(kinds) == 1:
         found: list = buckets.get(kinds[0], [])  # type: ignore[type-arg]
         return found
@@ -160,72 +154,122 @@ def _walk_local(node: ast.AST) -> Iterator[ast.AST]:
         stack.extend(reversed(inner))
 
 
-def _index_tree(tree: ast.AST) -> list[ast.AST]:
-    """Every node of ``tree`` (parents first), and as a side effect the ``walk_local``
-    list of every function, lambda and class in it: one traversal instead of one per
-    scope.
+def _index_tree(tree: ast.AST) -> dict[Any, list[Any]]:
+    """Every node of ``tree`` in preorder (under the key None) and by type, and as a side
+    effect the ``walk_local`` list of every function, lambda and class in it (and of the
+    tree) with its nodes by type (``local_nodes_of``'s buckets): one traversal fills them
+    all, instead of one walk per scope and a pass over each list to bucket it.
 
-    Each scope's list is walked on its own (``_scope_walk``), and the tree's order is then
-    put together from them: a nested scope's own list goes where the scope is listed, in
-    place of its decorators, defaults and bases, which its enclosing list holds too (they
-    run there).
+    A scope is listed in its enclosing scope's list followed by its decorators, defaults
+    and bases (they run there, ``_enclosing_parts``, walked again for that list), then the
+    walk goes on inside it with its own list: a marker on the stack gives the enclosing
+    list back when its nodes are done.
     """
-    tree_local, tree_nested = _scope_walk(children(tree), True)
-    scopes = [(tree, tree_local, tree_nested)]
-    own: dict[int, tuple[list[ast.AST], list[tuple[int, int, ast.AST]]]] = {id(tree): (tree_local, tree_nested)}
-    for _, _, nested in scopes:  # grows while it is read: every scope, parents first
-        for _, _, inner in nested:
-            local, inner_nested = _scope_walk(children(inner), True)
-            scopes.append((inner, local, inner_nested))
-            own[id(inner)] = local, inner_nested
-    for scope, local, _ in scopes:
-        scope._fastlint_local = local  # type: ignore[attr-defined]
     order: list[ast.AST] = [tree]
-    # (a scope's list, its nested scopes, the next of them, where its list goes on)
-    pending: list[tuple[list[ast.AST], list[tuple[int, int, ast.AST]], int, int]] = [(tree_local, tree_nested, 0, 0)]
-    while pending:
-        local, nested, next_scope, start = pending.pop()
-        if next_scope == len(nested):
-            order += local[start:]
-            continue
-        position, parts, inner = nested[next_scope]
-        order += local[start : position + 1]
-        pending.append((local, nested, next_scope + 1, position + 1 + parts))
-        pending.append((*own[id(inner)], 0, 0))
-    return order
-
-
-def _scope_walk(roots: list[ast.AST], primary: bool) -> tuple[list[ast.AST], list[tuple[int, int, ast.AST]]]:
-    """The ``walk_local`` list of the scope whose children are ``roots``, and for each scope
-    nested in it (when ``primary``: not in the parts of a nested scope, which are walked
-    again in it) its position in the list, how many entries its parts add after it, and
-    the scope.
-
-    Each of pass 1 and pass 2 runs this over every node of every file, so the loop is
-    written for speed: only the fields that can hold nodes are read, and lists of nodes go
-    onto the stack whole.
-    """
+    everything: dict[Any, list[Any]] = {tree.__class__: [tree], None: order}
     local: list[ast.AST] = []
-    nested: list[tuple[int, int, ast.AST]] = []
+    kinds: dict[type, list[ast.AST]] = {}
+    tree._fastlint_local = local  # type: ignore[attr-defined]
+    tree._fastlint_kinds = kinds  # type: ignore[attr-defined]
+    stack: list = children(tree)  # type: ignore[type-arg]
+    stack.reverse()
+    push, pop, extend, ordered, listed = stack.append, stack.pop, stack.extend, order.append, local.append
+    node_fields = _WALK_FIELDS
+    get, list_ = getattr, list
+    while stack:  # popped in source order: the last field is pushed first, each list backwards
+        node = pop()
+        kind = node.__class__
+        fields = node_fields.get(kind)
+        if fields is None:  # a scope, the end of one, a type not seen yet, or no node
+            if kind is _ScopeEnd:
+                local, kinds = node.local, node.kinds
+                listed = local.append
+                continue
+            if kind not in _SCOPE_TYPES:
+                fields = _node_fields(kind)
+                if fields is None:
+                    continue  # not a node: a dict's ``**`` key (None), a missing keyword default
+            else:
+                ordered(node)
+                bucket = everything.get(kind)
+                if bucket is None:
+                    everything[kind] = [node]
+                else:
+                    bucket.append(node)
+                parts = _enclosing_parts(node)
+                for inner in [node, *_parts_walk(parts)] if parts else (node,):
+                    listed(inner)
+                    bucket = kinds.get(inner.__class__)
+                    if bucket is None:
+                        kinds[inner.__class__] = [inner]
+                    else:
+                        bucket.append(inner)
+                push(_ScopeEnd(local, kinds))
+                local, kinds = [], {}
+                node._fastlint_local = local
+                node._fastlint_kinds = kinds
+                listed = local.append
+                for name in _SCOPE_FIELDS[kind]:
+                    value = getattr(node, name, None)
+                    if value.__class__ is list:
+                        if value:
+                            extend(value[::-1])
+                    elif value is not None:
+                        push(value)
+                continue
+        ordered(node)
+        listed(node)
+        bucket = everything.get(kind)
+        if bucket is None:
+            everything[kind] = [node]
+        else:
+            bucket.append(node)
+        bucket = kinds.get(kind)
+        if bucket is None:
+            kinds[kind] = [node]
+        else:
+            bucket.append(node)
+        for name in fields:
+            value = get(node, name, None)
+            if value.__class__ is list_:
+                if value:
+                    extend(value[::-1])
+            elif value is not None:
+                push(value)
+    return everything
+
+
+class _ScopeEnd:
+    """On ``_index_tree``'s stack below a scope's nodes: the enclosing scope's list and buckets."""
+
+    __slots__ = ("local", "kinds")
+
+    def __init__(self, local: list[ast.AST], kinds: dict[type, list[ast.AST]]) -> None:
+        self.local = local
+        self.kinds = kinds
+
+
+def _parts_walk(roots: list[ast.AST]) -> list[ast.AST]:
+    """What the parts of a nested scope (``roots``, its ``_enclosing_parts``) add to the
+    ``walk_local`` list of the scope enclosing it: their nodes in preorder, with the
+    parts of any scope among them, whose bodies are not entered."""
+    local: list[ast.AST] = []
     stack = roots[::-1]
     push, pop, extend, listed = stack.append, stack.pop, stack.extend, local.append
     node_fields = _NODE_FIELDS
-    while stack:  # popped in source order: the last field is pushed first, each list backwards
+    while stack:
         node = pop()
         kind = node.__class__
         fields = node_fields.get(kind)
         if fields is None:
             fields = _node_fields(kind)
             if fields is None:
-                continue  # not a node: a dict's ``**`` key (None), a missing keyword default
+                continue
         listed(node)
         if kind in _SCOPE_TYPES:
-            position = len(local) - 1
             parts = _enclosing_parts(node)
             if parts:
-                local += _scope_walk(parts, False)[0]
-            if primary:
-                nested.append((position, len(local) - 1 - position, node))
+                local += _parts_walk(parts)
             continue
         for name in fields:
             value = getattr(node, name, None)
@@ -234,13 +278,17 @@ def _scope_walk(roots: list[ast.AST], primary: bool) -> tuple[list[ast.AST], lis
                     extend(value[::-1])
             elif value is not None:
                 push(value)
-    return local, nested
+    return local
 
 
 _SCOPE_TYPES = frozenset(SCOPE_NODES)
-# Fields that never hold a node (names, flags, ``ctx`` markers): not read by ``_scope_walk``.
+# Fields that never hold a node (names, flags, ``ctx`` markers): not read by the walks.
 _LEAF_FIELDS = frozenset({"ctx", "id", "kind", "attr", "name", "arg", "module", "level", "asname", "is_async", "conversion", "type_comment", "lineno", "tag"})
 _NODE_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
+# ``_NODE_FIELDS`` without the scope types: ``_index_tree`` finds a scope by its missing
+# entry (the slow path, taken for few nodes) and reads its fields from ``_SCOPE_FIELDS``.
+_WALK_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
+_SCOPE_FIELDS = {kind: tuple(reversed([name for name in kind._fields if name not in _LEAF_FIELDS])) for kind in SCOPE_NODES}
 
 
 def _node_fields(kind: type) -> tuple[str, ...] | None:
@@ -249,6 +297,8 @@ def _node_fields(kind: type) -> tuple[str, ...] | None:
     if not issubclass(kind, ast.AST):
         return None
     fields = _NODE_FIELDS[kind] = tuple(reversed([name for name in kind._fields if name not in _LEAF_FIELDS]))
+    if kind not in _SCOPE_TYPES:
+        _WALK_FIELDS[kind] = fields
     return fields
 
 
