@@ -25,6 +25,8 @@ from fastlint.settings import BlockingCallEntry, Settings
 if typing.TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
 
+    from fastlint.run.patterns import NameSpec
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
@@ -655,10 +657,10 @@ def unreported_path(settings: Settings, path: Path) -> str | None:
 
 
 @lru_cache(maxsize=32)
-def _compiled_paths(patterns: tuple[str, ...]) -> GitIgnoreSpec:
-    from pathspec import GitIgnoreSpec
+def _compiled_paths(patterns: tuple[str, ...]) -> GitIgnoreSpec | NameSpec:
+    from fastlint.run.patterns import compile_patterns
 
-    return GitIgnoreSpec.from_lines(list(patterns))
+    return compile_patterns(patterns)
 
 
 @lru_cache(maxsize=32)
