@@ -112,6 +112,19 @@ def test_summaries_are_plain_picklable_data():
     assert summary.functions["GeoClient.lookup"].calls == ("app.clients.GeoClient.fetch",)
 
 
+def test_an_index_sent_to_another_process_unpickles_a_summary_when_first_asked_for(index: ProjectIndex):
+    """A worker of pass 2 reads a part of the project's summaries: the others stay bytes."""
+    facts = index.facts()
+    copy = pickle.loads(pickle.dumps(index))
+    assert copy.modules.deferred() == len(index.modules) == 6
+    assert copy.resolve("app.clients.make_client().lookup") == "app.clients.GeoClient.lookup"
+    assert copy.modules.deferred() == 5  # app.clients alone
+    assert copy.facts() == facts  # the answers about the whole project came with it
+    assert copy.modules.deferred() == 5
+    assert copy.modules.made() == index.modules.made()
+    assert copy.modules.deferred() == 0
+
+
 @pytest.mark.parametrize(
     ("name", "canonical"),
     [

@@ -135,12 +135,26 @@ class Summaries(Mapping[str, ModuleSummary]):
         return found.load() if found.__class__ is Deferred else found  # type: ignore[return-value]
 
     def made(self) -> dict[str, ModuleSummary]:
-        """Every summary, made now (what another process is sent)."""
+        """Every summary, made now."""
         return {name: self[name] for name in list(self._entries)}
+
+    def __reduce__(self) -> tuple[Callable[[dict[str, bytes]], Summaries], tuple[dict[str, bytes]]]:
+        """What another process is sent: each summary pickled on its own, unpickled there
+        when first asked for (a worker's checks read a part of the project's summaries)."""
+        import pickle
+
+        return _unpickled_on_use, ({name: pickle.dumps(summary, pickle.HIGHEST_PROTOCOL) for name, summary in self.made().items()},)
 
     def deferred(self) -> int:
         """How many summaries are not made yet."""
         return sum(1 for found in self._entries.values() if found.__class__ is Deferred)
+
+
+def _unpickled_on_use(pickled: dict[str, bytes]) -> Summaries:
+    import pickle
+    from functools import partial
+
+    return Summaries({name: Deferred(partial(pickle.loads, data)) for name, data in pickled.items()})
 
 
 @dataclass
@@ -210,7 +224,7 @@ class ProjectIndex:
         far, not the caches by name, which each process fills as it asks."""
         if self._loader is not None or self._stack:
             raise TypeError("only a complete index, outside a recording, is sent to another process")
-        return {**vars(self), "modules": Summaries(self.modules.made()), "_memo": {}, "_splits": {}}
+        return {**vars(self), "_memo": {}, "_splits": {}}
 
     def forget_asked(self) -> None:
         """Drop the answers by name (``_split``'s and the memoised ones), which each process
