@@ -254,3 +254,28 @@ def test_a_worker_of_pass_2_that_checked_a_large_file_is_replaced(tmp_path: Path
     assert renewed == alone and sorted(map(len, by_process.values())) == [1, 6, 8, 8, 8]
     kept, by_process = check(2, 10**9)
     assert kept == alone and len(by_process) == 2
+
+
+def _nothing() -> None:
+    """A worker's initializer."""
+
+
+def _own_pid(chunk: int) -> int:
+    return os.getpid()
+
+
+def test_workers_stopped_together_are_gone_when_stop_returns():
+    import contextlib
+    import threading
+
+    from fastlint.run.engine import _Workers
+
+    with contextlib.ExitStack() as stack:
+        workers = _Workers(2, stack)
+        workers.start(_nothing, ())
+        pids = {pid for _, _, pid in workers.run(_own_pid, [(0, 0), (1, 1)])}
+        assert len(pids) == 2 and alive(pids) == pids
+        workers.stop()
+        assert alive(pids) == set() and not workers.started
+        # Nor do the threads that managed them remain (the program leaves at once only without them).
+        assert not [thread for thread in threading.enumerate() if type(thread).__name__ == "_ExecutorManagerThread" and thread.is_alive()]
