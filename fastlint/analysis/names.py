@@ -100,6 +100,9 @@ class NameTable:
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
+                if target.__class__ is ast.Name:  # most are: no walk
+                    self.assigned.add(target.id)
+                    continue
                 for name in ast.walk(target):
                     if isinstance(name, ast.Name):
                         self.assigned.add(name.id)

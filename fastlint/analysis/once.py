@@ -116,10 +116,17 @@ def forwarding_arguments(call: ast.Call, function: FunctionNode) -> bool:
 def argument_levels(call: ast.Call, function: FunctionNode) -> tuple[bool, bool]:
     """``constant_arguments(call, function)``, and whether that or ``forwarding_arguments``
     holds, from one walk of the arguments (the summary asks both of every call)."""
-    arguments = [*call.args, *(k.value for k in call.keywords)]
+    arguments = call.args + [k.value for k in call.keywords] if call.keywords else call.args
     if not arguments:
         return True, True
     names: set[str] = set()
+    for argument in arguments:  # most arguments are names and constants: no walk for them
+        if argument.__class__ is ast.Name:
+            names.add(argument.id)
+        elif argument.__class__ is not ast.Constant:
+            break
+    else:
+        arguments = []
     for child in descendants(arguments):
         kind = child.__class__
         if kind is ast.Name:

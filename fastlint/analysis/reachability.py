@@ -74,12 +74,20 @@ def function_reach(
                 (runs if direct else passed)[name] = None
             elif name is None and isinstance(node.func, ast.Attribute):
                 unknown[node.func.attr] = None
-            spawner = _spawner(node)
+            spawner: bool | None = None  # asked only of a call given a call
             for argument in node.args + [k.value for k in node.keywords] if node.keywords else node.args:
-                target = argument.func if spawner and isinstance(argument, ast.Call) else argument
-                if isinstance(target, ast.Starred):
-                    target = target.value
-                if isinstance(target, (ast.Name, ast.Attribute)):
+                target = argument
+                kind = argument.__class__
+                if kind is ast.Call:
+                    if spawner is None:
+                        spawner = _spawner(node)
+                    if spawner:
+                        target = argument.func  # type: ignore[attr-defined]
+                        kind = target.__class__
+                elif kind is ast.Starred:
+                    target = argument.value  # type: ignore[attr-defined]
+                    kind = target.__class__
+                if kind is ast.Name or kind is ast.Attribute:
                     name = callee(target, scope_function)
                     if name:
                         passed[name] = None

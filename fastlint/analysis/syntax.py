@@ -38,14 +38,7 @@ def local_nodes_of(node: ast.AST, *kinds: type) -> list:  # type: ignore[type-ar
     """
     buckets = getattr(node, "_fastlint_kinds", None)
     if buckets is None:
-        buckets = {}
-        for child in walk_local(node):
-            bucket = buckets.get(child.__class__)
-            if bucket is None:
-                buckets[child.__class__] = [child]
-            else:
-                bucket.append(child)
-        node._fastlint_kinds = buckets  # type: ignore[attr-defined]
+        buckets = _bucket_locally(node)
     if len(kinds) == 1:
         found: list = buckets.get(kinds[0], [])  # type: ignore[type-arg]
         return found
@@ -60,9 +53,32 @@ def local_nodes_of(node: ast.AST, *kinds: type) -> list:  # type: ignore[type-ar
     return combined
 
 
+def _bucket_locally(node: ast.AST) -> dict[Any, list[Any]]:
+    """``local_nodes_of``'s buckets of a node the walk of ``nodes_of`` did not bucket."""
+    buckets: dict[Any, list[Any]] = {}
+    for child in walk_local(node):
+        bucket = buckets.get(child.__class__)
+        if bucket is None:
+            buckets[child.__class__] = [child]
+        else:
+            bucket.append(child)
+    node._fastlint_kinds = buckets  # type: ignore[attr-defined]
+    return buckets
+
+
+def _local_kinds(node: ast.AST) -> dict[Any, list[Any]]:
+    """The buckets of ``local_nodes_of``, for the callers here that read several of them."""
+    buckets: dict[Any, list[Any]] | None = getattr(node, "_fastlint_kinds", None)
+    return _bucket_locally(node) if buckets is None else buckets
+
+
 def local_calls(node: ast.AST) -> list[ast.Call]:
-    """The calls of ``walk_local(node)``: its bucket of ``local_nodes_of``."""
-    calls: list[ast.Call] = local_nodes_of(node, ast.Call)
+    """The calls of ``walk_local(node)``: its bucket of ``local_nodes_of`` (asked of every
+    function by the summary's facts, read here without that function's call)."""
+    buckets = getattr(node, "_fastlint_kinds", None)
+    if buckets is None:
+        buckets = _bucket_locally(node)
+    calls: list[ast.Call] = buckets.get(ast.Call, [])
     return calls
 
 
@@ -77,8 +93,9 @@ def store_counts(node: ast.AST) -> dict[str, int]:
     cached: dict[str, int] | None = getattr(node, "_fastlint_stores", None)
     if cached is None:
         cached = {}
+        store = ast.Store
         for name in local_nodes_of(node, ast.Name):
-            if name.ctx.__class__ is ast.Store:
+            if name.ctx.__class__ is store:
                 cached[name.id] = cached.get(name.id, 0) + 1
         node._fastlint_stores = cached  # type: ignore[attr-defined]
     return cached
@@ -466,19 +483,30 @@ def all_parameters(args: ast.arguments) -> list[tuple[ast.arg, ast.expr | None]]
     return pairs
 
 
-def module_statements(tree: ast.Module) -> Iterator[ast.stmt]:
+def module_statements(tree: ast.Module) -> list[ast.stmt]:
     """The statements that run at module level, also inside ``if``/``try`` blocks
     (``if MCP_AVAILABLE:`` around a whole router, ``try: import ...``), but not in
-    function or class bodies."""
+    function or class bodies. Kept on the tree: the names table, the summary (five
+    times) and the context each go through them."""
+    found: list[ast.stmt] | None = getattr(tree, "_fastlint_statements", None)
+    if found is not None:
+        return found
+    found = []
     pending = list(reversed(tree.body))
     while pending:
         node = pending.pop()
-        yield node
-        if isinstance(node, (ast.If, ast.Try, ast.With)) or type(node).__name__ == "TryStar":
+        found.append(node)
+        if node.__class__ in _BLOCK_STATEMENTS:
             nested: list[ast.stmt] = [*getattr(node, "body", ()), *getattr(node, "orelse", ()), *getattr(node, "finalbody", ())]
             for handler in getattr(node, "handlers", ()):
                 nested.extend(handler.body)
             pending.extend(reversed(nested))
+    tree._fastlint_statements = found  # type: ignore[attr-defined]
+    return found
+
+
+# The statements whose blocks ``module_statements`` enters (``try``/``except*`` from Python 3.11).
+_BLOCK_STATEMENTS = frozenset({ast.If, ast.Try, ast.With, *([ast.TryStar] if hasattr(ast, "TryStar") else [])})
 
 
 # Calls that consume the iterable they are given on the spot.
@@ -487,7 +515,10 @@ _CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "dict", "sorted", "
 
 def is_sync_generator(function: ast.AST) -> bool:
     """A ``def`` whose body yields: calling it runs nothing until the result is iterated."""
-    return isinstance(function, ast.FunctionDef) and bool(local_nodes_of(function, ast.Yield) or local_nodes_of(function, ast.YieldFrom))
+    if not isinstance(function, ast.FunctionDef):
+        return False
+    kinds = _local_kinds(function)
+    return ast.Yield in kinds or ast.YieldFrom in kinds  # a type's bucket is there only with a node in it
 
 
 def iterated_calls(function: ast.AST) -> set[int]:
@@ -495,11 +526,12 @@ def iterated_calls(function: ast.AST) -> set[int]:
     ``for x in f()``, comprehensions, ``list(f())``, ``"".join(f())``, ``yield from f()``,
     ``*f()``. A generator called anywhere else (``StreamingResponse(f())``) runs where its
     result is iterated, not here."""
-    found = {id(node.iter) for node in local_nodes_of(function, ast.For)}
-    found.update(id(node.iter) for node in local_nodes_of(function, ast.comprehension))
-    found.update(id(node.value) for node in local_nodes_of(function, ast.YieldFrom))
-    found.update(id(node.value) for node in local_nodes_of(function, ast.Starred))
-    for node in local_nodes_of(function, ast.Call):
+    kinds = _local_kinds(function)
+    found = {id(node.iter) for node in kinds.get(ast.For, ())}
+    found.update(id(node.iter) for node in kinds.get(ast.comprehension, ()))
+    found.update(id(node.value) for node in kinds.get(ast.YieldFrom, ()))
+    found.update(id(node.value) for node in kinds.get(ast.Starred, ()))
+    for node in kinds.get(ast.Call, ()):
         if node.args:
             func = node.func
             if (isinstance(func, ast.Name) and func.id in _CONSUMERS) or (isinstance(func, ast.Attribute) and func.attr in ("join", "extend", "update")):

@@ -65,12 +65,14 @@ def argument_facts(
         name = callee(node.func, function)
         if not name:
             continue
-        note(name, node)
+        if guards:  # without a guard nothing is needed: ``needs`` stays empty
+            note(name, node)
         count, keywords = call_arguments(node, optional)
         most, given = passes.get(name, (0, set()))
         passes[name] = (max(most, count), given | set(keywords))
-    for call, name in blocking:
-        note(name, call)
+    if guards:
+        for call, name in blocking:
+            note(name, call)
     return ArgumentFacts(
         tuple(positional),
         tuple((name, parameter) for name, needed in needs.items() for parameter in sorted(needed or ())),
