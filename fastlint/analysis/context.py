@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
 
-from fastlint.analysis.fastapi_model import FastAPIModel, build_model
+from fastlint.analysis.fastapi_model import FastAPIModel, own_model
 from fastlint.analysis.inference import TypeInference
 from fastlint.analysis.names import NameTable
 from fastlint.analysis.reachability import ONCE
@@ -70,7 +70,7 @@ class ModuleContext:
 
     @cached_property
     def model(self) -> FastAPIModel:
-        model = build_model(self.tree, self.names)
+        model = own_model(self.tree, self.names)
         if self.project is not None:  # a function registered by another module has that role here
             model.add_registered(self.project.registered_roles(self.module), self.names.definitions)
         return model

@@ -130,6 +130,23 @@ SERVICE_LIFECYCLE = frozenset({"teardown", "shutdown", "on_shutdown", "startup",
 
 
 def build_model(tree: ast.Module, names: NameTable) -> FastAPIModel:
+    """The model of ``tree``, kept on it for the context of a check made on the same tree
+    (``own_model``): pass 1 builds it for the summary of a module that may register, and
+    pass 2 checks that tree where pass 1 kept it. Callers only read it."""
+    kept: tuple[NameTable, FastAPIModel] | None = getattr(tree, "_fastlint_model", None)
+    if kept is not None and kept[0] is names:
+        return kept[1]
+    model = _ModelBuilder(tree, names).build()
+    tree._fastlint_model = (names, model)  # type: ignore[attr-defined]
+    return model
+
+
+def own_model(tree: ast.Module, names: NameTable) -> FastAPIModel:
+    """A model of ``tree`` that the caller may add to (the roles other modules give): the
+    one ``build_model`` kept, taken off the tree, or a new one."""
+    kept: tuple[NameTable, FastAPIModel] | None = tree.__dict__.pop("_fastlint_model", None)
+    if kept is not None and kept[0] is names:
+        return kept[1]
     return _ModelBuilder(tree, names).build()
 
 
