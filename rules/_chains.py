@@ -52,9 +52,10 @@ class ChainRule(Rule):
                 if name is None or ctx.knowledge.blocking_call(name) or name in ctx.knowledge.offload_wrappers:
                     continue
                 canonical = project.resolve(name)
-                if canonical is None or project.function(canonical) is None:
+                found = project.function(canonical) if canonical else None
+                if canonical is None or found is None:
                     continue  # no project function: no chain starts here
-                if project.is_sync_generator(canonical):
+                if found[1].generator:
                     iterated = iterated_calls(function) if iterated is None else iterated
                     if id(node) not in iterated:
                         continue  # ``StreamingResponse(chunks())``: Starlette iterates it in the threadpool

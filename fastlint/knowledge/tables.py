@@ -31,6 +31,11 @@ class Knowledge:
     retry_policies: dict[str, RetryPolicy] = field(default_factory=dict)
     idempotency_headers: frozenset[str] = frozenset()  # lower case
     allowed: frozenset[str] = frozenset()  # ``allow-blocking-calls``: names and the SDK types they prefix
+    # ``blocking_call``'s answers by name: pass 1, the chains and the rules ask it of every callee.
+    _answers: dict[str, BlockingCall | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_answers": {}}  # a worker asks its own questions
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Knowledge:
@@ -59,6 +64,13 @@ class Knowledge:
 
     def blocking_call(self, name: str) -> BlockingCall | None:
         """The entry for ``name``, looking through known subclasses to their base."""
+        answers = self._answers
+        if name in answers:
+            return answers[name]
+        entry = answers[name] = self._blocking_call(name)
+        return entry
+
+    def _blocking_call(self, name: str) -> BlockingCall | None:
         entry = self.blocking.get(name)
         if entry is None:
             type_name, _, method = name.rpartition(".")
