@@ -7,6 +7,9 @@ from fastlint.knowledge.fastapi import ANNOTATED, DEPENDS
 
 from ._request_scope import constructions
 
+# Where ``DEPENDS`` names come from: a module that imports nothing of it has no ``Depends``.
+_FASTAPI = tuple(sorted({name.split(".", 1)[0] for name in DEPENDS}))
+
 
 class SettingsPerRequest(Rule):
     """
@@ -267,6 +270,8 @@ class _SettingsClasses:
 
 def _settings_dependencies(ctx: ModuleContext, classes: _SettingsClasses) -> Iterator[tuple[ast.AST, str]]:
     """``Depends(Settings)``, and ``Depends()`` whose parameter is annotated with a settings class."""
+    if not ctx.names.may_name(_FASTAPI):
+        return  # no name of the module is FastAPI's ``Depends``: its calls and parameters need no look
     for node in nodes_of(ctx.tree, ast.Call, ast.FunctionDef, ast.AsyncFunctionDef):
         if isinstance(node, ast.Call) and node.args and ctx.names.qualified_name(node.func) in DEPENDS:
             name = ctx.names.qualified_name(node.args[0])
