@@ -25,8 +25,6 @@ from fastlint.settings import BlockingCallEntry, Settings
 if typing.TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
 
-    from fastlint.run.patterns import NameSpec
-
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
@@ -657,10 +655,10 @@ def unreported_path(settings: Settings, path: Path) -> str | None:
 
 
 @lru_cache(maxsize=32)
-def _compiled_paths(patterns: tuple[str, ...]) -> GitIgnoreSpec | NameSpec:
-    from fastlint.run.patterns import compile_patterns
+def _compiled_paths(patterns: tuple[str, ...]) -> GitIgnoreSpec:
+    from pathspec import GitIgnoreSpec
 
-    return compile_patterns(patterns)
+    return GitIgnoreSpec.from_lines(list(patterns))
 
 
 @lru_cache(maxsize=32)

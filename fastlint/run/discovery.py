@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastlint.run.patterns import NameSpec, compile_patterns
 from fastlint.settings import Settings
 
 if TYPE_CHECKING:
@@ -120,11 +119,11 @@ class _Matcher:
 
     __slots__ = ("base", "spec", "_prefix", "_any")
 
-    def __init__(self, base: str, spec: GitIgnoreSpec | NameSpec) -> None:
+    def __init__(self, base: str, spec: GitIgnoreSpec) -> None:
         self.base = base
         self.spec = spec
         self._prefix = base if base.endswith("/") else base + "/"
-        self._any = spec.regex if isinstance(spec, NameSpec) else _prefilter(spec)
+        self._any = _prefilter(spec)
 
     def relative(self, key: str, is_dir: bool) -> str:
         rel = key[len(self._prefix):] if key.startswith(self._prefix) else key.lstrip("/")
@@ -135,8 +134,6 @@ class _Matcher:
         rel = self.relative(key, is_dir)
         if self._any is not None and not self._any.match(rel):
             return None
-        if isinstance(self.spec, NameSpec):
-            return True  # its regex is the whole answer: plain names, none negated
         return self.spec.check_file(rel).include
 
     def rebased(self, base: str) -> _Matcher:
@@ -149,11 +146,9 @@ class _Matcher:
         named on the command line despite matching (``fastlint build/``) the patterns that
         match it would otherwise exclude its whole content.
         """
-        rel = self.relative(key, is_dir=True)
-        if isinstance(self.spec, NameSpec):
-            return _Matcher(self.base, self.spec.without_matches_for(rel))
         from pathspec import GitIgnoreSpec
 
+        rel = self.relative(key, is_dir=True)
         kept = [p for p in self.spec.patterns if not (p.include and p.match_file(rel))]
         return _Matcher(self.base, GitIgnoreSpec(kept))
 
@@ -211,11 +206,14 @@ class _Walker:
     """State shared by all the roots of one run: caches, visited directories, results."""
 
     def __init__(self, settings: Settings) -> None:
+        from pathspec import GitIgnoreSpec  # imported by walks only: a replayed one compiles nothing
+
         self.root = _posix(os.path.realpath(settings.project_root))
         self._root_prefix = self.root.rstrip("/") + "/"
         patterns = DEFAULT_EXCLUDE if settings.exclude is None else settings.exclude
-        # Compiled by walks only: a replayed one compiles nothing.
-        self.exclude = _Matcher(self.root, compile_patterns([*patterns, *settings.extend_exclude]))
+        self.exclude = _Matcher(
+            self.root, GitIgnoreSpec.from_lines([*patterns, *settings.extend_exclude])
+        )
         self.detect_venvs = settings.exclude is None
         self.respect_gitignore = settings.respect_gitignore
         self.force_exclude = settings.force_exclude
