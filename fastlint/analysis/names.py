@@ -157,9 +157,13 @@ class NameTable:
 
     def qualified_name(self, node: ast.AST) -> str | None:
         """``a.b.c`` with ``a`` resolved through imports; None for anything dynamic."""
-        if isinstance(node, ast.Name):
-            scoped = self._scoped.get(id(node))
-            return canonical_name(scoped) if scoped is not None else self.resolve_name(node.id)
+        if node.__class__ is ast.Name:
+            if self._scoped:
+                scoped = self._scoped.get(id(node))
+                if scoped is not None:
+                    return canonical_name(scoped)
+            resolved = self._resolved.get(node.id, _UNKNOWN)  # ``resolve_name`` without its call
+            return self.resolve_name(node.id) if resolved is _UNKNOWN else resolved  # type: ignore[return-value]
         if isinstance(node, ast.Attribute):
             # Asked again and again of the same calls (the summary, then each rule): kept
             # by node, which the entry keeps alive.
