@@ -125,6 +125,17 @@ def test_an_index_sent_to_another_process_unpickles_a_summary_when_first_asked_f
     assert copy.modules.deferred() == 0
 
 
+def test_summaries_pickled_by_the_process_that_made_them_are_sent_as_they_are(index: ProjectIndex):
+    summaries, db = index.modules, index.modules["app.db"]
+    other = summary_of("app.db", "LIMIT = 1\n")
+    summaries.keep_pickled({"app.db": pickle.dumps(other), "app.missing": pickle.dumps(other)})
+    sent = pickle.loads(pickle.dumps(summaries))
+    assert sent["app.db"] == other != db  # the bytes as they were given, not pickled again
+    assert sent["app.clients"] == summaries["app.clients"] and "app.missing" not in sent
+    summaries["app.db"] = db  # a summary put in place drops the pickle of the one before
+    assert pickle.loads(pickle.dumps(summaries))["app.db"] == db
+
+
 @pytest.mark.parametrize(
     ("name", "canonical"),
     [

@@ -97,10 +97,11 @@ class Summaries(Mapping[str, ModuleSummary]):
     its checks ask about a few modules: decoding all 1,542 summaries of LARGE took half
     of that run. Iterating the values makes them all."""
 
-    __slots__ = ("_entries",)
+    __slots__ = ("_entries", "_pickled")
 
     def __init__(self, entries: Mapping[str, ModuleSummary | Deferred] | None = None) -> None:
         self._entries: dict[str, ModuleSummary | Deferred] = dict(entries or {})
+        self._pickled: dict[str, bytes] = {}  # summaries pickled already, by the process that made them
 
     def __getitem__(self, name: str) -> ModuleSummary:
         found = self._entries[name]
@@ -127,8 +128,10 @@ class Summaries(Mapping[str, ModuleSummary]):
 
     def __setitem__(self, name: str, summary: ModuleSummary) -> None:
         self._entries[name] = summary
+        self._pickled.pop(name, None)
 
     def pop(self, name: str, default: ModuleSummary | None = None) -> ModuleSummary | None:
+        self._pickled.pop(name, None)
         found = self._entries.pop(name, None)
         if found is None:
             return default
@@ -138,12 +141,18 @@ class Summaries(Mapping[str, ModuleSummary]):
         """Every summary, made now."""
         return {name: self[name] for name in list(self._entries)}
 
+    def keep_pickled(self, pickled: Mapping[str, bytes]) -> None:
+        """The pickles of summaries as they are (what a worker of pass 1 sent this process,
+        which unpickled it): sending the index to other processes then pickles them no more."""
+        self._pickled.update((name, data) for name, data in pickled.items() if name in self._entries)
+
     def __reduce__(self) -> tuple[Callable[[dict[str, bytes]], Summaries], tuple[dict[str, bytes]]]:
         """What another process is sent: each summary pickled on its own, unpickled there
         when first asked for (a worker's checks read a part of the project's summaries)."""
         import pickle
 
-        return _unpickled_on_use, ({name: pickle.dumps(summary, pickle.HIGHEST_PROTOCOL) for name, summary in self.made().items()},)
+        made = self.made()
+        return _unpickled_on_use, ({name: self._pickled.get(name) or pickle.dumps(summary, pickle.HIGHEST_PROTOCOL) for name, summary in made.items()},)
 
     def deferred(self) -> int:
         """How many summaries are not made yet."""

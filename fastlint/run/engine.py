@@ -936,6 +936,10 @@ def build_index(
         entries = _summary_entries([key for key in dict.fromkeys(closure_of) if key in files], files, settings, cache, progress)
         loader = _module_loader(files, entries, knowledge, cache, settings.max_file_size)
     index = ProjectIndex(_index_summaries(entries, files, knowledge, cache, settings.max_file_size), knowledge, settings.max_call_depth, loader, aliases)
+    if ahead is not None and ahead.pickled:
+        summarized = {entry.module: key for key, entry in entries.items()}  # the file of each module's summary, as above
+        index.modules.keep_pickled({module: ahead.pickled[key] for module, key in summarized.items() if key in ahead.pickled})
+        ahead.pickled = {}
     index.digests = {entry.module: entry.digest for entry in entries.values()}
     index.digests.update(alias_digests(aliases))
     index.parsed_files = frozenset(entries)
@@ -1141,6 +1145,7 @@ class Ahead:
     orm: bool = False  # whether other modules likely map classes (see ``OwnIndex``)
     speculated: dict[str, Speculation] = field(default_factory=dict)
     held: dict[str, int] = field(default_factory=dict)
+    pickled: dict[str, bytes] = field(default_factory=dict)  # summaries as workers pickled them, by file key
 
 
 def _summaries(missing: list[ReadFile], settings: Settings, progress: ProgressCallback, ahead: Ahead | None = None) -> list[_Summarized]:
@@ -1171,7 +1176,10 @@ def _summaries(missing: list[ReadFile], settings: Settings, progress: ProgressCa
             order = _chunks(sizes)
             chunks = [(None, [tasks[i] for i in chunk]) for chunk in order]
             summarized = ((i, worker, result) for c, worker, found in workers.run(_each_summarized, chunks) for i, result in zip(order[c], found))
-            done = _counted(((i, _held_by(result, worker)) for i, worker, result in summarized), "indexing", len(tasks), progress)
+            # With trees kept, the index goes to the workers in pass 2: the pickles they sent are kept.
+            pickled = ahead.pickled if budget and ahead is not None else None
+            received = ((i, _received(result, worker, _key(tasks[i][0]), pickled)) for i, worker, result in summarized)
+            done = _counted(received, "indexing", len(tasks), progress)
             results: list[_Summarized] = [(None, "", None, None)] * len(tasks)
             for i, result in done:
                 results[i] = result
@@ -1180,13 +1188,34 @@ def _summaries(missing: list[ReadFile], settings: Settings, progress: ProgressCa
     return _counted((_summarize_in_worker(task) for task in tasks), "indexing", len(tasks), progress)
 
 
-def _held_by(result: _Summarized, worker: int) -> _Summarized:
-    """``result`` from ``worker``: a tree kept there is held by that worker."""
-    return result if result[3] is None else (*result[:3], worker)
+def _received(result: _Sent, worker: int, key: str, pickled: dict[str, bytes] | None) -> _Summarized:
+    """``result`` from ``worker``: its summary unpickled (its pickle kept in ``pickled``, by
+    the file's key), and a tree kept there held by that worker."""
+    import pickle
+
+    data, digest, speculation, holder = result
+    if data is None:
+        return None, digest, speculation, None
+    if pickled is not None:
+        pickled[key] = data
+    return pickle.loads(data), digest, speculation, None if holder is None else worker
 
 
-def _each_summarized(chunk: list[tuple[Path, bytes | None, str, bool, bool]]) -> list[_Summarized]:
-    return [_summarize_in_worker(task) for task in chunk]
+# ``_Summarized`` as a worker sends it: the summary pickled on its own (see ``_received``).
+_Sent = tuple["bytes | None", str, "Speculation | None", "int | None"]
+
+
+def _each_summarized(chunk: list[tuple[Path, bytes | None, str, bool, bool]]) -> list[_Sent]:
+    """Pass 1 for a chunk, in a worker. Each summary is pickled here on its own: the whole
+    result is pickled to go back anyway, and the parent keeps those bytes to send the index
+    on to pass 2 (``Summaries.keep_pickled``) instead of pickling every summary again."""
+    import pickle
+
+    sent: list[_Sent] = []
+    for task in chunk:
+        summary, digest, speculation, holder = _summarize_in_worker(task)
+        sent.append((None if summary is None else pickle.dumps(summary, pickle.HIGHEST_PROTOCOL), digest, speculation, holder))
+    return sent
 
 
 _summary_knowledge: Knowledge | None = None
