@@ -512,6 +512,12 @@ def _none_placeholder(binding: Binding) -> bool:
 
 
 def _has_call(node: ast.AST) -> bool:
+    # Most receivers asked about are attribute chains (``self.repo.session``): walked down
+    # to their root without listing every node; a chain that ends in a name holds no call.
+    while node.__class__ is ast.Attribute:
+        node = node.value
+    if node.__class__ is ast.Name:
+        return False
     return any(child.__class__ is ast.Call for child in descendants((node,)))
 
 
