@@ -55,7 +55,8 @@ class ChainRule(Rule):
                 found = project.function(canonical) if canonical else None
                 if canonical is None or found is None:
                     continue  # no project function: no chain starts here
-                if found[1].generator:
+                summary = found[1]
+                if summary.generator:  # calling it runs nothing: its body runs where the result is iterated
                     iterated = iterated_calls(function) if iterated is None else iterated
                     if id(node) not in iterated:
                         continue  # ``StreamingResponse(chunks())``: Starlette iterates it in the threadpool
@@ -64,7 +65,7 @@ class ChainRule(Rule):
                 if chain is not None and constant_arguments(node, function):
                     # ``get_client("default")`` memoised, or a memoised function the chain
                     # reaches through calls that pass the constants on: once per process.
-                    memoised = project.runs_once_when_called(canonical)
+                    memoised = summary.keyed_cache
                     chain = None if memoised else project.blocking_chain(canonical, ctx.enabled_codes, process_level=True, unset=unset)
                 if chain is not None:
                     by_root.setdefault((chain.root, chain.blocking), []).append((node, chain))

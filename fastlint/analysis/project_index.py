@@ -931,11 +931,6 @@ class ProjectIndex:
                     queue.append((callee, passed, left_out, (*path, display)))
         return None
 
-    def is_sync_generator(self, canonical: str) -> bool:
-        """Calling ``canonical`` runs nothing: its body runs where the result is iterated."""
-        found = self.function(canonical)
-        return found is not None and found[1].generator
-
     def runs_once_when_called(self, canonical: str) -> bool:
         """Whether ``canonical`` is memoised on its arguments (``lru_cache`` with parameters):
         a call with constant or module-level arguments runs it once per process."""
