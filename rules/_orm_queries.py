@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import weakref
 from dataclasses import dataclass, field
 
 from fastlint import (
@@ -412,14 +413,14 @@ class OrmQueries:
                 if len(self.scope.bindings.get(name, ())) == 1:
                     value = self.value(node.value)
                     if value is not None and value.kind == "object":
-                        bound[name] = BoundObject(self, value, None)
+                        bound[name] = BoundObject(weakref.ref(self), value, None)
 
     def _bind_loop(self, bound: dict[str, BoundObject], name: str, iterable: ast.expr, loop: ast.AST) -> None:
         if len(self.scope.bindings.get(name, ())) != 1:  # the name means other things too
             return
         value = self.element(iterable)
         if value is not None:
-            bound[name] = BoundObject(self, value, loop)
+            bound[name] = BoundObject(weakref.ref(self), value, loop)
 
 
 _LOOPS = (ast.For, ast.AsyncFor)
@@ -486,9 +487,18 @@ def _merge(values: list[Value | None]) -> Value | None:
 class BoundObject:
     """An ORM object held by a name: how it was loaded and, for a loop variable, the loop."""
 
-    queries: OrmQueries
+    # The queries of the function that bound it, which hold this object in turn: held
+    # weakly, since a cycle would keep the function's tree alive after the check, until a
+    # collection that then has to scan every object made since the last one.
+    _queries: weakref.ref[OrmQueries]
     value: Value
     loop: ast.AST | None
+
+    @property
+    def queries(self) -> OrmQueries:
+        queries = self._queries()
+        assert queries is not None, "an ORM object outlived the check that bound it"
+        return queries
 
     @property
     def loading(self) -> Loading:

@@ -149,3 +149,28 @@ def test_debug_branches_are_only_looked_for_when_a_call_sets_debug(debug: str):
         mp.undo()
     assert [finding.code for finding in found] == (["FL502"] if debug == "True" else [])
     assert len(calls) == (1 if debug == "True" else 0)
+
+
+@pytest.mark.parametrize("app", ["orm_app", "async_sqlalchemy_app", "service_app", "resilience_app", "response_model_app", "chains"])
+def test_a_check_leaves_no_cycles_behind(app: str):
+    """Workers never run the cyclic collector (a collection scans every object made since
+    the last one): each file's trees, contexts and rule facts must be freed by reference
+    counts alone once it is checked. Classes made by a fix's codemod are the only cycles."""
+    import gc
+
+    from fastlint.analysis.context import ModuleContext
+    from tests.projects import check_paths
+
+    root = Path(__file__).parent / "fixtures" / app
+    files = sorted(str(path.relative_to(root)) for path in root.rglob("*.py"))
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        result = check_paths(root, files, cache=False)
+        gc.collect()
+        left = [type(found).__name__ for found in gc.garbage if isinstance(found, (ast.AST, ModuleContext)) or type(found).__module__.startswith(("fastlint", "rules"))]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert result.findings, "the fixture exercises the rules"
+    assert left == []
