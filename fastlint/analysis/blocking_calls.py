@@ -234,22 +234,30 @@ def _file_iterations(function: FunctionNode, inference: TypeInference, once: fro
     ``islice``), and ``list(f)``, ``next(f)`` (also ``list(islice(f, 5))``), over a sync file
     object: each step reads. The iteration is returned as a call of ``f``
     (``typing.IO.__iter__``) placed on ``f``, so that it is reported like ``f.read()``."""
+    names = inference.names
+    # Each kind of iteration comes from its bucket (most bodies have none): no walk of the
+    # body, and no inference for a body that iterates nothing.
+    loops = [(node, node.iter) for node in local_nodes_of(function, ast.For)]
+    comprehensions = [(node, node.iter) for node in local_nodes_of(function, ast.comprehension) if not node.is_async]
+    consumers = [
+        (node, node.args[0])
+        for node in local_calls(function)
+        if node.func.__class__ is ast.Name and node.func.id in _CONSUMER_NAMES and node.args and names.qualified_name(node.func) in _CONSUMING
+    ]
+    iterations = loops + comprehensions + consumers
+    if len(iterations) > max(len(loops), len(comprehensions), len(consumers)):
+        # In the body's order: the inference answers a name whose type depends on itself by
+        # the order it is asked in, and the iterations are reported in that order.
+        position = {id(node): index for index, node in enumerate(walk_local(function))}
+        iterations.sort(key=lambda iteration: position[id(iteration[0])])
     found: list[tuple[ast.Call, str]] = []
-    scope = inference.scope(function)
-    for node in local_nodes_of(function, ast.For, ast.comprehension, ast.Call):
-        if isinstance(node, ast.For) or (isinstance(node, ast.comprehension) and not node.is_async):
-            iterated = node.iter
-        elif (
-            isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _CONSUMER_NAMES and len(node.args) >= 1
-            and inference.names.qualified_name(node.func) in _CONSUMING
-        ):
-            iterated = node.args[0]
-        else:
-            continue
-        while isinstance(iterated, ast.Call) and len(iterated.args) >= 1 and inference.names.qualified_name(iterated.func) in _ITERATING:
+    scope: Scope | None = None
+    for _, iterated in iterations:
+        while isinstance(iterated, ast.Call) and len(iterated.args) >= 1 and names.qualified_name(iterated.func) in _ITERATING:
             iterated = iterated.args[0]
         if isinstance(iterated, ast.Call) or id(iterated) in once:
             continue
+        scope = inference.scope(function) if scope is None else scope
         file_type = inference.type_of(iterated, scope)
         if file_type in _ITERABLE_FILES:
             call = ast.copy_location(ast.Call(iterated, [], []), iterated)

@@ -51,10 +51,10 @@ class Scope:
 
 
 # The nodes that bind a name in the scope they run in.
-_BINDERS = frozenset({
+_BINDERS = (
     ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.comprehension,
     ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
-})
+)
 
 
 def build_scope(node: ast.AST) -> Scope:
@@ -72,10 +72,7 @@ def _build_scope(node: ast.AST) -> Scope:
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         for arg, default in all_parameters(node.args):
             scope.bind(arg.arg, Binding("param", arg, default))
-    binders = _BINDERS
-    for child in walk_local(node):
-        if child.__class__ not in binders:
-            continue
+    for child in local_nodes_of(node, *_BINDERS):  # in the body's order, which the bindings of a name keep
         if isinstance(child, ast.Assign):
             for target in child.targets:
                 _bind_target(scope, target, child.value)
@@ -518,6 +515,8 @@ def _has_call(node: ast.AST) -> bool:
         node = node.value
     if node.__class__ is ast.Name:
         return False
+    if node.__class__ is ast.Call:  # ``client().chat.create()``: no need to list the call's nodes
+        return True
     return any(child.__class__ is ast.Call for child in descendants((node,)))
 
 
