@@ -40,7 +40,7 @@ from __future__ import annotations
 import ast
 
 from fastlint.analysis.names import NameTable, dotted_text
-from fastlint.analysis.syntax import FunctionNode, child_blocks, descendants, local_nodes_of, mark_statements, stored_names, walk_local
+from fastlint.analysis.syntax import FunctionNode, child_blocks, descendants, local_calls, local_nodes_of, mark_statements, stored_names, walk_local
 from fastlint.knowledge.clients import CACHING_DECORATORS
 
 _INSTANCE = "self"
@@ -301,11 +301,24 @@ def _file_stamps(function: FunctionNode) -> frozenset[str]:
     cached: frozenset[str] | None = getattr(function, "_fastlint_stamps", None)
     if cached is None:
         found: set[str] = set()
-        for node in local_nodes_of(function, ast.Assign):
-            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _reads_stamp(node.value, found):
-                found.add(node.targets[0].id)
+        if _may_read_stamps(function):
+            for node in local_nodes_of(function, ast.Assign):
+                if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _reads_stamp(node.value, found):
+                    found.add(node.targets[0].id)
         cached = function._fastlint_stamps = frozenset(found)  # type: ignore[union-attr]
     return cached
+
+
+def _may_read_stamps(function: FunctionNode) -> bool:
+    """Whether some node of the body reads a stamp (``st_mtime``, ``os.stat(p)``): most
+    bodies that compare values read none, and need no walk of each assigned value. A
+    lambda's body is in those values but not in ``walk_local``: a lambda means a walk."""
+    if local_nodes_of(function, ast.Lambda):
+        return True
+    return any(node.attr.startswith("st_") for node in local_nodes_of(function, ast.Attribute)) or any(
+        (call.func.attr if call.func.__class__ is ast.Attribute else call.func.id if call.func.__class__ is ast.Name else None) in _STAMP_READS
+        for call in local_calls(function)
+    )
 
 
 def _reads_stamp(node: ast.expr, stamps: set[str] | frozenset[str]) -> bool:

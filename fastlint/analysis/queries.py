@@ -199,19 +199,21 @@ def returned_rows(function: FunctionNode, inference: TypeInference) -> tuple[str
     calls = local_calls(function)
     if not names.may_name(_ORM_PACKAGES) and not any(isinstance(call.func, ast.Attribute) and call.func.attr == "query" and len(call.args) == 1 for call in calls):
         return None  # neither a ``select`` nor a legacy ``query``: no rows
-    entities = set()
-    loaded = False
-    for call in calls:
-        if isinstance(call.func, ast.Attribute) and call.func.attr == "options" or any(k.arg == "options" for k in call.keywords):
-            loaded = True
-        qualified = names.qualified_name(call.func)
-        if qualified in LOADER_OPTIONS:
-            loaded = True
-        if len(call.args) == 1 and (qualified in SELECT_FUNCTIONS or isinstance(call.func, ast.Attribute) and call.func.attr == "query"):
-            entities.add(names.qualified_name(call.args[0]))
+    # The classes queried first: most bodies query none, and need no look at their loader options.
+    entities = {
+        names.qualified_name(call.args[0])
+        for call in calls
+        if len(call.args) == 1 and (isinstance(call.func, ast.Attribute) and call.func.attr == "query" or names.qualified_name(call.func) in SELECT_FUNCTIONS)
+    }
     entities.discard(None)
     if not entities:
         return None
+    loaded = any(
+        isinstance(call.func, ast.Attribute) and call.func.attr == "options"
+        or any(k.arg == "options" for k in call.keywords)
+        or names.qualified_name(call.func) in LOADER_OPTIONS
+        for call in calls
+    )
     scope = inference.scope(function)
     returned = [node.value for node in local_nodes_of(function, ast.Return) if node.value is not None]
     found = {_rows(value, scope, names, 0) for value in returned}

@@ -179,6 +179,8 @@ def _scan(body: list[ast.stmt], needed: frozenset[str], optional: frozenset[str]
             continue
         for block in child_blocks(statement):
             _scan(block, needed, optional, guards)
+        if not needed:
+            continue  # nothing to mark (``_mark``): no need to list the statement's parts
         for child in ast.iter_child_nodes(statement):
             if isinstance(child, ast.expr):
                 _mark(child, needed, guards)
