@@ -151,17 +151,46 @@ def test_debug_branches_are_only_looked_for_when_a_call_sets_debug(debug: str):
     assert len(calls) == (1 if debug == "True" else 0)
 
 
-@pytest.mark.parametrize("app", ["orm_app", "async_sqlalchemy_app", "service_app", "resilience_app", "response_model_app", "chains"])
-def test_a_check_leaves_no_cycles_behind(app: str):
+CACHED_HELPER = """\
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+_PROFILES = {}
+
+
+def profile(user):
+    hit = _PROFILES.get(user)
+    if hit is not None:
+        return hit
+    _PROFILES[user] = requests.get(f"https://example.com/{user}", timeout=3).json()
+    return _PROFILES[user]
+
+
+@app.get("/{user}")
+async def read(user: str):
+    return requests.get(f"https://example.com/{user}", timeout=3).json() | profile(user)
+"""
+
+
+def _fixture_or_written(app: str, tmp_path: Path) -> Path:
+    if app == "cached_helper":
+        (tmp_path / "app.py").write_text(CACHED_HELPER)
+        return tmp_path
+    return Path(__file__).parent / "fixtures" / app
+
+
+@pytest.mark.parametrize("app", ["orm_app", "async_sqlalchemy_app", "service_app", "resilience_app", "response_model_app", "chains", "cached_helper"])
+def test_a_check_leaves_no_cycles_behind(app: str, tmp_path: Path):
     """Workers never run the cyclic collector (a collection scans every object made since
     the last one): each file's trees, contexts and rule facts must be freed by reference
-    counts alone once it is checked. Classes made by a fix's codemod are the only cycles."""
+    counts alone once it is checked."""
     import gc
 
     from fastlint.analysis.context import ModuleContext
     from tests.projects import check_paths
 
-    root = Path(__file__).parent / "fixtures" / app
+    root = _fixture_or_written(app, tmp_path)
     files = sorted(str(path.relative_to(root)) for path in root.rglob("*.py"))
     gc.collect()
     gc.set_debug(gc.DEBUG_SAVEALL)
@@ -174,3 +203,46 @@ def test_a_check_leaves_no_cycles_behind(app: str):
         gc.garbage.clear()
     assert result.findings, "the fixture exercises the rules"
     assert left == []
+
+
+def _closure_cycles(tree: ast.Module) -> list[str]:
+    """Functions nested in a function that reach themselves through the names of the
+    functions nested beside them (a reference cycle: function, closure cell, function)."""
+    found = []
+    for outer in ast.walk(tree):
+        if not isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        nested = {node.name: node for node in ast.walk(outer) if node is not outer and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        calls = {name: {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in nested} for name, node in nested.items()}
+        for name in nested:
+            seen: set[str] = set()
+            pending = list(calls[name])
+            while pending:
+                callee = pending.pop()
+                if callee == name:
+                    found.append(f"{outer.name}.<locals>.{name}")
+                    break
+                if callee not in seen:
+                    seen.add(callee)
+                    pending.extend(calls[callee])
+    return found
+
+
+def _made_once(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Decorated with ``functools.cache``: its body runs once (a class made there, once)."""
+    return any(ast.unparse(decorator) in ("functools.cache", "cache") for decorator in function.decorator_list)
+
+
+def test_no_function_of_the_analysis_makes_a_reference_cycle_each_call():
+    """A nested function that calls itself (or a class defined in a function body, unless
+    that body runs once) is a cycle made on every call, which keeps what it refers to (a file's tree) alive in a
+    worker that never collects: such helpers live at module level."""
+    root = Path(__file__).parent.parent
+    offenders = []
+    for path in sorted([*(root / "fastlint").rglob("*.py"), *(root / "rules").rglob("*.py")]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        offenders += [f"{path.relative_to(root)}: {name}" for name in _closure_cycles(tree)]
+        for function in ast.walk(tree):
+            if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and not _made_once(function):
+                offenders += [f"{path.relative_to(root)}: class {node.name} in {function.name}" for node in ast.walk(function) if isinstance(node, ast.ClassDef)]
+    assert offenders == []

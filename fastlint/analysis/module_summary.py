@@ -314,19 +314,23 @@ def _cache_hit_line(function: FunctionNode, scope: Scope, module: Scope) -> int 
     }
     if not caches:
         return None
-
-    def reads_cache(value: ast.expr | None, depth: int = 0) -> bool:
-        if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
-            return value.value.id in caches
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get":
-            return isinstance(value.func.value, ast.Name) and value.func.value.id in caches
-        if isinstance(value, ast.Name) and depth < 2:
-            bindings = scope.bindings.get(value.id, [])
-            return bool(bindings) and all(b.kind == "value" and reads_cache(b.node, depth + 1) for b in bindings)  # type: ignore[arg-type]
-        return False
-
-    hits = [node.lineno for node in local_nodes_of(function, ast.Return) if reads_cache(node.value)]
+    hits = [node.lineno for node in local_nodes_of(function, ast.Return) if _reads_cache(node.value, caches, scope)]
     return min(hits) if hits else None
+
+
+def _reads_cache(value: ast.expr | None, caches: set[str], scope: Scope, depth: int = 0) -> bool:
+    """Whether ``value`` reads one of the module-level ``caches`` (through a name bound to
+    such a read, two levels deep). Not a closure of ``_cache_hit_line``: a function that
+    calls itself through its closure is a reference cycle, which kept each file's tree
+    alive (workers never run the cyclic collector)."""
+    if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
+        return value.value.id in caches
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get":
+        return isinstance(value.func.value, ast.Name) and value.func.value.id in caches
+    if isinstance(value, ast.Name) and depth < 2:
+        bindings = scope.bindings.get(value.id, [])
+        return bool(bindings) and all(b.kind == "value" and _reads_cache(b.node, caches, scope, depth + 1) for b in bindings)  # type: ignore[arg-type]
+    return False
 
 
 def _runs_query(function: FunctionNode, inference: TypeInference) -> bool:

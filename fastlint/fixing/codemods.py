@@ -10,6 +10,7 @@ libcst keeps them in the tree.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -187,8 +188,6 @@ def offload_to_threadpool(ctx: ModuleContext, call: ast.Call, function: ast.Asyn
     named ``func`` (``run_in_threadpool`` takes its callable under that name), or when the
     name ``run_in_threadpool`` is bound to something else.
     """
-    import libcst as cst  # not libcst.matchers: importing it costs each process 0.2 s
-
     parent = await_allowed(function, call)
     if parent is None or any(keyword.arg == "func" for keyword in call.keywords):
         return None
@@ -199,10 +198,27 @@ def offload_to_threadpool(ctx: ModuleContext, call: ast.Call, function: ast.Asyn
         if not usable:
             return None
         name = THREADPOOL[1]
-    callee: str = name
-    parenthesize = needs_parentheses(call, parent)
+    edit = rewrite_expression(ctx, call, _offload_transformer()(name, needs_parentheses(call, parent)))
+    if edit is None:
+        return None
+    edits = sorted([edit, *([import_edit] if import_edit else [])], key=lambda e: e.start)
+    return Fix(tuple(edits), Applicability.UNSAFE, f"Offload with `await {name}(...)`")
+
+
+
+@functools.cache
+def _offload_transformer() -> Callable[[str, bool], cst.CSTTransformer]:
+    """The transformer of ``offload_to_threadpool``, a class made once, when the first fix
+    needs libcst: a class made on each call is a reference cycle, which only the cyclic
+    collector frees (workers never run it), and costs its creation each time."""
+    import libcst as cst  # not libcst.matchers: importing it costs each process 0.2 s
 
     class Offload(cst.CSTTransformer):
+        def __init__(self, callee: str, parenthesize: bool) -> None:
+            super().__init__()
+            self.callee = callee
+            self.parenthesize = parenthesize
+
         def visit_Call(self, node: cst.Call) -> bool:
             return False  # only the outermost call, the finding's node, is rewritten
 
@@ -214,16 +230,11 @@ def offload_to_threadpool(ctx: ModuleContext, call: ast.Call, function: ast.Asyn
                 comma=cst.Comma(whitespace_after=_after_comma(updated.whitespace_before_args)),
             )
             args = [first, *updated.args] if updated.args else [first.with_changes(comma=cst.MaybeSentinel.DEFAULT)]
-            offloaded = cst.Call(func=cst.Name(callee), args=args, whitespace_before_args=cst.SimpleWhitespace(""))
-            parentheses = {"lpar": [cst.LeftParen()], "rpar": [cst.RightParen()]} if parenthesize else {}
+            offloaded = cst.Call(func=cst.Name(self.callee), args=args, whitespace_before_args=cst.SimpleWhitespace(""))
+            parentheses = {"lpar": [cst.LeftParen()], "rpar": [cst.RightParen()]} if self.parenthesize else {}
             return cst.Await(expression=offloaded, **parentheses)  # type: ignore[arg-type]
 
-    edit = rewrite_expression(ctx, call, Offload())
-    if edit is None:
-        return None
-    edits = sorted([edit, *([import_edit] if import_edit else [])], key=lambda e: e.start)
-    return Fix(tuple(edits), Applicability.UNSAFE, f"Offload with `await {name}(...)`")
-
+    return Offload
 
 
 # -- small codemods the rules share ---------------------------------------------------------
