@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from fastlint.run.discovery import DEFAULT_EXCLUDE, Discovery, discover
-from fastlint.settings import DEFAULT_TEST_PATHS, DEFAULT_TOOLING_PATHS, Settings
+from fastlint.settings import Settings
 
 
 @pytest.fixture
@@ -306,36 +304,3 @@ def test_a_walk_is_not_replayed_under_other_settings_or_a_damaged_record(root: P
     _age(root)
     make(root, "build/__init__.py")  # build/ becomes a package: checked, though excluded as output before
     assert _session_files(root) == ["app/main.py", "build/__init__.py", "build/out.py"]
-
-
-@pytest.mark.parametrize("lines", [DEFAULT_EXCLUDE, DEFAULT_TEST_PATHS, DEFAULT_TOOLING_PATHS], ids=["exclude", "test-paths", "tooling-paths"])
-def test_the_default_patterns_match_as_pathspec_compiles_them(lines: tuple[str, ...]):
-    """The default patterns are matched without pathspec, by the regex that ``_prefilter``
-    makes of pathspec's own: the same regex, and the same answers as pathspec's."""
-    from pathspec import GitIgnoreSpec
-
-    from fastlint.run.discovery import _prefilter, default_patterns
-
-    spec = GitIgnoreSpec.from_lines(list(lines))
-    known = default_patterns(lines)
-    combined = _prefilter(spec)
-    assert known is not None and combined is not None
-    assert known.pattern == combined.pattern
-    names = [line.rstrip("/").replace("*", "x") for line in lines]
-    paths = [*names, *(f"{name}/" for name in names), *(f"a/{name}/b.py" for name in names), *(f"a/{name}" for name in names),
-             "app/main.py", "tests_helpers.py", "src/test.py", "x_test.pyc", "disty/a.py", "a/venvs/b.py", "egg-info/a.py"]
-    assert [known.match(path) is not None for path in paths] == [spec.match_file(path) for path in paths]
-
-
-def test_a_walk_with_the_default_patterns_and_no_gitignore_does_not_import_pathspec(root: Path):
-    make(root, "app/main.py", "tests/test_main.py", "dist/built.py")
-    code = (
-        "import sys\nfrom pathlib import Path\nfrom fastlint.run.config import unreported_path\n"
-        "from fastlint.run.discovery import discover\nfrom fastlint.settings import Settings\n"
-        f"settings = Settings(project_root=Path({str(root)!r}))\n"
-        "found = discover([settings.project_root], settings).files\n"
-        "print([(p.relative_to(settings.project_root).as_posix(), unreported_path(settings, p)) for p in found])\n"
-        "print('pathspec' in sys.modules)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
-    assert out == ["[('app/main.py', None), ('tests/test_main.py', 'test')]", "False"]

@@ -20,7 +20,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from fastlint.rule_meta import UNPARSEABLE
-from fastlint.run.discovery import default_patterns
 from fastlint.settings import BlockingCallEntry, Settings
 
 if typing.TYPE_CHECKING:
@@ -650,17 +649,9 @@ def unreported_path(settings: Settings, path: Path) -> str | None:
         return None
     relative = _relative_posix(path, settings.project_root)
     for kind, patterns in (("test", settings.test_paths), ("tooling", settings.tooling_paths)):
-        if patterns and _matches_path(patterns, relative):
+        if patterns and _compiled_paths(patterns).match_file(relative):
             return kind
     return None
-
-
-def _matches_path(patterns: tuple[str, ...], relative: str) -> bool:
-    """Whether gitignore-style ``patterns`` match ``relative``; the default ones without pathspec."""
-    known = default_patterns(patterns)
-    if known is not None:
-        return known.match(relative) is not None
-    return _compiled_paths(patterns).match_file(relative)
 
 
 @lru_cache(maxsize=32)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastlint.settings import DEFAULT_TEST_PATHS, DEFAULT_TOOLING_PATHS, Settings
+from fastlint.settings import Settings
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -117,26 +117,13 @@ class _Matcher:
     unanchored patterns (``build``, ``*.egg-info``) still apply there.
     """
 
-    __slots__ = ("base", "_spec", "_lines", "_prefix", "_any", "_decides")
+    __slots__ = ("base", "spec", "_prefix", "_any")
 
-    def __init__(self, base: str, spec: GitIgnoreSpec | None = None, lines: tuple[str, ...] = ()) -> None:
-        """``spec``, or the pattern ``lines`` it is compiled from when first needed."""
+    def __init__(self, base: str, spec: GitIgnoreSpec) -> None:
         self.base = base
-        self._spec = spec
-        self._lines = lines
+        self.spec = spec
         self._prefix = base if base.endswith("/") else base + "/"
-        known = default_patterns(lines) if spec is None else None
-        # Default patterns only include: a path their regex matches is excluded.
-        self._decides = known is not None
-        self._any = known if known is not None else _prefilter(self.spec)
-
-    @property
-    def spec(self) -> GitIgnoreSpec:
-        if self._spec is None:
-            from pathspec import GitIgnoreSpec
-
-            self._spec = GitIgnoreSpec.from_lines(list(self._lines))
-        return self._spec
+        self._any = _prefilter(spec)
 
     def relative(self, key: str, is_dir: bool) -> str:
         rel = key[len(self._prefix):] if key.startswith(self._prefix) else key.lstrip("/")
@@ -147,10 +134,10 @@ class _Matcher:
         rel = self.relative(key, is_dir)
         if self._any is not None and not self._any.match(rel):
             return None
-        return True if self._decides else self.spec.check_file(rel).include
+        return self.spec.check_file(rel).include
 
     def rebased(self, base: str) -> _Matcher:
-        return _Matcher(base, self._spec, self._lines)
+        return _Matcher(base, self.spec)
 
     def without_matches_for(self, key: str) -> _Matcher:
         """Drop the patterns that exclude ``key`` itself.
@@ -164,35 +151,6 @@ class _Matcher:
         rel = self.relative(key, is_dir=True)
         kept = [p for p in self.spec.patterns if not (p.include and p.match_file(rel))]
         return _Matcher(self.base, GitIgnoreSpec(kept))
-
-
-# The default patterns as ``_prefilter`` makes them of pathspec's regexes (a test checks
-# each against pathspec): every one includes, so a match alone decides. A walk with the
-# default excludes that reads no .gitignore, and the default test and tooling paths, need
-# no pathspec: its import and the patterns' compilation were a tenth of what a small
-# project's check did before its workers started.
-_DEFAULT_REGEXES: dict[tuple[str, ...], str] = {
-    DEFAULT_EXCLUDE: (
-        r"^(?:.+/)?(?:\.git(?:(?:/)|$)|\.hg(?:(?:/)|$)|\.svn(?:(?:/)|$)|\.venv(?:(?:/)|$)|venv(?:(?:/)|$)"
-        r"|node_modules(?:(?:/)|$)|dist(?:(?:/)|$)|__pycache__(?:(?:/)|$)|\.tox(?:(?:/)|$)|\.nox(?:(?:/)|$)"
-        r"|\.mypy_cache(?:(?:/)|$)|\.ruff_cache(?:(?:/)|$)|\.pytest_cache(?:(?:/)|$)|\.fastlint_cache(?:(?:/)|$)"
-        r"|site\-packages(?:(?:/)|$)|[^/]*\.egg\-info(?:(?:/)|$))"
-    ),
-    DEFAULT_TEST_PATHS: r"^(?:.+/)?(?:tests(?:/)|test(?:/)|test_[^/]*\.py(?:(?:/)|$)|[^/]*_test\.py(?:(?:/)|$)|conftest\.py(?:(?:/)|$))",
-    DEFAULT_TOOLING_PATHS: r"^(?:.+/)?(?:scripts(?:/)|examples(?:/)|example_dags(?:/)|benchmarks(?:/)|loadtest(?:/)|loadtests(?:/)|cli(?:/))",
-}
-
-
-_default_compiled: dict[tuple[str, ...], re.Pattern[str]] = {}
-
-
-def default_patterns(lines: tuple[str, ...]) -> re.Pattern[str] | None:
-    """The regex of ``lines`` when they are one of the default sets of patterns, else None
-    (asked once per file: compiled once)."""
-    found = _default_compiled.get(lines)
-    if found is None and lines in _DEFAULT_REGEXES:
-        found = _default_compiled[lines] = re.compile(_DEFAULT_REGEXES[lines])
-    return found
 
 
 def _prefilter(spec: GitIgnoreSpec) -> re.Pattern[str] | None:
@@ -248,10 +206,14 @@ class _Walker:
     """State shared by all the roots of one run: caches, visited directories, results."""
 
     def __init__(self, settings: Settings) -> None:
+        from pathspec import GitIgnoreSpec  # imported by walks only: a replayed one compiles nothing
+
         self.root = _posix(os.path.realpath(settings.project_root))
         self._root_prefix = self.root.rstrip("/") + "/"
         patterns = DEFAULT_EXCLUDE if settings.exclude is None else settings.exclude
-        self.exclude = _Matcher(self.root, lines=(*patterns, *settings.extend_exclude))
+        self.exclude = _Matcher(
+            self.root, GitIgnoreSpec.from_lines([*patterns, *settings.extend_exclude])
+        )
         self.detect_venvs = settings.exclude is None
         self.respect_gitignore = settings.respect_gitignore
         self.force_exclude = settings.force_exclude
