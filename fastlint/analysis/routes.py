@@ -24,7 +24,9 @@ Nothing here imports or runs the analysed code.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Collection, Iterable, Iterator
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -55,9 +57,18 @@ _MAX_DEPTH = 12
 # route at hand: a tree costs ~30 bytes a character, and a map that kept every module it
 # parsed peaked at 500 MB on litellm's proxy. A module dropped is parsed again when needed.
 _TREE_BUDGET = 3_000_000
-# A module can construct an application or a router only if it names the class (an import
-# alias names it too): the others are not parsed to look for one.
+# A module can construct an application or a router only if it calls the class by its name
+# or by the alias an import gives it: the others are not parsed to look for one.
 _APP_WORDS = tuple(sorted({name.rsplit(".", 1)[1] for name in APP_CONSTRUCTORS}))
+_APP_ALIAS = re.compile(rf"(?:{'|'.join(_APP_WORDS)})(?:\s|\\|#[^\n]*)+as(?:\s|\\)+(\w+)")  # ``FastAPI as Web``
+_CALL_OPENING = re.compile(r"(?:\s|\\|\)|#[^\n]*)*\(")  # what may stand between a callee's last name and ``(``
+# What a module's text must hold to register on an application or router (``may_register``):
+# a call of one of these methods, or a decorator ``@receiver.attr(...)`` with one of these attrs.
+_REGISTERING_METHODS = ("include_router", "add_api_route", "add_api_websocket_route", "add_websocket_route", "add_middleware", "add_exception_handler")
+_DECORATOR_ATTRS = HTTP_METHODS | {"api_route", "route", "websocket", "websocket_route", "middleware", "exception_handler"}
+_DECORATOR_LINE = re.compile(r"^[ \t\f]*@(.*)$", re.MULTILINE)
+# A decorator that is a dotted name, called or not: the other shapes are taken as registering.
+_DOTTED_DECORATOR = re.compile(r"[ \t\f]*([A-Za-z_]\w*(?:[ \t\f]*\.[ \t\f]*[A-Za-z_]\w*)*)[ \t\f]*(?:[(#]|$)")
 Span = tuple[str, int, int]  # filename, first line, last line
 _Reference = ast.expr | ast.FunctionDef | ast.AsyncFunctionDef  # a decorated function stands for itself
 
@@ -125,6 +136,9 @@ class ModuleSource:
     module: str
     is_package: bool
     text: str
+    # The module's imports as pass 1's summary of the same text recorded them (the name
+    # table's), when known: whether it imports FastAPI is then known without parsing it.
+    imports: Mapping[str, str] | None = None
     _tree: ast.Module | None = None
     _names: NameTable | None = None
     _parsed: _Parsed | None = field(default=None, repr=False, compare=False)  # the route map's record of the trees it holds
@@ -165,6 +179,12 @@ class ModuleSource:
         return "fastapi" in self.text or "starlette" in self.text
 
     @property
+    def imports_web(self) -> bool:
+        """Whether the module imports FastAPI or Starlette (a module that does not registers nothing)."""
+        imports = self.imports if self.imports is not None else self.names.imports
+        return any(target.split(".", 1)[0] in ("fastapi", "starlette") for target in imports.values())
+
+    @property
     def names(self) -> NameTable:
         if self._names is None:
             self._names = NameTable(self.tree, self.module, self.is_package)
@@ -173,6 +193,45 @@ class ModuleSource:
 
 def _span(node: ast.AST) -> tuple[int, int, int | None, int | None]:
     return node.lineno, node.col_offset, node.end_lineno, node.end_col_offset  # type: ignore[attr-defined]
+
+
+def may_make_app(text: str) -> bool:
+    """Whether ``text`` can call an application or router class (``FastAPI(...)``,
+    ``APIRouter(...)``, under its name or the alias an import gives it); False only when it
+    cannot."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    if not any(word in text for word in _APP_WORDS):
+        return False
+    callees = {*_APP_WORDS, *(alias.group(1) for alias in _APP_ALIAS.finditer(text))}
+    for call in re.finditer("|".join(sorted(callees, key=len, reverse=True)), text):
+        if not _name_at(text, call.start() - 1) and not _name_at(text, call.end()) and _CALL_OPENING.match(text, call.end()):
+            return True
+    return False
+
+
+def _name_at(text: str, index: int) -> bool:
+    """Whether ``text[index]`` can be part of a name (off the text: no)."""
+    return 0 <= index < len(text) and (text[index].isalnum() or text[index] == "_")
+
+
+def may_register(text: str) -> bool:
+    """Whether ``text`` can hold a registration the map records with an effect: a call of a
+    registering method, or a decorator ``@dotted.attr(...)`` whose ``attr`` registers. False
+    only when none can be there, from the text alone: identifiers are compared as the
+    parser reads them (NFKC), and a decorator of any other shape counts as one that may."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    if any(method in text for method in _REGISTERING_METHODS):
+        return True
+    for line in _DECORATOR_LINE.finditer(text):
+        dotted = _DOTTED_DECORATOR.match(line.group(1))
+        if dotted is None:
+            return True
+        parts = dotted.group(1).split(".")
+        if len(parts) > 1 and parts[-1].strip() in _DECORATOR_ATTRS:
+            return True
+    return False
 
 
 class _Place:
@@ -209,6 +268,10 @@ class _Parsed:
     def used(self, source: ModuleSource) -> None:
         self.modules.pop(id(source), None)
         self.modules[id(source)] = source
+
+    def drop(self, source: ModuleSource) -> None:
+        self.modules.pop(id(source), None)
+        source.drop_tree()
 
     def trim(self) -> None:
         held = sum(len(source.text) for source in self.modules.values())
@@ -282,9 +345,23 @@ class _Target:
 class RouteMap:
     """Builds the routes of the project made of ``modules``."""
 
-    def __init__(self, modules: Iterable[ModuleSource], index: ProjectIndex | None = None, span_files: Collection[str] | None = None) -> None:
+    def __init__(
+        self,
+        modules: Iterable[ModuleSource],
+        index: ProjectIndex | None = None,
+        span_files: Collection[str] | None = None,
+        unordered: bool = False,
+    ) -> None:
         self.modules = {source.module: source for source in modules}
         self.index = index
+        # For a caller that needs the set of routes, not their order (``check``'s JSON): the
+        # modules whose text can register nothing with an effect (``may_register``) are not
+        # parsed for registrations. What such a module could still record is the entering of
+        # an imported router at its first use, which orders the roots (and so routes of equal
+        # sort keys) and lets a module register on a receiver of its own that no constructor
+        # made; when some module does that, every module is read as without ``unordered``.
+        self.unordered = unordered
+        self._local_keys: set[str] = set()  # the receivers' keys in their modules, when ``unordered``
         # The files whose functions' spans the routes need (those holding findings); None: all.
         # A route of a large project reaches thousands of functions (a thousand routes
         # reached 1.2 M spans in litellm's proxy), and each span's module must be parsed.
@@ -303,12 +380,20 @@ class RouteMap:
         # One pass reads each module (its applications, and what it registers on which
         # receiver), and its tree is dropped; the registrations are then given to their
         # owners in the same order as if every application had been known from the start.
-        recorded: list[list[_Registering]] = []
+        recorded: list[list[_Registering] | None] = []
         for source in self.modules.values():
+            made = len(self.apps)
             self._collect_apps(source)
-            recorded.append(self._collect_registrations(source))
+            skipped = self.unordered and source.registers and source.imports_web and not may_register(source.text)
+            registering = None if skipped else self._collect_registrations(source)
+            recorded.append(registering)
+            if not registering and made == len(self.apps):
+                self._parsed.drop(source)  # no route needs it as a registering module: room for those
             self._parsed.trim()
-        for registering in recorded:
+        skipped_modules = [source for source, registering in zip(self.modules.values(), recorded) if registering is None]
+        if skipped_modules and self._owned_elsewhere(skipped_modules):
+            recorded = [self._collect_registrations(source) if registering is None else registering for source, registering in zip(self.modules.values(), recorded)]
+        for registering in filter(None, recorded):
             for owner_key, act in registering:
                 owner = self._owner_of(owner_key)
                 if owner is not None:
@@ -323,12 +408,29 @@ class RouteMap:
 
     # -- modules: applications, routers, registrations ------------------------------------
 
+    def _owned_elsewhere(self, skipped: list[ModuleSource]) -> bool:
+        """Whether a skipped module could have entered, as an imported router, the receiver
+        of a module's own that no constructor made (``app``, ``router``): the name it would
+        have entered is an import of it followed by attributes (the import target a prefix
+        of that receiver's key), or what the index resolves that to, which is a module or
+        starts at a class or function the module defines."""
+        suspects = [key for key in self._local_keys if key not in self.apps and key.rsplit(".", 1)[-1] in ("app", "router")]
+        if not suspects:
+            return False
+        targets = {target for source in skipped for target in (source.imports if source.imports is not None else source.names.imports).values()}  # imports_web read them
+        for key in suspects:
+            parts = key.split(".")
+            if any(".".join(parts[:end]) in targets for end in range(1, len(parts) + 1)):
+                return True
+            split = self._split(key)
+            if split is None or not split[1] or split[1][0] in split[0].names.definitions:
+                return True
+        return False
+
     def _collect_apps(self, source: ModuleSource) -> None:
-        if not source.registers or not any(word in source.text for word in _APP_WORDS):
+        if not source.registers or not may_make_app(source.text) or not source.imports_web:
             return
         names = source.names
-        if not any(target.split(".", 1)[0] in ("fastapi", "starlette") for target in names.imports.values()):
-            return
         for text, app in build_model(source.tree, names).apps.items():
             key = f"{source.module}.{text}"
             deps = [_Place(source, dep) for dep in _elements(keyword(app.call, "dependencies"))]
@@ -351,6 +453,8 @@ class RouteMap:
         if text.split(".")[0] in source.names.imports:
             qualified = source.names.qualified_name(receiver)
             canonical = self._canonical(qualified) if qualified else None
+        if self.unordered:
+            self._local_keys.add(f"{source.module}.{text}")
         return f"{source.module}.{text}", canonical
 
     def _owner_of(self, key: _OwnerKey | None) -> _AppObject | None:
@@ -371,10 +475,7 @@ class RouteMap:
     def _collect_registrations(self, source: ModuleSource) -> list[_Registering]:
         """Each call on a possible application or router, in order: the receiver's key and
         what to do with its owner. Calls whose receiver can be no owner are left out."""
-        if not source.registers:
-            return []
-        names = source.names
-        if not any(target.split(".", 1)[0] in ("fastapi", "starlette") for target in names.imports.values()):
+        if not source.registers or not source.imports_web:
             return []
         found: list[_Registering] = []
         for node in nodes_of(source.tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.Call):
@@ -797,12 +898,8 @@ class RouteMap:
         return _Target("instance", f"{class_def.name}.__call__", f"{qualified}.__call__" if qualified else None, call[0], call[1], call[1], class_def, _runs_on(call[1]))
 
     def _qualified_function(self, source: ModuleSource, function: FunctionNode) -> str:
-        for node in source.tree.body:
-            if node is function:
-                return f"{source.module}.{function.name}"
-            if isinstance(node, ast.ClassDef) and function in node.body:
-                return f"{source.module}.{node.name}.{function.name}"
-        return f"{source.module}.{function.name}"
+        local = _local_names(source.tree).get(id(function))
+        return f"{source.module}.{local or function.name}"
 
     # -- reachability ------------------------------------------------------------------
 
@@ -909,7 +1006,28 @@ def _runs_on(function: FunctionNode) -> str:
 
 
 def _is_generator(function: FunctionNode) -> bool:
-    return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in walk_local(function))
+    """Kept on the node: asked of a dependency each time a route uses it."""
+    known: bool | None = function.__dict__.get("_fastlint_generator")
+    if known is None:
+        known = function._fastlint_generator = any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in walk_local(function))  # type: ignore[union-attr]
+    return known
+
+
+def _local_names(tree: ast.Module) -> dict[int, str]:
+    """By id of each module-level function and method of ``tree``: its name in the module
+    (``f``, ``Class.f``); built once per tree and kept on it (the ids hold while it lives)."""
+    table: dict[int, str] | None = getattr(tree, "_fastlint_local_names", None)
+    if table is None:
+        table = {}
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                table.setdefault(id(node), node.name)
+            elif isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        table.setdefault(id(item), f"{node.name}.{item.name}")
+        tree._fastlint_local_names = table  # type: ignore[attr-defined]
+    return table
 
 
 def _returned_function(function: FunctionNode) -> FunctionNode | None:

@@ -55,9 +55,12 @@ def family_counts(findings: Iterable[Finding]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def parse_modules(files: Iterable[Path], root: Path, sources: Mapping[str, str] | None = None) -> list[ModuleSource]:
+def parse_modules(
+    files: Iterable[Path], root: Path, sources: Mapping[str, str] | None = None, index: ProjectIndex | None = None
+) -> list[ModuleSource]:
     """Every file that can be read, as a module of the project, parsed when first needed
-    (a file that does not read or parse is FL001's)."""
+    (a file that does not read or parse is FL001's), with the imports the index's summary
+    of it recorded when that summary is its own."""
     from fastlint.analysis.module_names import module_name_for
     from fastlint.analysis.routes import ModuleSource
     from fastlint.source import SourceError, read_source
@@ -66,13 +69,24 @@ def parse_modules(files: Iterable[Path], root: Path, sources: Mapping[str, str] 
     for path in files:
         text = (sources or {}).get(str(path))
         try:
-            if text is None:
-                text = read_source(path).text
+            modules.append(ModuleSource(str(path), *module_name_for(path, root), text if text is not None else read_source(path).text))
         except (SourceError, OSError):
             continue
-        module, is_package = module_name_for(path, root)
-        modules.append(ModuleSource(str(path), module, is_package, text))
+    if index is not None:
+        _give_summary_imports(modules, index)
     return modules
+
+
+def _give_summary_imports(modules: list[ModuleSource], index: ProjectIndex) -> None:
+    """Give each module the imports pass 1's summary of its text recorded (the run read the
+    same file), unless another file has its name (the index holds one summary a name)."""
+    named: dict[str, int] = {}
+    for source in modules:
+        named[source.module] = named.get(source.module, 0) + 1
+    for source in modules:
+        summary = index.modules.get(source.module) if named[source.module] == 1 else None
+        if summary is not None and summary.is_package == source.is_package:
+            source.imports = summary.imports
 
 
 def route_map(
@@ -82,10 +96,12 @@ def route_map(
     sources: Mapping[str, str] | None = None,
     within: Iterable[str] | None = None,
     span_files: Iterable[str] | None = None,
+    unordered: bool = False,
 ) -> list[Route]:
     """The routes of the project ``files`` belong to, limited to those whose endpoint or
     application lies in ``files``, outside test and tooling code. ``within``: the only
-    files of the project to look at (a partial index's)."""
+    files of the project to look at (a partial index's); ``unordered``: the routes are
+    wanted as a set (``RouteMap``'s)."""
     root = session.settings.project_root
     if within is None:
         project = {str(path): path for path in session.discover([root]).files}
@@ -96,10 +112,10 @@ def route_map(
         project.setdefault(str(path), path)
     from fastlint.analysis.routes import RouteMap
 
-    modules = parse_modules(project.values(), root, sources)
+    modules = parse_modules(project.values(), root, sources, index)
     from fastlint.run.config import unreported_path
 
-    routes = RouteMap(modules, index, None if span_files is None else set(span_files)).routes()
+    routes = RouteMap(modules, index, None if span_files is None else set(span_files), unordered).routes()
     by_module = {module.module: module.path for module in modules}
     # Test and tooling code (``test-paths``, ``tooling-paths``) serves no one: left out
     # unless ``check-test-paths``, as for findings.
@@ -143,7 +159,7 @@ def finding_routes(session: Session, files: Sequence[Path], result: RunResult, f
         if index is not None:
             index.stop_loading()  # the routes of the modules the check loaded, not more
         within = index.parsed_files if index is not None else ()
-        closure = route_map(session, files, index, result.sources, within=within, span_files=[finding.path for finding in findings])
+        closure = route_map(session, files, index, result.sources, within=within, span_files=[finding.path for finding in findings], unordered=True)
         return _routes_by_finding([(route.label, list(route.spans)) for route in closure], findings)
     project = sorted({str(path) for path in session.discover([settings.project_root]).files} | {str(path) for path in files})
     cache_file = (settings.cache_dir or settings.project_root / ".fastlint_cache") / _SPANS_FILE if settings.cache else None
@@ -152,7 +168,7 @@ def finding_routes(session: Session, files: Sequence[Path], result: RunResult, f
     key = _spans_key(project, files, span_files)
     spans = _read_spans(cache_file, key) if cache_file is not None else None
     if spans is None:
-        routes = route_map(session, files, result.index(), result.sources, span_files=span_files)
+        routes = route_map(session, files, result.index(), result.sources, span_files=span_files, unordered=True)
         spans = [(route.label, list(route.spans)) for route in routes]
         if cache_file is not None:
             _write_spans(cache_file, key, spans)
