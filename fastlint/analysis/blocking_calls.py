@@ -10,7 +10,7 @@ from fastlint.analysis.inference import Scope, TypeInference
 from fastlint.analysis.names import may_resolve_to
 from fastlint.analysis.off_path import off_path_nodes
 from fastlint.analysis.once import cache_key
-from fastlint.analysis.syntax import FunctionNode, local_calls, local_nodes_of, module_statements, walk_local
+from fastlint.analysis.syntax import FunctionNode, is_generator, local_calls, local_nodes_of, module_statements, walk_local
 from fastlint.knowledge.blocking import BOUNDED_ONLY, CHEAP_BELOW, NO_HANG_OPTIONS, NON_WAITING, BlockingCall
 from fastlint.knowledge.sdk import CONNECTING_CONSTRUCTORS, SDK_BY_TYPE, sdk_of
 from fastlint.knowledge.tables import Knowledge
@@ -29,7 +29,7 @@ def nested_calls(function: FunctionNode, depth: int = 0) -> list[ast.FunctionDef
     nested = {
         child.name: child
         for child in local_nodes_of(function, ast.FunctionDef)
-        if not _is_generator(child)
+        if not is_generator(child)  # calling a generator runs none of its body
     }
     if not nested or depth > 3:
         return []
@@ -41,12 +41,6 @@ def nested_calls(function: FunctionNode, depth: int = 0) -> list[ast.FunctionDef
     for inner in list(called):
         called.extend(found for found in nested_calls(inner, depth + 1) if found not in called)
     return called
-
-
-def _is_generator(function: ast.FunctionDef) -> bool:
-    """Calling a generator function runs none of its body (``StreamingResponse(chunks())``
-    iterates a sync generator in the threadpool)."""
-    return bool(local_nodes_of(function, ast.Yield) or local_nodes_of(function, ast.YieldFrom))
 
 
 def blocking_calls_in(function: FunctionNode, inference: TypeInference, knowledge: Knowledge) -> Iterator[tuple[ast.Call, BlockingCall, str]]:

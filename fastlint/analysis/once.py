@@ -315,22 +315,20 @@ def _may_read_stamps(function: FunctionNode) -> bool:
     lambda's body is in those values but not in ``walk_local``: a lambda means a walk."""
     if local_nodes_of(function, ast.Lambda):
         return True
-    return any(node.attr.startswith("st_") for node in local_nodes_of(function, ast.Attribute)) or any(
-        (call.func.attr if call.func.__class__ is ast.Attribute else call.func.id if call.func.__class__ is ast.Name else None) in _STAMP_READS
-        for call in local_calls(function)
-    )
+    return any(_is_stamp_read(node) for node in local_nodes_of(function, ast.Attribute)) or any(_is_stamp_read(call) for call in local_calls(function))
+
+
+def _is_stamp_read(node: ast.AST) -> bool:
+    """An ``st_`` attribute (``p.stat().st_mtime``) or a call of a stat function (``os.stat(p)``, ``getmtime(p)``)."""
+    if isinstance(node, ast.Attribute):
+        return node.attr.startswith("st_")
+    if isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name)):
+        return (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) in _STAMP_READS
+    return False
 
 
 def _reads_stamp(node: ast.expr, stamps: set[str] | frozenset[str]) -> bool:
-    for inner in descendants((node,)):
-        if isinstance(inner, ast.Attribute) and inner.attr.startswith("st_"):
-            return True
-        if isinstance(inner, ast.Call) and isinstance(inner.func, (ast.Attribute, ast.Name)):
-            if (inner.func.attr if isinstance(inner.func, ast.Attribute) else inner.func.id) in _STAMP_READS:
-                return True
-        if isinstance(inner, ast.Name) and inner.id in stamps:
-            return True
-    return False
+    return any(_is_stamp_read(inner) or isinstance(inner, ast.Name) and inner.id in stamps for inner in descendants((node,)))
 
 
 def _only_about(test: ast.AST, targets: list[str]) -> bool:

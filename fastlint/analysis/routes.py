@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from fastlint.analysis.fastapi_model import build_model
 from fastlint.analysis.names import NameTable, dotted_text
-from fastlint.analysis.syntax import FunctionNode, all_parameters, keyword, nodes_of, release, string_value, walk_local
+from fastlint.analysis.syntax import FunctionNode, all_parameters, is_generator, keyword, nodes_of, release, string_value, walk_local
 from fastlint.knowledge.fastapi import ANNOTATED, APP_CONSTRUCTORS, BASE_HTTP_MIDDLEWARE, HTTP_METHODS, MIDDLEWARE_ENTRIES
 
 if TYPE_CHECKING:
@@ -181,8 +181,12 @@ class ModuleSource:
     @property
     def imports_web(self) -> bool:
         """Whether the module imports FastAPI or Starlette (a module that does not registers nothing)."""
-        imports = self.imports if self.imports is not None else self.names.imports
-        return any(target.split(".", 1)[0] in ("fastapi", "starlette") for target in imports.values())
+        return any(target.split(".", 1)[0] in ("fastapi", "starlette") for target in self.import_targets)
+
+    @property
+    def import_targets(self) -> Collection[str]:
+        """What the module's imports name: from pass 1's summary when given, else from its own name table."""
+        return (self.imports if self.imports is not None else self.names.imports).values()
 
     @property
     def names(self) -> NameTable:
@@ -417,7 +421,7 @@ class RouteMap:
         suspects = [key for key in self._local_keys if key not in self.apps and key.rsplit(".", 1)[-1] in ("app", "router")]
         if not suspects:
             return False
-        targets = {target for source in skipped for target in (source.imports if source.imports is not None else source.names.imports).values()}  # imports_web read them
+        targets = {target for source in skipped for target in source.import_targets}
         for key in suspects:
             parts = key.split(".")
             if any(".".join(parts[:end]) in targets for end in range(1, len(parts) + 1)):
@@ -625,12 +629,12 @@ class RouteMap:
         dependency = Dependency(
             name=target.name,
             runs_on=target.runs_on,
-            kind="generator" if target.kind == "function" and target.function and _is_generator(target.function) else target.kind,
+            kind="generator" if target.kind == "function" and target.function and is_generator(target.function) else target.kind,
             source=origin,
             qualified=target.qualified,
             scope=string_value(keyword(node, "scope")),
             scopes=scopes,
-            teardown=bool(target.function and _is_generator(target.function)),
+            teardown=bool(target.function and is_generator(target.function)),
             filename=target.module.path if target.module else None,
             line=_line(target) if target.module else None,
         )
@@ -764,7 +768,7 @@ class RouteMap:
             else:
                 target = self._resolve(source, content.func, 0)
                 generator, module = target.function, target.module  # type: ignore[assignment]
-            if generator is not None and module is not None and _is_generator(generator):
+            if generator is not None and module is not None and is_generator(generator):
                 spans.append(self._function_span(module, generator))
                 if isinstance(generator, ast.AsyncFunctionDef):
                     return Callee(text, LOOP, "stream (async generator)", None, module.path, generator.lineno)
@@ -1003,14 +1007,6 @@ def _line(target: _Target) -> int | None:
 
 def _runs_on(function: FunctionNode) -> str:
     return LOOP if isinstance(function, ast.AsyncFunctionDef) else THREADPOOL
-
-
-def _is_generator(function: FunctionNode) -> bool:
-    """Kept on the node: asked of a dependency each time a route uses it."""
-    known: bool | None = function.__dict__.get("_fastlint_generator")
-    if known is None:
-        known = function._fastlint_generator = any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in walk_local(function))  # type: ignore[union-attr]
-    return known
 
 
 def _local_names(tree: ast.Module) -> dict[int, str]:

@@ -513,12 +513,15 @@ _BLOCK_STATEMENTS = frozenset({ast.If, ast.Try, ast.With, *([ast.TryStar] if has
 _CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all", "next"})
 
 
-def is_sync_generator(function: ast.AST) -> bool:
-    """A ``def`` whose body yields: calling it runs nothing until the result is iterated."""
-    if not isinstance(function, ast.FunctionDef):
-        return False
+def is_generator(function: ast.AST) -> bool:
+    """A function whose own body yields (a generator, or an async generator for an ``async def``)."""
     kinds = _local_kinds(function)
     return ast.Yield in kinds or ast.YieldFrom in kinds  # a type's bucket is there only with a node in it
+
+
+def is_sync_generator(function: ast.AST) -> bool:
+    """A ``def`` whose body yields: calling it runs nothing until the result is iterated."""
+    return isinstance(function, ast.FunctionDef) and is_generator(function)
 
 
 def iterated_calls(function: ast.AST) -> set[int]:

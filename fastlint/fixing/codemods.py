@@ -205,7 +205,6 @@ def offload_to_threadpool(ctx: ModuleContext, call: ast.Call, function: ast.Asyn
     return Fix(tuple(edits), Applicability.UNSAFE, f"Offload with `await {name}(...)`")
 
 
-
 @functools.cache
 def _offload_transformer() -> Callable[[str, bool], cst.CSTTransformer]:
     """The transformer of ``offload_to_threadpool``, a class made once, when the first fix

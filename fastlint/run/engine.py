@@ -653,10 +653,7 @@ class _Workers:
 
 def _each_checked(chunk: list[tuple[Path, bytes | None]]) -> list[FileResult]:
     assert _worker is not None
-    found = []
-    for task in chunk:
-        found.append(_sendable(_check_task(_worker, task)))
-    return found
+    return [_sendable(_check_task(_worker, task)) for task in chunk]
 
 
 # What the run is doing, for the message of an interrupted run (``fastlint: interrupted ...``).
