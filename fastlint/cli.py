@@ -237,7 +237,8 @@ def _check(
         return EXIT_CLEAN
     progress = _progress_line(output_format, quiet)
     try:
-        result = session.check(found.files, progress=progress or no_progress, named=paths)
+        shows_fixes = fixing.fix or fixing.diff or fixing.show_fixes or output_format in _FIX_FORMATS
+        result = session.check(found.files, progress=progress or no_progress, named=paths, fix_edits=shows_fixes)
     finally:
         if progress is not None:
             progress.close()
@@ -306,6 +307,10 @@ def _check(
         _record_answer(record, session, result, report, "".join(said), EXIT_CLEAN if exit_zero else code)
     return code
 
+
+# Formats that carry each fix's edits; the others (and the text report unless fixes are
+# shown or applied) only count fixes, which a run decides without building them.
+_FIX_FORMATS = ("json", "json-lines", "sarif", "rdjson", "rdjsonl")
 
 # Formats whose report is a function of the findings and the checked files alone (SARIF reads
 # other files of the project; GitHub's also writes the step summary): a run in one of them

@@ -33,9 +33,15 @@ class Edit:
 
 @dataclass(frozen=True)
 class Fix:
+    """A fix of a finding. ``built`` is False in a run that only counts fixes (the text
+    report, which says how many are on offer): such a run decides that the fix exists and
+    how safe it is, but keeps no edits, so it neither imports libcst nor runs its codemods
+    (a fifth of a cold check of khoj or mlflow). A run that shows or applies fixes builds them."""
+
     edits: tuple[Edit, ...]
     applicability: Applicability
     message: str
+    built: bool = True
 
 
 @dataclass(frozen=True)

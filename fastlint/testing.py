@@ -18,11 +18,14 @@ def lint_source(
     options: Mapping[str, object] | None = None,
     path: str = "example.py",
     root: Path | None = None,
+    *,
+    fix_edits: bool = True,
 ) -> list[Finding]:
-    """Check ``code`` as if it were the file ``path`` with only ``codes`` enabled."""
+    """Check ``code`` as if it were the file ``path`` with only ``codes`` enabled
+    (``fix_edits`` False: as a run that only counts fixes)."""
     root = root or Path.cwd()
     settings = dataclasses.replace(Settings(project_root=root), cache=False, **dict(options or {}))  # type: ignore[arg-type]
-    checker = Checker(CheckPlan(settings, frozenset(codes)))
+    checker = Checker(CheckPlan(settings, frozenset(codes), fix_edits=fix_edits))
     source = decode_source(root / path, code.encode("utf-8"))
     return sorted(checker.check_source(source).findings, key=Finding.sort_key)
 

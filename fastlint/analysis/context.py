@@ -51,6 +51,8 @@ class ModuleContext:
         knowledge: Knowledge,
         project: ProjectIndex | None = None,
         enabled_codes: frozenset[str] | None = None,
+        *,
+        fix_edits: bool = True,
     ) -> None:
         self.source = source
         self.tree = tree
@@ -61,6 +63,8 @@ class ModuleContext:
         # The codes enabled for this file (None: all); a call chain is reported only if
         # the code of its final blocking call is among them.
         self.enabled_codes = enabled_codes
+        # False: the run only counts fixes; the fix builders decide without libcst (``Fix.built``).
+        self.fix_edits = fix_edits
         self.names = NameTable.of(tree, module, is_package)
         self._facts: dict[str, object] = {}
 
@@ -191,7 +195,7 @@ class ModuleContext:
             fix_title=fix_title,
             suppressed_by=suppressed_by,
             confidence=confidence,
-            fix=fix,
+            fix=fix if fix is None or self.fix_edits else Fix((), fix.applicability, fix.message, built=False),
             root=root,
         )
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from fastlint.finding import Edit
-from fastlint.fixing.codemods import parse_arguments, transform_expression
+from fastlint.fixing.codemods import are_arguments, parse_arguments, transform_expression
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -32,21 +32,37 @@ def add_argument(ctx: ModuleContext, call: ast.Call, argument: str) -> Edit | No
     """Append ``argument`` (``timeout=10``, or several: ``options=[...], populate_existing=True``)
     after the call's last argument, keeping the call's layout. None for a bare generator
     argument, which takes no company, or text that is not arguments."""
-    import libcst as cst
-
-    new = parse_arguments(argument)
-    if not new:
+    if not are_arguments(argument) or _bare_generator(call):
         return None
-    return transform_expression(ctx, call, lambda node: with_arguments(node, new) if isinstance(node, cst.Call) else None)
+
+    def change(node: cst.BaseExpression) -> cst.BaseExpression | None:
+        import libcst as cst
+
+        return with_arguments(node, parse_arguments(argument)) if isinstance(node, cst.Call) else None
+
+    return transform_expression(ctx, call, change)
+
+
+def _bare_generator(call: ast.Call) -> bool:
+    """``f(x for x in y)``: the call's only argument is a generator expression without
+    parentheses of its own (it ends where the call does; ``f((x for x in y))`` ends before)."""
+    if len(call.args) != 1 or call.keywords or not isinstance(call.args[0], ast.GeneratorExp):
+        return False
+    generator = call.args[0]
+    return (generator.end_lineno, generator.end_col_offset) == (call.end_lineno, call.end_col_offset)
 
 
 def remove_argument(ctx: ModuleContext, call: ast.Call, argument: ast.keyword) -> Edit | None:
     """Remove one argument with its comma and its own comments; None when a comment line
-    next to it would be lost."""
-    import libcst as cst
+    next to it would be lost (libcst's tree tells: built even where fixes are only counted)."""
+
+    def change(node: cst.BaseExpression) -> cst.BaseExpression | None:
+        import libcst as cst
+
+        return without_argument(node, index) if isinstance(node, cst.Call) else None
 
     index = _arguments(call).index(argument)
-    return transform_expression(ctx, call, lambda node: without_argument(node, index) if isinstance(node, cst.Call) else None)
+    return transform_expression(ctx, call, change, layout_decides=True)
 
 
 def _comments(whitespace: Whitespace | cst.MaybeSentinel) -> bool:

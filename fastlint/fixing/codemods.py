@@ -27,32 +27,46 @@ THREADPOOL = ("starlette.concurrency", "run_in_threadpool")
 _THREADPOOL_NAMES = {"starlette.concurrency.run_in_threadpool", "fastapi.concurrency.run_in_threadpool"}
 
 
-def rewrite_expression(ctx: ModuleContext, node: ast.expr, transformer: cst.CSTTransformer) -> Edit | None:
-    """Replace ``node`` with its libcst transform; None when libcst cannot parse it or the
-    transformer changed nothing."""
-    import libcst as cst
+# What a fix builder gets instead of libcst's edit in a run that only counts fixes
+# (``ModuleContext.fix_edits`` False): every condition under which the builder returns no
+# fix is decided on the ``ast`` before the codemod runs, so that the edit is certain to
+# exist (libcst parses whatever CPython parsed here), and ``ctx.finding`` keeps no edits.
+_COUNTED = Edit(Position(1, 1), Position(1, 1), "")
+
+
+def rewrite_expression(ctx: ModuleContext, node: ast.expr, transformer: Callable[[], cst.CSTTransformer]) -> Edit | None:
+    """Replace ``node`` with its transform by ``transformer()`` (made only when the edit is
+    built); None when libcst cannot parse it or the transformer changed nothing."""
 
     def change(expression: cst.BaseExpression) -> cst.BaseExpression | None:
-        new = expression.visit(transformer)
+        import libcst as cst
+
+        new = expression.visit(transformer())
         return new if isinstance(new, cst.BaseExpression) else None
 
     return transform_expression(ctx, node, change)
 
 
 def transform_expression(
-    ctx: ModuleContext, node: ast.expr, change: Callable[[cst.BaseExpression], cst.BaseExpression | None]
+    ctx: ModuleContext, node: ast.expr, change: Callable[[cst.BaseExpression], cst.BaseExpression | None], *, layout_decides: bool = False
 ) -> Edit | None:
     """The edit that turns ``node`` into ``change(its libcst tree)``, narrowed to the text
     that differs (so that a fix adding ``timeout=10`` inside a call and one rewriting the
     call's name can both apply); None when libcst cannot parse the node or nothing changed.
 
     The node is parsed with the file's line ending, so that the line breaks inside it are
-    written back as they were (libcst writes the default one where it found that)."""
-    import libcst as cst
+    written back as they were (libcst writes the default one where it found that).
 
+    In a run that only counts fixes, ``change`` is not run: the caller has ruled out on the
+    ``ast`` every case where it declines. ``layout_decides``: it may decline on what only
+    libcst's tree shows (comments, line breaks), so the codemod runs in every run."""
     text = ctx.text_of(node)
     if not text:
         return None
+    if not ctx.fix_edits and not layout_decides:
+        return _COUNTED
+    import libcst as cst
+
     newline = newline_of(ctx.source.text)
     try:
         expression = cst.parse_expression(text, config=cst.PartialParserConfig(default_newline=newline))
@@ -191,6 +205,8 @@ def offload_to_threadpool(ctx: ModuleContext, call: ast.Call, function: ast.Asyn
     parent = await_allowed(function, call)
     if parent is None or any(keyword.arg == "func" for keyword in call.keywords):
         return None
+    if not isinstance(call.func, (ast.Name, ast.Attribute)):
+        return None  # what ``Offload`` rewrites: ``f(...)`` and ``obj.f(...)``
     name = _bound_to_threadpool(ctx)
     import_edit = None
     if name is None:
@@ -198,7 +214,8 @@ def offload_to_threadpool(ctx: ModuleContext, call: ast.Call, function: ast.Asyn
         if not usable:
             return None
         name = THREADPOOL[1]
-    edit = rewrite_expression(ctx, call, _offload_transformer()(name, needs_parentheses(call, parent)))
+    parenthesize = needs_parentheses(call, parent)
+    edit = rewrite_expression(ctx, call, lambda: _offload_transformer()(name, parenthesize))
     if edit is None:
         return None
     edits = sorted([edit, *([import_edit] if import_edit else [])], key=lambda e: e.start)
@@ -222,8 +239,6 @@ def _offload_transformer() -> Callable[[str, bool], cst.CSTTransformer]:
             return False  # only the outermost call, the finding's node, is rewritten
 
         def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-            if not isinstance(updated.func, (cst.Name, cst.Attribute)):
-                return updated
             first = cst.Arg(
                 value=updated.func,
                 comma=cst.Comma(whitespace_after=_after_comma(updated.whitespace_before_args)),
@@ -238,46 +253,59 @@ def _offload_transformer() -> Callable[[str, bool], cst.CSTTransformer]:
 
 # -- small codemods the rules share ---------------------------------------------------------
 
-def parse_arguments(text: str) -> list[cst.Arg] | None:
-    """The arguments written in ``text`` (``"timeout=10"``, ``"options=[...], populate_existing=True"``)."""
+def are_arguments(text: str) -> bool:
+    """``text`` is a non-empty list of call arguments (``"timeout=10"``,
+    ``"options=[...], populate_existing=True"``), as ``parse_arguments`` will find: checked
+    with ``ast``, so that a run that only counts fixes needs no libcst."""
+    try:
+        call = ast.parse(f"f({text})", mode="eval").body
+    except SyntaxError:
+        return False
+    return isinstance(call, ast.Call) and bool(call.args or call.keywords)
+
+
+def parse_arguments(text: str) -> list[cst.Arg]:
+    """The arguments written in ``text``, which ``are_arguments`` accepted."""
     import libcst as cst
 
-    try:
-        call = cst.parse_expression(f"f({text})")
-    except cst.ParserSyntaxError:
-        return None
-    return list(call.args) if isinstance(call, cst.Call) else None
-
+    call = cst.parse_expression(f"f({text})")
+    assert isinstance(call, cst.Call)
+    return list(call.args)
 
 
 def called_with(ctx: ModuleContext, node: ast.expr, arguments: str) -> Edit | None:
     """``retry`` -> ``retry(stop=stop_after_attempt(3))``: call ``node`` with ``arguments``."""
-    import libcst as cst
-
-    args = parse_arguments(arguments)
-    if not args:
+    if not are_arguments(arguments):
         return None
-    return transform_expression(ctx, node, lambda expression: cst.Call(func=expression, args=args))
+
+    def change(expression: cst.BaseExpression) -> cst.BaseExpression:
+        import libcst as cst
+
+        return cst.Call(func=expression, args=parse_arguments(arguments))
+
+    return transform_expression(ctx, node, change)
 
 
 def method_called(ctx: ModuleContext, node: ast.expr, method: str, arguments: str) -> Edit | None:
     """``select(Author)`` -> ``select(Author).options(selectinload(Author.books))``."""
-    import libcst as cst
-
-    args = parse_arguments(arguments)
-    if not args:
+    if not are_arguments(arguments):
         return None
-    return transform_expression(
-        ctx, node, lambda expression: cst.Call(func=cst.Attribute(value=expression, attr=cst.Name(method)), args=args)
-    )
+
+    def change(expression: cst.BaseExpression) -> cst.BaseExpression:
+        import libcst as cst
+
+        return cst.Call(func=cst.Attribute(value=expression, attr=cst.Name(method)), args=parse_arguments(arguments))
+
+    return transform_expression(ctx, node, change)
 
 
 def awaited_as(ctx: ModuleContext, call: ast.Call, function: str) -> Edit | None:
     """``time.sleep(x)`` -> ``await asyncio.sleep(x)``: the same arguments, another callee,
     awaited (the callee's own parentheses kept: ``await (asyncio.sleep)(x)``)."""
-    import libcst as cst
 
     def change(expression: cst.BaseExpression) -> cst.BaseExpression | None:
+        import libcst as cst
+
         if not isinstance(expression, cst.Call):
             return None
         callee = cst.parse_expression(function).with_changes(lpar=expression.func.lpar, rpar=expression.func.rpar)
@@ -292,9 +320,7 @@ def transform_statement(
     """The edit that turns a module-level ``statement`` (with its decorators) into
     ``change(its libcst tree)``, narrowed to the text that differs; None for a nested
     statement (its source would need its indentation), syntax libcst does not know, or no
-    change."""
-    import libcst as cst
-
+    change. In a run that only counts fixes, as ``transform_expression``."""
     if statement.col_offset != 0:
         return None
     decorators = getattr(statement, "decorator_list", [])
@@ -305,6 +331,10 @@ def transform_statement(
         text = ctx.source.text[offsets.offset(start) : offsets.offset(end_of(ctx, statement))]
     except ValueError:
         return None
+    if not ctx.fix_edits:
+        return _COUNTED
+    import libcst as cst
+
     newline = newline_of(ctx.source.text)
     try:
         module = cst.parse_module(text, config=cst.PartialParserConfig(default_newline=newline))
@@ -320,12 +350,12 @@ def transform_statement(
 
 def decorated(ctx: ModuleContext, function: ast.FunctionDef | ast.AsyncFunctionDef, decorator: str) -> Edit | None:
     """``@decorator`` above a module-level function that has none."""
-    import libcst as cst
-
     if function.decorator_list:
         return None
 
     def change(statement: cst.BaseStatement) -> cst.BaseStatement | None:
+        import libcst as cst
+
         if not isinstance(statement, cst.FunctionDef):
             return None
         return statement.with_changes(decorators=[cst.Decorator(decorator=cst.parse_expression(decorator))])
@@ -336,9 +366,12 @@ def decorated(ctx: ModuleContext, function: ast.FunctionDef | ast.AsyncFunctionD
 def undecorated(ctx: ModuleContext, function: ast.FunctionDef | ast.AsyncFunctionDef, index: int) -> Edit | None:
     """A module-level function without its decorator at ``index`` (and that decorator's own
     comment); comment lines above it stay."""
-    import libcst as cst
+    if not 0 <= index < len(function.decorator_list):
+        return None
 
     def change(statement: cst.BaseStatement) -> cst.BaseStatement | None:
+        import libcst as cst
+
         if not isinstance(statement, cst.FunctionDef) or index >= len(statement.decorators):
             return None
         removed = statement.decorators[index]
@@ -355,15 +388,16 @@ def awaited(ctx: ModuleContext, call: ast.Call, function: ast.AsyncFunctionDef, 
     """``f.read()`` -> ``await f.read()`` (``(await f.read()).count(...)`` where ``await``
     would bind differently); with ``callee``, the call's receiver constructor is renamed too:
     ``Path(p).read_text()`` -> ``await anyio.Path(p).read_text()``. None where an ``await``
-    cannot keep the meaning (see ``await_allowed``)."""
-    import libcst as cst
-
+    cannot keep the meaning (see ``await_allowed``), and with ``callee`` where the receiver
+    is not a call."""
     parent = await_allowed(function, call)
-    if parent is None:
+    if parent is None or callee is not None and not (isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Call)):
         return None
     parenthesize = needs_parentheses(call, parent)
 
     def change(expression: cst.BaseExpression) -> cst.BaseExpression | None:
+        import libcst as cst
+
         if not isinstance(expression, cst.Call):
             return None
         if callee is not None:

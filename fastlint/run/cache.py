@@ -312,8 +312,11 @@ def record_walk(
 
 
 class Cache:
-    def __init__(self, directory: Path, settings: Settings, codes: frozenset[str]) -> None:
+    def __init__(self, directory: Path, settings: Settings, codes: frozenset[str], fix_edits: bool = True) -> None:
         self.directory = directory
+        # A run that shows or applies fixes takes no findings whose fixes a run that only
+        # counted them left unbuilt (``Fix.built``): it checks those files again.
+        self.fix_edits = fix_edits
         stem = f"v{_FORMAT}-{_summary_key(settings)}"
         self.summaries_path = directory / f"{stem}.summaries.jsonl"
         self.findings_path = directory / f"{stem}.findings.json"
@@ -338,7 +341,7 @@ class Cache:
         self._findings_dirty = False
 
     @classmethod
-    def for_settings(cls, settings: Settings, codes: frozenset[str]) -> Cache | None:
+    def for_settings(cls, settings: Settings, codes: frozenset[str], fix_edits: bool = True) -> Cache | None:
         """The run's cache; None when disabled, or (with a warning on stderr) when its
         directory is unsafe to use: a symbolic link, or outside the project."""
         if not settings.cache:
@@ -348,7 +351,7 @@ class Cache:
         if problem is not None:
             _warn_once(f"warning: the cache is off: {problem}")
             return None
-        return cls(directory, settings, codes)
+        return cls(directory, settings, codes, fix_edits)
 
     def _load(self, path: Path, read: Callable[[Any], Any], parse: Callable[[bytes], Any] = json.loads) -> Any:
         """The file at ``path`` as ``read`` decodes what ``parse`` makes of its bytes (JSON
@@ -383,10 +386,13 @@ class Cache:
         found: list[list[Finding]] = []
         for path in paths:
             entry = self._findings.findings.get(path)
-            if entry is None or (entry.content, entry.module) != project[path]:
+            if entry is None or (entry.content, entry.module) != project[path] or not self._usable(entry.findings):
                 return None
             found.append(entry.findings)
         return found
+
+    def _usable(self, findings: list[Finding]) -> bool:
+        return not self.fix_edits or all(finding.fix is None or finding.fix.built for finding in findings)
 
     def known_files(self) -> dict[str, tuple[tuple[int, int, int, int], str]]:
         """path -> (its stat, the digest of its bytes) as the last check recorded them."""
@@ -511,7 +517,7 @@ class Cache:
 
     def findings(self, path: str, content: str, module: str, digests: Mapping[str, str]) -> list[Finding] | None:
         entry = self._findings.findings.get(path)
-        if entry is None or entry.content != content or entry.module != module:
+        if entry is None or entry.content != content or entry.module != module or not self._usable(entry.findings):
             return None
         return entry.findings if self._consulted_entries().valid(path, digests) else None
 

@@ -88,11 +88,13 @@ class CheckPlan:
     ``codes`` are the rules to run; ``configured`` what the configuration enables (a call
     chain is reported only if its final code is). The run object resolves both once; a
     plan made without ``configured`` (a test checking one rule) resolves it from settings.
+    ``fix_edits`` False: the run only counts fixes, whose edits are not built (``Fix.built``).
     """
 
     settings: Settings
     codes: frozenset[str]
     configured: frozenset[str] | None = None
+    fix_edits: bool = True
 
 
 class Checker:
@@ -235,7 +237,7 @@ class Checker:
             from fastlint.analysis.project_index import ProjectIndex
 
             project = ProjectIndex([summarize(tree, module, is_package, self.knowledge)], self.knowledge, self.settings.max_call_depth)
-        return ModuleContext(source, tree, module, is_package, self.settings, self.knowledge, project, enabled)
+        return ModuleContext(source, tree, module, is_package, self.settings, self.knowledge, project, enabled, fix_edits=self.plan.fix_edits)
 
 
 def contained(error: Exception, what: str) -> str:
@@ -353,7 +355,7 @@ def _check_files(
     from fastlint.run.cache import Cache, CachedFindings
     from fastlint.run.config import unreported_path
 
-    cache = Cache.for_settings(plan.settings, plan.codes)
+    cache = Cache.for_settings(plan.settings, plan.codes, plan.fix_edits)
     files = read_files(_project_files(paths, plan.settings, project_files), plan.settings, cache)
     fingerprints = _fingerprints(files)
     reused = cache.unchanged_run(fingerprints, [_key(path) for path in paths]) if cache is not None else None

@@ -113,15 +113,21 @@ class Session:
 
         return discover(paths, self.settings)
 
-    def check(self, files: Sequence[Path], progress: ProgressCallback = no_progress, *, named: Sequence[Path] = ()) -> RunResult:
+    def check(
+        self, files: Sequence[Path], progress: ProgressCallback = no_progress, *, named: Sequence[Path] = (), fix_edits: bool = True
+    ) -> RunResult:
         """Pass 1 over the project, pass 2 over ``files``, with the cache. When ``named``
         (the paths a user gave) are all files and the cache holds no summary of the project,
-        only their import closure is indexed: see ``RunResult.partial_index``."""
+        only their import closure is indexed: see ``RunResult.partial_index``. ``fix_edits``
+        False: the report only counts fixes, whose edits are not built (``Fix.built``)."""
+        from dataclasses import replace
+
         from fastlint.run.engine import check_files
 
         project = self.discover([self.settings.project_root]).files
         closure = bool(named) and all(os.path.isfile(path) for path in named)
-        return check_files(files, self.plan, progress=progress, project_files=project, closure=closure)
+        plan = self.plan if fix_edits else replace(self.plan, fix_edits=False)
+        return check_files(files, plan, progress=progress, project_files=project, closure=closure)
 
     def checker(self, index: ProjectIndex | None = None) -> Checker:
         """A checker for single documents (a re-check after a fix, an editor's buffer)."""
