@@ -280,6 +280,35 @@ def test_rounds_are_bounded():
     assert result.fixed["FL502"] == MAX_ROUNDS
 
 
+def test_libcst_reads_the_fixed_text_once_and_the_rounds_are_replayed_when_it_cannot(monkeypatch: pytest.MonkeyPatch):
+    """Each round's result must parse with ast; libcst reads the final text. When it cannot,
+    the rounds are replayed with libcst reading each, and fixing stops at the round that broke it."""
+    import fastlint.fixing.fixer as fixer
+
+    read: list[str] = []
+    real = fixer._libcst_problem
+
+    def libcst_problem(text: str) -> str | None:
+        read.append(text)
+        return "the result does not parse (ParserSyntaxError: z)" if "z = 3" in text else real(text)
+
+    monkeypatch.setattr(fixer, "_libcst_problem", libcst_problem)
+    source = decode_source(Path("example.py"), b"x = 1\n")
+    pending = [_finding(1, 1, 1, "y = 2\n")]
+
+    def relint(current):  # type: ignore[no-untyped-def]
+        return [] if "z = 3" in current.text else [_finding(1, 1, 1, "z = 3\n")]
+
+    clean = fix_file(source, [_finding(1, 1, 1, "w = 0\n")], lambda current: [], FixPolicy(frozenset({"FL502"})))
+    assert clean.text == "w = 0\nx = 1\n" and read == ["w = 0\nx = 1\n"]  # once, not per round
+    read.clear()
+    result = fix_file(source, pending, relint, FixPolicy(frozenset({"FL502"})))
+    assert result.text == "y = 2\nx = 1\n"
+    assert result.fixed["FL502"] == 1
+    assert result.problem == "fixes of FL502 were not applied: the result does not parse (ParserSyntaxError: z)"
+    assert read[0] == "z = 3\ny = 2\nx = 1\n"  # the final text first, then the replay's rounds
+
+
 def test_display_only_fixes_are_never_applied():
     source = decode_source(Path("example.py"), b"x = 1\n")
     shown = Finding("FL502", "m", "p", Position(1, 1), Position(1, 1), fix=Fix((Edit(Position(1, 1), Position(1, 1), "y"),), Applicability.DISPLAY_ONLY, "f"))

@@ -2,9 +2,9 @@
 
 Each round applies every allowed fix whose edits do not conflict with a fix already
 chosen in that round (the others wait for the next round, re-computed on the new text),
-then re-parses the result with ``ast`` and libcst and checks it again. A round whose
-result does not parse or cannot be encoded in the file's encoding is discarded, and
-fixing that file stops there.
+then re-parses the result with ``ast`` and checks it again; libcst reads the fixed text
+once at the end (``fix_file``). A round whose result does not parse or cannot be encoded in
+the file's encoding is discarded, and fixing that file stops there.
 """
 
 from __future__ import annotations
@@ -55,7 +55,21 @@ def encode(source: SourceFile, text: str) -> bytes:
 
 
 def fix_file(source: SourceFile, findings: Sequence[Finding], relint: Relint, policy: FixPolicy) -> FileFix:
-    """Fix ``source`` until no allowed fix is left, at most ``MAX_ROUNDS`` rounds."""
+    """Fix ``source`` until no allowed fix is left, at most ``MAX_ROUNDS`` rounds.
+
+    Each round's result must parse with ``ast``; libcst reads the fixed text once, at the
+    end (reading each round's result with it was half of a ``--fix`` run on a large
+    project). Only when it cannot are the rounds replayed, each read by libcst too, so that
+    fixing stops at the round that broke it."""
+    result = _rounds(source, findings, relint, policy, _ast_problem)
+    if result.changed and _libcst_problem(result.text) is not None:
+        result = _rounds(source, findings, relint, policy, _unparseable)
+    if result.changed:
+        _drop_orphaned_imports(result, relint)
+    return result
+
+
+def _rounds(source: SourceFile, findings: Sequence[Finding], relint: Relint, policy: FixPolicy, problem_of: Callable[[str], str | None]) -> FileFix:
     result = FileFix(source, source.text, remaining=list(findings))
     current = source
     for _ in range(MAX_ROUNDS):
@@ -63,7 +77,7 @@ def fix_file(source: SourceFile, findings: Sequence[Finding], relint: Relint, po
         if not chosen:
             break
         text = apply_edits(current.text, [edit for finding in chosen for edit in finding.fix.edits])  # type: ignore[union-attr]
-        problem = _unparseable(text)
+        problem = problem_of(text)
         if problem is None:
             try:
                 current = decode_source(source.path, encode(source, text))
@@ -76,8 +90,6 @@ def fix_file(source: SourceFile, findings: Sequence[Finding], relint: Relint, po
         result.text = current.text
         result.fixed.update(finding.code for finding in chosen)
         result.remaining = relint(current)
-    if result.changed:
-        _drop_orphaned_imports(result, relint)
     return result
 
 
@@ -149,14 +161,29 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
 
 def _unparseable(text: str) -> str | None:
     """Why ``text`` does not parse with ``ast`` or libcst, or None."""
+    return _ast_problem(text) or _libcst_problem(text)
+
+
+def _ast_problem(text: str) -> str | None:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError) as error:
+        return _does_not_parse(error)
+    return None
+
+
+def _libcst_problem(text: str) -> str | None:
     import libcst
 
     try:
-        ast.parse(text)
         libcst.parse_module(text)
-    except (SyntaxError, ValueError, libcst.ParserSyntaxError) as error:
-        return f"the result does not parse ({type(error).__name__}: {error})".splitlines()[0]
+    except (ValueError, libcst.ParserSyntaxError) as error:
+        return _does_not_parse(error)
     return None
+
+
+def _does_not_parse(error: Exception) -> str:
+    return f"the result does not parse ({type(error).__name__}: {error})".splitlines()[0]
 
 
 def unwritable(path: Path) -> str | None:
