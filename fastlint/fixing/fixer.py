@@ -57,15 +57,21 @@ def encode(source: SourceFile, text: str) -> bytes:
 def fix_file(source: SourceFile, findings: Sequence[Finding], relint: Relint, policy: FixPolicy) -> FileFix:
     """Fix ``source`` until no allowed fix is left, at most ``MAX_ROUNDS`` rounds.
 
-    Each round's result must parse with ``ast``; libcst reads the fixed text once, at the
-    end (reading each round's result with it was half of a ``--fix`` run on a large
+    Each round's result, and the text without the imports the fixes left unused, must parse
+    with ``ast``; libcst reads the fixed text once, at the end (reading each round's result with it was half of a ``--fix`` run on a large
     project). Only when it cannot are the rounds replayed, each read by libcst too, so that
     fixing stops at the round that broke it."""
-    result = _rounds(source, findings, relint, policy, _ast_problem)
+    result = _fixed(source, findings, relint, policy, _ast_problem)
     if result.changed and _libcst_problem(result.text) is not None:
-        result = _rounds(source, findings, relint, policy, _unparseable)
+        result = _fixed(source, findings, relint, policy, _unparseable)
+    return result
+
+
+def _fixed(source: SourceFile, findings: Sequence[Finding], relint: Relint, policy: FixPolicy, problem_of: Callable[[str], str | None]) -> FileFix:
+    """The rounds, then the imports they left unused removed; each result checked by ``problem_of``."""
+    result = _rounds(source, findings, relint, policy, problem_of)
     if result.changed:
-        _drop_orphaned_imports(result, relint)
+        _drop_orphaned_imports(result, relint, problem_of)
     return result
 
 
@@ -93,12 +99,12 @@ def _rounds(source: SourceFile, findings: Sequence[Finding], relint: Relint, pol
     return result
 
 
-def _drop_orphaned_imports(result: FileFix, relint: Relint) -> None:
+def _drop_orphaned_imports(result: FileFix, relint: Relint, problem_of: Callable[[str], str | None]) -> None:
     """Remove the imports whose every use the fixes removed (`import time` after FL102)."""
     from fastlint.fixing.imports import orphaned_imports_removed
 
     text = orphaned_imports_removed(result.source.text, result.text)
-    if text == result.text or _unparseable(text) is not None:
+    if text == result.text or problem_of(text) is not None:
         return
     try:
         current = decode_source(result.source.path, encode(result.source, text))
