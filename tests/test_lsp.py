@@ -402,6 +402,30 @@ def test_excluded_files_and_other_suffixes_get_no_check(tmp_path: Path):
     assert sorted(checked.summaries) == ["app", "pkg", "pkg.late", "pkg.services"]
 
 
+def test_a_check_of_unsaved_text_leaves_no_cycles_and_the_collector_on(tmp_path: Path):
+    """The collector is off while a document is checked (its tree would be traversed, with
+    the index, again and again) and on again after; the tree and what the check kept on it
+    are freed by reference counts, as in a run."""
+    import ast
+    import gc
+
+    root = project(tmp_path)
+    (root / "app.py").write_text(APP, encoding="utf-8")
+    checked = OpenProject(load_settings([root / "app.py"]))
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        findings = checked.check(root / "app.py", APP + "\n# typed\n")
+        enabled = gc.isenabled()
+        gc.collect()
+        left = [type(found).__name__ for found in gc.garbage if isinstance(found, ast.AST) or type(found).__module__.startswith(("fastlint", "rules"))]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert findings and enabled, "the document exercises the rules"
+    assert left == []
+
+
 def test_without_a_project_marker_nothing_is_indexed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The root falls back to the working directory, which may be a home directory."""
     (tmp_path / "other.py").write_text(SERVICES, encoding="utf-8")

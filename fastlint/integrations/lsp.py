@@ -148,9 +148,29 @@ class OpenProject:
         self.index.replace_module(module, summary)
 
     def check(self, path: Path, text: str) -> list[Finding]:
-        """Findings of the unsaved ``text`` of ``path`` against the project's index."""
+        """Findings of the unsaved ``text`` of ``path`` against the project's index.
+
+        The cyclic collector is off meanwhile, as in a run (``check_files``): a parse makes
+        a tree of objects that the collector would traverse again and again, with the
+        index, while the check holds it (LARGE, a 136 KB router: 60 ms of a 130 ms
+        re-check went to collections). The tree is released after the check, so reference
+        counting frees it, and what the check leaves alive goes to the oldest generation."""
+        import gc
+
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._check(path, text)
+        finally:
+            if enabled:
+                gc.freeze()
+                gc.unfreeze()
+                gc.enable()
+
+    def _check(self, path: Path, text: str) -> list[Finding]:
         from fastlint.analysis.module_names import module_name_for
         from fastlint.analysis.module_summary import summarize
+        from fastlint.analysis.syntax import release
         from fastlint.run.parsing import ParseError, parse_module
 
         source = SourceFile(path=path, data=text.encode("utf-8", "surrogatepass"), text=text, encoding="utf-8", bom=False)
@@ -162,14 +182,18 @@ class OpenProject:
             self._overlay = None
         tree = None
         try:
-            tree = parse_module(source)  # parsed once: for the summary and for the check
-            self.index.replace_module(module, summarize(tree, module, is_package, self.knowledge))
-            self._overlay = module
-        except ParseError:
-            pass  # the check reports it as FL001; the index keeps the saved summary
-        if self._checker is None or self._checker.index is not self.index:
-            self._checker = self.session.checker(self.index)
-        findings = self._checker.check_source(source, tree).findings
+            try:
+                tree = parse_module(source)  # parsed once: for the summary and for the check
+                self.index.replace_module(module, summarize(tree, module, is_package, self.knowledge))
+                self._overlay = module
+            except ParseError:
+                pass  # the check reports it as FL001; the index keeps the saved summary
+            if self._checker is None or self._checker.index is not self.index:
+                self._checker = self.session.checker(self.index)
+            findings = self._checker.check_source(source, tree).findings
+        finally:
+            if tree is not None:
+                release(tree)  # the check is done with it (check_source leaves a tree it was given)
         return sorted(findings, key=Finding.sort_key)
 
     def fix_all(self, path: Path, text: str) -> str | None:
