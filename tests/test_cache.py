@@ -130,6 +130,15 @@ def test_one_changed_file_is_the_only_summary_recomputed(project: Project):
     assert project.parsed == Counter({"app/other.py": 1})
 
 
+def test_the_texts_of_files_whose_findings_the_cache_kept_are_there_after_an_edit(project: Project):
+    """Read when asked for (the text report asks for none), as in a warm run."""
+    cold = project.check()
+    project.write("app/other.py", "def unrelated():\n    return 2\n")
+    result = project.check()
+    assert project.parsed == Counter({"app/other.py": 1}) and lines(result) == lines(cold)
+    assert list(result.sources) == list(cold.sources) and dict(result.sources) == dict(cold.sources)
+
+
 def test_a_change_in_a_consulted_module_rechecks_the_file_that_rests_on_it(project: Project):
     project.check()
     project.write("app/rates.py", "def fetch_rates(base):\n    return {}\n")
@@ -168,7 +177,7 @@ def test_the_cache_directory_ignores_itself_and_leaves_no_temporary_files(projec
     directory = project.root / CACHE_DIR
     assert (directory / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
     names = sorted(path.name.split(".", 1)[1] for path in directory.iterdir() if path.name != ".gitignore")
-    assert names == ["consulted.json", "findings.json", "summaries.jsonl"]
+    assert names == ["consulted.jsonl", "findings.json", "summaries.jsonl"]
 
 
 def cache_file(project: Project, kind: str) -> Path:
@@ -641,46 +650,79 @@ def test_damaged_facts_are_computed_again(project: Project):
     assert project.check().warnings == []
 
 
+def _consulted(project: Project) -> tuple[list[object], list[str], list[str], dict[str, list[int]]]:
+    """The consulted file: its header, the names, the paths and the numbers of each path."""
+    import json
+
+    header, names, paths, *rows = [json.loads(line) for line in cache_file(project, "consulted").read_bytes().splitlines()]
+    return header, names, paths, dict(zip(paths, rows))
+
+
 def test_the_consulted_file_holds_each_name_once_and_numbers_per_file(project: Project):
     """The findings rest on the digests the findings file records: the consulted file needs
     the names alone, each written once."""
-    import json
-
     project.check()
-    key, generation, names, paths = json.loads(cache_file(project, "consulted").read_text())
-    assert len(names) == len(set(names)) and "app.rates" in names
-    [routes] = [numbers for path, numbers in paths.items() if path.endswith("routes.py")]
+    (_, _, count), names, _, numbers = _consulted(project)
+    assert count == len(names) == len(set(names)) and "app.rates" in names
+    [routes] = [found for path, found in numbers.items() if path.endswith("routes.py")]
     assert {"app.rates", "app.vendor"} <= {names[number] for number in routes}  # app.vendor: looked for, absent
     project.write("app/other.py", "def unrelated():\n    return 2\n")
     project.check(("app/other.py",))  # routes' findings are kept, numbers and all
-    _, _, after, after_paths = json.loads(cache_file(project, "consulted").read_text())
-    assert after[:len(names)] == names and [numbers for path, numbers in after_paths.items() if path.endswith("routes.py")] == [routes]
+    _, after, _, after_numbers = _consulted(project)
+    assert after[:len(names)] == names and [found for path, found in after_numbers.items() if path.endswith("routes.py")] == [routes]
     (project.root / "app/routes.py").unlink()
     project.check(("app/other.py",))
-    _, _, names, paths = json.loads(cache_file(project, "consulted").read_text())
-    used = {number for numbers in paths.values() for number in numbers}
+    _, names, _, numbers = _consulted(project)
+    used = {number for found in numbers.values() for number in found}
     assert used == set(range(len(names))) and "app.vendor" not in names  # renumbered once most went unused
 
 
-@pytest.mark.parametrize("mangle", [
-    pytest.param(lambda data: {"consulted": data}, id="an-object"),
-    pytest.param(lambda data: data[:3], id="a-part-missing"),
-    pytest.param(lambda data: [*data[:2], [7] * len(data[2]), data[3]], id="a-name-not-a-string"),
-    pytest.param(lambda data: [*data[:2], [data[2][0]] * len(data[2]), data[3]], id="a-name-twice"),
-    pytest.param(lambda data: [*data[:3], {path: [len(data[2])] for path in data[3]}], id="a-number-beyond-the-names"),
-    pytest.param(lambda data: [*data[:3], {path: [-1] for path in data[3]}], id="a-negative-number"),
-    pytest.param(lambda data: [*data[:3], {path: ["0"] for path in data[3]}], id="a-number-as-a-string"),
-])
-def test_a_consulted_file_of_another_shape_is_discarded_with_a_warning(project: Project, mangle):
-    import json
-
+def test_an_edit_whose_check_consults_the_same_names_leaves_the_consulted_file(project: Project):
+    """A comment changes no summary: the file's findings are checked again, against the same
+    modules, and what the consulted file says of every file is still so."""
     project.check()
-    path = cache_file(project, "consulted")
-    path.write_text(json.dumps(mangle(json.loads(path.read_text()))))
-    project.write("app/other.py", "def unrelated():\n    return 2\n")  # the index is built: the file is read
+    consulted = cache_file(project, "consulted")
+    written, inode = consulted.read_bytes(), consulted.stat().st_ino
+    project.write("app/routes.py", textwrap.dedent(FILES["app/routes.py"]) + "\n# a comment\n")
+    assert lines(project.check()) == [(10, "FL107")] and project.parsed == Counter({"app/routes.py": 1})
+    assert consulted.read_bytes() == written and consulted.stat().st_ino == inode  # not written again
+    assert lines(project.check()) == [(10, "FL107")] and project.parsed == Counter()  # valid with the findings written since
+    project.write("app/rates.py", "def fetch_rates(base):\n    return {}\n")  # a digest changes: the lines are read
+    assert lines(project.check()) == [] and project.parsed == Counter({"app/rates.py": 1, "app/routes.py": 1})
+    assert consulted.read_bytes() != written
+
+
+def _mangled(mangle):  # type: ignore[no-untyped-def]
+    """Rewrites the consulted file: its lines, as JSON values, given to ``mangle``, and the values it returns written a line each."""
+    def rewrite(path: Path) -> None:
+        import json
+
+        values = [json.loads(line) for line in path.read_bytes().splitlines()]
+        path.write_bytes(b"".join(json.dumps(value).encode() + b"\n" for value in mangle(values)))
+    return rewrite
+
+
+@pytest.mark.parametrize("rewrite", [
+    pytest.param(lambda path: path.write_bytes(b"\x80not JSON"), id="not-json"),
+    pytest.param(_mangled(lambda lines: [{"consulted": lines}]), id="an-object"),
+    pytest.param(_mangled(lambda lines: lines[:3]), id="a-part-missing"),
+    pytest.param(_mangled(lambda lines: [lines[0][:2], *lines[1:]]), id="no-count-of-names"),
+    pytest.param(_mangled(lambda lines: [*lines, [0]]), id="a-line-too-many"),
+    pytest.param(_mangled(lambda lines: [lines[0], [7] * len(lines[1]), *lines[2:]]), id="a-name-not-a-string"),
+    pytest.param(_mangled(lambda lines: [lines[0], [lines[1][0]] * len(lines[1]), *lines[2:]]), id="a-name-twice"),
+    pytest.param(_mangled(lambda lines: [lines[0], lines[1][1:], *lines[2:]]), id="a-name-missing"),
+    pytest.param(_mangled(lambda lines: [*lines[:3], *([len(lines[1])] for _ in lines[3:])]), id="a-number-beyond-the-names"),
+    pytest.param(_mangled(lambda lines: [*lines[:3], *([-1] for _ in lines[3:])]), id="a-negative-number"),
+    pytest.param(_mangled(lambda lines: [*lines[:3], *(["0"] for _ in lines[3:])]), id="a-number-as-a-string"),
+])
+def test_a_consulted_file_of_another_shape_is_discarded_with_a_warning(project: Project, rewrite):
+    project.check()
+    rewrite(cache_file(project, "consulted"))
+    # A module that routes.py consulted gets another digest: what it consulted is read.
+    project.write("app/rates.py", textwrap.dedent(FILES["app/rates.py"]) + "\ndef more():\n    return 1\n")
     result = project.check()
     assert lines(result) == [(10, "FL107")]
-    assert len(result.warnings) == 1 and "unexpected content" in result.warnings[0]
-    assert project.parsed == Counter({"app/other.py": 1, "app/routes.py": 1})  # its findings were checked again
-    project.write("app/other.py", "def unrelated():\n    return 3\n")
+    assert len(result.warnings) == 1 and "discarded the unreadable cache" in result.warnings[0]
+    assert project.parsed == Counter({"app/rates.py": 1, "app/routes.py": 1})
+    project.write("app/other.py", "def unrelated():\n    return 3\n\ndef more():\n    return 1\n")  # written again, whole
     assert project.check().warnings == [] and project.parsed == Counter({"app/other.py": 1})

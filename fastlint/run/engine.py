@@ -7,7 +7,7 @@ import functools
 import gc
 import os
 import sys
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
@@ -353,7 +353,6 @@ def _check_files(
     paths: Sequence[Path], plan: CheckPlan, jobs: int | None, progress: ProgressCallback, project_files: Sequence[Path] | None, closure: bool
 ) -> RunResult:
     from fastlint.run.cache import Cache, CachedFindings
-    from fastlint.run.config import unreported_path
 
     cache = Cache.for_settings(plan.settings, plan.codes, plan.fix_edits)
     files = read_files(_project_files(paths, plan.settings, project_files), plan.settings, cache)
@@ -362,8 +361,7 @@ def _check_files(
     if cache is not None and reused is not None:
         return _warm_run(paths, plan, reused, cache, files)
     closure_of = [_key(path) for path in paths] if closure and (cache is None or not cache.has_summaries()) else None
-    unreported = frozenset(_key(path) for path in paths if unreported_path(plan.settings, path) is not None)
-    to_check = frozenset(_key(path) for path in paths if _key(path) not in unreported) if closure_of is None else frozenset()
+    to_check = _ToCheck(paths, plan.settings, closure_of is None)
     with contextlib.ExitStack() as stack:
         # One set of workers for both passes: pass 1 keeps trees of the files to check in
         # them, or checks those files against their own summary alone (a result that stands
@@ -377,12 +375,15 @@ def _check_files(
         quiet: list[FileResult] = []
         pending: list[tuple[Path, bytes | None]] = []
         speculated = ahead.speculated
+        texts: dict[str, tuple[Path, ReadFile | None]] = {}  # of the files with cached findings, read when asked for
         for path in paths:
             file = files.get(_key(path))
             cached = cache.findings(_key(path), file.content, file.module, project.digests) if cache and file else None
             if cached is not None:
-                results.append(FileResult(str(path), list(cached), text=_text(path, file.data) if cached and file else None))
-            elif _key(path) in project.parsed_files and _key(path) in unreported:
+                results.append(FileResult(str(path), list(cached)))
+                if cached:
+                    texts[str(path)] = (path, file)
+            elif _key(path) in project.parsed_files and to_check.unreported(_key(path)):
                 # Test and tooling code that pass 1 parsed has nothing to report: not even parsed again.
                 quiet.append(FileResult(str(path), parsed=True))
             elif _key(path) in speculated and speculated[_key(path)].holds(project):
@@ -406,6 +407,7 @@ def _check_files(
             consulted = {name: project.digests.get(name) for name in result.consulted}
             cache.put_findings(_key(Path(result.path)), CachedFindings(*module, consulted, result.findings))
     run = collect([*results, *fresh], len(paths))
+    run.sources = _Texts(texts, run.sources)
     run.project_index = project
     if cache is not None:
         cache.record_project(fingerprints, project.digests, stats)
@@ -1118,6 +1120,34 @@ class Speculation(NamedTuple):
 _Summarized = tuple["ModuleSummary | None", str, "Speculation | None", "int | None"]
 
 
+class _ToCheck(Container[str]):
+    """The keys of the files pass 2 checks: ``paths`` but test and tooling code (only
+    parsed); none when ``checking`` is False. Each path is matched against those patterns
+    when first asked about: a run after an edit asks about the files the cache does not
+    answer (matching every file of LARGE was 40 ms of a one-file re-check)."""
+
+    def __init__(self, paths: Iterable[Path], settings: Settings, checking: bool = True) -> None:
+        self._paths = {_key(path): path for path in paths}
+        self._settings = settings
+        self._checking = checking
+        self._unreported: dict[str, bool] = {}
+
+    def unreported(self, key: str) -> bool:
+        """Whether the file of ``key`` (one of the paths) is test or tooling code."""
+        found = self._unreported.get(key)
+        if found is None:
+            from fastlint.run.config import unreported_path
+
+            found = self._unreported[key] = unreported_path(self._settings, self._paths[key]) is not None
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return self._checking and isinstance(key, str) and key in self._paths and not self.unreported(key)
+
+    def __bool__(self) -> bool:
+        return self._checking and any(not self.unreported(key) for key in self._paths)
+
+
 @dataclass(eq=False, repr=False)
 class Ahead:
     """What pass 1 does for pass 2 on the way, for the files pass 2 will check (``to_check``,
@@ -1126,7 +1156,7 @@ class Ahead:
     summary alone (``speculated``). ``workers`` serve both passes."""
 
     plan: CheckPlan
-    to_check: frozenset[str]
+    to_check: Container[str]
     workers: _Workers | None = None
     modules: frozenset[str] = frozenset()  # every module of the project (see ``OwnIndex``)
     project_bytes: int = 0
@@ -1380,12 +1410,13 @@ def _text(path: Path, data: bytes | None) -> str | None:
 
 class _Texts(Mapping[str, str]):
     """The texts of the files with findings, each read and decoded when first asked for:
-    the text report asks for none (a warm run of prefect read 27 files for nothing), other
-    formats convert columns with them, a fix edits them."""
+    the text report asks for none (a warm run of prefect read 27 files for nothing; LARGE
+    after an edit, 64), other formats convert columns with them, a fix edits them.
+    ``known``: the texts at hand already (of the files checked)."""
 
-    def __init__(self, files: dict[str, tuple[Path, ReadFile | None]]) -> None:
+    def __init__(self, files: dict[str, tuple[Path, ReadFile | None]], known: Mapping[str, str] | None = None) -> None:
         self._files = files
-        self._texts: dict[str, str | None] = {}
+        self._texts: dict[str, str | None] = dict(known or {})
 
     def _text(self, key: str) -> str | None:
         if key not in self._texts:
@@ -1394,13 +1425,14 @@ class _Texts(Mapping[str, str]):
         return self._texts[key]
 
     def __getitem__(self, key: str) -> str:
-        text = self._text(key) if key in self._files else None
+        text = self._text(key) if key in self._files or key in self._texts else None
         if text is None:
             raise KeyError(key)
         return text
 
     def __iter__(self) -> Iterator[str]:
-        return (key for key in self._files if self._text(key) is not None)
+        keys = [*self._texts, *(key for key in self._files if key not in self._texts)]
+        return (key for key in keys if self._text(key) is not None)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
