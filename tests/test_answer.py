@@ -134,6 +134,17 @@ def test_a_change_the_answer_rests_on_runs_the_command_again(command: Command, c
     assert command.ran("check", ".", "--no-cache") == after  # the answer a run without any cache gives
 
 
+def test_the_record_lists_the_latest_changed_paths_first(command: Command):
+    """The replay stops at the first stat that differs: the file saved last, the likeliest
+    to be saved again, is compared first."""
+    record = answer.Record()
+    record.seen({"/p/a.py": (1, 10, 30, 1), "/p/b.py": (1, 40, 20, 2), "/p/c.py": None, "/p/d.py": (1, 10, 10, 3)})
+    (command.root / ".fastlint_cache").mkdir()
+    record.write(["check", "."], "", "", 0)
+    paths, numbers = json.loads((command.root / ".fastlint_cache" / "answer.json").read_text())[1][0]
+    assert paths == ["/p/b.py", "/p/a.py", "/p/d.py", "/p/c.py"] and numbers[:4] == [1, 40, 20, 2]
+
+
 def test_a_configuration_file_nearer_the_checked_path_runs_the_command_again(command: Command):
     before = settle(command, "check", "app")
     command.replayed("check", "app")

@@ -70,16 +70,32 @@ def _other_names(path: str, root: str, module: str, is_package: bool) -> list[st
     only), but ``module``: those longer than ``module`` for a file in a package (a name
     cannot start inside a package), those shorter for a file in none."""
     directory, filename = os.path.split(absolute(path))
-    if directory != root and not directory.startswith(_below(root)):
+    found = _folder_names(directory, root)
+    if found is None:
         return []
-    folders = directory[len(_below(root)):].split(os.sep) if directory != root else []
-    parts = folders if is_package else [*folders, os.path.splitext(filename)[0]]
-    start = len(parts)
-    while start > 0 and parts[start - 1].isidentifier():
-        start -= 1
-    names = [".".join(parts[index:]) for index in range(start, len(parts))]
-    in_package = _top_package(directory, root) is not None
+    prefixes, in_package = found
+    if is_package:
+        names = list(prefixes)
+    else:
+        stem = os.path.splitext(filename)[0]
+        if not stem.isidentifier():
+            return []
+        names = [*(f"{prefix}.{stem}" for prefix in prefixes), stem]
     return [name for name in names if name != module and (len(name) > len(module)) == in_package]
+
+
+@cache
+def _folder_names(directory: str, root: str) -> tuple[tuple[str, ...], bool] | None:
+    """The dotted names of ``directory`` from each folder between it and ``root`` from which
+    every folder down to it is an identifier, longest first, and whether it is in a package;
+    None outside ``root``. Asked once per folder: an index names every file."""
+    if directory != root and not directory.startswith(_below(root)):
+        return None
+    folders = directory[len(_below(root)):].split(os.sep) if directory != root else []
+    start = len(folders)
+    while start > 0 and folders[start - 1].isidentifier():
+        start -= 1
+    return tuple(".".join(folders[index:]) for index in range(start, len(folders))), _top_package(directory, root) is not None
 
 
 def _below(root: str) -> str:
@@ -89,6 +105,7 @@ def _below(root: str) -> str:
 def package_parts_cache_clear() -> None:
     _package_parts.cache_clear()
     _folder_parts.cache_clear()
+    _folder_names.cache_clear()
     _top_package.cache_clear()
 
 

@@ -171,12 +171,19 @@ class Record:
             return
         columns: list[object] = []
         for stats in (self.stats, self.own_stats):
-            paths = sorted(stats)
+            # The latest changed first: the replay stops at the first stat that differs, and a
+            # file saved lately is the likeliest to be saved again (on LARGE, after an edit, it
+            # stat'ed half the project before it came to the edited file).
+            paths = sorted(stats, key=lambda path: (-_changed(stats[path]), path))
             columns.append([paths, [number for path in paths for number in (stats[path] or _ABSENT)]])
         for present in (self.exists, self.lexists):
             paths = sorted(present)
             columns.append([paths, [present[path] for path in paths]])
         _write([situation(argv), columns, stdout, stderr, exit_code])
+
+
+def _changed(stat: tuple[int, int, int, int] | None) -> int:
+    return max(stat[1], stat[2]) if stat is not None else 0
 
 
 def _write(data: object) -> None:

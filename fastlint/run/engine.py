@@ -357,11 +357,12 @@ def _check_files(
     cache = Cache.for_settings(plan.settings, plan.codes, plan.fix_edits)
     files = read_files(_project_files(paths, plan.settings, project_files), plan.settings, cache)
     fingerprints = _fingerprints(files)
-    reused = cache.unchanged_run(fingerprints, [_key(path) for path in paths]) if cache is not None else None
+    keys = [_key(path) for path in paths]  # each path's, once: a run after an edit asks about every path
+    reused = cache.unchanged_run(fingerprints, keys) if cache is not None else None
     if cache is not None and reused is not None:
         return _warm_run(paths, plan, reused, cache, files)
-    closure_of = [_key(path) for path in paths] if closure and (cache is None or not cache.has_summaries()) else None
-    to_check = _ToCheck(paths, plan.settings, closure_of is None)
+    closure_of = keys if closure and (cache is None or not cache.has_summaries()) else None
+    to_check = _ToCheck(dict(zip(keys, paths)), plan.settings, closure_of is None)
     with contextlib.ExitStack() as stack:
         # One set of workers for both passes: pass 1 keeps trees of the files to check in
         # them, or checks those files against their own summary alone (a result that stands
@@ -376,18 +377,18 @@ def _check_files(
         pending: list[tuple[Path, bytes | None]] = []
         speculated = ahead.speculated
         texts: dict[str, tuple[Path, ReadFile | None]] = {}  # of the files with cached findings, read when asked for
-        for path in paths:
-            file = files.get(_key(path))
-            cached = cache.findings(_key(path), file.content, file.module, project.digests) if cache and file else None
+        for path, key in zip(paths, keys):
+            file = files.get(key)
+            cached = cache.findings(key, file.content, file.module, project.digests) if cache and file else None
             if cached is not None:
                 results.append(FileResult(str(path), list(cached)))
                 if cached:
                     texts[str(path)] = (path, file)
-            elif _key(path) in project.parsed_files and to_check.unreported(_key(path)):
+            elif key in project.parsed_files and to_check.unreported(key):
                 # Test and tooling code that pass 1 parsed has nothing to report: not even parsed again.
                 quiet.append(FileResult(str(path), parsed=True))
-            elif _key(path) in speculated and speculated[_key(path)].holds(project):
-                settled.append(speculated[_key(path)].result)
+            elif key in speculated and speculated[key].holds(project):
+                settled.append(speculated[key].result)
             elif file is not None and (too_big := oversized(path, plan.settings, file.size)) is not None:
                 # Reported here, as a worker would: its bytes were not kept, nor are they sent.
                 quiet.append(FileResult(str(path), [unparseable(path, too_big)]))
@@ -1126,8 +1127,8 @@ class _ToCheck(Container[str]):
     when first asked about: a run after an edit asks about the files the cache does not
     answer (matching every file of LARGE was 40 ms of a one-file re-check)."""
 
-    def __init__(self, paths: Iterable[Path], settings: Settings, checking: bool = True) -> None:
-        self._paths = {_key(path): path for path in paths}
+    def __init__(self, paths: Mapping[str, Path], settings: Settings, checking: bool = True) -> None:
+        self._paths = paths  # by key
         self._settings = settings
         self._checking = checking
         self._unreported: dict[str, bool] = {}
