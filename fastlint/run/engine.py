@@ -1432,7 +1432,7 @@ class _Texts(Mapping[str, str]):
         return text
 
     def __iter__(self) -> Iterator[str]:
-        keys = [*self._texts, *(key for key in self._files if key not in self._texts)]
+        keys = [*self._files, *(key for key in self._texts if key not in self._files)]  # as the results come
         return (key for key in keys if self._text(key) is not None)
 
     def __len__(self) -> int:
