@@ -38,7 +38,8 @@ def add_argument(ctx: ModuleContext, call: ast.Call, argument: str) -> Edit | No
     def change(node: cst.BaseExpression) -> cst.BaseExpression | None:
         import libcst as cst
 
-        return with_arguments(node, parse_arguments(argument)) if isinstance(node, cst.Call) else None
+        new = parse_arguments(argument)
+        return with_arguments(node, new) if new and isinstance(node, cst.Call) else None
 
     return transform_expression(ctx, call, change)
 
