@@ -63,20 +63,18 @@ def summary_digest(summary: ModuleSummary) -> str:
 
 class CachedSummary:
     """A module's summary with what keys it (the digest of the file's bytes, the module
-    name) and its own digest. One read from the cache is decoded when first used, from its
-    line of the summaries file, read then (``summary`` raises InvalidData when the line does
-    not fit, or cannot be read)."""
+    name) and its own digest. One read from the cache is decoded when first used
+    (``summary`` raises InvalidData when its line does not fit)."""
 
-    __slots__ = ("content", "module", "digest", "maps_classes", "_summary", "_line", "_stored")
+    __slots__ = ("content", "module", "digest", "maps_classes", "_summary", "line")
 
     def __init__(self, content: str, module: str, summary: ModuleSummary | None, digest: str,
-                 stored: tuple[_SummaryLines, int] | None = None, maps_classes: bool | None = None) -> None:
+                 line: bytes | memoryview | None = None, maps_classes: bool | None = None) -> None:
         self.content = content
         self.module = module
         self.digest = digest
         self._summary = summary
-        self._line: bytes | None = None  # the JSON line, as read (written back as it is) or encoded
-        self._stored = stored  # where its line is in the summaries file read
+        self.line = line  # the JSON line it was read from (a view of the file's bytes): written back as it is
         # Whether the module maps classes (ORM models), known without decoding it.
         self.maps_classes = bool(summary.models) if summary is not None else bool(maps_classes)
 
@@ -89,8 +87,9 @@ class CachedSummary:
         if self._summary is None:
             from fastlint.analysis.module_summary import ModuleSummary
 
+            assert self.line is not None
             try:
-                self._summary = decode(ModuleSummary, json.loads(self.encoded()))
+                self._summary = decode(ModuleSummary, json.loads(bytes(self.line)))
             except (ValueError, RecursionError) as error:  # InvalidData is a ValueError
                 raise InvalidData(str(error)) from None
             if self._summary.module != self.module:
@@ -98,79 +97,10 @@ class CachedSummary:
                 raise InvalidData("a summary of another module")
         return self._summary
 
-    def encoded(self) -> bytes:
-        """The JSON line: as it was read (raises InvalidData when it cannot be), or encoded."""
-        if self._line is None:
-            if self._stored is not None and self._summary is None:
-                lines, number = self._stored
-                self._line = lines.read(number)
-            else:
-                self._line = json.dumps(encode(self.summary), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        return self._line
-
-
-class _SummaryLines:
-    """The lines of a summaries file, read from it when asked for: a run after an edit decodes
-    a few summaries (reading all 13 MB of LARGE's, then copying the lines out of them, was
-    6% of that run). The file stays open while the cache is in use (so it is the file read
-    even after another run replaced it); once the cache is written it is closed, and opened
-    again, if it is still that file, for a summary decoded after."""
-
-    def __init__(self, path: Path, descriptor: int, identity: tuple[int, ...], offsets: list[int]) -> None:
-        self._path = path
-        self._descriptor: int | None = descriptor
-        self._identity = identity
-        self._offsets = offsets  # where each line starts; the last: the end of the file
-
-    @classmethod
-    def open(cls, path: Path) -> tuple[_SummaryLines, bytes]:
-        """The file at ``path`` and its first line. Raises OSError."""
-        descriptor, identity = _open_no_follow(path)
-        try:
-            header = b""
-            chunk = 1 << 18
-            while b"\n" not in header and len(header) < identity[2]:
-                header += _read_at(descriptor, chunk, len(header))
-                chunk *= 2
-        except BaseException:
-            os.close(descriptor)
-            raise
-        return cls(path, descriptor, identity, []), header.partition(b"\n")[0]
-
-    def locate(self, header: int, sizes: list[int]) -> None:
-        """The lines after a header of ``header`` bytes, of ``sizes`` bytes each (without the
-        line break). Raises InvalidData when they are not the whole file."""
-        offsets = [header + 1]
-        for size in sizes:
-            offsets.append(offsets[-1] + size + 1)
-        if offsets[-1] != self._identity[2]:
-            raise InvalidData("expected lines of the sizes the header gives")
-        self._offsets = offsets
-
-    def read(self, number: int) -> bytes:
-        """Line ``number`` (1: the first after the header). Raises InvalidData."""
-        start, end = self._offsets[number - 1], self._offsets[number] - 1
-        try:
-            if self._descriptor is None:
-                descriptor, identity = _open_no_follow(self._path)
-                if identity != self._identity:
-                    os.close(descriptor)
-                    raise InvalidData("the summaries file was written again")
-                self._descriptor = descriptor
-            data = _read_at(self._descriptor, end + 1 - start, start)
-        except OSError as error:
-            raise InvalidData(f"the summaries file cannot be read: {error}") from None
-        if len(data) != end + 1 - start or not data.endswith(b"\n"):
-            raise InvalidData("a line of another length")
-        return data[:-1]
-
-    def close(self) -> None:
-        if self._descriptor is not None:
-            os.close(self._descriptor)
-            self._descriptor = None
-
-    def __del__(self) -> None:
-        self.close()
+    def encoded(self) -> bytes | memoryview:
+        if self.line is None:
+            self.line = json.dumps(encode(self.summary), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return self.line
 
 
 @dataclass(eq=False, repr=False)
@@ -484,7 +414,6 @@ class Cache:
         self._findings = store if store is not None and fits else _FindingsStore(self.findings_key)
         self._findings_plain = plain if fits else {}
         self._summaries: dict[str, CachedSummary] | None = None  # loaded on first use
-        self._summary_lines: _SummaryLines | None = None  # the file they were read from
         self._loaded: set[str] = set()  # the paths whose entry is the one in the file
         # The project-wide answers the summaries give, under a key of them (``facts``).
         self._facts: tuple[str, bytes | ProjectFacts] | None = None
@@ -564,28 +493,19 @@ class Cache:
 
     def _summary_entries(self) -> dict[str, CachedSummary]:
         if self._summaries is None:
-            try:
-                loaded = self._read_summaries()
-            except FileNotFoundError:
-                loaded = None
-            except OSError as error:
-                self.warnings.append(f"discarded the unreadable cache {self.summaries_path} ({error.strerror or error})")
-                loaded = None
-            except (InvalidData, ValueError, RecursionError) as error:
-                self._discarded(self.summaries_path, error)
-                loaded = None
+            loaded = self._load(self.summaries_path, self._read_summaries, _lines)
             self._summaries = loaded if loaded is not None else {}
             self._loaded = set(self._summaries)
         return self._summaries
 
-    def _read_summaries(self) -> dict[str, CachedSummary]:
-        """The summaries file (see ``_write_summaries``): its header and facts, the summaries
-        left unread. Raises OSError, or InvalidData when it does not fit."""
-        lines, first = _SummaryLines.open(self.summaries_path)
-        header = json.loads(first)
-        if type(header) is not list or len(header) != 7:
-            raise InvalidData("expected the 7 columns of a summaries file")
-        paths, contents, modules, digests, models, facts_key, sizes = header
+    def _read_summaries(self, lines: list[memoryview]) -> dict[str, CachedSummary]:
+        """The summaries file (see ``_write_summaries``), its summaries and facts left undecoded."""
+        if len(lines) < 3 or lines[-1]:
+            raise InvalidData("expected a header, a line per summary and the facts")
+        header = json.loads(bytes(lines[0]))
+        if type(header) is not list or len(header) != 6:
+            raise InvalidData("expected the 6 columns of a summaries file")
+        paths, contents, modules, digests, models, facts_key = header
         count = len(_strings(paths))
         _strings(contents, count)
         _strings(modules, count)
@@ -594,36 +514,25 @@ class Cache:
             raise InvalidData("expected whether each module maps classes")
         if type(facts_key) is not str:
             raise InvalidData("expected the key of the facts")
-        if len(set(paths)) != count:
-            raise InvalidData("a path appears twice")
-        if type(sizes) is not list or len(sizes) != count + 1 or not {int}.issuperset(map(type, sizes)) or min(sizes) < 0:
-            raise InvalidData("expected the size of each line")
-        lines.locate(len(first), sizes)
+        if len(lines) != count + 3 or len(set(paths)) != count:
+            raise InvalidData("expected one line per path")
         if facts_key:
-            self._facts = (facts_key, lines.read(count + 1))
-        self._summary_lines = lines
-        return {path: CachedSummary(content, module, None, digest, (lines, number), flag)
-                for number, (path, content, module, digest, flag) in enumerate(zip(paths, contents, modules, digests, models), start=1)}
+            self._facts = (facts_key, bytes(lines[count + 1]))
+        return {path: CachedSummary(content, module, None, digest, line, flag)
+                for path, content, module, digest, flag, line in zip(paths, contents, modules, digests, models, lines[1:])}
 
     def _write_summaries(self, entries: Mapping[str, CachedSummary]) -> None:
         """One JSON line of columns (paths, contents, modules, digests, whether each module
-        maps classes, the key of the facts, the size of each following line), one line per
-        summary in that order, then the facts (or null). A line read is written back as it
-        is; one that cannot be read is left out (its file is summarised again)."""
-        chosen: dict[str, tuple[CachedSummary, bytes]] = {}
-        for path, entry in entries.items():
-            try:
-                chosen[path] = (entry, entry.encoded())
-            except InvalidData:
-                self._loaded.discard(path)
+        maps classes, the key of the facts), one line per summary in that order, then the
+        facts (or null). A line read is written back as it is."""
+        paths = list(entries)
+        chosen = [entries[path] for path in paths]
         facts_key, facts = self._facts if self._facts is not None else ("", b"null")
         if not isinstance(facts, bytes):
             facts = json.dumps(encode(facts), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        body = [line for _, line in chosen.values()]
-        header = [list(chosen), [entry.content for entry, _ in chosen.values()], [entry.module for entry, _ in chosen.values()],
-                  [entry.digest for entry, _ in chosen.values()], [entry.maps_classes for entry, _ in chosen.values()], facts_key,
-                  [len(line) for line in [*body, facts]]]
-        lines = [json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), *body, facts]
+        header = [paths, [entry.content for entry in chosen], [entry.module for entry in chosen], [entry.digest for entry in chosen],
+                  [entry.maps_classes for entry in chosen], facts_key]
+        lines = [json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), *(entry.encoded() for entry in chosen), facts]
         try:
             _write_file(self.directory, self.summaries_path, b"\n".join(lines) + b"\n")
         except OSError as error:
@@ -731,8 +640,6 @@ class Cache:
             outdated = bool(self._deferred) and len(self._outdated | self._deferred) > _DEFERRED_SUMMARIES
             if self._summaries_dirty or stale or outdated or not self.summaries_path.exists():
                 self._write_summaries({path: entry for path, entry in self._summaries.items() if not prune or path in self._seen})
-        if self._summary_lines is not None:
-            self._summary_lines.close()  # opened again for a summary decoded after
         if not prune:
             return
         if self._seen and not self._seen.issuperset(self._findings.findings):
@@ -768,7 +675,8 @@ class Cache:
 
 def _lines(data: bytes) -> list[memoryview]:
     """The lines of ``data`` (split at each ``\\n``; the last one is what follows the last
-    break), as views of it: a run decodes the few lines it needs."""
+    break), as views of it: a run after an edit decodes a few lines of the summaries file
+    (13 MB on LARGE), and copying every line out of it cost more than reading it."""
     view = memoryview(data)
     lines = []
     start = 0
@@ -804,32 +712,6 @@ def _write_file(directory: Path, path: Path, plain: object) -> None:
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-
-
-def _open_no_follow(path: Path) -> tuple[int, tuple[int, ...]]:
-    """A descriptor of the regular file at ``path``, never opened through a symbolic link,
-    and what identifies it (device, inode, size, modification time)."""
-    import stat
-
-    descriptor = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    try:
-        status = os.fstat(descriptor)
-        if not stat.S_ISREG(status.st_mode):
-            raise OSError(f"{path} is not a regular file")
-        if status.st_size > _MAX_BYTES:
-            raise OSError(f"{path} is larger than any cache fastlint writes")
-    except BaseException:
-        os.close(descriptor)
-        raise
-    return descriptor, (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
-
-
-def _read_at(descriptor: int, size: int, offset: int) -> bytes:
-    """Up to ``size`` bytes at ``offset`` (fewer at the end of the file)."""
-    if hasattr(os, "pread"):
-        return os.pread(descriptor, size, offset)
-    os.lseek(descriptor, offset, os.SEEK_SET)  # Windows: the summaries are read by one thread at a time
-    return os.read(descriptor, size)
 
 
 def _read_no_follow(path: Path) -> bytes:
