@@ -116,8 +116,10 @@ _DEBUG_SWITCH = re.compile(r"debug|(?<![a-z])dev(?![a-z])|development", re.IGNOR
 def _debug_branches(tree: ast.Module) -> set[int]:
     """The ids of the calls that run only when a debug or development switch is on."""
     found: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.If, ast.IfExp)) and _DEBUG_SWITCH.search(ast.unparse(node.test)):
+    # The tree's own list of its conditionals, not a walk of all of it (chromadb's 76 KB
+    # server module: 60 ms a check).
+    for node in nodes_of(tree, ast.If, ast.IfExp):
+        if _DEBUG_SWITCH.search(ast.unparse(node.test)):
             negated = isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)
             branch = node.orelse if negated else node.body
             for part in branch if isinstance(branch, list) else [branch]:

@@ -75,6 +75,9 @@ CASES = [
     ("method_called", "q = select(A)\n", "select(A)", True),
     ("remove_argument", "f(a, debug=True)\n", "f(a, debug=True)", True),
     ("remove_argument", "f(\n    debug=True,  # keep\n    # note\n)\n", "f(\n    debug=True,  # keep\n    # note\n)", False),
+    ("remove_argument", "f(a=1, debug=True,\n\n  b=2)\n", "f(a=1, debug=True,\n\n  b=2)", True),  # built: a blank line
+    ("remove_argument", "f(\n    a=1,\n    debug=True,\n)\n", "f(\n    a=1,\n    debug=True,\n)", True),
+    ("remove_argument", "f(a='#', debug=True)\n", "f(a='#', debug=True)", True),  # built: the text may hold a comment
 ]
 
 
@@ -128,8 +131,12 @@ PROJECT = {
 }
 
 
-def test_the_text_report_counts_fixes_without_importing_libcst(tmp_path: Path):
-    write_files(tmp_path, PROJECT)
+DEBUG_APP = {"app.py": "from fastapi import FastAPI\n\napp = FastAPI(\n    title='x',\n    debug=True,\n)\n"}
+
+
+@pytest.mark.parametrize("files", [PROJECT, DEBUG_APP], ids=["offload", "remove-argument"])
+def test_the_text_report_counts_fixes_without_importing_libcst(tmp_path: Path, files: dict[str, str]):
+    write_files(tmp_path, files)
     probe = (
         "import sys\nfrom fastlint.cli import main\n"
         "try:\n    main(['check', '--no-cache', sys.argv[1]])\nexcept SystemExit:\n    pass\n"

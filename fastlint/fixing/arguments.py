@@ -55,7 +55,9 @@ def _bare_generator(call: ast.Call) -> bool:
 
 def remove_argument(ctx: ModuleContext, call: ast.Call, argument: ast.keyword) -> Edit | None:
     """Remove one argument with its comma and its own comments; None when a comment line
-    next to it would be lost (libcst's tree tells: built even where fixes are only counted)."""
+    next to it would be lost. ``without_argument`` declines only next to comment or blank
+    lines, which libcst's tree shows: where the call's text may hold either, the edit is
+    built even when fixes are only counted."""
 
     def change(node: cst.BaseExpression) -> cst.BaseExpression | None:
         import libcst as cst
@@ -63,7 +65,9 @@ def remove_argument(ctx: ModuleContext, call: ast.Call, argument: ast.keyword) -
         return without_argument(node, index) if isinstance(node, cst.Call) else None
 
     index = _arguments(call).index(argument)
-    return transform_expression(ctx, call, change, layout_decides=True)
+    text = ctx.text_of(call)
+    layout = "#" in text or any(not line.strip() for line in text.splitlines()[1:])
+    return transform_expression(ctx, call, change, layout_decides=layout)
 
 
 def _comments(whitespace: Whitespace | cst.MaybeSentinel) -> bool:
