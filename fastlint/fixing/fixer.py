@@ -58,9 +58,9 @@ def fix_file(source: SourceFile, findings: Sequence[Finding], relint: Relint, po
     """Fix ``source`` until no allowed fix is left, at most ``MAX_ROUNDS`` rounds.
 
     Each round's result, and the text without the imports the fixes left unused, must parse
-    with ``ast``; libcst reads the fixed text once, at the end (reading each round's result with it was half of a ``--fix`` run on a large
-    project). Only when it cannot are the rounds replayed, each read by libcst too, so that
-    fixing stops at the round that broke it."""
+    with ``ast``; libcst reads the fixed text once, at the end (reading each round's result
+    with it was half of a ``--fix`` run on a large project). Only when it cannot are the
+    rounds replayed, each read by libcst too, so that fixing stops at the round that broke it."""
     result = _fixed(source, findings, relint, policy, _ast_problem)
     if result.changed and _libcst_problem(result.text) is not None:
         result = _fixed(source, findings, relint, policy, _unparseable)
@@ -83,16 +83,12 @@ def _rounds(source: SourceFile, findings: Sequence[Finding], relint: Relint, pol
         if not chosen:
             break
         text = apply_edits(current.text, [edit for finding in chosen for edit in finding.fix.edits])  # type: ignore[union-attr]
-        problem = problem_of(text)
-        if problem is None:
-            try:
-                current = decode_source(source.path, encode(source, text))
-            except (UnicodeEncodeError, SourceError) as error:
-                problem = f"the fixed text cannot be written as {source.encoding}: {error}"
-        if problem is not None:
+        fixed, problem = _reread(source, text, problem_of)
+        if fixed is None:
             codes = ", ".join(sorted({finding.code for finding in chosen}))
             result.problem = f"fixes of {codes} were not applied: {problem}"
             break
+        current = fixed
         result.text = current.text
         result.fixed.update(finding.code for finding in chosen)
         result.remaining = relint(current)
@@ -104,14 +100,23 @@ def _drop_orphaned_imports(result: FileFix, relint: Relint, problem_of: Callable
     from fastlint.fixing.imports import orphaned_imports_removed
 
     text = orphaned_imports_removed(result.source.text, result.text)
-    if text == result.text or problem_of(text) is not None:
-        return
-    try:
-        current = decode_source(result.source.path, encode(result.source, text))
-    except (UnicodeEncodeError, SourceError):
+    current = _reread(result.source, text, problem_of)[0] if text != result.text else None
+    if current is None:
         return
     result.text = current.text
     result.remaining = relint(current)
+
+
+def _reread(source: SourceFile, text: str, problem_of: Callable[[str], str | None]) -> tuple[SourceFile | None, str | None]:
+    """``text`` as ``source``'s new content; or None and why not: it does not parse
+    (``problem_of``), or cannot be written in the file's encoding."""
+    problem = problem_of(text)
+    if problem is not None:
+        return None, problem
+    try:
+        return decode_source(source.path, encode(source, text)), None
+    except (UnicodeEncodeError, SourceError) as error:
+        return None, f"the fixed text cannot be written as {source.encoding}: {error}"
 
 
 def choose(findings: Iterable[Finding], policy: FixPolicy) -> list[Finding]:
