@@ -113,9 +113,13 @@ def route_map(
     from fastlint.analysis.routes import RouteMap
 
     modules = parse_modules(project.values(), root, sources, index)
+    from fastlint.run.collector import collector_paused
     from fastlint.run.config import unreported_path
 
-    routes = RouteMap(modules, index, None if span_files is None else set(span_files), unordered).routes()
+    # The map parses modules next to the run's index, as the check does: with the
+    # collector on, its scans took half of the map's time (langflow: 3.8 s, 1.8 s without).
+    with collector_paused():
+        routes = RouteMap(modules, index, None if span_files is None else set(span_files), unordered).routes()
     by_module = {module.module: module.path for module in modules}
     # Test and tooling code (``test-paths``, ``tooling-paths``) serves no one: left out
     # unless ``check-test-paths``, as for findings.

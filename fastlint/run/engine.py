@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 from fastlint.analysis.module_names import absolute
 from fastlint.finding import Finding, Position
 from fastlint.rule_meta import UNPARSEABLE, UNUSED_NOQA
+from fastlint.run.collector import collector_paused
 from fastlint.run.progress import ProgressCallback, no_progress
 from fastlint.settings import Settings
 from fastlint.source import SourceError, SourceFile, decode_source, read_source
@@ -327,26 +328,19 @@ def check_files(
     Findings of ``paths`` whose file and consulted summaries are unchanged come from the
     cache; then neither libcst nor the rules are imported.
 
-    The cyclic garbage collector is off for the run (forked workers inherit that): syntax
-    trees hold no cycles, and with many trees alive its scans tripled the parse time. Nor
-    does the analysis leave any (``release`` drops the caches on a tree, a check clears
-    its context's facts): reference counts free each file's objects, and no worker ever
-    collects (a collection every 32 files found next to nothing and scanned every object
-    made since the last one: 1.0-1.8 s of CPU on langflow and open-webui).
+    The cyclic garbage collector is off for the run (``collector_paused``; forked workers
+    inherit that): syntax trees hold no cycles, and with many trees alive its scans tripled
+    the parse time. Nor does the analysis leave any (``release`` drops the caches on a
+    tree, a check clears its context's facts): reference counts free each file's objects,
+    and no worker ever collects (a collection every 32 files found next to nothing and
+    scanned every object made since the last one: 1.0-1.8 s of CPU on langflow and
+    open-webui).
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _check_files(paths, plan, jobs, progress, project_files, closure)
-    finally:
-        _drop_kept()
-        if was_enabled:
-            # What the run leaves alive (the index, the findings) is all young, since nothing
-            # was collected: it goes to the oldest generation unscanned, else the first
-            # allocation after enabling would traverse all of it (30 ms on airflow).
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
+    with collector_paused():
+        try:
+            return _check_files(paths, plan, jobs, progress, project_files, closure)
+        finally:
+            _drop_kept()
 
 
 def _check_files(
