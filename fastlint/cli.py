@@ -261,7 +261,12 @@ def _check(
                 checkers.append(session.checker(result.index()))
             return checkers[0].check_source(source).findings
 
-        fixes = fix_run(findings, sources, recheck, policy, writing=fixing.fix and not fixing.diff)
+        from fastlint.run.collector import collector_paused
+
+        # Each round parses the fixed text with libcst and checks it again, next to the run's
+        # index: with the collector on, its scans were a third of skyvern's fixing (36.9 s, 25.2 s paused).
+        with collector_paused():
+            fixes = fix_run(findings, sources, recheck, policy, writing=fixing.fix and not fixing.diff)
         for problem in fixes.problems if not quiet else ():
             _warn(problem)
         if fixing.diff:
