@@ -193,13 +193,15 @@ class OpenProject:
         """``text`` with every fix ``--fix`` would apply (safe ones only, as ruff's "fix all":
         ``extend-safe-fixes`` promotes a rule), or None when nothing changes."""
         from fastlint.fixing.fixer import fix_file
+        from fastlint.run.collector import collector_paused
 
         policy = dataclasses.replace(self.policy, unsafe=False)
         findings = self.check(path, text)
         if not any(policy.fixable(finding) for finding in findings):
             return None
         source = SourceFile(path=path, data=text.encode("utf-8", "surrogatepass"), text=text, encoding="utf-8", bom=False)
-        result = fix_file(source, findings, lambda fixed: self.check(path, fixed.text), policy)
+        with collector_paused():  # libcst's trees next to the project's index, as ``--fix`` does
+            result = fix_file(source, findings, lambda fixed: self.check(path, fixed.text), policy)
         return result.text if result.changed else None
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Run the block with the cyclic collector off, as every phase that parses does (the
-    check, the editor's re-check, the route map, the rounds of ``--fix``).
+    check, the editor's re-check, the route map, the rounds of ``--fix`` and the editor's fix-all).
 
     A parse makes a tree of young objects, and each collection the allocations trigger
     traverses them again with everything else alive (the project index): with many trees
