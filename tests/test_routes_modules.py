@@ -113,3 +113,61 @@ def test_a_module_registering_on_a_router_it_did_not_make_reads_every_module(tmp
     # Without that module's call, no module enters the router: ``views`` registers on nothing.
     monkeypatch.setattr(RouteMap, "_owned_elsewhere", lambda self, skipped: False)
     assert _routes_by_finding(monkeypatch, tmp_path) == {("factory.py", 9): None, ("views.py", 11): None}
+
+
+def _router(name: str) -> str:
+    handlers = "".join(f"\n\n@router.get('/{name}/{n}')\nasync def {name}_{n}():\n    return {n}\n" for n in range(2))
+    return f"from fastapi import APIRouter\n\nrouter = APIRouter()\n{handlers}" + "# padding\n" * 40
+
+
+_ROUTERS = {
+    "app/__init__.py": "",
+    "app/main.py": (
+        "from fastapi import FastAPI\nfrom starlette.middleware.gzip import GZipMiddleware\n\nfrom app import r1, r2, r3\n\n"
+        "app = FastAPI()\napp.add_middleware(GZipMiddleware)\n"
+        "app.include_router(r1.router)\napp.include_router(r2.router)\napp.include_router(r3.router)\n"
+    ),
+    "app/r1.py": _router("r1"),
+    "app/r2.py": _router("r2"),
+    "app/r3.py": _router("r3"),
+}
+
+
+def _route_map(monkeypatch: pytest.MonkeyPatch, root: Path) -> tuple[str, dict[str, int]]:
+    """``fastlint routes`` as JSON, and how many times the map parsed each module."""
+    from fastlint.analysis import routes
+
+    parsed: dict[str, int] = {}
+    tree = routes.ModuleSource.tree.fget
+
+    def counted(source: routes.ModuleSource):  # type: ignore[no-untyped-def]
+        if source._tree is None:
+            parsed[Path(source.path).name] = parsed.get(Path(source.path).name, 0) + 1
+        return tree(source)
+
+    monkeypatch.setattr(routes.ModuleSource, "tree", property(counted))
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["routes", ".", "--output-format", "json", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    return result.stdout, parsed
+
+
+def test_the_routes_of_the_trees_held_are_mapped_before_those_trees_are_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from fastlint.analysis import routes
+
+    _write(tmp_path, _ROUTERS)
+    mapped, parsed = _route_map(monkeypatch, tmp_path)
+    assert len(json.loads(mapped)) == 6
+    assert parsed == {"main.py": 1, "r1.py": 1, "r2.py": 1, "r3.py": 1}
+    # Room for the application and two routers: reading the modules (main, r1, r2, r3)
+    # leaves the trees of r2 and r3, and the walk starts at r1. The routes of r2 and r3 are
+    # mapped first, and the trees dropped to make room are those of routers whose routes
+    # are all mapped: only the modules the reading dropped are parsed again (in the walk's
+    # order, each tree read would drop the next router's before its turn: all parsed twice).
+    monkeypatch.setattr(routes, "_TREE_BUDGET", len(_ROUTERS["app/main.py"]) + 2 * len(_ROUTERS["app/r1.py"]))
+    assert _route_map(monkeypatch, tmp_path) == (mapped, {"main.py": 2, "r1.py": 2, "r2.py": 1, "r3.py": 1})
+    # Room for nothing: every route parses what it reads again, with the same map.
+    monkeypatch.setattr(routes, "_TREE_BUDGET", 0)
+    again, parsed = _route_map(monkeypatch, tmp_path)
+    assert again == mapped
+    assert parsed["main.py"] > 1

@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -277,9 +278,16 @@ class _Parsed:
         self.modules.pop(id(source), None)
         source.drop_tree()
 
-    def trim(self) -> None:
+    def trim(self, rank: Callable[[int], int] | None = None) -> None:
+        """Drop trees beyond the budget, least recently used first, or in the order of
+        ``rank`` (by id of a module; least recently used first among equals)."""
         held = sum(len(source.text) for source in self.modules.values())
-        for key in list(self.modules):
+        if held <= self.budget:
+            return
+        order = list(self.modules)
+        if rank is not None:
+            order.sort(key=rank)
+        for key in order:
             if held <= self.budget:
                 break
             source = self.modules.pop(key)
@@ -326,6 +334,8 @@ class _Include:
 
 _OwnerKey = tuple[str, str | None]  # a receiver's key in its module, its canonical name if imported
 _Registering = tuple[_OwnerKey, Callable[[_AppObject], None]]
+# A route to map: its root, its registration, and the prefix and dependencies the includes add.
+_Mapping = tuple[_AppObject, _Registration, str, list[tuple[ModuleSource, _Place, str]]]
 
 
 def _nothing(owner: _AppObject) -> None:
@@ -402,11 +412,36 @@ class RouteMap:
                 owner = self._owner_of(owner_key)
                 if owner is not None:
                     act(owner)
-        found: list[Route] = []
         roots = [app for app in self.apps.values() if app.kind == "app"]
         roots += [app for app in self.apps.values() if app.kind == "router" and not app.included and app.routes + app.includes]
-        for root in roots:
-            found.extend(self._walk(root, root, "", [], set()))
+        mapping = [task for root in roots for task in self._walk(root, root, "", [], set())]
+        left: Counter[int] = Counter(id(registration.module) for _, registration, _, _ in mapping)  # routes to map, by id of module
+
+        def rank(module: int) -> int:
+            return 1 if left.get(module, 1) else 0  # modules whose routes are all mapped go first
+
+        # The routes of the modules whose trees the reading above left are mapped first
+        # (least recently used first), then the others, each module's together; trees are
+        # dropped first of modules whose routes are all mapped, then least recently used.
+        # Mapped in the order the walk lists them, the routes found the trees read last
+        # dropped before their turn: langflow's map parsed 58 of 170 modules twice.
+        held = {module: place for place, module in enumerate(self._parsed.modules)}
+        first: dict[int, int] = {}
+        for number, (_, registration, _, _) in enumerate(mapping):
+            first.setdefault(id(registration.module), number)
+
+        def turn(number: int) -> tuple[int, int, int]:
+            module = id(mapping[number][1].module)
+            return held.get(module, len(held)), first[module], number
+
+        order = sorted(range(len(mapping)), key=turn)
+        routes: list[Route | None] = [None] * len(mapping)
+        for number in order:
+            root, registration, prefix, deps = mapping[number]
+            self._parsed.trim(rank)  # before any node is taken from a tree: none of the last route's is in use
+            routes[number] = self._route(root, registration, prefix, deps)
+            left[id(registration.module)] -= 1
+        found = [route for route in routes if route is not None]
         found.sort(key=lambda route: (route.path, route.methods, route.filename, route.line))
         return found
 
@@ -550,7 +585,9 @@ class RouteMap:
 
     # -- composing routes --------------------------------------------------------------
 
-    def _walk(self, root: _AppObject, node: _AppObject, prefix: str, deps: list[tuple[ModuleSource, _Place, str]], seen: set[str]) -> Iterator[Route]:
+    def _walk(self, root: _AppObject, node: _AppObject, prefix: str, deps: list[tuple[ModuleSource, _Place, str]], seen: set[str]) -> Iterator[_Mapping]:
+        """What ``_route`` maps for each registration under ``node``: its root, the prefix
+        and the dependencies the includes down to it add."""
         if node.key in seen:
             return
         seen = seen | {node.key}
@@ -558,7 +595,7 @@ class RouteMap:
         prefix = prefix + node.prefix
         deps = deps + own
         for registration in node.routes:
-            yield self._route(root, registration, prefix, deps)
+            yield root, registration, prefix, deps
         for include in node.includes:
             child = self.apps.get(include.child)
             if child is not None:
@@ -566,7 +603,6 @@ class RouteMap:
                 yield from self._walk(root, child, prefix + include.prefix, deps + extra, seen)
 
     def _route(self, root: _AppObject, registration: _Registration, prefix: str, deps: list[tuple[ModuleSource, _Place, str]]) -> Route:
-        self._parsed.trim()  # before any node is taken from a tree: none of the last route's is in use
         source = registration.module
         endpoint: _Reference = registration.endpoint.node()  # type: ignore[assignment]
         target = self._resolve(source, endpoint, 0)
