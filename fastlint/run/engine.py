@@ -741,6 +741,7 @@ def _start_worker(parent: int | None, initializer: Callable[..., None], initargs
     import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.disable()  # a worker never collects (see ``check_files``); one a fork server started has it on
     _die_with_parent()
     if parent is None:
         parent = os.getppid()
@@ -885,8 +886,9 @@ def index_project(
     files: Iterable[Path | ReadFile], settings: Settings, cache: Cache | None, progress: ProgressCallback = no_progress
 ) -> tuple[ProjectIndex, dict[str, tuple[str, str]]]:
     """Pass 1 over ``files``; returns the index and, per file, its digest and module name."""
-    read = read_files(files, settings, cache)
-    return build_index(read, settings, cache, progress), _fingerprints(read)
+    with collector_paused():  # as in a run (``check_files``)
+        read = read_files(files, settings, cache)
+        return build_index(read, settings, cache, progress), _fingerprints(read)
 
 
 def build_index(
