@@ -296,7 +296,9 @@ class _Consulted:
             return False
         changed = self.changed(digests)
         if not changed:
-            return path in self._rows  # its line is decoded when the digests differ (the names may not decode)
+            # Its line is decoded only when some digest differs. Asked again: ``changed`` may
+            # have read the names and found them damaged, which leaves no path a line.
+            return path in self._rows
         numbers = self.numbers(path)
         return numbers is not None and changed.isdisjoint(numbers)
 
