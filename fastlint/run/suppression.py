@@ -64,8 +64,11 @@ def _comment_lines(text: str) -> tuple[int, ...]:
     return tuple(number for number, line in enumerate(tokenizer_lines(text), 1) if "#" in line and _MAY_SUPPRESS.search(line))
 
 
+@lru_cache(maxsize=4)
 def _has_suppression_comment(text: str) -> bool:
-    """Most files have none: then no line needs reading, nor the file tokenizing."""
+    """Most files have none: then no line needs reading, nor the file tokenizing. Asked for
+    each finding of a file, answered once (a case-blind search of the whole text: 0.1 s of
+    open-webui's check, 442 findings, before it was kept)."""
     return "fastlint:" in text or "noqa" in text or re.search("noqa", text, re.I) is not None
 
 
