@@ -211,6 +211,29 @@ def test_a_module_looked_for_and_missing_is_noted(index: ProjectIndex):
     assert {"vendor.sdk.call", "vendor.sdk", "vendor"} <= consulted
 
 
+def test_a_name_outside_every_package_of_the_index_still_stops_a_check_of_one_module():
+    """``vendor.sdk`` starts as no module of this index does, so no module is looked up for
+    it; the names it would have tried are noted all the same, and one of them is another
+    module of the project: a check of one module alone stops there."""
+    from fastlint.analysis.project_index import ConsultsOthers, OwnIndex
+
+    own = OwnIndex([summary_of("app.main", "import vendor.sdk\n")], KNOWLEDGE)
+    own.others = frozenset({"vendor.sdk"})
+    with own.recording(), pytest.raises(ConsultsOthers):
+        own.resolve("vendor.sdk.call")
+    alone = OwnIndex([summary_of("app.main", "import vendor.sdk\n")], KNOWLEDGE)
+    with alone.recording() as consulted:
+        assert alone.resolve("vendor.sdk.call") == "vendor.sdk.call"  # a library's name, as it is
+    assert {"vendor.sdk.call", "vendor.sdk", "vendor"} <= consulted
+
+
+def test_a_module_added_under_a_new_package_is_found(index: ProjectIndex):
+    assert index.function("vendor.sdk.call") is None
+    index.replace_module("vendor.sdk", summary_of("vendor.sdk", "def call():\n    pass\n"))
+    found = index.function("vendor.sdk.call")
+    assert found is not None and found[0] == "vendor.sdk.call"
+
+
 # -- ORM models, settings classes and roles across modules ------------------------------
 
 SHOP = {

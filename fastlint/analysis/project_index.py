@@ -228,6 +228,7 @@ class ProjectIndex:
         # name -> (the module names it tried, ``_split``'s answer): asked ~100,000 times
         # on a large project, mostly for the same names.
         self._splits: dict[str, tuple[tuple[str, ...], tuple[ModuleSummary, list[str]] | None]] = {}
+        self._heads: frozenset[str] | None = None  # see ``_module_heads``
 
     def __getstate__(self) -> dict[str, object]:
         """What a worker process gets (the engine sends the index to the workers that kept
@@ -235,7 +236,7 @@ class ProjectIndex:
         far, not the caches by name, which each process fills as it asks."""
         if self._loader is not None or self._stack:
             raise TypeError("only a complete index, outside a recording, is sent to another process")
-        return {**vars(self), "_memo": {}, "_splits": {}}
+        return {**vars(self), "_memo": {}, "_splits": {}, "_heads": None}
 
     def forget_asked(self) -> None:
         """Drop the answers by name (``_split``'s and the memoised ones), which each process
@@ -255,6 +256,14 @@ class ProjectIndex:
             if self._stack:  # (outside a recording, as ``_note`` would, at once: asked ~100,000 times)
                 self._note(known[0])
             return known[1]
+        if self._loader is None and name.partition(".")[0] not in self._module_heads():
+            # No module or alias of the project starts as ``name`` does (a library's name:
+            # most of the names asked): every prefix would be tried and none found.
+            parts = name.split(".")
+            nowhere = tuple(".".join(parts[:end]) for end in range(len(parts), 0, -1))
+            self._note(nowhere)
+            self._splits[name] = (nowhere, None)
+            return None
         tried: list[str] = []
         found: tuple[ModuleSummary, list[str]] | None = None
         prefix = name
@@ -281,6 +290,13 @@ class ProjectIndex:
         if self._loader is None:  # a partial index may load a module of that name later
             self._splits[name] = (tuple(tried), found)
         return found
+
+    def _module_heads(self) -> frozenset[str]:
+        """The first part of every module's name and alias (``app`` for ``app.routers.users``),
+        for a complete index: a name that starts otherwise lies in no module of the project."""
+        if self._heads is None:
+            self._heads = frozenset(name.partition(".")[0] for names in (self.modules, self.aliases) for name in names)
+        return self._heads
 
     def _spelled(self, name: str, summary: ModuleSummary, rest: list[str]) -> str:
         """``name`` spelled from its module's own name: an alias names the same module
@@ -316,6 +332,7 @@ class ProjectIndex:
             self.modules[module] = summary
         self._absent.discard(module)
         self._splits = {}
+        self._heads = None
         changed = {module}
         if old is None or summary is None or old.models != summary.models:
             changed.add(REGISTRY)
