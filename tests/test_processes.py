@@ -196,6 +196,34 @@ def test_workers_check_each_file_on_the_tree_they_kept(tmp_path: Path, monkeypat
     assert check(2) == in_workers
 
 
+def test_libcst_is_loaded_before_the_workers_only_for_a_run_that_builds_fixes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Workers that keep no tree (a large project) inherit libcst from the parent when the
+    run builds fixes' edits; a run that only counts them (text output) never needs it."""
+    import dataclasses
+
+    import fastlint.run.engine
+    from fastlint.run.config import resolve_selection
+    from fastlint.run.engine import CheckPlan, check_files
+    from fastlint.run.registry import known_codes
+    from fastlint.settings import Settings
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("", encoding="utf-8")
+    for n in range(40):
+        (tmp_path / "app" / f"routes_{n}.py").write_text(ROUTES.replace("{n}", str(n)), encoding="utf-8")
+        (tmp_path / "app" / f"helpers_{n}.py").write_text(HELPERS.replace("{n}", str(n)), encoding="utf-8")
+    loads: list[None] = []
+    monkeypatch.setattr(fastlint.run.engine, "_load_fix_library", lambda: loads.append(None))
+    monkeypatch.setattr(fastlint.run.engine, "_TREE_BUDGET", 0)  # as in a project above _KEEP_UP_TO
+    settings = dataclasses.replace(Settings(project_root=tmp_path), cache=False)
+    plan = CheckPlan(settings, resolve_selection(settings, known_codes())[0])
+    paths = sorted((tmp_path / "app").glob("*.py"))
+    counted = check_files(paths, dataclasses.replace(plan, fix_edits=False), jobs=2).findings
+    assert loads == [] and any(finding.fix is not None for finding in counted)
+    built = check_files(paths, plan, jobs=2).findings
+    assert loads == [None] and [(f.path, f.start, f.code) for f in built] == [(f.path, f.start, f.code) for f in counted]
+
+
 def test_a_worker_of_pass_2_that_checked_a_large_file_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """What checking a large file leaves in a worker goes with it: the next file is checked
     by a fresh process, forked with the index, and the findings are the same."""
