@@ -211,7 +211,8 @@ def test_module_names_of_packages_namespace_portions_and_scripts(tmp_path: Path)
 
 
 @pytest.mark.parametrize("path", ["/srv/app/main.py", "/srv/.venvs/app/main.py", "/srv/app/..main.py", "/srv/./app/main.py", "/srv/x/../app/main.py",
-                                  "/srv//app/main.py", "/srv/app/", "/srv/app/.", "/srv/app/..", "/", "app/main.py", "../app/main.py"])
+                                  "/srv//app/main.py", "/srv/app/", "/srv/app/.", "/srv/app/..", "/", "app/main.py", "../app/main.py",
+                                  "/srv/.../main.py", "/srv/..app/main.py", "/.", "/..", "/srv/.x/./main.py", "/srv/.x/../main.py"])
 def test_a_path_is_made_absolute_as_os_path_abspath_makes_it(path: str):
     """Discovery's paths skip normalising (most are normal already), a dot-folder too."""
     import os
@@ -219,6 +220,13 @@ def test_a_path_is_made_absolute_as_os_path_abspath_makes_it(path: str):
     from fastlint.analysis.module_names import absolute
 
     assert absolute(path) == os.path.abspath(path)
+
+
+def test_a_path_under_a_dot_folder_is_taken_as_it_is():
+    from fastlint.analysis.module_names import absolute
+
+    path = "/home/dev/.worktrees/app/main.py"
+    assert absolute(path) is path  # not normalised again: a project under a dot-folder asks for every file
 
 
 def test_a_chain_between_functions_defined_inside_a_module_level_if(tmp_path: Path):

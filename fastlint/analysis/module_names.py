@@ -35,9 +35,13 @@ def module_name_for(path: Path | str, root: Path) -> tuple[str, bool]:
 def absolute(path: Path | str) -> str:
     """``path`` absolute and normalised; a string that is plainly so already (discovery yields
     such paths) is returned as it is. Substring tests cost less than a regular expression and
-    than ``os.path.abspath``, which a path with any "/." (a dot-folder too) still takes."""
+    than ``os.path.abspath``, which only a ``.`` or ``..`` segment needs: a dot-folder
+    (``~/.cache``, a project under ``.worktrees/``) is normalised already."""
     text = os.fspath(path)
-    if os.sep == "/" and text.startswith("/") and "/." not in text and "//" not in text and not text.endswith("/"):
+    if (
+        os.sep == "/" and text.startswith("/") and "//" not in text and not text.endswith(("/", "/.", "/.."))
+        and ("/." not in text or ("/./" not in text and "/../" not in text))
+    ):
         return text
     return os.path.abspath(text)
 
