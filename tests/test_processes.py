@@ -151,23 +151,37 @@ async def wait_{n}():
 HELPERS = "import requests\n\n\ndef fetch_{n}(url):\n    return requests.get(url, timeout=5)\n"
 
 
-def test_workers_check_each_file_on_the_tree_they_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Both passes run in the same workers: each file is parsed once, by the worker that
-    checks it, and the findings are those of one process, or of workers that keep no tree."""
+def _write_app(root: Path, count: int) -> None:
+    """Package ``app`` with ``count`` routers, each calling the blocking helper of a module of its own and sleeping."""
+    (root / "app").mkdir()
+    (root / "app" / "__init__.py").write_text("", encoding="utf-8")
+    for n in range(count):
+        (root / "app" / f"routes_{n}.py").write_text(ROUTES.replace("{n}", str(n)), encoding="utf-8")
+        (root / "app" / f"helpers_{n}.py").write_text(HELPERS.replace("{n}", str(n)), encoding="utf-8")
+
+
+def _plan_and_files(root: Path):  # type: ignore[no-untyped-def]
+    """The default rules' plan for ``root`` without a cache, and the files of ``app``."""
     import dataclasses
 
-    import fastlint.run.engine
-    import fastlint.run.parsing
     from fastlint.run.config import resolve_selection
-    from fastlint.run.engine import CheckPlan, check_files
+    from fastlint.run.engine import CheckPlan
     from fastlint.run.registry import known_codes
     from fastlint.settings import Settings
 
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "__init__.py").write_text("", encoding="utf-8")
-    for n in range(40):
-        (tmp_path / "app" / f"routes_{n}.py").write_text(ROUTES.replace("{n}", str(n)), encoding="utf-8")
-        (tmp_path / "app" / f"helpers_{n}.py").write_text(HELPERS.replace("{n}", str(n)), encoding="utf-8")
+    settings = dataclasses.replace(Settings(project_root=root), cache=False)
+    return CheckPlan(settings, resolve_selection(settings, known_codes())[0]), sorted((root / "app").glob("*.py"))
+
+
+def test_workers_check_each_file_on_the_tree_they_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Both passes run in the same workers: each file is parsed once, by the worker that
+    checks it, and the findings are those of one process, or of workers that keep no tree."""
+
+    import fastlint.run.engine
+    import fastlint.run.parsing
+    from fastlint.run.engine import check_files
+
+    _write_app(tmp_path, 40)
     log = tmp_path / "parsed.log"
     original = fastlint.run.parsing.parse_module
 
@@ -179,9 +193,7 @@ def test_workers_check_each_file_on_the_tree_they_kept(tmp_path: Path, monkeypat
     monkeypatch.setattr(fastlint.run.parsing, "parse_module", logged)
     # A worker done early would take the other's last chunks and parse them again.
     monkeypatch.setattr(fastlint.run.engine._Workers, "steal_from", 10**6)
-    settings = dataclasses.replace(Settings(project_root=tmp_path), cache=False)
-    plan = CheckPlan(settings, resolve_selection(settings, known_codes())[0])
-    paths = sorted((tmp_path / "app").glob("*.py"))
+    plan, paths = _plan_and_files(tmp_path)
 
     def check(jobs: int) -> list[tuple[str, int, str]]:
         log.unlink(missing_ok=True)
@@ -202,22 +214,13 @@ def test_libcst_is_loaded_before_the_workers_only_for_a_run_that_builds_fixes(tm
     import dataclasses
 
     import fastlint.run.engine
-    from fastlint.run.config import resolve_selection
-    from fastlint.run.engine import CheckPlan, check_files
-    from fastlint.run.registry import known_codes
-    from fastlint.settings import Settings
+    from fastlint.run.engine import check_files
 
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "__init__.py").write_text("", encoding="utf-8")
-    for n in range(40):
-        (tmp_path / "app" / f"routes_{n}.py").write_text(ROUTES.replace("{n}", str(n)), encoding="utf-8")
-        (tmp_path / "app" / f"helpers_{n}.py").write_text(HELPERS.replace("{n}", str(n)), encoding="utf-8")
+    _write_app(tmp_path, 40)
     loads: list[None] = []
     monkeypatch.setattr(fastlint.run.engine, "_load_fix_library", lambda: loads.append(None))
     monkeypatch.setattr(fastlint.run.engine, "_TREE_BUDGET", 0)  # as in a project above _KEEP_UP_TO
-    settings = dataclasses.replace(Settings(project_root=tmp_path), cache=False)
-    plan = CheckPlan(settings, resolve_selection(settings, known_codes())[0])
-    paths = sorted((tmp_path / "app").glob("*.py"))
+    plan, paths = _plan_and_files(tmp_path)
     counted = check_files(paths, dataclasses.replace(plan, fix_edits=False), jobs=2).findings
     assert loads == [] and any(finding.fix is not None for finding in counted)
     built = check_files(paths, plan, jobs=2).findings
@@ -227,19 +230,11 @@ def test_libcst_is_loaded_before_the_workers_only_for_a_run_that_builds_fixes(tm
 def test_a_worker_of_pass_2_that_checked_a_large_file_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """What checking a large file leaves in a worker goes with it: the next file is checked
     by a fresh process, forked with the index, and the findings are the same."""
-    import dataclasses
 
     import fastlint.run.engine
-    from fastlint.run.config import resolve_selection
-    from fastlint.run.engine import CheckPlan, check_files
-    from fastlint.run.registry import known_codes
-    from fastlint.settings import Settings
+    from fastlint.run.engine import check_files
 
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "__init__.py").write_text("", encoding="utf-8")
-    for n in range(30):
-        (tmp_path / "app" / f"routes_{n}.py").write_text(ROUTES.replace("{n}", str(n)), encoding="utf-8")
-        (tmp_path / "app" / f"helpers_{n}.py").write_text(HELPERS.replace("{n}", str(n)), encoding="utf-8")
+    _write_app(tmp_path, 30)
     large = ROUTES.replace("{n}", "30") + "".join(f"\n\ndef pad_{i}(values):\n    return sorted(values)[{i}]\n" for i in range(4_500))  # enough bytes for a pool
     (tmp_path / "app" / "routes_30.py").write_text(large, encoding="utf-8")
     (tmp_path / "app" / "helpers_30.py").write_text(HELPERS.replace("{n}", "30"), encoding="utf-8")
@@ -256,9 +251,7 @@ def test_a_worker_of_pass_2_that_checked_a_large_file_is_replaced(tmp_path: Path
     trims = []
     give_back = fastlint.run.engine._give_back_freed
     monkeypatch.setattr(fastlint.run.engine, "_give_back_freed", lambda: trims.append(give_back()))
-    settings = dataclasses.replace(Settings(project_root=tmp_path), cache=False)
-    plan = CheckPlan(settings, resolve_selection(settings, known_codes())[0])
-    paths = sorted((tmp_path / "app").glob("*.py"))
+    plan, paths = _plan_and_files(tmp_path)
 
     def check(jobs: int, renew_after: int) -> tuple[list[tuple[str, int, str]], dict[str, set[str]]]:
         monkeypatch.setattr(fastlint.run.engine, "_RENEW_AFTER", renew_after)
