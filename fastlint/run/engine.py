@@ -328,12 +328,10 @@ def check_files(
     Findings of ``paths`` whose file and consulted summaries are unchanged come from the
     cache; then neither libcst nor the rules are imported.
 
-    The cyclic garbage collector is off for the run (``collector_paused``; forked workers
-    inherit that): syntax trees hold no cycles, and with many trees alive its scans tripled
-    the parse time. Nor does the analysis leave any (``release`` drops the caches on a
-    tree, a check clears its context's facts): reference counts free each file's objects,
-    and no worker ever collects (a collection every 32 files found next to nothing and
-    scanned every object made since the last one: 1.0-1.8 s of CPU on langflow and
+    The cyclic garbage collector is off for the run (``collector_paused`` says why; a check
+    also clears its context's facts, which refer back to it). Forked workers inherit that,
+    and no worker ever collects: a collection every 32 files found next to nothing and
+    scanned every object made since the last one (1.0-1.8 s of CPU on langflow and
     open-webui).
     """
     with collector_paused():
