@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TEST_PATHS_NOTE = (
     "No rule reports in test and tooling code (`test-paths`: `tests/`, `test/`, `test_*.py`, "
     "`*_test.py`, `conftest.py`; `tooling-paths`: `scripts/`, `examples/`, `example_dags/`, "
-    "`benchmarks/`, `loadtest/`, `loadtests/`, `cli/`) unless `check-test-paths = true`; that code is still indexed, "
-    "so chains through it are followed. FL001 is reported everywhere."
+    "`benchmarks/`, `loadtest/`, `loadtests/`, `cli/`) unless `check-test-paths = true`; tooling code is still indexed, "
+    "so chains through it are followed; test code is indexed only where the rest of the project imports from it "
+    "(what a test app registers does not count). FL001 is reported everywhere."
 )
 PAGE_HEADER = "<!-- Generated from the rule's docstring by `python -m fastlint.docs`; do not edit by hand. -->"
 

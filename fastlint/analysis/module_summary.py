@@ -107,6 +107,9 @@ class ModuleSummary:
     app_calls: dict[str, bool] = field(default_factory=dict)
     # (``served`` | ``once``, name): entry points (``fastlint.analysis.reachability``)
     entries: tuple[tuple[str, str], ...] = ()
+    # What imports inside functions bind that ``imports`` lacks (an inner import of a name
+    # bound otherwise elsewhere): with ``imports``, every name this module imports.
+    inner_imports: tuple[str, ...] = ()
 
 
 _FUNCTION_FIELDS = tuple(item.name for item in fields(FunctionSummary))
@@ -206,6 +209,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
         inference.state_types(),
         _app_calls(tree, names),
         entry_points(tree, model, local_names, lambda expr: inference.callee(expr, module_scope)),
+        names.inner_imports(),
     )
 
 

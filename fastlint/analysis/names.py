@@ -135,6 +135,10 @@ class NameTable:
             )
         return known
 
+    def inner_imports(self) -> tuple[str, ...]:
+        """The names that imports inside functions bind and the module-level table lacks."""
+        return tuple(sorted(set(self._scoped.values()).difference(self.imports.values())))
+
     def is_imported(self, node: ast.Name) -> bool:
         """``node`` names an import, at module level or in its function."""
         return id(node) in self._scoped or node.id in self.imports

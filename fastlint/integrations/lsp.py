@@ -131,8 +131,11 @@ class OpenProject:
         that cannot be read or parsed leaves the index, as in a run."""
         from fastlint.analysis.module_names import module_name_for
         from fastlint.run.engine import summarize_file
+        from fastlint.run.test_code import is_test_code
 
         module, is_package = module_name_for(path, self.settings.project_root)
+        if module not in self.index.modules and is_test_code(self.settings, path):
+            return  # test code the index leaves out stays out (``fastlint.run.test_code``)
         try:
             summary = summarize_file(path, path.read_bytes(), module, is_package, self.knowledge)
         except OSError:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from fastlint.analysis.module_names import absolute
 from fastlint.rule_meta import UNPARSEABLE
 from fastlint.settings import BlockingCallEntry, Settings
 
@@ -639,7 +640,7 @@ def per_file_ignored_codes(
     return frozenset(ignored)
 
 
-def unreported_path(settings: Settings, path: Path) -> str | None:
+def unreported_path(settings: Settings, path: Path | str) -> str | None:
     """``"test"`` or ``"tooling"`` when no rule reports on ``path`` (it matches
     ``test-paths`` or ``tooling-paths`` and ``check-test-paths`` is off), else None.
 
@@ -649,16 +650,25 @@ def unreported_path(settings: Settings, path: Path) -> str | None:
         return None
     relative = _relative_posix(path, settings.project_root)
     for kind, patterns in (("test", settings.test_paths), ("tooling", settings.tooling_paths)):
-        if patterns and _compiled_paths(patterns).match_file(relative):
+        if patterns and _path_matches(patterns, relative):
             return kind
     return None
 
 
+def _path_matches(patterns: tuple[str, ...], relative: str) -> bool:
+    spec, any_pattern = _compiled_paths(patterns)
+    # Most paths match no pattern: one regex of them all says so at once (``discovery.any_pattern``).
+    return (any_pattern is None or any_pattern.match(relative) is not None) and spec.match_file(relative)
+
+
 @lru_cache(maxsize=32)
-def _compiled_paths(patterns: tuple[str, ...]) -> GitIgnoreSpec:
+def _compiled_paths(patterns: tuple[str, ...]) -> tuple[GitIgnoreSpec, re.Pattern[str] | None]:
     from pathspec import GitIgnoreSpec
 
-    return GitIgnoreSpec.from_lines(list(patterns))
+    from fastlint.run.discovery import any_pattern
+
+    spec = GitIgnoreSpec.from_lines(list(patterns))
+    return spec, any_pattern(spec)
 
 
 @lru_cache(maxsize=32)
@@ -678,18 +688,18 @@ def _compiled_per_file(
 
 def _relative_posix(path: Path | str, root: Path) -> str:
     """The path as the patterns see it; resolved only when the plain form is not under root."""
-    text, base = os.path.abspath(path), str(root)
+    text, base = absolute(path), str(root)
     # A normalised path below the root: the relative part as it is (a run asks for every
     # file; building Paths cost an edited project's re-check 20 ms).
     if os.sep == "/" and base.startswith("/") and not base.startswith("//") and text.startswith(base.rstrip("/") + "/"):
         return text[len(base.rstrip("/")) + 1:]
-    absolute = Path(text)
-    for candidate in (absolute, None):
+    plain = Path(text)
+    for candidate in (plain, None):
         try:
-            return (candidate or absolute.resolve()).relative_to(root).as_posix()
+            return (candidate or plain.resolve()).relative_to(root).as_posix()
         except ValueError:
             continue
-    return absolute.as_posix().lstrip("/")
+    return plain.as_posix().lstrip("/")
 
 
 # --------------------------------------------------------------------------- debug dump

@@ -123,7 +123,7 @@ class _Matcher:
         self.base = base
         self.spec = spec
         self._prefix = base if base.endswith("/") else base + "/"
-        self._any = _prefilter(spec)
+        self._any = any_pattern(spec)
 
     def relative(self, key: str, is_dir: bool) -> str:
         rel = key[len(self._prefix):] if key.startswith(self._prefix) else key.lstrip("/")
@@ -153,7 +153,7 @@ class _Matcher:
         return _Matcher(self.base, GitIgnoreSpec(kept))
 
 
-def _prefilter(spec: GitIgnoreSpec) -> re.Pattern[str] | None:
+def any_pattern(spec: GitIgnoreSpec) -> re.Pattern[str] | None:
     """All patterns as one regex: most paths match none, and pathspec tries them one by one.
 
     Only a hit goes on to pathspec, which knows the precedence rules. The "at any depth"

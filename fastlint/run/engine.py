@@ -909,15 +909,21 @@ def build_index(
     With ``ahead``, pass 1 keeps the trees of the files pass 2 checks, or checks them
     against their own summary (see ``Ahead``)."""
     from fastlint.analysis.module_names import module_aliases
-    from fastlint.analysis.project_index import ProjectIndex, alias_digests
+    from fastlint.analysis.project_index import ProjectIndex
     from fastlint.knowledge.tables import Knowledge
 
     knowledge = Knowledge.from_settings(settings)
     aliases = module_aliases(((key, file.module, file.is_package) for key, file in files.items()), settings.project_root)
     if closure_of is None:
-        entries = _summary_entries(list(files), files, settings, cache, progress, ahead, aliases)
+        from fastlint.run.test_code import in_test_code
+
+        left_out = {key: files[key].module for key in in_test_code(files, settings)}  # keys are absolute paths
+        entries = _summary_entries([key for key in files if key not in left_out], files, settings, cache, progress, ahead, aliases)
+        if left_out:
+            entries.update(_imported_test_code(entries, left_out, files, settings, cache, knowledge, aliases))
         loader = None
     else:
+        left_out = {}
         entries = _summary_entries([key for key in dict.fromkeys(closure_of) if key in files], files, settings, cache, progress)
         loader = _module_loader(files, entries, knowledge, cache, settings.max_file_size)
     index = ProjectIndex(_index_summaries(entries, files, knowledge, cache, settings.max_file_size), knowledge, settings.max_call_depth, loader, aliases)
@@ -925,13 +931,82 @@ def build_index(
         summarized = {entry.module: key for key, entry in entries.items()}  # the file of each module's summary, as above
         index.modules.keep_pickled({module: ahead.pickled[key] for module, key in summarized.items() if key in ahead.pickled})
         ahead.pickled = {}
-    index.digests = {entry.module: entry.digest for entry in entries.values()}
-    index.digests.update(alias_digests(aliases))
+    index.digests = _project_digests(entries.values(), aliases, [module for key, module in left_out.items() if key not in entries])
     index.parsed_files = frozenset(entries)
     index.complete = loader is None or len(entries) == len(files)
     if index.complete:
         index.digests.update(_fact_digests(index, cache))  # roles from other modules, the ORM registry
     return index
+
+
+def _imported_test_code(
+    entries: Mapping[str, CachedSummary],
+    left_out: Mapping[str, str],
+    files: Mapping[str, ReadFile],
+    settings: Settings,
+    cache: Cache | None,
+    knowledge: Knowledge,
+    aliases: Mapping[str, str],
+) -> dict[str, CachedSummary]:
+    """The summaries of the test modules (``left_out``: key -> module) that the modules of
+    ``entries`` import from, and of those these import from in turn (``fastlint.run.test_code``)."""
+    from fastlint.run.test_code import imported_modules
+
+    if cache is not None:
+        indexed = _indexed_last_time(entries, left_out, files, cache, aliases)
+        if indexed is not None:
+            return indexed
+    keys = {module: key for key, module in left_out.items()}
+    modules = frozenset(file.module for file in files.values())
+    added: dict[str, CachedSummary] = {}
+    asked: set[str] = set()
+    importing = entries
+    while True:
+        summaries = (_decoded(key, entry, files[key], knowledge, cache, settings.max_file_size) for key, entry in importing.items())
+        wanted = [keys[module] for module in imported_modules(summaries, keys.keys() - asked, modules, aliases)]
+        if not wanted:
+            return added
+        asked.update(left_out[key] for key in wanted)
+        importing = _summary_entries(sorted(wanted), files, settings, cache, no_progress)
+        added.update(importing)
+
+
+def _indexed_last_time(
+    entries: Mapping[str, CachedSummary], left_out: Mapping[str, str], files: Mapping[str, ReadFile], cache: Cache, aliases: Mapping[str, str]
+) -> dict[str, CachedSummary] | None:
+    """The cached summaries of the test modules the last check indexed, when what that
+    choice rests on is unchanged: the project's digests would be those it recorded (the
+    same modules, the same summaries, the same test modules left out). Otherwise None, and
+    every summary is read for its imports (on LARGE, 0.3 s after an edit of a comment)."""
+    from fastlint.analysis.project_index import is_pseudo_module
+    from fastlint.run.test_code import LEFT_OUT
+
+    recorded = cache.recorded_digests()
+    if not recorded:
+        return None
+    indexed: dict[str, CachedSummary] = {}
+    for key, module in left_out.items():
+        if recorded.get(module, LEFT_OUT) != LEFT_OUT:
+            entry = cache.summary(key, files[key].content, module)
+            if entry is None:
+                return None
+            indexed[key] = entry
+    digests = _project_digests([*entries.values(), *indexed.values()], aliases, [module for key, module in left_out.items() if key not in indexed])
+    same = len(digests) == sum(not is_pseudo_module(name) for name in recorded) and all(recorded.get(name) == value for name, value in digests.items())
+    return indexed if same else None
+
+
+def _project_digests(entries: Iterable[CachedSummary], aliases: Mapping[str, str], left_out: Iterable[str]) -> dict[str, str]:
+    """The index's digests but for the project-wide facts: each module's summary, each
+    alias, and each test module it leaves out (``fastlint.run.test_code``)."""
+    from fastlint.analysis.project_index import alias_digests
+    from fastlint.run.test_code import LEFT_OUT
+
+    digests = {entry.module: entry.digest for entry in entries}
+    digests.update(alias_digests(aliases))
+    for module in left_out:
+        digests.setdefault(module, LEFT_OUT)
+    return digests
 
 
 def _index_summaries(
