@@ -261,6 +261,18 @@ def test_a_corrupt_summaries_cache_is_discarded_with_a_warning(project: Project)
     assert project.check().warnings == []
 
 
+def test_a_warm_run_parses_nothing_with_test_code_in_the_project(project: Project):
+    # Test code has no summary (the index leaves it out): its findings are cached all the same.
+    project.write("tests/test_rates.py", "def test_rates():\n    assert True\n")
+    project.write("tests/test_broken.py", "def broken(:\n")
+    paths = ("app/routes.py", "tests/test_rates.py", "tests/test_broken.py")
+    cold = project.check(paths)
+    assert lines(cold) == [(10, "FL107"), (1, "FL001")]
+    warm = project.check(paths)
+    assert project.parsed == Counter() and warm.project_index is None
+    assert warm.findings == cold.findings
+
+
 def test_a_warm_run_of_an_unchanged_project_reads_no_summary(project: Project):
     cold = project.check()
     cache_file(project, "summaries").unlink()

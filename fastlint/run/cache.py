@@ -575,6 +575,11 @@ class Cache:
             self._outdated.add(path)
         return None
 
+    def saw(self, path: str) -> None:
+        """``path`` is a file of the project that has no summary to look up (test code the
+        index leaves out): the run saw it, and its findings are kept (``save``)."""
+        self._seen.add(path)
+
     def discard_summary(self, path: str, error: Exception) -> None:
         """The entry of ``path`` did not decode: it is written again (``put_summary``)."""
         self._discarded(self.summaries_path, error)

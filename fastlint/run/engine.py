@@ -918,6 +918,9 @@ def build_index(
         from fastlint.run.test_code import in_test_code
 
         left_out = {key: files[key].module for key in in_test_code(files, settings)}  # keys are absolute paths
+        if cache is not None:
+            for key in left_out:
+                cache.saw(key)
         entries = _summary_entries([key for key in files if key not in left_out], files, settings, cache, progress, ahead, aliases)
         if left_out:
             entries.update(_imported_test_code(entries, left_out, files, settings, cache, knowledge, aliases))
