@@ -90,7 +90,7 @@ def findings(root: Path, path: str, **options: object) -> list[tuple[int, str, s
 
 
 def summary(module: str, *imports: str, inner: tuple[str, ...] = ()) -> ModuleSummary:
-    return ModuleSummary(module, False, imports={name.rsplit(".", 1)[-1]: name for name in imports}, inner_imports=inner)
+    return ModuleSummary(module, False, imports={name.rsplit(".", 1)[-1]: name for name in imports}, other_imports=inner)
 
 
 def test_the_tests_are_the_files_under_test_paths_unless_they_are_checked(tmp_path: Path):
@@ -160,6 +160,24 @@ def test_test_code_imported_inside_a_function_is_indexed(tmp_path: Path):
         """
     write_files(tmp_path, files)
     assert findings(tmp_path, "app/main.py", cache=False) == [(9, *CHAIN)]
+
+
+def test_test_code_imported_by_its_whole_dotted_name_is_indexed(tmp_path: Path):
+    files = dict(IMPORTED_TEST_MODULE)
+    files["app/main.py"] = """
+        import app.models.connection_test
+        from fastapi import FastAPI
+
+        api = FastAPI()
+
+        @api.get("/check")
+        async def check():
+            app.models.connection_test.probe()
+        """
+    write_files(tmp_path, files)
+    assert findings(tmp_path, "app/main.py", cache=False) == [(8, *CHAIN)]
+    index, _ = index_project(sorted(tmp_path.rglob("*.py")), Settings(project_root=tmp_path, cache=False), None)
+    assert "app.models.connection_test" in index.modules and "app.models.probe_test" in index.modules
 
 
 def test_a_run_after_an_edit_indexes_test_code_newly_imported_and_drops_it_once_not(tmp_path: Path):

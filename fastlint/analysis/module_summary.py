@@ -107,9 +107,10 @@ class ModuleSummary:
     app_calls: dict[str, bool] = field(default_factory=dict)
     # (``served`` | ``once``, name): entry points (``fastlint.analysis.reachability``)
     entries: tuple[tuple[str, str], ...] = ()
-    # What imports inside functions bind that ``imports`` lacks (an inner import of a name
-    # bound otherwise elsewhere): with ``imports``, every name this module imports.
-    inner_imports: tuple[str, ...] = ()
+    # The imported names that ``imports`` does not map: what an import inside a function
+    # binds where the name is bound otherwise elsewhere, and the whole name of each
+    # ``import a.b.c`` (``imports`` maps ``a``). With ``imports``, every name it imports.
+    other_imports: tuple[str, ...] = ()
 
 
 _FUNCTION_FIELDS = tuple(item.name for item in fields(FunctionSummary))
@@ -209,7 +210,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
         inference.state_types(),
         _app_calls(tree, names),
         entry_points(tree, model, local_names, lambda expr: inference.callee(expr, module_scope)),
-        names.inner_imports(),
+        names.other_imports(),
     )
 
 

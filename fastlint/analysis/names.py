@@ -59,6 +59,7 @@ class NameTable:
         self.assigned: set[str] = set()
         # id(Name node) -> qualified name, for names a function-level import binds
         self._scoped: dict[int, str] = {}
+        self._dotted: set[str] = set()  # ``import a.b.c``: the whole name (``imports`` maps ``a``)
         self._attributes: dict[ast.AST, str | None] = {}
         self._packages: dict[tuple[str, ...], bool] = {}
         self._resolved: dict[str, str | None] = {}
@@ -115,6 +116,8 @@ class NameTable:
                 else:
                     head = alias.name.split(".")[0]
                     into.setdefault(head, head)
+                    if head != alias.name:
+                        self._dotted.add(alias.name)
             return
         base = resolve_relative(self.module, self.is_package, node.level, node.module)
         for alias in node.names:
@@ -135,9 +138,9 @@ class NameTable:
             )
         return known
 
-    def inner_imports(self) -> tuple[str, ...]:
-        """The names that imports inside functions bind and the module-level table lacks."""
-        return tuple(sorted(set(self._scoped.values()).difference(self.imports.values())))
+    def other_imports(self) -> tuple[str, ...]:
+        """The imported names that ``imports`` does not map (see ``ModuleSummary.other_imports``)."""
+        return tuple(sorted({*self._scoped.values(), *self._dotted}.difference(self.imports.values())))
 
     def is_imported(self, node: ast.Name) -> bool:
         """``node`` names an import, at module level or in its function."""

@@ -47,7 +47,7 @@ def imported_modules(summaries: Iterable[ModuleSummary], wanted: Collection[str]
     resolves it; ``modules``: every module of the project."""
     found: set[str] = set()
     for summary in summaries:
-        for name in (*summary.imports.values(), *summary.inner_imports):
+        for name in (*summary.imports.values(), *summary.other_imports):
             prefix = name
             while True:
                 module = prefix if prefix in modules else aliases.get(prefix)
