@@ -97,9 +97,9 @@ def test_the_tests_are_the_files_under_test_paths_unless_they_are_checked(tmp_pa
     settings = Settings(project_root=tmp_path)
     paths = [str(tmp_path / name) for name in
              ("app/main.py", "tests/test_main.py", "app/conftest.py", "app/models/connection_test.py", "scripts/seed.py", "app/test/x.py")]
-    assert in_test_code(paths, settings) == {paths[1], paths[2], paths[3], paths[5]}  # tooling (scripts/) is indexed
-    assert in_test_code(paths, dataclasses.replace(settings, check_test_paths=True)) == set()
-    assert in_test_code(paths, dataclasses.replace(settings, test_paths=())) == set()
+    assert in_test_code(settings, paths) == {paths[1], paths[2], paths[3], paths[5]}  # tooling (scripts/) is indexed
+    assert in_test_code(dataclasses.replace(settings, check_test_paths=True), paths) == set()
+    assert in_test_code(dataclasses.replace(settings, test_paths=()), paths) == set()
 
 
 def test_an_imported_name_lies_in_the_module_its_longest_prefix_names():
@@ -145,9 +145,8 @@ def test_test_code_that_production_code_imports_is_indexed(tmp_path: Path):
 
 
 def test_test_code_imported_inside_a_function_is_indexed(tmp_path: Path):
-    files = dict(IMPORTED_TEST_MODULE)
     # ``probe`` is bound at module level too: the inner import is not in the module's table.
-    files["app/main.py"] = """
+    main = """
         from fastapi import FastAPI
 
         app = FastAPI()
@@ -158,13 +157,12 @@ def test_test_code_imported_inside_a_function_is_indexed(tmp_path: Path):
             from app.models.connection_test import probe
             probe()
         """
-    write_files(tmp_path, files)
+    write_files(tmp_path, {**IMPORTED_TEST_MODULE, "app/main.py": main})
     assert findings(tmp_path, "app/main.py", cache=False) == [(9, *CHAIN)]
 
 
 def test_test_code_imported_by_its_whole_dotted_name_is_indexed(tmp_path: Path):
-    files = dict(IMPORTED_TEST_MODULE)
-    files["app/main.py"] = """
+    main = """
         import app.models.connection_test
         from fastapi import FastAPI
 
@@ -174,7 +172,7 @@ def test_test_code_imported_by_its_whole_dotted_name_is_indexed(tmp_path: Path):
         async def check():
             app.models.connection_test.probe()
         """
-    write_files(tmp_path, files)
+    write_files(tmp_path, {**IMPORTED_TEST_MODULE, "app/main.py": main})
     assert findings(tmp_path, "app/main.py", cache=False) == [(8, *CHAIN)]
     index, _ = index_project(sorted(tmp_path.rglob("*.py")), Settings(project_root=tmp_path, cache=False), None)
     assert "app.models.connection_test" in index.modules and "app.models.probe_test" in index.modules

@@ -32,6 +32,13 @@ def module_name_for(path: Path | str, root: Path) -> tuple[str, bool]:
     return ".".join(parts), is_package
 
 
+def dotted_prefixes(name: str) -> list[str]:
+    """``a.b.c``, ``a.b``, ``a``: the prefixes of a dotted name, longest first (a name lies
+    in the module its longest prefix names)."""
+    parts = name.split(".")
+    return [".".join(parts[:end]) for end in range(len(parts), 0, -1)]
+
+
 def absolute(path: Path | str) -> str:
     """``path`` absolute and normalised; a string that is plainly so already (discovery yields
     such paths) is returned as it is. Substring tests cost less than a regular expression and

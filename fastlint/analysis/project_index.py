@@ -27,6 +27,7 @@ from typing import TypeVar
 
 from fastlint.analysis.fastapi_model import Role, RoleKind
 from fastlint.analysis.inference import CALLED, DIVIDED
+from fastlint.analysis.module_names import dotted_prefixes
 from fastlint.analysis.module_summary import DERIVED, PATH, FunctionSummary, ModuleSummary
 from fastlint.analysis.orm_models import ModelInfo
 from fastlint.analysis.reachability import ONCE, SERVED, Reachability, is_test
@@ -259,15 +260,14 @@ class ProjectIndex:
         if self._loader is None and name.partition(".")[0] not in self._module_heads():
             # No module or alias of the project starts as ``name`` does (a library's name:
             # most of the names asked): every prefix would be tried and none found.
-            parts = name.split(".")
-            nowhere = tuple(".".join(parts[:end]) for end in range(len(parts), 0, -1))
+            nowhere = tuple(dotted_prefixes(name))
             self._note(nowhere)
             self._splits[name] = (nowhere, None)
             return None
         tried: list[str] = []
         found: tuple[ModuleSummary, list[str]] | None = None
         prefix = name
-        while True:
+        while True:  # the prefixes longest first, cut as tried (``dotted_prefixes`` cost reachability 10% on litellm)
             tried.append(prefix)
             self._note((prefix,))
             summary = self.modules.get(prefix)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fastlint.analysis.module_names import dotted_prefixes
+
 if TYPE_CHECKING:
     from fastlint.analysis.project_index import ProjectIndex
     from fastlint.analysis.routes import ModuleSource, Route
@@ -130,12 +132,7 @@ def route_map(
 def _app_file(route: Route, by_module: Mapping[str, str]) -> str | None:
     if route.app is None:
         return None
-    parts = route.app.split(".")
-    for end in range(len(parts), 0, -1):
-        found = by_module.get(".".join(parts[:end]))
-        if found:
-            return found
-    return None
+    return next((by_module[prefix] for prefix in dotted_prefixes(route.app) if by_module.get(prefix)), None)
 
 
 def attach(routes: Sequence[Route], findings: Iterable[Finding]) -> dict[int, list[Finding]]:

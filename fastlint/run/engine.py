@@ -917,7 +917,7 @@ def build_index(
     if closure_of is None:
         from fastlint.run.test_code import in_test_code
 
-        left_out = {key: files[key].module for key in in_test_code(files, settings)}  # keys are absolute paths
+        left_out = {key: files[key].module for key in in_test_code(settings, files)}  # keys are absolute paths
         if cache is not None:
             for key in left_out:
                 cache.saw(key)
@@ -981,7 +981,6 @@ def _indexed_last_time(
     choice rests on is unchanged: the project's digests would be those it recorded (the
     same modules, the same summaries, the same test modules left out). Otherwise None, and
     every summary is read for its imports (on LARGE, 0.3 s after an edit of a comment)."""
-    from fastlint.analysis.project_index import is_pseudo_module
     from fastlint.run.test_code import LEFT_OUT
 
     recorded = cache.recorded_digests()
@@ -995,8 +994,7 @@ def _indexed_last_time(
                 return None
             indexed[key] = entry
     digests = _project_digests([*entries.values(), *indexed.values()], aliases, [module for key, module in left_out.items() if key not in indexed])
-    same = len(digests) == sum(not is_pseudo_module(name) for name in recorded) and all(recorded.get(name) == value for name, value in digests.items())
-    return indexed if same else None
+    return indexed if _as_recorded(digests, recorded) else None
 
 
 def _project_digests(entries: Iterable[CachedSummary], aliases: Mapping[str, str], left_out: Iterable[str]) -> dict[str, str]:
@@ -1044,6 +1042,14 @@ def _decoded(key: str, entry: CachedSummary, file: ReadFile, knowledge: Knowledg
         return summary
 
 
+def _as_recorded(digests: Mapping[str, str], recorded: Mapping[str, str]) -> bool:
+    """``digests`` (of modules, aliases and left-out test modules) are those the last check
+    recorded, which holds the facts' digests besides: nothing the facts rest on changed."""
+    from fastlint.analysis.project_index import is_pseudo_module
+
+    return len(digests) == sum(not is_pseudo_module(name) for name in recorded) and all(recorded.get(name) == value for name, value in digests.items())
+
+
 def _facts_key(digests: Mapping[str, str]) -> str:
     """What the project-wide answers rest on: every module's summary digest and alias."""
     from fastlint.digests import value_digest
@@ -1067,7 +1073,7 @@ def _fact_digests(index: ProjectIndex, cache: Cache | None) -> dict[str, str]:
         index.adopt_facts(known)
     recorded = cache.recorded_digests() if cache is not None else {}
     facts = {name: value for name, value in recorded.items() if is_pseudo_module(name)}
-    if facts and len(recorded) - len(facts) == len(index.digests) and all(recorded.get(name) == value for name, value in index.digests.items()):
+    if facts and _as_recorded(index.digests, recorded):
         return facts
     digests = index.fact_digests()
     if cache is not None and known is None:

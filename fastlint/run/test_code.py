@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from fastlint.analysis.module_names import dotted_prefixes
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 LEFT_OUT = "-"
 
 
-def in_test_code(paths: Iterable[str], settings: Settings) -> set[str]:
+def in_test_code(settings: Settings, paths: Iterable[str]) -> set[str]:
     """The ``paths`` (absolute) whose file is test code that the index leaves out."""
     if settings.check_test_paths or not settings.test_paths:
         return set()
@@ -48,15 +50,10 @@ def imported_modules(summaries: Iterable[ModuleSummary], wanted: Collection[str]
     found: set[str] = set()
     for summary in summaries:
         for name in (*summary.imports.values(), *summary.other_imports):
-            prefix = name
-            while True:
+            for prefix in dotted_prefixes(name):
                 module = prefix if prefix in modules else aliases.get(prefix)
                 if module is not None:
                     if module in wanted:
                         found.add(module)
                     break
-                cut = prefix.rfind(".")
-                if cut < 0:
-                    break
-                prefix = prefix[:cut]
     return found
