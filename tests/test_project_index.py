@@ -173,6 +173,42 @@ def test_methods_come_from_project_base_classes(index: ProjectIndex):
     assert index.function("app.clients.GeoClient.missing") is None
 
 
+
+def test_a_method_of_a_shared_base_is_found_by_its_shortest_path():
+    # ``Settings`` derives from ``Shared`` through a chain so long that the index stops
+    # (after 16 steps) just before ``Shared``'s own base, which defines ``fetch``, and
+    # directly through ``Near``: a base searched in vain already is searched again when
+    # reached by a shorter path, and ``Settings.fetch`` is ``Top.fetch``.
+    chain = "\n".join(f"class Step{i}(Step{i + 1}):\n    pass\n" for i in range(14))
+    source = f"""
+class Top:
+    def fetch(self):
+        return 1
+
+class Shared(Top):
+    pass
+
+{chain}
+class Step14(Shared):
+    pass
+
+class Near(Shared):
+    pass
+
+class Deep(Step0):
+    pass
+
+class Settings(Step0, Near):
+    pass
+"""
+    index = ProjectIndex([summary_of("app.settings", source)], KNOWLEDGE)
+    assert index.function("app.settings.Deep.fetch") is None  # too many steps away
+    found = index.function("app.settings.Settings.fetch")
+    assert found is not None and found[0] == "app.settings.Top.fetch"
+    assert index.function("app.settings.Near.fetch") == found
+    assert index.function("app.settings.Settings.missing") is None
+
+
 def test_call_results(index: ProjectIndex):
     assert index.call_result("app.clients.GeoClient") == "app.clients.GeoClient"
     assert index.call_result("app.clients.make_client") == "app.clients.GeoClient"

@@ -465,6 +465,14 @@ class ProjectIndex:
     def function(self, canonical: str, depth: int = 0) -> tuple[str, FunctionSummary] | None:
         """The project function or method a canonical name denotes, with its own canonical
         name; a class stands for its ``__init__``, a method may come from a project base."""
+        return self._function(canonical, depth, {})
+
+    def _function(self, canonical: str, depth: int, searched: dict[str, int]) -> tuple[str, FunctionSummary] | None:
+        """``function``, with the depth at which each base's method was searched already in
+        this lookup: a base that several bases share (lnbits' settings classes, 40 of them
+        over ``pydantic.BaseModel``) is searched once, not once per path to it. A search
+        that failed fails again from as deep or deeper (it sees less); from less deep it is
+        done again."""
         split = self._split(canonical)
         if split is None or depth > _MAX_RESOLVE:
             return None
@@ -472,7 +480,7 @@ class ProjectIndex:
         if len(rest) == 1 and rest[0] in summary.functions:
             return self._spelled(canonical, summary, rest), summary.functions[rest[0]]
         if len(rest) == 1 and rest[0] in summary.classes:
-            return self.function(f"{canonical}.__init__", depth + 1)
+            return self._function(f"{canonical}.__init__", depth + 1, searched)
         if len(rest) != 2 or rest[0] not in summary.classes:
             return None
         local = f"{rest[0]}.{rest[1]}"
@@ -480,7 +488,13 @@ class ProjectIndex:
             return self._spelled(canonical, summary, rest), summary.functions[local]
         for base in summary.classes[rest[0]]:
             resolved = self.resolve(base, depth + 1)
-            found = self.function(f"{resolved}.{rest[1]}", depth + 1) if resolved else None
+            if not resolved:
+                continue
+            method = f"{resolved}.{rest[1]}"
+            if searched.get(method, _MAX_RESOLVE + 1) <= depth + 1:
+                continue
+            searched[method] = depth + 1
+            found = self._function(method, depth + 1, searched)
             if found is not None:
                 return found
         return None
