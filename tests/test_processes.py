@@ -208,6 +208,54 @@ def test_workers_check_each_file_on_the_tree_they_kept(tmp_path: Path, monkeypat
     assert check(2) == in_workers
 
 
+def test_test_code_is_parsed_by_the_workers_while_the_facts_are_computed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Pass 2 only parses test code (a broken file is reported, FL001): the workers of pass 1
+    parse it while the run computes the project's facts, each file once, and the findings
+    are those of one process."""
+
+    import fastlint.run.engine
+    import fastlint.run.parsing
+    from fastlint.run.engine import Ahead, check_files
+
+    _write_app(tmp_path, 40)
+    (tmp_path / "tests").mkdir()
+    for n in range(6):
+        (tmp_path / "tests" / f"test_routes_{n}.py").write_text(f"def test_rates_{n}():\n    assert True\n", encoding="utf-8")
+    (tmp_path / "tests" / "test_broken.py").write_text("def broken(:\n", encoding="utf-8")
+    log = tmp_path / "parsed.log"
+    original = fastlint.run.parsing.parse_module
+
+    def logged(source):  # type: ignore[no-untyped-def]
+        with log.open("a", encoding="utf-8") as out:
+            out.write(f"{Path(source.path).name}\n")
+        return original(source)
+
+    monkeypatch.setattr(fastlint.run.parsing, "parse_module", logged)
+    monkeypatch.setattr(fastlint.run.engine._Workers, "steal_from", 10**6)
+    taken: list[str] = []
+    collect = Ahead.parsed
+
+    def parsed(self: Ahead) -> dict[str, fastlint.run.engine.FileResult]:
+        found = collect(self)
+        taken.extend(Path(key).name for key in found)
+        return found
+
+    monkeypatch.setattr(Ahead, "parsed", parsed)
+    plan, app = _plan_and_files(tmp_path)
+    tests = sorted((tmp_path / "tests").glob("*.py"))
+
+    def check(jobs: int) -> list[tuple[str, int, str]]:
+        log.unlink(missing_ok=True)
+        return [(Path(f.path).name, f.start.line, f.code) for f in check_files([*app, *tests], plan, jobs=jobs).findings]
+
+    in_workers = check(2)
+    assert sorted(taken) == sorted(path.name for path in tests)
+    assert sorted(log.read_text(encoding="utf-8").split()) == sorted(path.name for path in [*app, *tests])
+    assert ("test_broken.py", 1, "FL001") in in_workers and len(in_workers) == 81
+    taken.clear()
+    assert check(1) == in_workers and taken == []
+
+
 def test_libcst_is_loaded_before_the_workers_only_for_a_run_that_builds_fixes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Workers that keep no tree (a large project) inherit libcst from the parent when the
     run builds fixes' edits; a run that only counts them (text output) never needs it."""
