@@ -173,16 +173,12 @@ def _plan_and_files(root: Path):  # type: ignore[no-untyped-def]
     return CheckPlan(settings, resolve_selection(settings, known_codes())[0]), sorted((root / "app").glob("*.py"))
 
 
-def test_workers_check_each_file_on_the_tree_they_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Both passes run in the same workers: each file is parsed once, by the worker that
-    checks it, and the findings are those of one process, or of workers that keep no tree."""
-
+def _log_parses(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
+    """Each parse, in any process, appends the file's name to ``log``; and no worker takes
+    another's last chunks when done early (it would parse them again)."""
     import fastlint.run.engine
     import fastlint.run.parsing
-    from fastlint.run.engine import check_files
 
-    _write_app(tmp_path, 40)
-    log = tmp_path / "parsed.log"
     original = fastlint.run.parsing.parse_module
 
     def logged(source):  # type: ignore[no-untyped-def]
@@ -191,8 +187,19 @@ def test_workers_check_each_file_on_the_tree_they_kept(tmp_path: Path, monkeypat
         return original(source)
 
     monkeypatch.setattr(fastlint.run.parsing, "parse_module", logged)
-    # A worker done early would take the other's last chunks and parse them again.
     monkeypatch.setattr(fastlint.run.engine._Workers, "steal_from", 10**6)
+
+
+def test_workers_check_each_file_on_the_tree_they_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Both passes run in the same workers: each file is parsed once, by the worker that
+    checks it, and the findings are those of one process, or of workers that keep no tree."""
+
+    import fastlint.run.engine
+    from fastlint.run.engine import check_files
+
+    _write_app(tmp_path, 40)
+    log = tmp_path / "parsed.log"
+    _log_parses(monkeypatch, log)
     plan, paths = _plan_and_files(tmp_path)
 
     def check(jobs: int) -> list[tuple[str, int, str]]:
@@ -214,7 +221,6 @@ def test_test_code_is_parsed_by_the_workers_while_the_facts_are_computed(tmp_pat
     are those of one process."""
 
     import fastlint.run.engine
-    import fastlint.run.parsing
     from fastlint.run.engine import Ahead, check_files
 
     _write_app(tmp_path, 40)
@@ -223,15 +229,7 @@ def test_test_code_is_parsed_by_the_workers_while_the_facts_are_computed(tmp_pat
         (tmp_path / "tests" / f"test_routes_{n}.py").write_text(f"def test_rates_{n}():\n    assert True\n", encoding="utf-8")
     (tmp_path / "tests" / "test_broken.py").write_text("def broken(:\n", encoding="utf-8")
     log = tmp_path / "parsed.log"
-    original = fastlint.run.parsing.parse_module
-
-    def logged(source):  # type: ignore[no-untyped-def]
-        with log.open("a", encoding="utf-8") as out:
-            out.write(f"{Path(source.path).name}\n")
-        return original(source)
-
-    monkeypatch.setattr(fastlint.run.parsing, "parse_module", logged)
-    monkeypatch.setattr(fastlint.run.engine._Workers, "steal_from", 10**6)
+    _log_parses(monkeypatch, log)
     taken: list[str] = []
     collect = Ahead.parsed
 
