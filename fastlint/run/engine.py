@@ -937,12 +937,13 @@ def build_index(
         summarized = {entry.module: key for key, entry in entries.items()}  # the file of each module's summary, as above
         index.modules.keep_pickled({module: ahead.pickled[key] for module, key in summarized.items() if key in ahead.pickled})
         ahead.pickled = {}
-    index.digests = _project_digests(entries.values(), aliases, [module for key, module in left_out.items() if key not in entries])
+    still_out = {key: module for key, module in left_out.items() if key not in entries}  # test code none of the rest imports
+    index.digests = _project_digests(entries.values(), aliases, still_out.values())
     index.parsed_files = frozenset(entries)
     index.complete = loader is None or len(entries) == len(files)
     if index.complete:
-        if ahead is not None and left_out:
-            _parse_meanwhile(ahead, files, [key for key in left_out if key not in entries], cache, index.digests, settings)
+        if ahead is not None and still_out:
+            _parse_meanwhile(ahead, files, list(still_out), cache, index.digests, settings)
         index.digests.update(_fact_digests(index, cache))  # roles from other modules, the ORM registry
     return index
 
@@ -1244,7 +1245,7 @@ class Ahead:
     summary alone (``speculated``). ``workers`` serve both passes."""
 
     plan: CheckPlan
-    to_check: _ToCheck | frozenset[str]
+    to_check: _ToCheck
     workers: _Workers | None = None
     modules: frozenset[str] = frozenset()  # every module of the project (see ``OwnIndex``)
     project_bytes: int = 0
@@ -1468,7 +1469,7 @@ def _parse_meanwhile(ahead: Ahead, files: Mapping[str, ReadFile], keys: Sequence
     (``Ahead.parsed``) for the files it would have parsed: the same check of the same bytes,
     which consults no module."""
     workers = ahead.workers
-    if workers is None or not workers.started or not isinstance(ahead.to_check, _ToCheck) or not ahead.to_check:
+    if workers is None or not workers.started or not ahead.to_check:
         return  # pass 1 ran here, or its workers have no checker (nothing but test code to check)
     tasks: list[tuple[Path, bytes | None]] = []
     for key in keys:

@@ -2,8 +2,8 @@
 
 Tests are not the service: what they register (routes, dependencies), map (ORM models) or
 store on ``request.state`` says nothing of the code in production, and no rule reports in
-them. Pass 1 therefore summarises no file under ``test-paths`` (only parses it, in pass 2,
-so that a broken one is still reported) unless ``check-test-paths`` is on; a suite is
+them. Pass 1 therefore summarises no file under ``test-paths`` unless ``check-test-paths``
+is on (the file is only parsed, so that a broken one is still reported); a suite is
 often a third to a half of a project's code. A test module that production code imports
 from (airflow's ``airflow/models/connection_test.py`` matches ``*_test.py``) is summarised
 and indexed as any other, and so are the test modules it imports from in turn: a chain
