@@ -173,7 +173,6 @@ def test_methods_come_from_project_base_classes(index: ProjectIndex):
     assert index.function("app.clients.GeoClient.missing") is None
 
 
-
 def test_a_method_of_a_shared_base_is_found_by_its_shortest_path():
     # ``Settings`` derives from ``Shared`` through a chain so long that the index stops
     # (after 16 steps) just before ``Shared``'s own base, which defines ``fetch``, and

@@ -89,8 +89,8 @@ def findings(root: Path, path: str, **options: object) -> list[tuple[int, str, s
     return [(finding.start.line, finding.code, finding.message) for finding in result.findings]
 
 
-def summary(module: str, *imports: str, inner: tuple[str, ...] = ()) -> ModuleSummary:
-    return ModuleSummary(module, False, imports={name.rsplit(".", 1)[-1]: name for name in imports}, other_imports=inner)
+def summary(module: str, *imports: str, other: tuple[str, ...] = ()) -> ModuleSummary:
+    return ModuleSummary(module, False, imports={name.rsplit(".", 1)[-1]: name for name in imports}, other_imports=other)
 
 
 def test_the_tests_are_the_files_under_test_paths_unless_they_are_checked(tmp_path: Path):
@@ -112,7 +112,7 @@ def test_an_imported_name_lies_in_the_module_its_longest_prefix_names():
     assert imported_modules([summary("app.main", "app.settings", "fastapi.FastAPI")], wanted, modules, {}) == set()
     # By an alias, and through an import inside a function.
     assert imported_modules([summary("app.main", "helpers.make")], wanted, modules, {"helpers": "tests.helpers"}) == {"tests.helpers"}
-    assert imported_modules([summary("app.main", inner=("tests.helpers.make",))], wanted, modules, {}) == {"tests.helpers"}
+    assert imported_modules([summary("app.main", other=("tests.helpers.make",))], wanted, modules, {}) == {"tests.helpers"}
 
 
 def test_what_test_code_registers_does_not_count(tmp_path: Path):

@@ -39,6 +39,12 @@ def dotted_prefixes(name: str) -> list[str]:
     return [".".join(parts[:end]) for end in range(len(parts), 0, -1)]
 
 
+def dotted_rest(name: str, prefix: str) -> list[str]:
+    """The parts of ``name`` after ``prefix``, one of its ``dotted_prefixes``: ``["C", "m"]``
+    for ``a.b.C.m`` after ``a.b``, ``[]`` after ``name`` itself."""
+    return name[len(prefix) + 1 :].split(".") if len(prefix) < len(name) else []
+
+
 def absolute(path: Path | str) -> str:
     """``path`` absolute and normalised; a string that is plainly so already (discovery yields
     such paths) is returned as it is. Substring tests cost less than a regular expression and

@@ -27,7 +27,7 @@ from typing import TypeVar
 
 from fastlint.analysis.fastapi_model import Role, RoleKind
 from fastlint.analysis.inference import CALLED, DIVIDED
-from fastlint.analysis.module_names import dotted_prefixes
+from fastlint.analysis.module_names import dotted_prefixes, dotted_rest
 from fastlint.analysis.module_summary import DERIVED, PATH, FunctionSummary, ModuleSummary
 from fastlint.analysis.orm_models import ModelInfo
 from fastlint.analysis.reachability import ONCE, SERVED, Reachability, is_test
@@ -281,7 +281,7 @@ class ProjectIndex:
             elif summary is None and self._loader is not None:
                 summary = self._load(prefix)
             if summary is not None:
-                found = summary, (name[len(prefix) + 1 :].split(".") if len(prefix) < len(name) else [])
+                found = summary, dotted_rest(name, prefix)
                 break
             cut = prefix.rfind(".")
             if cut < 0:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fastlint.analysis.fastapi_model import build_model
-from fastlint.analysis.module_names import dotted_prefixes
+from fastlint.analysis.module_names import dotted_prefixes, dotted_rest
 from fastlint.analysis.names import NameTable, dotted_text
 from fastlint.analysis.syntax import FunctionNode, all_parameters, is_generator, keyword, nodes_of, release, string_value, walk_local
 from fastlint.knowledge.fastapi import ANNOTATED, APP_CONSTRUCTORS, BASE_HTTP_MIDDLEWARE, HTTP_METHODS, MIDDLEWARE_ENTRIES
@@ -825,7 +825,7 @@ class RouteMap:
         for prefix in dotted_prefixes(qualified):
             source = self.modules.get(prefix)
             if source is not None:
-                return source, qualified[len(prefix) + 1 :].split(".") if len(prefix) < len(qualified) else []
+                return source, dotted_rest(qualified, prefix)
         return None
 
     def _definition(self, source: ModuleSource, reference: ast.expr, depth: int = 0) -> tuple[ModuleSource, ast.AST] | None:
