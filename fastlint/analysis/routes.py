@@ -385,7 +385,7 @@ class RouteMap:
         for source in self.modules.values():
             source._parsed = self._parsed
         self.apps: dict[str, _AppObject] = {}
-        self._spans: dict[str, Span] = {}
+        self._spans: dict[str, Span | None] = {}  # None: no span (outside span_files, not found)
         self._module_spans: dict[str, dict[str, Span]] = {}  # module -> its functions' spans, by canonical name
         self._closures: dict[str, list[Span]] = {}  # a start -> the spans of what it reaches
 
@@ -998,7 +998,7 @@ class RouteMap:
             owner, _, method = module.rpartition(".")
             source = self.modules.get(module) or self.modules.get(owner)
             if self.span_files is not None and (source is None or source.path not in self.span_files):
-                self._spans[canonical] = None  # type: ignore[assignment]
+                self._spans[canonical] = None
                 return None
             # The spans of a module's functions and methods are read in one pass over its
             # tree: looking each up alone parsed large modules again and again.
@@ -1006,7 +1006,7 @@ class RouteMap:
             if span is None:
                 found = self._lookup_function(canonical)  # a re-export, an inherited method
                 span = self._function_span(*found) if found else None
-            self._spans[canonical] = span  # type: ignore[assignment]
+            self._spans[canonical] = span
         return self._spans[canonical]
 
     def _spans_in(self, module: str) -> dict[str, Span]:
