@@ -943,7 +943,7 @@ def build_index(
     index.complete = loader is None or len(entries) == len(files)
     if index.complete:
         if ahead is not None and still_out:
-            _parse_meanwhile(ahead, files, list(still_out), cache, index.digests, settings)
+            _parse_meanwhile(ahead, files, list(still_out), cache, index.digests)
         index.digests.update(_fact_digests(index, cache))  # roles from other modules, the ORM registry
     return index
 
@@ -1461,8 +1461,7 @@ def _speculate(checker: Checker, source: SourceFile, tree: ast.Module, summary: 
     return Speculation(_sendable(result), {name: own.digests.get(name) for name in result.consulted})
 
 
-def _parse_meanwhile(ahead: Ahead, files: Mapping[str, ReadFile], keys: Sequence[str], cache: Cache | None, digests: Mapping[str, str],
-                     settings: Settings) -> None:
+def _parse_meanwhile(ahead: Ahead, files: Mapping[str, ReadFile], keys: Sequence[str], cache: Cache | None, digests: Mapping[str, str]) -> None:
     """Give the workers of pass 1 the test code among ``keys`` that pass 2 would only parse
     (for FL001), to parse while this process computes the project's facts, when they would
     be idle (lnbits: 0.16 s, with a third of its code in tests). Pass 2 takes their results
@@ -1474,7 +1473,7 @@ def _parse_meanwhile(ahead: Ahead, files: Mapping[str, ReadFile], keys: Sequence
     tasks: list[tuple[Path, bytes | None]] = []
     for key in keys:
         file = files[key]
-        if not ahead.to_check.parsed_only(key) or oversized(file.path, settings, file.size) is not None:
+        if not ahead.to_check.parsed_only(key) or oversized(file.path, ahead.plan.settings, file.size) is not None:
             continue
         if cache is None or cache.findings(key, file.content, file.module, digests) is None:
             tasks.append((file.path, file.data))
