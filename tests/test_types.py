@@ -20,7 +20,7 @@ def test_package_passes_strict_mypy():
 def test_the_code_passes_ruff_with_the_projects_rule_set():
     """The rule set is in pyproject.toml; .ci/run runs the same check."""
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", "fastlint", "rules", "tests", "scripts"],
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "fastlint", "rules", "tests", "scripts", "setup.py", "_build_backend"],
         cwd=ROOT, capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr

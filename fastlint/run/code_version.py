@@ -18,10 +18,14 @@ if TYPE_CHECKING:
 
 _code_digest: str | None = None
 
+# Python sources, and the extension modules of a compiled build (setup.py), which
+# Python imports in place of the source beside them.
+_CODE_SUFFIXES = (".py", ".so", ".pyd")
+
 
 def code_files() -> list[tuple[Path, Path]]:
-    """(root, file) for every source file of the installed fastlint package: ``fastlint/``
-    and ``fastlint.rules`` (installed from ``rules/``)."""
+    """(root, file) for every source file of the installed fastlint package, and every
+    compiled module: ``fastlint/`` and ``fastlint.rules`` (installed from ``rules/``)."""
     from pathlib import Path
 
     return [(Path(root), Path(path)) for root, path in _code_files()]
@@ -43,7 +47,7 @@ def _code_files() -> list[tuple[str, str]]:
     for root in sorted(roots):
         for directory, folders, names in os.walk(root):
             folders.sort()
-            found.extend((root, os.path.join(directory, name)) for name in sorted(names) if name.endswith(".py"))
+            found.extend((root, os.path.join(directory, name)) for name in sorted(names) if name.endswith(_CODE_SUFFIXES))
     return sorted(found)
 
 

@@ -1,0 +1,84 @@
+"""The optional compiled build (setup.py): what it compiles, and that a test run uses the
+build it means to test. CI runs the whole suite twice: on the pure sources, and on a copy
+of the tree compiled with ``FASTLINT_COMPILE=1`` and ``FASTLINT_EXPECT_COMPILED=1``."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import importlib
+import os
+import sys
+import typing
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+EXTENSIONS = (".so", ".pyd")
+
+
+def _literal(path: Path, name: str) -> typing.Any:
+    """The value of a module-level constant, read without running the file."""
+    for statement in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(statement, ast.Assign) and [target.id for target in statement.targets if isinstance(target, ast.Name)] == [name]:
+            return ast.literal_eval(statement.value)
+    raise AssertionError(f"{path.name} assigns no {name}")
+
+
+COMPILED = _literal(ROOT / "setup.py", "COMPILED")
+
+
+def test_every_compiled_module_is_an_analysis_module():
+    assert COMPILED and len(set(COMPILED)) == len(COMPILED)
+    assert all((ROOT / "fastlint" / "analysis" / f"{name}.py").is_file() for name in COMPILED)
+
+
+def test_the_suite_runs_on_the_build_it_means_to_test():
+    # A compiled module left in the work tree would shadow its edited source; a compiled
+    # run that imported the sources would test nothing new.
+    expect_compiled = os.environ.get("FASTLINT_EXPECT_COMPILED") == "1"
+    for name in COMPILED:
+        module = importlib.import_module(f"fastlint.analysis.{name}")
+        assert str(module.__file__).endswith(EXTENSIONS) == expect_compiled, module.__file__
+    plain = importlib.import_module("fastlint.analysis.module_summary")
+    assert str(plain.__file__).endswith(".py")
+
+
+def _cached_classes() -> set[type]:
+    """Every dataclass the cache's codec writes and reads back."""
+    from fastlint.analysis.module_summary import ModuleSummary
+    from fastlint.analysis.project_index import ProjectFacts
+    from fastlint.finding import Finding
+    from fastlint.run.cache import _Walk
+
+    found: set[type] = set()
+
+    def visit(kind: object) -> None:
+        if isinstance(kind, type) and dataclasses.is_dataclass(kind) and kind not in found:
+            found.add(kind)
+            for hint in typing.get_type_hints(kind).values():
+                visit(hint)
+        for argument in typing.get_args(kind):
+            visit(argument)
+
+    for kind in (ModuleSummary, ProjectFacts, Finding, _Walk):
+        visit(kind)
+    return found
+
+
+def test_no_class_the_cache_stores_is_compiled():
+    # The codec decodes by field annotations; mypyc replaces those by runtime classes
+    # (``dict[str, X]`` becomes ``dict``), and the compiled build could not read its cache.
+    modules = {kind.__module__ for kind in _cached_classes()}
+    assert {"fastlint.analysis.module_summary", "fastlint.finding"} <= modules
+    assert not modules & {f"fastlint.analysis.{name}" for name in COMPILED}
+
+
+def test_a_compiled_build_asks_for_the_mypy_the_suite_checks_with_and_the_runtime_dependencies():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    (mypy,) = [requirement for requirement in project["optional-dependencies"]["test"] if requirement.startswith("mypy")]
+    assert _literal(ROOT / "_build_backend" / "backend.py", "_COMPILER") == [mypy, *project["dependencies"]]
