@@ -47,16 +47,21 @@ PEER_PACKAGES = ["ruff", "flake8", "flake8-async", "pylint", "fixit", "bandit", 
 # fastlint is measured as users run it: installed from a wheel of the working tree (not in
 # editable mode, whose import hook costs every run ~20 ms) in a virtualenv of its own. The
 # wheel is built at the start, so work committed during a long run does not mix versions.
+# It is the compiled build (FASTLINT_COMPILE=1, setup.py) unless --pure; the pure Python
+# build runs cold on the ECO members beside it, to show what compiling gains.
 FASTLINT_VENV = SCRATCH / "fastlint-venv"
 FASTLINT_PYTHON = FASTLINT_VENV / "bin" / "python"
 FASTLINT = FASTLINT_VENV / "bin" / "fastlint"
 FASTLINT_CMD = [str(FASTLINT)]
+PURE_VENV = SCRATCH / "fastlint-pure-venv"
+PURE_COLD = "fastlint cold, pure Python build"
 # The output a user sees (text); JSON adds the route map of the findings, measured apart.
 FASTLINT_ARGS = ["check", "--exit-zero"]
 JSON_COLD = "fastlint cold, JSON output (routes of each finding)"
 FAMILIES = ["fastlint", "ruff", "ast", "libcst", "bandit", "hydroid", "pylint", "fixit", "flake8-async"]
 HYDROID = "hydroid-cli, no cache"
 COLD, WARM, EDITED = "fastlint cold", "fastlint warm", "fastlint warm, one file edited"
+BUILDS = {False: "a wheel of the working tree compiled with mypyc, `FASTLINT_COMPILE=1`", True: "a pure Python wheel of the working tree"}
 ALONE = "fastlint cold, the edited file alone in a one-file project"
 ONE_FILE = "fastlint one file, empty cache"
 AST = "CPython ast.parse, 1 process"
@@ -256,11 +261,14 @@ def peer_tools(root: Path) -> list[Tool]:
     ]
 
 
-def eco_tools(root: Path, slow: bool) -> list[Tool]:
+def eco_tools(root: Path, slow: bool, pure: bool) -> list[Tool]:
     """A member of the ecosystem corpus: cold (the output a user sees, text) and warm runs,
-    the parse floor, ruff and hydroid-cli; the slow peers on the --slow-member only."""
+    the parse floor, ruff and hydroid-cli; the slow peers on the --slow-member only; cold
+    with the pure Python build too when the measured build is the compiled one."""
     fl = [*FASTLINT_CMD, "check", "--exit-zero"]
     tools = [Tool(COLD, "fastlint", [*fl, "--no-cache", "."]), Tool(WARM, "fastlint", [*fl, "."], prime=True)]
+    if not pure:
+        tools.append(Tool(PURE_COLD, "fastlint", [str(PURE_VENV / "bin" / "fastlint"), "check", "--exit-zero", "--no-cache", "."]))
     wanted = {RUFF, AST, HYDROID}
     return tools + [t for t in peer_tools(root) if t.name in wanted or (slow and t.slow)]
 
@@ -309,13 +317,15 @@ def huge_corpus(eco: dict[str, Path]) -> Path:
     return root
 
 
-def install_fastlint() -> str:
-    """Install the working tree into FASTLINT_VENV; return the commit it was at."""
-    if not FASTLINT_PYTHON.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(FASTLINT_VENV)], check=True)
-    pip = [str(FASTLINT_PYTHON), "-m", "pip", "install", "--quiet"]
-    subprocess.run([*pip, f"{REPO}[lsp]"], check=True)  # the dependencies, once (pygls: the editor's run)
-    subprocess.run([*pip, "--no-deps", "--force-reinstall", str(REPO)], check=True)
+def install_fastlint(venv: Path, compiled: bool) -> str:
+    """Install the working tree into ``venv``, compiled or pure Python; return the commit it was at."""
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(python), "-m", "pip", "install", "--quiet"]
+    build = {**ENV, "FASTLINT_COMPILE": "1" if compiled else "0"}
+    subprocess.run([*pip, f"{REPO}[lsp]"], check=True, env=build)  # the dependencies, once (pygls: the editor's run)
+    subprocess.run([*pip, "--no-deps", "--force-reinstall", str(REPO)], check=True, env=build)
 
     def git(*args: str) -> str:
         return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True).stdout.strip()
@@ -416,7 +426,7 @@ def editor_latency(corpus_name: str) -> Callable[[dict[str, Result]], float]:
 
 
 def fastlint_peak(r: dict[str, Result]) -> float:
-    return max(res.median("rss_mib") for name, res in r.items() if res.tool.family == "fastlint" and name != JSON_COLD)
+    return max(res.median("rss_mib") for name, res in r.items() if res.tool.family == "fastlint" and name not in (JSON_COLD, PURE_COLD))
 
 
 LIBCST = "libcst parse_module, 1 process"
@@ -540,6 +550,25 @@ def eco_section(members: list[Member]) -> list[str]:
     return out + [""]
 
 
+def build_section(members: list[Member]) -> list[str]:
+    """Cold runs of the compiled build against the pure Python one, on the same members."""
+    timed = [m for m in members if PURE_COLD in m.r]
+    if not timed:
+        return []
+    out = ["## The compiled build against pure Python", "",
+           "Every fastlint time above is of the compiled build (`FASTLINT_COMPILE=1`, setup.py). The pure Python "
+           "build, what `pip install` gives without it, ran cold in the same rounds:", "",
+           "| member | lines | pure Python s | compiled s | compiled / pure | pure / ast.parse | limit | result |",
+           "|---|---|---|---|---|---|---|---|"]
+    for m in timed:
+        pure = ratio(PURE_COLD, AST)(m.r)
+        ok = pure <= COLD_RATIO if m.large else per_round(m.r, PURE_COLD, AST, lambda cold, floor: cold - COLD_RATIO * floor) <= SMALL_SLACK_S
+        limit = f"<= {COLD_RATIO:.2f}x" if m.large else f"<= {COLD_RATIO}x + {SMALL_SLACK_S} s"
+        out.append(f"| {m.name} | {m.lines:,} | {m.r[PURE_COLD].median('wall'):.2f} | {m.r[COLD].median('wall'):.2f} "
+                   f"| {ratio(COLD, PURE_COLD)(m.r):.2f}x | {pure:.2f}x | {limit} | {verdict(ok)} |")
+    return out + [""]
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -645,7 +674,7 @@ def report(args: argparse.Namespace, roots: dict[str, Path], eco: dict[str, Path
         out += [f"**fastlint was not measured: {fastlint_missing}. Every fastlint row and target "
                 "below is missing or `not measured`.**", ""]
     out += ["## Machine", "", *machine(load_start), "",
-            "## Tools", "", f"- fastlint {fl_version} at {commit} (a wheel of the working tree, installed at the start)",
+            "## Tools", "", f"- fastlint {fl_version} at {commit} ({BUILDS[args.pure]}, installed at the start)",
             "- " + ", ".join(f"{k} {v}" for k, v in peer_versions.items()), "",
             "## Corpus", "", "Python files from pinned wheels (`pip download --no-deps`):", ""]
     for name in roots:
@@ -670,6 +699,7 @@ def report(args: argparse.Namespace, roots: dict[str, Path], eco: dict[str, Path
     members = eco_members(eco, by_name)
     if members:
         out += eco_section(members)
+        out += build_section(members)
     slow_key = f"eco-{args.slow_member}" if f"eco-{args.slow_member}" in eco else None
     if slow_key is not None:
         out += corpus_section(slow_key, eco[slow_key], results[slow_key])
@@ -701,6 +731,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--only", type=families, help=f"comma-separated tools to run: {','.join(FAMILIES)}")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--slow-repeat", type=int, default=1, help="runs of pylint, Fixit and flake8-async")
+    p.add_argument("--pure", action="store_true", help="measure the pure Python build instead of the compiled one (setup.py)")
     p.add_argument("--output", type=Path, default=REPO / "docs" / "performance.md")
     return p.parse_args()
 
@@ -717,7 +748,9 @@ def main() -> None:
         eco = {}
     load_start = os.getloadavg()[0]
     try:
-        commit = install_fastlint()
+        commit = install_fastlint(FASTLINT_VENV, compiled=not args.pure)
+        if eco and not args.pure:
+            install_fastlint(PURE_VENV, compiled=False)
     except subprocess.CalledProcessError as error:
         commit = f"not installed ({error})"
     fastlint_missing = fastlint_problem()
@@ -734,7 +767,7 @@ def main() -> None:
             tools = [t for t in tools if not t.slow and t.family not in ("libcst", "bandit")]
         plan.append((name, root, tools))
     for key, root in eco.items():
-        tools = eco_tools(root, slow=key == f"eco-{args.slow_member}")
+        tools = eco_tools(root, slow=key == f"eco-{args.slow_member}", pure=args.pure)
         plan.append((key, root, [t for t in tools if not (fastlint_missing and t.family == "fastlint")]))
     for name, root, tools in plan:
         files = corpus.python_files(root)
