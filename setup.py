@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib.machinery import EXTENSION_SUFFIXES
+from pathlib import Path
 
 from setuptools import setup
+from setuptools.command.build_ext import build_ext
 
 # The analysis that pass 1 and pass 2 spend their time in: name tables, inference, the
 # blocking-call search, reachability. Compiled, a cold check takes 8-26% less time.
@@ -55,4 +58,17 @@ def compiled_modules() -> list[object]:
     return mypycify([f"fastlint/analysis/{name}.py" for name in COMPILED], opt_level="3", group_name="fastlint_compiled")
 
 
-setup(ext_modules=compiled_modules())
+class BuildExtensions(build_ext):  # type: ignore[misc]  # setuptools has no type information
+    """build_ext, then removes the compiled modules an earlier build left in ``build/``: the
+    wheel takes every file there, and a module that is no longer compiled would otherwise
+    ship compiled from old code, and fail to load."""
+
+    def run(self) -> None:
+        super().run()
+        built = {Path(output).resolve() for output in self.get_outputs()}
+        for stale in Path(self.build_lib).rglob("*"):
+            if stale.name.endswith(tuple(EXTENSION_SUFFIXES)) and stale.resolve() not in built:
+                stale.unlink()
+
+
+setup(ext_modules=compiled_modules(), cmdclass={"build_ext": BuildExtensions})
