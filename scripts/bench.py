@@ -61,7 +61,7 @@ JSON_COLD = "fastlint cold, JSON output (routes of each finding)"
 FAMILIES = ["fastlint", "ruff", "ast", "libcst", "bandit", "hydroid", "pylint", "fixit", "flake8-async"]
 HYDROID = "hydroid-cli, no cache"
 COLD, WARM, EDITED = "fastlint cold", "fastlint warm", "fastlint warm, one file edited"
-BUILDS = {False: "a wheel of the working tree compiled with mypyc, `FASTLINT_COMPILE=1`", True: "a pure Python wheel of the working tree"}
+BUILDS = {"compiled": "a wheel of the working tree compiled with mypyc, `FASTLINT_COMPILE=1`", "pure": "a pure Python wheel of the working tree"}
 ALONE = "fastlint cold, the edited file alone in a one-file project"
 ONE_FILE = "fastlint one file, empty cache"
 AST = "CPython ast.parse, 1 process"
@@ -674,7 +674,7 @@ def report(args: argparse.Namespace, roots: dict[str, Path], eco: dict[str, Path
         out += [f"**fastlint was not measured: {fastlint_missing}. Every fastlint row and target "
                 "below is missing or `not measured`.**", ""]
     out += ["## Machine", "", *machine(load_start), "",
-            "## Tools", "", f"- fastlint {fl_version} at {commit} ({BUILDS[args.pure]}, installed at the start)",
+            "## Tools", "", f"- fastlint {fl_version} at {commit} ({BUILDS['pure' if args.pure else 'compiled']}, installed at the start)",
             "- " + ", ".join(f"{k} {v}" for k, v in peer_versions.items()), "",
             "## Corpus", "", "Python files from pinned wheels (`pip download --no-deps`):", ""]
     for name in roots:
