@@ -179,11 +179,11 @@ def test_symlink_loops_terminate(root: Path) -> None:
 
 
 def test_symlinked_directories_are_followed_once(tmp_path: Path, root: Path) -> None:
-    shared = tmp_path.resolve() / "shared"
-    make(shared, "lib.py", "pkg/mod.py")
+    outside = tmp_path.resolve() / "outside"
+    make(outside, "lib.py", "pkg/mod.py")
     make(root, "main.py", "real/r.py")
-    (root / "ext").symlink_to(shared, target_is_directory=True)
-    (root / "ext2").symlink_to(shared, target_is_directory=True)
+    (root / "ext").symlink_to(outside, target_is_directory=True)
+    (root / "ext2").symlink_to(outside, target_is_directory=True)
     (root / "alias").symlink_to(root / "real", target_is_directory=True)
     (root / "dangling").symlink_to(root / "missing", target_is_directory=True)
     (root / "link.py").symlink_to(root / "main.py")

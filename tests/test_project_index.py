@@ -484,7 +484,7 @@ SERVING = {
 
         @app.get("/status")
         async def status():
-            return await boot.shared()
+            return await boot.status_config()
         """,
         False,
     ),
@@ -493,7 +493,7 @@ SERVING = {
         async def load_config():
             return read_file()
 
-        async def shared():
+        async def status_config():
             return read_file()
 
         def read_file():
@@ -549,7 +549,7 @@ def test_served_and_once_only_functions_are_told_apart():
         boot = index.reach("svc.boot")
     assert consulted == {"<reach>:svc.boot"}
     # Awaited by the lifespan only; called from a route too; reached from nothing.
-    assert boot == {"load_config": "once", "shared": "served", "read_file": "served"}
+    assert boot == {"load_config": "once", "status_config": "served", "read_file": "served"}
     # A task the lifespan starts runs while serving, and so do the methods it calls on an
     # untyped parameter (by name: every project method called `stream`).
     assert index.reach("svc.listen") == {"invoices": "served"}
