@@ -62,7 +62,7 @@ def compiled_modules() -> list[object]:
     return mypycify([f"fastlint/analysis/{name}.py" for name in COMPILED], opt_level="3", group_name="fastlint_compiled")
 
 
-class BuildExtensions(build_ext):  # type: ignore[misc]  # setuptools has no type information
+class BuildExtensions(build_ext):
     """build_ext, then removes the compiled modules an earlier build left in ``build/``: the
     wheel takes every file there, and a module that is no longer compiled would otherwise
     ship compiled from old code, and fail to load."""

@@ -10,6 +10,7 @@ import importlib
 import os
 import sys
 import typing
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -18,7 +19,6 @@ else:
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
-EXTENSIONS = (".so", ".pyd")
 
 
 def _literal(path: Path, name: str) -> typing.Any:
@@ -43,7 +43,7 @@ def test_the_suite_runs_on_the_build_it_means_to_test():
     expect_compiled = os.environ.get("FASTLINT_EXPECT_COMPILED") == "1"
     for name in COMPILED:
         module = importlib.import_module(f"fastlint.analysis.{name}")
-        assert str(module.__file__).endswith(EXTENSIONS) == expect_compiled, module.__file__
+        assert str(module.__file__).endswith(tuple(EXTENSION_SUFFIXES)) == expect_compiled, module.__file__
     plain = importlib.import_module("fastlint.analysis.module_summary")
     assert str(plain.__file__).endswith(".py")
 
