@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import gc
 import importlib
 import json
 import shutil
@@ -334,6 +335,10 @@ def test_fl402_lazy_load_on_async_session_raises_missing_greenlet(fixture_module
         await engine.dispose()
 
     asyncio.run(scenario())
+    # The failed lazy loads left coroutines that SQLAlchemy made and never awaited, held in
+    # cycles through the caught errors: collected here, under this test's warning filter,
+    # not reported in whichever test the next collection happens to run.
+    gc.collect()
 
 
 @contextmanager
