@@ -8,15 +8,11 @@ import ast
 import dataclasses
 import importlib
 import os
-import sys
 import typing
 from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib
+from test_shipping import pyproject
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,6 +75,6 @@ def test_no_class_the_cache_stores_is_compiled():
 
 
 def test_a_compiled_build_asks_for_the_mypy_the_suite_checks_with_and_the_runtime_dependencies():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    project = pyproject()["project"]
     (mypy,) = [requirement for requirement in project["optional-dependencies"]["test"] if requirement.startswith("mypy")]
     assert _literal(ROOT / "_build_backend" / "backend.py", "_COMPILER") == [mypy, *project["dependencies"]]
