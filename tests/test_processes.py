@@ -273,17 +273,25 @@ def test_libcst_is_loaded_before_the_workers_only_for_a_run_that_builds_fixes(tm
     assert loads == [None] and [(f.path, f.start, f.code) for f in built] == [(f.path, f.start, f.code) for f in counted]
 
 
-def test_a_worker_of_pass_2_that_checked_a_large_file_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """What checking a large file leaves in a worker goes with it: the next file is checked
-    by a fresh process, forked with the index, and the findings are the same."""
+def test_a_worker_of_pass_2_that_checked_large_files_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """What checking large files leaves in a worker goes with it: the next smaller file is
+    checked by a fresh process, forked with the index, and the findings are the same. A
+    worker goes on from one large file to the next (that tree takes the arenas the last one
+    freed), and one that has only large files to check is never replaced."""
 
     import fastlint.run.engine
     from fastlint.run.engine import check_files
 
     _write_app(tmp_path, 30)
-    large = ROUTES.replace("{n}", "30") + "".join(f"\n\ndef pad_{i}(values):\n    return sorted(values)[{i}]\n" for i in range(4_500))  # enough bytes for a pool
+
+    def padded(n: int, pads: int) -> str:
+        return ROUTES.replace("{n}", str(n)) + "".join(f"\n\ndef pad_{i}(values):\n    return sorted(values)[{i}]\n" for i in range(pads))
+
+    large = padded(30, 4_500)  # enough bytes for a pool
     (tmp_path / "app" / "routes_30.py").write_text(large, encoding="utf-8")
     (tmp_path / "app" / "helpers_30.py").write_text(HELPERS.replace("{n}", "30"), encoding="utf-8")
+    second = padded(29, 4_000)
+    (tmp_path / "app" / "routes_29.py").write_text(second, encoding="utf-8")
     log = tmp_path / "checked.log"
     original = fastlint.run.engine._check_task
 
@@ -311,14 +319,19 @@ def test_a_worker_of_pass_2_that_checked_a_large_file_is_replaced(tmp_path: Path
 
     alone, _ = check(1, 0)
     assert ("routes_7.py", 18, "FL102") in alone and ("routes_30.py", 18, "FL102") in alone
+    assert ("routes_29.py", 18, "FL102") in alone
     assert trims == []
     renewed, by_process = check(2, len(large.encode()))
     assert renewed == alone
     assert trims == [None]  # the parent's free heap given back before pass 2's workers were forked
     assert {"routes_30.py"} in by_process.values()  # checked first (the largest), and its process then replaced
-    # Each chunk in a process of its own: the large file, then 30 files in chunks of 8.
+    # Both large files go to the first worker (the two chunks it is given at once), which
+    # is then replaced before the 30 smaller files, in chunks of 8.
+    renewed, by_process = check(2, len(second.encode()))
+    assert renewed == alone and {"routes_30.py", "routes_29.py"} in by_process.values()
+    # Every chunk large: no worker is replaced, since none goes on to a smaller one.
     renewed, by_process = check(2, 1)
-    assert renewed == alone and sorted(map(len, by_process.values())) == [1, 6, 8, 8, 8]
+    assert renewed == alone and len(by_process) == 2
     kept, by_process = check(2, 10**9)
     assert kept == alone and len(by_process) == 2
 

@@ -491,9 +491,13 @@ def _check(
             for i, holder in enumerate(holders):
                 groups.setdefault(holder if holder >= 0 else None, []).append(i)
             chunks = [(holder, [indices[j] for j in chunk]) for holder, indices in groups.items() for chunk in _chunks([sizes[i] for i in indices])]
-            # A worker that checked a large file is replaced (forked again with the index):
-            # what the check left behind stays with the old process (on litellm, 30 MB of
-            # syntax-node arenas pinned by a few survivors after its 970 KB proxy_server.py).
+            # A worker that checked large files is replaced (forked again with the index)
+            # before it checks the others: what the checks left behind stays with the old
+            # process (on litellm, 30 MB of syntax-node arenas pinned by a few survivors
+            # after its 970 KB proxy_server.py). Large files come first, one after the
+            # other, and a worker goes on from one to the next, whose tree takes the
+            # arenas the last one freed: replaced after each, skyvern's workers were forked
+            # 8 times.
             heavy = {c for c, (_, chunk) in enumerate(chunks) if renewed and max(sizes[i] for i in chunk) >= _RENEW_AFTER}
             checked = workers.run(_each_checked, [(holder, [tasks[i] for i in chunk]) for holder, chunk in chunks], prelude, heavy)
             stream = ((i, result) for c, _, found in checked for i, result in zip(chunks[c][1], found))
@@ -599,8 +603,10 @@ class _Workers:
         A chunk routed to a worker (an int) goes to it, the others (None) to whichever is
         free; a worker with nothing left takes the last chunk routed to another (whose
         tree it then parses again) rather than wait. ``prelude`` runs first on each (not
-        on a renewed worker). The worker given a chunk of ``renew_after`` is given nothing
-        more, and replaced by a fresh process once that chunk is done."""
+        on a renewed worker). A worker given a chunk of ``renew_after`` goes on with the
+        next such chunk, if that is the one its turn comes to; before any other chunk it is
+        given nothing more, and is replaced by a fresh process once its chunks are done
+        (unless nothing is left to give it)."""
         from collections import deque
         from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -610,23 +616,31 @@ class _Workers:
             (shared if worker is None else own[worker]).append(i)
         in_flight: dict[Future[object], tuple[int | None, int]] = {}
         queued = [0] * len(self.pools)
+        heavy: set[int] = set()  # the workers given a chunk of ``renew_after``
         renewing: set[int] = set()
 
         def feed(worker: int) -> None:
             while queued[worker] < self._AHEAD and worker not in renewing:
                 if own[worker]:
-                    i = own[worker].popleft()
+                    source, last = own[worker], False
                 elif shared:
-                    i = shared.popleft()
+                    source, last = shared, False
                 else:
-                    longest = max(own, key=len)
-                    if len(longest) < self.steal_from:
+                    source, last = max(own, key=len), True
+                    if len(source) < self.steal_from:
                         return
-                    i = longest.pop()
+                i = source[-1] if last else source[0]
+                if worker in heavy and i not in renew_after:
+                    renewing.add(worker)  # replaced once its large chunks are done
+                    return
+                if last:
+                    source.pop()
+                else:
+                    source.popleft()
                 in_flight[self.pools[worker].submit(function, chunks[i][1])] = (i, worker)
                 queued[worker] += 1
                 if i in renew_after:
-                    renewing.add(worker)
+                    heavy.add(worker)
 
         with _interrupts_deferred():  # the workers are forked on their first task
             for worker, pool in enumerate(self.pools):
@@ -642,10 +656,12 @@ class _Workers:
                     continue
                 queued[worker] -= 1
                 if worker in renewing and not queued[worker]:
-                    self._renew(worker)
-                    renewing.discard(worker)
-                    with _interrupts_deferred():  # forked on its first task
-                        feed(worker)
+                    if own[worker] or shared or any(len(queue) >= self.steal_from for queue in own):  # else nothing is left for it
+                        self._renew(worker)
+                        renewing.discard(worker)
+                        heavy.discard(worker)
+                        with _interrupts_deferred():  # forked on its first task
+                            feed(worker)
                 else:
                     feed(worker)
                 yield index, worker, result  # type: ignore[misc]  # a chunk's future holds function's result
