@@ -325,8 +325,8 @@ def test_a_worker_of_pass_2_that_checked_large_files_is_replaced(tmp_path: Path,
     assert renewed == alone
     assert trims == [None]  # the parent's free heap given back before pass 2's workers were forked
     assert {"routes_30.py"} in by_process.values()  # checked first (the largest), and its process then replaced
-    # Both large files go to the first worker (the two chunks it is given at once), which
-    # is then replaced before the 30 smaller files, in chunks of 8.
+    # Both large files go to the first worker (the two chunks it is given at once), and
+    # nothing smaller goes to that process.
     renewed, by_process = check(2, len(second.encode()))
     assert renewed == alone and {"routes_30.py", "routes_29.py"} in by_process.values()
     # Every chunk large: no worker is replaced, since none goes on to a smaller one.
