@@ -498,8 +498,8 @@ def _check(
             # other, and a worker goes on from one to the next, whose tree takes the
             # arenas the last one freed: replaced after each, skyvern's workers were forked
             # 8 times.
-            heavy = {c for c, (_, chunk) in enumerate(chunks) if renewed and max(sizes[i] for i in chunk) >= _RENEW_AFTER}
-            checked = workers.run(_each_checked, [(holder, [tasks[i] for i in chunk]) for holder, chunk in chunks], prelude, heavy)
+            large = {c for c, (_, chunk) in enumerate(chunks) if renewed and max(sizes[i] for i in chunk) >= _RENEW_AFTER}
+            checked = workers.run(_each_checked, [(holder, [tasks[i] for i in chunk]) for holder, chunk in chunks], prelude, large)
             stream = ((i, result) for c, _, found in checked for i, result in zip(chunks[c][1], found))
             done = _counted(stream, "checking", total, progress, [(-1, result) for result in settled])
             results: list[FileResult | None] = [None] * len(tasks)
@@ -616,21 +616,26 @@ class _Workers:
             (shared if worker is None else own[worker]).append(i)
         in_flight: dict[Future[object], tuple[int | None, int]] = {}
         queued = [0] * len(self.pools)
-        heavy: set[int] = set()  # the workers given a chunk of ``renew_after``
+        after_large: set[int] = set()  # the workers given a chunk of ``renew_after``
         renewing: set[int] = set()
+
+        def next_for(worker: int) -> tuple[deque[int], bool] | None:
+            """Where the worker's next chunk is, and whether it is that queue's last; None: nothing left for it."""
+            if own[worker]:
+                return own[worker], False
+            if shared:
+                return shared, False
+            longest = max(own, key=len)
+            return (longest, True) if len(longest) >= self.steal_from else None
 
         def feed(worker: int) -> None:
             while queued[worker] < self._AHEAD and worker not in renewing:
-                if own[worker]:
-                    source, last = own[worker], False
-                elif shared:
-                    source, last = shared, False
-                else:
-                    source, last = max(own, key=len), True
-                    if len(source) < self.steal_from:
-                        return
+                found = next_for(worker)
+                if found is None:
+                    return
+                source, last = found
                 i = source[-1] if last else source[0]
-                if worker in heavy and i not in renew_after:
+                if worker in after_large and i not in renew_after:
                     renewing.add(worker)  # replaced once its large chunks are done
                     return
                 if last:
@@ -640,7 +645,7 @@ class _Workers:
                 in_flight[self.pools[worker].submit(function, chunks[i][1])] = (i, worker)
                 queued[worker] += 1
                 if i in renew_after:
-                    heavy.add(worker)
+                    after_large.add(worker)
 
         with _interrupts_deferred():  # the workers are forked on their first task
             for worker, pool in enumerate(self.pools):
@@ -656,10 +661,10 @@ class _Workers:
                     continue
                 queued[worker] -= 1
                 if worker in renewing and not queued[worker]:
-                    if own[worker] or shared or any(len(queue) >= self.steal_from for queue in own):  # else nothing is left for it
+                    if next_for(worker) is not None:  # else it is left idle, not forked again for nothing
                         self._renew(worker)
                         renewing.discard(worker)
-                        heavy.discard(worker)
+                        after_large.discard(worker)
                         with _interrupts_deferred():  # forked on its first task
                             feed(worker)
                 else:
