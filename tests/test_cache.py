@@ -95,6 +95,29 @@ def test_pass_2_checks_the_trees_pass_1_kept(project: Project):
     assert not fastlint.run.engine._kept  # released, including those of files not checked
 
 
+def test_when_every_tree_fits_pass_1_keeps_them_without_checking_first(project: Project, monkeypatch: pytest.MonkeyPatch):
+    checked: list[str] = []
+    speculate = fastlint.run.engine._speculate
+
+    def counting(checker, source, tree, summary, digest):  # type: ignore[no-untyped-def]
+        checked.append(Path(source.path).name)
+        return speculate(checker, source, tree, summary, digest)
+
+    monkeypatch.setattr(fastlint.run.engine, "_speculate", counting)
+    assert lines(project.check(tuple(FILES), cache=False)) == [(10, "FL107")]
+    assert checked == []  # a check stopped half way would be work lost
+    assert project.parsed == Counter({"app/__init__.py": 1, "app/other.py": 1, "app/rates.py": 1, "app/routes.py": 1})
+
+
+def test_when_not_every_tree_fits_pass_1_keeps_those_whose_check_stopped(project: Project, monkeypatch: pytest.MonkeyPatch):
+    # Room for routes.py's tree alone, which other.py's (read first) would take if trees
+    # were kept as they come: routes.py's check stops at app.rates, the others' checks stand.
+    routes = (project.root / "app/routes.py").stat().st_size
+    monkeypatch.setattr(fastlint.run.engine, "_TREE_BUDGET", routes)
+    assert lines(project.check(tuple(FILES), cache=False)) == [(10, "FL107")]
+    assert project.parsed == Counter({"app/__init__.py": 1, "app/other.py": 1, "app/rates.py": 1, "app/routes.py": 1})
+
+
 def test_beyond_the_tree_budget_pass_1_checks_the_files_that_rest_on_no_other_module(project: Project, monkeypatch: pytest.MonkeyPatch):
     # routes.py's finding comes from app.rates: checked against its own summary alone it
     # would be missing, so that file is parsed again and checked against the whole index.
