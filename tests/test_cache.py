@@ -95,7 +95,7 @@ def test_pass_2_checks_the_trees_pass_1_kept(project: Project):
     assert not fastlint.run.engine._kept  # released, including those of files not checked
 
 
-def test_when_every_tree_fits_pass_1_keeps_them_without_checking_first(project: Project, monkeypatch: pytest.MonkeyPatch):
+def test_when_the_files_to_check_are_few_pass_1_keeps_their_trees_without_checking_first(project: Project, monkeypatch: pytest.MonkeyPatch):
     checked: list[str] = []
     speculate = fastlint.run.engine._speculate
 
@@ -109,10 +109,11 @@ def test_when_every_tree_fits_pass_1_keeps_them_without_checking_first(project: 
     assert project.parsed == Counter({"app/__init__.py": 1, "app/other.py": 1, "app/rates.py": 1, "app/routes.py": 1})
 
 
-def test_when_not_every_tree_fits_pass_1_keeps_those_whose_check_stopped(project: Project, monkeypatch: pytest.MonkeyPatch):
+def test_when_the_files_to_check_are_many_pass_1_keeps_the_trees_whose_check_stopped(project: Project, monkeypatch: pytest.MonkeyPatch):
     # Room for routes.py's tree alone, which other.py's (read first) would take if trees
     # were kept as they come: routes.py's check stops at app.rates, the others' checks stand.
     routes = (project.root / "app/routes.py").stat().st_size
+    monkeypatch.setattr(fastlint.run.engine, "_KEEP_ALL_UP_TO", routes)
     monkeypatch.setattr(fastlint.run.engine, "_TREE_BUDGET", routes)
     assert lines(project.check(tuple(FILES), cache=False)) == [(10, "FL107")]
     assert project.parsed == Counter({"app/__init__.py": 1, "app/other.py": 1, "app/rates.py": 1, "app/routes.py": 1})

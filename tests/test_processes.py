@@ -211,7 +211,8 @@ def test_workers_check_each_file_on_the_tree_they_kept(tmp_path: Path, monkeypat
     assert ("routes_7.py", 13, "FL107") in in_workers and ("routes_7.py", 18, "FL102") in in_workers
     assert len(in_workers) == 80
     assert check(1) == in_workers
-    monkeypatch.setattr(fastlint.run.engine, "_TREE_BUDGET", 2_000)  # not every tree fits: each file checked first
+    monkeypatch.setattr(fastlint.run.engine, "_KEEP_ALL_UP_TO", 0)  # each file checked first,
+    monkeypatch.setattr(fastlint.run.engine, "_TREE_BUDGET", 2_000)  # and not every tree that stopped fits
     assert check(2) == in_workers
     monkeypatch.setattr(fastlint.run.engine, "_TREE_BUDGET", 0)  # pass 2's workers forked with the index
     assert check(2) == in_workers

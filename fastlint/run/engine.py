@@ -1300,11 +1300,11 @@ def _summaries(missing: list[ReadFile], settings: Settings, progress: ProgressCa
     with contextlib.ExitStack() as stack:
         workers = ahead.workers if ahead is not None and ahead.workers is not None else _Workers(os.cpu_count() or 1, stack)
         parallel = workers.jobs > 1 and _pays_for_pool(sizes)
-        # When the trees of all the files to check fit in the processes' budgets, each is kept
-        # as it comes (a check stopped half way is work lost). Otherwise a file is checked
-        # first and its tree kept only if the check stopped, so that the budget holds the
-        # trees pass 2 needs (airflow, dstack: none parsed again in pass 2, 14-32 MiB less).
-        keep_first = sum(size for task, size in zip(tasks, sizes) if task[4]) <= budget * (workers.jobs if parallel else 1)
+        # When the files to check are few (_KEEP_ALL_UP_TO per process), each tree is kept as
+        # it comes: a check stopped half way is work lost. Otherwise a file is checked first
+        # and its tree kept only if the check stopped, so that the budget holds the trees
+        # pass 2 needs (airflow, dstack: none parsed again in pass 2, 14-32 MiB less).
+        keep_first = sum(size for task, size in zip(tasks, sizes) if task[4]) <= _KEEP_ALL_UP_TO * (workers.jobs if parallel else 1)
         initargs = (settings, plan, ahead.modules, ahead.orm, budget, keep_first) if plan is not None and ahead is not None else (settings,)
         if parallel:
             if plan is not None:
@@ -1433,10 +1433,13 @@ def _summarize_in_worker(task: tuple[Path, bytes | None, str, bool, bool]) -> _S
 # with those caches takes about 30 times its source's bytes, and each worker that holds
 # trees gets a copy of the index (1.5 to 2 times the project's source): in a project of
 # more than _KEEP_UP_TO bytes no tree is kept, and pass 2's workers are forked with the
-# index instead, sharing it (litellm, 18 MB: 285 MiB against 220). A larger budget did
-# not pay: 1.8 and 2 MB, 8 members, 6 alternated rounds, came within the run-to-run spread
-# (from 7% faster to 7% slower) for 20 to 50 MiB more.
-_TREE_BUDGET = 1_500_000
+# index instead, sharing it (litellm, 18 MB: 285 MiB against 220). While each tree was
+# kept as it came, 1.8 and 2 MB against 1.5 came within the run-to-run spread (8 members,
+# 6 alternated rounds: from 7% faster to 7% slower) for 20 to 50 MiB more. Spent only on
+# the trees of checks that stopped (``keep_first`` in ``_summaries``), 2 MB made prefect,
+# langflow, phoenix and open-webui 2-5% faster, for 24 to 52 MiB more (at most 271 MiB).
+_TREE_BUDGET = 2_000_000
+_KEEP_ALL_UP_TO = 1_500_000
 _KEEP_UP_TO = 10_000_000
 _kept: dict[str, tuple[SourceFile, ast.Module]] = {}
 _kept_bytes = 0
