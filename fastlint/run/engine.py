@@ -1263,8 +1263,8 @@ class Ahead:
     """What pass 1 does for pass 2 on the way, for the files pass 2 will check (``to_check``,
     keys): it keeps their trees, within ``_TREE_BUDGET``, in the process that parsed them
     (``held``: key -> worker, -1 for this process), and checks files against their own
-    summary alone (``speculated``): the others, or, when not every tree fits, each file first
-    (``_summaries`` says why). ``workers`` serve both passes."""
+    summary alone (``speculated``): those whose tree it does not keep, or, when the files to
+    check are many, each file first (``_summaries`` says why). ``workers`` serve both passes."""
 
     plan: CheckPlan
     to_check: _ToCheck
@@ -1418,9 +1418,10 @@ def _summarize_in_worker(task: tuple[Path, bytes | None, str, bool, bool]) -> _S
             return summary, digest, None, None
         if _keep_first:
             kept = _keep(source, tree)
-            return (summary, digest, None, -1) if kept else (summary, digest, _speculate(_speculator, source, tree, summary, digest), None)
-        speculation = _speculate(_speculator, source, tree, summary, digest)
-        kept = speculation is None and _keep(source, tree)
+            speculation = None if kept else _speculate(_speculator, source, tree, summary, digest)
+        else:  # checked first: the tree is kept only for pass 2 to check again
+            speculation = _speculate(_speculator, source, tree, summary, digest)
+            kept = speculation is None and _keep(source, tree)
         return summary, digest, speculation, -1 if kept else None
     finally:
         if not kept:
