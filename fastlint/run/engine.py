@@ -295,7 +295,6 @@ _worker: Checker | None = None
 def _init_worker(plan: CheckPlan, project: ProjectIndex | None = None) -> None:
     global _worker
     _worker = Checker(plan, project)
-    gc.freeze()
 
 
 def _adopt_index(plan: CheckPlan, index: bytes) -> None:
@@ -303,6 +302,7 @@ def _adopt_index(plan: CheckPlan, index: bytes) -> None:
     import pickle
 
     _init_worker(plan, pickle.loads(index))
+    gc.freeze()
 
 
 def _sendable(result: FileResult) -> FileResult:
@@ -777,6 +777,7 @@ def _start_worker(parent: int | None, initializer: Callable[..., None], initargs
 
     threading.Thread(target=watch, name="fastlint-parent-watch", daemon=True).start()
     initializer(*initargs)
+    gc.freeze()  # what the worker set up (imports, the checker, an index) is never scanned
 
 
 def _give_back_freed() -> None:
@@ -1303,7 +1304,7 @@ def _summaries(missing: list[ReadFile], settings: Settings, progress: ProgressCa
         # When the files to check are few (_KEEP_ALL_UP_TO per process), each tree is kept as
         # it comes: a check stopped half way is work lost. Otherwise a file is checked first
         # and its tree kept only if the check stopped, so that the budget holds the trees
-        # pass 2 needs (airflow, dstack: none parsed again in pass 2, 14-32 MiB less).
+        # pass 2 needs (airflow, dstack: none parsed again in pass 2, 14-33 MiB less).
         keep_first = sum(size for task, size in zip(tasks, sizes) if task[4]) <= _KEEP_ALL_UP_TO * (workers.jobs if parallel else 1)
         initargs = (settings, plan, ahead.modules, ahead.orm, budget, keep_first) if plan is not None and ahead is not None else (settings,)
         if parallel:
@@ -1318,7 +1319,7 @@ def _summaries(missing: list[ReadFile], settings: Settings, progress: ProgressCa
             # while this process read, they gained next to nothing on 2 cores: their
             # imports took the CPU the reading needed (12 members, 5 alternated rounds:
             # the median member 0.6% faster, from 4% faster to 2% slower).
-            workers.start(_init_summarizer_in_pool, initargs)
+            workers.start(_init_summarizer, initargs)
             order = _chunks(sizes)
             chunks = [(None, [tasks[i] for i in chunk]) for chunk in order]
             summarized = ((i, worker, result) for c, worker, found in workers.run(_each_summarized, chunks) for i, result in zip(order[c], found))
@@ -1386,13 +1387,6 @@ def _init_summarizer(
     _summary_knowledge = Knowledge.from_settings(settings)
     _speculator = Checker(plan) if plan is not None else None
     _project_modules, _orm_elsewhere, _kept_budget, _keep_first = modules, orm, budget, keep_first
-
-
-def _init_summarizer_in_pool(
-    settings: Settings, plan: CheckPlan | None = None, modules: frozenset[str] = frozenset(), orm: bool = False, budget: int = 0, keep_first: bool = False
-) -> None:
-    _init_summarizer(settings, plan, modules, orm, budget, keep_first)
-    gc.freeze()
 
 
 def _summarize_in_worker(task: tuple[Path, bytes | None, str, bool, bool]) -> _Summarized:
