@@ -92,5 +92,6 @@ def test_the_licence_is_in_the_wheel(wheel: zipfile.ZipFile):
     assert wheel.read(licences[0]).decode() == (ROOT / "LICENSE").read_text(encoding="utf-8")
     (metadata,) = [name for name in wheel.namelist() if name.endswith(".dist-info/METADATA")]
     text = wheel.read(metadata).decode()
-    assert "License: MIT" in text or "License-Expression: MIT" in text
+    assert "License-Expression: MIT" in text.splitlines()  # PEP 639: an SPDX expression, not the deprecated table
+    assert "License-File: LICENSE" in text.splitlines()
     assert "Project-URL: Homepage, https://github.com/fastlint/fastlint" in text

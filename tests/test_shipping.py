@@ -47,7 +47,8 @@ def pyproject() -> dict:
 
 
 def test_mit_licence_as_pyproject_says():
-    assert pyproject()["project"]["license"] == {"text": "MIT"}
+    assert pyproject()["project"]["license"] == "MIT"  # an SPDX expression (PEP 639)
+    assert pyproject()["project"]["license-files"] == ["LICENSE"]
     licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert licence.startswith("MIT License\n") and "THE SOFTWARE IS PROVIDED \"AS IS\"" in licence
 
