@@ -319,6 +319,77 @@ def test_a_common_method_name_called_in_a_class_means_that_class_s_own(tmp_path:
     ]
 
 
+def test_an_override_further_down_the_class_tree_counts_as_the_base_s(tmp_path: Path):
+    # ``Service.start``'s overrides are looked for in every subclass, also below one that
+    # does not define it (``Middle``), in another module.
+    write_files(
+        tmp_path,
+        {
+            "srv/__init__.py": "",
+            "srv/runners.py": _STARTS,
+            "srv/services.py": """
+                import asyncio
+
+                class Service:
+                    @classmethod
+                    def enabled(cls):
+                        return cls.__subclasses__()
+
+                    @classmethod
+                    async def running(cls):
+                        for service_class in cls.enabled():
+                            service = service_class()
+                            asyncio.create_task(service.start())
+
+                    async def start(self): ...
+
+                class Middle(Service):
+                    def describe(self):
+                        return "middle"
+                """,
+            "srv/leaf/__init__.py": """
+                from srv.services import Middle
+
+                class Leaf(Middle):
+                    async def start(self):
+                        with open("/var/lib/leaf/state.json") as state:
+                            return state.read()
+
+                class Quiet(Middle):
+                    async def stop(self):
+                        with open("/var/lib/quiet/state.json") as state:
+                            return state.read()
+                """,
+            "srv/main.py": """
+                from contextlib import asynccontextmanager
+
+                from fastapi import FastAPI
+
+                from srv.services import Service
+
+                def create_app() -> FastAPI:
+                    @asynccontextmanager
+                    async def lifespan(app):
+                        await Service.running()
+                        yield
+
+                    app = FastAPI(lifespan=lifespan)
+
+                    @app.get("/health")
+                    async def health():
+                        return {"ok": True}
+
+                    return app
+                """,
+        },
+    )
+    files = ["srv/leaf/__init__.py", "srv/main.py", "srv/runners.py", "srv/services.py"]
+    assert findings(tmp_path, files, extend_select=("FL111",)) == [
+        ("srv/leaf/__init__.py", 5, 14, "FL103"),
+        ("srv/leaf/__init__.py", 10, 14, "FL111"),
+    ]
+
+
 def test_methods_only_reflection_calls_on_an_object_served_code_builds_are_served(tmp_path: Path):
     # Reduced from lnbits's WASM extensions: a route builds the host API and dispatches a
     # method picked by name with ``getattr``; no call in the project names the method

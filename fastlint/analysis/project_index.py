@@ -826,10 +826,22 @@ class ProjectIndex:
                     continue
                 seen.add(subclass)
                 pending.extend(subclasses.get(subclass, ()))
-                own = self.function(f"{subclass}.{method}")
-                if own is not None and own[0] == f"{subclass}.{method}":
-                    found.append(own[0])
+                if defines(subclass, method):
+                    found.append(f"{subclass}.{method}")
             return found
+
+        def defines(subclass: str, method: str) -> bool:
+            # Whether the class itself defines the method: looked up in its module's
+            # summary, not through ``function``, which searches every base of each subclass
+            # that does not (a quarter of the facts' time on prefect). ``subclass`` is
+            # ``module.Class``; where a module or alias is named like the class or the
+            # method, ``function`` decides, as it would find that module first.
+            name = f"{subclass}.{method}"
+            if subclass in self.modules or subclass in self.aliases or name in self.modules or name in self.aliases:
+                own = self.function(name)
+                return own is not None and own[0] == name
+            module, _, cls = subclass.rpartition(".")
+            return f"{cls}.{method}" in self.modules[module].functions
 
         by_name: dict[str, list[str] | None] = {}
         in_family: dict[tuple[str, str], list[str]] = {}
