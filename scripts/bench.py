@@ -143,28 +143,66 @@ def log_path(corpus_name: str, tool_name: str) -> Path:
     return logs / tool_name.replace(", ", "_").replace(" ", "_")
 
 
+# The launcher: a small process, started before this one grows, that starts each measured
+# command and waits for it. Linux gives a child the peak RSS of the process it was forked
+# from (the copy's high-water mark, kept across exec), so a command started from here,
+# after the corpora were built and read (84 MiB), reported at least that much as its
+# largest process: ruff and warm runs too. Started from the launcher, the floor is its own
+# few MiB. One request a line (JSON: argv, cwd, out, err); it answers the child's pid, then
+# its exit status, CPU seconds and peak RSS.
+_LAUNCHER_CODE = """
+import json, os, subprocess, sys
+for line in sys.stdin:
+    request = json.loads(line)
+    with open(request["out"], "wb") as out, open(request["err"], "wb") as err:
+        proc = subprocess.Popen(request["argv"], cwd=request["cwd"], stdout=out, stderr=err, env=request["env"])
+        print(json.dumps({"pid": proc.pid}), flush=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+    print(json.dumps({"exit": os.waitstatus_to_exitcode(status), "cpu": usage.ru_utime + usage.ru_stime,
+                      "maxrss_kib": usage.ru_maxrss}), flush=True)
+"""
+_launcher: subprocess.Popen[str] | None = None
+
+
+def start_launcher() -> None:
+    global _launcher
+    _launcher = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER_CODE], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True, env=ENV)
+
+
+def _launched(argv: list[str], cwd: Path, log: Path) -> tuple[int, Callable[[], dict[str, float]]]:
+    """The pid of ``argv`` started by the launcher, and a function that waits for its end."""
+    if _launcher is None:
+        start_launcher()
+    assert _launcher is not None and _launcher.stdin is not None and _launcher.stdout is not None
+    stdin, stdout = _launcher.stdin, _launcher.stdout
+    stdin.write(json.dumps({"argv": argv, "cwd": str(cwd), "out": str(log.with_suffix(".out")),
+                            "err": str(log.with_suffix(".err")), "env": ENV}) + "\n")
+    stdin.flush()
+    pid = json.loads(stdout.readline())["pid"]
+    return pid, lambda: json.loads(stdout.readline())
+
+
 def run(argv: list[str], cwd: Path, log: Path, round_: int = -1, sample_memory: bool = False) -> Sample:
-    """Run argv to completion; wall time and the rusage of that child (and its children),
-    and with ``sample_memory`` the peak of the summed PSS of the process and its
-    descendants. Sampling costs the sampler 8 ms of CPU per sample on a large run (the
-    kernel walks each process's pages for smaps_rollup), taken from the cores the tool
+    """Run argv to completion (through the launcher); wall time and the rusage of that child
+    (and its children), and with ``sample_memory`` the peak of the summed PSS of the process
+    and its descendants. Sampling costs the sampler 8 ms of CPU per sample on a large run
+    (the kernel walks each process's pages for smaps_rollup), taken from the cores the tool
     runs on: measured on prefect, it made fastlint's cold run 16% slower (phoenix 10%,
     airflow 2%) and a one-process run not at all. So timed runs are not sampled."""
-    with open(log.with_suffix(".out"), "wb") as out, open(log.with_suffix(".err"), "wb") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, env=ENV)
-        sampler = TreeRss(proc.pid) if sample_memory else None
-        if sampler is not None:
-            sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        if sampler is not None:
-            sampler.stop()
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    largest = usage.ru_maxrss / 1024
+    start = time.perf_counter()
+    pid, finished = _launched(argv, cwd, log)
+    sampler = TreeRss(pid) if sample_memory else None
+    if sampler is not None:
+        sampler.start()
+    ended = finished()
+    wall = time.perf_counter() - start
+    if sampler is not None:
+        sampler.stop()
+    largest = ended["maxrss_kib"] / 1024
     # A run shorter than one sample was not seen: its largest process stands for it.
     tree = sampler.peak_kib / 1024 if sampler is not None and sampler.peak_kib else largest
-    return Sample(round_, wall, usage.ru_utime + usage.ru_stime, largest, proc.returncode, tree)
+    return Sample(round_, wall, ended["cpu"], largest, int(ended["exit"]), tree)
 
 
 class TreeRss(threading.Thread):
@@ -690,7 +728,9 @@ def report(args: argparse.Namespace, roots: dict[str, Path], eco: dict[str, Path
            f"({args.slow_repeat} for pylint, Fixit and flake8-async); a ratio is the median, over the "
            "rounds that ran both commands, of their ratio within the round. Memory \"all processes\" comes "
            "from one more run of each tool, untimed, before the rounds: sampling /proc takes CPU from the "
-           "cores the tool runs on (16% slower cold runs on prefect).", ""]
+           "cores the tool runs on (16% slower cold runs on prefect). \"Largest process\" is the peak RSS "
+           "the kernel reports for the tool's processes, started from a small launcher process (a process "
+           "inherits the peak of the one it was forked from).", ""]
     if fastlint_missing:
         out += [f"**fastlint was not measured: {fastlint_missing}. Every fastlint row and target "
                 "below is missing or `not measured`.**", ""]
@@ -759,6 +799,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    start_launcher()  # before the corpora are built and read (see _LAUNCHER_CODE)
     names = ["large", "prefect", "tiny", "eco", "huge"] if args.corpus == "all" else [args.corpus]
     ensure_peers()
     roots = {name: corpus.build(SCRATCH, name) for name in names if name in ("large", "prefect", "tiny")}
