@@ -6,6 +6,7 @@ proxies, reflection and decorators."""
 from __future__ import annotations
 
 from pathlib import Path
+from textwrap import dedent
 
 from projects import check_paths, write_files
 
@@ -253,6 +254,46 @@ def test_a_method_name_many_classes_define_does_not_make_them_served(tmp_path: P
 
 _STARTS = "\n".join(f"class Runner{i}:\n    async def start(self): ...\n" for i in range(5))
 
+# Reduced from prefect's ``Service.running``: it starts ``service.start()`` on each enabled
+# service class (each subclass), from the app's lifespan.
+_SERVICE = """
+import asyncio
+
+class Service:
+    @classmethod
+    def enabled(cls):
+        return cls.__subclasses__()
+
+    @classmethod
+    async def running(cls):
+        for service_class in cls.enabled():
+            service = service_class()
+            asyncio.create_task(service.start())
+
+    async def start(self): ...
+"""
+_SERVICES_APP = """
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from srv.services import Service
+
+def create_app() -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app):
+        await Service.running()
+        yield
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/health")
+    async def health():
+        return {"ok": True}
+
+    return app
+"""
+
 
 def test_a_common_method_name_called_in_a_class_means_that_class_s_own(tmp_path: Path):
     # Reduced from prefect's ``Service.running``: it starts ``service.start()`` on each
@@ -263,22 +304,7 @@ def test_a_common_method_name_called_in_a_class_means_that_class_s_own(tmp_path:
         {
             "srv/__init__.py": "",
             "srv/runners.py": _STARTS,
-            "srv/services.py": """
-                import asyncio
-
-                class Service:
-                    @classmethod
-                    def enabled(cls):
-                        return cls.__subclasses__()
-
-                    @classmethod
-                    async def running(cls):
-                        for service_class in cls.enabled():
-                            service = service_class()
-                            asyncio.create_task(service.start())
-
-                    async def start(self): ...
-
+            "srv/services.py": _SERVICE + dedent("""
                 class Actions(Service):
                     async def start(self):
                         with open("/var/lib/actions/queue.json") as queue:
@@ -288,28 +314,8 @@ def test_a_common_method_name_called_in_a_class_means_that_class_s_own(tmp_path:
                     async def start(self):
                         with open("/var/lib/agent/state.json") as state:
                             return state.read()
-                """,
-            "srv/main.py": """
-                from contextlib import asynccontextmanager
-
-                from fastapi import FastAPI
-
-                from srv.services import Service
-
-                def create_app() -> FastAPI:
-                    @asynccontextmanager
-                    async def lifespan(app):
-                        await Service.running()
-                        yield
-
-                    app = FastAPI(lifespan=lifespan)
-
-                    @app.get("/health")
-                    async def health():
-                        return {"ok": True}
-
-                    return app
-                """,
+                """),
+            "srv/main.py": _SERVICES_APP,
         },
     )
     files = ["srv/main.py", "srv/runners.py", "srv/services.py"]
@@ -327,26 +333,11 @@ def test_an_override_further_down_the_class_tree_counts_as_the_base_s(tmp_path: 
         {
             "srv/__init__.py": "",
             "srv/runners.py": _STARTS,
-            "srv/services.py": """
-                import asyncio
-
-                class Service:
-                    @classmethod
-                    def enabled(cls):
-                        return cls.__subclasses__()
-
-                    @classmethod
-                    async def running(cls):
-                        for service_class in cls.enabled():
-                            service = service_class()
-                            asyncio.create_task(service.start())
-
-                    async def start(self): ...
-
+            "srv/services.py": _SERVICE + dedent("""
                 class Middle(Service):
                     def describe(self):
                         return "middle"
-                """,
+                """),
             "srv/leaf/__init__.py": """
                 from srv.services import Middle
 
@@ -360,27 +351,7 @@ def test_an_override_further_down_the_class_tree_counts_as_the_base_s(tmp_path: 
                         with open("/var/lib/quiet/state.json") as state:
                             return state.read()
                 """,
-            "srv/main.py": """
-                from contextlib import asynccontextmanager
-
-                from fastapi import FastAPI
-
-                from srv.services import Service
-
-                def create_app() -> FastAPI:
-                    @asynccontextmanager
-                    async def lifespan(app):
-                        await Service.running()
-                        yield
-
-                    app = FastAPI(lifespan=lifespan)
-
-                    @app.get("/health")
-                    async def health():
-                        return {"ok": True}
-
-                    return app
-                """,
+            "srv/main.py": _SERVICES_APP,
         },
     )
     files = ["srv/leaf/__init__.py", "srv/main.py", "srv/runners.py", "srv/services.py"]
