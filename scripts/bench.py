@@ -148,14 +148,18 @@ def log_path(corpus_name: str, tool_name: str) -> Path:
 # from (the copy's high-water mark, kept across exec), so a command started from here,
 # after the corpora were built and read (84 MiB), reported at least that much as its
 # largest process: ruff and warm runs too. Started from the launcher, the floor is its own
-# few MiB. One request a line (JSON: argv, cwd, out, err); it answers the child's pid, then
-# its exit status, CPU seconds and peak RSS.
+# 11 MiB. One request a line (JSON: argv, cwd, out, err, env); it answers the child's pid
+# (or why it could not start it), then its exit status, CPU seconds and peak RSS.
 _LAUNCHER_CODE = """
 import json, os, subprocess, sys
 for line in sys.stdin:
     request = json.loads(line)
     with open(request["out"], "wb") as out, open(request["err"], "wb") as err:
-        proc = subprocess.Popen(request["argv"], cwd=request["cwd"], stdout=out, stderr=err, env=request["env"])
+        try:
+            proc = subprocess.Popen(request["argv"], cwd=request["cwd"], stdout=out, stderr=err, env=request["env"])
+        except OSError as error:  # a missing program: the bench raises it, as Popen would there
+            print(json.dumps({"pid": None, "error": str(error)}), flush=True)
+            continue
         print(json.dumps({"pid": proc.pid}), flush=True)
         _, status, usage = os.wait4(proc.pid, 0)
     print(json.dumps({"exit": os.waitstatus_to_exitcode(status), "cpu": usage.ru_utime + usage.ru_stime,
@@ -179,8 +183,10 @@ def _launched(argv: list[str], cwd: Path, log: Path) -> tuple[int, Callable[[], 
     stdin.write(json.dumps({"argv": argv, "cwd": str(cwd), "out": str(log.with_suffix(".out")),
                             "err": str(log.with_suffix(".err")), "env": ENV}) + "\n")
     stdin.flush()
-    pid = json.loads(stdout.readline())["pid"]
-    return pid, lambda: json.loads(stdout.readline())
+    started = json.loads(stdout.readline())
+    if started["pid"] is None:
+        raise OSError(f"{argv[0]}: {started['error']}")
+    return started["pid"], lambda: json.loads(stdout.readline())
 
 
 def run(argv: list[str], cwd: Path, log: Path, round_: int = -1, sample_memory: bool = False) -> Sample:
