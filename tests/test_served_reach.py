@@ -296,9 +296,8 @@ def create_app() -> FastAPI:
 
 
 def test_a_common_method_name_called_in_a_class_means_that_class_s_own(tmp_path: Path):
-    # Reduced from prefect's ``Service.running``: it starts ``service.start()`` on each
-    # enabled service class. Five unrelated classes define ``start``, so the name alone
-    # says nothing; called in ``Service``, it is ``Service.start`` and its overrides.
+    # Five unrelated classes define ``start`` (``_STARTS``), so the name alone says nothing;
+    # called in ``Service`` (``_SERVICE``), it is ``Service.start`` and its overrides.
     write_files(
         tmp_path,
         {
