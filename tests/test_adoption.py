@@ -201,3 +201,14 @@ def test_adoption_codes_have_pages_and_rule_help():
         result = CliRunner().invoke(main, ["rule", code])
         assert result.exit_code == 0 and result.output.startswith(f"# {name} ({code})\n\nFix is always available.")
         assert (Path(__file__).resolve().parents[1] / "docs" / "rules" / f"{code}.md").is_file()
+
+
+def test_a_noqa_in_any_case_naming_an_fl_code_is_judged(project: Path):
+    # Found by case-blind searches of the whole file (in its lower-case copy): no line
+    # here spells ``noqa`` in lower case, and no ``fastlint:`` directive is left.
+    text = UNUSED.replace("# noqa", "# NOQA").replace("FL101, E501", "fl101, E501").replace("  # fastlint: ignore[FL103]", "")
+    (project / "app.py").write_text(text, encoding="utf-8")
+    assert check("app.py")[1] == [
+        ("FL002", 10, "Unused `noqa` directive: unused code FL101 (nothing reported here)"),
+        ("FL002", 11, "Unused `noqa` directive: unknown code FL999 (`fastlint rules` lists them)"),
+    ]
