@@ -295,30 +295,31 @@ def create_app() -> FastAPI:
 """
 
 
+def service_findings(root: Path, subclasses: str, more: dict[str, str] | None = None) -> list[tuple[str, int, int, str]]:
+    """The findings (FL111 on) of the reduced services project: ``_SERVICE`` followed by
+    ``subclasses`` in ``srv/services.py``, five unrelated ``start`` methods (``_STARTS``),
+    the app whose lifespan runs the services (``_SERVICES_APP``), and ``more`` files."""
+    files = {"srv/__init__.py": "", "srv/runners.py": _STARTS, "srv/services.py": _SERVICE + dedent(subclasses),
+             "srv/main.py": _SERVICES_APP, **(more or {})}
+    write_files(root, files)
+    return findings(root, sorted(name for name in files if name != "srv/__init__.py"), extend_select=("FL111",))
+
+
 def test_a_common_method_name_called_in_a_class_means_that_class_s_own(tmp_path: Path):
     # Five unrelated classes define ``start`` (``_STARTS``), so the name alone says nothing;
     # called in ``Service`` (``_SERVICE``), it is ``Service.start`` and its overrides.
-    write_files(
-        tmp_path,
-        {
-            "srv/__init__.py": "",
-            "srv/runners.py": _STARTS,
-            "srv/services.py": _SERVICE + dedent("""
-                class Actions(Service):
-                    async def start(self):
-                        with open("/var/lib/actions/queue.json") as queue:
-                            return queue.read()
+    subclasses = """
+        class Actions(Service):
+            async def start(self):
+                with open("/var/lib/actions/queue.json") as queue:
+                    return queue.read()
 
-                class Agent:
-                    async def start(self):
-                        with open("/var/lib/agent/state.json") as state:
-                            return state.read()
-                """),
-            "srv/main.py": _SERVICES_APP,
-        },
-    )
-    files = ["srv/main.py", "srv/runners.py", "srv/services.py"]
-    assert findings(tmp_path, files, extend_select=("FL111",)) == [
+        class Agent:
+            async def start(self):
+                with open("/var/lib/agent/state.json") as state:
+                    return state.read()
+        """
+    assert service_findings(tmp_path, subclasses) == [
         ("srv/services.py", 18, 14, "FL103"),
         ("srv/services.py", 23, 14, "FL111"),
     ]
@@ -327,34 +328,25 @@ def test_a_common_method_name_called_in_a_class_means_that_class_s_own(tmp_path:
 def test_an_override_further_down_the_class_tree_counts_as_the_base_s(tmp_path: Path):
     # ``Service.start``'s overrides are looked for in every subclass, also below one that
     # does not define it (``Middle``), in another module.
-    write_files(
-        tmp_path,
-        {
-            "srv/__init__.py": "",
-            "srv/runners.py": _STARTS,
-            "srv/services.py": _SERVICE + dedent("""
-                class Middle(Service):
-                    def describe(self):
-                        return "middle"
-                """),
-            "srv/leaf/__init__.py": """
-                from srv.services import Middle
+    subclasses = """
+        class Middle(Service):
+            def describe(self):
+                return "middle"
+        """
+    leaf = """
+        from srv.services import Middle
 
-                class Leaf(Middle):
-                    async def start(self):
-                        with open("/var/lib/leaf/state.json") as state:
-                            return state.read()
+        class Leaf(Middle):
+            async def start(self):
+                with open("/var/lib/leaf/state.json") as state:
+                    return state.read()
 
-                class Quiet(Middle):
-                    async def stop(self):
-                        with open("/var/lib/quiet/state.json") as state:
-                            return state.read()
-                """,
-            "srv/main.py": _SERVICES_APP,
-        },
-    )
-    files = ["srv/leaf/__init__.py", "srv/main.py", "srv/runners.py", "srv/services.py"]
-    assert findings(tmp_path, files, extend_select=("FL111",)) == [
+        class Quiet(Middle):
+            async def stop(self):
+                with open("/var/lib/quiet/state.json") as state:
+                    return state.read()
+        """
+    assert service_findings(tmp_path, subclasses, {"srv/leaf/__init__.py": leaf}) == [
         ("srv/leaf/__init__.py", 5, 14, "FL103"),
         ("srv/leaf/__init__.py", 10, 14, "FL111"),
     ]
