@@ -600,7 +600,8 @@ def eco_section(members: list[Member]) -> list[str]:
            f"over the same files; limit {COLD_RATIO}x on members of more than {SMALL_LINES:,} lines, "
            f"{COLD_RATIO}x + {SMALL_SLACK_S} s on the others (wall times; the CPU ratio, user + system time of all "
            f"processes, shows what the run costs when the 2 cores are shared with other work). "
-           f"Peak memory: all processes of the run together (PSS), sampled every 50 ms in a run of its own.", "",
+           f"Peak memory: all processes of the run together (PSS), sampled every 50 ms in a run of its own. "
+           f"Python start-up: the interpreter fastlint runs on, started with `-c pass`, the floor under a warm run.", "",
            "| member | files | lines | ast.parse s | fastlint cold s | cold / ast.parse | limit | result | CPU: cold / ast.parse "
            "| hydroid-cli s | fastlint / hydroid-cli | fastlint MiB | hydroid-cli MiB | fastlint warm s | Python start-up s | ruff s "
            "| warm / ruff |",
