@@ -31,6 +31,14 @@ class Edit:
     content: str
 
 
+# What a fix builder gets instead of an edit in a run that only counts fixes (``Fix.built``
+# False): every condition under which the builder returns no fix is decided on the ``ast``
+# before a codemod runs or an import is placed, so that the edit exists (libcst reads the
+# expressions CPython reads: a counting and a building run agree on every rule example and
+# on all 17 ecosystem members), and ``ModuleContext.finding`` keeps no edits.
+COUNTED = Edit(Position(1, 1), Position(1, 1), "")
+
+
 @dataclass(frozen=True)
 class Fix:
     """A fix of a finding. ``built`` is False in a run that only counts fixes (the text

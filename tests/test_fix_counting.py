@@ -69,6 +69,9 @@ CASES = [
     ("offload", "async def h(k):\n    handlers[k](1)\n", "handlers[k](1)", False),  # only f(...) and obj.f(...)
     ("offload", "async def h():\n    (f)(1)\n", "(f)(1)", True),
     ("offload", "async def h():\n    client.get(1)\n", "client.get(1)", True),
+    # The import it needs is placed only when built; whether the name is free is decided alike.
+    ("offload", "import os\nfrom starlette import status\nasync def h():\n    client.get(1)\n", "client.get(1)", True),
+    ("offload", "from app import run_in_threadpool\nasync def h():\n    client.get(1)\n", "client.get(1)", False),
     ("awaited, renamed receiver", "async def h(p):\n    p.read_text()\n", "p.read_text()", False),  # the receiver is no call
     ("awaited, renamed receiver", "async def h(p):\n    Path(p).read_text()\n", "Path(p).read_text()", True),
     ("called_with, not arguments", "x = retry\n", "retry", False),

@@ -142,7 +142,7 @@ _START = attrgetter("lineno", "col_offset")
 # facts, parents): several of these refer back to the node they sit on.
 _CACHES = frozenset({"_fastlint_buckets", "_fastlint_local", "_fastlint_stores", "_fastlint_kinds", "_fastlint_scope", "_fastlint_once", "_fastlint_once_names",
            "_fastlint_unforwarded",
-           "_fastlint_singleton", "_fastlint_parents", "_fastlint_attributes"})
+           "_fastlint_singleton", "_fastlint_attributes"})
 
 
 def release(tree: ast.AST) -> None:

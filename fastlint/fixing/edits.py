@@ -70,7 +70,7 @@ def add_import(ctx: ModuleContext, module: str) -> tuple[bool, Edit | None]:
     """
     from fastlint.fixing import imports
 
-    return ctx.fact(f"add-import:{module}", lambda ctx: imports.add_import(ctx, module))
+    return ctx.fact(f"add-import:{module}", lambda ctx: imports.add_import(ctx, module, ctx.fix_edits))
 
 
 def add_from_import(ctx: ModuleContext, module: str, name: str) -> tuple[bool, Edit | None]:
@@ -79,7 +79,7 @@ def add_from_import(ctx: ModuleContext, module: str, name: str) -> tuple[bool, E
     is bound to something else."""
     from fastlint.fixing import imports
 
-    return ctx.fact(f"add-from-import:{module}:{name}", lambda ctx: imports.add_from_import(ctx, module, name))
+    return ctx.fact(f"add-from-import:{module}:{name}", lambda ctx: imports.add_from_import(ctx, module, name, ctx.fix_edits))
 
 
 def unwrapped_with(ctx: ModuleContext, statement: ast.With | ast.AsyncWith, first_line: str) -> Edit | None:

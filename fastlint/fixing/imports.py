@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from fastlint.analysis.syntax import nodes_of
-from fastlint.finding import Edit, Position
+from fastlint.finding import COUNTED, Edit, Position
 
 if TYPE_CHECKING:
     from fastlint.analysis.context import ModuleContext
@@ -203,15 +203,18 @@ def _bound(tree: ast.Module, name: str, allowed: set[int]) -> bool:
     return False
 
 
-def add_import(ctx: ModuleContext, module: str) -> tuple[bool, Edit | None]:
+def add_import(ctx: ModuleContext, module: str, build: bool = True) -> tuple[bool, Edit | None]:
     """``import module``: ``(usable, edit)``; usable is False when the name is bound to
-    anything but a module-level ``import module``, and the edit None when it is there."""
+    anything but a module-level ``import module``, and the edit None when it is there
+    (``COUNTED`` when not ``build``: a run that only counts fixes places no import)."""
     top = module.split(".")[0]
     plain = [alias for node in ctx.tree.body if isinstance(node, ast.Import) for alias in node.names if alias.name == module and not alias.asname]
     if _bound(ctx.tree, top, {id(alias) for alias in plain} | _prefix_aliases(ctx.tree, top, module)):
         return False, None
     if plain:
         return True, None
+    if not build:
+        return True, COUNTED
     return True, _insert_statement(ctx, f"import {module}", (section_of(ctx, module), 0, module_key(module)))
 
 
@@ -222,8 +225,9 @@ def _prefix_aliases(tree: ast.Module, top: str, module: str) -> set[int]:
     return {id(alias) for node in tree.body if isinstance(node, ast.Import) for alias in node.names if not alias.asname and alias.name.split(".")[0] == top}
 
 
-def add_from_import(ctx: ModuleContext, module: str, name: str) -> tuple[bool, Edit | None]:
-    """``from module import name``, extending the block's ``from module import ...``."""
+def add_from_import(ctx: ModuleContext, module: str, name: str, build: bool = True) -> tuple[bool, Edit | None]:
+    """``from module import name``, extending the block's ``from module import ...``
+    (``build`` as for ``add_import``)."""
     existing = [
         alias
         for node in ctx.tree.body
@@ -235,6 +239,8 @@ def add_from_import(ctx: ModuleContext, module: str, name: str) -> tuple[bool, E
         return False, None
     if existing:
         return True, None
+    if not build:
+        return True, COUNTED
     statement = next(
         (
             node
