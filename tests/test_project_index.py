@@ -112,6 +112,35 @@ def test_summaries_are_plain_picklable_data():
     assert summary.functions["GeoClient.lookup"].calls == ("app.clients.GeoClient.fetch",)
 
 
+def test_an_async_function_summary_leaves_out_its_blocking_calls_but_not_as_project_calls():
+    """Chains go through sync functions only, and FL101-FL106 find an async function's own
+    blocking calls where it is: its summary lists none. A call of a blocking name is still
+    no project call, unless awaited (``await session.execute()`` returns an awaitable)."""
+    summary = summary_of(
+        "app.routes",
+        """
+        import requests
+        from sqlalchemy.orm import Session
+        from app.db import refresh
+
+        async def handler(url, db: Session):
+            requests.get(url, timeout=5)
+            db.execute("select 1")
+            await db.execute("select 2")
+            refresh()
+
+        def helper(url):
+            requests.get(url, timeout=5)
+            refresh()
+        """,
+    )
+    handler, helper = summary.functions["handler"], summary.functions["helper"]
+    assert handler.blocking == ()
+    assert handler.calls == ("sqlalchemy.orm.Session.execute", "app.db.refresh")  # the awaited call's
+    assert helper.blocking == (("requests.get", "FL101"),)
+    assert helper.calls == ("app.db.refresh",)
+
+
 def test_an_index_sent_to_another_process_unpickles_a_summary_when_first_asked_for(index: ProjectIndex):
     """A worker of pass 2 reads a part of the project's summaries: the others stay bytes."""
     facts = index.facts()

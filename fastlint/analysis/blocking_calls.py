@@ -208,6 +208,15 @@ def _annotated_value(annotation: ast.AST | None, scope: Scope) -> ast.expr | Non
     return None
 
 
+def names_blocking_call(call: ast.Call, name: str, knowledge: Knowledge) -> bool:
+    """Whether ``call``, which calls ``name``, is of a known blocking call, before the checks
+    of ``blocking_calls_of`` that leave some such calls out (awaited, polling, cheap)."""
+    if knowledge.blocking_call(name) is not None:
+        return True
+    when = CONNECTING_CONSTRUCTORS.get(name)
+    return when is not None and _connects(call, when) and not knowledge.allows(name)
+
+
 def _connects(call: ast.Call, when: str) -> bool:
     if when == "always":
         return True

@@ -155,21 +155,26 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
     local_names = {function: f"{module}.{local}" for local, function in functions}
     registries = module_level_names(tree)
     for local, function in functions:
-        blocking = list(blocking_calls_in(function, inference, knowledge))
-        direct = {id(call) for call, _, _ in blocking}
+        is_async = isinstance(function, ast.AsyncFunctionDef)
+        # Only a sync function's blocking calls are summarised: a chain goes through sync
+        # functions alone (``ProjectIndex.blocking_chain``), and FL101-FL106 find an async
+        # function's own where it is, with the whole project's types. Its calls that name a
+        # blocking call are still no project calls (``_project_calls``).
+        blocking = [] if is_async else list(blocking_calls_in(function, inference, knowledge))
+        direct = None if is_async else {id(call) for call, _, _ in blocking}
         owner = owners.get(function)
         key = cache_key(function, names)
         namer = _namer(inference, f"{module}.{owner.name}" if owner else None)
         calls, constant, forwarded, iterated = (
             ((), (), (), ())
             if key == "fixed"  # the body runs once per process
-            else _project_calls(function, inference, knowledge, direct, namer)
+            else _project_calls(function, inference, knowledge, namer, direct)
         )
         reaches, spawns, unknown = function_reach(function, namer)
         arguments = argument_facts(function, owner is not None, namer, [(call, name) for call, _, name in blocking])
         summaries[local] = _function_summary(
             name=local,
-            is_async=isinstance(function, ast.AsyncFunctionDef),
+            is_async=is_async,
             blocking=tuple((name, entry.code) for call, entry, name in blocking if name not in LIFECYCLE_WAITS and not _after_thread_start(call, name, function, inference)),
             calls=calls,
             returns=inference.function_result(function),
@@ -236,21 +241,33 @@ def _app_calls(tree: ast.Module, names: NameTable) -> dict[str, bool]:
 
 
 def _project_calls(
-    function: FunctionNode, inference: TypeInference, knowledge: Knowledge, direct: set[int], namer: Callable[[ast.expr, FunctionNode], str | None]
+    function: FunctionNode,
+    inference: TypeInference,
+    knowledge: Knowledge,
+    namer: Callable[[ast.expr, FunctionNode], str | None],
+    direct: set[int] | None,
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Callees that may be project functions (offloaded and library calls, and calls that
     run once per process, are left out), those of them every call passes constant or
     module-level arguments, the others every call passes such arguments or the function's
-    own parameters, and those some call of which is iterated on the spot."""
+    own parameters, and those some call of which is iterated on the spot. ``direct``: the
+    ids of the blocking calls found in ``function``; None when none were looked for (an
+    async function), and a call of a blocking name that is not awaited is left out instead."""
+    from fastlint.analysis.blocking_calls import names_blocking_call
+
     once = off_path_nodes(function, inference.class_of(function))
     consumed = iterated_calls(function)
     found: dict[str, bool] = {}
     forwarded: dict[str, bool] = {}
     iterated: dict[str, None] = {}
+    # Awaited, a call of a blocking name returns an awaitable: no blocking call (``blocking_calls_of``).
+    awaited = {id(node.value) for node in local_nodes_of(function, ast.Await)} if direct is None else set()
     for node in local_calls(function):
-        if id(node) in direct or id(node) in once:
+        if id(node) in once or (direct is not None and id(node) in direct):
             continue
         name = namer(node.func, function)
+        if direct is None and name and id(node) not in awaited and names_blocking_call(node, name, knowledge):
+            continue
         if name and name.split(".", 1)[0] not in _NOT_PROJECT and name not in knowledge.offload_wrappers:
             constant, passed_on = argument_levels(node, function)
             found[name] = found.get(name, True) and constant
