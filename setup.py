@@ -22,8 +22,8 @@ from setuptools.command.build_ext import build_ext
 # Left as Python on purpose:
 # - module_summary, orm_models, fastapi_model, schemas: the summaries cache stores their
 #   dataclasses, and its codec reads their field annotations, which mypyc replaces by
-#   runtime classes (``dict[str, X]`` becomes ``dict``). Compiled with those classes
-#   kept as Python classes, they gained 2% more (6 members, 5 alternated rounds);
+#   runtime classes (``dict[str, X]`` becomes ``dict``). What builds a summary is in
+#   ``summarizing``, compiled apart from the classes;
 # - context, project_index: the engine clears a rule context, and pickles the index for
 #   the workers, through their ``__dict__``, which compiled classes do not have (and the
 #   cache stores the index's ProjectFacts). Compiled with an explicit pickled state, the
@@ -44,6 +44,7 @@ COMPILED = (
     "once",
     "queries",
     "reachability",
+    "summarizing",
     "syntax",
     "unset_arguments",
 )

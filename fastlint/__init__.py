@@ -53,8 +53,8 @@ _EXPORTS = {
     "BlockingSite": "fastlint.analysis.loop_blocking",
     "describe_call": "fastlint.analysis.loop_blocking",
     "find_blocking_calls": "fastlint.analysis.loop_blocking",
-    "callee_name": "fastlint.analysis.module_summary",
-    "may_set_docs": "fastlint.analysis.module_summary",
+    "callee_name": "fastlint.analysis.summarizing",
+    "may_set_docs": "fastlint.analysis.summarizing",
     "read_query": "fastlint.analysis.queries",
     "returned_rows": "fastlint.analysis.queries",
     "cache_key": "fastlint.analysis.once",
@@ -103,10 +103,6 @@ if TYPE_CHECKING:
         describe_call as describe_call,
         find_blocking_calls as find_blocking_calls,
     )
-    from fastlint.analysis.module_summary import (
-        callee_name as callee_name,
-        may_set_docs as may_set_docs,
-    )
     from fastlint.analysis.names import (
         NameTable as NameTable,
         dotted_text as dotted_text,
@@ -131,6 +127,10 @@ if TYPE_CHECKING:
         SchemaClass as SchemaClass,
         held_class as held_class,
         schema_classes as schema_classes,
+    )
+    from fastlint.analysis.summarizing import (
+        callee_name as callee_name,
+        may_set_docs as may_set_docs,
     )
     from fastlint.analysis.syntax import (
         FunctionNode as FunctionNode,

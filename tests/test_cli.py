@@ -624,7 +624,8 @@ print(sys.modules["fastlint"].__file__, " ".join(sorted(sys.modules)), file=sys.
 """
 # Needed only to build summaries, run rules or apply fixes: a run the cache answers whole
 # pays for none of them (issue 6: startup).
-ANALYSIS_MODULES = ("libcst", "fastlint.rules.", "fastlint.analysis.module_summary", "fastlint.analysis.project_index", "fastlint.analysis.inference",
+ANALYSIS_MODULES = ("libcst", "fastlint.rules.", "fastlint.analysis.module_summary", "fastlint.analysis.summarizing", "fastlint.analysis.project_index",
+                    "fastlint.analysis.inference",
                     "fastlint.analysis.fastapi_model", "fastlint.analysis.orm_models", "fastlint.analysis.context")
 
 

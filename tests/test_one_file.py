@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from projects import write_files
 from test_cross_module_facts import ROLES
 
-import fastlint.analysis.module_summary as module_summary
+import fastlint.analysis.summarizing as summarizing
 from fastlint.cli import main
 from fastlint.run.config import resolve_selection
 from fastlint.run.engine import CheckPlan, RunResult, check_files
@@ -46,13 +46,13 @@ PROJECT = {
 def summarised(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """The modules pass 1 summarised, by module name."""
     counted: Counter[str] = Counter()
-    original = module_summary.summarize
+    original = summarizing.summarize
 
     def counting(tree, module, is_package, knowledge):  # type: ignore[no-untyped-def]
         counted[module] += 1
         return original(tree, module, is_package, knowledge)
 
-    monkeypatch.setattr(module_summary, "summarize", counting)
+    monkeypatch.setattr(summarizing, "summarize", counting)
     return counted
 
 

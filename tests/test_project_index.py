@@ -9,8 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from fastlint.analysis.module_summary import ModuleSummary, summarize
+from fastlint.analysis.module_summary import ModuleSummary
 from fastlint.analysis.project_index import Chain, ProjectIndex
+from fastlint.analysis.summarizing import summarize
 from fastlint.knowledge.tables import Knowledge
 from fastlint.settings import Settings
 

@@ -23,7 +23,7 @@ UNION = frozenset({"typing.Union", "typing_extensions.Union"})
 # collections.abc's generics (``Optional``, ``Annotated``... are read above).
 _GENERIC_FORMS = ("builtins.", "typing.", "typing_extensions.", "collections.")
 # Pass 1 writes what a function of another module returns symbolically (``app.f()``, see
-# ``module_summary.called``); a path division of it is ``app.f()/``, a ``Path`` only if
+# ``summarizing.called``); a path division of it is ``app.f()/``, a ``Path`` only if
 # the project index finds that ``app.f`` returns one.
 CALLED, DIVIDED = "()", "/"
 _INSPECTOR = "sqlalchemy.engine.Inspector"

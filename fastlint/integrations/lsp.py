@@ -165,7 +165,7 @@ class OpenProject:
 
     def _check(self, path: Path, text: str) -> list[Finding]:
         from fastlint.analysis.module_names import module_name_for
-        from fastlint.analysis.module_summary import summarize
+        from fastlint.analysis.summarizing import summarize
         from fastlint.analysis.syntax import release
         from fastlint.run.parsing import ParseError, parse_module
 

@@ -234,8 +234,8 @@ class Checker:
 
         project = self.index
         if project is None:
-            from fastlint.analysis.module_summary import summarize
             from fastlint.analysis.project_index import ProjectIndex
+            from fastlint.analysis.summarizing import summarize
 
             project = ProjectIndex([summarize(tree, module, is_package, self.knowledge)], self.knowledge, self.settings.max_call_depth)
         return ModuleContext(source, tree, module, is_package, self.settings, self.knowledge, project, enabled, fix_edits=self.plan.fix_edits)
@@ -1390,7 +1390,7 @@ def _init_summarizer(
 
 
 def _summarize_in_worker(task: tuple[Path, bytes | None, str, bool, bool]) -> _Summarized:
-    from fastlint.analysis.module_summary import summarize
+    from fastlint.analysis.summarizing import summarize
     from fastlint.analysis.syntax import release
     from fastlint.run.cache import summary_digest
     from fastlint.run.parsing import ParseError, parse_module
@@ -1535,7 +1535,7 @@ def _each_parsed(chunk: list[tuple[Path, bytes | None]]) -> list[FileResult]:
 
 def summarize_file(path: Path, data: bytes | None, module: str, is_package: bool, knowledge: Knowledge) -> ModuleSummary | None:
     """One file's summary; None when it cannot be read or parsed (pass 2 reports that)."""
-    from fastlint.analysis.module_summary import summarize
+    from fastlint.analysis.summarizing import summarize
     from fastlint.analysis.syntax import release
     from fastlint.run.parsing import ParseError, parse_module
     from fastlint.source import decode_source
