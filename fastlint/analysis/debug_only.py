@@ -36,7 +36,7 @@ _ENV_READS = frozenset({"getenv", "get"})
 
 def debug_only_nodes(function: FunctionNode) -> frozenset[int]:
     """The ids of the nodes of ``function`` that run only when a debug or dump switch is on."""
-    cached: frozenset[int] | None = getattr(function, "_fastlint_debug_only", None)
+    cached: frozenset[int] | None = function.__dict__.get("_fastlint_debug_only")
     if cached is None:
         found: set[int] = set()
         switches = {

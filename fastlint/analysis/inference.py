@@ -60,7 +60,7 @@ _BINDERS = (
 def build_scope(node: ast.AST) -> Scope:
     """The bindings of ``node``'s body, kept on the node: the summary (pass 1) and the rules
     of a file checked in the same pass ask for the same scopes."""
-    cached: Scope | None = getattr(node, "_fastlint_scope", None)
+    cached: Scope | None = node.__dict__.get("_fastlint_scope")
     if cached is None:
         cached = _build_scope(node)
         node._fastlint_scope = cached  # type: ignore[attr-defined]
@@ -429,7 +429,7 @@ class TypeInference:
     def _class_attributes(self, owner: ast.ClassDef) -> dict[str, list[tuple[Binding, Scope]]]:
         """Every ``self.x = ...`` and class-level ``x = ...`` of a class, collected once and kept
         on the class, as scopes are: the summary's inference and the rules' ask the same."""
-        cached: dict[str, list[tuple[Binding, Scope]]] | None = getattr(owner, "_fastlint_attributes", None)
+        cached: dict[str, list[tuple[Binding, Scope]]] | None = owner.__dict__.get("_fastlint_attributes")
         if cached is not None:
             return cached
         attributes: dict[str, list[tuple[Binding, Scope]]] = {}

@@ -29,7 +29,7 @@ _LOOP_CHECKS = frozenset({"get_running_loop", "_get_running_loop"})
 
 def loop_free_nodes(function: FunctionNode) -> frozenset[int]:
     """The ids of the nodes of ``function`` that run only without a running event loop."""
-    cached: frozenset[int] | None = getattr(function, "_fastlint_loop_free", None)
+    cached: frozenset[int] | None = function.__dict__.get("_fastlint_loop_free")
     if cached is None:
         found: set[int] = set()
         if any(_is_loop_check(node) for node in local_calls(function)):

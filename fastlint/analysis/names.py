@@ -45,7 +45,7 @@ class NameTable:
     def of(cls, tree: ast.Module, module: str, is_package: bool) -> NameTable:
         """The table of ``tree``, built once per tree (pass 1's summary and pass 2's
         context of one parse share it: the editor does both on each keystroke)."""
-        table: NameTable | None = getattr(tree, "_fastlint_names", None)
+        table: NameTable | None = tree.__dict__.get("_fastlint_names")
         if table is None or table.module != module or table.is_package != is_package:
             table = cls(tree, module, is_package)
             tree._fastlint_names = table  # type: ignore[attr-defined]

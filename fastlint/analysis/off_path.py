@@ -24,7 +24,7 @@ def off_path_nodes(function: FunctionNode, owner: ast.ClassDef | None = None) ->
 
     Kept on the node, by whether ``owner`` is a singleton (all ``once_nodes`` depends on):
     the summary asks twice per function and the rules again."""
-    cache: dict[bool, frozenset[int]] | None = getattr(function, "_fastlint_off_path", None)
+    cache: dict[bool, frozenset[int]] | None = function.__dict__.get("_fastlint_off_path")
     if cache is None:
         cache = function._fastlint_off_path = {}  # type: ignore[union-attr]
     shared_self = singleton_class(owner)

@@ -142,7 +142,7 @@ def argument_levels(call: ast.Call, function: FunctionNode) -> tuple[bool, bool]
 
 def _unforwarded(function: FunctionNode) -> set[str]:
     """The locals of ``function`` that are not its parameters passed on unchanged."""
-    unforwarded: set[str] | None = getattr(function, "_fastlint_unforwarded", None)
+    unforwarded: set[str] | None = function.__dict__.get("_fastlint_unforwarded")
     if unforwarded is None:  # kept on the node: asked for each call of the function's body
         unforwarded = _locals(function) - (set(_parameters(function)) - {_INSTANCE} - stored_names(function))
         function._fastlint_unforwarded = unforwarded  # type: ignore[union-attr]
@@ -155,7 +155,7 @@ def _locals(function: FunctionNode) -> set[str]:
 
 def _names_of(function: FunctionNode) -> tuple[set[str], set[str]]:
     """``_local_names``, kept on the node: every call of a function asks again."""
-    cached: tuple[set[str], set[str]] | None = getattr(function, "_fastlint_once_names", None)
+    cached: tuple[set[str], set[str]] | None = function.__dict__.get("_fastlint_once_names")
     if cached is None:
         cached = _local_names(function)
         function._fastlint_once_names = cached  # type: ignore[union-attr]
@@ -167,7 +167,7 @@ def singleton_class(owner: ast.ClassDef | None) -> bool:
     ``return cls._instances[key]``): its instances are shared by the whole process."""
     if owner is None:
         return False
-    cached: bool | None = getattr(owner, "_fastlint_singleton", None)
+    cached: bool | None = owner.__dict__.get("_fastlint_singleton")
     if cached is None:
         cached = _singleton(owner)
         owner._fastlint_singleton = cached  # type: ignore[attr-defined]
@@ -196,7 +196,7 @@ def once_nodes(function: FunctionNode, owner: ast.ClassDef | None = None) -> fro
     only when a process-level value is first built (see the module docstring). Kept on
     the node, as ``walk_local`` is."""
     shared_self = singleton_class(owner)
-    cache: dict[bool, frozenset[int]] | None = getattr(function, "_fastlint_once", None)
+    cache: dict[bool, frozenset[int]] | None = function.__dict__.get("_fastlint_once")
     if cache is None:
         cache = {}
         function._fastlint_once = cache  # type: ignore[union-attr]
@@ -298,7 +298,7 @@ def _file_stamps(function: FunctionNode) -> frozenset[str]:
     """Locals assigned from a file's modification stamp: ``seen = (stat.st_ino, stat.st_mtime_ns)``,
     ``mtime = os.path.getmtime(path)``, or a ``stat()`` result itself. Kept on the node, and
     only asked for by a comparison (``if stamp != _seen:``)."""
-    cached: frozenset[str] | None = getattr(function, "_fastlint_stamps", None)
+    cached: frozenset[str] | None = function.__dict__.get("_fastlint_stamps")
     if cached is None:
         found: set[str] = set()
         if _may_read_stamps(function):

@@ -21,7 +21,7 @@ def walk_local(node: ast.AST) -> list[ast.AST]:
     Scopes, blocking calls, summaries and several rules all walk the same bodies, so
     the list is kept on the node: a tree lives for one file's analysis.
     """
-    cached = getattr(node, "_fastlint_local", None)
+    cached = node.__dict__.get("_fastlint_local")
     if cached is None:
         cached = list(_walk_local(node))
         node._fastlint_local = cached  # type: ignore[attr-defined]
@@ -36,7 +36,7 @@ def local_nodes_of(node: ast.AST, *kinds: type) -> list:  # type: ignore[type-ar
     bucketed by type once, kept on the node as ``walk_local``'s list is (for every scope
     of a tree, by the walk of ``nodes_of``; for any other node, on the first question).
     """
-    buckets = getattr(node, "_fastlint_kinds", None)
+    buckets = node.__dict__.get("_fastlint_kinds")
     if buckets is None:
         buckets = _bucket_locally(node)
     if len(kinds) == 1:
@@ -68,14 +68,14 @@ def _bucket_locally(node: ast.AST) -> dict[Any, list[Any]]:
 
 def _local_kinds(node: ast.AST) -> dict[Any, list[Any]]:
     """The buckets of ``local_nodes_of``, for the callers here that read several of them."""
-    buckets: dict[Any, list[Any]] | None = getattr(node, "_fastlint_kinds", None)
+    buckets: dict[Any, list[Any]] | None = node.__dict__.get("_fastlint_kinds")
     return _bucket_locally(node) if buckets is None else buckets
 
 
 def local_calls(node: ast.AST) -> list[ast.Call]:
     """The calls of ``walk_local(node)``: its bucket of ``local_nodes_of`` (asked of every
     function by the summary's facts, read here without that function's call)."""
-    buckets = getattr(node, "_fastlint_kinds", None)
+    buckets = node.__dict__.get("_fastlint_kinds")
     if buckets is None:
         buckets = _bucket_locally(node)
     calls: list[ast.Call] = buckets.get(ast.Call, [])
@@ -90,7 +90,7 @@ def stored_names(node: ast.AST) -> frozenset[str]:
 
 def store_counts(node: ast.AST) -> dict[str, int]:
     """How many times ``walk_local(node)`` assigns each name, kept on the node."""
-    cached: dict[str, int] | None = getattr(node, "_fastlint_stores", None)
+    cached: dict[str, int] | None = node.__dict__.get("_fastlint_stores")
     if cached is None:
         cached = {}
         store = ast.Store
@@ -114,7 +114,7 @@ def nodes_of(tree: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
     names table, the FastAPI model, the ORM facts and several rules each need "every
     call" or "every function" of the same module.
     """
-    buckets: dict[Any, list[Any]] | None = getattr(tree, "_fastlint_buckets", None)
+    buckets: dict[Any, list[Any]] | None = tree.__dict__.get("_fastlint_buckets")
     if buckets is None:
         buckets = tree._fastlint_buckets = _index_tree(tree)  # type: ignore[attr-defined]
     if len(kinds) == 1:
@@ -362,13 +362,27 @@ def child_blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
     if statement.__class__ in _WITHOUT_BLOCKS:
         return []
     blocks: list[list[ast.stmt]] = []
-    for field in ("body", "orelse", "finalbody"):
-        inner = getattr(statement, field, None)
-        if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+    fields = _block_fields(statement.__class__)
+    for field in fields:
+        inner = getattr(statement, field)
+        if field == "handlers" or field == "cases":
+            blocks += [item.body for item in inner]
+        elif isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
             blocks.append(inner)
-    blocks += [handler.body for handler in getattr(statement, "handlers", ())]
-    blocks += [case.body for case in getattr(statement, "cases", ())]
     return blocks
+
+
+# The fields of each statement type that may hold blocks, in ``child_blocks``'s order:
+# asked only for those it has (in the compiled build, ``getattr`` with a default made and
+# formatted an AttributeError for each field a statement lacks).
+_BLOCK_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _block_fields(kind: type) -> tuple[str, ...]:
+    fields = _BLOCK_FIELDS.get(kind)
+    if fields is None:
+        fields = _BLOCK_FIELDS[kind] = tuple(name for name in ("body", "orelse", "finalbody", "handlers", "cases") if name in kind._fields)  # type: ignore[attr-defined]
+    return fields
 
 
 # Statements that hold no block of their own (most of them: an assignment, a call, a
@@ -488,7 +502,7 @@ def module_statements(tree: ast.Module) -> list[ast.stmt]:
     (``if MCP_AVAILABLE:`` around a whole router, ``try: import ...``), but not in
     function or class bodies. Kept on the tree: the names table, the summary (five
     times) and the context each go through them."""
-    found: list[ast.stmt] | None = getattr(tree, "_fastlint_statements", None)
+    found: list[ast.stmt] | None = tree.__dict__.get("_fastlint_statements")
     if found is not None:
         return found
     found = []
@@ -497,9 +511,13 @@ def module_statements(tree: ast.Module) -> list[ast.stmt]:
         node = pending.pop()
         found.append(node)
         if node.__class__ in _BLOCK_STATEMENTS:
-            nested: list[ast.stmt] = [*getattr(node, "body", ()), *getattr(node, "orelse", ()), *getattr(node, "finalbody", ())]
-            for handler in getattr(node, "handlers", ()):
-                nested.extend(handler.body)
+            nested: list[ast.stmt] = []
+            for field in _block_fields(node.__class__):
+                if field == "handlers":
+                    for handler in node.handlers:  # type: ignore[attr-defined]
+                        nested.extend(handler.body)
+                else:
+                    nested.extend(getattr(node, field))
             pending.extend(reversed(nested))
     tree._fastlint_statements = found  # type: ignore[attr-defined]
     return found
