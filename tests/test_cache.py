@@ -328,6 +328,25 @@ def test_no_cache_reads_and_writes_nothing(project: Project):
     assert project.parsed["app/rates.py"] == 1
 
 
+def test_only_a_run_with_a_cache_hashes_the_files(project: Project, monkeypatch: pytest.MonkeyPatch):
+    """A file's digest keys the cache alone: without one, no file's bytes are hashed."""
+    import fastlint.digests
+
+    texts = {(project.root / name).read_bytes() for name in FILES}
+    hashed: list[bytes] = []
+    original = fastlint.digests.digest
+
+    def counting(data: bytes) -> str:
+        hashed.append(data)
+        return original(data)
+
+    monkeypatch.setattr(fastlint.digests, "digest", counting)
+    assert lines(project.check(cache=False)) == [(10, "FL107")]
+    assert not texts & set(hashed)
+    assert lines(project.check()) == [(10, "FL107")]
+    assert texts <= set(hashed)
+
+
 MODELS = """
     from sqlalchemy.orm import DeclarativeBase, Mapped, relationship
 

@@ -348,9 +348,8 @@ def _check_files(
 
     cache = Cache.for_settings(plan.settings, plan.codes, plan.fix_edits)
     files = read_files(_project_files(paths, plan.settings, project_files), plan.settings, cache)
-    fingerprints = _fingerprints(files)
     keys = [_key(path) for path in paths]  # each path's, once: a run after an edit asks about every path
-    reused = cache.unchanged_run(fingerprints, keys) if cache is not None else None
+    reused = cache.unchanged_run(_fingerprints(files), keys) if cache is not None else None
     if cache is not None and reused is not None:
         return _warm_run(paths, plan, reused, cache, files)
     closure_of = keys if closure and (cache is None or not cache.has_summaries()) else None
@@ -390,7 +389,8 @@ def _check_files(
             else:
                 # Each file is read once: pass 2 checks the bytes that pass 1 summarised and the cache keys.
                 pending.append((path, file.data if file is not None else None))
-        fingerprints = _fingerprints(files)  # a file read only now may have changed since its stat
+        # A file read only now may have changed since its stat. Without a cache no digest is asked for.
+        fingerprints = _fingerprints(files) if cache is not None else {}
         stats = {key: file.stat for key, file in files.items() if file.stat is not None}
         del files, speculated  # what pass 2 does not need is freed before it
         ahead.speculated = {}
@@ -428,6 +428,12 @@ def _partial_run(
         cache.save(prune=False)
         run.warnings.extend(cache.warnings)
     return run
+
+
+def _content_key(file: ReadFile, cache: Cache | None) -> str:
+    """What keys a new summary entry: the digest of the file's bytes, which only the cache
+    reads (left unhashed without one)."""
+    return file.content if cache is not None else ""
 
 
 def _fingerprints(files: Mapping[str, ReadFile]) -> dict[str, tuple[str, str]]:
@@ -818,17 +824,27 @@ class ReadFile:
     digest by the last run: an unchanged project is stat'ed, not read and hashed. The bytes
     of a file above max-file-size are not kept once hashed: nothing analyses them."""
 
-    __slots__ = ("path", "content", "module", "is_package", "stat", "_data", "_size")
+    __slots__ = ("path", "_content", "module", "is_package", "stat", "_data", "_size")
 
-    def __init__(self, path: Path, content: str, module: str, is_package: bool, stat: tuple[int, int, int, int] | None,
+    def __init__(self, path: Path, content: str | None, module: str, is_package: bool, stat: tuple[int, int, int, int] | None,
                  data: bytes | None = None, size: int | None = None) -> None:
         self.path = path
-        self.content = content  # digest of the bytes
+        self._content = content  # None: the digest of ``data``, computed when first asked
         self.module = module
         self.is_package = is_package
         self.stat = stat  # recorded for the next run; None when too recent to trust
         self._data = data
         self._size = size  # the size of the bytes hashed and not kept
+
+    @property
+    def content(self) -> str:
+        """The digest of the bytes. Of bytes read, it is computed when first asked: only
+        the cache asks (a run without one hashed litellm's 18 MB for nothing, 40 ms)."""
+        if self._content is None:
+            from fastlint.digests import digest
+
+            self._content = digest(self.data)
+        return self._content
 
     @property
     def size(self) -> int:
@@ -857,8 +873,8 @@ class ReadFile:
                 self._data = b""  # gone since its stat: checked as empty, and not trusted next time
             self._size = None
             content = digest(self._data)
-            if content != self.content:  # changed since its stat: never cached under the old digest
-                self.content, self.stat = content, None
+            if content != self._content:  # changed since its stat: never cached under the old digest
+                self._content, self.stat = content, None
         return self._data
 
 
@@ -872,7 +888,7 @@ def read_files(files: Iterable[Path | ReadFile], settings: Settings, cache: Cach
     import time
 
     from fastlint.analysis.module_names import module_name_for, package_parts_cache_clear
-    from fastlint.digests import digest, file_digest
+    from fastlint.digests import file_digest
 
     package_parts_cache_clear()  # a long-lived server sees packages created since its last index
     known = cache.known_files() if cache is not None else {}
@@ -901,7 +917,7 @@ def read_files(files: Iterable[Path | ReadFile], settings: Settings, cache: Cach
             data = path.read_bytes()
         except OSError:
             continue
-        read[key] = ReadFile(path, digest(data), module, is_package, None if recent else stat, data)
+        read[key] = ReadFile(path, None, module, is_package, None if recent else stat, data)
     return read
 
 
@@ -1158,7 +1174,7 @@ def _module_loader(
             summary = summarize_file(file.path, file.analysed(size_limit), file.module, file.is_package, knowledge)  # as pass 1 does
             if summary is None:
                 return None
-            entry = CachedSummary(file.content, file.module, summary, summary_digest(summary))
+            entry = CachedSummary(_content_key(file, cache), file.module, summary, summary_digest(summary))
             if cache is not None:
                 cache.put_summary(key, entry)
         entries[key] = entry
@@ -1196,7 +1212,7 @@ def _summary_entries(
     for file, (summary, digest, speculation, holder) in zip(missing, _summaries(missing, settings, progress, ahead)):
         if summary is None:
             continue
-        entry = CachedSummary(file.content, file.module, summary, digest)
+        entry = CachedSummary(_content_key(file, cache), file.module, summary, digest)
         if cache is not None:
             cache.put_summary(_key(file.path), entry)
         entries[_key(file.path)] = entry
