@@ -4,6 +4,7 @@ and FL101-FL106 report those of code on the event loop (`loop_blocking`)."""
 from __future__ import annotations
 
 import ast
+from ast import AST, AnnAssign, Assign, AsyncWith, Attribute, Await, Call, Constant, For, FunctionDef, Load, Module, Name, Return, Starred, With
 from collections.abc import Iterator
 
 from fastlint.analysis.inference import Scope, TypeInference
@@ -21,21 +22,21 @@ _OPENERS = {"builtins.open", "io.open", "codecs.open", "pathlib.Path.open"}
 _FILE_TYPES = ("typing.IO.", "tempfile.SpooledTemporaryFile.")
 
 
-def nested_calls(function: FunctionNode, depth: int = 0) -> list[ast.FunctionDef]:
+def nested_calls(function: FunctionNode, depth: int = 0) -> list[FunctionDef]:
     """The sync ``def``s nested in ``function`` that it calls by name (``fetch()``), and
     theirs: they run on the caller's thread, so in an ``async def`` on the event loop.
     A nested ``def`` only passed by reference (``run_in_threadpool(fetch)``) is not
     called, and a generator's body does not run when it is called."""
     nested = {
         child.name: child
-        for child in local_nodes_of(function, ast.FunctionDef)
+        for child in local_nodes_of(function, FunctionDef)
         if not is_generator(child)  # calling a generator runs none of its body
     }
     if not nested or depth > 3:
         return []
-    called: list[ast.FunctionDef] = []
+    called: list[FunctionDef] = []
     for call in local_calls(function):
-        target = nested.get(call.func.id) if isinstance(call.func, ast.Name) else None
+        target = nested.get(call.func.id) if isinstance(call.func, Name) else None
         if target is not None and target not in called:
             called.append(target)
     for inner in list(called):
@@ -43,7 +44,7 @@ def nested_calls(function: FunctionNode, depth: int = 0) -> list[ast.FunctionDef
     return called
 
 
-def blocking_calls_in(function: FunctionNode, inference: TypeInference, knowledge: Knowledge) -> Iterator[tuple[ast.Call, BlockingCall, str]]:
+def blocking_calls_in(function: FunctionNode, inference: TypeInference, knowledge: Knowledge) -> Iterator[tuple[Call, BlockingCall, str]]:
     """The known blocking calls that run when ``function`` runs: in its own body and in
     the nested ``def``s it calls (the project index uses it too)."""
     bodies: list[FunctionNode] = [function, *nested_calls(function)]
@@ -51,7 +52,7 @@ def blocking_calls_in(function: FunctionNode, inference: TypeInference, knowledg
         yield from blocking_calls_of(body, inference, knowledge)
 
 
-def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledge: Knowledge) -> Iterator[tuple[ast.Call, BlockingCall, str]]:
+def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledge: Knowledge) -> Iterator[tuple[Call, BlockingCall, str]]:
     """The known blocking calls in ``function``'s own body, leaving out those off a served request's path (``fastlint.analysis.off_path``).
 
     A request through an object whose creation is reported already in this function (the
@@ -67,17 +68,17 @@ def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledg
         node
         for node in local_calls(function)
         if id(node) not in once
-        and (isinstance(node.func, ast.Attribute) or may_resolve_to(node.func, inference.names, methods, knowledge.blocking))
+        and (isinstance(node.func, Attribute) or may_resolve_to(node.func, inference.names, methods, knowledge.blocking))
     ]
     iterations = _file_iterations(function, inference, once)
     if not candidates and not iterations:
         return
     # ``await session.execute(...)`` returns an awaitable, so it is no sync call, whatever
     # the annotation says (``session: Session`` holding an ``AsyncSession``).
-    awaited = {id(node.value) for node in local_nodes_of(function, ast.Await)}
+    awaited = {id(node.value) for node in local_nodes_of(function, Await)}
     candidates = [node for node in candidates if id(node) not in awaited]
     scope = inference.scope(function)
-    found: list[tuple[ast.Call, BlockingCall, str]] = []
+    found: list[tuple[Call, BlockingCall, str]] = []
     returned: set[int] | None = None  # the calls whose value the function returns, once asked
     for node in candidates:
         name = inference.callee(node.func, scope)
@@ -106,7 +107,7 @@ def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledg
         if entry is not None and not _from_reported_call(inference, knowledge, node.func, scope):
             found.append((node, entry, name))
     # ``client.query(sql).result()``: the outer call stands for the chain.
-    receivers = {id(node.func.value) for node, entry, _ in found if isinstance(node.func, ast.Attribute)}
+    receivers = {id(node.func.value) for node, entry, _ in found if isinstance(node.func, Attribute)}
     yield from (site for site in found if id(site[0]) not in receivers)
 
 
@@ -121,24 +122,24 @@ def _returned(function: FunctionNode) -> set[int]:
     """The calls whose value ``function`` returns untouched: ``return open(p)``, or a name
     assigned from one that nothing but a ``return`` reads, alone or wrapped
     (``return Wrapper(file, path)``); ``f = open(p, "w"); f.write(data); return f`` writes here."""
-    values = [node.value for node in local_nodes_of(function, ast.Return) if node.value is not None]
+    values = [node.value for node in local_nodes_of(function, Return) if node.value is not None]
     returned = {id(value) for value in values}
     in_returns = {id(inner) for value in values for inner in ast.walk(value)}
     loads: dict[str, bool] = {}
     for node in walk_local(function):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+        if isinstance(node, Name) and isinstance(node.ctx, Load):
             loads[node.id] = loads.get(node.id, True) and id(node) in in_returns
-    for node in local_nodes_of(function, ast.Assign):
-        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and loads.get(node.targets[0].id):
+    for node in local_nodes_of(function, Assign):
+        if len(node.targets) == 1 and isinstance(node.targets[0], Name) and loads.get(node.targets[0].id):
             returned.add(id(node.value))
     return returned
 
 
 def _with_items(function: FunctionNode) -> set[int]:
-    return {id(item.context_expr) for node in local_nodes_of(function, ast.With, ast.AsyncWith) for item in node.items}
+    return {id(item.context_expr) for node in local_nodes_of(function, With, AsyncWith) for item in node.items}
 
 
-def _waits(inference: TypeInference, call: ast.Call, name: str, scope: Scope) -> bool:
+def _waits(inference: TypeInference, call: Call, name: str, scope: Scope) -> bool:
     """Whether a thread wait really waits: not ``get(block=False)``, ``acquire(False)``,
     ``wait(timeout=0)``, ``shutdown(wait=False)``, nor ``put`` on an unbounded queue."""
     method = name.rpartition(".")[2]
@@ -146,42 +147,42 @@ def _waits(inference: TypeInference, call: ast.Call, name: str, scope: Scope) ->
     if flag is not None:
         keyword, position = flag
         value = _argument(call, keyword, position)
-        if isinstance(value, ast.Constant) and value.value is False:
+        if isinstance(value, Constant) and value.value is False:
             return False
     timeout = _argument(call, "timeout", 0 if method in ("wait", "join", "result", "exception") else -1)
-    if isinstance(timeout, ast.Constant) and timeout.value == 0 and not isinstance(timeout.value, bool):
+    if isinstance(timeout, Constant) and timeout.value == 0 and not isinstance(timeout.value, bool):
         return False
     if name in BOUNDED_ONLY:
         return _is_bounded(inference, call, BOUNDED_ONLY[name], scope)
     return True
 
 
-def _polls(call: ast.Call, position: int) -> bool:
+def _polls(call: Call, position: int) -> bool:
     """``os.waitpid(pid, os.WNOHANG)`` (also ``WNOHANG | WUNTRACED``) returns at once."""
     options = _argument(call, "options", position)
     return options is not None and any(
-        (isinstance(node, ast.Attribute) and node.attr == "WNOHANG") or (isinstance(node, ast.Name) and node.id == "WNOHANG")
+        (isinstance(node, Attribute) and node.attr == "WNOHANG") or (isinstance(node, Name) and node.id == "WNOHANG")
         for node in ast.walk(options)
     )
 
 
-def _cheap(call: ast.Call, position: int, keyword: str, floor: int) -> bool:
+def _cheap(call: Call, position: int, keyword: str, floor: int) -> bool:
     """``pbkdf2_hmac("sha256", secret, salt, 2048)``: a literal work count below ``floor``."""
     count = _argument(call, keyword, position)
-    return isinstance(count, ast.Constant) and isinstance(count.value, int) and not isinstance(count.value, bool) and count.value < floor
+    return isinstance(count, Constant) and isinstance(count.value, int) and not isinstance(count.value, bool) and count.value < floor
 
 
-def _argument(call: ast.Call, keyword: str, position: int) -> ast.expr | None:
+def _argument(call: Call, keyword: str, position: int) -> ast.expr | None:
     found = next((k.value for k in call.keywords if k.arg == keyword), None)
-    if found is None and 0 <= position < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
+    if found is None and 0 <= position < len(call.args) and not any(isinstance(a, Starred) for a in call.args[: position + 1]):
         found = call.args[position]
     return found
 
 
-def _is_bounded(inference: TypeInference, call: ast.Call, keyword: str, scope: Scope) -> bool:
+def _is_bounded(inference: TypeInference, call: Call, keyword: str, scope: Scope) -> bool:
     """``q.put(x)`` where every binding of ``q`` builds the queue with a non-zero ``maxsize``."""
-    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
-    if not isinstance(receiver, ast.Name):
+    receiver = call.func.value if isinstance(call.func, Attribute) else None
+    if not isinstance(receiver, Name):
         return False
     bindings = scope.bindings.get(receiver.id) or inference.module_scope.bindings.get(receiver.id, [])
     if not bindings:
@@ -192,23 +193,23 @@ def _is_bounded(inference: TypeInference, call: ast.Call, keyword: str, scope: S
             value = _annotated_value(binding.node, scope if receiver.id in scope.bindings else inference.module_scope)
         elif binding.kind != "value":
             return False
-        if not isinstance(value, ast.Call):
+        if not isinstance(value, Call):
             return False
         size = _argument(value, keyword, 0)
-        if size is None or (isinstance(size, ast.Constant) and not size.value):
+        if size is None or (isinstance(size, Constant) and not size.value):
             return False
     return True
 
 
-def _annotated_value(annotation: ast.AST | None, scope: Scope) -> ast.expr | None:
+def _annotated_value(annotation: AST | None, scope: Scope) -> ast.expr | None:
     """The value of the ``name: T = value`` statement whose annotation is ``annotation``."""
-    for node in module_statements(scope.node) if isinstance(scope.node, ast.Module) else walk_local(scope.node):
-        if isinstance(node, ast.AnnAssign) and node.annotation is annotation:
+    for node in module_statements(scope.node) if isinstance(scope.node, Module) else walk_local(scope.node):
+        if isinstance(node, AnnAssign) and node.annotation is annotation:
             return node.value
     return None
 
 
-def names_blocking_call(call: ast.Call, name: str, knowledge: Knowledge) -> bool:
+def names_blocking_call(call: Call, name: str, knowledge: Knowledge) -> bool:
     """Whether ``call``, which calls ``name``, is of a known blocking call, before the checks
     of ``blocking_calls_of`` that leave some such calls out (awaited, polling, cheap)."""
     if knowledge.blocking_call(name) is not None:
@@ -217,14 +218,14 @@ def names_blocking_call(call: ast.Call, name: str, knowledge: Knowledge) -> bool
     return when is not None and _connects(call, when) and not knowledge.allows(name)
 
 
-def _connects(call: ast.Call, when: str) -> bool:
+def _connects(call: Call, when: str) -> bool:
     if when == "always":
         return True
     if when == "with-arguments":
         return bool(call.args) or any(k.arg in ("host", "host_or_ip") for k in call.keywords)
     _, _, name = when.partition(":")
     value = next((k.value for k in call.keywords if k.arg == name), None)
-    return value is not None and not (isinstance(value, ast.Constant) and not value.value)
+    return value is not None and not (isinstance(value, Constant) and not value.value)
 
 
 def _is_object_method(name: str) -> bool:
@@ -232,7 +233,7 @@ def _is_object_method(name: str) -> bool:
     return name.startswith(_FILE_TYPES) or sdk_of(name) is not None
 
 
-def _file_iterations(function: FunctionNode, inference: TypeInference, once: frozenset[int]) -> list[tuple[ast.Call, str]]:
+def _file_iterations(function: FunctionNode, inference: TypeInference, once: frozenset[int]) -> list[tuple[Call, str]]:
     """``for line in f`` (also in a comprehension, through ``enumerate``, ``csv.reader`` or
     ``islice``), and ``list(f)``, ``next(f)`` (also ``list(islice(f, 5))``), over a sync file
     object: each step reads. The iteration is returned as a call of ``f``
@@ -240,12 +241,12 @@ def _file_iterations(function: FunctionNode, inference: TypeInference, once: fro
     names = inference.names
     # Each kind of iteration comes from its bucket (most bodies have none): no walk of the
     # body, and no inference for a body that iterates nothing.
-    loops = [(node, node.iter) for node in local_nodes_of(function, ast.For)]
+    loops = [(node, node.iter) for node in local_nodes_of(function, For)]
     comprehensions = [(node, node.iter) for node in local_nodes_of(function, ast.comprehension) if not node.is_async]
     consumers = [
         (node, node.args[0])
         for node in local_calls(function)
-        if node.func.__class__ is ast.Name and node.func.id in _CONSUMER_NAMES and node.args and names.qualified_name(node.func) in _CONSUMING
+        if type(node.func) is Name and node.func.id in _CONSUMER_NAMES and node.args and names.qualified_name(node.func) in _CONSUMING
     ]
     iterations = loops + comprehensions + consumers
     if len(iterations) > max(len(loops), len(comprehensions), len(consumers)):
@@ -253,17 +254,17 @@ def _file_iterations(function: FunctionNode, inference: TypeInference, once: fro
         # the order it is asked in, and the iterations are reported in that order.
         position = {id(node): index for index, node in enumerate(walk_local(function))}
         iterations.sort(key=lambda iteration: position[id(iteration[0])])
-    found: list[tuple[ast.Call, str]] = []
+    found: list[tuple[Call, str]] = []
     scope: Scope | None = None
     for _, iterated in iterations:
-        while isinstance(iterated, ast.Call) and len(iterated.args) >= 1 and names.qualified_name(iterated.func) in _ITERATING:
+        while isinstance(iterated, Call) and len(iterated.args) >= 1 and names.qualified_name(iterated.func) in _ITERATING:
             iterated = iterated.args[0]
-        if isinstance(iterated, ast.Call) or id(iterated) in once:
+        if isinstance(iterated, Call) or id(iterated) in once:
             continue
         scope = inference.scope(function) if scope is None else scope
         file_type = inference.type_of(iterated, scope)
         if file_type in _ITERABLE_FILES:
-            call = ast.copy_location(ast.Call(iterated, [], []), iterated)
+            call = ast.copy_location(Call(iterated, [], []), iterated)
             call.end_lineno, call.end_col_offset = iterated.end_lineno, iterated.end_col_offset
             found.append((call, file_type + ITERATION))
     return found
@@ -277,24 +278,24 @@ _CONSUMING = frozenset({"builtins.list", "builtins.tuple", "builtins.sorted", "b
 _CONSUMER_NAMES = frozenset(name.rpartition(".")[2] for name in _CONSUMING)
 
 
-def _through_reported_object(inference: TypeInference, knowledge: Knowledge, call: ast.Call, name: str, scope: Scope) -> bool:
+def _through_reported_object(inference: TypeInference, knowledge: Knowledge, call: Call, name: str, scope: Scope) -> bool:
     """``smtp.login()`` where ``smtp`` is bound (only) to a call that blocks already:
     ``with smtplib.SMTP(host) as smtp``, ``f = open(path)``, ``channel = connection.channel()``."""
-    if not isinstance(call.func, ast.Attribute) or not _is_object_method(name):
+    if not isinstance(call.func, Attribute) or not _is_object_method(name):
         return False
     return _from_reported_call(inference, knowledge, call.func.value, scope)
 
 
 def _from_reported_call(inference: TypeInference, knowledge: Knowledge, receiver: ast.expr, scope: Scope) -> bool:
     """``receiver`` is a name bound only to calls that are reported already."""
-    if not isinstance(receiver, ast.Name):
+    if not isinstance(receiver, Name):
         return False
     bindings = scope.bindings.get(receiver.id, [])
     values = [binding.node for binding in bindings if binding.kind in ("value", "enter")]
     if not values or len(values) != len(bindings):
         return False
     for value in values:
-        if not isinstance(value, ast.Call):
+        if not isinstance(value, Call):
             return False
         callee = inference.callee(value.func, scope)
         if callee is None:
@@ -305,21 +306,21 @@ def _from_reported_call(inference: TypeInference, knowledge: Knowledge, receiver
     return True
 
 
-def _reads_reported_stream(inference: TypeInference, knowledge: Knowledge, call: ast.Call, name: str, scope: Scope) -> bool:
+def _reads_reported_stream(inference: TypeInference, knowledge: Knowledge, call: Call, name: str, scope: Scope) -> bool:
     """``json.load(f)`` where ``f`` came from a call reported already (``open``, ``urlopen``)."""
     position = _FILE_SERIALIZERS.get(name)
     if position is None or len(call.args) <= position:
         return False
     argument = call.args[position]
-    if isinstance(argument, ast.Name):
+    if isinstance(argument, Name):
         bindings = scope.bindings.get(argument.id, [])
         values = [binding.node for binding in bindings if binding.kind in ("value", "enter")]
         return bool(values) and len(values) == len(bindings) and all(_is_reported(inference, knowledge, value, scope) for value in values)
     return _is_reported(inference, knowledge, argument, scope)
 
 
-def _is_reported(inference: TypeInference, knowledge: Knowledge, node: ast.AST | None, scope: Scope) -> bool:
-    if not isinstance(node, ast.Call):
+def _is_reported(inference: TypeInference, knowledge: Knowledge, node: AST | None, scope: Scope) -> bool:
+    if not isinstance(node, Call):
         return False
     callee = inference.callee(node.func, scope)
     return callee is not None and (callee in _OPENERS or _reported_code(knowledge, callee))

@@ -13,6 +13,7 @@ Only literal numbers count: a value read from settings at runtime is unknown.
 from __future__ import annotations
 
 import ast
+from ast import AST, Assign, Attribute, Call, Constant, JoinedStr, Module, Name, UnaryOp, USub
 from dataclasses import dataclass
 
 from fastlint.analysis.names import NameTable
@@ -30,29 +31,29 @@ _GETENV = frozenset({"os.getenv", "os.environ.get"})
 _CALL_METHODS = frozenset({"run", *(name.rpartition(".")[2] for name in _GETENV)})
 
 
-def _integer(node: ast.AST | None) -> int | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+def _integer(node: AST | None) -> int | None:
+    if isinstance(node, Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
         return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+    if isinstance(node, UnaryOp) and isinstance(node.op, USub):
         inner = _integer(node.operand)
         return -inner if inner is not None else None
-    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip().isdigit():
+    if isinstance(node, Constant) and isinstance(node.value, str) and node.value.strip().isdigit():
         return int(node.value)
     return None
 
 
-def capacity_facts(tree: ast.Module, names: NameTable) -> tuple[tuple[str, int], ...]:
+def capacity_facts(tree: Module, names: NameTable) -> tuple[tuple[str, int], ...]:
     """``("threadpool", N)`` and ``("workers", N)`` facts of one module, in source order."""
     facts: list[tuple[str, int]] = []
-    assigns = nodes_of(tree, ast.Assign)
+    assigns = nodes_of(tree, Assign)
     # Only calls that may be ``uvicorn.run(..., workers=N)`` or ``os.getenv("WEB_CONCURRENCY", N)``
     # give facts (by the method's name: a plain name may be an import alias; and by the
     # arguments), and assignments only to ``total_tokens`` or ``workers``: both kinds are
     # listed together, in source order, only in a module that has both.
     calls = [
         call
-        for call in nodes_of(tree, ast.Call)
-        if (call.func.__class__ is not ast.Attribute or call.func.attr in _CALL_METHODS)
+        for call in nodes_of(tree, Call)
+        if (type(call.func) is not Attribute or call.func.attr in _CALL_METHODS)
         and (len(call.args) == 2 or (call.keywords and _passes_workers(call)))
     ]
     limiters: set[str] = set()
@@ -60,24 +61,24 @@ def capacity_facts(tree: ast.Module, names: NameTable) -> tuple[tuple[str, int],
         limiters = {
             target.id
             for node in assigns
-            if isinstance(node.value, ast.Call) and names.qualified_name(node.value.func) == THREAD_LIMITER
+            if isinstance(node.value, Call) and names.qualified_name(node.value.func) == THREAD_LIMITER
             for target in node.targets
-            if isinstance(target, ast.Name)
+            if isinstance(target, Name)
         }
-        nodes = nodes_of(tree, ast.Assign, ast.Call) if calls else assigns
+        nodes = nodes_of(tree, Assign, Call) if calls else assigns
     else:
         nodes = calls
     for node in nodes:
-        if isinstance(node, ast.Assign):
+        if isinstance(node, Assign):
             value = _integer(node.value)
             for target in node.targets:
-                if isinstance(target, ast.Attribute) and target.attr == "total_tokens" and value is not None:
+                if isinstance(target, Attribute) and target.attr == "total_tokens" and value is not None:
                     receiver = target.value
-                    if (isinstance(receiver, ast.Call) and names.qualified_name(receiver.func) == THREAD_LIMITER) or (
-                        isinstance(receiver, ast.Name) and receiver.id in limiters
+                    if (isinstance(receiver, Call) and names.qualified_name(receiver.func) == THREAD_LIMITER) or (
+                        isinstance(receiver, Name) and receiver.id in limiters
                     ):
                         facts.append(("threadpool", value))
-                if isinstance(target, ast.Name) and target.id == "workers" and value is not None and "gunicorn" in names.module:
+                if isinstance(target, Name) and target.id == "workers" and value is not None and "gunicorn" in names.module:
                     facts.append(("workers", value))
             continue
         callee = names.qualified_name(node.func)
@@ -92,13 +93,13 @@ def capacity_facts(tree: ast.Module, names: NameTable) -> tuple[tuple[str, int],
     return tuple(facts)
 
 
-def _passes_workers(call: ast.Call) -> bool:
+def _passes_workers(call: Call) -> bool:
     return any(item.arg == "workers" for item in call.keywords)
 
 
-def _may_set_capacity(node: ast.Assign) -> bool:
+def _may_set_capacity(node: Assign) -> bool:
     return any(
-        (isinstance(target, ast.Attribute) and target.attr == "total_tokens") or (isinstance(target, ast.Name) and target.id == "workers")
+        (isinstance(target, Attribute) and target.attr == "total_tokens") or (isinstance(target, Name) and target.id == "workers")
         for target in node.targets
     )
 
@@ -107,7 +108,7 @@ def _may_set_capacity(node: ast.Assign) -> bool:
 class Pool:
     """A SQLAlchemy engine's queue pool: at most ``size + overflow`` connections."""
 
-    call: ast.Call
+    call: Call
     is_async: bool
     size: int | None  # None: not a literal
     overflow: int | None  # -1: no bound
@@ -129,17 +130,17 @@ class Pool:
         return f"{size} + {overflow}"
 
 
-def _url_text(node: ast.AST | None) -> str:
+def _url_text(node: AST | None) -> str:
     """The literal text of a URL, or of the constant parts of an f-string."""
-    if isinstance(node, ast.JoinedStr):
-        return "".join(part.value for part in node.values if isinstance(part, ast.Constant) and isinstance(part.value, str))
+    if isinstance(node, JoinedStr):
+        return "".join(part.value for part in node.values if isinstance(part, Constant) and isinstance(part.value, str))
     return string_value(node) or ""
 
 
-def engine_pools(tree: ast.Module, names: NameTable) -> list[Pool]:
+def engine_pools(tree: Module, names: NameTable) -> list[Pool]:
     """The queue pools of the engines this module creates."""
     pools = []
-    for call in nodes_of(tree, ast.Call):
+    for call in nodes_of(tree, Call):
         callee = names.qualified_name(call.func)
         if callee not in SYNC_ENGINES and callee not in ASYNC_ENGINES:
             continue
@@ -149,11 +150,11 @@ def engine_pools(tree: ast.Module, names: NameTable) -> list[Pool]:
         size_node, overflow_node = keyword(call, "pool_size"), keyword(call, "max_overflow")
         url_node = call.args[0] if call.args else keyword(call, "url")
         url = _url_text(url_node)
-        memory = ":memory:" in url or (isinstance(url_node, ast.Constant) and url.rstrip("/") in ("sqlite:", "sqlite+pysqlite:"))
+        memory = ":memory:" in url or (isinstance(url_node, Constant) and url.rstrip("/") in ("sqlite:", "sqlite+pysqlite:"))
         if url.startswith("sqlite") and memory and poolclass is None:
             continue  # an in-memory SQLite database gets a pool per thread
         timeout_node = keyword(call, "pool_timeout")
-        timeout = timeout_node.value if isinstance(timeout_node, ast.Constant) and isinstance(timeout_node.value, (int, float)) else None
+        timeout = timeout_node.value if isinstance(timeout_node, Constant) and isinstance(timeout_node.value, (int, float)) else None
         pools.append(
             Pool(
                 call,

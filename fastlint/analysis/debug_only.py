@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import re
+from ast import And, Assign, Attribute, BoolOp, Call, Compare, Constant, If, In, Is, IsNot, Name, Not, Or, Subscript, UnaryOp
 
 from fastlint.analysis.syntax import FunctionNode, is_none, local_nodes_of, mark_guarded
 
@@ -41,12 +42,12 @@ def debug_only_nodes(function: FunctionNode) -> frozenset[int]:
         found: set[int] = set()
         switches = {
             target.id
-            for node in local_nodes_of(function, ast.Assign)
+            for node in local_nodes_of(function, Assign)
             if _is_switch(node.value, set())
             for target in node.targets
-            if isinstance(target, ast.Name)
+            if isinstance(target, Name)
         }
-        if switches or any(_switch_on(node.test, switches) is not None for node in local_nodes_of(function, ast.If)):
+        if switches or any(_switch_on(node.test, switches) is not None for node in local_nodes_of(function, If)):
             mark_guarded(function.body, lambda test: _switch_on(test, switches), found)
         cached = frozenset(found)
         function._fastlint_debug_only = cached  # type: ignore[union-attr]
@@ -56,23 +57,23 @@ def debug_only_nodes(function: FunctionNode) -> frozenset[int]:
 def _switch_on(test: ast.expr, switches: set[str]) -> bool | None:
     """True when ``test`` holds only with a switch on, False when it holds whenever the
     switch is off (so its ``else``, or what follows its early ``return``, needs it on)."""
-    if isinstance(test, ast.BoolOp):
+    if isinstance(test, BoolOp):
         parts = [_switch_on(value, switches) for value in test.values]
-        if isinstance(test.op, ast.And) and True in parts:
+        if isinstance(test.op, And) and True in parts:
             return True
-        if isinstance(test.op, ast.Or) and False in parts:
+        if isinstance(test.op, Or) and False in parts:
             return False
         return None
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+    if isinstance(test, UnaryOp) and isinstance(test.op, Not):
         inner = _switch_on(test.operand, switches)
         return None if inner is None else not inner
     if (
-        isinstance(test, ast.Compare)
+        isinstance(test, Compare)
         and len(test.ops) == 1
         and is_none(test.comparators[0])
         and _is_switch(test.left, switches)
     ):
-        return True if isinstance(test.ops[0], ast.IsNot) else False if isinstance(test.ops[0], ast.Is) else None
+        return True if isinstance(test.ops[0], IsNot) else False if isinstance(test.ops[0], Is) else None
     return True if _is_switch(test, switches) else None
 
 
@@ -80,38 +81,38 @@ def _is_switch(node: ast.expr, switches: set[str]) -> bool:
     """A debug or dump switch: its environment variable, a name or attribute that says so,
     a call without arguments of a function that returns one (``frontier_dump_root()``), or
     a local name assigned from any of these."""
-    if isinstance(node, ast.Name):
+    if isinstance(node, Name):
         return node.id in switches or _says_debug(node.id, "debug")
-    if isinstance(node, ast.Attribute):
+    if isinstance(node, Attribute):
         return _says_debug(node.attr, "debug")
-    if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.In):
+    if isinstance(node, Compare) and len(node.ops) == 1 and isinstance(node.ops[0], In):
         return _is_environ(node.comparators[0]) and _names_switch(node.left)  # ``"APP_DEBUG" in os.environ``
-    if isinstance(node, ast.Subscript):
+    if isinstance(node, Subscript):
         return _is_environ(node.value) and _names_switch(node.slice)
-    if not isinstance(node, ast.Call):
+    if not isinstance(node, Call):
         return False
     func = node.func
-    if isinstance(func, ast.Attribute) and func.attr in _ENV_READS and node.args and (func.attr == "getenv" or _is_environ(func.value)):
+    if isinstance(func, Attribute) and func.attr in _ENV_READS and node.args and (func.attr == "getenv" or _is_environ(func.value)):
         return _names_switch(node.args[0])  # ``os.getenv(NAME)``, ``os.environ.get(NAME, default)``
-    if isinstance(func, ast.Name) and func.id == "getenv" and node.args:
+    if isinstance(func, Name) and func.id == "getenv" and node.args:
         return _names_switch(node.args[0])
     if node.args or node.keywords:
         return False
     # ``frontier_dump_root()``, ``settings.is_debug()``; not ``row.model_dump()``.
-    return (isinstance(func, ast.Name) and _says_debug(func.id, "debug", "dump")) or (isinstance(func, ast.Attribute) and _says_debug(func.attr, "debug"))
+    return (isinstance(func, Name) and _says_debug(func.id, "debug", "dump")) or (isinstance(func, Attribute) and _says_debug(func.attr, "debug"))
 
 
 def _is_environ(node: ast.expr) -> bool:
-    return (isinstance(node, ast.Attribute) and node.attr == "environ") or (isinstance(node, ast.Name) and node.id == "environ")
+    return (isinstance(node, Attribute) and node.attr == "environ") or (isinstance(node, Name) and node.id == "environ")
 
 
 def _names_switch(key: ast.expr) -> bool:
     """An environment variable's name (a string, or the constant holding it) that says debug or dump."""
-    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+    if isinstance(key, Constant) and isinstance(key.value, str):
         return _says_debug(key.value, *_SWITCH_WORDS)
-    if isinstance(key, ast.Name):
+    if isinstance(key, Name):
         return _says_debug(key.id, *_SWITCH_WORDS)
-    if isinstance(key, ast.Attribute):
+    if isinstance(key, Attribute):
         return _says_debug(key.attr, *_SWITCH_WORDS)
     return False
 

@@ -9,6 +9,34 @@ reported: precision before recall.
 from __future__ import annotations
 
 import ast
+from ast import (
+    AST,
+    AnnAssign,
+    Assign,
+    AsyncFor,
+    AsyncFunctionDef,
+    AsyncWith,
+    Attribute,
+    Await,
+    BinOp,
+    BitOr,
+    Call,
+    ClassDef,
+    Constant,
+    Div,
+    For,
+    FunctionDef,
+    List,
+    Module,
+    Name,
+    NamedExpr,
+    Return,
+    Starred,
+    Subscript,
+    Tuple,
+    With,
+    Yield,
+)
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -35,7 +63,7 @@ _UNASKED = object()
 @dataclass(slots=True)  # one per binding of every scope: slots make them cheaper to build
 class Binding:
     kind: str  # "value" | "enter" | "annotation" | "param" | "opaque"
-    node: ast.AST | None = None
+    node: AST | None = None
     default: ast.expr | None = None
 
 
@@ -43,7 +71,7 @@ class Binding:
 class Scope:
     """The names bound in one function body or at module level."""
 
-    node: ast.AST
+    node: AST
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
 
     def bind(self, name: str, binding: Binding) -> None:
@@ -52,12 +80,12 @@ class Scope:
 
 # The nodes that bind a name in the scope they run in.
 _BINDERS = (
-    ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.comprehension,
-    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+    Assign, AnnAssign, NamedExpr, With, AsyncWith, For, AsyncFor, ast.comprehension,
+    FunctionDef, AsyncFunctionDef, ClassDef,
 )
 
 
-def build_scope(node: ast.AST) -> Scope:
+def build_scope(node: AST) -> Scope:
     """The bindings of ``node``'s body, kept on the node: the summary (pass 1) and the rules
     of a file checked in the same pass ask for the same scopes."""
     cached: Scope | None = node.__dict__.get("_fastlint_scope")
@@ -67,28 +95,28 @@ def build_scope(node: ast.AST) -> Scope:
     return cached
 
 
-def _build_scope(node: ast.AST) -> Scope:
+def _build_scope(node: AST) -> Scope:
     scope = Scope(node)
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    if isinstance(node, (FunctionDef, AsyncFunctionDef)):
         for arg, default in all_parameters(node.args):
             scope.bind(arg.arg, Binding("param", arg, default))
     for child in local_nodes_of(node, *_BINDERS):  # in the body's order, which the bindings of a name keep
-        if isinstance(child, ast.Assign):
+        if isinstance(child, Assign):
             for target in child.targets:
                 _bind_target(scope, target, child.value)
-        elif isinstance(child, ast.AnnAssign) and isinstance(child.target, ast.Name):
+        elif isinstance(child, AnnAssign) and isinstance(child.target, Name):
             scope.bind(child.target.id, Binding("annotation", child.annotation))
-        elif isinstance(child, ast.NamedExpr):
+        elif isinstance(child, NamedExpr):
             scope.bind(child.target.id, Binding("value", child.value))
-        elif isinstance(child, (ast.With, ast.AsyncWith)):
+        elif isinstance(child, (With, AsyncWith)):
             for item in child.items:
-                if isinstance(item.optional_vars, ast.Name):
+                if isinstance(item.optional_vars, Name):
                     scope.bind(item.optional_vars.id, Binding("enter", item.context_expr))
                 elif item.optional_vars is not None:
                     _bind_target(scope, item.optional_vars, None)
-        elif isinstance(child, (ast.For, ast.AsyncFor, ast.comprehension)):
+        elif isinstance(child, (For, AsyncFor, ast.comprehension)):
             _bind_target(scope, child.target, None)
-        elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and child is not node:
+        elif isinstance(child, (FunctionDef, AsyncFunctionDef, ClassDef)) and child is not node:
             scope.bind(child.name, Binding("opaque"))
     return scope
 
@@ -96,18 +124,18 @@ def _build_scope(node: ast.AST) -> Scope:
 def _converts(binding: Binding, name: str) -> bool:
     """``name = Something(name ...)``: the binding builds the new value from the old."""
     value = binding.node
-    return binding.kind == "value" and isinstance(value, ast.Call) and any(
-        isinstance(arg, ast.Name) and arg.id == name for arg in value.args
+    return binding.kind == "value" and isinstance(value, Call) and any(
+        isinstance(arg, Name) and arg.id == name for arg in value.args
     )
 
 
-def _bind_target(scope: Scope, target: ast.AST, value: ast.expr | None) -> None:
-    if isinstance(target, ast.Name):
+def _bind_target(scope: Scope, target: AST, value: ast.expr | None) -> None:
+    if isinstance(target, Name):
         scope.bind(target.id, Binding("value", value) if value is not None else Binding("opaque"))
-    elif isinstance(target, (ast.Tuple, ast.List)):
+    elif isinstance(target, (Tuple, List)):
         for element in target.elts:
             _bind_target(scope, element, None)
-    elif isinstance(target, ast.Starred):
+    elif isinstance(target, Starred):
         _bind_target(scope, target.value, None)
     # ``account.username = ...`` and ``rows[0] = ...`` store into an object: they bind no name.
 
@@ -122,8 +150,8 @@ class TypeInference:
     def __init__(
         self,
         names: NameTable,
-        module: ast.Module,
-        class_of: Callable[[ast.AST], ast.ClassDef | None],
+        module: Module,
+        class_of: Callable[[AST], ClassDef | None],
         external_result: Callable[[str], str | None] | None = None,
         external_alias: Callable[[str], str | None] | None = None,
         external_instance: Callable[[str], str | None] | None = None,
@@ -137,14 +165,14 @@ class TypeInference:
         self._name_types: dict[tuple[int, str], str | None] = {}
         self._self_types: dict[tuple[int, str], str | None] = {}
         self._results: dict[int, str | None] = {}
-        self._callees: dict[tuple[ast.expr, ast.AST], str | None] = {}
+        self._callees: dict[tuple[ast.expr, AST], str | None] = {}
         self._state_stores: dict[str, list[tuple[ast.expr, FunctionNode]]] | None = None
         self._external_result = external_result
         self._external_alias = external_alias
         self._external_instance = external_instance
         self._external_state = external_state
 
-    def scope(self, node: ast.AST) -> Scope:
+    def scope(self, node: AST) -> Scope:
         found = self._scopes.get(id(node))
         if found is None:
             found = self._scopes[id(node)] = build_scope(node)
@@ -168,7 +196,7 @@ class TypeInference:
         return known  # type: ignore[return-value]
 
     def _callee(self, func: ast.expr, scope: Scope, depth: int) -> str | None:
-        if isinstance(func, ast.Attribute):
+        if isinstance(func, Attribute):
             receiver = func.value
             if self._is_module_reference(receiver, scope):
                 instance = self._imported_instance(receiver)
@@ -178,17 +206,17 @@ class TypeInference:
                 receiver_type = self.type_of(receiver, scope, depth + 1)
                 if receiver_type:
                     return f"{receiver_type}.{func.attr}"
-                if isinstance(receiver, ast.Name) and self._is_own_class(receiver.id, scope):
+                if isinstance(receiver, Name) and self._is_own_class(receiver.id, scope):
                     return f"{self.names.module}.{receiver.id}.{func.attr}"  # ``Geo.lookup(ip)``: through the class
-                if isinstance(receiver, ast.Name) or _has_call(receiver):
+                if isinstance(receiver, Name) or _has_call(receiver):
                     return None
-        if isinstance(func, ast.Name) and scope is not self.module_scope and func.id in scope.bindings:
+        if isinstance(func, Name) and scope is not self.module_scope and func.id in scope.bindings:
             return None
         return self.names.qualified_name(func)
 
     def _is_own_class(self, name: str, scope: Scope) -> bool:
         """``name`` is a class this module defines at top level, not rebound in ``scope``."""
-        return isinstance(self.names.definitions.get(name), ast.ClassDef) and (
+        return isinstance(self.names.definitions.get(name), ClassDef) and (
             scope is self.module_scope or name not in scope.bindings
         ) and len(self.module_scope.bindings.get(name, ())) == 1
 
@@ -201,7 +229,7 @@ class TypeInference:
         while True:
             qualified = self.names.qualified_name(receiver)
             found = self._external_instance(qualified) if qualified else None
-            if found or not isinstance(receiver, ast.Attribute):
+            if found or not isinstance(receiver, Attribute):
                 break
             attributes.append(receiver.attr)
             receiver = receiver.value
@@ -213,9 +241,9 @@ class TypeInference:
 
     def _is_module_reference(self, node: ast.expr, scope: Scope) -> bool:
         """``requests`` in ``requests.get``: an imported name not rebound locally."""
-        while isinstance(node, ast.Attribute):
+        while isinstance(node, Attribute):
             node = node.value
-        return isinstance(node, ast.Name) and self.names.is_imported(node) and not self._locally_bound(node.id, scope)
+        return isinstance(node, Name) and self.names.is_imported(node) and not self._locally_bound(node.id, scope)
 
     def _locally_bound(self, name: str, scope: Scope) -> bool:
         return name in scope.bindings or (scope is not self.module_scope and name in self.module_scope.bindings)
@@ -225,25 +253,25 @@ class TypeInference:
     def type_of(self, node: ast.expr, scope: Scope, depth: int = 0) -> str | None:
         if depth > _MAX_DEPTH:
             return None
-        if isinstance(node, ast.Name):
+        if isinstance(node, Name):
             return self._name_type(node.id, scope, depth)
-        if isinstance(node, ast.Await):  # ``await load(id)``: what the coroutine function returns
-            return self.type_of(node.value, scope, depth + 1) if isinstance(node.value, ast.Call) else None
-        if isinstance(node, ast.Call):
+        if isinstance(node, Await):  # ``await load(id)``: what the coroutine function returns
+            return self.type_of(node.value, scope, depth + 1) if isinstance(node.value, Call) else None
+        if isinstance(node, Call):
             return self._call_type(node, scope, depth)
-        if isinstance(node, ast.Attribute):
-            if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+        if isinstance(node, Attribute):
+            if isinstance(node.value, Name) and node.value.id in ("self", "cls"):
                 return self._self_attribute_type(node.attr, scope, depth)
-            if isinstance(node.value, ast.Attribute) and node.value.attr == "state":
+            if isinstance(node.value, Attribute) and node.value.attr == "state":
                 return self._state_attribute_type(node.attr, depth)
             receiver = self.type_of(node.value, scope, depth + 1)
             if receiver:
                 return _attribute_result(receiver, node.attr)
             return None
-        if isinstance(node, ast.Subscript):
+        if isinstance(node, Subscript):
             receiver = self.type_of(node.value, scope, depth + 1)
             return known.ATTRIBUTE_RESULTS.get(f"{receiver}.*") if receiver else None
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        if isinstance(node, BinOp) and isinstance(node.op, Div):
             left = self.type_of(node.left, scope, depth + 1)
             if left and left.endswith((CALLED, CALLED + DIVIDED)):
                 return left.removesuffix(DIVIDED) + DIVIDED
@@ -293,11 +321,11 @@ class TypeInference:
             annotated = self.annotation_type(arg.annotation)
             if annotated:
                 return annotated
-        if isinstance(default, ast.Call) and self.names.qualified_name(default.func) in DEPENDS and default.args:
+        if isinstance(default, Call) and self.names.qualified_name(default.func) in DEPENDS and default.args:
             return self.call_result(default.args[0], depth + 1)
         return None
 
-    def _call_type(self, call: ast.Call, scope: Scope, depth: int) -> str | None:
+    def _call_type(self, call: Call, scope: Scope, depth: int) -> str | None:
         method = self._own_method(call.func, scope)
         if method is not None:  # ``self._lease_path(id)``: what the class's own method returns
             return self.function_result(method, depth + 1)
@@ -333,7 +361,7 @@ class TypeInference:
             return known.CONSTRUCTORS[name]
         local = name.rpartition(".")[2]
         definition = self.names.definitions.get(local) if name == f"{self.names.module}.{local}" else None
-        if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(definition, (FunctionDef, AsyncFunctionDef)):
             return self.function_result(definition, depth + 1)
         if self._external_result is not None:
             return self._external_result(name)
@@ -351,7 +379,7 @@ class TypeInference:
         scope = self.scope(function)
         values = [
             node.value
-            for node in local_nodes_of(function, ast.Return, ast.Yield)
+            for node in local_nodes_of(function, Return, Yield)
             if node.value is not None
         ]
         found = {self.type_of(value, scope, depth + 1) for value in values}
@@ -365,13 +393,13 @@ class TypeInference:
 
     def _own_method(self, func: ast.expr, scope: Scope) -> FunctionNode | None:
         """The method ``self.name``/``cls.name`` calls, when the enclosing class defines it."""
-        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls")):
+        if not (isinstance(func, Attribute) and isinstance(func.value, Name) and func.value.id in ("self", "cls")):
             return None
         owner = self._class_of(scope.node)
         if owner is None:
             return None
         return next(
-            (item for item in owner.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == func.attr),
+            (item for item in owner.body if isinstance(item, (FunctionDef, AsyncFunctionDef)) and item.name == func.attr),
             None,
         )
 
@@ -392,9 +420,9 @@ class TypeInference:
             self._self_types[key] = found.pop() if len(found) == 1 else None
         return self._self_types[key]
 
-    def _property(self, owner: ast.ClassDef, attr: str) -> FunctionNode | None:
+    def _property(self, owner: ClassDef, attr: str) -> FunctionNode | None:
         for statement in owner.body:
-            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == attr:
+            if isinstance(statement, (FunctionDef, AsyncFunctionDef)) and statement.name == attr:
                 decorators = {self.names.qualified_name(d) for d in statement.decorator_list}
                 return statement if decorators & _PROPERTIES else None
         return None
@@ -404,10 +432,10 @@ class TypeInference:
         stores (a middleware or dependency sets it, handlers read it)."""
         if self._state_stores is None:
             self._state_stores = {}
-            for function in nodes_of(self.module_scope.node, ast.FunctionDef, ast.AsyncFunctionDef):
-                for node in local_nodes_of(function, ast.Assign):
+            for function in nodes_of(self.module_scope.node, FunctionDef, AsyncFunctionDef):
+                for node in local_nodes_of(function, Assign):
                     for target in node.targets:
-                        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Attribute) and target.value.attr == "state":
+                        if isinstance(target, Attribute) and isinstance(target.value, Attribute) and target.value.attr == "state":
                             self._state_stores.setdefault(target.attr, []).append((node.value, function))
         key = (-1, attr)
         if key not in self._self_types:
@@ -426,7 +454,7 @@ class TypeInference:
         assert self._state_stores is not None
         return {attr: self._state_attribute_type(attr, 0) or "?" for attr in self._state_stores}
 
-    def _class_attributes(self, owner: ast.ClassDef) -> dict[str, list[tuple[Binding, Scope]]]:
+    def _class_attributes(self, owner: ClassDef) -> dict[str, list[tuple[Binding, Scope]]]:
         """Every ``self.x = ...`` and class-level ``x = ...`` of a class, collected once and kept
         on the class, as scopes are: the summary's inference and the rules' ask the same."""
         cached: dict[str, list[tuple[Binding, Scope]]] | None = owner.__dict__.get("_fastlint_attributes")
@@ -438,20 +466,20 @@ class TypeInference:
             attributes.setdefault(name, []).append((binding, scope))
 
         for statement in owner.body:
-            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            if isinstance(statement, AnnAssign) and isinstance(statement.target, Name):
                 add(statement.target.id, Binding("annotation", statement.annotation), self.module_scope)
-            elif isinstance(statement, ast.Assign):
+            elif isinstance(statement, Assign):
                 for target in statement.targets:
-                    if isinstance(target, ast.Name):
+                    if isinstance(target, Name):
                         add(target.id, Binding("value", statement.value), self.module_scope)
-            elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            elif isinstance(statement, (FunctionDef, AsyncFunctionDef)):
                 method_scope = self.scope(statement)
                 for node in walk_local(statement):
-                    if isinstance(node, ast.Assign):
+                    if isinstance(node, Assign):
                         for target in node.targets:
-                            if isinstance(target, ast.Attribute) and _is_self_attribute(target):
+                            if isinstance(target, Attribute) and _is_self_attribute(target):
                                 add(target.attr, Binding("value", node.value), method_scope)
-                    elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Attribute) and _is_self_attribute(node.target):
+                    elif isinstance(node, AnnAssign) and isinstance(node.target, Attribute) and _is_self_attribute(node.target):
                         add(node.target.attr, Binding("annotation", node.annotation), method_scope)
         owner._fastlint_attributes = attributes  # type: ignore[attr-defined]
         return attributes
@@ -459,18 +487,18 @@ class TypeInference:
     # -- annotations -------------------------------------------------------------------
 
     def annotation_type(self, node: ast.expr, depth: int = 0) -> str | None:
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        if isinstance(node, Constant) and isinstance(node.value, str):
             try:
                 parsed = ast.parse(node.value, mode="eval").body
             except SyntaxError:
                 return None
             return self.annotation_type(parsed)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        if isinstance(node, BinOp) and isinstance(node.op, BitOr):
             sides = [side for side in (node.left, node.right) if not is_none(side)]
             return self.annotation_type(sides[0]) if len(sides) == 1 else None
-        if isinstance(node, ast.Subscript):
+        if isinstance(node, Subscript):
             origin = self.names.qualified_name(node.value)
-            arguments = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            arguments = node.slice.elts if isinstance(node.slice, Tuple) else [node.slice]
             if origin in ANNOTATED or origin in OPTIONAL or origin in ITERATOR_TYPES:
                 return self.annotation_type(arguments[0])
             if origin in UNION:  # ``Union[Queue, None]``
@@ -481,7 +509,7 @@ class TypeInference:
             if origin is None or origin.startswith(_GENERIC_FORMS):
                 return None  # ``list[Model]``, ``type[Repo]``: not an instance of a class with methods of its own
             return self.annotation_type(node.value, depth + 1)  # ``queue.Queue[bytes]``: the generic class
-        if isinstance(node, ast.Name) and depth < _MAX_DEPTH:
+        if isinstance(node, Name) and depth < _MAX_DEPTH:
             alias = self.module_scope.bindings.get(node.id, [])
             if len(alias) == 1 and alias[0].kind == "value" and isinstance(alias[0].node, ast.expr):
                 return self.annotation_type(alias[0].node, depth + 1)
@@ -499,8 +527,8 @@ def _attribute_result(receiver: str, attr: str) -> str | None:
     )
 
 
-def _is_self_attribute(node: ast.AST) -> bool:
-    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+def _is_self_attribute(node: AST) -> bool:
+    return isinstance(node, Attribute) and isinstance(node.value, Name) and node.value.id == "self"
 
 
 def _none_placeholder(binding: Binding) -> bool:
@@ -508,18 +536,18 @@ def _none_placeholder(binding: Binding) -> bool:
 
 
 
-def _has_call(node: ast.AST) -> bool:
+def _has_call(node: AST) -> bool:
     # Most receivers asked about are attribute chains (``self.repo.session``): walked down
     # to their root without listing every node; a chain that ends in a name holds no call.
-    while node.__class__ is ast.Attribute:
+    while type(node) is Attribute:
         node = node.value
-    if node.__class__ is ast.Name:
+    if type(node) is Name:
         return False
-    if node.__class__ is ast.Call:  # ``client().chat.create()``: no need to list the call's nodes
+    if type(node) is Call:  # ``client().chat.create()``: no need to list the call's nodes
         return True
-    return any(child.__class__ is ast.Call for child in descendants((node,)))
+    return any(type(child) is Call for child in descendants((node,)))
 
 
-def _makes_async_sessions(call: ast.Call, names: NameTable) -> bool:
+def _makes_async_sessions(call: Call, names: NameTable) -> bool:
     class_ = keyword(call, "class_")
     return class_ is not None and (names.qualified_name(class_) or "").endswith("AsyncSession")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from ast import AsyncFunctionDef, Call
 from dataclasses import dataclass
 
 from fastlint.analysis.blocking_calls import ITERATION, blocking_calls_of, nested_calls
@@ -14,8 +15,8 @@ from fastlint.knowledge.blocking import BlockingCall
 
 @dataclass(frozen=True)
 class BlockingSite:
-    call: ast.Call
-    function: ast.AsyncFunctionDef
+    call: Call
+    function: AsyncFunctionDef
     entry: BlockingCall
     name: str
     nested: str | None = None  # the nested ``def`` the call is in, which ``function`` calls

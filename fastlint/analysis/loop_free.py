@@ -20,6 +20,7 @@ facts about one function.
 from __future__ import annotations
 
 import ast
+from ast import Assign, Attribute, Call, Compare, Is, IsNot, Name, Not, Try, Tuple, UnaryOp
 from collections.abc import Callable
 
 from fastlint.analysis.syntax import FunctionNode, is_none, local_calls, mark_guarded, mark_statements, walk_local
@@ -36,9 +37,9 @@ def loop_free_nodes(function: FunctionNode) -> frozenset[int]:
             loops = {
                 target.id
                 for node in walk_local(function)
-                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and _is_loop_check(node.value)
+                if isinstance(node, Assign) and isinstance(node.value, Call) and _is_loop_check(node.value)
                 for target in node.targets
-                if isinstance(target, ast.Name)
+                if isinstance(target, Name)
             }
             guards, also = _marker(loops, found)
             mark_guarded(function.body, guards, found, also)
@@ -57,7 +58,7 @@ def _marker(loops: set[str], found: set[int]) -> tuple[Callable[[ast.expr], bool
         return None if running is None else not running
 
     def also(statement: ast.stmt) -> None:
-        if isinstance(statement, ast.Try) and _checks_loop(statement.body):
+        if isinstance(statement, Try) and _checks_loop(statement.body):
             for handler in statement.handlers:
                 if _catches_runtime_error(handler.type):
                     mark_statements(handler.body, found)
@@ -67,36 +68,36 @@ def _marker(loops: set[str], found: set[int]) -> tuple[Callable[[ast.expr], bool
 
 def _loop_running(test: ast.expr, loops: set[str]) -> bool | None:
     """True when ``test`` holds only with a running loop, False only without one."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+    if isinstance(test, UnaryOp) and isinstance(test.op, Not):
         inner = _loop_running(test.operand, loops)
         return None if inner is None else not inner
-    if isinstance(test, ast.Compare) and len(test.ops) == 1 and is_none(test.comparators[0]) and _is_loop(test.left, loops):
-        if isinstance(test.ops[0], ast.IsNot):
+    if isinstance(test, Compare) and len(test.ops) == 1 and is_none(test.comparators[0]) and _is_loop(test.left, loops):
+        if isinstance(test.ops[0], IsNot):
             return True
-        if isinstance(test.ops[0], ast.Is):
+        if isinstance(test.ops[0], Is):
             return False
         return None
     return True if _is_loop(test, loops) else None
 
 
 def _is_loop(node: ast.expr, loops: set[str]) -> bool:
-    return (isinstance(node, ast.Call) and _is_loop_check(node)) or (isinstance(node, ast.Name) and node.id in loops)
+    return (isinstance(node, Call) and _is_loop_check(node)) or (isinstance(node, Name) and node.id in loops)
 
 
-def _is_loop_check(call: ast.Call) -> bool:
+def _is_loop_check(call: Call) -> bool:
     func = call.func
-    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    name = func.attr if isinstance(func, Attribute) else func.id if isinstance(func, Name) else None
     return name in _LOOP_CHECKS and not call.args and not call.keywords
 
 
 def _checks_loop(body: list[ast.stmt]) -> bool:
-    return any(isinstance(node, ast.Call) and _is_loop_check(node) for statement in body for node in ast.walk(statement))
+    return any(isinstance(node, Call) and _is_loop_check(node) for statement in body for node in ast.walk(statement))
 
 
 def _catches_runtime_error(node: ast.expr | None) -> bool:
-    names = node.elts if isinstance(node, ast.Tuple) else [node]
+    names = node.elts if isinstance(node, Tuple) else [node]
     return any(
-        isinstance(name, (ast.Name, ast.Attribute)) and (name.id if isinstance(name, ast.Name) else name.attr) == "RuntimeError" for name in names
+        isinstance(name, (Name, Attribute)) and (name.id if isinstance(name, Name) else name.attr) == "RuntimeError" for name in names
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from ast import AST, AnnAssign, Assign, AsyncFunctionDef, Attribute, AugAssign, ClassDef, FunctionDef, Import, ImportFrom, Module, Name
 from collections.abc import Container
 
 # Re-exported: a module's name from its path lives apart, so that a run answered from the
@@ -42,7 +43,7 @@ class NameTable:
     """
 
     @classmethod
-    def of(cls, tree: ast.Module, module: str, is_package: bool) -> NameTable:
+    def of(cls, tree: Module, module: str, is_package: bool) -> NameTable:
         """The table of ``tree``, built once per tree (pass 1's summary and pass 2's
         context of one parse share it: the editor does both on each keystroke)."""
         table: NameTable | None = tree.__dict__.get("_fastlint_names")
@@ -51,31 +52,31 @@ class NameTable:
             tree._fastlint_names = table  # type: ignore[attr-defined]
         return table
 
-    def __init__(self, tree: ast.Module, module: str, is_package: bool) -> None:
+    def __init__(self, tree: Module, module: str, is_package: bool) -> None:
         self.module = module
         self.is_package = is_package
         self.imports: dict[str, str] = {}
-        self.definitions: dict[str, ast.AST] = {}
+        self.definitions: dict[str, AST] = {}
         self.assigned: set[str] = set()
         # id(Name node) -> qualified name, for names a function-level import binds
         self._scoped: dict[int, str] = {}
         self._dotted: set[str] = set()  # ``import a.b.c``: the whole name (``imports`` maps ``a``)
-        self._attributes: dict[ast.AST, str | None] = {}
+        self._attributes: dict[AST, str | None] = {}
         self._packages: dict[tuple[str, ...], bool] = {}
         self._resolved: dict[str, str | None] = {}
         top_imports = 0
         for node in module_statements(tree):
             self._collect_top_level(node)
-            if node.__class__ is ast.Import or node.__class__ is ast.ImportFrom:
+            if type(node) is Import or type(node) is ImportFrom:
                 top_imports += 1
-        imports = nodes_of(tree, ast.Import, ast.ImportFrom)
+        imports = nodes_of(tree, Import, ImportFrom)
         # Only a module with imports below its top level (function-level ones) has
         # functions worth scanning for them.
-        functions = nodes_of(tree, ast.FunctionDef, ast.AsyncFunctionDef) if len(imports) > top_imports else []
+        functions = nodes_of(tree, FunctionDef, AsyncFunctionDef) if len(imports) > top_imports else []
         owned: dict[int, dict[str, str]] = {}
         local_ids: set[int] = set()
         for function in functions:
-            for child in local_nodes_of(function, ast.Import, ast.ImportFrom):
+            for child in local_nodes_of(function, Import, ImportFrom):
                 local_ids.add(id(child))
                 self._bind_import(child, owned.setdefault(id(function), {}))
         for node in imports:
@@ -89,27 +90,27 @@ class NameTable:
             for name, target in bound.items():
                 fallback.setdefault(name, set()).add(target)
             for child in descendants(function.body):
-                if child.__class__ is ast.Name and child.id in bound:
+                if type(child) is Name and child.id in bound:
                     self._scoped[id(child)] = bound[child.id]
         for name, targets in fallback.items():
             if len(targets) == 1 and name not in self.imports and name not in self.definitions and name not in self.assigned:
                 self.imports[name] = targets.pop()
 
     def _collect_top_level(self, node: ast.stmt) -> None:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if isinstance(node, (FunctionDef, AsyncFunctionDef, ClassDef)):
             self.definitions[node.name] = node
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        elif isinstance(node, (Assign, AnnAssign, AugAssign)):
+            targets = node.targets if isinstance(node, Assign) else [node.target]
             for target in targets:
-                if target.__class__ is ast.Name:  # most are: no walk
+                if type(target) is Name:  # most are: no walk
                     self.assigned.add(target.id)
                     continue
                 for name in ast.walk(target):
-                    if isinstance(name, ast.Name):
+                    if isinstance(name, Name):
                         self.assigned.add(name.id)
 
-    def _bind_import(self, node: ast.Import | ast.ImportFrom, into: dict[str, str]) -> None:
-        if isinstance(node, ast.Import):
+    def _bind_import(self, node: Import | ImportFrom, into: dict[str, str]) -> None:
+        if isinstance(node, Import):
             for alias in node.names:
                 if alias.asname:
                     into[alias.asname] = alias.name
@@ -142,7 +143,7 @@ class NameTable:
         """The imported names that ``imports`` does not map (see ``ModuleSummary.other_imports``)."""
         return tuple(sorted({*self._scoped.values(), *self._dotted}.difference(self.imports.values())))
 
-    def is_imported(self, node: ast.Name) -> bool:
+    def is_imported(self, node: Name) -> bool:
         """``node`` names an import, at module level or in its function."""
         return id(node) in self._scoped or node.id in self.imports
 
@@ -162,16 +163,16 @@ class NameTable:
             return f"builtins.{name}"
         return None
 
-    def qualified_name(self, node: ast.AST) -> str | None:
+    def qualified_name(self, node: AST) -> str | None:
         """``a.b.c`` with ``a`` resolved through imports; None for anything dynamic."""
-        if node.__class__ is ast.Name:
+        if type(node) is Name:
             if self._scoped:
                 scoped = self._scoped.get(id(node))
                 if scoped is not None:
                     return canonical_name(scoped)
             resolved = self._resolved.get(node.id, _UNKNOWN)  # ``resolve_name`` without its call
             return self.resolve_name(node.id) if resolved is _UNKNOWN else resolved  # type: ignore[return-value]
-        if isinstance(node, ast.Attribute):
+        if isinstance(node, Attribute):
             # Asked again and again of the same calls (the summary, then each rule): kept
             # by node, which the entry keeps alive.
             known = self._attributes.get(node, _UNKNOWN)
@@ -184,11 +185,11 @@ class NameTable:
         return None
 
 
-def dotted_text(node: ast.AST) -> str | None:
+def dotted_text(node: AST) -> str | None:
     """``a.b.c`` as written, for names and attribute chains only."""
-    if isinstance(node, ast.Name):
+    if isinstance(node, Name):
         return node.id
-    if isinstance(node, ast.Attribute):
+    if isinstance(node, Attribute):
         base = dotted_text(node.value)
         return f"{base}.{node.attr}" if base else None
     return None
@@ -200,13 +201,13 @@ def may_resolve_to(func: ast.expr, names: NameTable, methods: frozenset[str], ta
     ``methods`` holds the last segment of every entry: ``client.fetch()`` cannot be
     ``requests.Session.get``. A bare name must resolve through the imports or builtins.
     """
-    if isinstance(func, ast.Attribute):
+    if isinstance(func, Attribute):
         if func.attr in methods:
             return True
         # A re-exported alias (``http.client.HTTPSConnection`` is ``http.client.HTTPConnection``).
         resolved = names.qualified_name(func)
         return resolved is not None and resolved in table
-    if isinstance(func, ast.Name):
+    if isinstance(func, Name):
         resolved = names.qualified_name(func)
         return resolved is not None and resolved in table
     return True

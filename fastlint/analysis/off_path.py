@@ -10,7 +10,7 @@ and chains do not go through them.
 
 from __future__ import annotations
 
-import ast
+from ast import ClassDef
 
 from fastlint.analysis.debug_only import debug_only_nodes
 from fastlint.analysis.loop_free import loop_free_nodes
@@ -18,7 +18,7 @@ from fastlint.analysis.once import once_nodes, singleton_class
 from fastlint.analysis.syntax import FunctionNode
 
 
-def off_path_nodes(function: FunctionNode, owner: ast.ClassDef | None = None) -> frozenset[int]:
+def off_path_nodes(function: FunctionNode, owner: ClassDef | None = None) -> frozenset[int]:
     """The ids of the nodes of ``function`` (a method of ``owner``, if given) that run once
     per process, only without a running event loop, or only with a debug switch on.
 

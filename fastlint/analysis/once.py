@@ -38,6 +38,42 @@ The analysed code is never run: these are syntactic facts about one function.
 from __future__ import annotations
 
 import ast
+from ast import (
+    AST,
+    And,
+    AnnAssign,
+    Assign,
+    Attribute,
+    AugAssign,
+    Await,
+    BoolOp,
+    Call,
+    ClassDef,
+    Compare,
+    Constant,
+    Eq,
+    FunctionDef,
+    Global,
+    If,
+    In,
+    Is,
+    IsNot,
+    Lambda,
+    Name,
+    NamedExpr,
+    Nonlocal,
+    Not,
+    NotEq,
+    NotIn,
+    Or,
+    Raise,
+    Return,
+    Subscript,
+    Tuple,
+    UnaryOp,
+    Yield,
+    YieldFrom,
+)
 
 from fastlint.analysis.names import NameTable, dotted_text
 from fastlint.analysis.syntax import FunctionNode, child_blocks, descendants, local_calls, local_nodes_of, mark_statements, stored_names, walk_local
@@ -51,7 +87,7 @@ _FILLING = frozenset({"update", "append", "extend", "add", "setdefault"})
 def caching_decorator(function: FunctionNode, names: NameTable) -> bool:
     """Decorated with a memoising cache (``functools.lru_cache`` and the like)."""
     for decorator in function.decorator_list:
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        target = decorator.func if isinstance(decorator, Call) else decorator
         if names.qualified_name(target) in CACHING_DECORATORS:
             return True
     return False
@@ -80,14 +116,14 @@ def cache_key(function: FunctionNode, names: NameTable) -> str | None:
 
 def _local_names(function: FunctionNode) -> tuple[set[str], set[str]]:
     """The names local to ``function`` (parameters and assigned names) and its ``global``s."""
-    shared = {name for node in local_nodes_of(function, ast.Global, ast.Nonlocal) for name in node.names}
+    shared = {name for node in local_nodes_of(function, Global, Nonlocal) for name in node.names}
     return (set(_parameters(function)) | stored_names(function)) - shared, shared
 
 
 def process_level(node: ast.expr, local: set[str]) -> bool:
     """Built from constants and module-level names only (no parameter, no local, no ``self``)."""
     for child in descendants((node,)):
-        if isinstance(child, ast.Name) and (child.id in local or child.id == _INSTANCE):
+        if isinstance(child, Name) and (child.id in local or child.id == _INSTANCE):
             return False
         if isinstance(child, _UNKNOWN_VALUES):
             return False
@@ -95,16 +131,16 @@ def process_level(node: ast.expr, local: set[str]) -> bool:
 
 
 # Expressions whose value is not known when the function is defined (nor process-level).
-_UNKNOWN_VALUES = (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)
+_UNKNOWN_VALUES = (Lambda, NamedExpr, Await, Yield, YieldFrom)
 
 
-def constant_arguments(call: ast.Call, function: FunctionNode) -> bool:
+def constant_arguments(call: Call, function: FunctionNode) -> bool:
     """Every argument of ``call`` is a constant or a module-level value (no argument at all too)."""
     local = _locals(function)
     return all(process_level(arg, local) for arg in (*call.args, *(k.value for k in call.keywords)))
 
 
-def forwarding_arguments(call: ast.Call, function: FunctionNode) -> bool:
+def forwarding_arguments(call: Call, function: FunctionNode) -> bool:
     """Every argument of ``call`` is a constant, a module-level value or a parameter of
     ``function`` passed on unchanged (never assigned in its body; ``self`` aside): when
     the caller of ``function`` passes process-level values, so does ``call``
@@ -113,7 +149,7 @@ def forwarding_arguments(call: ast.Call, function: FunctionNode) -> bool:
     return all(process_level(arg, unforwarded) for arg in (*call.args, *(k.value for k in call.keywords)))
 
 
-def argument_levels(call: ast.Call, function: FunctionNode) -> tuple[bool, bool]:
+def argument_levels(call: Call, function: FunctionNode) -> tuple[bool, bool]:
     """``constant_arguments(call, function)``, and whether that or ``forwarding_arguments``
     holds, from one walk of the arguments (the summary asks both of every call)."""
     arguments = call.args + [k.value for k in call.keywords] if call.keywords else call.args
@@ -121,15 +157,15 @@ def argument_levels(call: ast.Call, function: FunctionNode) -> tuple[bool, bool]
         return True, True
     names: set[str] = set()
     for argument in arguments:  # most arguments are names and constants: no walk for them
-        if argument.__class__ is ast.Name:
+        if type(argument) is Name:
             names.add(argument.id)
-        elif argument.__class__ is not ast.Constant:
+        elif type(argument) is not Constant:
             break
     else:
         arguments = []
     for child in descendants(arguments):
-        kind = child.__class__
-        if kind is ast.Name:
+        kind = type(child)
+        if kind is Name:
             names.add(child.id)  # type: ignore[attr-defined]
         elif kind in _UNKNOWN_VALUES:
             return False, False
@@ -162,7 +198,7 @@ def _names_of(function: FunctionNode) -> tuple[set[str], set[str]]:
     return cached
 
 
-def singleton_class(owner: ast.ClassDef | None) -> bool:
+def singleton_class(owner: ClassDef | None) -> bool:
     """A class whose ``__new__`` returns a class-level instance (``return cls._instance``,
     ``return cls._instances[key]``): its instances are shared by the whole process."""
     if owner is None:
@@ -174,24 +210,24 @@ def singleton_class(owner: ast.ClassDef | None) -> bool:
     return cached
 
 
-def _singleton(owner: ast.ClassDef) -> bool:
-    new = next((item for item in owner.body if isinstance(item, ast.FunctionDef) and item.name == "__new__"), None)
+def _singleton(owner: ClassDef) -> bool:
+    new = next((item for item in owner.body if isinstance(item, FunctionDef) and item.name == "__new__"), None)
     if new is None:
         return False
-    returns = [node for node in walk_local(new) if isinstance(node, ast.Return)]
+    returns = [node for node in walk_local(new) if isinstance(node, Return)]
     return bool(returns) and all(_class_level(node.value, owner.name) for node in returns)
 
 
 def _class_level(value: ast.expr | None, class_name: str) -> bool:
-    if not isinstance(value, (ast.Attribute, ast.Subscript)):
+    if not isinstance(value, (Attribute, Subscript)):
         return False
     root: ast.expr = value
-    while isinstance(root, (ast.Attribute, ast.Subscript)):
+    while isinstance(root, (Attribute, Subscript)):
         root = root.value
-    return isinstance(root, ast.Name) and root.id in ("cls", class_name)
+    return isinstance(root, Name) and root.id in ("cls", class_name)
 
 
-def once_nodes(function: FunctionNode, owner: ast.ClassDef | None = None) -> frozenset[int]:
+def once_nodes(function: FunctionNode, owner: ClassDef | None = None) -> frozenset[int]:
     """The ids of the nodes of ``function`` (a method of ``owner``, if given) that run
     only when a process-level value is first built (see the module docstring). Kept on
     the node, as ``walk_local`` is."""
@@ -200,7 +236,7 @@ def once_nodes(function: FunctionNode, owner: ast.ClassDef | None = None) -> fro
     if cache is None:
         cache = {}
         function._fastlint_once = cache  # type: ignore[union-attr]
-    if shared_self not in cache and not local_nodes_of(function, ast.If):
+    if shared_self not in cache and not local_nodes_of(function, If):
         cache[shared_self] = frozenset()  # only the blocks of an ``if`` run once
     if shared_self not in cache:
         local, shared = _names_of(function)
@@ -209,13 +245,13 @@ def once_nodes(function: FunctionNode, owner: ast.ClassDef | None = None) -> fro
         found: set[int] = set()
         # Most functions test nothing process-level: one look at each ``if`` says so
         # without walking every block of the body.
-        if any(_may_mark(statement, local, shared, function) for statement in local_nodes_of(function, ast.If)):
+        if any(_may_mark(statement, local, shared, function) for statement in local_nodes_of(function, If)):
             _scan(function.body, local, shared, found, function)
         cache[shared_self] = frozenset(found)
     return cache[shared_self]
 
 
-def _may_mark(statement: ast.If, local: set[str], shared: set[str], function: FunctionNode) -> bool:
+def _may_mark(statement: If, local: set[str], shared: set[str], function: FunctionNode) -> bool:
     """Whether ``_scan`` could mark code for this ``if``: it tests a value unset and its body
     assigns it, or tests it set and its body returns or raises."""
     unset = _tested(statement.test, local, shared, negated=True, function=function)
@@ -224,13 +260,13 @@ def _may_mark(statement: ast.If, local: set[str], shared: set[str], function: Fu
     return _ends_early(statement) and bool(_tested(statement.test, local, shared, negated=False, function=function))
 
 
-def _ends_early(statement: ast.If) -> bool:
-    return bool(statement.body) and isinstance(statement.body[-1], (ast.Return, ast.Raise))
+def _ends_early(statement: If) -> bool:
+    return bool(statement.body) and isinstance(statement.body[-1], (Return, Raise))
 
 
 def _scan(body: list[ast.stmt], local: set[str], shared: set[str], found: set[int], function: FunctionNode) -> None:
     for index, statement in enumerate(body):
-        if isinstance(statement, ast.If):
+        if isinstance(statement, If):
             unset = _tested(statement.test, local, shared, negated=True, function=function)
             if unset and _assigns(statement.body, unset):
                 mark_statements(statement.body, found)
@@ -248,9 +284,9 @@ def _scan(body: list[ast.stmt], local: set[str], shared: set[str], found: set[in
 
 def _tested(test: ast.expr, local: set[str], shared: set[str], negated: bool, function: FunctionNode | None = None) -> list[str]:
     """The process-level values that ``test`` finds unset (``negated``) or set, as source text."""
-    if isinstance(test, ast.BoolOp):
+    if isinstance(test, BoolOp):
         # ``if a is None or b is None:`` (unset) / ``if a and b:`` (set): each part counts.
-        wanted = ast.Or if negated else ast.And
+        wanted = Or if negated else And
         if not isinstance(test.op, wanted):
             return []
         parts = [_tested(value, local, shared, negated, function) for value in test.values]
@@ -260,22 +296,22 @@ def _tested(test: ast.expr, local: set[str], shared: set[str], negated: bool, fu
         if found and all(part or _only_about(value, found) for part, value in zip(parts, test.values)):
             return found
         return []
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+    if isinstance(test, UnaryOp) and isinstance(test.op, Not):
         return _tested(test.operand, local, shared, not negated, function)
-    if isinstance(test, ast.NamedExpr):
+    if isinstance(test, NamedExpr):
         return _tested(test.value, local, shared, negated, function)
-    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+    if isinstance(test, Compare) and len(test.ops) == 1:
         op, right = test.ops[0], test.comparators[0]
-        if isinstance(right, ast.Constant) and right.value is None:
-            if isinstance(op, (ast.Is, ast.Eq)):
+        if isinstance(right, Constant) and right.value is None:
+            if isinstance(op, (Is, Eq)):
                 return _tested(test.left, local, shared, not negated)
-            if isinstance(op, (ast.IsNot, ast.NotEq)):
+            if isinstance(op, (IsNot, NotEq)):
                 return _tested(test.left, local, shared, negated)
             return []
-        if isinstance(op, (ast.In, ast.NotIn)) and negated == isinstance(op, ast.NotIn):
+        if isinstance(op, (In, NotIn)) and negated == isinstance(op, NotIn):
             entry = _entry(right, test.left, local, shared)
             return [entry] if entry else []
-        if isinstance(op, (ast.Eq, ast.NotEq)) and negated == isinstance(op, ast.NotEq):
+        if isinstance(op, (Eq, NotEq)) and negated == isinstance(op, NotEq):
             # ``if stamp != _seen:`` with ``stamp`` a file's (inode, mtime, size): stale only on a change.
             stamps = _file_stamps(function) if function is not None else frozenset()
             sides = [(test.left, right), (right, test.left)]
@@ -284,7 +320,7 @@ def _tested(test: ast.expr, local: set[str], shared: set[str], negated: bool, fu
     if negated:
         return []
     # A truthiness test: ``if _client:``, ``if CACHE.get(KEY):``.
-    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "get" and test.args:
+    if isinstance(test, Call) and isinstance(test.func, Attribute) and test.func.attr == "get" and test.args:
         entry = _entry(test.func.value, test.args[0], local, shared)
         return [entry] if entry else []
     target = _target(test, local, shared)
@@ -302,8 +338,8 @@ def _file_stamps(function: FunctionNode) -> frozenset[str]:
     if cached is None:
         found: set[str] = set()
         if _may_read_stamps(function):
-            for node in local_nodes_of(function, ast.Assign):
-                if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _reads_stamp(node.value, found):
+            for node in local_nodes_of(function, Assign):
+                if len(node.targets) == 1 and isinstance(node.targets[0], Name) and _reads_stamp(node.value, found):
                     found.add(node.targets[0].id)
         cached = function._fastlint_stamps = frozenset(found)  # type: ignore[union-attr]
     return cached
@@ -313,27 +349,27 @@ def _may_read_stamps(function: FunctionNode) -> bool:
     """Whether some node of the body reads a stamp (``st_mtime``, ``os.stat(p)``): most
     bodies that compare values read none, and need no walk of each assigned value. A
     lambda's body is in those values but not in ``walk_local``: a lambda means a walk."""
-    if local_nodes_of(function, ast.Lambda):
+    if local_nodes_of(function, Lambda):
         return True
-    return any(_is_stamp_read(node) for node in local_nodes_of(function, ast.Attribute)) or any(_is_stamp_read(call) for call in local_calls(function))
+    return any(_is_stamp_read(node) for node in local_nodes_of(function, Attribute)) or any(_is_stamp_read(call) for call in local_calls(function))
 
 
-def _is_stamp_read(node: ast.AST) -> bool:
+def _is_stamp_read(node: AST) -> bool:
     """An ``st_`` attribute (``p.stat().st_mtime``) or a call of a stat function (``os.stat(p)``, ``getmtime(p)``)."""
-    if isinstance(node, ast.Attribute):
+    if isinstance(node, Attribute):
         return node.attr.startswith("st_")
-    if isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name)):
-        return (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) in _STAMP_READS
+    if isinstance(node, Call) and isinstance(node.func, (Attribute, Name)):
+        return (node.func.attr if isinstance(node.func, Attribute) else node.func.id) in _STAMP_READS
     return False
 
 
 def _reads_stamp(node: ast.expr, stamps: set[str] | frozenset[str]) -> bool:
-    return any(_is_stamp_read(inner) or isinstance(inner, ast.Name) and inner.id in stamps for inner in descendants((node,)))
+    return any(_is_stamp_read(inner) or isinstance(inner, Name) and inner.id in stamps for inner in descendants((node,)))
 
 
-def _only_about(test: ast.AST, targets: list[str]) -> bool:
+def _only_about(test: AST, targets: list[str]) -> bool:
     """Every name and attribute chain ``test`` reads is one of ``targets`` or part of one."""
-    text = dotted_text(test) if isinstance(test, (ast.Name, ast.Attribute)) else None
+    text = dotted_text(test) if isinstance(test, (Name, Attribute)) else None
     if text is not None:
         return any(text == target or text.startswith(f"{target}.") for target in targets)
     return all(_only_about(child, targets) for child in ast.iter_child_nodes(test))
@@ -342,14 +378,14 @@ def _only_about(test: ast.AST, targets: list[str]) -> bool:
 def _target(node: ast.expr, local: set[str], shared: set[str]) -> str | None:
     """``node`` as text if it names a process-level value: a ``global`` name, or an
     attribute of a module-level object or class, or of ``cls``."""
-    if isinstance(node, ast.Name):
+    if isinstance(node, Name):
         # A ``global`` name, or a module-level one the function does not rebind (a dict it fills).
         return node.id if node.id in shared or (node.id not in local and node.id != _INSTANCE) else None
-    if isinstance(node, ast.Attribute):
+    if isinstance(node, Attribute):
         root: ast.expr = node
-        while isinstance(root, ast.Attribute):
+        while isinstance(root, Attribute):
             root = root.value
-        if isinstance(root, ast.Name) and (root.id != _INSTANCE or _INSTANCE in shared) and (
+        if isinstance(root, Name) and (root.id != _INSTANCE or _INSTANCE in shared) and (
             root.id == "cls" or root.id not in local or root.id in shared
         ):
             return ast.unparse(node)
@@ -358,7 +394,7 @@ def _target(node: ast.expr, local: set[str], shared: set[str]) -> str | None:
 
 def _entry(container: ast.expr, key: ast.expr, local: set[str], shared: set[str]) -> str | None:
     """``CACHE[KEY]`` as text, for a process-level ``CACHE`` and a key of constants and module-level names."""
-    if isinstance(container, ast.Name) and container.id not in local:
+    if isinstance(container, Name) and container.id not in local:
         holder: str | None = container.id
     else:
         holder = _target(container, local, shared)
@@ -373,14 +409,14 @@ def _assigns(statements: list[ast.stmt], targets: list[str]) -> bool:
     wanted = set(targets)
     for statement in statements:
         for node in [statement, *walk_local(statement)]:
-            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-                stored = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if isinstance(node, (Assign, AnnAssign, AugAssign)):
+                stored = node.targets if isinstance(node, Assign) else [node.target]
                 for target in stored:
-                    parts = target.elts if isinstance(target, ast.Tuple) else [target]
+                    parts = target.elts if isinstance(target, Tuple) else [target]
                     # ``_cache = ...``, or filling it: ``_translations[code] = ...``
-                    if any(ast.unparse(part) in wanted or (isinstance(part, ast.Subscript) and ast.unparse(part.value) in wanted) for part in parts):
+                    if any(ast.unparse(part) in wanted or (isinstance(part, Subscript) and ast.unparse(part.value) in wanted) for part in parts):
                         return True
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            elif isinstance(node, Call) and isinstance(node.func, Attribute):
                 if node.func.attr == "setdefault" and node.args and f"{ast.unparse(node.func.value)}[{ast.unparse(node.args[0])}]" in wanted:
                     return True
                 if node.func.attr in _FILLING and ast.unparse(node.func.value) in wanted:

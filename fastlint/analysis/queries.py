@@ -19,6 +19,7 @@ receiver it cannot type counts only when the statement itself is a ``select``.
 from __future__ import annotations
 
 import ast
+from ast import Attribute, Await, Call, Constant, Name, Return, Subscript, Tuple
 from collections.abc import Callable
 
 from fastlint.analysis.inference import Scope, TypeInference
@@ -52,13 +53,13 @@ _MAX_BINDINGS = 4
 IsModel = Callable[[ast.expr], bool]
 
 
-def read_query(call: ast.Call, scope: Scope, inference: TypeInference, is_model: IsModel | None = None) -> str | None:
+def read_query(call: Call, scope: Scope, inference: TypeInference, is_model: IsModel | None = None) -> str | None:
     """``db.execute`` (the text of the called method) when ``call`` runs a read query, else None.
 
     ``is_model`` tells whether an expression names a mapped class (``session.get(User, id)``
     on a receiver the inference cannot type)."""
     func = call.func
-    if not isinstance(func, ast.Attribute):
+    if not isinstance(func, Attribute):
         return None
     method = func.attr
     if method in _QUERY_TERMINALS and _legacy_query(func.value, scope, inference, is_model):
@@ -90,11 +91,11 @@ def statement_kind(node: ast.expr, scope: Scope, names: NameTable, depth: int = 
     ``text("SELECT ...")``; ``write`` for ``insert``/``update``/``delete``; None when unknown."""
     if depth > _MAX_DEPTH:
         return None
-    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        if node.func.attr in _WRITES and isinstance(node.func.value, ast.Attribute):
+    while isinstance(node, Call) and isinstance(node.func, Attribute):
+        if node.func.attr in _WRITES and isinstance(node.func.value, Attribute):
             return "write"  # ``Model.__table__.insert()``
         node = node.func.value
-    if isinstance(node, ast.Call):
+    if isinstance(node, Call):
         name = _call_name(node.func, names)
         if name in SELECT_FUNCTIONS:
             return "read"
@@ -105,7 +106,7 @@ def statement_kind(node: ast.expr, scope: Scope, names: NameTable, depth: int = 
             sql = (string_value(node.args[0]) or "").lstrip().lower()
             return "read" if sql.startswith(("select", "with")) else ("write" if sql else None)
         return None
-    if isinstance(node, ast.Name):
+    if isinstance(node, Name):
         # ``stmt = stmt.where(...)`` refines the statement: only the other bindings say what it is.
         bindings = [
             b for b in scope.bindings.get(node.id, []) if not (isinstance(b.node, ast.expr) and _mentions(b.node, node.id))
@@ -119,22 +120,22 @@ def statement_kind(node: ast.expr, scope: Scope, names: NameTable, depth: int = 
 
 
 def _mentions(node: ast.expr, name: str) -> bool:
-    return any(isinstance(child, ast.Name) and child.id == name for child in ast.walk(node))
+    return any(isinstance(child, Name) and child.id == name for child in ast.walk(node))
 
 
 def _call_name(func: ast.expr, names: NameTable) -> str | None:
     qualified = names.qualified_name(func)
     if qualified:
         return qualified
-    if isinstance(func, ast.Name):
+    if isinstance(func, Name):
         return func.id
-    if isinstance(func, ast.Attribute):
+    if isinstance(func, Attribute):
         base = func.value
         parts = [func.attr]
-        while isinstance(base, ast.Attribute):
+        while isinstance(base, Attribute):
             parts.append(base.attr)
             base = base.value
-        if isinstance(base, ast.Name):
+        if isinstance(base, Name):
             parts.append(base.id)
             return ".".join(reversed(parts))
     return None
@@ -144,7 +145,7 @@ def _legacy_query(node: ast.expr, scope: Scope, inference: TypeInference, is_mod
     """``session.query(M).filter(...)...``: a chain whose root is ``.query(...)`` on a session
     (or with a mapped class as its first argument)."""
     for _ in range(_MAX_DEPTH * 4):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        if not (isinstance(node, Call) and isinstance(node.func, Attribute)):
             return False
         if node.func.attr == "query" and node.args:
             if _is_session(node.func.value, scope, inference):
@@ -156,24 +157,24 @@ def _legacy_query(node: ast.expr, scope: Scope, inference: TypeInference, is_mod
 
 def _class_like(node: ast.expr) -> bool:
     """``User`` or ``models.User``: the first argument of ``session.get``."""
-    name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    name = node.attr if isinstance(node, Attribute) else node.id if isinstance(node, Name) else ""
     return name[:1].isupper()
 
 
-def _text(func: ast.Attribute) -> str:
+def _text(func: Attribute) -> str:
     receiver = func.value
     parts = [func.attr]
-    while isinstance(receiver, ast.Attribute):
+    while isinstance(receiver, Attribute):
         parts.append(receiver.attr)
         receiver = receiver.value
-    if isinstance(receiver, ast.Name):
+    if isinstance(receiver, Name):
         parts.append(receiver.id)
         return ".".join(reversed(parts))
-    if isinstance(receiver, ast.Call):  # ``session.query(M).filter(...).first``
+    if isinstance(receiver, Call):  # ``session.query(M).filter(...).first``
         inner: ast.expr = receiver
-        while isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr != "query":
+        while isinstance(inner, Call) and isinstance(inner.func, Attribute) and inner.func.attr != "query":
             inner = inner.func.value
-        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute):
+        if isinstance(inner, Call) and isinstance(inner.func, Attribute):
             return f"{_text(inner.func)}(...).{func.attr}"
     return func.attr
 
@@ -197,25 +198,25 @@ def returned_rows(function: FunctionNode, inference: TypeInference) -> tuple[str
     """
     names = inference.names
     calls = local_calls(function)
-    if not names.may_name(_ORM_PACKAGES) and not any(isinstance(call.func, ast.Attribute) and call.func.attr == "query" and len(call.args) == 1 for call in calls):
+    if not names.may_name(_ORM_PACKAGES) and not any(isinstance(call.func, Attribute) and call.func.attr == "query" and len(call.args) == 1 for call in calls):
         return None  # neither a ``select`` nor a legacy ``query``: no rows
     # The classes queried first: most bodies query none, and need no look at their loader options.
     entities = {
         names.qualified_name(call.args[0])
         for call in calls
-        if len(call.args) == 1 and (isinstance(call.func, ast.Attribute) and call.func.attr == "query" or names.qualified_name(call.func) in SELECT_FUNCTIONS)
+        if len(call.args) == 1 and (isinstance(call.func, Attribute) and call.func.attr == "query" or names.qualified_name(call.func) in SELECT_FUNCTIONS)
     }
     entities.discard(None)
     if not entities:
         return None
     loaded = any(
-        isinstance(call.func, ast.Attribute) and call.func.attr == "options"
+        isinstance(call.func, Attribute) and call.func.attr == "options"
         or any(k.arg == "options" for k in call.keywords)
         or names.qualified_name(call.func) in LOADER_OPTIONS
         for call in calls
     )
     scope = inference.scope(function)
-    returned = [node.value for node in local_nodes_of(function, ast.Return) if node.value is not None]
+    returned = [node.value for node in local_nodes_of(function, Return) if node.value is not None]
     found = {_rows(value, scope, names, 0) for value in returned}
     model = found.pop() if len(found) == 1 else None
     if model is None and function.returns is not None:
@@ -225,15 +226,15 @@ def returned_rows(function: FunctionNode, inference: TypeInference) -> tuple[str
 
 
 def _annotated_rows(annotation: ast.expr, names: NameTable) -> str | None:
-    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+    if isinstance(annotation, Constant) and isinstance(annotation.value, str):
         try:
             annotation = ast.parse(annotation.value, mode="eval").body
         except SyntaxError:
             return None
-    if not isinstance(annotation, ast.Subscript) or names.qualified_name(annotation.value) not in ROW_SEQUENCES:
+    if not isinstance(annotation, Subscript) or names.qualified_name(annotation.value) not in ROW_SEQUENCES:
         return None
-    element = annotation.slice.elts[0] if isinstance(annotation.slice, ast.Tuple) and annotation.slice.elts else annotation.slice
-    return names.qualified_name(element) if isinstance(element, (ast.Name, ast.Attribute)) else None
+    element = annotation.slice.elts[0] if isinstance(annotation.slice, Tuple) and annotation.slice.elts else annotation.slice
+    return names.qualified_name(element) if isinstance(element, (Name, Attribute)) else None
 
 
 def _rows(node: ast.expr, scope: Scope, names: NameTable, depth: int) -> str | None:
@@ -247,15 +248,15 @@ def _value(node: ast.expr, scope: Scope, names: NameTable, depth: int) -> tuple[
     unknown: tuple[str | None, str | None] = (None, None)
     if depth > _MAX_DEPTH:
         return unknown
-    if isinstance(node, ast.Await):
+    if isinstance(node, Await):
         return _value(node.value, scope, names, depth + 1)
-    if isinstance(node, ast.Name):
+    if isinstance(node, Name):
         bindings = [b for b in scope.bindings.get(node.id, []) if not (isinstance(b.node, ast.expr) and _mentions(b.node, node.id))]
         if not bindings or len(bindings) > _MAX_BINDINGS or any(b.kind != "value" or not isinstance(b.node, ast.expr) for b in bindings):
             return unknown
         values = {_value(b.node, scope, names, depth + 1) for b in bindings}  # type: ignore[arg-type]
         return values.pop() if len(values) == 1 else unknown
-    if not isinstance(node, ast.Call):
+    if not isinstance(node, Call):
         return unknown
     qualified = names.qualified_name(node.func)
     if qualified in SELECT_FUNCTIONS:
@@ -263,7 +264,7 @@ def _value(node: ast.expr, scope: Scope, names: NameTable, depth: int) -> tuple[
     if qualified in ("builtins.list", "builtins.sorted", "builtins.tuple") and len(node.args) == 1:
         kind, model = _value(node.args[0], scope, names, depth + 1)
         return ("rows", model) if kind in ("rows", "query") else unknown
-    if not isinstance(node.func, ast.Attribute):
+    if not isinstance(node.func, Attribute):
         return unknown
     method = node.func.attr
     if method == "query":

@@ -23,6 +23,7 @@ is reported as before: the walk only ever removes findings it can explain.
 from __future__ import annotations
 
 import ast
+from ast import AST, AnnAssign, Assign, AsyncFunctionDef, Attribute, Call, ClassDef, FunctionDef, Lambda, Load, Module, Name, Starred, Subscript
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 
@@ -57,37 +58,37 @@ def function_reach(
     unknown: dict[str, None] = {}
     for given in _decorator_arguments(function, callee):
         runs[given] = None
-    bodies: list[tuple[ast.AST, bool]] = [(function, True)]
+    bodies: list[tuple[AST, bool]] = [(function, True)]
     index = 0
     while index < len(bodies):
         body, direct = bodies[index]
         index += 1
-        scope_function = body if isinstance(body, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+        scope_function = body if isinstance(body, (FunctionDef, AsyncFunctionDef)) else function
         calls = local_calls(body)
-        nested = local_nodes_of(body, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+        nested = local_nodes_of(body, FunctionDef, AsyncFunctionDef, Lambda)
         if nested:  # walked after this body, in the order they are defined
-            called = {node.func.id for node in calls if node.func.__class__ is ast.Name}
-            bodies += [(node, node.__class__ is not ast.Lambda and direct and node.name in called) for node in nested]
+            called = {node.func.id for node in calls if type(node.func) is Name}
+            bodies += [(node, type(node) is not Lambda and direct and node.name in called) for node in nested]
         for node in calls:
             name = callee(node.func, scope_function)
             if body is not function and name:
                 (runs if direct else passed)[name] = None
-            elif name is None and isinstance(node.func, ast.Attribute):
+            elif name is None and isinstance(node.func, Attribute):
                 unknown[node.func.attr] = None
             spawner: bool | None = None  # asked only of a call given a call
             for argument in node.args + [k.value for k in node.keywords] if node.keywords else node.args:
                 target = argument
-                kind = argument.__class__
-                if kind is ast.Call:
+                kind = type(argument)
+                if kind is Call:
                     if spawner is None:
                         spawner = _spawner(node)
                     if spawner:
                         target = argument.func  # type: ignore[attr-defined]
-                        kind = target.__class__
-                elif kind is ast.Starred:
+                        kind = type(target)
+                elif kind is Starred:
                     target = argument.value  # type: ignore[attr-defined]
-                    kind = target.__class__
-                if kind is ast.Name or kind is ast.Attribute:
+                    kind = type(target)
+                if kind is Name or kind is Attribute:
                     name = callee(target, scope_function)
                     if name:
                         passed[name] = None
@@ -100,13 +101,13 @@ def _decorator_arguments(function: FunctionNode, callee: Callable[[ast.expr, Fun
     called. In a class body a bare name may be a method of the class: both readings are
     kept, and the index drops the one that names no project function."""
     for decorator in function.decorator_list:
-        if not isinstance(decorator, ast.Call):
+        if not isinstance(decorator, Call):
             continue
         for argument in [*decorator.args, *(k.value for k in decorator.keywords)]:
-            if isinstance(argument, ast.Name):
-                sibling = ast.Attribute(value=ast.Name(id="self", ctx=ast.Load()), attr=argument.id, ctx=ast.Load())
+            if isinstance(argument, Name):
+                sibling = Attribute(value=Name(id="self", ctx=Load()), attr=argument.id, ctx=Load())
                 candidates: list[ast.expr] = [argument, sibling]
-            elif isinstance(argument, ast.Attribute):
+            elif isinstance(argument, Attribute):
                 candidates = [argument]
             else:
                 continue
@@ -116,12 +117,12 @@ def _decorator_arguments(function: FunctionNode, callee: Callable[[ast.expr, Fun
                     yield name
 
 
-def module_level_names(tree: ast.Module) -> set[str]:
+def module_level_names(tree: Module) -> set[str]:
     """The names module-level code binds (``_PERPETUAL_SERVICES: list = []``)."""
     found: set[str] = set()
     for statement in module_statements(tree):
-        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target] if isinstance(statement, ast.AnnAssign) else []
-        found.update(target.id for target in targets if isinstance(target, ast.Name))
+        targets = statement.targets if isinstance(statement, Assign) else [statement.target] if isinstance(statement, AnnAssign) else []
+        found.update(target.id for target in targets if isinstance(target, Name))
     return found
 
 
@@ -132,29 +133,29 @@ def stores_argument(function: FunctionNode, registries: set[str]) -> bool:
     bodies: list[FunctionNode] = [function]
     while bodies:
         body = bodies.pop()
-        bodies += local_nodes_of(body, ast.FunctionDef, ast.AsyncFunctionDef)
+        bodies += local_nodes_of(body, FunctionDef, AsyncFunctionDef)
         params = {arg.arg for arg in (*body.args.posonlyargs, *body.args.args, *body.args.kwonlyargs)}
-        for node in [*local_calls(body), *local_nodes_of(body, ast.Assign)]:  # any order: one is enough
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _STORES:
+        for node in [*local_calls(body), *local_nodes_of(body, Assign)]:  # any order: one is enough
+            if isinstance(node, Call) and isinstance(node.func, Attribute) and node.func.attr in _STORES:
                 container, values = node.func.value, [*node.args, *(k.value for k in node.keywords)]
-            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Subscript):
+            elif isinstance(node, Assign) and len(node.targets) == 1 and isinstance(node.targets[0], Subscript):
                 container, values = node.targets[0].value, [node.value]
             else:
                 continue
-            if isinstance(container, ast.Name) and container.id in registries and container.id not in params:
-                if any(isinstance(name, ast.Name) and name.id in params for value in values for name in ast.walk(value)):
+            if isinstance(container, Name) and container.id in registries and container.id not in params:
+                if any(isinstance(name, Name) and name.id in params for value in values for name in ast.walk(value)):
                     return True
     return False
 
 
-def _spawner(call: ast.Call) -> bool:
+def _spawner(call: Call) -> bool:
     func = call.func
-    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    name = func.attr if isinstance(func, Attribute) else func.id if isinstance(func, Name) else None
     return name in _SPAWNERS
 
 
 def entry_points(
-    tree: ast.Module, model: FastAPIModel | None, local_name: Mapping[FunctionNode, str], callee: Callable[[ast.expr], str | None]
+    tree: Module, model: FastAPIModel | None, local_name: Mapping[FunctionNode, str], callee: Callable[[ast.expr], str | None]
 ) -> tuple[tuple[str, str], ...]:
     """(``served`` | ``once``, name) for this module's entry points: its own functions
     (``local_name`` gives their qualified names; a nested function with a role lends it to
@@ -180,7 +181,7 @@ def entry_points(
         if any(_is_cli_decorator(decorator) for decorator in function.decorator_list):
             found[(ONCE, local)] = None
     for statement in module_statements(tree):
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if isinstance(statement, (FunctionDef, AsyncFunctionDef, ClassDef)):
             continue
         for node in calls_breadth_first(statement):
             name = callee(node.func)
@@ -190,8 +191,8 @@ def entry_points(
 
 
 def _is_cli_decorator(decorator: ast.expr) -> bool:
-    func = decorator.func if isinstance(decorator, ast.Call) else decorator
-    return isinstance(func, ast.Attribute) and func.attr in _CLI_DECORATORS
+    func = decorator.func if isinstance(decorator, Call) else decorator
+    return isinstance(func, Attribute) and func.attr in _CLI_DECORATORS
 
 
 def is_test(name: str) -> bool:

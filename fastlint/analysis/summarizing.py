@@ -8,6 +8,25 @@ from __future__ import annotations
 
 import ast
 import sys
+from ast import (
+    AST,
+    AnnAssign,
+    Assign,
+    AsyncFunctionDef,
+    AsyncWith,
+    Attribute,
+    Await,
+    BinOp,
+    Call,
+    ClassDef,
+    Div,
+    FunctionDef,
+    Module,
+    Name,
+    Return,
+    Subscript,
+    With,
+)
 from collections.abc import Callable, Iterator
 
 from fastlint.analysis.capacity import capacity_facts
@@ -35,23 +54,23 @@ def called(name: str) -> str:
     return name + CALLED
 
 
-def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowledge) -> ModuleSummary:
+def summarize(tree: Module, module: str, is_package: bool, knowledge: Knowledge) -> ModuleSummary:
     from fastlint.analysis.blocking_calls import blocking_calls_in
 
     names = NameTable.of(tree, module, is_package)
-    owners: dict[ast.AST, ast.ClassDef] = {}
+    owners: dict[AST, ClassDef] = {}
     functions: list[tuple[str, FunctionNode]] = []
     classes: dict[str, tuple[str, ...]] = {}
     for node in module_statements(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(node, (FunctionDef, AsyncFunctionDef)):
             functions.append((node.name, node))
-        elif isinstance(node, ast.ClassDef):
+        elif isinstance(node, ClassDef):
             # ``BaseRepository[User]`` derives from ``BaseRepository``: a generic base's
             # methods are the subclass's too.
-            bases = (base.value if isinstance(base, ast.Subscript) else base for base in node.bases)
+            bases = (base.value if isinstance(base, Subscript) else base for base in node.bases)
             classes[node.name] = tuple(filter(None, (names.qualified_name(base) for base in bases)))
             for item in node.body:
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if isinstance(item, (FunctionDef, AsyncFunctionDef)):
                     owners[item] = node
                     functions.append((f"{node.name}.{item.name}", item))
     inference = TypeInference(names, tree, owners.get, called)
@@ -59,7 +78,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
     local_names = {function: f"{module}.{local}" for local, function in functions}
     registries = module_level_names(tree)
     for local, function in functions:
-        is_async = isinstance(function, ast.AsyncFunctionDef)
+        is_async = isinstance(function, AsyncFunctionDef)
         # Only a sync function's blocking calls are summarised: a chain goes through sync
         # functions alone (``ProjectIndex.blocking_chain``), and FL101-FL106 find an async
         # function's own where it is, with the whole project's types. Its calls that name a
@@ -126,16 +145,16 @@ def summarize(tree: ast.Module, module: str, is_package: bool, knowledge: Knowle
 DOCS_ARGUMENTS = frozenset({"openapi_url", "docs_url", "redoc_url"})
 
 
-def may_set_docs(call: ast.Call) -> bool:
+def may_set_docs(call: Call) -> bool:
     """Whether a call of an app factory may pass FastAPI's docs settings through ``**kwargs``."""
     return any(item.arg is None or item.arg in DOCS_ARGUMENTS for item in call.keywords)
 
 
-def _app_calls(tree: ast.Module, names: NameTable) -> dict[str, bool]:
+def _app_calls(tree: Module, names: NameTable) -> dict[str, bool]:
     found: dict[str, bool] = {}
-    for call in nodes_of(tree, ast.Call):
+    for call in nodes_of(tree, Call):
         func = call.func
-        local = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        local = func.attr if isinstance(func, Attribute) else func.id if isinstance(func, Name) else ""
         if "app" not in local.lower():
             continue
         name = names.qualified_name(func)
@@ -165,7 +184,7 @@ def _project_calls(
     forwarded: dict[str, bool] = {}
     iterated: dict[str, None] = {}
     # Awaited, a call of a blocking name returns an awaitable: no blocking call (``blocking_calls_of``).
-    awaited = {id(node.value) for node in local_nodes_of(function, ast.Await)} if direct is None else set()
+    awaited = {id(node.value) for node in local_nodes_of(function, Await)} if direct is None else set()
     for node in local_calls(function):
         if id(node) in once or (direct is not None and id(node) in direct):
             continue
@@ -201,7 +220,7 @@ _UNASKED = object()
 
 def callee_name(func: ast.expr, scope: Scope, inference: TypeInference, owner: str | None) -> str | None:
     """What a call calls, with ``self.method()`` resolved to the method of ``owner``."""
-    if owner and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
+    if owner and isinstance(func, Attribute) and isinstance(func.value, Name) and func.value.id in ("self", "cls"):
         return f"{owner}.{func.attr}"
     return inference.callee(func, scope)
 
@@ -213,12 +232,12 @@ def _per_call_clients(function: FunctionNode, inference: TypeInference, knowledg
     cached = _cache_hit_line(function, scope, inference.module_scope)
     once = once_nodes(function)
     found: dict[str, None] = {}
-    for node in local_nodes_of(function, ast.With, ast.AsyncWith):
+    for node in local_nodes_of(function, With, AsyncWith):
         if cached is not None and node.lineno > cached:
             continue
         for item in node.items:
             call = item.context_expr
-            if not isinstance(call, ast.Call) or id(call) in once or any(k.arg in ("transport", None) for k in call.keywords):
+            if not isinstance(call, Call) or id(call) in once or any(k.arg in ("transport", None) for k in call.keywords):
                 continue
             name = inference.callee(call.func, scope)
             entry = knowledge.clients.get(name) if name else None
@@ -234,13 +253,13 @@ def _cache_hit_line(function: FunctionNode, scope: Scope, module: Scope) -> int 
     what follows it runs once per key (and TTL), not on every call."""
     caches = {
         target.value.id
-        for node in local_nodes_of(function, ast.Assign)
+        for node in local_nodes_of(function, Assign)
         for target in node.targets
-        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id in module.bindings
+        if isinstance(target, Subscript) and isinstance(target.value, Name) and target.value.id in module.bindings
     }
     if not caches:
         return None
-    hits = [node.lineno for node in local_nodes_of(function, ast.Return) if _reads_cache(node.value, caches, scope)]
+    hits = [node.lineno for node in local_nodes_of(function, Return) if _reads_cache(node.value, caches, scope)]
     return min(hits) if hits else None
 
 
@@ -249,11 +268,11 @@ def _reads_cache(value: ast.expr | None, caches: set[str], scope: Scope, depth: 
     such a read, two levels deep). Not a closure of ``_cache_hit_line``: a function that
     calls itself through its closure is a reference cycle, which kept each file's tree
     alive (workers never run the cyclic collector)."""
-    if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
+    if isinstance(value, Subscript) and isinstance(value.value, Name):
         return value.value.id in caches
-    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get":
-        return isinstance(value.func.value, ast.Name) and value.func.value.id in caches
-    if isinstance(value, ast.Name) and depth < 2:
+    if isinstance(value, Call) and isinstance(value.func, Attribute) and value.func.attr == "get":
+        return isinstance(value.func.value, Name) and value.func.value.id in caches
+    if isinstance(value, Name) and depth < 2:
         bindings = scope.bindings.get(value.id, [])
         return bool(bindings) and all(b.kind == "value" and _reads_cache(b.node, caches, scope, depth + 1) for b in bindings)  # type: ignore[arg-type]
     return False
@@ -264,26 +283,26 @@ def _runs_query(function: FunctionNode, inference: TypeInference) -> bool:
     item, which FL404 leaves alone (``update_file(id)`` reads the row it updates)."""
     calls = local_calls(function)
     for call in calls:
-        if call.func.__class__ is ast.Attribute and call.func.attr in WRITE_METHODS:
+        if type(call.func) is Attribute and call.func.attr in WRITE_METHODS:
             return False
     scope = inference.scope(function)
     return any(read_query(call, scope, inference) for call in calls)
 
 
-def _after_thread_start(call: ast.Call, name: str, function: FunctionNode, inference: TypeInference) -> bool:
+def _after_thread_start(call: Call, name: str, function: FunctionNode, inference: TypeInference) -> bool:
     """A wait of ``STARTUP_WAITS`` after ``function`` started a thread (``THREAD_STARTS``)."""
     if name not in STARTUP_WAITS:
         return False
     scope = inference.scope(function)
     return any(
-        isinstance(node.func, ast.Attribute) and node.func.attr == "start"
+        isinstance(node.func, Attribute) and node.func.attr == "start"
         and (node.lineno, node.col_offset) < (call.lineno, call.col_offset) and inference.callee(node.func, scope) in THREAD_STARTS
         for node in local_calls(function)
     )
 
 
 def _decorator_name(decorator: ast.expr, names: NameTable) -> str | None:
-    return names.qualified_name(decorator.func if isinstance(decorator, ast.Call) else decorator)
+    return names.qualified_name(decorator.func if isinstance(decorator, Call) else decorator)
 
 
 def _may_register(names: NameTable) -> bool:
@@ -292,31 +311,31 @@ def _may_register(names: NameTable) -> bool:
     return any(target.split(".", 1)[0] in _REGISTERING for target in names.imports.values())
 
 
-def _module_assignments(tree: ast.Module) -> Iterator[tuple[list[ast.Name], ast.expr]]:
+def _module_assignments(tree: Module) -> Iterator[tuple[list[Name], ast.expr]]:
     """Module-level ``a = b = value`` and ``a: T = value``: the names bound and the value."""
     for node in module_statements(tree):
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            yield [t for t in targets if isinstance(t, ast.Name)], node.value
+        if isinstance(node, (Assign, AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, Assign) else [node.target]
+            yield [t for t in targets if isinstance(t, Name)], node.value
 
 
-def _aliases(tree: ast.Module, inference: TypeInference) -> dict[str, str]:
+def _aliases(tree: Module, inference: TypeInference) -> dict[str, str]:
     """Module-level type aliases written as subscripts (``Annotated[...]``, ``Optional[...]``)."""
     found: dict[str, str] = {}
     for targets, value in _module_assignments(tree):
-        aliased = inference.annotation_type(value) if isinstance(value, ast.Subscript) and len(targets) == 1 else None
+        aliased = inference.annotation_type(value) if isinstance(value, Subscript) and len(targets) == 1 else None
         if aliased:
             found[targets[0].id] = aliased
     return found
 
 
-def _instances(tree: ast.Module, inference: TypeInference) -> dict[str, str]:
+def _instances(tree: Module, inference: TypeInference) -> dict[str, str]:
     """``geo = GeoClient()``, ``http = requests.Session()``, ``UPLOADS = BASE / "uploads"``:
     module-level objects and their types, or the instance of another module they derive from."""
     found: dict[str, str] = {}
     for targets, value in _module_assignments(tree):
         for target in targets:
-            type_name = inference.type_of(target, inference.module_scope) if isinstance(value, (ast.Call, ast.BinOp)) else None
+            type_name = inference.type_of(target, inference.module_scope) if isinstance(value, (Call, BinOp)) else None
             known = type_name or (_derived_instance(value, inference) if len(targets) == 1 else None)
             if known:
                 found[target.id] = known
@@ -327,12 +346,12 @@ def _derived_instance(value: ast.expr, inference: TypeInference) -> str | None:
     """``X = imported`` or ``X = imported / "sub" / "dir"``: the instance of another module
     it comes from, resolved by the index (``@app.config.DATA_DIR/``)."""
     divided = False
-    while isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div):
+    while isinstance(value, BinOp) and isinstance(value.op, Div):
         value, divided = value.left, True
     names = inference.names
-    if not isinstance(value, (ast.Name, ast.Attribute)) or inference.type_of(value, inference.module_scope):
+    if not isinstance(value, (Name, Attribute)) or inference.type_of(value, inference.module_scope):
         return None
-    if isinstance(value, ast.Name) and value.id not in names.imports:
+    if isinstance(value, Name) and value.id not in names.imports:
         # Another constant of this module, itself derived (``ARCHIVE = UPLOADS``).
         return DERIVED + f"{names.module}.{value.id}" + (DIVIDED if divided else "") if value.id in names.assigned else None
     source = names.qualified_name(value)

@@ -3,15 +3,37 @@
 from __future__ import annotations
 
 import ast
+from ast import (
+    AST,
+    AsyncFunctionDef,
+    Attribute,
+    Call,
+    ClassDef,
+    Constant,
+    For,
+    FunctionDef,
+    If,
+    Lambda,
+    Module,
+    Name,
+    Raise,
+    Return,
+    Starred,
+    Store,
+    Try,
+    With,
+    Yield,
+    YieldFrom,
+)
 from collections.abc import Callable, Iterable, Iterator
 from operator import attrgetter
 from typing import Any
 
-FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
-SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+FunctionNode = FunctionDef | AsyncFunctionDef
+SCOPE_NODES = (FunctionDef, AsyncFunctionDef, Lambda, ClassDef)
 
 
-def walk_local(node: ast.AST) -> list[ast.AST]:
+def walk_local(node: AST) -> list[AST]:
     """Every descendant that runs as part of ``node``'s own body.
 
     Nested functions, lambdas and classes are yielded but not entered: their bodies
@@ -28,7 +50,7 @@ def walk_local(node: ast.AST) -> list[ast.AST]:
     return cached
 
 
-def local_nodes_of(node: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
+def local_nodes_of(node: AST, *kinds: type) -> list:  # type: ignore[type-arg]
     """The nodes of ``walk_local(node)`` whose type is one of ``kinds``, in walk order.
 
     The summary and the rules scan each function's body about ten times for one kind or
@@ -48,65 +70,65 @@ def local_nodes_of(node: ast.AST, *kinds: type) -> list:  # type: ignore[type-ar
             buckets[kinds] = buckets[present[0]] if present else []
         else:
             wanted = frozenset(present)
-            buckets[kinds] = [child for child in walk_local(node) if child.__class__ in wanted]
+            buckets[kinds] = [child for child in walk_local(node) if type(child) in wanted]
     combined: list = buckets[kinds]  # type: ignore[type-arg]
     return combined
 
 
-def _bucket_locally(node: ast.AST) -> dict[Any, list[Any]]:
+def _bucket_locally(node: AST) -> dict[Any, list[Any]]:
     """``local_nodes_of``'s buckets of a node the walk of ``nodes_of`` did not bucket."""
     buckets: dict[Any, list[Any]] = {}
     for child in walk_local(node):
-        bucket = buckets.get(child.__class__)
+        bucket = buckets.get(type(child))
         if bucket is None:
-            buckets[child.__class__] = [child]
+            buckets[type(child)] = [child]
         else:
             bucket.append(child)
     node._fastlint_kinds = buckets  # type: ignore[attr-defined]
     return buckets
 
 
-def _local_kinds(node: ast.AST) -> dict[Any, list[Any]]:
+def _local_kinds(node: AST) -> dict[Any, list[Any]]:
     """The buckets of ``local_nodes_of``, for the callers here that read several of them."""
     buckets: dict[Any, list[Any]] | None = node.__dict__.get("_fastlint_kinds")
     return _bucket_locally(node) if buckets is None else buckets
 
 
-def local_calls(node: ast.AST) -> list[ast.Call]:
+def local_calls(node: AST) -> list[Call]:
     """The calls of ``walk_local(node)``: its bucket of ``local_nodes_of`` (asked of every
     function by the summary's facts, read here without that function's call)."""
     buckets = node.__dict__.get("_fastlint_kinds")
     if buckets is None:
         buckets = _bucket_locally(node)
-    calls: list[ast.Call] = buckets.get(ast.Call, [])
+    calls: list[Call] = buckets.get(Call, [])
     return calls
 
 
-def stored_names(node: ast.AST) -> frozenset[str]:
-    """The names ``walk_local(node)`` assigns (``ast.Name`` in a store context): the
+def stored_names(node: AST) -> frozenset[str]:
+    """The names ``walk_local(node)`` assigns (``Name`` in a store context): the
     once-only facts and the argument facts of the summary each ask."""
     return frozenset(store_counts(node))
 
 
-def store_counts(node: ast.AST) -> dict[str, int]:
+def store_counts(node: AST) -> dict[str, int]:
     """How many times ``walk_local(node)`` assigns each name, kept on the node."""
     cached: dict[str, int] | None = node.__dict__.get("_fastlint_stores")
     if cached is None:
         cached = {}
-        store = ast.Store
-        for name in local_nodes_of(node, ast.Name):
-            if name.ctx.__class__ is store:
+        store = Store
+        for name in local_nodes_of(node, Name):
+            if type(name.ctx) is store:
                 cached[name.id] = cached.get(name.id, 0) + 1
         node._fastlint_stores = cached  # type: ignore[attr-defined]
     return cached
 
 
-def is_none(node: ast.AST) -> bool:
+def is_none(node: AST) -> bool:
     """The literal ``None``."""
-    return isinstance(node, ast.Constant) and node.value is None
+    return isinstance(node, Constant) and node.value is None
 
 
-def nodes_of(tree: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
+def nodes_of(tree: AST, *kinds: type) -> list:  # type: ignore[type-arg]
     """Every node of the given kinds in ``tree``, in preorder (a node before those inside
     it, in source order).
 
@@ -131,7 +153,7 @@ def nodes_of(tree: ast.AST, *kinds: type) -> list:  # type: ignore[type-arg]
             buckets[kinds] = sorted([node for kind in present for node in buckets[kind]], key=_START)
         else:
             wanted = frozenset(present)
-            buckets[kinds] = [node for node in buckets[None] if node.__class__ in wanted]
+            buckets[kinds] = [node for node in buckets[None] if type(node) in wanted]
     combined: list = buckets[kinds]  # type: ignore[type-arg]
     return combined
 
@@ -145,7 +167,7 @@ _CACHES = frozenset({"_fastlint_buckets", "_fastlint_local", "_fastlint_stores",
            "_fastlint_singleton", "_fastlint_attributes"})
 
 
-def release(tree: ast.AST) -> None:
+def release(tree: AST) -> None:
     """Drop what the analysis kept on ``tree``'s scope nodes and on ``tree``: those caches
     form reference cycles (the tree lists itself, a scope holds its function), which would
     keep a whole tree alive until the cyclic collector traverses it; without them the tree
@@ -154,14 +176,14 @@ def release(tree: ast.AST) -> None:
     tree.__dict__.pop("_fastlint_names", None)
     if buckets is None:
         return
-    for kind in (ast.Module, *SCOPE_NODES):
+    for kind in (Module, *SCOPE_NODES):
         for node in buckets.get(kind, ()):
             fields = node.__dict__
             for name in _CACHES & fields.keys():  # the few a node holds, not every one
                 del fields[name]
 
 
-def _walk_local(node: ast.AST) -> Iterator[ast.AST]:
+def _walk_local(node: AST) -> Iterator[AST]:
     stack = children(node)
     stack.reverse()
     while stack:
@@ -171,7 +193,7 @@ def _walk_local(node: ast.AST) -> Iterator[ast.AST]:
         stack.extend(reversed(inner))
 
 
-def _index_tree(tree: ast.AST) -> dict[Any, list[Any]]:
+def _index_tree(tree: AST) -> dict[Any, list[Any]]:
     """Every node of ``tree`` in preorder (under the key None) and by type, and as a side
     effect the ``walk_local`` list of every function, lambda and class in it (and of the
     tree) with its nodes by type (``local_nodes_of``'s buckets): one traversal fills them
@@ -182,10 +204,10 @@ def _index_tree(tree: ast.AST) -> dict[Any, list[Any]]:
     walk goes on inside it with its own list: a marker on the stack gives the enclosing
     list back when its nodes are done.
     """
-    order: list[ast.AST] = [tree]
-    everything: dict[Any, list[Any]] = {tree.__class__: [tree], None: order}
-    local: list[ast.AST] = []
-    kinds: dict[type, list[ast.AST]] = {}
+    order: list[AST] = [tree]
+    everything: dict[Any, list[Any]] = {type(tree): [tree], None: order}
+    local: list[AST] = []
+    kinds: dict[type, list[AST]] = {}
     tree._fastlint_local = local  # type: ignore[attr-defined]
     tree._fastlint_kinds = kinds  # type: ignore[attr-defined]
     stack: list = children(tree)  # type: ignore[type-arg]
@@ -195,7 +217,7 @@ def _index_tree(tree: ast.AST) -> dict[Any, list[Any]]:
     get, list_ = getattr, list
     while stack:  # popped in source order: the last field is pushed first, each list backwards
         node = pop()
-        kind = node.__class__
+        kind = type(node)
         fields = node_fields.get(kind)
         if fields is None:  # a scope, the end of one, a type not seen yet, or no node
             if kind is _ScopeEnd:
@@ -216,9 +238,9 @@ def _index_tree(tree: ast.AST) -> dict[Any, list[Any]]:
                 parts = _enclosing_parts(node)
                 for inner in [node, *_parts_walk(parts)] if parts else (node,):
                     listed(inner)
-                    bucket = kinds.get(inner.__class__)
+                    bucket = kinds.get(type(inner))
                     if bucket is None:
-                        kinds[inner.__class__] = [inner]
+                        kinds[type(inner)] = [inner]
                     else:
                         bucket.append(inner)
                 push(_ScopeEnd(local, kinds))
@@ -228,7 +250,7 @@ def _index_tree(tree: ast.AST) -> dict[Any, list[Any]]:
                 listed = local.append
                 for name in _SCOPE_FIELDS[kind]:
                     value = getattr(node, name, None)
-                    if value.__class__ is list:
+                    if type(value) is list:
                         if value:
                             extend(value[::-1])
                     elif value is not None:
@@ -248,7 +270,7 @@ def _index_tree(tree: ast.AST) -> dict[Any, list[Any]]:
             bucket.append(node)
         for name in fields:
             value = get(node, name, None)
-            if value.__class__ is list_:
+            if type(value) is list_:
                 if value:
                     extend(value[::-1])
             elif value is not None:
@@ -261,22 +283,22 @@ class _ScopeEnd:
 
     __slots__ = ("local", "kinds")
 
-    def __init__(self, local: list[ast.AST], kinds: dict[type, list[ast.AST]]) -> None:
+    def __init__(self, local: list[AST], kinds: dict[type, list[AST]]) -> None:
         self.local = local
         self.kinds = kinds
 
 
-def _parts_walk(roots: list[ast.AST]) -> list[ast.AST]:
+def _parts_walk(roots: list[AST]) -> list[AST]:
     """What the parts of a nested scope (``roots``, its ``_enclosing_parts``) add to the
     ``walk_local`` list of the scope enclosing it: their nodes in preorder, with the
     parts of any scope among them, whose bodies are not entered."""
-    local: list[ast.AST] = []
+    local: list[AST] = []
     stack = roots[::-1]
     push, pop, extend, listed = stack.append, stack.pop, stack.extend, local.append
     node_fields = _NODE_FIELDS
     while stack:
         node = pop()
-        kind = node.__class__
+        kind = type(node)
         fields = node_fields.get(kind)
         if fields is None:
             fields = _node_fields(kind)
@@ -290,7 +312,7 @@ def _parts_walk(roots: list[ast.AST]) -> list[ast.AST]:
             continue
         for name in fields:
             value = getattr(node, name, None)
-            if value.__class__ is list:
+            if type(value) is list:
                 if value:
                     extend(value[::-1])
             elif value is not None:
@@ -301,17 +323,17 @@ def _parts_walk(roots: list[ast.AST]) -> list[ast.AST]:
 _SCOPE_TYPES = frozenset(SCOPE_NODES)
 # Fields that never hold a node (names, flags, ``ctx`` markers): not read by the walks.
 _LEAF_FIELDS = frozenset({"ctx", "id", "kind", "attr", "name", "arg", "module", "level", "asname", "is_async", "conversion", "type_comment", "lineno", "tag"})
-_NODE_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
+_NODE_FIELDS: dict[type, tuple[str, ...]] = {Constant: ()}
 # ``_NODE_FIELDS`` without the scope types: ``_index_tree`` finds a scope by its missing
 # entry (the slow path, taken for few nodes) and reads its fields from ``_SCOPE_FIELDS``.
-_WALK_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
+_WALK_FIELDS: dict[type, tuple[str, ...]] = {Constant: ()}
 _SCOPE_FIELDS = {kind: tuple(reversed([name for name in kind._fields if name not in _LEAF_FIELDS])) for kind in SCOPE_NODES}
 
 
 def _node_fields(kind: type) -> tuple[str, ...] | None:
     """The fields of ``kind`` that can hold nodes, last first; None when ``kind`` is no
     node type (the None and strings that a few lists of nodes hold)."""
-    if not issubclass(kind, ast.AST):
+    if not issubclass(kind, AST):
         return None
     fields = _NODE_FIELDS[kind] = tuple(reversed([name for name in kind._fields if name not in _LEAF_FIELDS]))
     if kind not in _SCOPE_TYPES:
@@ -336,7 +358,7 @@ def mark_guarded(
     raises, what follows the ``if``; None, nowhere. ``also`` may mark more of a statement
     (a ``try`` whose handler needs the condition)."""
     for index, statement in enumerate(body):
-        if isinstance(statement, ast.If):
+        if isinstance(statement, If):
             side = guards(statement.test)
             if side is True:
                 mark_statements(statement.body, found)
@@ -344,7 +366,7 @@ def mark_guarded(
                 continue
             if side is False:
                 mark_statements(statement.orelse, found)
-                if statement.body and isinstance(statement.body[-1], (ast.Return, ast.Raise)):
+                if statement.body and isinstance(statement.body[-1], (Return, Raise)):
                     mark_statements(body[index + 1 :], found)
                     return
                 mark_guarded(statement.body, guards, found, also)
@@ -359,10 +381,10 @@ def child_blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
     """The statement lists nested directly in ``statement`` that run with it: bodies,
     ``else`` and ``finally`` blocks, exception handlers and ``match`` cases (not the body
     of a nested function or class)."""
-    if statement.__class__ in _WITHOUT_BLOCKS:
+    if type(statement) in _WITHOUT_BLOCKS:
         return []
     blocks: list[list[ast.stmt]] = []
-    fields = _block_fields(statement.__class__)
+    fields = _block_fields(type(statement))
     for field in fields:
         inner = getattr(statement, field)
         if field == "handlers" or field == "cases":
@@ -390,21 +412,21 @@ def _block_fields(kind: type) -> tuple[str, ...]:
 _WITHOUT_BLOCKS = frozenset(
     kind
     for kind in ast.stmt.__subclasses__()
-    if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef) or not {"body", "orelse", "finalbody", "handlers", "cases"} & set(kind._fields)
+    if kind in (FunctionDef, AsyncFunctionDef, ClassDef) or not {"body", "orelse", "finalbody", "handlers", "cases"} & set(kind._fields)
 )
 
 
-def descendants(nodes: Iterable[ast.AST]) -> list[ast.AST]:
+def descendants(nodes: Iterable[AST]) -> list[AST]:
     """``nodes`` and every node below them: what ``ast.walk`` over each yields, in another
     order, without the ``ctx`` markers, and several times faster (the field table of
     ``_index_tree``)."""
-    found: list[ast.AST] = []
+    found: list[AST] = []
     stack = list(nodes)
     push, pop, extend, listed = stack.append, stack.pop, stack.extend, found.append
     node_fields = _NODE_FIELDS
     while stack:
         node = pop()
-        kind = node.__class__
+        kind = type(node)
         fields = node_fields.get(kind)
         if fields is None:
             fields = _node_fields(kind)
@@ -413,7 +435,7 @@ def descendants(nodes: Iterable[ast.AST]) -> list[ast.AST]:
         listed(node)
         for name in fields:
             value = getattr(node, name, None)
-            if value.__class__ is list:
+            if type(value) is list:
                 if value:
                     extend(value)
             elif value is not None:
@@ -421,37 +443,37 @@ def descendants(nodes: Iterable[ast.AST]) -> list[ast.AST]:
     return found
 
 
-def calls_breadth_first(node: ast.AST) -> list[ast.Call]:
+def calls_breadth_first(node: AST) -> list[Call]:
     """The calls of ``ast.walk(node)``, in its order (breadth first), read through the
     field table of ``children`` instead of ``ast.iter_child_nodes``."""
-    found: list[ast.Call] = []
+    found: list[Call] = []
     level = [node]
     while level:
-        following: list[ast.AST] = []
+        following: list[AST] = []
         for current in level:
-            if current.__class__ is ast.Call:
+            if type(current) is Call:
                 found.append(current)
             following.extend(children(current))
         level = following
     return found
 
 
-def _enclosing_parts(node: ast.AST) -> list[ast.AST]:
+def _enclosing_parts(node: AST) -> list[AST]:
     """The parts of a function, lambda or class that run where it is defined."""
-    parts: list[ast.AST | None]
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    parts: list[AST | None]
+    if isinstance(node, (FunctionDef, AsyncFunctionDef)):
         parts = [*node.decorator_list, *node.args.defaults, *node.args.kw_defaults]
-    elif isinstance(node, ast.ClassDef):
+    elif isinstance(node, ClassDef):
         parts = [*node.decorator_list, *node.bases, *node.keywords]
     else:
         parts = [*node.args.defaults, *node.args.kw_defaults]  # type: ignore[attr-defined]
     return [part for part in parts if part is not None]
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
+_FIELDS: dict[type, tuple[str, ...]] = {Constant: ()}
 
 
-def children(node: ast.AST) -> list[ast.AST]:
+def children(node: AST) -> list[AST]:
     """``ast.iter_child_nodes`` as a list, without the shared ``ctx`` markers (and
     without reading the fields that never hold a node).
 
@@ -461,25 +483,25 @@ def children(node: ast.AST) -> list[ast.AST]:
     fields = _FIELDS.get(type(node))
     if fields is None:
         fields = _FIELDS[type(node)] = tuple(name for name in node._fields if name not in _LEAF_FIELDS)
-    found: list[ast.AST] = []
+    found: list[AST] = []
     for name in fields:
         value = getattr(node, name, None)
-        if value.__class__ is list:
-            found.extend(item for item in value if isinstance(item, ast.AST))
-        elif isinstance(value, ast.AST):
+        if type(value) is list:
+            found.extend(item for item in value if isinstance(item, AST))
+        elif isinstance(value, AST):
             found.append(value)
     return found
 
 
-def keyword(call: ast.Call, name: str) -> ast.expr | None:
+def keyword(call: Call, name: str) -> ast.expr | None:
     for item in call.keywords:
         if item.arg == name:
             return item.value
     return None
 
 
-def string_value(node: ast.AST | None) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+def string_value(node: AST | None) -> str | None:
+    if isinstance(node, Constant) and isinstance(node.value, str):
         return node.value
     return None
 
@@ -497,7 +519,7 @@ def all_parameters(args: ast.arguments) -> list[tuple[ast.arg, ast.expr | None]]
     return pairs
 
 
-def module_statements(tree: ast.Module) -> list[ast.stmt]:
+def module_statements(tree: Module) -> list[ast.stmt]:
     """The statements that run at module level, also inside ``if``/``try`` blocks
     (``if MCP_AVAILABLE:`` around a whole router, ``try: import ...``), but not in
     function or class bodies. Kept on the tree: the names table, the summary (five
@@ -510,9 +532,9 @@ def module_statements(tree: ast.Module) -> list[ast.stmt]:
     while pending:
         node = pending.pop()
         found.append(node)
-        if node.__class__ in _BLOCK_STATEMENTS:
+        if type(node) in _BLOCK_STATEMENTS:
             nested: list[ast.stmt] = []
-            for field in _block_fields(node.__class__):
+            for field in _block_fields(type(node)):
                 if field == "handlers":
                     for handler in node.handlers:  # type: ignore[attr-defined]
                         nested.extend(handler.body)
@@ -524,37 +546,37 @@ def module_statements(tree: ast.Module) -> list[ast.stmt]:
 
 
 # The statements whose blocks ``module_statements`` enters (``try``/``except*`` from Python 3.11).
-_BLOCK_STATEMENTS = frozenset({ast.If, ast.Try, ast.With, *([ast.TryStar] if hasattr(ast, "TryStar") else [])})
+_BLOCK_STATEMENTS = frozenset({If, Try, With, *([ast.TryStar] if hasattr(ast, "TryStar") else [])})
 
 
 # Calls that consume the iterable they are given on the spot.
 _CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all", "next"})
 
 
-def is_generator(function: ast.AST) -> bool:
+def is_generator(function: AST) -> bool:
     """A function whose own body yields (a generator, or an async generator for an ``async def``)."""
     kinds = _local_kinds(function)
-    return ast.Yield in kinds or ast.YieldFrom in kinds  # a type's bucket is there only with a node in it
+    return Yield in kinds or YieldFrom in kinds  # a type's bucket is there only with a node in it
 
 
-def is_sync_generator(function: ast.AST) -> bool:
+def is_sync_generator(function: AST) -> bool:
     """A ``def`` whose body yields: calling it runs nothing until the result is iterated."""
-    return isinstance(function, ast.FunctionDef) and is_generator(function)
+    return isinstance(function, FunctionDef) and is_generator(function)
 
 
-def iterated_calls(function: ast.AST) -> set[int]:
+def iterated_calls(function: AST) -> set[int]:
     """Ids of the calls in ``function``'s body whose result the body itself iterates:
     ``for x in f()``, comprehensions, ``list(f())``, ``"".join(f())``, ``yield from f()``,
     ``*f()``. A generator called anywhere else (``StreamingResponse(f())``) runs where its
     result is iterated, not here."""
     kinds = _local_kinds(function)
-    found = {id(node.iter) for node in kinds.get(ast.For, ())}
+    found = {id(node.iter) for node in kinds.get(For, ())}
     found.update(id(node.iter) for node in kinds.get(ast.comprehension, ()))
-    found.update(id(node.value) for node in kinds.get(ast.YieldFrom, ()))
-    found.update(id(node.value) for node in kinds.get(ast.Starred, ()))
-    for node in kinds.get(ast.Call, ()):
+    found.update(id(node.value) for node in kinds.get(YieldFrom, ()))
+    found.update(id(node.value) for node in kinds.get(Starred, ()))
+    for node in kinds.get(Call, ()):
         if node.args:
             func = node.func
-            if (isinstance(func, ast.Name) and func.id in _CONSUMERS) or (isinstance(func, ast.Attribute) and func.attr in ("join", "extend", "update")):
+            if (isinstance(func, Name) and func.id in _CONSUMERS) or (isinstance(func, Attribute) and func.attr in ("join", "extend", "update")):
                 found.add(id(node.args[0]))
     return found

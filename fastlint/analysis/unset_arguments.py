@@ -18,6 +18,7 @@ The analysed code is never run: these are syntactic facts about one function.
 from __future__ import annotations
 
 import ast
+from ast import AST, AnnAssign, Assign, Attribute, Call, Compare, Constant, If, Is, IsNot, Name, Not, Raise, Return, Starred, UnaryOp
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -38,7 +39,7 @@ def argument_facts(
     function: FunctionNode,
     is_method: bool,
     callee: Callable[[ast.expr, FunctionNode], str | None],
-    blocking: Iterable[tuple[ast.Call, str]],
+    blocking: Iterable[tuple[Call, str]],
 ) -> ArgumentFacts:
     arguments = function.args
     positional = [arg.arg for arg in (*arguments.posonlyargs, *arguments.args)]
@@ -52,12 +53,12 @@ def argument_facts(
     if arguments.kwarg is not None:
         optional.update((local, key) for local, key in _keyword_reads(function, arguments.kwarg.arg).items() if stores.get(local) == 1)
     guards: dict[int, frozenset[str]] = {}
-    if optional and local_nodes_of(function, ast.If):  # only an ``if`` guards work on a parameter
+    if optional and local_nodes_of(function, If):  # only an ``if`` guards work on a parameter
         _scan(function.body, frozenset(), frozenset(optional), guards)
     needs: dict[str, set[str] | None] = {}
     passes: dict[str, tuple[int, set[str]]] = {}
 
-    def note(name: str, call: ast.Call) -> None:
+    def note(name: str, call: Call) -> None:
         needed = frozenset(optional[local] for local in guards.get(id(call), ()))
         needs[name] = set(needed) if name not in needs else (needs[name] or set()) & needed
 
@@ -95,13 +96,13 @@ def unset_parameters(
     return frozenset(name for name in needed if name not in given and not (name in params and params.index(name) < most))
 
 
-def call_arguments(call: ast.Call, optional: Mapping[str, str] | None = None) -> tuple[int, tuple[str, ...]]:
+def call_arguments(call: Call, optional: Mapping[str, str] | None = None) -> tuple[int, tuple[str, ...]]:
     """How many arguments ``call`` passes by position (``*args``: any number) and the
     keywords it passes (``**``: any; ``name=param`` when the value is one of the caller's
     ``optional`` parameters, by local name, passed on)."""
     count = len(call.args)
     for arg in call.args:
-        if arg.__class__ is ast.Starred:
+        if type(arg) is Starred:
             count = _MANY
             break
     return count, tuple([_keyword(keyword, optional or {}) for keyword in call.keywords]) if call.keywords else ()
@@ -112,7 +113,7 @@ def _keyword(keyword: ast.keyword, optional: Mapping[str, str]) -> str:
     if keyword.arg is None:
         return ANY_KEYWORD
     value = keyword.value
-    return f"{keyword.arg}={optional[value.id]}" if isinstance(value, ast.Name) and value.id in optional else keyword.arg
+    return f"{keyword.arg}={optional[value.id]}" if isinstance(value, Name) and value.id in optional else keyword.arg
 
 
 def _keyword_reads(function: FunctionNode, kwargs: str) -> dict[str, str]:
@@ -120,25 +121,25 @@ def _keyword_reads(function: FunctionNode, kwargs: str) -> dict[str, str]:
     it out: ``custom_validate = kwargs.get("custom_validate")``, ``kwargs.pop("path", None)``
     (litellm's ``LiteLLM_JWTAuth.__init__`` loads ``custom_validate`` only when given)."""
     found: dict[str, str] = {}
-    for node in local_nodes_of(function, ast.Assign, ast.AnnAssign):
+    for node in local_nodes_of(function, Assign, AnnAssign):
         target: ast.expr
         call: ast.expr | None
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        if isinstance(node, Assign) and len(node.targets) == 1:
             target, call = node.targets[0], node.value
-        elif isinstance(node, ast.AnnAssign):  # ``custom_validate: Final = kwargs.get(...)``
+        elif isinstance(node, AnnAssign):  # ``custom_validate: Final = kwargs.get(...)``
             target, call = node.target, node.value
         else:
             continue
         if (
-            isinstance(target, ast.Name)
-            and isinstance(call, ast.Call)
-            and isinstance(call.func, ast.Attribute)
+            isinstance(target, Name)
+            and isinstance(call, Call)
+            and isinstance(call.func, Attribute)
             and call.func.attr in ("get", "pop")
-            and isinstance(call.func.value, ast.Name)
+            and isinstance(call.func.value, Name)
             and call.func.value.id == kwargs
             and not call.keywords
             and call.args
-            and isinstance(call.args[0], ast.Constant)
+            and isinstance(call.args[0], Constant)
             and isinstance(call.args[0].value, str)
             and (len(call.args) == 1 and call.func.attr == "get" or len(call.args) == 2 and is_none(call.args[1]))
         ):
@@ -155,20 +156,20 @@ def guarding_parameters(needs: tuple[tuple[str, str], ...], passes: tuple[tuple[
 
 
 def _is_static(function: FunctionNode) -> bool:
-    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list)
+    return any(isinstance(d, Name) and d.id == "staticmethod" for d in function.decorator_list)
 
 
 def _none_defaulted(arguments: ast.arguments) -> frozenset[str]:
     positional = [*arguments.posonlyargs, *arguments.args]
     pairs = [*zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults), *zip(arguments.kwonlyargs, arguments.kw_defaults)]
-    return frozenset(arg.arg for arg, default in pairs if isinstance(default, ast.Constant) and default.value is None)
+    return frozenset(arg.arg for arg, default in pairs if isinstance(default, Constant) and default.value is None)
 
 
 def _scan(body: list[ast.stmt], needed: frozenset[str], optional: frozenset[str], guards: dict[int, frozenset[str]]) -> None:
     for statement in body:
-        if isinstance(statement, ast.If):
+        if isinstance(statement, If):
             given, missing = _tested(statement.test, optional)
-            if missing and statement.body and isinstance(statement.body[-1], (ast.Raise, ast.Return)) and not statement.orelse:
+            if missing and statement.body and isinstance(statement.body[-1], (Raise, Return)) and not statement.orelse:
                 # ``if p is None: raise``: what follows runs only with ``p`` given
                 _scan(statement.body, needed, optional, guards)
                 needed = needed | {missing}
@@ -188,29 +189,29 @@ def _scan(body: list[ast.stmt], needed: frozenset[str], optional: frozenset[str]
                 _mark(child.context_expr, needed, guards)
 
 
-def _mark(node: ast.AST, needed: frozenset[str], guards: dict[int, frozenset[str]]) -> None:
+def _mark(node: AST, needed: frozenset[str], guards: dict[int, frozenset[str]]) -> None:
     if not needed:
         return
     for inner in ast.walk(node):
-        if isinstance(inner, ast.Call):
+        if isinstance(inner, Call):
             guards[id(inner)] = needed
 
 
 def _tested(test: ast.expr, optional: frozenset[str]) -> tuple[str | None, str | None]:
     """(the parameter ``test`` holds only when given, the one it holds only when missing)."""
-    if isinstance(test, ast.Name) and test.id in optional:
+    if isinstance(test, Name) and test.id in optional:
         return test.id, None
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name) and test.operand.id in optional:
+    if isinstance(test, UnaryOp) and isinstance(test.op, Not) and isinstance(test.operand, Name) and test.operand.id in optional:
         return None, test.operand.id
     if (
-        isinstance(test, ast.Compare)
+        isinstance(test, Compare)
         and len(test.ops) == 1
-        and isinstance(test.left, ast.Name)
+        and isinstance(test.left, Name)
         and test.left.id in optional
         and is_none(test.comparators[0])
     ):
-        if isinstance(test.ops[0], ast.IsNot):
+        if isinstance(test.ops[0], IsNot):
             return test.left.id, None
-        if isinstance(test.ops[0], ast.Is):
+        if isinstance(test.ops[0], Is):
             return None, test.left.id
     return None, None
