@@ -278,7 +278,7 @@ def _triggered(triggers: tuple[bytes, ...], data: bytes, searched: dict[bytes, b
     for trigger in triggers:  # a loop, not any(): asked for every rule of every file
         found = searched.get(trigger)
         if found is None:
-            found = searched[trigger] = trigger in data
+            found = searched[trigger] = _holds(data, trigger)
         if found:
             return True
     return False
@@ -1391,7 +1391,13 @@ _ORM_MARKERS = (b"__tablename__", b"DeclarativeBase", b"declarative_base", b"Map
 
 
 def _maps_classes(data: bytes) -> bool:
-    return any(marker in data for marker in _ORM_MARKERS) or (b"table=True" in data and b"SQLModel" in data)
+    return any(_holds(data, marker) for marker in _ORM_MARKERS) or (_holds(data, b"table=True") and _holds(data, b"SQLModel"))
+
+
+def _holds(data: bytes, part: bytes) -> bool:
+    """``part in data``, which first tries ``part`` as a byte value and makes and formats a
+    TypeError for every search (a quarter of a search of a 2 KB file)."""
+    return data.find(part) >= 0
 
 
 def _init_summarizer(
