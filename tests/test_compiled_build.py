@@ -78,3 +78,30 @@ def test_a_compiled_build_asks_for_the_mypy_the_suite_checks_with_and_the_runtim
     project = pyproject()["project"]
     (mypy,) = [requirement for requirement in project["optional-dependencies"]["test"] if requirement.startswith("mypy")]
     assert _literal(ROOT / "_build_backend" / "backend.py", "_COMPILER") == [mypy, *project["dependencies"]]
+
+
+def _slow_when_compiled(tree: ast.Module) -> list[str]:
+    """What mypyc compiles to slower code than the interpreter runs: ``getattr`` with a
+    default (a miss makes and formats an AttributeError), ``ast.Call`` (a lookup of the
+    module's attribute at each use) and ``node.__class__`` (a generic attribute lookup)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) == 3:
+            if not (isinstance(node.args[1], ast.Name) and node.args[1].id == "name"):  # a field ``_fields`` lists
+                found.append(f"line {node.lineno}: getattr with a default")
+        elif isinstance(node, ast.Attribute) and node.attr == "__class__":
+            found.append(f"line {node.lineno}: .__class__")
+        elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "ast"
+              and node.attr[:1].isupper() and node.attr != "TryStar"):  # TryStar: Python 3.11 on
+            found.append(f"line {node.lineno}: ast.{node.attr}")
+    return found
+
+
+def test_compiled_modules_avoid_what_mypyc_makes_slower():
+    slow = {name: _slow_when_compiled(ast.parse((ROOT / "fastlint" / "analysis" / f"{name}.py").read_text(encoding="utf-8"))) for name in COMPILED}
+    assert {name: found for name, found in slow.items() if found} == {}
+
+
+def test_the_check_for_slow_compiled_code_finds_each_kind():
+    tree = ast.parse("import ast\nx = getattr(node, '_fastlint_scope', None)\ny = node.__class__\nz = isinstance(node, ast.Call)\n")
+    assert _slow_when_compiled(tree) == ["line 2: getattr with a default", "line 3: .__class__", "line 4: ast.Call"]
