@@ -82,9 +82,7 @@ def blocking_calls_of(function: FunctionNode, inference: TypeInference, knowledg
     returned: set[int] | None = None  # the calls whose value the function returns, once asked
     for node in candidates:
         name = inference.callee(node.func, scope)
-        entry = knowledge.blocking_call(name) if name else None
-        if entry is None and name in CONNECTING_CONSTRUCTORS and _connects(node, CONNECTING_CONSTRUCTORS[name]) and not knowledge.allows(name):
-            entry = BlockingCall(name, "FL101", SDK_BY_TYPE[name].use_instead)
+        entry = blocking_entry(node, name, knowledge) if name else None
         if entry is None or _reads_reported_stream(inference, knowledge, node, name or "", scope):
             continue
         if _through_reported_object(inference, knowledge, node, name or "", scope):
@@ -209,13 +207,15 @@ def _annotated_value(annotation: AST | None, scope: Scope) -> ast.expr | None:
     return None
 
 
-def names_blocking_call(call: Call, name: str, knowledge: Knowledge) -> bool:
-    """Whether ``call``, which calls ``name``, is of a known blocking call, before the checks
-    of ``blocking_calls_of`` that leave some such calls out (awaited, polling, cheap)."""
-    if knowledge.blocking_call(name) is not None:
-        return True
-    when = CONNECTING_CONSTRUCTORS.get(name)
-    return when is not None and _connects(call, when) and not knowledge.allows(name)
+def blocking_entry(call: Call, name: str, knowledge: Knowledge) -> BlockingCall | None:
+    """The known blocking call that ``call``, which calls ``name``, makes (an SDK client
+    built so that it connects counts), before the checks of ``blocking_calls_of`` that
+    leave some such calls out (awaited, polling, cheap). The summary of an async function
+    asks it too, to keep those calls out of its project calls."""
+    entry = knowledge.blocking_call(name)
+    if entry is None and name in CONNECTING_CONSTRUCTORS and _connects(call, CONNECTING_CONSTRUCTORS[name]) and not knowledge.allows(name):
+        entry = BlockingCall(name, "FL101", SDK_BY_TYPE[name].use_instead)
+    return entry
 
 
 def _connects(call: Call, when: str) -> bool:

@@ -176,7 +176,7 @@ def _project_calls(
     own parameters, and those some call of which is iterated on the spot. ``direct``: the
     ids of the blocking calls found in ``function``; None when none were looked for (an
     async function), and a call of a blocking name that is not awaited is left out instead."""
-    from fastlint.analysis.blocking_calls import names_blocking_call
+    from fastlint.analysis.blocking_calls import blocking_entry
 
     once = off_path_nodes(function, inference.class_of(function))
     consumed = iterated_calls(function)
@@ -189,7 +189,7 @@ def _project_calls(
         if id(node) in once or (direct is not None and id(node) in direct):
             continue
         name = namer(node.func, function)
-        if direct is None and name and id(node) not in awaited and names_blocking_call(node, name, knowledge):
+        if direct is None and name and id(node) not in awaited and blocking_entry(node, name, knowledge) is not None:
             continue
         if name and name.split(".", 1)[0] not in _NOT_PROJECT and name not in knowledge.offload_wrappers:
             constant, passed_on = argument_levels(node, function)

@@ -14,6 +14,7 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from fastlint.analysis.syntax import children
 from fastlint.finding import COUNTED, Applicability, Edit, Fix, Position
 from fastlint.fixing.edits import Offsets, add_from_import, end_of, start_of
 from fastlint.fixing.imports import newline_of
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 
 THREADPOOL = ("starlette.concurrency", "run_in_threadpool")
 _THREADPOOL_NAMES = {"starlette.concurrency.run_in_threadpool", "fastapi.concurrency.run_in_threadpool"}
-
-
 
 
 def rewrite_expression(ctx: ModuleContext, node: ast.expr, transformer: Callable[[], cst.CSTTransformer]) -> Edit | None:
@@ -165,8 +164,6 @@ def _span(node: ast.AST) -> tuple[int, int, int, int] | None:
 
 def _search(root: ast.AST, node: ast.AST, span: tuple[int, int, int, int] | None) -> list[ast.AST] | None:
     """Depth first from ``root``, into the subtrees that may hold ``span`` (all when None)."""
-    from fastlint.analysis.syntax import children
-
     path: list[ast.AST] = []
     stack: list[tuple[ast.AST, int, bool]] = [(root, 0, span is not None)]
     while stack:

@@ -278,7 +278,7 @@ def _triggered(triggers: tuple[bytes, ...], data: bytes, searched: dict[bytes, b
     for trigger in triggers:  # a loop, not any(): asked for every rule of every file
         found = searched.get(trigger)
         if found is None:
-            found = searched[trigger] = _holds(data, trigger)
+            found = searched[trigger] = _has_bytes(data, trigger)
         if found:
             return True
     return False
@@ -1391,10 +1391,10 @@ _ORM_MARKERS = (b"__tablename__", b"DeclarativeBase", b"declarative_base", b"Map
 
 
 def _maps_classes(data: bytes) -> bool:
-    return any(_holds(data, marker) for marker in _ORM_MARKERS) or (_holds(data, b"table=True") and _holds(data, b"SQLModel"))
+    return any(_has_bytes(data, marker) for marker in _ORM_MARKERS) or (_has_bytes(data, b"table=True") and _has_bytes(data, b"SQLModel"))
 
 
-def _holds(data: bytes, part: bytes) -> bool:
+def _has_bytes(data: bytes, part: bytes) -> bool:
     """``part in data``, which first tries ``part`` as a byte value and makes and formats a
     TypeError for every search (a quarter of a search of a 2 KB file)."""
     return data.find(part) >= 0
