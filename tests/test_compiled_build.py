@@ -47,7 +47,7 @@ def test_the_suite_runs_on_the_build_it_means_to_test():
 def _cached_classes() -> set[type]:
     """Every dataclass the cache's codec writes and reads back."""
     from fastlint.analysis.module_summary import ModuleSummary
-    from fastlint.analysis.project_index import ProjectFacts
+    from fastlint.analysis.summaries import ProjectFacts
     from fastlint.finding import Finding
     from fastlint.run.cache import _Walk
 

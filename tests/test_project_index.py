@@ -155,6 +155,22 @@ def test_an_index_sent_to_another_process_unpickles_a_summary_when_first_asked_f
     assert copy.modules.deferred() == 0
 
 
+def test_an_index_sent_to_another_process_keeps_every_attribute_but_the_answers_by_name(index: ProjectIndex):
+    """The compiled index has no ``__dict__``: it names what it sends (``_SENT``), and a new
+    attribute left out of both lists would be lost on the way to pass 2's workers."""
+    from fastlint.analysis.project_index import _SENT, PER_PROCESS
+
+    if hasattr(index, "__dict__"):  # the pure build: what ``__init__`` set
+        assert set(vars(index)) == set(_SENT) | set(PER_PROCESS) and not set(_SENT) & set(PER_PROCESS)
+    index.resolve("app.clients.make_client().lookup")
+    index.digests = {"app.db": "d"}
+    copy = pickle.loads(pickle.dumps(index))
+    assert type(copy) is ProjectIndex and copy.digests == {"app.db": "d"} and copy.complete
+    for name in _SENT:
+        assert type(getattr(copy, name)) is type(getattr(index, name)), name
+    assert (copy._splits, copy._memo, copy._heads) == ({}, {}, None)  # filled again as this process asks
+
+
 def test_summaries_pickled_by_the_process_that_made_them_are_sent_as_they_are(index: ProjectIndex):
     summaries, db = index.modules, index.modules["app.db"]
     other = summary_of("app.db", "LIMIT = 1\n")

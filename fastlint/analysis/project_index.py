@@ -18,7 +18,7 @@ on which modules exist too: the pseudo-module ``MODULES``.
 
 from __future__ import annotations
 
-import ast
+from ast import Call
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -32,6 +32,7 @@ from fastlint.analysis.module_summary import DERIVED, PATH, FunctionSummary, Mod
 from fastlint.analysis.orm_models import ModelInfo
 from fastlint.analysis.reachability import ONCE, SERVED, Reachability, is_test
 from fastlint.analysis.schemas import SchemaClass
+from fastlint.analysis.summaries import ProjectFacts, Summaries
 from fastlint.analysis.unset_arguments import call_arguments, guarding_parameters, unset_parameters
 from fastlint.digests import value_digest
 from fastlint.finding import shown_call, shown_function
@@ -83,108 +84,18 @@ class Chain:
         return shown_function(self.functions[0])
 
 
-class Deferred:
-    """A summary made on first use (``load``): decoded from the cache's file, say."""
-
-    __slots__ = ("load",)
-
-    def __init__(self, load: Callable[[], ModuleSummary]) -> None:
-        self.load = load
-
-
-class Summaries(Mapping[str, ModuleSummary]):
-    """The project's summaries by module name, in the order given; a ``Deferred`` one is
-    made when first asked for. A run after an edit builds its index from the cache, and
-    its checks ask about a few modules: decoding all 1,542 summaries of LARGE took half
-    of that run. Iterating the values makes them all."""
-
-    __slots__ = ("_entries", "_pickled")
-
-    def __init__(self, entries: Mapping[str, ModuleSummary | Deferred] | None = None) -> None:
-        self._entries: dict[str, ModuleSummary | Deferred] = dict(entries or {})
-        self._pickled: dict[str, bytes] = {}  # summaries pickled already, by the process that made them
-
-    def __getitem__(self, name: str) -> ModuleSummary:
-        found = self._entries[name]
-        return self._made(name, found) if found.__class__ is Deferred else found  # type: ignore[return-value]
-
-    def get(self, name: str, default: ModuleSummary | None = None) -> ModuleSummary | None:  # type: ignore[override]
-        found = self._entries.get(name)
-        if found is None:
-            return default
-        return self._made(name, found) if found.__class__ is Deferred else found  # type: ignore[return-value]
-
-    def _made(self, name: str, deferred: Deferred) -> ModuleSummary:
-        summary = self._entries[name] = deferred.load()  # in place: the order stays
-        return summary
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._entries
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._entries)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __setitem__(self, name: str, summary: ModuleSummary) -> None:
-        self._entries[name] = summary
-        self._pickled.pop(name, None)
-
-    def pop(self, name: str, default: ModuleSummary | None = None) -> ModuleSummary | None:
-        self._pickled.pop(name, None)
-        found = self._entries.pop(name, None)
-        if found is None:
-            return default
-        return found.load() if found.__class__ is Deferred else found  # type: ignore[return-value]
-
-    def made(self) -> dict[str, ModuleSummary]:
-        """Every summary, made now."""
-        return {name: self[name] for name in list(self._entries)}
-
-    def keep_pickled(self, pickled: Mapping[str, bytes]) -> None:
-        """The pickles of summaries as they are (what a worker of pass 1 sent this process,
-        which unpickled it): sending the index to other processes then pickles them no more."""
-        self._pickled.update((name, data) for name, data in pickled.items() if name in self._entries)
-
-    def __reduce__(self) -> tuple[Callable[[dict[str, bytes]], Summaries], tuple[dict[str, bytes]]]:
-        """What another process is sent: each summary pickled on its own, unpickled there
-        when first asked for (a worker's checks read a part of the project's summaries)."""
-        import pickle
-
-        made = self.made()
-        return _unpickled_on_use, ({name: self._pickled.get(name) or pickle.dumps(summary, pickle.HIGHEST_PROTOCOL) for name, summary in made.items()},)
-
-    def deferred(self) -> int:
-        """How many summaries are not made yet."""
-        return sum(1 for found in self._entries.values() if found.__class__ is Deferred)
-
-
-def _unpickled_on_use(pickled: dict[str, bytes]) -> Summaries:
-    import pickle
-    from functools import partial
-
-    return Summaries({name: Deferred(partial(pickle.loads, data)) for name, data in pickled.items()})
-
-
-@dataclass
-class ProjectFacts:
-    """The answers about the whole project that cross-module questions share, as plain data:
-    a function of the summaries (and the modules' aliases) alone, so a later run over the
-    same summaries adopts them instead of reading every summary again."""
-
-    registered: dict[str, dict[str, tuple[Role, ...]]]  # ``_registrations``
-    registrations_read: frozenset[str]  # the modules resolving them looked at
-    reach: dict[str, dict[str, str]]  # ``_reachability``
-    serves: bool
-    models_by_name: dict[str, list[str]]  # ``_models_by_short_name``
-    state_writes: dict[str, list[str]]  # ``_state_writes``
-
-
 def alias_digests(aliases: Mapping[str, str]) -> dict[str, str]:
     """What an alias stands for, as the findings cache compares it with the digest it had
     when a check consulted it (None: no module had that name then)."""
     return {alias: f"={module}" for alias, module in aliases.items()}
+
+
+# What ``ProjectIndex`` sends another process: every attribute but the answers by name
+# (``_memo``, ``_splits``, ``_heads``), which each process fills as it asks (see
+# ``forget_asked``). A test checks that it names every other attribute ``__init__`` sets.
+_SENT = ("modules", "aliases", "_loader", "_absent", "knowledge", "max_depth", "digests", "parsed_files", "complete", "_stack",
+         "_resolved", "_registered", "_registrations_read", "_by_short_name", "_state_written", "_app_callers", "_reach", "_serves")
+PER_PROCESS = ("_memo", "_splits", "_heads")
 
 
 class ProjectIndex:
@@ -231,13 +142,18 @@ class ProjectIndex:
         self._splits: dict[str, tuple[tuple[str, ...], tuple[ModuleSummary, list[str]] | None]] = {}
         self._heads: frozenset[str] | None = None  # see ``_module_heads``
 
-    def __getstate__(self) -> dict[str, object]:
+    def __reduce__(self) -> tuple[type[ProjectIndex], tuple[Summaries, Knowledge], dict[str, object]]:
         """What a worker process gets (the engine sends the index to the workers that kept
         pass 1's trees): the summaries and the answers about the whole project computed so
-        far, not the caches by name, which each process fills as it asks."""
+        far, not the answers by name, which each process fills as it asks: an empty index
+        given that state (the compiled class has no ``__dict__`` for pickle to restore)."""
         if self._loader is not None or self._stack:
             raise TypeError("only a complete index, outside a recording, is sent to another process")
-        return {**vars(self), "_memo": {}, "_splits": {}, "_heads": None}
+        return type(self), (Summaries(), self.knowledge), {name: getattr(self, name) for name in _SENT}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
 
     def forget_asked(self) -> None:
         """Drop the answers by name (``_split``'s and the memoised ones), which each process
@@ -934,7 +850,7 @@ class ProjectIndex:
 
     # -- blocking chains ---------------------------------------------------------------
 
-    def left_out(self, canonical: str, call: ast.Call) -> frozenset[str]:
+    def left_out(self, canonical: str, call: Call) -> frozenset[str]:
         """The None-defaulted parameters of ``canonical`` that guard some of its work and that
         ``call`` leaves out (``fastlint.analysis.unset_arguments``)."""
         found = self.function(canonical)

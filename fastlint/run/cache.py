@@ -39,7 +39,7 @@ from fastlint.run.datacodec import InvalidData, decode, encode
 
 if TYPE_CHECKING:
     from fastlint.analysis.module_summary import ModuleSummary
-    from fastlint.analysis.project_index import ProjectFacts
+    from fastlint.analysis.summaries import ProjectFacts
     from fastlint.settings import Settings
 
 CACHE_DIR = ".fastlint_cache"
@@ -548,7 +548,7 @@ class Cache:
             return None
         found = self._facts[1]
         if isinstance(found, bytes):
-            from fastlint.analysis.project_index import ProjectFacts
+            from fastlint.analysis.summaries import ProjectFacts
 
             try:
                 found = decode(ProjectFacts, json.loads(found))

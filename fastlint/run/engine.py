@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
 
     from fastlint.analysis.module_summary import ModuleSummary
-    from fastlint.analysis.project_index import ProjectIndex, Summaries
+    from fastlint.analysis.project_index import ProjectIndex
+    from fastlint.analysis.summaries import Summaries
     from fastlint.knowledge.tables import Knowledge
     from fastlint.rule import Rule
     from fastlint.run.cache import Cache, CachedSummary
@@ -1059,7 +1060,7 @@ def _index_summaries(
 ) -> Summaries:
     """The summaries of ``entries`` by module, those read from the cache decoded when the
     index first asks for them; one that does not decode is made again from its file."""
-    from fastlint.analysis.project_index import Deferred, Summaries
+    from fastlint.analysis.summaries import Deferred, Summaries
 
     def deferred(key: str, entry: CachedSummary) -> Deferred:
         return Deferred(lambda: _decoded(key, entry, files[key], knowledge, cache, size_limit))
