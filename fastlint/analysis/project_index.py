@@ -680,150 +680,10 @@ class ProjectIndex:
                     if decorating is not None and decorating[1].stores_argument:
                         served.append(f"{summary.module}.{local}")
                         break
-        methods: dict[str, list[str]] = {}
-        subclasses: dict[str, list[str]] = {}
-        for summary in self.modules.values():
-            for local in summary.functions:
-                if "." in local:
-                    methods.setdefault(local.rpartition(".")[2], []).append(f"{summary.module}.{local}")
-            for name, bases in summary.classes.items():
-                for base in bases:
-                    resolved = self.resolve(base)
-                    if resolved:
-                        subclasses.setdefault(resolved, []).append(f"{summary.module}.{name}")
-        edges: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
-        named: dict[str, str | None] = {}
-
-        def function_named(call: str) -> str | None:
-            # The same callees (a project helper, a library call) recur across functions.
-            if call not in named:
-                named[call] = self._function_named(call)
-            return named[call]
-
-        def edges_of(name: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-            if name not in edges:
-                found = self.function(name)
-                if found is None:
-                    edges[name] = ((), (), ())
-                else:
-                    summary = found[1]
-                    calls = (*summary.calls, *summary.reaches)
-                    runs = tuple(filter(None, (function_named(call) for call in calls)))
-                    spawns = tuple(filter(None, (function_named(call) for call in summary.spawns)))
-                    unknown = (*summary.unknown_methods, *filter(None, (project_attribute(call) for call in calls)))
-                    edges[name] = (runs, spawns, unknown)
-            return edges[name]
-
-        def project_attribute(call: str) -> str | None:
-            # ``app.STORAGE.delete_profile()`` through a module-level proxy, or
-            # ``self.backend.fetch()`` on an attribute of unknown type: a project object the
-            # index cannot type, whose method may be any project method of that name.
-            if "." not in call or function_named(call) is not None:
-                return None
-            split = self._split(call)
-            return call.rpartition(".")[2] if split is not None and len(split[1]) > 1 else None
-
-        overridden: dict[str, list[str]] = {}
-
-        def overrides(name: str) -> list[str]:
-            # Asked for every call target of every function: answered once per name.
-            if name not in overridden:
-                overridden[name] = find_overrides(name)
-            return overridden[name]
-
-        def find_overrides(name: str) -> list[str]:
-            owner, _, method = name.rpartition(".")
-            found: list[str] = []
-            pending = list(subclasses.get(owner, ()))
-            seen: set[str] = set()
-            while pending:
-                subclass = pending.pop()
-                if subclass in seen:
-                    continue
-                seen.add(subclass)
-                pending.extend(subclasses.get(subclass, ()))
-                if defines(subclass, method):
-                    found.append(f"{subclass}.{method}")
-            return found
-
-        def defines(subclass: str, method: str) -> bool:
-            # Whether the class itself defines the method: looked up in its module's
-            # summary, not through ``function``, which searches every base of each subclass
-            # that does not (10-25% of the facts' time on prefect, langflow, open-webui).
-            # ``subclass`` is ``module.Class``; where a module or alias is named like the
-            # class or the method, ``function`` decides, as it would find that module first.
-            name = f"{subclass}.{method}"
-            if subclass in self.modules or subclass in self.aliases or name in self.modules or name in self.aliases:
-                own = self.function(name)
-                return own is not None and own[0] == name
-            module, _, cls = subclass.rpartition(".")
-            return f"{cls}.{method}" in self.modules[module].functions
-
-        by_name: dict[str, list[str] | None] = {}
-        in_family: dict[tuple[str, str], list[str]] = {}
-
-        def served_by_name(short: str, caller: str) -> list[str]:
-            # A name that many unrelated classes define (``run``, ``start``, ``wait``,
-            # ``__aexit__``) says nothing about which method an object of unknown type
-            # runs: on prefect, following them all made its client SDK, workers and
-            # runners "served" through its server's ``process.wait()``. Overrides of one
-            # base method count once. Called in a method of a class that has a method of
-            # that name, it means that one and its overrides (``Service.running`` starting
-            # each ``service.start()``).
-            if short not in by_name:
-                names = methods.get(short, [])
-                overriding = {override for name in names for override in overrides(name)}
-                unrelated = [name for name in names if name not in overriding]
-                by_name[short] = names if len(unrelated) <= _BY_NAME_DEFINITIONS else None
-            found = by_name[short]
-            if found is not None:
-                return found
-            owner = caller.rpartition(".")[0]
-            if (owner, short) not in in_family:
-                own = self.function(f"{owner}.{short}") if self._is_class(owner) else None
-                in_family[(owner, short)] = [own[0], *overrides(own[0])] if own is not None else []
-            return in_family[(owner, short)]
-
-        called: set[str] = set()  # the last part of every name a call or entry point names, tests aside
-        for summary in self.modules.values():
-            in_tests = is_test(f"{summary.module}.f")  # a method's class may make it a test's too
-            for local, function in summary.functions.items():
-                if in_tests or ("." in local and is_test(f"{summary.module}.{local}")):
-                    continue  # a test calls what the app runs by reflection
-                called.update(call.rpartition(".")[2] for call in (*function.calls, *function.reaches, *function.spawns))
-                called.update(function.unknown_methods)
-            called.update(name.rpartition(".")[2] for _, name in summary.entries)
-        uncalled: dict[str, list[str]] = {}
-        reflective: dict[str, list[str]] = {}
-
-        def reflected(name: str) -> list[str]:
-            # An object served code builds may have methods that no call names: what runs
-            # them is reflection (lnbits dispatches its WASM host API with ``getattr`` on the
-            # ``ExtensionHostAPI`` a route builds), so they run while serving too.
-            if name not in reflective:
-                found = self.function(name)
-                reflective[name] = []
-                for call in found[1].calls if found is not None else ():
-                    if call not in uncalled:
-                        cls = self.resolve(call)
-                        uncalled[call] = uncalled_methods(cls) if cls is not None and self._is_class(cls) else []
-                    reflective[name] += uncalled[call]
-            return reflective[name]
-
-        def uncalled_methods(cls: str) -> list[str]:
-            split = self._split(cls)
-            if split is None:
-                return []
-            summary, (owner,) = split
-            return [
-                f"{summary.module}.{local}"
-                for local in summary.functions
-                if local.startswith(f"{owner}.") and local.count(".") == 1 and local.rpartition(".")[2] not in called
-            ]
-
         functions = [f"{summary.module}.{local}" for summary in list(self.modules.values()) for local in summary.functions]
+        graph = _CallGraph(self)
         walk = Reachability(
-            functions, served, once, edges_of, overrides, lambda short: methods.get(short, ()), served_by_name, reflected
+            functions, served, once, graph.edges_of, graph.overrides, graph.methods_named, graph.served_by_name, graph.reflected
         )
         self._serves = bool(walk.served)
         result: dict[str, dict[str, str]] = {}
@@ -993,6 +853,157 @@ class ProjectIndex:
         self._note(consulted)
         return value  # type: ignore[return-value]
 
+
+
+class _CallGraph:
+    """The edges ``Reachability`` walks, resolved on demand and kept by name: a class
+    rather than closures, which the compiled build would tie into a reference cycle (one
+    shared environment holding every nested function), and a check must leave none."""
+
+    def __init__(self, index: ProjectIndex) -> None:
+        self.index = index
+        self.methods: dict[str, list[str]] = {}  # project methods by their last name
+        self.subclasses: dict[str, list[str]] = {}  # project classes by base, resolved
+        for summary in index.modules.values():
+            for local in summary.functions:
+                if "." in local:
+                    self.methods.setdefault(local.rpartition(".")[2], []).append(f"{summary.module}.{local}")
+            for name, bases in summary.classes.items():
+                for base in bases:
+                    resolved = index.resolve(base)
+                    if resolved:
+                        self.subclasses.setdefault(resolved, []).append(f"{summary.module}.{name}")
+        # The last part of every name a call or entry point names, tests aside.
+        self.called: set[str] = set()
+        for summary in index.modules.values():
+            in_tests = is_test(f"{summary.module}.f")  # a method's class may make it a test's too
+            for local, function in summary.functions.items():
+                if in_tests or ("." in local and is_test(f"{summary.module}.{local}")):
+                    continue  # a test calls what the app runs by reflection
+                self.called.update(call.rpartition(".")[2] for call in (*function.calls, *function.reaches, *function.spawns))
+                self.called.update(function.unknown_methods)
+            self.called.update(name.rpartition(".")[2] for _, name in summary.entries)
+        self.edges: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
+        self.named: dict[str, str | None] = {}
+        self.overridden: dict[str, list[str]] = {}
+        self.by_name: dict[str, list[str] | None] = {}
+        self.in_family: dict[tuple[str, str], list[str]] = {}
+        self.uncalled: dict[str, list[str]] = {}
+        self.reflective: dict[str, list[str]] = {}
+
+    def methods_named(self, short: str) -> Iterable[str]:
+        return self.methods.get(short, ())
+
+    def function_named(self, call: str) -> str | None:
+        # The same callees (a project helper, a library call) recur across functions.
+        if call not in self.named:
+            self.named[call] = self.index._function_named(call)
+        return self.named[call]
+
+    def edges_of(self, name: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        if name not in self.edges:
+            found = self.index.function(name)
+            if found is None:
+                self.edges[name] = ((), (), ())
+            else:
+                summary = found[1]
+                calls = (*summary.calls, *summary.reaches)
+                runs = tuple(filter(None, (self.function_named(call) for call in calls)))
+                spawns = tuple(filter(None, (self.function_named(call) for call in summary.spawns)))
+                unknown = (*summary.unknown_methods, *filter(None, (self.project_attribute(call) for call in calls)))
+                self.edges[name] = (runs, spawns, unknown)
+        return self.edges[name]
+
+    def project_attribute(self, call: str) -> str | None:
+        # ``app.STORAGE.delete_profile()`` through a module-level proxy, or
+        # ``self.backend.fetch()`` on an attribute of unknown type: a project object the
+        # index cannot type, whose method may be any project method of that name.
+        if "." not in call or self.function_named(call) is not None:
+            return None
+        split = self.index._split(call)
+        return call.rpartition(".")[2] if split is not None and len(split[1]) > 1 else None
+
+    def overrides(self, name: str) -> list[str]:
+        # Asked for every call target of every function: answered once per name.
+        if name not in self.overridden:
+            self.overridden[name] = self._find_overrides(name)
+        return self.overridden[name]
+
+    def _find_overrides(self, name: str) -> list[str]:
+        owner, _, method = name.rpartition(".")
+        found: list[str] = []
+        pending = list(self.subclasses.get(owner, ()))
+        seen: set[str] = set()
+        while pending:
+            subclass = pending.pop()
+            if subclass in seen:
+                continue
+            seen.add(subclass)
+            pending.extend(self.subclasses.get(subclass, ()))
+            if self._defines(subclass, method):
+                found.append(f"{subclass}.{method}")
+        return found
+
+    def _defines(self, subclass: str, method: str) -> bool:
+        # Whether the class itself defines the method: looked up in its module's
+        # summary, not through ``function``, which searches every base of each subclass
+        # that does not (10-25% of the facts' time on prefect, langflow, open-webui).
+        # ``subclass`` is ``module.Class``; where a module or alias is named like the
+        # class or the method, ``function`` decides, as it would find that module first.
+        index = self.index
+        name = f"{subclass}.{method}"
+        if subclass in index.modules or subclass in index.aliases or name in index.modules or name in index.aliases:
+            own = index.function(name)
+            return own is not None and own[0] == name
+        module, _, cls = subclass.rpartition(".")
+        return f"{cls}.{method}" in index.modules[module].functions
+
+    def served_by_name(self, short: str, caller: str) -> list[str]:
+        # A name that many unrelated classes define (``run``, ``start``, ``wait``,
+        # ``__aexit__``) says nothing about which method an object of unknown type
+        # runs: on prefect, following them all made its client SDK, workers and
+        # runners "served" through its server's ``process.wait()``. Overrides of one
+        # base method count once. Called in a method of a class that has a method of
+        # that name, it means that one and its overrides (``Service.running`` starting
+        # each ``service.start()``).
+        if short not in self.by_name:
+            names = self.methods.get(short, [])
+            overriding = {override for name in names for override in self.overrides(name)}
+            unrelated = [name for name in names if name not in overriding]
+            self.by_name[short] = names if len(unrelated) <= _BY_NAME_DEFINITIONS else None
+        found = self.by_name[short]
+        if found is not None:
+            return found
+        owner = caller.rpartition(".")[0]
+        if (owner, short) not in self.in_family:
+            own = self.index.function(f"{owner}.{short}") if self.index._is_class(owner) else None
+            self.in_family[(owner, short)] = [own[0], *self.overrides(own[0])] if own is not None else []
+        return self.in_family[(owner, short)]
+
+    def reflected(self, name: str) -> list[str]:
+        # An object served code builds may have methods that no call names: what runs
+        # them is reflection (lnbits dispatches its WASM host API with ``getattr`` on the
+        # ``ExtensionHostAPI`` a route builds), so they run while serving too.
+        if name not in self.reflective:
+            found = self.index.function(name)
+            self.reflective[name] = []
+            for call in found[1].calls if found is not None else ():
+                if call not in self.uncalled:
+                    cls = self.index.resolve(call)
+                    self.uncalled[call] = self._uncalled_methods(cls) if cls is not None and self.index._is_class(cls) else []
+                self.reflective[name] += self.uncalled[call]
+        return self.reflective[name]
+
+    def _uncalled_methods(self, cls: str) -> list[str]:
+        split = self.index._split(cls)
+        if split is None:
+            return []
+        summary, (owner,) = split
+        return [
+            f"{summary.module}.{local}"
+            for local in summary.functions
+            if local.startswith(f"{owner}.") and local.count(".") == 1 and local.rpartition(".")[2] not in self.called
+        ]
 
 def _reach_signature(summary: ModuleSummary | None) -> object:
     """What the served and once-only verdicts rest on in one module."""
