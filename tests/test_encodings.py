@@ -50,3 +50,51 @@ def test_noqa_after_a_form_feed_line_still_applies(tmp_path: Path):
 def test_a_nul_byte_in_a_cr_only_file_is_located(tmp_path: Path):
     (tmp_path / "nul.py").write_bytes(b"x = 1\ry = 2\rz = '\0'\r")
     assert found(tmp_path, "nul.py") == [(3, 6, "FL001")]
+
+
+def _tokenizer_reading(data: bytes) -> tuple[str, str, bool] | None:
+    """What the interpreter reads: ``tokenize.detect_encoding`` over the first two lines,
+    then the whole file decoded (None where either fails)."""
+    import codecs
+    import tokenize
+
+    first_lines = iter(data.splitlines(keepends=True)[:2])
+    try:
+        encoding, _ = tokenize.detect_encoding(lambda: next(first_lines, b""))
+        bom = data.startswith(codecs.BOM_UTF8)
+        return data.decode("utf-8-sig" if bom else encoding), encoding, bom
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"", id="empty"),
+        pytest.param(b"x = 1\n", id="plain"),
+        pytest.param(b"\xef\xbb\xbfx = 1\n", id="bom"),
+        pytest.param(b"open(p, encoding='utf-8')\nx = 'caf\xc3\xa9'\n", id="coding-in-code"),
+        pytest.param(b"# -*- coding: latin-1 -*-\nx = '\xe9'\n", id="cookie-first-line"),
+        pytest.param(b"#!/usr/bin/env python\n# coding=latin-1\nx = '\xe9'\n", id="cookie-second-line"),
+        pytest.param(b"x = 1\r\ny = 2\r\n# coding: latin-1\r\nz = 'caf\xc3\xa9'\r\n", id="cookie-third-line-is-none"),
+        pytest.param(b"a\rb\r# coding: latin-1\nx = '\xe9'\n", id="cr-lines-third-line"),
+        pytest.param(b"\r# coding: latin-1\nx = '\xe9'\n", id="cr-then-cookie"),
+        pytest.param(b"x = '\xe9'\n", id="undecodable-first-line"),
+        pytest.param(b"x = 1\ny = '\xe9'\n", id="undecodable-later-line"),
+        pytest.param(b"\xef\xbb\xbf# coding: latin-1\n", id="bom-with-other-cookie"),
+        pytest.param(b"# coding: klingon\n", id="unknown-cookie"),
+    ],
+)
+def test_a_file_is_decoded_as_the_interpreter_reads_it(data: bytes):
+    """Without ``coding`` on its first two lines a file is read as UTF-8 at once; whatever
+    the way, the text, encoding and BOM are the tokenizer's, and a file it cannot read is a
+    SourceError."""
+    from fastlint.source import SourceError
+
+    expected = _tokenizer_reading(data)
+    try:
+        source = decode_source(Path("m.py"), data)
+    except SourceError:
+        assert expected is None
+    else:
+        assert (source.text, source.encoding, source.bom) == expected
