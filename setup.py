@@ -17,13 +17,14 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 # The analysis that pass 1 and pass 2 spend their time in: name tables, inference, the
-# blocking-call search, reachability, the project index. Compiled, a cold check takes about 10% less time (2-16%)
-# on large code bases (docs/performance.md).
+# blocking-call search, reachability, the project index. Compiled, a cold check takes
+# about 10% less time (2-16%) on large code bases (docs/performance.md).
 # Left as Python on purpose:
 # - module_summary, orm_models, fastapi_model, schemas: the summaries cache stores their
 #   dataclasses, and its codec reads their field annotations, which mypyc replaces by
 #   runtime classes (``dict[str, X]`` becomes ``dict``). What builds a summary is in
-#   ``summarizing``, compiled apart from the classes;
+#   ``summarizing``, and what builds a module's FastAPI model in ``fastapi_roles``,
+#   compiled apart from the classes;
 # - context: the engine clears a rule context through its ``__dict__``, which compiled
 #   classes do not have;
 # - summaries: the index's ``Summaries`` (a ``Mapping`` subclass) and the ``ProjectFacts``
@@ -40,6 +41,7 @@ COMPILED = (
     "blocking_calls",
     "capacity",
     "debug_only",
+    "fastapi_roles",
     "inference",
     "loop_blocking",
     "loop_free",

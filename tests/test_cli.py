@@ -626,7 +626,7 @@ print(sys.modules["fastlint"].__file__, " ".join(sorted(sys.modules)), file=sys.
 # pays for none of them (issue 6: startup).
 ANALYSIS_MODULES = ("libcst", "fastlint.rules.", "fastlint.analysis.module_summary", "fastlint.analysis.summarizing", "fastlint.analysis.project_index",
                     "fastlint.analysis.inference",
-                    "fastlint.analysis.fastapi_model", "fastlint.analysis.orm_models", "fastlint.analysis.context")
+                    "fastlint.analysis.fastapi_model", "fastlint.analysis.fastapi_roles", "fastlint.analysis.orm_models", "fastlint.analysis.context")
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
 
-from fastlint.analysis.fastapi_model import FastAPIModel, own_model
+from fastlint.analysis.fastapi_model import FastAPIModel
+from fastlint.analysis.fastapi_roles import own_model
 from fastlint.analysis.inference import TypeInference
 from fastlint.analysis.names import NameTable
 from fastlint.analysis.reachability import ONCE

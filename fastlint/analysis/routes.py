@@ -31,7 +31,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from fastlint.analysis.fastapi_model import build_model
+from fastlint.analysis.fastapi_roles import build_model
 from fastlint.analysis.module_names import dotted_prefixes, dotted_rest
 from fastlint.analysis.names import NameTable, dotted_text
 from fastlint.analysis.syntax import FunctionNode, all_parameters, is_generator, keyword, nodes_of, release, string_value, walk_local

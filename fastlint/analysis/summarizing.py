@@ -30,7 +30,7 @@ from ast import (
 from collections.abc import Callable, Iterator
 
 from fastlint.analysis.capacity import capacity_facts
-from fastlint.analysis.fastapi_model import build_model
+from fastlint.analysis.fastapi_roles import build_model
 from fastlint.analysis.inference import CALLED, DIVIDED, Scope, TypeInference
 from fastlint.analysis.module_summary import DERIVED, FunctionSummary, ModuleSummary, function_summary
 from fastlint.analysis.names import NameTable
