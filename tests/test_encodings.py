@@ -67,24 +67,27 @@ def _tokenizer_reading(data: bytes) -> tuple[str, str, bool] | None:
         return None
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        pytest.param(b"", id="empty"),
-        pytest.param(b"x = 1\n", id="plain"),
-        pytest.param(b"\xef\xbb\xbfx = 1\n", id="bom"),
-        pytest.param(b"open(p, encoding='utf-8')\nx = 'caf\xc3\xa9'\n", id="coding-in-code"),
-        pytest.param(b"# -*- coding: latin-1 -*-\nx = '\xe9'\n", id="cookie-first-line"),
-        pytest.param(b"#!/usr/bin/env python\n# coding=latin-1\nx = '\xe9'\n", id="cookie-second-line"),
-        pytest.param(b"x = 1\r\ny = 2\r\n# coding: latin-1\r\nz = 'caf\xc3\xa9'\r\n", id="cookie-third-line-is-none"),
-        pytest.param(b"a\rb\r# coding: latin-1\nx = '\xe9'\n", id="cr-lines-third-line"),
-        pytest.param(b"\r# coding: latin-1\nx = '\xe9'\n", id="cr-then-cookie"),
-        pytest.param(b"x = '\xe9'\n", id="undecodable-first-line"),
-        pytest.param(b"x = 1\ny = '\xe9'\n", id="undecodable-later-line"),
-        pytest.param(b"\xef\xbb\xbf# coding: latin-1\n", id="bom-with-other-cookie"),
-        pytest.param(b"# coding: klingon\n", id="unknown-cookie"),
-    ],
-)
+# Where a coding cookie may be, and files the tokenizer cannot read, by name.
+READINGS = {
+    "empty": b"",
+    "plain": b"x = 1\n",
+    "bom": b"\xef\xbb\xbfx = 1\n",
+    "coding-in-code": b"open(p, encoding='utf-8')\nx = 'caf\xc3\xa9'\n",
+    "cookie-first-line": b"# -*- coding: latin-1 -*-\nx = '\xe9'\n",
+    "cookie-second-line": b"#!/usr/bin/env python\n# coding=latin-1\nx = '\xe9'\n",
+    # Latin-1 bytes that UTF-8 decodes too (as other text): only the cookie tells.
+    "cookie-second-line-utf8-valid": b"#!/usr/bin/env python\n# coding: latin-1\nx = 'caf\xc3\xa9'\n",
+    "cookie-third-line-is-none": b"x = 1\r\ny = 2\r\n# coding: latin-1\r\nz = 'caf\xc3\xa9'\r\n",
+    "cr-lines-third-line": b"a\rb\r# coding: latin-1\nx = '\xe9'\n",
+    "cr-then-cookie": b"\r# coding: latin-1\nx = '\xe9'\n",
+    "undecodable-first-line": b"x = '\xe9'\n",
+    "undecodable-later-line": b"x = 1\ny = '\xe9'\n",
+    "bom-with-other-cookie": b"\xef\xbb\xbf# coding: latin-1\n",
+    "unknown-cookie": b"# coding: klingon\n",
+}
+
+
+@pytest.mark.parametrize("data", READINGS.values(), ids=READINGS.keys())
 def test_a_file_is_decoded_as_the_interpreter_reads_it(data: bytes):
     """Without ``coding`` on its first two lines a file is read as UTF-8 at once; whatever
     the way, the text, encoding and BOM are the tokenizer's, and a file it cannot read is a
