@@ -158,10 +158,10 @@ def test_an_index_sent_to_another_process_unpickles_a_summary_when_first_asked_f
 def test_an_index_sent_to_another_process_keeps_every_attribute_but_the_answers_by_name(index: ProjectIndex):
     """The compiled index has no ``__dict__``: it names what it sends (``_SENT``), and a new
     attribute left out of both lists would be lost on the way to pass 2's workers."""
-    from fastlint.analysis.project_index import _SENT, PER_PROCESS
+    from fastlint.analysis.project_index import _PER_PROCESS, _SENT
 
     if hasattr(index, "__dict__"):  # the pure build: what ``__init__`` set
-        assert set(vars(index)) == set(_SENT) | set(PER_PROCESS) and not set(_SENT) & set(PER_PROCESS)
+        assert set(vars(index)) == set(_SENT) | set(_PER_PROCESS) and not set(_SENT) & set(_PER_PROCESS)
     index.resolve("app.clients.make_client().lookup")
     index.digests = {"app.db": "d"}
     copy = pickle.loads(pickle.dumps(index))

@@ -95,7 +95,7 @@ def alias_digests(aliases: Mapping[str, str]) -> dict[str, str]:
 # ``forget_asked``). A test checks that it names every other attribute ``__init__`` sets.
 _SENT = ("modules", "aliases", "_loader", "_absent", "knowledge", "max_depth", "digests", "parsed_files", "complete", "_stack",
          "_resolved", "_registered", "_registrations_read", "_by_short_name", "_state_written", "_app_callers", "_reach", "_serves")
-PER_PROCESS = ("_memo", "_splits", "_heads")
+_PER_PROCESS = ("_memo", "_splits", "_heads")
 
 
 class ProjectIndex:
