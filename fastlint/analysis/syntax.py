@@ -398,12 +398,13 @@ def child_blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
 # asked only for those it has (in the compiled build, ``getattr`` with a default made and
 # formatted an AttributeError for each field a statement lacks).
 _BLOCK_FIELDS: dict[type, tuple[str, ...]] = {}
+_BLOCK_FIELD_NAMES = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def _block_fields(kind: type) -> tuple[str, ...]:
     fields = _BLOCK_FIELDS.get(kind)
     if fields is None:
-        fields = _BLOCK_FIELDS[kind] = tuple(name for name in ("body", "orelse", "finalbody", "handlers", "cases") if name in kind._fields)  # type: ignore[attr-defined]
+        fields = _BLOCK_FIELDS[kind] = tuple(name for name in _BLOCK_FIELD_NAMES if name in kind._fields)  # type: ignore[attr-defined]
     return fields
 
 
@@ -412,7 +413,7 @@ def _block_fields(kind: type) -> tuple[str, ...]:
 _WITHOUT_BLOCKS = frozenset(
     kind
     for kind in ast.stmt.__subclasses__()
-    if kind in (FunctionDef, AsyncFunctionDef, ClassDef) or not {"body", "orelse", "finalbody", "handlers", "cases"} & set(kind._fields)
+    if kind in (FunctionDef, AsyncFunctionDef, ClassDef) or not set(_BLOCK_FIELD_NAMES) & set(kind._fields)
 )
 
 
@@ -533,14 +534,7 @@ def module_statements(tree: Module) -> list[ast.stmt]:
         node = pending.pop()
         found.append(node)
         if type(node) in _BLOCK_STATEMENTS:
-            nested: list[ast.stmt] = []
-            for field in _block_fields(type(node)):
-                if field == "handlers":
-                    for handler in node.handlers:  # type: ignore[attr-defined]
-                        nested.extend(handler.body)
-                else:
-                    nested.extend(getattr(node, field))
-            pending.extend(reversed(nested))
+            pending.extend(reversed([inner for block in child_blocks(node) for inner in block]))
     tree._fastlint_statements = found  # type: ignore[attr-defined]
     return found
 
