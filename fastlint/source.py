@@ -77,14 +77,15 @@ def read_source(path: Path) -> SourceFile:
 
 def decode_source(path: Path, data: bytes) -> SourceFile:
     """Decode as the interpreter would: BOM, then a coding cookie, then UTF-8."""
+    bom = data.startswith(codecs.BOM_UTF8)
     cookie = data.find(b"coding")
     if cookie < 0 or data.count(b"\n", 0, cookie) >= 2:
         # No cookie can be on the first two lines (a cookie says ``coding``): UTF-8, unless
         # the file does not decode, whose error the full reading below words. Most files
         # come this way, without splitting the whole file into lines to read two.
-        bom = data.startswith(codecs.BOM_UTF8)
+        encoding = "utf-8-sig" if bom else "utf-8"
         try:
-            return SourceFile(path=path, data=data, text=data.decode("utf-8-sig" if bom else "utf-8"), encoding="utf-8-sig" if bom else "utf-8", bom=bom)
+            return SourceFile(path=path, data=data, text=data.decode(encoding), encoding=encoding, bom=bom)
         except UnicodeDecodeError:
             pass
     # The cookie may only be on the first two lines, counted as the tokenizer counts them.
@@ -93,7 +94,6 @@ def decode_source(path: Path, data: bytes) -> SourceFile:
         encoding, _ = tokenize.detect_encoding(lambda: next(first_lines, b""))
     except SyntaxError as error:
         raise SourceError(f"invalid encoding declaration: {error.msg}", error.lineno or 1) from error
-    bom = data.startswith(codecs.BOM_UTF8)
     try:
         text = data.decode("utf-8-sig" if bom else encoding)
     except (UnicodeDecodeError, LookupError) as error:
